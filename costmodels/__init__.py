@@ -1,0 +1,1 @@
+"""Cost-model families: ``asic``, ``he``, ``mpc``, ``fpga``, ``cim`` (one subpackage each)."""

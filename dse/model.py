@@ -1,0 +1,168 @@
+"""The cost-model contract (after scikit-learn's estimator and Optuna's sampler ABC).
+
+A cost model is a class with
+
+* ``name``, ``version``: registry name and model version (bump when numbers change);
+* ``space``: its :class:`~dse.space.DesignSpace` (the knobs a search may vary);
+* ``params``: fixed knobs given to ``__init__`` (protocol presets, device tables...), each a
+  :class:`Param` with a parser and an allowed-values text;
+* ``capabilities``: a subset of ``{"batch", "grad", "des", "algebraic"}``;
+* ``metric_units``: every metric it returns, name -> unit (``"1"`` for counts).
+
+``__init__`` stores the fixed knobs verbatim and does nothing else. ``evaluate(workload, design,
+*, xp=None)`` is pure and batched: ``design`` maps each knob to an array of shape ``(N,)``; there is
+no Python ``if`` on array values; infeasible points are masked with a reason, never raised.
+Subclasses implement :meth:`CostModel._evaluate`; the base class validates inputs, picks the
+array namespace and merges the design-space constraints into the feasibility mask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Mapping
+
+import numpy as np
+
+from .errors import DseInputError, UnknownNameError
+from .metrics import Metrics, unit_of
+from .space import Design, DesignSpace
+from .xp import namespace
+
+__all__ = ["CostModel", "Param", "CAPABILITIES"]
+
+CAPABILITIES = frozenset({"batch", "grad", "des", "algebraic"})
+
+
+@dataclass(frozen=True)
+class Param:
+    """A fixed (non-searched) knob of a model: parsed from text, validated, with a default."""
+
+    name: str
+    default: Any
+    doc: str = ""
+    parse: Callable[[Any], Any] | None = None
+    choices: tuple = ()
+
+    def coerce(self, value: Any) -> Any:
+        if self.choices:
+            for c in self.choices:
+                if str(c) == str(value):
+                    return c
+            raise DseInputError(self.name, value, "one of " + ", ".join(map(str, self.choices)))
+        if self.parse is not None:
+            try:
+                return self.parse(value)
+            except DseInputError:
+                raise
+            except (TypeError, ValueError) as exc:
+                raise DseInputError(self.name, value, self.doc or "a valid value", detail=str(exc)) from None
+        return value
+
+
+class CostModel:
+    """Base class of every cost model. See the module docstring for the contract."""
+
+    name: ClassVar[str] = ""
+    version: ClassVar[str] = "0"
+    space: ClassVar[DesignSpace] = DesignSpace()
+    params: ClassVar[tuple[Param, ...]] = ()
+    capabilities: ClassVar[frozenset[str]] = frozenset({"batch"})
+    metric_units: ClassVar[Mapping[str, str]] = {}
+    #: Workload kinds the model accepts (``"network"``, ``"he-trace"``...), for clear errors.
+    workload_kinds: ClassVar[tuple[str, ...]] = ("network",)
+
+    def __init__(self, **fixed: Any) -> None:
+        known = {p.name for p in self.params}
+        for key in fixed:
+            if key not in known:
+                raise UnknownNameError(f"{self.name} parameter", key, sorted(known))
+        self.fixed = dict(fixed)
+
+    # -- fixed parameters -------------------------------------------------------------------
+    def param(self, name: str) -> Any:
+        """The value of fixed parameter ``name`` (validated, default when not given)."""
+        for p in self.params:
+            if p.name == name:
+                return p.coerce(self.fixed[name]) if name in self.fixed else p.default
+        raise UnknownNameError(f"{self.name} parameter", name, [p.name for p in self.params])
+
+    @classmethod
+    def param_names(cls) -> tuple[str, ...]:
+        return tuple(p.name for p in cls.params)
+
+    def get_params(self) -> dict[str, Any]:
+        return {p.name: self.param(p.name) for p in self.params}
+
+    # -- evaluation ----------------------------------------------------------------------------
+    def evaluate(self, workload: Any, design: Mapping[str, Any] | Design, *, xp: Any = None) -> Metrics:
+        """Evaluate a batch of design points on ``workload``; see the module docstring."""
+        design = self.coerce_design(design)
+        if xp is None:
+            xp = namespace(*design.values())
+        metrics = self._evaluate(workload, design, xp)
+        return self._merge_constraints(metrics, design, xp)
+
+    def _evaluate(self, workload: Any, design: Design, xp: Any) -> Metrics:  # pragma: no cover
+        raise NotImplementedError
+
+    def coerce_design(self, design: Mapping[str, Any] | Design) -> Design:
+        """Validate a mapping of knob values into a :class:`Design` (torch tensors pass through)."""
+        if isinstance(design, Design):
+            return design
+        space = self.space
+        if any(hasattr(v, "requires_grad") for v in design.values()):
+            # torch: validate a numpy copy, keep the tensors (and their autograd graph).
+            checked = space.design({k: v for k, v in design.items()})
+            arrays = {}
+            import torch  # noqa: F401  (only reached when torch tensors were passed)
+
+            for k in space.names:
+                arrays[k] = design[k] if k in design else _like_torch(checked[k], design)
+            return Design(space, arrays, checked.n)
+        return space.design(design)
+
+    def _merge_constraints(self, metrics: Metrics, design: Design, xp: Any) -> Metrics:
+        if not self.space.constraints:
+            return metrics
+        from .metrics import Feasibility
+
+        n = design.n
+        f = Feasibility(xp, n)
+        if metrics.reason is not None:
+            # keep the model's own reasons first
+            for code, text in enumerate(metrics.reasons):
+                if code:
+                    f.require(metrics.reason != code, text)
+        for c in self.space.constraints:
+            f.require(c.fn(design, xp), c.reason)
+        return Metrics(metrics.totals, metrics.layers, metrics.layer_names, metrics.layer_kinds,
+                       f.feasible, f.reason, f.reasons, metrics.units)
+
+    # -- helpers for subclasses -------------------------------------------------------------
+    def make_metrics(self, *, totals: Mapping[str, Any], layers: Mapping[str, Any] | None = None,
+                     layer_names: tuple[str, ...] = (), layer_kinds: tuple[str, ...] = (),
+                     feasibility: Any = None) -> Metrics:
+        """Build :class:`Metrics` with units looked up from names / :attr:`metric_units`."""
+        layers = dict(layers or {})
+        units = {k: unit_of(k, self.metric_units) for k in list(totals) + list(layers)}
+        feasible = feasibility.feasible if feasibility is not None else None
+        reason = feasibility.reason if feasibility is not None else None
+        reasons = feasibility.reasons if feasibility is not None else ("",)
+        if feasible is None:
+            first = next(iter(totals.values()))
+            xp = namespace(first)
+            feasible = xp.ones(first.shape[0], dtype=xp.bool)
+            reason = xp.zeros(first.shape[0], dtype=xp.int64)
+        return Metrics(dict(totals), layers, tuple(layer_names), tuple(layer_kinds),
+                       feasible, reason, tuple(reasons), units)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.fixed.items())
+        return f"{type(self).__name__}({args})"
+
+
+def _like_torch(arr: np.ndarray, design: Mapping[str, Any]) -> Any:
+    import torch
+
+    ref = next(v for v in design.values() if hasattr(v, "requires_grad"))
+    return torch.as_tensor(arr, device=ref.device)

@@ -1,0 +1,214 @@
+"""Conformance kit: the checks every registered cost model must pass.
+
+Use it two ways:
+
+* ``tests/dse/test_conformance.py`` runs :func:`run_all` on every model in the registry, using the
+  model's ``example_workloads`` and ``example_params`` class attributes;
+* plug-in authors subclass :class:`CostModelConformance` in their own test suite (the idea is
+  Optuna's ``optuna.testing.pytest_samplers``).
+
+Checks: registered and contract attributes declared; deterministic; a batch equals a loop of
+single points; metrics finite and non-negative on feasible points, every name with an SI unit;
+per-layer arrays shaped ``(N, L)``; infeasible corners masked, not raised; numpy and torch give the
+same numbers (when torch is installed); autograd matches finite differences for ``grad`` models.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .metrics import Metrics, to_numpy, unit_of
+from .model import CAPABILITIES, CostModel
+from .space import Design
+
+__all__ = ["CostModelConformance", "run_all", "CHECKS", "example_cases"]
+
+RTOL = 1e-9
+
+
+def _designs(model: CostModel, n: int, seed: int) -> Design:
+    return model.space.sample(n, seed)
+
+
+def check_contract(model: CostModel, workload: Any, seed: int = 0) -> None:
+    """Class attributes present; capabilities known; ``__init__`` stored the fixed knobs verbatim."""
+    cls = type(model)
+    assert cls.name, "model has no name"
+    assert cls.version, f"{cls.name}: no version"
+    assert set(cls.capabilities) <= CAPABILITIES, f"{cls.name}: unknown capabilities {set(cls.capabilities) - CAPABILITIES}"
+    assert "batch" in cls.capabilities, f"{cls.name}: every model must support batched evaluation"
+    assert len(cls.space) > 0, f"{cls.name}: empty design space"
+    for k in cls.space:
+        k.validate([k.default])  # defaults are legal values
+    clone = cls(**model.fixed)
+    assert clone.fixed == model.fixed
+
+
+def check_deterministic(model: CostModel, workload: Any, seed: int = 0) -> None:
+    d = _designs(model, 8, seed)
+    a, b = model.evaluate(workload, d).numpy(), model.evaluate(workload, d).numpy()
+    for k in a.totals:
+        np.testing.assert_array_equal(a.totals[k], b.totals[k], err_msg=f"{model.name}: {k} not deterministic")
+    np.testing.assert_array_equal(a.reason, b.reason)
+
+
+def check_batch_equals_loop(model: CostModel, workload: Any, seed: int = 0) -> None:
+    d = _designs(model, 6, seed + 1)
+    batch = model.evaluate(workload, d).numpy()
+    for i in range(d.n):
+        single = model.evaluate(workload, d.take(slice(i, i + 1))).numpy()
+        for k in batch.totals:
+            np.testing.assert_allclose(single.totals[k][0], batch.totals[k][i], rtol=RTOL, atol=0,
+                                       err_msg=f"{model.name}: {k} differs between batch and single")
+        for k in batch.layers:
+            np.testing.assert_allclose(single.layers[k][0], batch.layers[k][i], rtol=RTOL, atol=0,
+                                       err_msg=f"{model.name}: layer {k} differs between batch and single")
+        assert single.reason_of(0) == batch.reason_of(i)
+
+
+def check_metrics_sane(model: CostModel, workload: Any, seed: int = 0) -> None:
+    d = _designs(model, 32, seed + 2)
+    m = model.evaluate(workload, d).numpy()
+    assert m.feasible.shape == (d.n,) and m.reason.shape == (d.n,)
+    assert not np.any(m.feasible & (m.reason != 0)), "feasible points must have reason code 0"
+    assert np.all(m.feasible | (m.reason != 0)), "infeasible points need a reason"
+    n_layers = len(m.layer_names)
+    for k, v in m.totals.items():
+        unit_of(k, model.metric_units)
+        assert v.shape == (d.n,), f"{model.name}: total {k} has shape {v.shape}, expected ({d.n},)"
+        ok = v[m.feasible]
+        assert np.all(np.isfinite(ok)), f"{model.name}: total {k} not finite on a feasible point"
+        assert np.all(ok >= 0), f"{model.name}: total {k} negative on a feasible point"
+    for k, v in m.layers.items():
+        unit_of(k, model.metric_units)
+        assert v.shape == (d.n, n_layers), f"{model.name}: layer metric {k} has shape {v.shape}, expected ({d.n}, {n_layers})"
+        ok = v[m.feasible]
+        assert np.all(np.isfinite(ok)) and np.all(ok >= 0), f"{model.name}: layer metric {k} not finite/non-negative"
+    if n_layers:
+        assert len(m.layer_kinds) in (0, n_layers)
+
+
+def check_corners_masked_not_raised(model: CostModel, workload: Any, seed: int = 0) -> None:
+    """Extreme corners of the space evaluate without exceptions (infeasible ones are masked)."""
+    space = model.space
+    size = space.size({k.name: 2 for k in space})
+    n = int(min(size, 256))
+    idx = np.random.default_rng(seed).choice(int(size), size=n, replace=False) if size > 256 else np.arange(n)
+    parts = [space.grid_design(int(i), int(i) + 1, {k.name: 2 for k in space}) for i in np.sort(idx)]
+    from .space import concat_designs
+
+    d = concat_designs(parts)
+    m = model.evaluate(workload, d).numpy()
+    assert m.feasible.shape == (d.n,)
+
+
+def check_torch_matches_numpy(model: CostModel, workload: Any, seed: int = 0) -> None:
+    import torch
+
+    d = _designs(model, 8, seed + 3)
+    ref = model.evaluate(workload, d).numpy()
+    td = {k: torch.as_tensor(np.asarray(v)) for k, v in d.items()}
+    got = model.evaluate(workload, td)
+    for k, v in got.totals.items():
+        assert isinstance(v, torch.Tensor), f"{model.name}: total {k} is not a torch tensor under torch inputs"
+    got = got.numpy()
+    for k in ref.totals:
+        f = ref.feasible
+        np.testing.assert_allclose(got.totals[k][f], ref.totals[k][f], rtol=1e-7, atol=1e-12,
+                                   err_msg=f"{model.name}: {k} differs between numpy and torch")
+    np.testing.assert_array_equal(got.reason, ref.reason)
+
+
+def check_gradients(model: CostModel, workload: Any, seed: int = 0) -> None:
+    """For ``grad`` models: autograd of each total w.r.t. ``grad_knobs`` matches central differences."""
+    import torch
+
+    if "grad" not in model.capabilities:
+        return
+    knobs = getattr(model, "grad_knobs", ())
+    assert knobs, f"{model.name}: declares 'grad' but no grad_knobs"
+    target = getattr(model, "grad_metric", "latency_s")
+    d = _designs(model, 4, seed + 4)
+    base = {k: np.asarray(v) for k, v in d.items()}
+    for knob in knobs:
+        k = model.space[knob]
+        x0 = np.clip(base[knob].astype(np.float64), k.low + 1e-3 * (k.high - k.low), k.high - 1e-3 * (k.high - k.low))
+        t = {n: torch.as_tensor(v) for n, v in base.items()}
+        t[knob] = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+        out = model.evaluate(workload, t).totals[target]
+        (grad,) = torch.autograd.grad(out.sum(), t[knob])
+        h = 1e-6 * max(1.0, float(k.high - k.low))
+        lo = dict(base, **{knob: x0 - h})
+        hi = dict(base, **{knob: x0 + h})
+        fd = (to_numpy(model.evaluate(workload, hi).totals[target]) - to_numpy(model.evaluate(workload, lo).totals[target])) / (2 * h)
+        np.testing.assert_allclose(grad.numpy(), fd, rtol=1e-4, atol=1e-9 * max(1.0, float(np.abs(fd).max())),
+                                   err_msg=f"{model.name}: d{target}/d{knob} autograd vs finite differences")
+
+
+CHECKS: dict[str, Callable[[CostModel, Any, int], None]] = {
+    "contract": check_contract,
+    "deterministic": check_deterministic,
+    "batch_equals_loop": check_batch_equals_loop,
+    "metrics_sane": check_metrics_sane,
+    "corners_masked": check_corners_masked_not_raised,
+    "torch_matches_numpy": check_torch_matches_numpy,
+    "gradients": check_gradients,
+}
+
+
+def example_cases(model_cls: type[CostModel]) -> list[tuple[dict, str]]:
+    """(fixed params, workload spec) pairs a model declares for conformance runs."""
+    params = getattr(model_cls, "example_params", ({},))
+    workloads = getattr(model_cls, "example_workloads", ("resnet20-cifar",))
+    return [(p, w) for p in params for w in workloads]
+
+
+def run_all(model: CostModel, workload: Any, seed: int = 0, skip: tuple[str, ...] = ()) -> None:
+    for name, check in CHECKS.items():
+        if name not in skip:
+            check(model, workload, seed)
+
+
+class CostModelConformance:
+    """Reusable pytest class: subclass and set ``model_name`` (and ``fixed``, ``workload``)."""
+
+    model_name: str = ""
+    fixed: dict = {}
+    workload: str = "resnet20-cifar"
+    seed: int = 0
+
+    def _case(self):
+        from workloads import load
+
+        from .registry import get_model
+
+        return get_model(self.model_name, **self.fixed), load(self.workload)
+
+    def test_contract(self):
+        check_contract(*self._case(), self.seed)
+
+    def test_deterministic(self):
+        check_deterministic(*self._case(), self.seed)
+
+    def test_batch_equals_loop(self):
+        check_batch_equals_loop(*self._case(), self.seed)
+
+    def test_metrics_sane(self):
+        check_metrics_sane(*self._case(), self.seed)
+
+    def test_corners_masked(self):
+        check_corners_masked_not_raised(*self._case(), self.seed)
+
+    def test_torch_matches_numpy(self):
+        import pytest
+
+        pytest.importorskip("torch", reason="torch not installed: numpy/torch agreement not checked")
+        check_torch_matches_numpy(*self._case(), self.seed)
+
+    def test_gradients(self):
+        import pytest
+
+        pytest.importorskip("torch", reason="torch not installed: gradient check not run")
+        check_gradients(*self._case(), self.seed)

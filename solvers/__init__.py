@@ -1,0 +1,7 @@
+"""Search back-ends: exhaustive vectorised sweep, Optuna, Pyomo MILP (HiGHS)."""
+
+from __future__ import annotations
+
+from .base import Bound, Objective, Problem, SolveResult, Solver
+
+__all__ = ["Bound", "Objective", "Problem", "SolveResult", "Solver"]

@@ -1,0 +1,131 @@
+"""Solver contract: a search back-end takes a :class:`Problem` and returns a :class:`SolveResult`.
+
+Solvers know nothing of cost formulas; a problem knows nothing of solvers (Pyomo's split). A
+solver class says whether it can run here (``available() -> (ok, why)``); an unavailable solver
+is an error, never a silent fallback.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Mapping
+
+import numpy as np
+import pandas as pd
+
+from dse.errors import DseInputError
+from dse.metrics import Feasibility, Metrics
+from dse.model import CostModel
+from dse.space import Design, DesignSpace
+
+__all__ = ["Objective", "Bound", "Problem", "SolveResult", "Solver"]
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A metric total to minimise or maximise."""
+
+    metric: str
+    direction: str = "min"
+
+    def __post_init__(self) -> None:
+        if self.direction not in ("min", "max"):
+            raise DseInputError(f"objective {self.metric}", self.direction, "min or max")
+
+    def sign(self) -> float:
+        return 1.0 if self.direction == "min" else -1.0
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A constraint on a metric total: ``low <= metric <= high`` (either side optional)."""
+
+    metric: str
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass
+class Problem:
+    """What to search: a model with fixed knobs, a workload, a (restricted) space, objectives."""
+
+    model: CostModel
+    workload: Any
+    objectives: tuple[Objective, ...]
+    space: DesignSpace | None = None
+    bounds: tuple[Bound, ...] = ()
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.space is None:
+            self.space = self.model.space
+        if not self.objectives:
+            raise DseInputError("objectives", "()", "at least one metric to minimise or maximise")
+        known = set(self.model.metric_units) | {"latency_s", "energy_j"}
+        for o in self.objectives:
+            if not o.metric:
+                raise DseInputError("objective", o.metric, "a metric name")
+        self._known = known
+
+    def evaluate(self, design: Design) -> Metrics:
+        """Evaluate and fold metric bounds into the feasibility mask (reason names the bound)."""
+        m = self.model.evaluate(self.workload, design).numpy()
+        for o in self.objectives:
+            if o.metric not in m.totals:
+                raise DseInputError("objective", o.metric, "a metric of model " + self.model.name + ": "
+                                    + ", ".join(sorted(m.totals)))
+        if not self.bounds:
+            return m
+        f = Feasibility(np, design.n)
+        for code, text in enumerate(m.reasons):
+            if code:
+                f.require(m.reason != code, text)
+        for b in self.bounds:
+            if b.metric not in m.totals:
+                raise DseInputError("constraint", b.metric, "a metric of model " + self.model.name)
+            v = m.totals[b.metric]
+            if b.high is not None:
+                f.require(v <= b.high, f"{b.metric} > {b.high:g}")
+            if b.low is not None:
+                f.require(v >= b.low, f"{b.metric} < {b.low:g}")
+        return Metrics(m.totals, m.layers, m.layer_names, m.layer_kinds, f.feasible, f.reason,
+                       f.reasons, m.units)
+
+    def objective_matrix(self, metrics: Metrics) -> np.ndarray:
+        """``(N, n_objectives)`` array oriented for minimisation (max objectives negated)."""
+        return np.stack([o.sign() * np.asarray(metrics.totals[o.metric], float) for o in self.objectives], axis=1)
+
+
+@dataclass
+class SolveResult:
+    """Everything evaluated (``table``), the best / Pareto rows (``best``), and solver info."""
+
+    table: pd.DataFrame
+    best: pd.DataFrame
+    n_evals: int
+    wall_time_s: float
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class Solver(ABC):
+    """Base class: ``__init__`` stores options verbatim; :meth:`solve` runs the search."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, **options: Any) -> None:
+        self.options = dict(options)
+
+    @classmethod
+    def available(cls) -> tuple[bool, str]:
+        return True, ""
+
+    @abstractmethod
+    def solve(self, problem: Problem, *, out_dir: Path | None = None, progress: bool = False) -> SolveResult:
+        ...
+
+    @staticmethod
+    def clock() -> float:
+        return time.perf_counter()

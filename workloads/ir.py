@@ -1,0 +1,677 @@
+"""Layer-graph IR: frozen dataclasses whose shapes are inferred and checked on construction.
+
+Shapes exclude the batch dimension: images are ``(C, H, W)``, sequences ``(T, D)``, vectors
+``(D,)``, skeleton graphs ``(C, T, V)`` (channels, frames, joints). Every layer derives
+
+* ``out_shape``, ``activations`` (output elements),
+* ``macs`` (multiply-accumulates for one sample), ``params`` (trainable weights incl. bias),
+* ``relus`` (ReLU evaluations), ``nonlinear`` (non-linear scalar evaluations of any kind),
+* ``gemm()``: the layer as ``(batch, M, K, N)`` matrix products, or ``None``.
+
+Invalid layers raise :class:`~dse.errors.DseInputError` naming ``layer <name>.<field>``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from dse.errors import DseInputError
+
+__all__ = [
+    "Shape", "Gemm", "Layer", "Conv2d", "Linear", "MatMul", "Activation", "Pool2d", "Norm",
+    "Add", "Mul", "Concat", "Reshape", "Attention", "Adjacency", "GraphConv", "Recurrent",
+    "Embedding", "ACTIVATIONS", "LAYER_KINDS", "numel",
+]
+
+Shape = tuple[int, ...]
+ACTIVATIONS = ("relu", "relu6", "gelu", "silu", "sigmoid", "tanh", "hardswish", "softmax",
+               "poly", "identity")
+
+
+def numel(shape: Shape) -> int:
+    return math.prod(shape)
+
+
+def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
+    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+@dataclass(frozen=True)
+class Gemm:
+    """``batch`` independent products of an (M x K) by (K x N) matrix."""
+
+    batch: int
+    m: int
+    k: int
+    n: int
+
+    @property
+    def macs(self) -> int:
+        return self.batch * self.m * self.k * self.n
+
+
+@dataclass(frozen=True, kw_only=True)
+class Layer:
+    """Base layer: a name, the producers of its inputs and their shapes, an optional group label."""
+
+    name: str
+    in_shapes: tuple[Shape, ...]
+    inputs: tuple[str, ...] = ("input",)
+    group: str = ""
+
+    kind: ClassVar[str] = "layer"
+    arity: ClassVar[int] = 1
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise DseInputError("layer.name", self.name, "a non-empty string")
+        if self.arity and len(self.in_shapes) != self.arity:
+            self._bad("in_shapes", self.in_shapes, f"{self.arity} input shape(s)")
+        for s in self.in_shapes:
+            if not s or any((not isinstance(d, int)) or d <= 0 for d in s):
+                self._bad("in_shapes", self.in_shapes, "shapes of positive integers")
+        if len(self.inputs) != len(self.in_shapes):
+            self._bad("inputs", self.inputs, f"{len(self.in_shapes)} producer name(s)")
+        out = tuple(int(d) for d in self._infer())
+        if not out or any(d <= 0 for d in out):
+            self._bad("out_shape", out, "positive sizes (check kernel, stride and padding)")
+        object.__setattr__(self, "_out", out)
+
+    def _bad(self, fieldname: str, value: object, allowed: str) -> None:
+        raise DseInputError(f"layer {self.name}.{fieldname}", value, allowed)
+
+    # -- to override ----------------------------------------------------------------------
+    def _infer(self) -> Shape:
+        return self.in_shapes[0]
+
+    @property
+    def macs(self) -> int:
+        return 0
+
+    @property
+    def params(self) -> int:
+        return 0
+
+    @property
+    def nonlinear(self) -> int:
+        return 0
+
+    def gemm(self) -> Gemm | None:
+        return None
+
+    # -- derived ---------------------------------------------------------------------------
+    @property
+    def in_shape(self) -> Shape:
+        return self.in_shapes[0]
+
+    @property
+    def out_shape(self) -> Shape:
+        return self._out  # type: ignore[attr-defined]
+
+    @property
+    def activations(self) -> int:
+        return numel(self.out_shape)
+
+    @property
+    def relus(self) -> int:
+        return 0
+
+    def describe(self) -> str:
+        return ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Conv2d(Layer):
+    """2-D convolution on ``(C, H, W)``; ``groups == C == out_channels`` is depthwise."""
+
+    out_channels: int
+    kernel: tuple[int, int]
+    stride: tuple[int, int] = (1, 1)
+    padding: tuple[int, int] = (0, 0)
+    dilation: tuple[int, int] = (1, 1)
+    groups: int = 1
+    bias: bool = False
+
+    kind: ClassVar[str] = "conv2d"
+
+    def _infer(self) -> Shape:
+        if len(self.in_shape) != 3:
+            self._bad("in_shapes", self.in_shapes, "one (C, H, W) shape")
+        c, h, w = self.in_shape
+        for fname in ("kernel", "stride", "dilation"):
+            v = getattr(self, fname)
+            if len(v) != 2 or min(v) < 1:
+                self._bad(fname, v, "two integers >= 1")
+        if len(self.padding) != 2 or min(self.padding) < 0:
+            self._bad("padding", self.padding, "two integers >= 0")
+        if self.out_channels < 1:
+            self._bad("out_channels", self.out_channels, "an integer >= 1")
+        if self.groups < 1 or c % self.groups or self.out_channels % self.groups:
+            self._bad("groups", self.groups, f"a divisor of in_channels={c} and out_channels={self.out_channels}")
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = self.kernel, self.stride, self.padding, self.dilation
+        ho = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+        wo = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+        return (self.out_channels, ho, wo)
+
+    @property
+    def in_per_group(self) -> int:
+        return self.in_shape[0] // self.groups
+
+    @property
+    def macs(self) -> int:
+        _, ho, wo = self.out_shape
+        return self.out_channels * ho * wo * self.in_per_group * self.kernel[0] * self.kernel[1]
+
+    @property
+    def params(self) -> int:
+        w = self.out_channels * self.in_per_group * self.kernel[0] * self.kernel[1]
+        return w + (self.out_channels if self.bias else 0)
+
+    def gemm(self) -> Gemm:
+        _, ho, wo = self.out_shape
+        return Gemm(self.groups, ho * wo, self.in_per_group * self.kernel[0] * self.kernel[1],
+                    self.out_channels // self.groups)
+
+    @property
+    def is_depthwise(self) -> bool:
+        return self.groups > 1 and self.groups == self.in_shape[0] == self.out_channels
+
+    def describe(self) -> str:
+        g = f" g{self.groups}" if self.groups > 1 else ""
+        return f"{self.kernel[0]}x{self.kernel[1]}/{self.stride[0]}{g}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Linear(Layer):
+    """Fully connected layer on the last axis: ``(..., K) -> (..., out_features)``; weights are K x N."""
+
+    out_features: int
+    bias: bool = True
+
+    kind: ClassVar[str] = "linear"
+
+    def _infer(self) -> Shape:
+        if self.out_features < 1:
+            self._bad("out_features", self.out_features, "an integer >= 1")
+        return self.in_shape[:-1] + (self.out_features,)
+
+    @property
+    def in_features(self) -> int:
+        return self.in_shape[-1]
+
+    @property
+    def rows(self) -> int:
+        return numel(self.in_shape[:-1]) if len(self.in_shape) > 1 else 1
+
+    @property
+    def macs(self) -> int:
+        return self.rows * self.in_features * self.out_features
+
+    @property
+    def params(self) -> int:
+        return self.in_features * self.out_features + (self.out_features if self.bias else 0)
+
+    def gemm(self) -> Gemm:
+        return Gemm(1, self.rows, self.in_features, self.out_features)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MatMul(Layer):
+    """Batched matrix product ``a @ b`` with ``a: (..., M, K)``, ``b: (..., K, N)``.
+
+    ``weights`` says which operand is a trained weight: ``"none"`` (activation x activation, e.g.
+    attention scores), ``"a"`` or ``"b"``. A weight operand may omit the batch dimensions.
+    """
+
+    weights: str = "none"
+
+    kind: ClassVar[str] = "matmul"
+    arity: ClassVar[int] = 2
+
+    def _infer(self) -> Shape:
+        if self.weights not in ("none", "a", "b"):
+            self._bad("weights", self.weights, "one of none, a, b")
+        a, b = self.in_shapes
+        if len(a) < 2 or len(b) < 2:
+            self._bad("in_shapes", self.in_shapes, "operands with at least 2 dimensions")
+        if a[-1] != b[-2]:
+            self._bad("in_shapes", self.in_shapes, f"inner dimensions equal (a[-1]={a[-1]}, b[-2]={b[-2]})")
+        ba, bb = a[:-2], b[:-2]
+        if ba != bb and not (self.weights == "b" and not bb) and not (self.weights == "a" and not ba):
+            self._bad("in_shapes", self.in_shapes, "equal batch dimensions (or a weight operand without them)")
+        batch = ba if len(ba) >= len(bb) else bb
+        return batch + (a[-2], b[-1])
+
+    @property
+    def batch(self) -> int:
+        return numel(self.out_shape[:-2]) if len(self.out_shape) > 2 else 1
+
+    def gemm(self) -> Gemm:
+        a, b = self.in_shapes
+        return Gemm(self.batch, a[-2], a[-1], b[-1])
+
+    @property
+    def macs(self) -> int:
+        return self.gemm().macs
+
+    @property
+    def params(self) -> int:
+        if self.weights == "none":
+            return 0
+        return numel(self.in_shapes[0] if self.weights == "a" else self.in_shapes[1])
+
+
+@dataclass(frozen=True, kw_only=True)
+class Activation(Layer):
+    """Elementwise non-linearity (``softmax`` along the last axis; ``poly`` of ``degree``)."""
+
+    fn: str = "relu"
+    degree: int = 0
+
+    kind: ClassVar[str] = "activation"
+
+    def _infer(self) -> Shape:
+        if self.fn not in ACTIVATIONS:
+            self._bad("fn", self.fn, "one of " + ", ".join(ACTIVATIONS))
+        if self.fn == "poly" and not 1 <= self.degree <= 64:
+            self._bad("degree", self.degree, "an integer in [1, 64] for a polynomial")
+        return self.in_shape
+
+    @property
+    def relus(self) -> int:
+        return self.activations if self.fn in ("relu", "relu6") else 0
+
+    @property
+    def nonlinear(self) -> int:
+        return 0 if self.fn == "identity" else self.activations
+
+    @property
+    def macs(self) -> int:
+        return self.activations * self.degree if self.fn == "poly" else 0
+
+    def describe(self) -> str:
+        return f"poly{self.degree}" if self.fn == "poly" else self.fn
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pool2d(Layer):
+    """Max or average pooling on ``(C, H, W)``."""
+
+    mode: str = "max"
+    kernel: tuple[int, int] = (2, 2)
+    stride: tuple[int, int] = (2, 2)
+    padding: tuple[int, int] = (0, 0)
+
+    kind: ClassVar[str] = "pool2d"
+
+    def _infer(self) -> Shape:
+        if self.mode not in ("max", "avg"):
+            self._bad("mode", self.mode, "one of max, avg")
+        if len(self.in_shape) != 3:
+            self._bad("in_shapes", self.in_shapes, "one (C, H, W) shape")
+        if min(self.kernel) < 1 or min(self.stride) < 1 or min(self.padding) < 0:
+            self._bad("kernel", (self.kernel, self.stride, self.padding), "kernel, stride >= 1 and padding >= 0")
+        if self.padding[0] * 2 > self.kernel[0] or self.padding[1] * 2 > self.kernel[1]:
+            self._bad("padding", self.padding, "at most half the kernel")
+        c, h, w = self.in_shape
+        ho = (h + 2 * self.padding[0] - self.kernel[0]) // self.stride[0] + 1
+        wo = (w + 2 * self.padding[1] - self.kernel[1]) // self.stride[1] + 1
+        return (c, ho, wo)
+
+    @property
+    def window(self) -> int:
+        return self.kernel[0] * self.kernel[1]
+
+    @property
+    def comparisons(self) -> int:
+        """Pairwise max operations (max pooling), the unit MPC protocols pay for."""
+        return self.activations * (self.window - 1) if self.mode == "max" else 0
+
+    @property
+    def nonlinear(self) -> int:
+        return self.comparisons
+
+    @property
+    def macs(self) -> int:
+        return self.activations * self.window if self.mode == "avg" else 0
+
+    def describe(self) -> str:
+        return f"{self.mode} {self.kernel[0]}x{self.kernel[1]}/{self.stride[0]}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Norm(Layer):
+    """Batch norm (per channel, axis 0) or layer norm (last axis). Foldable at inference."""
+
+    mode: str = "batch"
+
+    kind: ClassVar[str] = "norm"
+
+    def _infer(self) -> Shape:
+        if self.mode not in ("batch", "layer"):
+            self._bad("mode", self.mode, "one of batch, layer")
+        return self.in_shape
+
+    @property
+    def channels(self) -> int:
+        return self.in_shape[0] if self.mode == "batch" else self.in_shape[-1]
+
+    @property
+    def params(self) -> int:
+        return 2 * self.channels
+
+    @property
+    def nonlinear(self) -> int:
+        # layer norm needs an inverse square root per row; batch norm folds into a scale/shift
+        return numel(self.in_shape[:-1]) if self.mode == "layer" else 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Add(Layer):
+    """Elementwise sum of two equal-shaped tensors (residual connections)."""
+
+    kind: ClassVar[str] = "add"
+    arity: ClassVar[int] = 2
+
+    def _infer(self) -> Shape:
+        a, b = self.in_shapes
+        if a != b:
+            self._bad("in_shapes", self.in_shapes, "two equal shapes")
+        return a
+
+
+@dataclass(frozen=True, kw_only=True)
+class Mul(Layer):
+    """Elementwise product with broadcasting of the second operand (e.g. squeeze-excite scales)."""
+
+    kind: ClassVar[str] = "mul"
+    arity: ClassVar[int] = 2
+
+    def _infer(self) -> Shape:
+        a, b = self.in_shapes
+        if len(a) != len(b) or any(db not in (1, da) for da, db in zip(a, b)):
+            self._bad("in_shapes", self.in_shapes, "a second operand broadcastable to the first")
+        return a
+
+    @property
+    def macs(self) -> int:
+        return self.activations
+
+
+@dataclass(frozen=True, kw_only=True)
+class Concat(Layer):
+    """Concatenation along ``axis`` of two or more tensors."""
+
+    axis: int = 0
+
+    kind: ClassVar[str] = "concat"
+    arity: ClassVar[int] = 0  # variadic
+
+    def _infer(self) -> Shape:
+        shapes = self.in_shapes
+        if len(shapes) < 2:
+            self._bad("in_shapes", shapes, "two or more shapes")
+        rank = len(shapes[0])
+        ax = self.axis % rank
+        for s in shapes:
+            if len(s) != rank or any(d != d0 for i, (d, d0) in enumerate(zip(s, shapes[0])) if i != ax):
+                self._bad("in_shapes", shapes, f"equal shapes except along axis {self.axis}")
+        return tuple(sum(s[ax] for s in shapes) if i == ax else d for i, d in enumerate(shapes[0]))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reshape(Layer):
+    """Reshape (flatten) keeping the element count."""
+
+    shape: Shape = ()
+
+    kind: ClassVar[str] = "reshape"
+
+    def _infer(self) -> Shape:
+        if not self.shape or numel(self.shape) != numel(self.in_shape):
+            self._bad("shape", self.shape, f"a shape with {numel(self.in_shape)} elements")
+        return self.shape
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attention(Layer):
+    """Fused multi-head self-attention on ``(T, D)``: Q/K/V/O projections, scores, softmax, A·V.
+
+    ``macs = 4·T·D² + 2·T²·D`` (projections plus QKᵀ and AV); ``softmax`` over ``heads·T·T``.
+    :meth:`expand` gives the same block as primitive layers.
+    """
+
+    heads: int = 1
+    bias: bool = True
+
+    kind: ClassVar[str] = "attention"
+
+    def _infer(self) -> Shape:
+        if len(self.in_shape) != 2:
+            self._bad("in_shapes", self.in_shapes, "one (T, D) shape")
+        t, d = self.in_shape
+        if self.heads < 1 or d % self.heads:
+            self._bad("heads", self.heads, f"a divisor of the model width {d}")
+        return self.in_shape
+
+    @property
+    def seq_len(self) -> int:
+        return self.in_shape[0]
+
+    @property
+    def d_model(self) -> int:
+        return self.in_shape[1]
+
+    @property
+    def head_dim(self) -> int:
+        return self.d_model // self.heads
+
+    @property
+    def macs(self) -> int:
+        t, d = self.in_shape
+        return 4 * t * d * d + 2 * t * t * d
+
+    @property
+    def params(self) -> int:
+        d = self.d_model
+        return 4 * d * d + (4 * d if self.bias else 0)
+
+    @property
+    def nonlinear(self) -> int:
+        return self.heads * self.seq_len * self.seq_len
+
+    def expand(self) -> tuple[Layer, ...]:
+        """The block as primitive layers (names prefixed with this layer's name)."""
+        t, d, h, hd = self.seq_len, self.d_model, self.heads, self.head_dim
+        p, g, src = self.name, self.group or self.name, self.inputs[0]
+        x = self.in_shape
+        q = Linear(name=f"{p}.q", in_shapes=(x,), inputs=(src,), out_features=d, bias=self.bias, group=g)
+        k = Linear(name=f"{p}.k", in_shapes=(x,), inputs=(src,), out_features=d, bias=self.bias, group=g)
+        v = Linear(name=f"{p}.v", in_shapes=(x,), inputs=(src,), out_features=d, bias=self.bias, group=g)
+        qh = Reshape(name=f"{p}.qh", in_shapes=((t, d),), inputs=(q.name,), shape=(h, t, hd), group=g)
+        kt = Reshape(name=f"{p}.kt", in_shapes=((t, d),), inputs=(k.name,), shape=(h, hd, t), group=g)
+        vh = Reshape(name=f"{p}.vh", in_shapes=((t, d),), inputs=(v.name,), shape=(h, t, hd), group=g)
+        s = MatMul(name=f"{p}.scores", in_shapes=((h, t, hd), (h, hd, t)), inputs=(qh.name, kt.name), group=g)
+        a = Activation(name=f"{p}.softmax", in_shapes=((h, t, t),), inputs=(s.name,), fn="softmax", group=g)
+        av = MatMul(name=f"{p}.av", in_shapes=((h, t, t), (h, t, hd)), inputs=(a.name, vh.name), group=g)
+        m = Reshape(name=f"{p}.merge", in_shapes=((h, t, hd),), inputs=(av.name,), shape=(t, d), group=g)
+        o = Linear(name=f"{p}.out", in_shapes=((t, d),), inputs=(m.name,), out_features=d, bias=self.bias, group=g)
+        return (q, k, v, qh, kt, vh, s, a, av, m, o)
+
+    def describe(self) -> str:
+        return f"{self.heads} heads"
+
+
+@dataclass(frozen=True)
+class Adjacency:
+    """A graph's adjacency split into partitions (ST-GCN spatial strategy: K edge lists).
+
+    ``partitions[k]`` is a tuple of ``(dst, src)`` node pairs with a non-zero in ``A_k``.
+    """
+
+    num_nodes: int
+    partitions: tuple[tuple[tuple[int, int], ...], ...]
+
+    def __post_init__(self) -> None:
+        if self.num_nodes < 1:
+            raise DseInputError("adjacency.num_nodes", self.num_nodes, "an integer >= 1")
+        if not self.partitions:
+            raise DseInputError("adjacency.partitions", self.partitions, "at least one partition")
+        for part in self.partitions:
+            for i, j in part:
+                if not (0 <= i < self.num_nodes and 0 <= j < self.num_nodes):
+                    raise DseInputError("adjacency.edge", (i, j), f"node indices in [0, {self.num_nodes - 1}]")
+
+    @property
+    def num_partitions(self) -> int:
+        return len(self.partitions)
+
+    @property
+    def nnz(self) -> int:
+        return sum(len(p) for p in self.partitions)
+
+    @property
+    def density(self) -> float:
+        return self.nnz / (self.num_partitions * self.num_nodes**2)
+
+    def dense(self):
+        import numpy as np
+
+        a = np.zeros((self.num_partitions, self.num_nodes, self.num_nodes))
+        for k, part in enumerate(self.partitions):
+            for i, j in part:
+                a[k, i, j] = 1.0
+        return a
+
+
+@dataclass(frozen=True, kw_only=True)
+class GraphConv(Layer):
+    """Spatial graph convolution on ``(C, T, V)`` (ST-GCN): ``Y = Σ_k A_k · X · W_k``.
+
+    ``macs = K·C_in·C_out·T·V`` (feature transform) ``+ nnz(A)·C_out·T`` (aggregation).
+    """
+
+    out_channels: int
+    adjacency: Adjacency
+    bias: bool = True
+
+    kind: ClassVar[str] = "graphconv"
+
+    def _infer(self) -> Shape:
+        if len(self.in_shape) != 3:
+            self._bad("in_shapes", self.in_shapes, "one (C, T, V) shape")
+        c, t, v = self.in_shape
+        if v != self.adjacency.num_nodes:
+            self._bad("adjacency", self.adjacency.num_nodes, f"{v} nodes (the input's V)")
+        if self.out_channels < 1:
+            self._bad("out_channels", self.out_channels, "an integer >= 1")
+        return (self.out_channels, t, v)
+
+    @property
+    def transform_macs(self) -> int:
+        c, t, v = self.in_shape
+        return self.adjacency.num_partitions * c * self.out_channels * t * v
+
+    @property
+    def aggregate_macs(self) -> int:
+        return self.adjacency.nnz * self.out_channels * self.in_shape[1]
+
+    @property
+    def macs(self) -> int:
+        return self.transform_macs + self.aggregate_macs
+
+    @property
+    def params(self) -> int:
+        k, c = self.adjacency.num_partitions, self.in_shape[0]
+        return k * c * self.out_channels + (k * self.out_channels if self.bias else 0)
+
+    def gemm(self) -> Gemm:
+        c, t, v = self.in_shape
+        return Gemm(1, t * v, c, self.adjacency.num_partitions * self.out_channels)
+
+    def describe(self) -> str:
+        return f"K={self.adjacency.num_partitions} nnz={self.adjacency.nnz}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recurrent(Layer):
+    """LSTM or GRU layer unrolled over ``T`` steps: ``(T, I) -> (T, H)`` (PyTorch parameterisation).
+
+    ``macs = T·G·(I+H)·H`` with G = 4 gates (LSTM) or 3 (GRU); params ``G·(I·H + H·H + 2H)``.
+    """
+
+    cell: str = "lstm"
+    hidden: int = 1
+
+    kind: ClassVar[str] = "recurrent"
+
+    def _infer(self) -> Shape:
+        if self.cell not in ("lstm", "gru"):
+            self._bad("cell", self.cell, "one of lstm, gru")
+        if len(self.in_shape) != 2:
+            self._bad("in_shapes", self.in_shapes, "one (T, I) shape")
+        if self.hidden < 1:
+            self._bad("hidden", self.hidden, "an integer >= 1")
+        return (self.in_shape[0], self.hidden)
+
+    @property
+    def gates(self) -> int:
+        return 4 if self.cell == "lstm" else 3
+
+    @property
+    def steps(self) -> int:
+        return self.in_shape[0]
+
+    @property
+    def input_size(self) -> int:
+        return self.in_shape[1]
+
+    @property
+    def macs(self) -> int:
+        return self.steps * self.gates * (self.input_size + self.hidden) * self.hidden
+
+    @property
+    def params(self) -> int:
+        h = self.hidden
+        return self.gates * (self.input_size * h + h * h + 2 * h)
+
+    @property
+    def nonlinear(self) -> int:
+        # LSTM: 3 sigmoid + 2 tanh per unit; GRU: 2 sigmoid + 1 tanh
+        return self.steps * self.hidden * (5 if self.cell == "lstm" else 3)
+
+    def gemm(self) -> Gemm:
+        return Gemm(self.steps, 1, self.input_size + self.hidden, self.gates * self.hidden)
+
+    def describe(self) -> str:
+        return f"{self.cell} h={self.hidden}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Embedding(Layer):
+    """Token-id lookup: ``(T,) -> (T, dim)``; a table of ``vocab x dim`` weights, no MACs."""
+
+    vocab: int
+    dim: int
+
+    kind: ClassVar[str] = "embedding"
+
+    def _infer(self) -> Shape:
+        if len(self.in_shape) != 1:
+            self._bad("in_shapes", self.in_shapes, "one (T,) shape of token ids")
+        if self.vocab < 1 or self.dim < 1:
+            self._bad("vocab", (self.vocab, self.dim), "vocab >= 1 and dim >= 1")
+        return (self.in_shape[0], self.dim)
+
+    @property
+    def params(self) -> int:
+        return self.vocab * self.dim
+
+
+LAYER_KINDS: dict[str, type[Layer]] = {
+    cls.kind: cls
+    for cls in (Conv2d, Linear, MatMul, Activation, Pool2d, Norm, Add, Mul, Concat, Reshape,
+                Attention, GraphConv, Recurrent, Embedding)
+}
