@@ -1,0 +1,1 @@
+"""Input distributions: sequence lengths (FPGA), harvested-power traces (ASIC/EVE)."""
