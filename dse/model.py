@@ -111,13 +111,15 @@ class CostModel:
             return design
         space = self.space
         if any(hasattr(v, "requires_grad") for v in design.values()):
-            # torch: validate a numpy copy, keep the tensors (and their autograd graph).
-            checked = space.design({k: v for k, v in design.items()})
+            # torch: validate a numpy copy (labels for categoricals), keep the tensors (and their
+            # autograd graph) for numeric knobs, and use the validated codes for categoricals.
+            checked = space.design(dict(design))
             arrays = {}
-            import torch  # noqa: F401  (only reached when torch tensors were passed)
-
             for k in space.names:
-                arrays[k] = design[k] if k in design else _like_torch(checked[k], design)
+                if k in design and not space[k].is_categorical:
+                    arrays[k] = design[k]
+                else:
+                    arrays[k] = _like_torch(checked[k], design)
             return Design(space, arrays, checked.n)
         return space.design(design)
 

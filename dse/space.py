@@ -277,12 +277,8 @@ class Categorical(Knob):
         return self.choices[int(code)]
 
     def validate(self, values: Any) -> np.ndarray:
+        """User-facing labels -> integer codes (codes live only inside :class:`Design`)."""
         arr = _as_1d(values)
-        if arr.dtype.kind in "iu":
-            ok = (arr >= 0) & (arr < len(self.choices))
-            if not bool(np.all(ok)):
-                raise DseInputError(self.name, arr[~ok][0].item(), f"a code in [0, {len(self.choices) - 1}] ({self.allowed()})")
-            return arr.astype(np.int64)
         return np.array([self.encode(v) for v in arr.tolist()], dtype=np.int64)
 
     def grid(self, n: int | None = None) -> np.ndarray:

@@ -109,7 +109,7 @@ def check_torch_matches_numpy(model: CostModel, workload: Any, seed: int = 0) ->
 
     d = _designs(model, 8, seed + 3)
     ref = model.evaluate(workload, d).numpy()
-    td = {k: torch.as_tensor(np.asarray(v)) for k, v in d.items()}
+    td = Design(d.space, {k: torch.as_tensor(np.asarray(v)) for k, v in d.items()}, d.n)
     got = model.evaluate(workload, td)
     for k, v in got.totals.items():
         assert isinstance(v, torch.Tensor), f"{model.name}: total {k} is not a torch tensor under torch inputs"
@@ -137,11 +137,11 @@ def check_gradients(model: CostModel, workload: Any, seed: int = 0) -> None:
         x0 = np.clip(base[knob].astype(np.float64), k.low + 1e-3 * (k.high - k.low), k.high - 1e-3 * (k.high - k.low))
         t = {n: torch.as_tensor(v) for n, v in base.items()}
         t[knob] = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
-        out = model.evaluate(workload, t).totals[target]
+        out = model.evaluate(workload, Design(d.space, t, d.n)).totals[target]
         (grad,) = torch.autograd.grad(out.sum(), t[knob])
         h = 1e-6 * max(1.0, float(k.high - k.low))
-        lo = dict(base, **{knob: x0 - h})
-        hi = dict(base, **{knob: x0 + h})
+        lo = d.with_arrays(**{knob: x0 - h})
+        hi = d.with_arrays(**{knob: x0 + h})
         fd = (to_numpy(model.evaluate(workload, hi).totals[target]) - to_numpy(model.evaluate(workload, lo).totals[target])) / (2 * h)
         np.testing.assert_allclose(grad.numpy(), fd, rtol=1e-4, atol=1e-9 * max(1.0, float(np.abs(fd).max())),
                                    err_msg=f"{model.name}: d{target}/d{knob} autograd vs finite differences")

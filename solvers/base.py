@@ -21,7 +21,12 @@ from dse.metrics import Feasibility, Metrics
 from dse.model import CostModel
 from dse.space import Design, DesignSpace
 
-__all__ = ["Objective", "Bound", "Problem", "SolveResult", "Solver"]
+__all__ = ["Objective", "Bound", "Problem", "SolveResult", "Solver", "RESULTS_CSV", "BEST_CSV", "SOLVE_JSON"]
+
+#: Files a solver writes into ``out_dir`` (read back by :meth:`SolveResult.load` and ``dse report``).
+RESULTS_CSV = "results.csv"
+BEST_CSV = "best.csv"
+SOLVE_JSON = "solve.json"
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,18 @@ class Problem:
         return Metrics(m.totals, m.layers, m.layer_names, m.layer_kinds, f.feasible, f.reason,
                        f.reasons, m.units)
 
+    def describe(self) -> dict[str, Any]:
+        """JSON-ready identity of the problem (stored with results and in Optuna studies)."""
+        return {
+            "model": self.model.name,
+            "model_version": str(self.model.version),
+            "fixed": {k: str(v) for k, v in sorted(self.model.fixed.items())},
+            "workload": str(getattr(self.workload, "name", self.workload)),
+            "objectives": [[o.metric, o.direction] for o in self.objectives],
+            "bounds": [[b.metric, b.low, b.high] for b in self.bounds],
+            "space": {k.name: k.allowed() for k in self.space},
+        }
+
     def objective_matrix(self, metrics: Metrics) -> np.ndarray:
         """``(N, n_objectives)`` array oriented for minimisation (max objectives negated)."""
         return np.stack([o.sign() * np.asarray(metrics.totals[o.metric], float) for o in self.objectives], axis=1)
@@ -109,14 +126,60 @@ class SolveResult:
     wall_time_s: float
     info: dict[str, Any] = field(default_factory=dict)
 
+    def save(self, out_dir: Path | str) -> list[Path]:
+        """Write ``results.csv``, ``best.csv`` and ``solve.json`` into ``out_dir`` (atomically)."""
+        import json
+
+        from dse.report import atomic_write_text
+
+        out = Path(out_dir)
+        meta = {"n_evals": int(self.n_evals), "wall_time_s": float(self.wall_time_s), "info": self.info}
+        files = [out / RESULTS_CSV, out / BEST_CSV, out / SOLVE_JSON]
+        atomic_write_text(files[0], self.table.to_csv(index=False))
+        atomic_write_text(files[1], self.best.to_csv(index=False))
+        atomic_write_text(files[2], json.dumps(meta, indent=2, sort_keys=True, default=_json_default) + "\n")
+        return files
+
+    @classmethod
+    def load(cls, out_dir: Path | str) -> "SolveResult":
+        """Read back what :meth:`save` wrote."""
+        import json
+
+        out = Path(out_dir)
+        meta = json.loads((out / SOLVE_JSON).read_text())
+        return cls(pd.read_csv(out / RESULTS_CSV), pd.read_csv(out / BEST_CSV), meta["n_evals"],
+                   meta["wall_time_s"], meta.get("info", {}))
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    return str(obj)
+
 
 class Solver(ABC):
     """Base class: ``__init__`` stores options verbatim; :meth:`solve` runs the search."""
 
     name: ClassVar[str] = ""
+    #: Option name -> default. When non-empty, unknown option names are rejected at construction.
+    option_defaults: ClassVar[Mapping[str, Any]] = {}
 
     def __init__(self, **options: Any) -> None:
+        if self.option_defaults:
+            from dse.errors import UnknownNameError
+
+            for key in options:
+                if key not in self.option_defaults:
+                    raise UnknownNameError(f"{self.name} solver option", key, list(self.option_defaults))
         self.options = dict(options)
+
+    def opt(self, name: str) -> Any:
+        """Option ``name`` as given, else its default."""
+        return self.options.get(name, self.option_defaults.get(name))
 
     @classmethod
     def available(cls) -> tuple[bool, str]:

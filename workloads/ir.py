@@ -6,7 +6,12 @@ Shapes exclude the batch dimension: images are ``(C, H, W)``, sequences ``(T, D)
 * ``out_shape``, ``activations`` (output elements),
 * ``macs`` (multiply-accumulates for one sample), ``params`` (trainable weights incl. bias),
 * ``relus`` (ReLU evaluations), ``nonlinear`` (non-linear scalar evaluations of any kind),
-* ``gemm()``: the layer as ``(batch, M, K, N)`` matrix products, or ``None``.
+* ``gemm()``: the layer as ``(batch, M, K, N)`` matrix products, or ``None``;
+  ``gemms()``: every matrix product of the layer (fused blocks have several).
+
+Inputs named ``param:<name>`` (:data:`PARAM_PREFIX`) are trained weight operands, not activations;
+``MatMul``, ``Add``, ``Mul`` and ``Concat`` count their elements as parameters (a ViT position
+embedding is ``Add(x, param:pos_embedding)``).
 
 Invalid layers raise :class:`~dse.errors.DseInputError` naming ``layer <name>.<field>``.
 """
@@ -22,8 +27,11 @@ from dse.errors import DseInputError
 __all__ = [
     "Shape", "Gemm", "Layer", "Conv2d", "Linear", "MatMul", "Activation", "Pool2d", "Norm",
     "Add", "Mul", "Concat", "Reshape", "Attention", "Adjacency", "GraphConv", "Recurrent",
-    "Embedding", "ACTIVATIONS", "LAYER_KINDS", "numel",
+    "Embedding", "Slice", "ACTIVATIONS", "LAYER_KINDS", "PARAM_PREFIX", "numel",
 ]
+
+#: Inputs named ``param:<name>`` are weight operands, not produced by a layer.
+PARAM_PREFIX = "param:"
 
 Shape = tuple[int, ...]
 ACTIVATIONS = ("relu", "relu6", "gelu", "silu", "sigmoid", "tanh", "hardswish", "softmax",
@@ -101,6 +109,11 @@ class Layer:
     def gemm(self) -> Gemm | None:
         return None
 
+    def gemms(self) -> tuple[Gemm, ...]:
+        """Every matrix product of the layer; the default is ``gemm()`` alone (if any)."""
+        g = self.gemm()
+        return (g,) if g is not None else ()
+
     # -- derived ---------------------------------------------------------------------------
     @property
     def in_shape(self) -> Shape:
@@ -117,6 +130,11 @@ class Layer:
     @property
     def relus(self) -> int:
         return 0
+
+    @property
+    def param_operand_elements(self) -> int:
+        """Elements of the weight operands among the inputs (names starting with ``param:``)."""
+        return sum(numel(s) for n, s in zip(self.inputs, self.in_shapes) if n.startswith(PARAM_PREFIX))
 
     def describe(self) -> str:
         return ""
@@ -275,8 +293,8 @@ class Activation(Layer):
     def _infer(self) -> Shape:
         if self.fn not in ACTIVATIONS:
             self._bad("fn", self.fn, "one of " + ", ".join(ACTIVATIONS))
-        if self.fn == "poly" and not 1 <= self.degree <= 64:
-            self._bad("degree", self.degree, "an integer in [1, 64] for a polynomial")
+        if self.fn == "poly" and not 1 <= self.degree <= 1024:
+            self._bad("degree", self.degree, "an integer in [1, 1024] for a polynomial")
         return self.in_shape
 
     @property
@@ -370,7 +388,11 @@ class Norm(Layer):
 
 @dataclass(frozen=True, kw_only=True)
 class Add(Layer):
-    """Elementwise sum of two equal-shaped tensors (residual connections)."""
+    """Elementwise sum of two equal-shaped tensors (residual connections).
+
+    A second operand that is a weight (``param:`` input, e.g. a bias or a position embedding) may
+    broadcast to the first (same rank, sizes equal or 1); its elements count as parameters.
+    """
 
     kind: ClassVar[str] = "add"
     arity: ClassVar[int] = 2
@@ -378,8 +400,16 @@ class Add(Layer):
     def _infer(self) -> Shape:
         a, b = self.in_shapes
         if a != b:
-            self._bad("in_shapes", self.in_shapes, "two equal shapes")
+            broadcast = (len(a) == len(b) and all(db in (1, da) for da, db in zip(a, b))
+                         and self.inputs[1].startswith(PARAM_PREFIX))
+            if not broadcast:
+                self._bad("in_shapes", self.in_shapes,
+                          "two equal shapes (or a param: second operand broadcastable to the first)")
         return a
+
+    @property
+    def params(self) -> int:
+        return self.param_operand_elements
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -398,6 +428,10 @@ class Mul(Layer):
     @property
     def macs(self) -> int:
         return self.activations
+
+    @property
+    def params(self) -> int:
+        return self.param_operand_elements
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -420,6 +454,10 @@ class Concat(Layer):
                 self._bad("in_shapes", shapes, f"equal shapes except along axis {self.axis}")
         return tuple(sum(s[ax] for s in shapes) if i == ax else d for i, d in enumerate(shapes[0]))
 
+    @property
+    def params(self) -> int:
+        return self.param_operand_elements  # e.g. a ViT class token
+
 
 @dataclass(frozen=True, kw_only=True)
 class Reshape(Layer):
@@ -433,6 +471,30 @@ class Reshape(Layer):
         if not self.shape or numel(self.shape) != numel(self.in_shape):
             self._bad("shape", self.shape, f"a shape with {numel(self.in_shape)} elements")
         return self.shape
+
+
+@dataclass(frozen=True, kw_only=True)
+class Slice(Layer):
+    """``length`` consecutive entries starting at ``start`` along ``axis`` (e.g. a class token)."""
+
+    axis: int = 0
+    start: int = 0
+    length: int = 1
+
+    kind: ClassVar[str] = "slice"
+
+    def _infer(self) -> Shape:
+        rank = len(self.in_shape)
+        if not -rank <= self.axis < rank:
+            self._bad("axis", self.axis, f"an axis in [{-rank}, {rank - 1}]")
+        ax = self.axis % rank
+        size = self.in_shape[ax]
+        if self.start < 0 or self.length < 1 or self.start + self.length > size:
+            self._bad("length", (self.start, self.length), f"start >= 0, length >= 1, start + length <= {size}")
+        return tuple(self.length if i == ax else d for i, d in enumerate(self.in_shape))
+
+    def describe(self) -> str:
+        return f"axis {self.axis} [{self.start}:{self.start + self.length}]"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -481,6 +543,12 @@ class Attention(Layer):
     @property
     def nonlinear(self) -> int:
         return self.heads * self.seq_len * self.seq_len
+
+    def gemms(self) -> tuple[Gemm, ...]:
+        """Q, K, V, output projections (T x D by D x D) and per-head QKᵀ and A·V products."""
+        t, d, h, hd = self.seq_len, self.d_model, self.heads, self.head_dim
+        proj = Gemm(1, t, d, d)
+        return (proj, proj, proj, Gemm(h, t, hd, t), Gemm(h, t, t, hd), proj)
 
     def expand(self) -> tuple[Layer, ...]:
         """The block as primitive layers (names prefixed with this layer's name)."""
@@ -556,6 +624,7 @@ class GraphConv(Layer):
     out_channels: int
     adjacency: Adjacency
     bias: bool = True
+    edge_importance: bool = False  # ST-GCN's learnable mask M (K x V x V), multiplied into A
 
     kind: ClassVar[str] = "graphconv"
 
@@ -584,8 +653,9 @@ class GraphConv(Layer):
 
     @property
     def params(self) -> int:
-        k, c = self.adjacency.num_partitions, self.in_shape[0]
-        return k * c * self.out_channels + (k * self.out_channels if self.bias else 0)
+        k, c, v = self.adjacency.num_partitions, self.in_shape[0], self.adjacency.num_nodes
+        return (k * c * self.out_channels + (k * self.out_channels if self.bias else 0)
+                + (k * v * v if self.edge_importance else 0))
 
     def gemm(self) -> Gemm:
         c, t, v = self.in_shape
@@ -600,10 +670,16 @@ class Recurrent(Layer):
     """LSTM or GRU layer unrolled over ``T`` steps: ``(T, I) -> (T, H)`` (PyTorch parameterisation).
 
     ``macs = T·G·(I+H)·H`` with G = 4 gates (LSTM) or 3 (GRU); params ``G·(I·H + H·H + 2H)``.
+    An LSTM may have a recurrent projection to ``proj`` units (LSTMP, Sak et al. 2014; PyTorch
+    ``proj_size``): the recurrent input and the output are then ``proj`` wide, params
+    ``4·(I·H + P·H + 2H) + H·P`` and macs ``T·(4·(I+P)·H + H·P)``. ``peephole`` adds the diagonal
+    cell-to-gate weights of Sak et al. (3H params, 3H multiply-adds per step).
     """
 
     cell: str = "lstm"
     hidden: int = 1
+    proj: int = 0
+    peephole: bool = False
 
     kind: ClassVar[str] = "recurrent"
 
@@ -614,7 +690,11 @@ class Recurrent(Layer):
             self._bad("in_shapes", self.in_shapes, "one (T, I) shape")
         if self.hidden < 1:
             self._bad("hidden", self.hidden, "an integer >= 1")
-        return (self.in_shape[0], self.hidden)
+        if self.proj < 0 or (self.proj and self.cell != "lstm"):
+            self._bad("proj", self.proj, "0 (no projection) or, for an LSTM, an integer >= 1")
+        if self.peephole and self.cell != "lstm":
+            self._bad("peephole", self.peephole, "False for a GRU")
+        return (self.in_shape[0], self.proj or self.hidden)
 
     @property
     def gates(self) -> int:
@@ -629,13 +709,21 @@ class Recurrent(Layer):
         return self.in_shape[1]
 
     @property
+    def recurrent_size(self) -> int:
+        """Width of the state fed back each step (``proj`` for an LSTMP, else ``hidden``)."""
+        return self.proj or self.hidden
+
+    @property
     def macs(self) -> int:
-        return self.steps * self.gates * (self.input_size + self.hidden) * self.hidden
+        h, r = self.hidden, self.recurrent_size
+        per_step = self.gates * (self.input_size + r) * h + self.proj * h + (3 * h if self.peephole else 0)
+        return self.steps * per_step
 
     @property
     def params(self) -> int:
-        h = self.hidden
-        return self.gates * (self.input_size * h + h * h + 2 * h)
+        h, r = self.hidden, self.recurrent_size
+        return (self.gates * (self.input_size * h + r * h + 2 * h) + self.proj * h
+                + (3 * h if self.peephole else 0))
 
     @property
     def nonlinear(self) -> int:
@@ -643,10 +731,16 @@ class Recurrent(Layer):
         return self.steps * self.hidden * (5 if self.cell == "lstm" else 3)
 
     def gemm(self) -> Gemm:
-        return Gemm(self.steps, 1, self.input_size + self.hidden, self.gates * self.hidden)
+        """The gate product (one matrix-vector product per step); see :meth:`gemms`."""
+        return Gemm(self.steps, 1, self.input_size + self.recurrent_size, self.gates * self.hidden)
+
+    def gemms(self) -> tuple[Gemm, ...]:
+        g = (self.gemm(),)
+        return g + ((Gemm(self.steps, 1, self.hidden, self.proj),) if self.proj else ())
 
     def describe(self) -> str:
-        return f"{self.cell} h={self.hidden}"
+        extra = (f" p={self.proj}" if self.proj else "") + (" peephole" if self.peephole else "")
+        return f"{self.cell} h={self.hidden}{extra}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -673,5 +767,5 @@ class Embedding(Layer):
 LAYER_KINDS: dict[str, type[Layer]] = {
     cls.kind: cls
     for cls in (Conv2d, Linear, MatMul, Activation, Pool2d, Norm, Add, Mul, Concat, Reshape,
-                Attention, GraphConv, Recurrent, Embedding)
+                Attention, GraphConv, Recurrent, Embedding, Slice)
 }

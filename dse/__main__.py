@@ -1,0 +1,5 @@
+"""``python -m dse`` = the ``dse`` command."""
+
+from .cli import main
+
+raise SystemExit(main())

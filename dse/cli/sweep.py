@@ -1,0 +1,83 @@
+"""``dse sweep MODEL --workload W [--set k=v] [--grid k=a,b,c] [--range k=lo:hi] --objective M[:min|max]``.
+
+An exhaustive vectorised sweep written like a study (results.csv, best.csv = Pareto front,
+summary.json, pareto.png, report.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import DseInputError
+from .common import split_assignments
+
+__all__ = ["add_parser"]
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("sweep", help="exhaustive vectorised sweep with a Pareto filter")
+    p.add_argument("model")
+    p.add_argument("--workload", "-w", required=True)
+    p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
+                   help="fix a knob or parameter")
+    p.add_argument("--grid", "-g", action="append", default=[], metavar="KNOB=A,B,C",
+                   help="restrict a knob to these values")
+    p.add_argument("--range", "-r", action="append", default=[], metavar="KNOB=LOW:HIGH[:POINTS]",
+                   help="restrict a numeric knob to [LOW, HIGH] (POINTS grid points)")
+    p.add_argument("--objective", "-o", action="append", default=[], metavar="METRIC[:min|max]",
+                   help="objective (repeat for a Pareto sweep); default latency_s")
+    p.add_argument("--chunk", type=int, default=65536, help="design points per evaluate call")
+    p.add_argument("--out", type=Path, help="output folder (default studies/out/sweep-<model>)")
+    p.set_defaults(func=run)
+
+
+def run(args: Any) -> int:
+    from ..registry import models
+    from ..study import StudySpec, _run_search
+
+    model_cls = models.get(args.model)
+    space: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    points: dict[str, int] = {}
+    param_names = {p.name for p in model_cls.params}
+    for key, value in split_assignments(args.set):
+        if key in model_cls.space:
+            space[key] = [value]
+        elif key in param_names:
+            params[key] = value
+        else:
+            from ..errors import UnknownNameError
+
+            raise UnknownNameError(f"knob or parameter of {args.model}", key,
+                                   list(model_cls.space.names) + sorted(param_names))
+    for key, value in split_assignments(args.grid, "--grid"):
+        space[key] = [v for v in value.split(",") if v]
+    for key, value in split_assignments(args.range, "--range"):
+        parts = value.split(":")
+        if len(parts) not in (2, 3):
+            raise DseInputError("--range", f"{key}={value}", "KNOB=LOW:HIGH or KNOB=LOW:HIGH:POINTS")
+        space[key] = {"low": parts[0], "high": parts[1]}
+        if len(parts) == 3:
+            points[key] = int(parts[2])
+    objectives: dict[str, str] = {}
+    for item in args.objective or ["latency_s"]:
+        metric, _, direction = item.partition(":")
+        objectives[metric] = direction or "min"
+    if args.chunk < 1:
+        raise DseInputError("--chunk", args.chunk, "an integer >= 1")
+    spec = StudySpec(path=Path("."), name=f"sweep-{args.model}", model=args.model, workload=args.workload,
+                     params=params, space=space, objectives=objectives, solver="sweep",
+                     solver_options={"chunk": args.chunk, **({"points": points} if points else {})})
+    for metric, direction in objectives.items():
+        if direction not in ("min", "max"):
+            raise DseInputError(f"--objective {metric}", direction, "min or max")
+    out = args.out or Path("studies") / "out" / spec.name
+    _run_search(spec, out, storage=None, n_trials=None, workers=None, progress=False)
+    import pandas as pd
+
+    best = pd.read_csv(Path(out) / "best.csv")
+    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.float_format", "{:.4g}".format):
+        print(best.head(20).to_string(index=False))
+    print(f"\nwrote {out}/ (results.csv, best.csv, pareto.png, report.md)")
+    return 0
