@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import DseInputError
 
-__all__ = ["non_dominated", "pareto_front", "hypervolume", "reference_point", "merge_fronts"]
+__all__ = ["non_dominated", "pareto_mask", "pareto_front", "hypervolume", "reference_point", "merge_fronts"]
 
 
 def _as_matrix(F: Any) -> np.ndarray:
@@ -53,6 +53,10 @@ def non_dominated(F: Any) -> np.ndarray:
         keep = _non_dominated_nd(G)
     mask[idx[keep]] = True
     return mask
+
+
+#: Alias used by :mod:`dse.plots` (same semantics as :func:`non_dominated`).
+pareto_mask = non_dominated
 
 
 def _non_dominated_2d(G: np.ndarray) -> np.ndarray:

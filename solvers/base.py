@@ -77,14 +77,36 @@ class Problem:
 
     def evaluate(self, design: Design) -> Metrics:
         """Evaluate and fold metric bounds into the feasibility mask (reason names the bound)."""
-        m = self.model.evaluate(self.workload, design).numpy()
+        return self.apply_bounds(self.model.evaluate(self.workload, design).numpy())
+
+    def bound_violations(self, metrics: Metrics) -> np.ndarray:
+        """``(N, n_bounds)`` relative violation of each bound (> 0 violated, <= 0 satisfied).
+
+        ``(value - high) / max(|high|, 1e-300)`` for upper bounds, the mirror image for lower
+        bounds; a bound with both sides reports the larger. Non-finite values count as 1.
+        """
+        out = np.zeros((metrics.n, len(self.bounds)))
+        for j, b in enumerate(self.bounds):
+            if b.metric not in metrics.totals:
+                raise DseInputError("constraint", b.metric, "a metric of model " + self.model.name)
+            v = np.asarray(metrics.totals[b.metric], dtype=float)
+            worst = np.full(metrics.n, -np.inf)
+            if b.high is not None:
+                worst = np.maximum(worst, (v - b.high) / max(abs(b.high), 1e-300))
+            if b.low is not None:
+                worst = np.maximum(worst, (b.low - v) / max(abs(b.low), 1e-300))
+            out[:, j] = np.where(np.isfinite(v), np.where(np.isfinite(worst), worst, 0.0), 1.0)
+        return out
+
+    def apply_bounds(self, m: Metrics) -> Metrics:
+        """Check the objectives exist and fold the bounds into ``m``'s feasibility mask."""
         for o in self.objectives:
             if o.metric not in m.totals:
                 raise DseInputError("objective", o.metric, "a metric of model " + self.model.name + ": "
                                     + ", ".join(sorted(m.totals)))
         if not self.bounds:
             return m
-        f = Feasibility(np, design.n)
+        f = Feasibility(np, m.n)
         for code, text in enumerate(m.reasons):
             if code:
                 f.require(m.reason != code, text)

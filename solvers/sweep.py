@@ -68,17 +68,19 @@ class SweepSolver(Solver):
     * ``keep`` -- ``"auto"`` (all rows when the grid has at most ``keep_all_max`` points, else the
       Pareto set + top-k), ``"all"``, or ``"pareto"``;
     * ``top_k`` -- also keep the k best feasible rows by the first objective;
-    * ``max_points`` -- refuse grids larger than this (a guard against typos in ``grid_sizes``).
+    * ``max_points`` -- refuse grids larger than this (a guard against typos in ``grid_sizes``);
+    * ``points`` -- alias of ``grid_sizes`` (the CLI's ``--range KNOB=LOW:HIGH:POINTS``);
+      ``seed`` is accepted and ignored (a sweep draws nothing at random).
     """
 
     name = "sweep"
-    option_defaults = {"grid_sizes": None, "chunk": 32768, "keep": "auto", "keep_all_max": 100_000,
-                       "top_k": 0, "max_points": 100_000_000}
+    option_defaults = {"grid_sizes": None, "points": None, "chunk": 32768, "keep": "auto",
+                       "keep_all_max": 100_000, "top_k": 0, "max_points": 100_000_000, "seed": None}
 
     def solve(self, problem: Problem, *, out_dir: Path | None = None, progress: bool = False) -> SolveResult:
         t0 = self.clock()
         space = problem.space
-        sizes = self.opt("grid_sizes") or {}
+        sizes = {**(self.opt("points") or {}), **(self.opt("grid_sizes") or {})}
         axes = grid_axes(space, sizes)
         total = int(np.prod([len(a) for a in axes], dtype=object)) if axes else 1
         chunk, keep, top_k = int(self.opt("chunk")), self.opt("keep"), int(self.opt("top_k"))

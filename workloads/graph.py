@@ -8,14 +8,12 @@ from typing import Any, Callable, Iterator, Sequence
 
 from dse.errors import DseInputError, UnknownNameError
 
-from .ir import (ACTIVATIONS, Activation, Add, Adjacency, Attention, Concat, Conv2d, Embedding,
-                 GraphConv, Layer, Linear, MatMul, Mul, Norm, Pool2d, Recurrent, Reshape, Shape,
-                 numel)
+from .ir import (ACTIVATIONS, PARAM_PREFIX, Activation, Add, Adjacency, Attention, Concat, Conv2d,
+                 Embedding, GraphConv, Layer, Linear, MatMul, Mul, Norm, Pool2d, Recurrent, Reshape,
+                 Shape, Slice, numel)
 
 __all__ = ["Workload", "WorkloadBuilder", "Tensor", "PARAM_PREFIX"]
 
-#: Inputs named ``param:<name>`` are weight operands, not produced by a layer.
-PARAM_PREFIX = "param:"
 
 
 @dataclass(frozen=True)
@@ -280,12 +278,17 @@ class WorkloadBuilder:
         return self.add_layer(Attention, [x], "attn", name, heads=int(heads), bias=bias)
 
     def graph_conv(self, x: Tensor, out_channels: int, adjacency: Adjacency, bias: bool = True,
-                   name: str | None = None) -> Tensor:
+                   name: str | None = None, edge_importance: bool = False) -> Tensor:
         return self.add_layer(GraphConv, [x], "gcn", name, out_channels=int(out_channels),
-                              adjacency=adjacency, bias=bias)
+                              adjacency=adjacency, bias=bias, edge_importance=bool(edge_importance))
 
-    def recurrent(self, x: Tensor, hidden: int, cell: str = "lstm", name: str | None = None) -> Tensor:
-        return self.add_layer(Recurrent, [x], cell, name, cell=cell, hidden=int(hidden))
+    def recurrent(self, x: Tensor, hidden: int, cell: str = "lstm", name: str | None = None,
+                  proj: int = 0, peephole: bool = False) -> Tensor:
+        return self.add_layer(Recurrent, [x], cell, name, cell=cell, hidden=int(hidden), proj=int(proj),
+                              peephole=bool(peephole))
+
+    def slice(self, x: Tensor, axis: int = 0, start: int = 0, length: int = 1, name: str | None = None) -> Tensor:
+        return self.add_layer(Slice, [x], "slice", name, axis=int(axis), start=int(start), length=int(length))
 
     def embedding(self, x: Tensor, vocab: int, dim: int, name: str | None = None) -> Tensor:
         return self.add_layer(Embedding, [x], "embed", name, vocab=int(vocab), dim=int(dim))

@@ -99,3 +99,46 @@ def resnet20_cifar(classes: int) -> Workload:
 def resnet32_cifar(classes: int) -> Workload:
     """ResNet-32 (6n+2, n=5) for CIFAR-10."""
     return _cifar_resnet("resnet32-cifar", 5, classes)
+
+
+def _wide_block(b: WorkloadBuilder, x: Tensor, out_ch: int, stride: int) -> Tensor:
+    """Pre-activation wide block (BN-ReLU-conv3x3-BN-ReLU-conv3x3); stride on the first conv.
+
+    When the width changes, the shortcut 1x1 conv reads the *activated* input, as in the
+    SNL/AutoReP ``WideBasicBlock`` (so the block has exactly two ReLU layers either way).
+    """
+    a = b.relu(b.norm(x))
+    y = b.conv2d(a, out_ch, 3, stride=stride, padding=1)
+    y = b.conv2d(b.relu(b.norm(y)), out_ch, 3, padding=1)
+    if stride != 1 or x.shape[0] != out_ch:
+        x = b.conv2d(a, out_ch, 1, stride=stride, name="shortcut")
+    return b.add(y, x)
+
+
+@register("wrn22-8-cifar",
+          source="Zagoruyko & Komodakis BMVC 2016 (WRN-22-8, 17.2M params); ReLU layout of "
+                 "SNL/AutoReP models_snl/cifar_resnet.py WideResNet (no ReLU after the final BN): "
+                 "1,359,872 ReLUs on CIFAR (mpc.md §3)",
+          depth=22, widen=8, classes=10, image=32, final_relu=False)
+def wrn_cifar(depth: int, widen: int, classes: int, image: int, final_relu: bool) -> Workload:
+    """Wide ResNet (pre-activation), CIFAR 32x32; WRN-22-8 by default."""
+    from dse.errors import DseInputError
+
+    if depth < 10 or (depth - 4) % 6:
+        raise DseInputError("workload wrn22-8-cifar.depth", depth, "6n+4 with n >= 1 (10, 16, 22, 28, ...)")
+    if widen < 1:
+        raise DseInputError("workload wrn22-8-cifar.widen", widen, "an integer >= 1")
+    n = (depth - 4) // 6
+    b = WorkloadBuilder(f"wrn{depth}-{widen}-cifar", (3, image, image), dataset="cifar",
+                        source="Zagoruyko & Komodakis BMVC 2016")
+    x = b.conv2d(b.input, 16, 3, padding=1, name="stem")
+    for stage, w in enumerate([16 * widen, 32 * widen, 64 * widen], start=1):
+        for i in range(n):
+            with b.scope(f"block{stage}.{i}"):
+                x = _wide_block(b, x, w, 2 if (i == 0 and stage > 1) else 1)
+    x = b.norm(x, name="final_bn")
+    if final_relu:
+        x = b.relu(x, name="final_relu")
+    x = b.flatten(b.global_avgpool(x))
+    b.linear(x, classes, name="fc")
+    return b.build()

@@ -1,0 +1,50 @@
+"""Design points per second of ``asic-systolic`` on one core (issue 2/3 target: >= 1e6 points/s
+per core over a 20-layer workload).
+
+Usage: ``python benchmarks/asic_throughput.py [--points 1000000] [--workload resnet18-cifar]``.
+Prints the evaluation rate for random design points of the full space (all knobs varying), and
+the rate normalised to 20 GEMM layers (``rate * L / 20``). Run with ``OMP_NUM_THREADS=1``
+(numpy elementwise code is single-threaded anyway).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import dse
+import workloads
+from costmodels.asic import lower
+
+
+def measure(workload: str, points: int, seed: int = 0, repeats: int = 3) -> dict:
+    model = dse.get_model("asic-systolic")
+    w = workloads.load(workload)
+    layers = len(lower(w))
+    design = model.space.sample(points, seed)
+    model.evaluate(w, design.take(slice(0, 1000)))  # warm-up (compile the workload)
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        m = model.evaluate(w, design)
+        best = min(best, time.perf_counter() - t0)
+    assert m.layers["cycles"].shape == (points, layers)
+    rate = points / best
+    return {"workload": workload, "layers": layers, "points": points, "seconds": best,
+            "points_per_s": rate, "points_per_s_20_layers": rate * layers / 20.0}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--points", type=int, default=1_000_000)
+    ap.add_argument("--workload", default="resnet18-cifar")
+    args = ap.parse_args(argv)
+    r = measure(args.workload, args.points)
+    print(f"asic-systolic on {r['workload']} ({r['layers']} GEMM layers), {r['points']:,} random points: "
+          f"{r['seconds']:.3f} s -> {r['points_per_s']:,.0f} points/s "
+          f"({r['points_per_s_20_layers']:,.0f} points/s normalised to 20 layers; target >= 1,000,000)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""FPGA cost models (placeholder until the package exports are written)."""

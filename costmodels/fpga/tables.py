@@ -1,0 +1,63 @@
+"""Numpy stage tables of one ``fpga-transformer`` design point, for the discrete-event model.
+
+The tables hold what a batch's stage times are built from: per physical stage ``p`` and support
+length ``L_q`` the MAC work ``work[p, q]``, the pre-filter work ``pre[p, q]``, the MAC allocation
+balanced at each length ``alloc[p, q]`` (its last column is the static allocation of the padded
+design), the pre-filter lanes, the weight-streaming floor and the clock. They come from the same
+arrays as :meth:`TransformerAcceleratorModel._evaluate` (one point, numpy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dse.metrics import to_numpy
+from dse.xp import namespace
+
+__all__ = ["StageTables", "stage_tables"]
+
+
+@dataclass(frozen=True)
+class StageTables:
+    support: np.ndarray   # (Q,) lengths
+    probs: np.ndarray     # (Q,)
+    work: np.ndarray      # (P, Q) MACs per request
+    pre: np.ndarray       # (P, Q) pre-filter MACs per request
+    alloc: np.ndarray     # (P, Q) MACs per stage balanced at each length
+    lanes: np.ndarray     # (P,) pre-filter lanes
+    t_mem: np.ndarray     # (P,) weight-streaming floor per request, s
+    clock_hz: float
+    batch: int
+    window: int
+
+    @property
+    def n_stages(self) -> int:
+        return int(np.sum(self.work.sum(axis=1) > 0))
+
+    def index(self, lengths: np.ndarray) -> np.ndarray:
+        """Support indices of integer ``lengths``."""
+        idx = np.searchsorted(self.support, lengths)
+        if np.any(self.support[np.minimum(idx, len(self.support) - 1)] != lengths):
+            raise ValueError("lengths outside the distribution's support")
+        return idx
+
+    def request_times(self, q: np.ndarray, alloc: np.ndarray) -> np.ndarray:
+        """Stage times ``(P, n)`` of requests at support indices ``q`` on MAC allocation ``alloc``."""
+        t_mac = self.work[:, q] / (np.maximum(alloc, 1.0)[:, None] * self.clock_hz)
+        t_pre = self.pre[:, q] / (np.maximum(self.lanes, 1e-9)[:, None] * self.clock_hz)
+        t = np.maximum(np.maximum(t_mac, t_pre), self.t_mem[:, None])
+        return t * (self.work[:, q] > 0)
+
+
+def stage_tables(model, workload, point: dict[str, Any]) -> StageTables:
+    """Tables of design ``point`` (knob -> value; missing knobs take their defaults)."""
+    design = model.coerce_design({key: [value] for key, value in point.items()})
+    v = model._core(workload, design, namespace(*design.values()))
+    first = lambda key: to_numpy(v[key])[0]  # noqa: E731
+    return StageTables(support=v["dist"].support.astype(np.int64), probs=v["dist"].probs,
+                       work=first("work"), pre=first("pre"), alloc=first("alloc_by_len"),
+                       lanes=first("lanes"), t_mem=first("t_mem"), clock_hz=float(first("clock")),
+                       batch=int(first("batch")), window=int(model.param("window")))

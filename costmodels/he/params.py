@@ -1,0 +1,212 @@
+"""CKKS parameter sets: modulus chain, security against the HE-standard table, slots, precision.
+
+Everything here is vectorised: arguments may be Python numbers, numpy arrays or torch tensors of
+one shape (a batch of design points). Sources:
+
+* maximum log2(QP) per ring degree N and security level: ``data/security.csv`` (HE standard 2018
+  for N <= 32768, identical to SEAL ``hestdparms.h``; OpenFHE ``stdlatticeparms.cpp`` for 2^16 and
+  2^17; ternary secret, sigma ~ 3.2). Reference sheet ``he.md`` §4.
+* chain layout ``q0 | L x Delta | K x P``: SEAL / EVA convention (he.md §2, EVA
+  ``encryption_parameter_selector.h``): the first prime holds scale + integer range, L rescale
+  primes of ``scale_bits`` each, K special (key-switching) primes of ``special_bits`` each.
+* special primes: SEAL-style key switching uses one special prime (K=1, one digit per prime);
+  hybrid key switching (OpenFHE/Lattigo) with ``dnum`` digits uses K = alpha = ceil((L+1)/dnum)
+  (he.md §3 notation).
+* precision: CKKS rescale rounding bound ``sqrt(N/3) * (3 + 8 sqrt(h))`` with h the secret's
+  Hamming weight (Cheon-Kim-Kim-Song 2017, Lemma 3 / §3.4), ternary uniform h ~ 2N/3.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dse.errors import DseInputError
+from dse.xp import namespace
+
+__all__ = [
+    "RING_DEGREES", "SECURITY_LEVELS", "security_table", "max_log_qp", "special_primes", "log_qp",
+    "security_bits", "slots", "precision_bits", "smallest_ring", "CkksParams", "KEYSWITCH_SHAPES",
+]
+
+DATA = Path(__file__).parent / "data"
+RING_DEGREES: tuple[int, ...] = tuple(2**k for k in range(10, 18))
+SECURITY_LEVELS: tuple[int, ...] = (128, 192, 256)
+KEYSWITCH_SHAPES = ("seal", "hybrid")
+
+
+@lru_cache(maxsize=2)
+def security_table(quantum: bool = False) -> np.ndarray:
+    """``(len(RING_DEGREES), 3)`` array of max log2(QP) for lambda = 128, 192, 256 (classic or quantum)."""
+    table = np.zeros((len(RING_DEGREES), len(SECURITY_LEVELS)))
+    with open(DATA / "security.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if int(row["quantum"]) != int(quantum):
+                continue
+            table[RING_DEGREES.index(int(row["n"])), SECURITY_LEVELS.index(int(row["lambda"]))] = float(row["max_log_qp"])
+    if np.any(table == 0):
+        raise RuntimeError("security.csv is missing entries")  # pragma: no cover - data integrity
+    return table
+
+
+def _arr(xp: Any, v: Any, like: Any) -> Any:
+    if hasattr(v, "shape") and not isinstance(v, (int, float)):
+        return xp.astype(v, xp.float64)
+    return xp.asarray(float(v), dtype=xp.float64) if like is None else xp.zeros_like(like, dtype=xp.float64) + float(v)
+
+
+def max_log_qp(n: Any, security: Any = 128, *, quantum: bool = False) -> Any:
+    """Largest log2(QP) that keeps ``security`` bits at ring degree ``n`` (0 where n is not tabled)."""
+    xp = namespace(n, security)
+    n = _arr(xp, n, None)
+    sec = _arr(xp, security, n)
+    table = security_table(quantum)
+    out = xp.zeros_like(n)
+    for i, deg in enumerate(RING_DEGREES):
+        for j, lam in enumerate(SECURITY_LEVELS):
+            out = xp.where((n == deg) & (sec == lam), table[i, j], out)
+    return out
+
+
+def special_primes(levels: Any, dnum: Any = 1, shape: str = "seal") -> Any:
+    """Number K of special primes: 1 for SEAL-style, ceil((L+1)/dnum) for hybrid key switching."""
+    if shape not in KEYSWITCH_SHAPES:
+        raise DseInputError("keyswitch", shape, "one of " + ", ".join(KEYSWITCH_SHAPES))
+    xp = namespace(levels, dnum)
+    lv = _arr(xp, levels, None)
+    if shape == "seal":
+        return xp.ones_like(lv)
+    d = _arr(xp, dnum, lv)
+    return xp.ceil((lv + 1.0) / xp.maximum(d, xp.ones_like(d)))
+
+
+def log_qp(first_bits: Any, scale_bits: Any, levels: Any, special_bits: Any, k_special: Any) -> Any:
+    """log2(Q·P) = first_bits + L·scale_bits + K·special_bits (bits)."""
+    return first_bits + levels * scale_bits + k_special * special_bits
+
+
+def security_bits(n: Any, logqp: Any, *, quantum: bool = False) -> Any:
+    """Highest lambda in {128, 192, 256} whose bound holds for (n, log2 QP); 0 when even 128 fails."""
+    xp = namespace(n, logqp)
+    out = xp.zeros_like(_arr(xp, logqp, None))
+    for lam in SECURITY_LEVELS:  # ascending, so the last passing level wins
+        out = xp.where(logqp <= max_log_qp(n, lam, quantum=quantum), float(lam), out)
+    return out
+
+
+def slots(n: Any, conjugate_invariant: Any = False) -> Any:
+    """Message slots: N/2 complex slots, or N real slots on the conjugate-invariant ring."""
+    xp = namespace(n, conjugate_invariant)
+    n = _arr(xp, n, None)
+    return n / 2.0 * (1.0 + _arr(xp, conjugate_invariant, n))
+
+
+def precision_bits(n: Any, scale_bits: Any, hamming: Any = None) -> Any:
+    """Bits of precision left after one rescale: ``scale_bits - log2(sqrt(N/3)(3 + 8 sqrt(h)))``.
+
+    ``h`` defaults to the expected Hamming weight of a uniform ternary secret, 2N/3.
+    """
+    xp = namespace(n, scale_bits)
+    n = _arr(xp, n, None)
+    h = 2.0 * n / 3.0 if hamming is None else _arr(xp, hamming, n)
+    noise = xp.sqrt(n / 3.0) * (3.0 + 8.0 * xp.sqrt(h))
+    return scale_bits - xp.log2(noise)
+
+
+def smallest_ring(depth: Any, *, scale_bits: Any = 40, first_bits: Any = 60, special_bits: Any = 60,
+                  dnum: Any = 1, shape: str = "seal", security: Any = 128, quantum: bool = False) -> Any:
+    """EVA's rule: the smallest N whose security bound holds for a chain of ``depth`` rescale primes.
+
+    Returns 0 where no tabled N (<= 2^17) fits. Vectorised over all arguments.
+    """
+    xp = namespace(depth, scale_bits, first_bits, security)
+    depth = _arr(xp, depth, None)
+    k = special_primes(depth, dnum, shape)
+    need = log_qp(first_bits, scale_bits, depth, special_bits, k)
+    out = xp.zeros_like(need)
+    for deg in reversed(RING_DEGREES):  # descending, so the smallest fitting N is written last
+        out = xp.where(need <= max_log_qp(xp.zeros_like(need) + deg, security, quantum=quantum), float(deg), out)
+    return out
+
+
+@dataclass(frozen=True)
+class CkksParams:
+    """One CKKS parameter set (scalar view for reports and searches).
+
+    ``levels`` is L, the number of rescale primes: a fresh ciphertext holds L+1 limbs.
+    """
+
+    n: int
+    levels: int
+    scale_bits: int = 40
+    first_bits: int = 60
+    special_bits: int = 60
+    dnum: int = 1
+    keyswitch: str = "seal"
+    security: int = 128
+    conjugate_invariant: bool = False
+    secret: str = "ternary"
+
+    @property
+    def k_special(self) -> int:
+        return int(special_primes(np.asarray(float(self.levels)), self.dnum, self.keyswitch))
+
+    @property
+    def log_qp(self) -> float:
+        return float(log_qp(self.first_bits, self.scale_bits, self.levels, self.special_bits, self.k_special))
+
+    @property
+    def slots(self) -> int:
+        return self.n if self.conjugate_invariant else self.n // 2
+
+    @property
+    def precision_bits(self) -> float:
+        return float(precision_bits(np.asarray(float(self.n)), float(self.scale_bits)))
+
+    @property
+    def security_bits(self) -> int:
+        if self.secret != "ternary":
+            return 0
+        return int(security_bits(np.asarray(float(self.n)), np.asarray(self.log_qp)))
+
+    def problems(self) -> list[str]:
+        """Reasons this set is unusable (empty when feasible)."""
+        out = []
+        if self.n not in RING_DEGREES:
+            out.append(f"N={self.n} is not a power of two in [{RING_DEGREES[0]}, {RING_DEGREES[-1]}]")
+        if self.secret != "ternary":
+            out.append(f"secret {self.secret!r}: security outside the HE-standard table (ternary secrets only)")
+        elif self.n in RING_DEGREES:
+            bound = float(max_log_qp(np.asarray(float(self.n)), self.security))
+            if self.log_qp > bound:
+                out.append(f"insecure: log2(QP)={self.log_qp:g} > {bound:g} allowed at N={self.n} for "
+                           f"{self.security}-bit security")
+        if self.first_bits <= self.scale_bits:
+            out.append("first prime must be larger than the scale (first_bits > scale_bits)")
+        return out
+
+    @property
+    def feasible(self) -> bool:
+        return not self.problems()
+
+    def describe(self) -> dict[str, Any]:
+        return {"n": self.n, "levels": self.levels, "slots": self.slots, "log_qp": self.log_qp,
+                "k_special": self.k_special, "security_bits": self.security_bits,
+                "precision_bits": round(self.precision_bits, 2), "problems": self.problems()}
+
+    @staticmethod
+    def smallest(depth: int, **kw: Any) -> "CkksParams":
+        """The EVA-rule parameter set for ``depth`` (raises DseInputError when nothing fits)."""
+        shape = kw.get("keyswitch", "seal")
+        n = int(smallest_ring(np.asarray(float(depth)), scale_bits=kw.get("scale_bits", 40),
+                              first_bits=kw.get("first_bits", 60), special_bits=kw.get("special_bits", 60),
+                              dnum=kw.get("dnum", 1), shape=shape, security=kw.get("security", 128)))
+        if n == 0:
+            raise DseInputError("depth", depth, f"a depth whose chain fits N <= 2^17 at {kw.get('security', 128)}-bit security")
+        return CkksParams(n=n, levels=int(depth), **kw)
+

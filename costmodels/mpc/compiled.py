@@ -1,0 +1,110 @@
+"""Compile a workload into per-layer cost arrays for every (protocol, parties, weights).
+
+For each layer the cost splits into three parts, each a 4-vector (online bytes, offline bytes,
+rounds, compute seconds): ``fixed`` (everything but the ReLU sites), ``relu`` (the site's ReLUs,
+all kept) and ``poly`` (the same elements replaced by the polynomial). A fraction ``keep`` of a
+site's elements as ReLU costs ``fixed + keep * relu + (1 - keep) * poly`` in bytes and compute;
+the ReLU and polynomial batches run side by side, so the site's rounds are
+``max(relu rounds if keep > 0, poly rounds if keep < 1)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dse.errors import UnknownNameError
+
+from .lowering import lower_workload
+from .protocols import Cost, CrypTen, Protocol, Shamir, SSNet
+from .protocols_2pc import Cheetah, CrypTFlow2, Delphi
+
+__all__ = ["PROTOCOLS", "MAX_PARTIES", "WEIGHTS", "COMPONENTS", "make_protocol", "LayerCosts",
+           "layer_costs", "cost_tensor"]
+
+PROTOCOLS = ("crypten", "cryptflow2", "delphi", "cheetah", "shamir", "ssnet")
+MAX_PARTIES = 8
+WEIGHTS = ("shared", "public")
+COMPONENTS = ("online_bytes", "offline_bytes", "rounds", "compute_s")
+_CLASSES = {"crypten": CrypTen, "cryptflow2": CrypTFlow2, "delphi": Delphi, "cheetah": Cheetah,
+            "shamir": Shamir, "ssnet": SSNet}
+
+
+def make_protocol(name: str, bits: int = 0) -> Protocol:
+    """A protocol profile by name (``bits`` overrides the bit width of OT/GC profiles)."""
+    if name not in _CLASSES:
+        raise UnknownNameError("protocol", name, PROTOCOLS)
+    cls = _CLASSES[name]
+    return cls(bits) if name in ("cryptflow2", "delphi", "cheetah") else cls()
+
+
+@dataclass(frozen=True)
+class LayerCosts:
+    """Arrays of shape ``(4, L)`` (components x layers) for one protocol configuration."""
+
+    fixed: np.ndarray
+    relu: np.ndarray
+    poly: np.ndarray
+    site_elems: np.ndarray  # (L,) ReLUs per layer (0 for non-site layers)
+    reason: str             # empty when the configuration is supported
+
+
+def _layer_costs(workload, protocol: str, parties: int, weights: str, poly_degree: int,
+                 bits: int) -> LayerCosts:
+    proto = make_protocol(protocol, bits)
+    ops = lower_workload(workload)
+    L = len(ops)
+    fixed, relu, poly = (np.zeros((4, L)) for _ in range(3))
+    sites = np.zeros(L)
+    reason = proto.feasible(parties, weights)
+    if not reason:
+        shared = weights == "shared"
+        for j, layer_ops in enumerate(ops):
+            f = r = p = Cost()
+            for op in layer_ops:
+                if op.site:
+                    k = op.args[0]
+                    sites[j] += k
+                    r = r + proto.op_cost(op, parties, shared)
+                    p = p + proto.replacement(k, poly_degree, parties, shared)
+                else:
+                    f = f + proto.op_cost(op, parties, shared)
+            fixed[:, j], relu[:, j], poly[:, j] = f.as_tuple(), r.as_tuple(), p.as_tuple()
+    else:
+        for j, layer_ops in enumerate(ops):
+            sites[j] = sum(op.args[0] for op in layer_ops if op.site)
+    return LayerCosts(fixed, relu, poly, sites, reason)
+
+
+def layer_costs(workload, protocol: str = "crypten", parties: int = 2, weights: str = "shared",
+                *, poly_degree: int = 2, bits: int = 0) -> LayerCosts:
+    """Per-layer costs of ``workload`` under one configuration (memoised on the workload)."""
+    key = ("mpc.layer_costs", protocol, int(parties), weights, int(poly_degree), int(bits))
+    return workload.memo(key, lambda: _layer_costs(workload, protocol, int(parties), weights,
+                                                   int(poly_degree), int(bits)))
+
+
+def cost_tensor(workload, *, poly_degree: int = 2, bits: int = 0):
+    """All configurations at once: ``(table, reasons, sites)`` where ``table`` has shape
+    ``(P * (MAX_PARTIES - 1) * 2, 3, 4, L)`` indexed by ``(protocol, parties - 2, weights)``,
+    ``reasons`` lists the infeasibility text per configuration ('' when supported)."""
+
+    def build():
+        tabs, reasons = [], []
+        sites = None
+        for proto in PROTOCOLS:
+            for n in range(2, MAX_PARTIES + 1):
+                for w in WEIGHTS:
+                    lc = layer_costs(workload, proto, n, w, poly_degree=poly_degree, bits=bits)
+                    tabs.append(np.stack([lc.fixed, lc.relu, lc.poly]))
+                    reasons.append(lc.reason)
+                    sites = lc.site_elems
+        return np.stack(tabs), tuple(reasons), sites
+
+    return workload.memo(("mpc.cost_tensor", int(poly_degree), int(bits)), build)
+
+
+def config_index(protocol_code, parties, weights_code):
+    """Row of :func:`cost_tensor` for (protocol code, parties, weights code); works on arrays."""
+    return (protocol_code * (MAX_PARTIES - 1) + (parties - 2)) * len(WEIGHTS) + weights_code

@@ -1,0 +1,104 @@
+"""How a layer becomes MPC operations (protocol-independent).
+
+Each layer of a :class:`workloads.Workload` lowers to a tuple of :class:`Op`:
+
+* ``linear(x, w, y, macs, operand)``: a conv / fully connected / matmul with ``x`` input elements,
+  ``w`` second-operand elements, ``y`` outputs. ``operand="model"`` means the second operand is a
+  model weight (secret-shared or public by the ``weights`` knob); ``"secret"`` means both operands
+  are activations (attention ``Q K^T``, ``A V``);
+* ``relu(k)``: ``k`` ReLUs (an *activation site*, replaceable by a polynomial); ``relu6`` is a
+  site of cost two ReLUs;
+* ``poly(k, degree)``: a polynomial activation with public coefficients;
+* ``maxpool(outputs, window)``, ``avgpool(outputs)``;
+* ``mul(k)``: elementwise product of two secret tensors;
+* ``softmax(rows, width)``, ``layernorm(rows, width)``, ``nonlin(k, fn)`` for
+  sigmoid/tanh/gelu/silu/hardswish.
+
+Batch norm is folded into the preceding linear layer (inference); add/concat/reshape are local;
+embeddings are treated as public look-ups (no cost).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workloads.ir import numel
+
+__all__ = ["Op", "lower_layer", "lower_workload", "site_layers"]
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    args: tuple = ()
+    site: bool = False  # a ReLU activation site (replaceable)
+
+
+def _linear(x: int, w: int, y: int, macs: int, operand: str = "model") -> Op:
+    return Op("linear", (x, w, y, macs, operand))
+
+
+def lower_layer(layer) -> tuple[Op, ...]:
+    """The operations of one layer (per sample)."""
+    kind = layer.kind
+    if kind in ("conv2d", "linear", "graphconv"):
+        return (_linear(numel(layer.in_shape), layer.params, layer.activations, layer.macs),)
+    if kind == "matmul":
+        a, b = layer.in_shapes
+        if layer.weights == "none":
+            return (_linear(numel(a), numel(b), layer.activations, layer.macs, "secret"),)
+        act, wt = (b, a) if layer.weights == "a" else (a, b)
+        return (_linear(numel(act), numel(wt), layer.activations, layer.macs),)
+    if kind == "activation":
+        k = layer.activations
+        if layer.fn in ("relu", "relu6"):
+            return (Op("relu", (k * (2 if layer.fn == "relu6" else 1),), site=True),)
+        if layer.fn == "poly":
+            return (Op("poly", (k, layer.degree)),)
+        if layer.fn == "identity":
+            return ()
+        if layer.fn == "softmax":
+            width = layer.out_shape[-1]
+            return (Op("softmax", (k // width, width)),)
+        return (Op("nonlin", (k, layer.fn)),)
+    if kind == "pool2d":
+        if layer.mode == "max":
+            return (Op("maxpool", (layer.activations, layer.kernel[0] * layer.kernel[1])),)
+        return (Op("avgpool", (layer.activations,)),)
+    if kind == "norm":
+        if layer.mode == "layer":
+            width = layer.in_shape[-1]
+            return (Op("layernorm", (numel(layer.in_shape) // width, width)),)
+        return ()
+    if kind == "mul":
+        return (Op("mul", (layer.activations,)),)
+    if kind == "attention":
+        t, d, h = layer.seq_len, layer.d_model, layer.heads
+        return (
+            _linear(t * d, 3 * d * d, 3 * t * d, 3 * t * d * d),          # Q, K, V projections
+            _linear(t * d, t * d, h * t * t, t * t * d, "secret"),        # Q K^T per head
+            Op("softmax", (h * t, t)),
+            _linear(h * t * t, t * d, t * d, t * t * d, "secret"),        # A V
+            _linear(t * d, d * d, t * d, t * d * d),                      # output projection
+        )
+    if kind == "recurrent":
+        steps, h = layer.steps, layer.hidden
+        x = steps * (layer.input_size + h)
+        ops = [_linear(x, layer.params, steps * layer.gates * h, layer.macs)]
+        if layer.cell == "lstm":
+            ops += [Op("nonlin", (3 * steps * h, "sigmoid")), Op("nonlin", (2 * steps * h, "tanh")),
+                    Op("mul", (3 * steps * h,))]
+        else:
+            ops += [Op("nonlin", (2 * steps * h, "sigmoid")), Op("nonlin", (steps * h, "tanh")),
+                    Op("mul", (3 * steps * h,))]
+        return tuple(ops)
+    return ()  # add, concat, reshape, embedding: local
+
+
+def lower_workload(workload) -> list[tuple[Op, ...]]:
+    return workload.memo("mpc.lowering", lambda: [lower_layer(l) for l in workload.layers])
+
+
+def site_layers(workload) -> list[int]:
+    """Indices of layers holding a ReLU activation site."""
+    return [i for i, ops in enumerate(lower_workload(workload)) if any(o.site for o in ops)]

@@ -1,0 +1,95 @@
+"""Protocol constants and network presets, loaded from ``data/*.csv`` (every row has a source)."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from dse.errors import DseInputError, UnknownNameError
+
+__all__ = ["DATA", "constants", "constant", "Network", "network", "NETWORKS", "boards"]
+
+DATA = Path(__file__).with_name("data")
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(DATA / name, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@lru_cache(maxsize=None)
+def constants() -> dict[str, dict[str, float]]:
+    """``{protocol: {key: value}}`` from ``data/protocols.csv`` (values in the row's unit)."""
+    out: dict[str, dict[str, float]] = {}
+    for row in _rows("protocols.csv"):
+        if not row.get("source"):
+            raise ValueError(f"protocols.csv row {row} has no source")
+        out.setdefault(row["protocol"], {})[row["key"]] = float(row["value"])
+    return out
+
+
+def constant(protocol: str, key: str) -> float:
+    table = constants()
+    if protocol not in table or key not in table[protocol]:
+        raise UnknownNameError(f"{protocol} constant", key, sorted(table.get(protocol, {})))
+    value = table[protocol][key]
+    if math.isnan(value):
+        raise ValueError(f"{protocol}.{key} is not set (NaN) in data/protocols.csv")
+    return value
+
+
+@dataclass(frozen=True)
+class Network:
+    """A link between the parties: ``bandwidth_bps`` (bit/s) shared by all traffic, ``rtt_s``."""
+
+    name: str
+    bandwidth_bps: float
+    rtt_s: float
+    source: str = "user-defined"
+
+    def __post_init__(self) -> None:
+        if not self.bandwidth_bps > 0:
+            raise DseInputError("bandwidth", self.bandwidth_bps, "a bandwidth > 0 bit/s")
+        if not self.rtt_s >= 0:
+            raise DseInputError("rtt", self.rtt_s, "a round-trip time >= 0 s")
+
+    @property
+    def bytes_per_s(self) -> float:
+        return self.bandwidth_bps / 8.0
+
+    def latency(self, rounds: float, nbytes: float, compute_s: float = 0.0) -> float:
+        """``rounds * RTT + bytes / bandwidth + compute`` (mpc.md §2.6 / §4)."""
+        return rounds * self.rtt_s + nbytes / self.bytes_per_s + compute_s
+
+
+@lru_cache(maxsize=None)
+def _network_rows() -> dict[str, Network]:
+    return {r["name"]: Network(r["name"], float(r["bandwidth_bps"]), float(r["rtt_s"]), r["source"])
+            for r in _rows("networks.csv")}
+
+
+NETWORKS = ("lan", "wan")
+
+
+def network(name: str, *, bandwidth_bps: float | None = None, rtt_s: float | None = None) -> Network:
+    """A preset (``lan``, ``wan``) or ``custom`` with ``bandwidth_bps`` and ``rtt_s``."""
+    if name == "custom":
+        if bandwidth_bps is None or rtt_s is None:
+            raise DseInputError("network", name, "custom needs bandwidth (bit/s) and rtt (s)")
+        return Network("custom", float(bandwidth_bps), float(rtt_s))
+    rows = _network_rows()
+    if name not in rows:
+        raise UnknownNameError("network", name, [*rows, "custom"])
+    return rows[name]
+
+
+@lru_cache(maxsize=None)
+def boards() -> dict[str, dict[str, float | str]]:
+    """FPGA boards (``data/fpga_boards.csv``): LUT, DSP, BRAM36, clock, PCIe bandwidth."""
+    out: dict[str, dict[str, float | str]] = {}
+    for r in _rows("fpga_boards.csv"):
+        out[r["board"]] = {k: (r[k] if k in ("board", "source") else float(r[k])) for k in r}
+    return out

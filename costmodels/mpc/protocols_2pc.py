@@ -1,0 +1,184 @@
+"""Two-party profiles where the server holds the weights: CrypTFlow2 (SCI), DELPHI, Cheetah.
+
+* **cryptflow2** — SCI with OT-based non-linear layers (IKNP + KK13 millionaires, ReLU and faithful
+  truncation measured at l = 32/37/64, mpc.md §2.2, linearly interpolated in l) and HE linear
+  layers (SCI_HE, Gazelle-style SEAL BFV, N = 8192, 218-bit q). No offline phase.
+  Products of two secrets (x^2 and act x act) use OT-based Beaver triples priced with MP-SPDZ's
+  ``semi`` model (``Compiler/cost.py``: ``N(N-1) l (ot_cost + 8 l)`` offline bytes per triple with
+  ``l`` in bytes, ``4 (N-1) l`` online), followed by a faithful truncation.
+* **delphi** — HE for linear layers offline (client sends ``Enc(r)``, server returns
+  ``Enc(W r - s)``), garbled-circuit ReLU (tables offline, the server's ``l`` input labels of 16 B
+  online; mpc.md §2.3), Beaver triples from HE for quadratic activations (offline: 3 ciphertexts per
+  ``N`` triples; online: 4 field elements). Linear layers cost nothing online.
+* **cheetah** — HE linear layers online without rotations (N = 4096, q = 109 bits, seeded input
+  ciphertexts of half size; OpenCheetah ``cheetah-api.cpp``); non-linear layers with silent-OT
+  (VOLE) millionaires: SCI's bytes times ``nonlinear_scale``, a factor CALIBRATED so that ResNet-50
+  totals the published 2.3 GB (ePrint 2022/207 abstract). Cheetah's per-ReLU bytes are not public
+  (mpc.md §8), so only the CrypTFlow2/Cheetah ratio, not Cheetah's absolute bytes, is a check.
+
+Ciphertext counts assume ideal packing: ``ceil(elements / N)`` input and output ciphertexts
+per layer (a lower bound on Gazelle/Cheetah packing). A ciphertext is ``2 N log2(q) / 8`` bytes,
+half when seeded. HE compute = MACs x limbs x (SEAL PMult time per coefficient and limb).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .presets import constant
+from .protocols import Cost, Protocol
+
+__all__ = ["CrypTFlow2", "Delphi", "Cheetah", "interp_bits"]
+
+
+def interp_bits(protocol: str, key: str, bits: float) -> float:
+    """Per-op bytes measured at l = 32, 37, 64 (``<key>_l32`` ...), piecewise linear in ``l`` and
+    extrapolated with the end segments (the measured cost is ~affine in l: 16-17.5 B per bit)."""
+    xs = [32.0, 37.0, 64.0]
+    ys = [constant(protocol, f"{key}_l{int(x)}") for x in xs]
+    if bits < xs[0]:
+        return ys[0] + (bits - xs[0]) * (ys[1] - ys[0]) / (xs[1] - xs[0])
+    if bits > xs[-1]:
+        return ys[-1] + (bits - xs[-1]) * (ys[2] - ys[1]) / (xs[2] - xs[1])
+    return float(np.interp(bits, xs, ys))
+
+
+class _HELinear:
+    """HE linear-layer pricing shared by the three profiles."""
+
+    key = ""
+
+    def _he_setup(self) -> None:
+        k = self.key
+        self.he_n = constant(k, "he_n")
+        self.ct_bytes = 2 * self.he_n * constant(k, "he_logq") / 8
+        self.ct_in_bytes = self.ct_bytes / (2 if constant(k, "he_seeded_input") else 1)
+        self.he_limbs = constant(k, "he_limbs")
+        self.t_pmult = constant(k, "he_pmult_s_per_coeff_limb")
+
+    def he_linear(self, x: float, y: float, macs: float) -> Cost:
+        cts_in, cts_out = math.ceil(x / self.he_n), math.ceil(y / self.he_n)
+        nbytes = cts_in * self.ct_in_bytes + cts_out * self.ct_bytes
+        return Cost(online_bytes=nbytes, rounds=1, compute_s=macs * self.he_limbs * self.t_pmult)
+
+
+class CrypTFlow2(Protocol, _HELinear):
+    name = "cryptflow2"
+    key = "cryptflow2"
+    max_parties = 2
+    shared_weights = False
+
+    def __init__(self, bits: int = 0) -> None:
+        self.bits = bits or constant(self.key, "bits")
+        self._he_setup()
+        self.relu_b = interp_bits("cryptflow2", "relu_bytes", self.bits)
+        self.trunc_b = interp_bits("cryptflow2", "trunc_bytes", self.bits)
+        self.relu_r = constant("cryptflow2", "relu_rounds")
+        self.trunc_r = constant("cryptflow2", "trunc_rounds")
+        self.t_relu = constant("cryptflow2", "relu_compute_s")
+        self.nl_scale = 1.0
+
+    def trunc(self, k: float) -> Cost:
+        return Cost(k * self.trunc_b * self.nl_scale, 0, self.trunc_r if k else 0, k * self.t_relu)
+
+    def triple_product(self, k: float) -> Cost:
+        """``k`` secret x secret products with OT triples (MP-SPDZ ``semi`` model, N = 2)."""
+        lb = math.ceil(self.bits / 8)
+        ot = constant("cryptflow2", "ot_cost_bytes")
+        return Cost(k * (4 * lb + 2 * lb * (ot + 8 * lb)) * self.nl_scale, 0, 3 if k else 0, k * self.t_relu)
+
+    def linear(self, x, w, y, macs, operand, *, n, shared):
+        he = self.he_linear(x, y, macs)
+        if operand == "secret":  # both operands secret: the two cross products
+            he = he.scale(2)
+        return he + self.trunc(y)
+
+    def relu(self, k, *, n, shared):
+        return Cost(k * self.relu_b * self.nl_scale, 0, self.relu_r if k else 0, k * self.t_relu)
+
+    def poly(self, k, degree, *, n, shared):
+        prods = max(degree - 1, 0)
+        c = self.trunc(k)  # public-coefficient combination
+        if prods:
+            m = self.triple_product(k * prods) + self.trunc(k * prods)
+            c = c + Cost(m.online_bytes, 0, m.rounds * math.ceil(math.log2(degree)), m.compute_s)
+        return c
+
+    def maxpool(self, outputs, window, *, n, shared):
+        per = self.relu(outputs * (window - 1), n=n, shared=shared)
+        return Cost(per.online_bytes, 0, per.rounds * math.ceil(math.log2(window)), per.compute_s)
+
+    def avgpool(self, outputs, *, n, shared):
+        return self.trunc(outputs)
+
+    def mul(self, k, *, n, shared):
+        return self.triple_product(k) + self.trunc(k)
+
+
+class Cheetah(CrypTFlow2):
+    name = "cheetah"
+    key = "cheetah"
+
+    def __init__(self, bits: int = 0) -> None:
+        super().__init__(bits or constant("cheetah", "bits"))
+        self._he_setup()
+        self.relu_r = constant("cheetah", "relu_rounds")
+        self.trunc_r = constant("cheetah", "trunc_rounds")
+        self.nl_scale = constant("cheetah", "nonlinear_scale")
+
+    def linear(self, x, w, y, macs, operand, *, n, shared):
+        he = self.he_linear(x, y, macs)
+        if operand == "secret":
+            he = he.scale(2)
+        return he + self.trunc(y)
+
+
+class Delphi(Protocol, _HELinear):
+    name = "delphi"
+    key = "delphi"
+    max_parties = 2
+    shared_weights = False
+
+    def __init__(self, bits: int = 0) -> None:
+        self.bits = bits or constant("delphi", "bits")
+        self._he_setup()
+        gc41 = constant("delphi", "gc_bytes")
+        self.label = constant("delphi", "label_bytes")
+        self.gc_total = gc41 * self.bits / 41.0  # GC size is ~linear in l (mpc.md §2.3: 4.13/5.54/8.32 KB)
+        self.t_relu = constant("delphi", "relu_compute_s")
+        self.t_mac = constant("crypten", "compute_s_per_mac_public")
+        self.elem_b = self.bits / 8
+
+    def linear(self, x, w, y, macs, operand, *, n, shared):
+        he = self.he_linear(x, y, macs)
+        offline = Cost(offline_bytes=he.online_bytes, compute_s=0.0)
+        if operand == "secret":  # act x act needs Beaver matrix triples from HE, opened online
+            return Cost(4 * (x + w) * self.elem_b / 2, 2 * he.online_bytes, 1, macs * self.t_mac)
+        return offline + Cost(compute_s=macs * self.t_mac)
+
+    def relu(self, k, *, n, shared):
+        online = k * self.label * self.bits
+        return Cost(online, k * self.gc_total - online, 2 if k else 0, k * self.t_relu)
+
+    def _triples(self, k: float) -> Cost:
+        """``k`` Beaver products: 4 field elements online, 3 ciphertexts per N triples offline."""
+        return Cost(k * 4 * self.elem_b, k * 3 * self.ct_bytes / self.he_n, 1 if k else 0, k * self.t_mac)
+
+    def poly(self, k, degree, *, n, shared):
+        prods = max(degree - 1, 0)
+        t = self._triples(k * prods)
+        return Cost(t.online_bytes, t.offline_bytes, t.rounds * max(1, math.ceil(math.log2(max(degree, 1)))),
+                    t.compute_s)
+
+    def maxpool(self, outputs, window, *, n, shared):
+        per = self.relu(outputs * (window - 1), n=n, shared=shared)
+        return Cost(per.online_bytes, per.offline_bytes, per.rounds * math.ceil(math.log2(window)),
+                    per.compute_s)
+
+    def avgpool(self, outputs, *, n, shared):
+        return Cost()  # public scaling folded into the next linear layer (field arithmetic)
+
+    def mul(self, k, *, n, shared):
+        return self._triples(k)
