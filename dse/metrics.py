@@ -21,6 +21,8 @@ __all__ = ["Metrics", "UNIT_SUFFIXES", "unit_of", "Feasibility", "to_numpy"]
 #: Name suffix -> SI unit. A metric whose name ends with one of these must carry that unit.
 UNIT_SUFFIXES: dict[str, str] = {
     "_per_s": "1/s",
+    "_per_j": "1/J",
+    "_per_w": "1/W",
     "_bytes_per_device": "B",
     "_s": "s",
     "_j": "J",

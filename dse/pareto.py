@@ -23,7 +23,8 @@ import numpy as np
 
 from .errors import DseInputError
 
-__all__ = ["non_dominated", "pareto_mask", "pareto_front", "hypervolume", "reference_point", "merge_fronts"]
+__all__ = ["non_dominated", "pareto_mask", "pareto_front", "dominated_by", "hypervolume", "reference_point",
+           "merge_fronts"]
 
 
 def _as_matrix(F: Any) -> np.ndarray:
@@ -103,6 +104,37 @@ def pareto_front(F: Any) -> np.ndarray:
     idx = np.flatnonzero(non_dominated(F))
     order = np.lexsort(F[idx].T[::-1])
     return idx[order]
+
+
+def dominated_by(front: Any, F: Any, *, max_pairs: int = 4_000_000) -> np.ndarray:
+    """Mask ``(N,)``: rows of ``F`` strictly dominated by some row of ``front`` (a non-dominated set).
+
+    Two objectives: one ``searchsorted`` on the staircase, ``O(N log P)``. More objectives: a
+    pairwise comparison in blocks of at most ``max_pairs`` pairs. NaN rows count as dominated.
+    """
+    P, F = _as_matrix(front), _as_matrix(F)
+    out = np.isnan(F).any(axis=1)
+    if not len(P) or not len(F):
+        return out
+    if P.shape[1] == 2:
+        order = np.lexsort((P[:, 1], P[:, 0]))
+        p0, p1 = P[order, 0], P[order, 1]
+        best1 = np.minimum.accumulate(p1)  # staircase: best f1 among front points with f0 <= x
+        j = np.searchsorted(p0, F[:, 0], side="right") - 1
+        has = j >= 0
+        jj = np.where(has, j, 0)
+        strictly = best1[jj] < F[:, 1]
+        # equal f1: dominated when the first front point reaching f1 <= y has a smaller f0
+        k = np.searchsorted(-best1, -F[:, 1], side="left")  # -best1 is non-decreasing
+        kk = np.minimum(k, len(best1) - 1)
+        tie = (best1[jj] == F[:, 1]) & (k < len(best1)) & (p0[kk] < F[:, 0])
+        return out | (has & (strictly | tie))
+    block = max(1, max_pairs // len(P))
+    for a in range(0, len(F), block):
+        G = F[a:a + block, None, :]
+        dom = np.all(P[None] <= G, axis=2) & np.any(P[None] < G, axis=2)
+        out[a:a + block] |= dom.any(axis=1)
+    return out
 
 
 def merge_fronts(F_a: Any, F_b: Any) -> tuple[np.ndarray, np.ndarray]:

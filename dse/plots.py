@@ -99,10 +99,9 @@ def write_report(out: str | Path) -> Path:
                 ax.plot(front[:, 0], front[:, 1], "o-", c="tab:blue", ms=4, label="Pareto front")
             ax.set_xlabel(mx)
             ax.set_ylabel(my)
-            if results[mx].min() > 0 and results[mx].max() / max(results[mx].min(), 1e-300) > 100:
-                ax.set_xscale("log")
-            if results[my].min() > 0 and results[my].max() / max(results[my].min(), 1e-300) > 100:
-                ax.set_yscale("log")
+            for col, setter in ((mx, ax.set_xscale), (my, ax.set_yscale)):
+                if results[col].min() > 0 and results[col].max() / max(results[col].min(), 1e-300) > 10:
+                    setter("log")
         else:
             (m, d) = objectives[0]
             vals = results[m].where(feas).to_numpy(float)
@@ -134,9 +133,14 @@ def write_report(out: str | Path) -> Path:
                f"- objectives: " + ", ".join(f"{m} ({d})" for m, d in objectives),
                f"- evaluations: {summary['n_evals']:,} in {summary['wall_time_s']:.2f} s",
                f"- feasible: {int(feas.sum()):,} of {len(results):,}", ""]
-        if summary.get("info"):
-            md += ["Solver info: " + ", ".join(f"{k}={v}" for k, v in summary["info"].items()), ""]
-        md += ["## Best designs", "", markdown_table(best.head(20)), "",
+        scalars = {k: v for k, v in summary.get("info", {}).items() if isinstance(v, (str, int, float, bool))}
+        if scalars:
+            md += ["Solver info: " + ", ".join(f"{k}={v}" for k, v in scalars.items()), ""]
+        knobs = [k for k in summary.get("space", {}) if k in best and results[k].nunique() > 1]
+        metric_cols = [m for m, _ in objectives] + [m for m in summary.get("bounds", {}) if m not in summary["objectives"]]
+        shown = best[[c for c in knobs + metric_cols if c in best]].drop_duplicates()
+        md += [f"## Best designs ({len(best)} on the front; all columns in best.csv)", "",
+               markdown_table(shown.head(20)), "",
                "![Pareto](pareto.png)", ""]
         if layers is not None:
             md += ["![Per-layer breakdown](breakdown.png)", ""]

@@ -101,6 +101,8 @@ def markdown_table(frame: pd.DataFrame, floatfmt: str = ".4g") -> str:
     cols = list(frame.columns)
 
     def fmt(v: Any) -> str:
+        if isinstance(v, float) and v != v:  # NaN: an empty cell
+            return ""
         if isinstance(v, float):
             return format(v, floatfmt)
         return str(v)

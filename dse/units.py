@@ -92,6 +92,10 @@ def format_quantity(value: float, unit: str) -> str:
     """Readable engineering notation for tables, e.g. ``format_quantity(4.2e-3, 's') == '4.2 ms'``."""
     if unit in ("", "1") or value == 0 or not math.isfinite(value):
         return f"{value:.6g}"
+    if unit == "m2":  # prefixes on m² read ambiguously; show mm² (or µm² for tiny areas)
+        return f"{value * 1e6:.4g} mm2" if abs(value) >= 1e-9 else f"{value * 1e12:.4g} um2"
+    if unit.startswith("1/"):
+        unit = unit[1:]
     exp = int(math.floor(math.log10(abs(value)) / 3) * 3)
     exp = max(-15, min(15, exp))
     prefix = {-15: "f", -12: "p", -9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M", 9: "G",

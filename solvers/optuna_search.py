@@ -31,8 +31,7 @@ from dse.space import Design, DesignSpace, iter_chunks
 from dse.table import FEASIBLE, result_frame
 
 from .base import Problem, SolveResult, Solver
-from .optuna_storage import (WorkerLease, budget, open_storage, over_budget, recover_stale, redact,
-                             sqlite_url)
+from .optuna_storage import open_storage, redact, sqlite_url
 from .sweep import sort_best
 
 __all__ = ["OptunaSolver", "make_sampler", "SAMPLERS", "design_of_trials"]

@@ -37,6 +37,8 @@ __all__ = ["open_storage", "sqlite_url", "redact", "WorkerLease", "recover_stale
 
 LEASE_PREFIX = "dse:worker:"
 IN_BUDGET_STATES = (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)
+#: Errors seen when several processes create Optuna's schema at once (SQLite and PostgreSQL).
+_SCHEMA_RACE = ("already exists", "UNIQUE constraint failed", "duplicate key", "database is locked")
 
 
 def sqlite_url(out_dir: Path | str, filename: str = "study.db") -> str:
@@ -66,11 +68,18 @@ def open_storage(url: str | None) -> Any:
     if is_sqlite:
         Path(url.split(":///", 1)[-1]).parent.mkdir(parents=True, exist_ok=True)
     kwargs = {"connect_args": {"timeout": 60}} if is_sqlite else {"pool_pre_ping": True}
-    try:
-        storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
-    except Exception as exc:
-        raise DseInputError("storage", redact(url), "a reachable Optuna RDB URL",
-                            detail=f"{type(exc).__name__}: {exc}".splitlines()[0]) from None
+    for attempt in range(6):
+        try:
+            storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+            break
+        except Exception as exc:
+            # Two processes creating the schema at once: one of them sees "table ... already
+            # exists"; a retry finds the finished schema.
+            if attempt < 5 and any(m in str(exc) for m in _SCHEMA_RACE):
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            raise DseInputError("storage", redact(url), "a reachable Optuna RDB URL",
+                                detail=f"{type(exc).__name__}: {exc}".splitlines()[0]) from None
     if is_sqlite:
         _tune_sqlite(storage)
     return storage
@@ -171,11 +180,11 @@ def recover_stale(study: optuna.Study, me: WorkerLease, grace_s: float) -> list[
         if not stale:
             continue
         try:
+            study._storage.set_trial_user_attr(t._trial_id, "dse_stale", True)
             if not study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL):
                 continue
         except optuna.exceptions.UpdateFinishedTrialError:
             continue  # another worker recovered it first
-        study._storage.set_trial_user_attr(t._trial_id, "dse_stale", True)
         study.enqueue_trial(dict(t.params), user_attrs={"dse_retry_of": t.number})
         recovered.append(t.number)
     return recovered

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from dse.errors import DseError, DseInputError, UnavailableError
 from dse.space import DesignSpace

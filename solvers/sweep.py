@@ -19,13 +19,13 @@ import pandas as pd
 
 from dse.errors import DseError, DseInputError
 from dse.metrics import Metrics
-from dse.pareto import hypervolume, merge_fronts, non_dominated, reference_point
+from dse.pareto import dominated_by, hypervolume, merge_fronts, non_dominated, reference_point
 from dse.space import Design, DesignSpace, concat_designs, iter_chunks
 from dse.table import FEASIBLE, result_frame
 
 from .base import Problem, SolveResult, Solver
 
-__all__ = ["SweepSolver", "grid_axes", "grid_points", "sort_best"]
+__all__ = ["SweepSolver", "GridDecoder", "grid_axes", "grid_points", "sort_best"]
 
 KEEP_MODES = ("auto", "all", "pareto")
 
@@ -40,14 +40,38 @@ def grid_axes(space: DesignSpace, grid_sizes: Mapping[str, int] | None) -> list[
     return [np.asarray(k.grid(sizes.get(k.name))) for k in space.knobs]
 
 
+class GridDecoder:
+    """Flat grid index -> design point (same mixed-radix order as ``DesignSpace.grid_design``).
+
+    Knobs with a single grid value are filled without arithmetic, so a space restricted to a few
+    varying knobs decodes in a few integer passes per chunk.
+    """
+
+    def __init__(self, space: DesignSpace, grid_sizes: Mapping[str, int] | None = None):
+        self.space = space
+        self.axes = grid_axes(space, grid_sizes)
+        lens = [len(a) for a in self.axes]
+        self.size = int(np.prod(lens, dtype=object)) if lens else 1
+        self.strides = [int(np.prod(lens[i + 1:], dtype=object)) for i in range(len(lens))]
+
+    def design(self, index: Any) -> Design:
+        idx = np.asarray(index, dtype=np.int64).reshape(-1)
+        arrays: dict[str, np.ndarray] = {}
+        for knob, axis, stride in zip(self.space.knobs, self.axes, self.strides):
+            if len(axis) == 1:
+                arrays[knob.name] = np.full(len(idx), axis[0], dtype=axis.dtype)
+                continue
+            q = idx // stride if stride > 1 else idx
+            arrays[knob.name] = axis[q % len(axis)]
+        return Design(self.space, arrays, len(idx))
+
+    def chunk(self, start: int, stop: int) -> Design:
+        return self.design(np.arange(start, stop, dtype=np.int64))
+
+
 def grid_points(space: DesignSpace, index: Any, grid_sizes: Mapping[str, int] | None = None) -> Design:
     """Arbitrary grid points by flat index (same mixed-radix order as ``grid_design``)."""
-    rem = np.asarray(index, dtype=np.int64).copy()
-    arrays: dict[str, np.ndarray] = {}
-    for knob, axis in zip(reversed(space.knobs), reversed(grid_axes(space, grid_sizes))):
-        arrays[knob.name] = axis[rem % len(axis)]
-        rem //= len(axis)
-    return Design(space, {k.name: arrays[k.name] for k in space.knobs}, len(np.atleast_1d(index)))
+    return GridDecoder(space, grid_sizes).design(index)
 
 
 def sort_best(problem: Problem, frame: pd.DataFrame) -> pd.DataFrame:
@@ -81,8 +105,8 @@ class SweepSolver(Solver):
         t0 = self.clock()
         space = problem.space
         sizes = {**(self.opt("points") or {}), **(self.opt("grid_sizes") or {})}
-        axes = grid_axes(space, sizes)
-        total = int(np.prod([len(a) for a in axes], dtype=object)) if axes else 1
+        decoder = GridDecoder(space, sizes)
+        axes, total = decoder.axes, decoder.size
         chunk, keep, top_k = int(self.opt("chunk")), self.opt("keep"), int(self.opt("top_k"))
         if chunk < 1:
             raise DseInputError("chunk", chunk, "a positive number of points per batch")
@@ -104,7 +128,7 @@ class SweepSolver(Solver):
         bar = _progress(total, progress)
         try:
             for start, stop in iter_chunks(total, chunk):
-                design = space.grid_design(start, stop, sizes)
+                design = decoder.chunk(start, stop)
                 te = self.clock()
                 metrics = problem.evaluate(design)
                 t_eval += self.clock() - te
@@ -116,6 +140,8 @@ class SweepSolver(Solver):
                 n_feasible += n_ok
                 if n_ok:
                     cand = np.flatnonzero(ok)
+                    if len(front_idx):  # cheap pass: drop what the running front already dominates
+                        cand = cand[~dominated_by(front_f, F[cand])]
                     local = non_dominated(F[cand])
                     cand = cand[local]
                     keep_a, keep_b = merge_fronts(front_f, F[cand])

@@ -24,36 +24,50 @@ SRAM accesses are the array-side reads/writes SCALE-Sim counts (verified in ``te
 ifmap ``M*K_w*(1 if IS else fc)``, filter ``K_w*N*(1 if WS else fr (OS) / fc (IS))``, ofmap
 ``M*N*(1 if OS else fr)`` (psums at ``psum_bits`` for WS/IS, outputs at ``bits`` for OS).
 A word on the array side is 8 bits (``8/bits`` packed values).
+
+:func:`gemm_traffic` is the scalar reference of these rules (plain Python, one GEMM); the
+vectorised model (:mod:`.kernel`) is tested against it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import math
 
-__all__ = ["dram_and_sram"]
+from .systolic import fold_dims
+
+__all__ = ["gemm_traffic"]
 
 
-def dram_and_sram(xp, d: dict[str, Any], r: dict[str, Any], c: dict[str, float], *, kw, fr, fc,
-                  t_nos, keep_w, one, zero) -> tuple[Any, Any]:
-    """``(dram_bytes, sram_bits)`` per layer, shape ``(n, L)``, including the batch factor."""
-    bits = d["bits"]
-    wbits = bits + xp.where(d["skip"], c["index_bits"] * one, zero)  # stored bits per weight
-    psum = c["psum_bits"]
-    # fit tests as thresholds on (n, 1) columns
-    cap_a = d["S_if"] * 8.0 / bits
-    cap_w_os = d["S_f"] * 8.0 / (d["C"] * keep_w * wbits)
-    cap_w_is = d["S_f"] * 8.0 / (keep_w * wbits)
-    cap_p = d["S_o"] * 8.0 / (d["C"] * psum)
-    imult = xp.where(d["is"], one, fc)
-    fmult = xp.where(d["ws"], one, xp.where(d["os"], fr, fc))
-    omult = xp.where(d["os"], one, fr)
-    ra = xp.where(r["a"] <= cap_a, one, imult)
-    fit_w = xp.where(d["os"], r["k"] <= cap_w_os, r["w"] <= cap_w_is)
-    rw = xp.where(fit_w, one, fmult)
-    spill = xp.where(d["os"] | (t_nos <= cap_p), zero, 2.0 * fr - 2.0)
-    dram_bytes = (r["a"] * (bits / 8.0) * ra + r["w"] * (keep_w * wbits / 8.0) * rw
-                  + r["o"] * (bits / 8.0 + psum / 8.0 * spill)) * r["batch"]
-    ob = xp.where(d["os"], bits, psum * one)
-    sram_bits = (8.0 * kw * (r["m"] * imult + r["n"] * fmult * (wbits / bits))
-                 + r["o"] * omult * ob) * r["batch"]
-    return dram_bytes, sram_bits
+def gemm_traffic(m: int, k: int, n: int, *, ifmap_elems: int, rows: int, cols: int, dataflow: str,
+                 ifmap_sram: float, filter_sram: float, ofmap_sram: float, bits: int = 8,
+                 psum_bits: int = 32, keep_w: float = 1.0, index_bits: int = 0) -> dict[str, float]:
+    """DRAM bytes and SRAM bits of one product ``(M x K) @ (K x N)`` (rules in the table above).
+
+    ``keep_w`` is the stored weight fraction (``1 - weight_sparsity`` for skipping PEs) and
+    ``index_bits`` the index overhead per stored weight (0 unless skipping).
+    """
+    kw = math.ceil(k * keep_w * bits / 8)
+    sr, sc, _ = fold_dims(m, kw, n, dataflow)
+    fr, fc = math.ceil(sr / rows), math.ceil(sc / cols)
+    wbits = bits + index_bits
+    w_bytes = k * n * keep_w * wbits / 8
+    a_bytes = ifmap_elems * bits / 8
+    fits_a = a_bytes <= ifmap_sram
+    if dataflow == "os":
+        ifmap = a_bytes * (1 if fits_a else fc)
+        weights = w_bytes * (1 if k * cols * keep_w * wbits / 8 <= filter_sram else fr)
+        spill = 0.0
+        sram = 8 * kw * (m * fc + n * fr * wbits / bits) + m * n * bits
+    elif dataflow == "ws":
+        ifmap = a_bytes * (1 if fits_a else fc)
+        weights = w_bytes
+        spill = 0.0 if m * cols * psum_bits / 8 <= ofmap_sram else 2 * (fr - 1)
+        sram = 8 * kw * (m * fc + n * wbits / bits) + m * n * fr * psum_bits
+    else:
+        ifmap = a_bytes
+        weights = w_bytes * (1 if w_bytes <= filter_sram else fc)
+        spill = 0.0 if n * cols * psum_bits / 8 <= ofmap_sram else 2 * (fr - 1)
+        sram = 8 * kw * (m + n * fc * wbits / bits) + m * n * fr * psum_bits
+    outputs = m * n * (bits / 8 + spill * psum_bits / 8)
+    return {"dram_bytes": ifmap + weights + outputs, "sram_bits": float(sram),
+            "ifmap_bytes": ifmap, "weight_bytes": weights, "ofmap_bytes": outputs}

@@ -81,7 +81,10 @@ class SystolicArrayModel(CostModel):
                                "(4-bit relative index: Han et al., EIE, ISCA 2016)", parse=int),
         Param("leak_scale", 1.0, "multiplier on leakage power (0 = no leakage; LP processes < 1)",
               parse=float),
-        Param("max_area_mm2", math.inf, "area budget in mm^2 (points above it are infeasible)",
+        Param("memory", "dram", "backing store: dram (off-chip, Eyeriss 200x ladder energy) or on-chip "
+              "(a resident SRAM: transfers cost global-buffer energy; tiny edge chips)",
+              choices=("dram", "on-chip")),
+        Param("max_area_mm2", None, "area budget in mm^2 (points above it are infeasible; none by default)",
               parse=_positive_float),
     )
     capabilities = frozenset({"batch"})
@@ -103,9 +106,9 @@ class SystolicArrayModel(CostModel):
         else:
             out = self._evaluate_grouped(np, design, rows, consts, n, len(tbl))
         f = Feasibility(xp, n, like=design["rows"])
-        budget = self.param("max_area_mm2") * 1e-6
-        if math.isfinite(budget):
-            f.require(out["area_m2"] <= budget, f"area exceeds max_area_mm2={budget * 1e6:g}")
+        budget = self.param("max_area_mm2")
+        if budget is not None:
+            f.require(out["area_m2"] <= budget * 1e-6, f"area exceeds max_area_mm2={budget:g}")
         return self.make_metrics(
             totals={k: v for k, v in out.items() if not k.startswith("layer_")},
             layers={k[len("layer_"):]: v.T for k, v in out.items() if k.startswith("layer_")},
@@ -113,37 +116,50 @@ class SystolicArrayModel(CostModel):
 
     @staticmethod
     def _evaluate_grouped(xp, design, rows, consts, n: int, n_layers: int) -> dict[str, Any]:
-        """numpy: points grouped by dataflow, in chunks of ~CHUNK_ELEMS (points x layers).
+        """numpy: points in runs of one dataflow, each run in chunks of ~CHUNK_ELEMS elements.
 
+        Designs from grids come in long runs of one dataflow and are evaluated in place; a
+        shuffled design (random sampling) is sorted by dataflow first and un-permuted at the end.
         Uses plain ``numpy`` (its array-API namespace) rather than the compat wrapper: same
         functions, less per-call overhead on cache-sized chunks."""
         codes = np.asarray(design["dataflow"])
         step = max(1, CHUNK_ELEMS // n_layers)
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(codes)) + 1))
+        order = None
+        if len(starts) > max(3, n // step):
+            order = np.argsort(codes, kind="stable")
+            design = design.take(order)
+            codes = codes[order]
+            starts = np.concatenate(([0], np.flatnonzero(np.diff(codes)) + 1))
+        labels = SystolicArrayModel.space["dataflow"].choices
+        stops = np.append(starts[1:], n)
         out: dict[str, np.ndarray] = {}
-        for code, label in enumerate(SystolicArrayModel.space["dataflow"].choices):
-            idx = np.flatnonzero(codes == code)
-            if len(idx) == 0:
-                continue
-            sel = slice(idx[0], idx[-1] + 1) if idx[-1] - idx[0] + 1 == len(idx) else idx
-            prepared = prepare(xp, design, sel, consts)
-            for s in range(0, len(idx), step):
+        for start, stop in zip(starts.tolist(), stops.tolist()):
+            prepared = prepare(xp, design, slice(start, stop), consts)
+            label = labels[int(codes[start])]
+            for s in range(0, stop - start, step):
                 chunk = {k: v[:, s:s + step] for k, v in prepared.items()}
                 part = layers(xp, chunk, rows, consts, label)
-                where = idx[s:s + step] if isinstance(sel, np.ndarray) else slice(sel.start + s, min(sel.stop, sel.start + s + step))
                 for k, v in part.items():
                     if k not in out:
                         out[k] = np.empty(v.shape[:-1] + (n,), v.dtype)
-                    out[k][..., where] = v
+                    out[k][..., start + s:start + s + v.shape[-1]] = v
+        if order is not None:
+            inverse = np.empty_like(order)
+            inverse[order] = np.arange(n)
+            out = {k: np.take(v, inverse, axis=-1) for k, v in out.items()}
         return out
 
     def _constants(self) -> dict[str, float]:
         t = tech(float(self.param("node_nm")), float(self.param("vdd")))
         leak = float(self.param("leak_scale"))
         return {
-            "e_mult8": t.e_mult8_j, "e_acc": t.e_acc_j, "e_pe_bit": t.e_pe_bit_j,
-            "e_rf_bit": t.e_rf_bit_j, "e_glb_bit": t.e_glb_bit_j, "e_dram_bit": t.e_dram_bit_j,
+            "e_mult8": t.e_mult8_j, "e_acc32": t.e_acc_j, "e_pe_bit": t.e_pe_bit_j,
+            "e_rf_bit": t.e_rf_bit_j, "e_glb_bit": t.e_glb_bit_j,
+            "e_dram_bit": t.e_dram_bit_j if self.param("memory") == "dram" else t.e_glb_bit_j,
             "pe_area": t.pe_area_m2, "pe_leak": t.pe_leak_w * leak,
             "sram_area_bit": t.sram_area_per_bit_m2, "sram_leak_bit": t.sram_leak_per_bit_w * leak,
+            "sram_ref_bytes": t.sram_ref_bytes, "sram_size_exp": t.sram_size_exp,
             "psum_bits": float(self.param("psum_bits")), "index_bits": float(self.param("index_bits")),
         }
 

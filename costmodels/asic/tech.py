@@ -9,7 +9,10 @@ Every number comes from ``costmodels/asic/data/*.csv`` (each row has a ``source`
   RF 1x, PE-to-PE 2x, global buffer 6x, DRAM 200x per 16-bit word. The 16-bit MAC is anchored on
   Horowitz: ``E_mult(16) + E_add(16) = 0.8 + 0.05 = 0.85 pJ`` (the int16 multiply is the quadratic
   interpolation above), so DRAM costs 200 * 0.85 / 16 = 10.6 pJ/bit and the global buffer
-  0.32 pJ/bit (ZigZag's ``tpu_like`` uses 11 pJ/bit and 0.2 pJ/bit; hw.md §3.1);
+  0.32 pJ/bit (ZigZag's ``tpu_like`` uses 11 pJ/bit and 0.2 pJ/bit; hw.md §3.1). The 6x
+  global-buffer cost is for Eyeriss' 108 kB buffer; an SRAM of ``S`` bytes costs
+  ``(S / 108 kB)^0.45`` times that per bit, the exponent fitted to ZigZag's ``eyeriss_like``
+  SRAMs (8 kB 10 pJ, 64 kB 20 pJ, 1 MB 100 pJ per access: 10x for 128x capacity);
 * technology scaling from Stillmaker & Baas (Integration 2017): energy factor
   ``a*Vdd^2 + b*Vdd + c`` per node, linearly interpolated between tabulated nodes (the method of
   Accelergy's ``hwcomponents``), and their area table; DRAM energy is off-chip and not scaled;
@@ -91,7 +94,8 @@ class Tech:
     node_nm: float
     vdd: float
     e_mult8_j: float  # one 8-bit multiply
-    e_acc_j: float  # one 32-bit accumulate
+    e_acc_j: float  # one 32-bit accumulate (an accumulator of w bits costs w/32 of it: Horowitz
+    # adds are about linear in width, 0.03/0.05/0.1 pJ for 8/16/32 bit)
     e_mac16_j: float  # Eyeriss 1x anchor
     e_rf_bit_j: float
     e_pe_bit_j: float
@@ -101,6 +105,8 @@ class Tech:
     pe_leak_w: float
     sram_area_per_bit_m2: float
     sram_leak_per_bit_w: float
+    sram_ref_bytes: float  # capacity at which an SRAM access costs e_glb_bit (Eyeriss GLB)
+    sram_size_exp: float  # e_sram_bit(S) = e_glb_bit * (S / sram_ref_bytes) ** sram_size_exp
 
     def e_mult(self, bits: float) -> float:
         return self.e_mult8_j * (bits / 8.0) ** 2
@@ -134,4 +140,5 @@ def tech(node_nm: float = 45.0, vdd: float = 0.9) -> Tech:
         pe_area_m2=pe_area * a40, pe_leak_w=pe_leak * l40,
         sram_area_per_bit_m2=sram_bit_area,
         sram_leak_per_bit_w=leak_density * cell * area_scale(40.0, from_nm=45.0) * l40,
+        sram_ref_bytes=e["sram_ref_bytes"], sram_size_exp=e["sram_size_exp"],
     )

@@ -25,6 +25,7 @@ weights and the gradient flows to ``x`` unchanged, as in noise-injection trainin
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,7 @@ from dse.kernels import KernelSpec
 from .variation import PCM_PROG_COEFF, check_bits, check_sigma, stuck_at_weights
 
 __all__ = ["GAUSSIAN", "RC_GAUSSIAN", "STUCK_AT", "WEIGHT_DEPENDENT", "KERNELS",
-           "gaussian_noise", "rc_gaussian_noise", "stuck_at_noise", "weight_dependent_noise"]
+           "censored_mean", "gaussian_noise", "rc_gaussian_noise", "stuck_at_noise", "weight_dependent_noise"]
 
 
 def _need(value: Any, field: str, what: str) -> None:
@@ -57,14 +58,23 @@ def gaussian_noise(x: np.ndarray, *, sigma: float, rng: np.random.Generator) -> 
     return x + sigma * _range_np(x) * rng.standard_normal(x.shape)
 
 
-def rc_gaussian_noise(x: np.ndarray, *, sigma: float, censor: float = 1.0,
+def censored_mean(censor: float) -> float:
+    """``E[min(Z, c)] = c (1 - Phi(c)) - phi(c)`` for standard normal Z (``bias`` of ``set_BSG``)."""
+    c = float(censor)
+    return c * 0.5 * math.erfc(c / math.sqrt(2.0)) - math.exp(-0.5 * c * c) / math.sqrt(2.0 * math.pi)
+
+
+def rc_gaussian_noise(x: np.ndarray, *, sigma: float, censor: float = 1.0, center: bool = False,
                       rng: np.random.Generator) -> np.ndarray:
-    """``x + sigma max|x| min(Z, censor)`` (numpy): the upper tail is censored at ``censor``."""
+    """``x + sigma max|x| (min(Z, censor) - [center] E min(Z, censor))`` (numpy): the upper tail of
+    the noise is censored at ``censor``; ``center=True`` removes the resulting negative mean
+    (``set_BSG`` in the same code)."""
     _need(rng, "rng", "a numpy.random.Generator")
     sigma = check_sigma(sigma)
     censor = float(censor)
     x = np.asarray(x, dtype=np.float64)
-    return x + sigma * _range_np(x) * np.minimum(rng.standard_normal(x.shape), censor)
+    z = np.minimum(rng.standard_normal(x.shape), censor) - (censored_mean(censor) if center else 0.0)
+    return x + sigma * _range_np(x) * z
 
 
 def stuck_at_noise(x: np.ndarray, *, rate_sa0: float, rate_sa1: float, weight_bits: int = 8,
@@ -107,9 +117,10 @@ def gaussian_noise_torch(x: Any, *, sigma: float, generator: Any) -> Any:
     return _ste(x, x.detach() + sigma * x.detach().abs().max() * _randn(x, generator))
 
 
-def rc_gaussian_noise_torch(x: Any, *, sigma: float, censor: float = 1.0, generator: Any) -> Any:
+def rc_gaussian_noise_torch(x: Any, *, sigma: float, censor: float = 1.0, center: bool = False,
+                            generator: Any) -> Any:
     sigma = check_sigma(sigma)
-    z = _randn(x, generator).clamp(max=float(censor))
+    z = _randn(x, generator).clamp(max=float(censor)) - (censored_mean(censor) if center else 0.0)
     return _ste(x, x.detach() + sigma * x.detach().abs().max() * z)
 
 

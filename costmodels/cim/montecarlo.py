@@ -54,23 +54,28 @@ class KPP:
 def order_statistic_interval(n: int, q: float, confidence: float) -> tuple[int, int, float]:
     """1-based ranks (l, u) with ``P(X_(l) <= xi_q <= X_(u)) >= confidence`` and that probability.
 
-    Starts from the equal-tailed binomial quantiles and widens until the coverage holds.
+    Equal-tailed binomial ranks ``l = F^-1(alpha/2)``, ``u = F^-1(1 - alpha/2) + 1`` (F the
+    Binomial(n, q) cdf), widened if needed. ``l = 0`` means the interval has no lower end and
+    ``u = n + 1`` no upper end (too few draws for that confidence, e.g. n <= 367 for k = 1 at 95%).
     """
     alpha = 1.0 - confidence
     b = stats.binom(n, q)
-    lo = max(1, int(b.ppf(alpha / 2)))
-    hi = min(n, int(b.ppf(1 - alpha / 2)) + 1)
+    lo = int(b.ppf(alpha / 2))
+    hi = int(b.ppf(1 - alpha / 2)) + 1
 
     def cover(l: int, u: int) -> float:
-        return float(b.cdf(u - 1) - b.cdf(l - 1))
+        return float(b.cdf(u - 1) - (b.cdf(l - 1) if l >= 1 else 0.0))
 
-    while cover(lo, hi) < confidence and (lo > 1 or hi < n):
-        lo, hi = max(1, lo - 1), min(n, hi + 1)
+    while cover(lo, hi) < confidence and (lo > 0 or hi <= n):
+        lo, hi = max(0, lo - 1), min(n + 1, hi + 1)
     return lo, hi, cover(lo, hi)
 
 
 def kpp(samples: Sequence[float] | np.ndarray, k: float = 1.0, confidence: float = 0.95) -> KPP:
-    """The k-th percentile (0 < k < 100) of ``samples`` with a distribution-free CI."""
+    """The k-th percentile (0 < k < 100) of ``samples`` with a distribution-free CI.
+
+    ``lo = -inf`` / ``hi = inf`` when the draws are too few to bound that side at ``confidence``.
+    """
     x = np.sort(np.asarray(samples, dtype=np.float64).ravel())
     n = x.size
     if n < 1:
@@ -85,7 +90,9 @@ def kpp(samples: Sequence[float] | np.ndarray, k: float = 1.0, confidence: float
     std = float(x.std(ddof=1)) if n > 1 else 0.0
     half = float(stats.t.ppf(0.5 + confidence / 2, max(n - 1, 1))) * std / math.sqrt(n)
     mean = float(x.mean())
-    return KPP(k=float(k), value=float(x[r - 1]), lo=float(x[l - 1]), hi=float(x[u - 1]),
+    lo = float(x[l - 1]) if l >= 1 else -math.inf
+    hi = float(x[u - 1]) if u <= n else math.inf
+    return KPP(k=float(k), value=float(x[r - 1]), lo=lo, hi=hi,
                confidence=float(confidence), n=int(n), mean=mean, std=std,
                mean_lo=mean - half, mean_hi=mean + half)
 

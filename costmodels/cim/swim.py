@@ -71,12 +71,18 @@ def hessian_diagonal(net: Net, x: np.ndarray, y: np.ndarray) -> list[np.ndarray]
     p = np.exp(z)
     p /= p.sum(-1, keepdims=True)
     h2 = p * (1 - p) / len(x)
+    logits_p: np.ndarray | None = p  # the full output Hessian diag(p) - p p^T is used once, exactly
     out: list[np.ndarray] = []
     for layer, a in zip(reversed(net.layers), reversed(inputs)):
         if isinstance(layer, Dense):
             out.append(h2.T @ (a * a))
-            h2 = h2 @ (layer.w * layer.w)
+            if logits_p is not None:  # w_i^T (diag p - p p^T) w_i per input unit i
+                h2 = (logits_p @ (layer.w * layer.w) - (logits_p @ layer.w) ** 2) / len(x)
+            else:
+                h2 = h2 @ (layer.w * layer.w)
+            logits_p = None
         elif isinstance(layer, Conv):
+            logits_p = None
             k = layer.w.shape[-1]
             pt, ho, wo = _patches(a, k, layer.pad)
             g = h2.reshape(h2.shape[0], h2.shape[1], -1)  # (B, Cout, L)

@@ -21,7 +21,8 @@ by the critical-path rank ``P(v, s) = W(v, s) + max_succ P`` (for a chain of sta
 sequence length, so it sorts by length), forms batches from neighbours in that order, runs every
 request at its own length, and re-balances the MACs per batch. Consecutive batches then have
 nearly equal steps; only the ``P-1`` steps at a window boundary mix a long and a short batch:
-``E[step] ~= E[own] + min(1, (P-1)/window) * (E[own(max of window)] - E[own(min of window)])``.
+``E[step] ~= E[own] + min(1, (P-1)/window) * (E[own(max of window)] - own(L_u))``, with
+``L_u`` the length quantile ``u = (P-1)/(2 window)`` where the window's last ``P-1`` batches sit.
 The p99 latency is ``P * own(L_0.99)``. The SimPy model (``des.py``) checks both forms.
 
 Arrays: design axis ``N``, physical-stage axis ``P``, length-support axis ``Q``.
@@ -49,8 +50,10 @@ def pmf_of_min(xp: Any, cdf: Any, n: Any) -> Any:
     return xp.concat([c[:, :1], c[:, 1:] - c[:, :-1]], axis=1)
 
 
-def _quantile_onehot(xp: Any, cdf_n: Any, q: float) -> Any:
-    """One-hot ``(N, Q)`` of the first support point where ``cdf_n`` (``(N, Q)``) reaches ``q``."""
+def _quantile_onehot(xp: Any, cdf_n: Any, q: Any) -> Any:
+    """One-hot ``(N, Q)`` of the first support point where ``cdf_n`` (``(N, Q)``) reaches ``q``
+    (a number or an ``(N,)`` array)."""
+    q = q[:, None] if hasattr(q, "shape") else q
     below = xp.astype(cdf_n < q - 1e-12, cdf_n.dtype)
     idx = xp.sum(below, axis=1, keepdims=True)
     pos = xp.cumulative_sum(xp.ones_like(cdf_n), axis=1) - 1.0
@@ -80,9 +83,11 @@ def length_aware_metrics(xp: Any, t_req: Any, probs: Any, cdf: Any, batch: Any, 
     e_own = xp.sum(own * probs[None, :], axis=1)
     n_win = batch * float(window)
     e_hi = xp.sum(pmf_of_max(xp, cdf, n_win) * own, axis=1)
-    e_lo = xp.sum(pmf_of_min(xp, cdf, n_win) * own, axis=1)
-    frac = xp.minimum(xp.maximum(n_stages - 1.0, xp.zeros_like(n_stages)) / float(window),
-                      xp.ones_like(n_stages))
+    tail = xp.maximum(n_stages - 1.0, xp.zeros_like(n_stages))
+    frac = xp.minimum(tail / float(window), xp.ones_like(n_stages))
+    # the S-1 batches that end a window sit around quantile (S-1)/(2 window) of the lengths
+    lo = _quantile_onehot(xp, xp.ones_like(own) * cdf[None, :], 0.5 * frac)
+    e_lo = xp.sum(lo * own, axis=1)
     e_step = e_own + frac * (e_hi - e_lo)
     useful = batch * xp.sum(xp.sum(t_req * probs[None, None, :], axis=2), axis=1)
     star = _quantile_onehot(xp, xp.ones_like(own) * cdf[None, :], 0.99)

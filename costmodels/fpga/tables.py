@@ -55,7 +55,7 @@ class StageTables:
 def stage_tables(model, workload, point: dict[str, Any]) -> StageTables:
     """Tables of design ``point`` (knob -> value; missing knobs take their defaults)."""
     design = model.coerce_design({key: [value] for key, value in point.items()})
-    v = model._core(workload, design, namespace(*design.values()))
+    v = vars(model._core(workload, design, namespace(*design.values())))
     first = lambda key: to_numpy(v[key])[0]  # noqa: E731
     return StageTables(support=v["dist"].support.astype(np.int64), probs=v["dist"].probs,
                        work=first("work"), pre=first("pre"), alloc=first("alloc_by_len"),

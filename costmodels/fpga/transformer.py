@@ -26,6 +26,7 @@ over the board budget (usable after the shell x 0.75) is infeasible, the resourc
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -50,10 +51,15 @@ TILE_DEPTH = 32
 SCORE_BITS = 16
 
 BOARDS = presets.board_names()
+#: largest length support the vectorised model accepts (arrays are designs x stages x lengths)
+MAX_SUPPORT = 8192
 
 
-def _lengths(value: Any) -> LengthDistribution:
-    return parse_lengths(value)
+def _lengths(value: Any) -> str | LengthDistribution:
+    """Validate a lengths spec; keep its text (JSON-friendly) or the distribution object given."""
+    if len(parse_lengths(value).support) > MAX_SUPPORT:
+        raise DseInputError("lengths", str(value), f"a distribution over at most {MAX_SUPPORT} distinct lengths")
+    return value if isinstance(value, LengthDistribution) else str(value)
 
 
 class TransformerAcceleratorModel(CostModel):
@@ -80,7 +86,7 @@ class TransformerAcceleratorModel(CostModel):
         Param("granularity", "layer", "one stage per encoder layer or per sub-block",
               choices=GRANULARITIES),
         Param("clock_hz", 0.0, "kernel clock in Hz (0 = the board's, data/boards.csv)", parse=float),
-        Param("window", 32, "batches per length-aware scheduling window", parse=int),
+        Param("window", 128, "batches per length-aware scheduling window", parse=int),
     )
     capabilities = frozenset({"batch", "des"})
     metric_units = {"bubble_fraction": "1", "dsp": "1", "bram36": "1", "uram": "1", "lut": "1",
@@ -93,149 +99,130 @@ class TransformerAcceleratorModel(CostModel):
         gran = self.param("granularity")
         return workload.memo(("fpga.stages", gran), lambda: compile_stages(workload, gran))
 
-    def _dist(self, workload) -> LengthDistribution:
-        value = self.fixed.get("lengths", "glue")
-        dist = self.param("lengths")
-        if isinstance(value, str) and value.startswith("fixed:") is False and dist.max_len > 1 << 16:
-            raise DseInputError("lengths", value, "a maximum length <= 65536")
-        return dist
-
     # -- evaluation ------------------------------------------------------------------------------
-    def _core(self, workload, design, xp) -> dict[str, Any]:
-        """Stage arrays of a batch of designs (shared by evaluate and the DES tables)."""
-        st = self._compiled(workload)
-        dist = self._dist(workload)
-        like = design["macs"]
+    def _core(self, workload, design, xp) -> SimpleNamespace:
+        """Stage arrays of a batch of designs (shared by ``_evaluate`` and the DES tables)."""
+        v = SimpleNamespace(st=self._compiled(workload), dist=parse_lengths(self.param("lengths")), n=design.n)
+        c = v.c = lambda x: constant(xp, x, like=design["macs"])  # noqa: E731
         f64 = xp.float64
-        c = lambda v: constant(xp, v, like=like)  # noqa: E731
-        n, s_log = design.n, st.n
-
-        boards = presets.board_arrays(BOARDS)
-        code = xp.astype(design["board"], xp.int64)
-        pick = lambda key: xp.take(c(boards[key]), code)  # noqa: E731
-        clock = pick("clock_hz") if not self.param("clock_hz") else c(np.full(len(BOARDS), self.param("clock_hz")))[code]
-        bw, static_w, dram_j = pick("bw_bytes_per_s"), pick("static_w"), pick("dram_j_per_bit")
-
-        sparse = xp.astype(design.eq("attention", "sparse"), f64)
-        la = xp.astype(design.eq("schedule", "length-aware"), f64)
-        bits = xp.where(design.eq("bits", 16), c(16.0), c(8.0))
-        qk = xp.astype(design["qk_bits"], f64)
-        k = xp.astype(design["topk"], f64)
-        m_total = xp.astype(design["macs"], f64)
-        lanes_total = xp.astype(design["lut_lanes"], f64)
-        batch = xp.astype(design["batch"], f64)
+        v.code = xp.astype(design["board"], xp.int64)
+        table = presets.board_arrays(BOARDS)
+        v.pick = lambda key: xp.take(c(table[key]), v.code)  # noqa: E731
+        clock = float(self.param("clock_hz"))
+        v.clock = v.pick("clock_hz") if clock <= 0 else clock * xp.ones_like(v.pick("clock_hz"))
+        v.sparse = xp.astype(design.eq("attention", "sparse"), f64)
+        v.la = xp.astype(design.eq("schedule", "length-aware"), f64)
+        v.bits = xp.where(design.eq("bits", 16), c(16.0), c(8.0))
+        v.qk = xp.astype(design["qk_bits"], f64)
+        v.k = xp.astype(design["topk"], f64)
+        v.batch = xp.astype(design["batch"], f64)
+        st, s_log = v.st, v.st.n
 
         # physical stages: logical s -> p = ceil((s+1) P / S) - 1 (contiguous, balanced)
         n_phys = xp.minimum(xp.astype(design["stages"], f64), c(float(s_log)))
         s_idx = c(np.arange(s_log, dtype=np.float64))
-        phys = xp.ceil((s_idx[None, :] + 1.0) * n_phys[:, None] / float(s_log)) - 1.0   # (N, S)
-        p_idx = c(np.arange(s_log, dtype=np.float64))
-        group = xp.astype(phys[:, :, None] == p_idx[None, None, :], f64)               # (N, S, P)
-        group_t = xp.permute_dims(group, (0, 2, 1))                                     # (N, P, S)
+        phys = xp.ceil((s_idx[None, :] + 1.0) * n_phys[:, None] / float(s_log)) - 1.0    # (N, S)
+        v.group = xp.astype(phys[:, :, None] == s_idx[None, None, :], f64)              # (N, S, P)
+        to_phys = xp.permute_dims(v.group, (0, 2, 1))                                     # (N, P, S)
+        per_phys = lambda col: xp.matmul(to_phys, c(col)[None, :, None] * xp.ones_like(phys[:, :, None]))[:, :, 0]  # noqa: E731
 
-        lengths = c(dist.support.astype(np.float64))
-        probs, cdf = c(dist.probs), c(dist.cdf())
-        l_max = float(dist.max_len)
-        keep = xp.minimum(k[:, None], lengths[None, :])                                  # (N, Q)
-        exact_len = sparse[:, None] * keep + (1.0 - sparse[:, None]) * lengths[None, :]
-        lin, const, quad = c(st.lin), c(st.const), c(st.quad)
-        work_log = (lin[None, :, None] * lengths[None, None, :] + const[None, :, None]
-                    + quad[None, :, None] * (lengths[None, :] * exact_len)[:, None, :])    # (N, S, Q)
-        work = xp.matmul(group_t, work_log)                                              # (N, P, Q)
-        pre_log = (0.5 * quad)[None, :, None] * (lengths * lengths)[None, None, :] * sparse[:, None, None]
-        pre = xp.matmul(group_t, pre_log * xp.ones_like(work_log))                       # (N, P, Q)
+        v.lengths, v.probs, v.cdf = c(v.dist.support.astype(np.float64)), c(v.dist.probs), c(v.dist.cdf())
+        v.l_max = float(v.dist.max_len)
+        keep = xp.minimum(v.k[:, None], v.lengths[None, :])                              # (N, Q)
+        exact = v.sparse[:, None] * keep + (1.0 - v.sparse[:, None]) * v.lengths[None, :]
+        v.work_log = (c(st.lin)[None, :, None] * v.lengths[None, None, :] + c(st.const)[None, :, None]
+                      + c(st.quad)[None, :, None] * (v.lengths[None, :] * exact)[:, None, :])  # (N, S, Q)
+        v.work = xp.matmul(to_phys, v.work_log)                                          # (N, P, Q)
+        v.quad_p = per_phys(st.quad)                                                      # (N, P)
+        v.pre = (0.5 * v.quad_p)[:, :, None] * (v.lengths * v.lengths)[None, None, :] * v.sparse[:, None, None]
 
-        # MAC allocation: static at the longest length, or per length (length-aware)
-        alloc_by_len = _allocate(xp, work, m_total)                                      # (N, P, Q)
-        alloc_static = alloc_by_len[:, :, -1:]
-        alloc = la[:, None, None] * alloc_by_len + (1.0 - la[:, None, None]) * alloc_static
-        quad_p = xp.matmul(group_t, quad[None, :, None] * xp.ones_like(work_log[:, :, :1]))[:, :, 0]
-        lanes = lanes_total[:, None] * quad_p / xp.maximum(xp.sum(quad_p, axis=1, keepdims=True), c(1.0))
+        # MAC allocation: balanced at each length; the padded design keeps the longest length's
+        v.alloc_by_len = _allocate(xp, v.work, xp.astype(design["macs"], f64))            # (N, P, Q)
+        la3 = v.la[:, None, None]
+        v.alloc = la3 * v.alloc_by_len + (1.0 - la3) * v.alloc_by_len[:, :, -1:]
+        lanes_total = xp.astype(design["lut_lanes"], f64)
+        v.lanes = lanes_total[:, None] * v.quad_p / xp.maximum(xp.sum(v.quad_p, axis=1, keepdims=True), c(1.0))
 
-        # per-request stage times (N, P, Q)
-        wbytes_p = xp.matmul(group_t, c(st.weights)[None, :, None] * xp.ones_like(work_log[:, :, :1]))[:, :, 0] * bits[:, None] / 8.0
-        t_mem = (wbytes_p > 0) * (xp.sum(wbytes_p, axis=1) / (batch * bw))[:, None]      # (N, P)
-        f = clock[:, None, None]
-        t_mac = work / (xp.maximum(alloc, c(1.0)) * f)
-        t_pre = pre / (xp.maximum(lanes, c(1e-9))[:, :, None] * f)
-        t_req = xp.maximum(xp.maximum(t_mac, t_pre), t_mem[:, :, None])
-        has_work = xp.astype(xp.sum(work, axis=2) > 0, f64)                             # (N, P)
-        p_used = xp.sum(has_work, axis=1)
-
-        return dict(locals())
+        # per-request stage times (N, P, Q): MAC array, pre-filter, weight streaming
+        v.wbytes = per_phys(st.weights) * v.bits[:, None] / 8.0                           # (N, P)
+        v.t_mem = (v.wbytes > 0) * (xp.sum(v.wbytes, axis=1) / (v.batch * v.pick("bw_bytes_per_s")))[:, None]
+        f = v.clock[:, None, None]
+        t_mac = v.work / (xp.maximum(v.alloc, c(1.0)) * f)
+        t_pre = v.pre / (xp.maximum(v.lanes, c(1e-9))[:, :, None] * f)
+        v.t_req = xp.maximum(xp.maximum(t_mac, t_pre), v.t_mem[:, :, None])
+        v.has_work = xp.astype(xp.sum(v.work, axis=2) > 0, f64)                           # (N, P)
+        v.p_used = xp.sum(v.has_work, axis=1)
+        return v
 
     def _evaluate(self, workload, design, xp):
         v = self._core(workload, design, xp)
-        (st, dist, c, n, s_log, f64, code, pick, clock, bw, static_w, dram_j, sparse, la, bits, qk, k,
-         m_total, lanes_total, batch, group, group_t, lengths, probs, cdf, l_max, work_log, work, pre,
-         alloc_by_len, alloc, quad_p, lanes, wbytes_p, t_req, has_work, p_used) = (
-            v[key] for key in ('st', 'dist', 'c', 'n', 's_log', 'f64', 'code', 'pick', 'clock', 'bw', 'static_w',
-                               'dram_j', 'sparse', 'la', 'bits', 'qk', 'k', 'm_total', 'lanes_total', 'batch',
-                               'group', 'group_t', 'lengths', 'probs', 'cdf', 'l_max', 'work_log', 'work', 'pre',
-                               'alloc_by_len', 'alloc', 'quad_p', 'lanes', 'wbytes_p', 't_req', 'has_work', 'p_used'))
-        pad = padded_metrics(xp, t_req, probs, cdf, batch, p_used)
-        lam = length_aware_metrics(xp, t_req, probs, cdf, batch, p_used, float(self.param("window")))
-        out = {key: la * lam[key] + (1.0 - la) * pad[key] for key in pad}
+        c, la = v.c, v.la
+        pad = padded_metrics(xp, v.t_req, v.probs, v.cdf, v.batch, v.p_used)
+        lam = length_aware_metrics(xp, v.t_req, v.probs, v.cdf, v.batch, v.p_used, float(self.param("window")))
+        totals = {key: la * lam[key] + (1.0 - la) * pad[key] for key in pad if key != "step_s"}
 
         # executed work per request (padding counted) and energy
-        pmf_b = pmf_of_max(xp, cdf, batch)                                               # (N, Q)
-        weight_q = la[:, None] * probs[None, :] + (1.0 - la[:, None]) * pmf_b
-        macs_req = xp.sum(xp.sum(work, axis=1) * weight_q, axis=1)
-        pre_req = xp.sum(xp.sum(pre, axis=1) * weight_q, axis=1)
-        ec = presets.energy_constants()["fpga"]
-        dyn = ec["dynamic_factor"]
-        e_mac = dyn * (presets.mult_energy_j(bits) + presets.add_energy_j(2.0 * bits + 16.0))
-        e_pre = dyn * (presets.mult_energy_j(qk) + presets.add_energy_j(2.0 * qk + 8.0))
-        e_dyn = (macs_req * (e_mac + bits * ec["sram_j_per_bit"]) + pre_req * e_pre
-                 + xp.sum(wbytes_p, axis=1) * 8.0 / batch * dram_j)
-        energy = e_dyn + static_w / out["throughput_per_s"]
+        pmf_b = pmf_of_max(xp, v.cdf, v.batch)                                            # (N, Q)
+        weight_q = la[:, None] * v.probs[None, :] + (1.0 - la[:, None]) * pmf_b
+        macs_req = xp.sum(xp.sum(v.work, axis=1) * weight_q, axis=1)
+        pre_req = xp.sum(xp.sum(v.pre, axis=1) * weight_q, axis=1)
+        energy = self._energy(xp, v, macs_req, pre_req) + v.pick("static_w") / totals["throughput_per_s"]
+        res = self._resources(xp, v)
 
-        # resources
-        m_inst = xp.max(xp.sum(alloc, axis=1), axis=1)
-        dsp = dsp_per_mac(xp, bits) * m_inst
-        pf_simd = float(max(1.0, np.max(np.where(st.heads > 0, st.attn_d / np.maximum(st.heads, 1), 1.0))))
-        width_p = _group_max(xp, group, c(st.width))
-        attn_p = _group_max(xp, group, c(st.attn_d))
-        heads_p = _group_max(xp, group, c(st.heads))
-        pe_p = xp.max(alloc, axis=2) / PE_LANES
-        lut_mac = xp.sum(has_work * lut_mvau(xp, pe_p, c(float(PE_LANES)), bits[:, None], bits[:, None],
-                                               width_p, lut_mult=False), axis=1)
-        pe_pf = lanes / pf_simd
-        lut_pf = xp.sum((quad_p > 0) * (lut_mvau(xp, pe_pf, c(pf_simd), qk[:, None], qk[:, None], c(pf_simd) + 0 * pe_pf, lut_mult=True)
-                                        + lut_topk(xp, pe_pf, k[:, None], 2.0 * qk[:, None] + np.log2(pf_simd), float(np.ceil(np.log2(l_max + 1))))), axis=1)
-        lut = lut_mac + sparse * lut_pf
-        tiles = xp.sum(has_work * bram36_sdp(xp, xp.max(alloc, axis=2) * bits[:, None], c(2.0 * TILE_DEPTH)), axis=1)
-        deep_bits = (2.0 * l_max * width_p * bits[:, None] + 2.0 * l_max * attn_p * bits[:, None]
-                     + sparse[:, None] * l_max * attn_p * qk[:, None])                    # (N, P)
-        rows = (1.0 - sparse[:, None]) * heads_p * l_max * SCORE_BITS
-        has_uram = pick("uram_budget") > 0
-        uram = xp.where(has_uram, xp.sum(xp.ceil(deep_bits / URAM_BITS), axis=1), c(0.0))
-        bram = tiles + xp.sum(xp.ceil(rows / BRAM36_BITS), axis=1) + xp.where(
-            has_uram, c(0.0), xp.sum(xp.ceil(deep_bits / BRAM36_BITS), axis=1))
-
-        fz = Feasibility(xp, n, like=code)
-        fz.require(dsp <= pick("dsp_budget"), "exceeds the board's DSP budget (dsp)")
-        fz.require(bram <= pick("bram36_budget"), "exceeds the board's BRAM budget (bram36)")
-        fz.require(uram <= pick("uram_budget"), "exceeds the board's URAM budget (uram)")
-        fz.require(lut <= pick("lut_budget"), "exceeds the board's LUT budget (lut)")
+        fz = Feasibility(xp, v.n, like=v.code)
+        for key, label in (("dsp", "DSP"), ("bram36", "BRAM"), ("uram", "URAM"), ("lut", "LUT")):
+            fz.require(res[key] <= v.pick(f"{key}_budget"), f"exceeds the board's {label} budget ({key})")
 
         # per logical stage: mean per-request compute time and MACs
-        alloc_log = xp.matmul(group, alloc)                                              # (N, S, Q)
-        t_log = work_log / (xp.maximum(alloc_log, c(1.0)) * clock[:, None, None])
-        lat_layer = xp.sum(t_log * weight_q[:, None, :], axis=2)
-        mac_layer = xp.sum(work_log * weight_q[:, None, :], axis=2)
-        mean_len = float(dist.mean())
-        pad_frac = (1.0 - la) * (1.0 - mean_len / xp.sum(pmf_b * lengths[None, :], axis=1))
-        totals = dict(out)
-        totals.update(dsp=dsp, bram36=bram, uram=uram, lut=lut, energy_j=energy,
-                      power_w=energy * out["throughput_per_s"], macs=macs_req,
+        alloc_log = xp.matmul(v.group, v.alloc)                                           # (N, S, Q)
+        t_log = v.work_log / (xp.maximum(alloc_log, c(1.0)) * v.clock[:, None, None])
+        pad_frac = (1.0 - la) * (1.0 - float(v.dist.mean()) / xp.sum(pmf_b * v.lengths[None, :], axis=1))
+        totals.update(res, energy_j=energy, power_w=energy * totals["throughput_per_s"], macs=macs_req,
                       padding_fraction=pad_frac)
-        totals.pop("step_s")
-        return self.make_metrics(totals=totals, layers={"latency_s": lat_layer, "macs": mac_layer},
-                                 layer_names=st.names, layer_kinds=("stage",) * s_log, feasibility=fz)
+        layers = {"latency_s": xp.sum(t_log * weight_q[:, None, :], axis=2),
+                  "macs": xp.sum(v.work_log * weight_q[:, None, :], axis=2)}
+        return self.make_metrics(totals=totals, layers=layers, layer_names=v.st.names,
+                                 layer_kinds=("stage",) * v.st.n, feasibility=fz)
+
+    @staticmethod
+    def _energy(xp: Any, v: SimpleNamespace, macs_req: Any, pre_req: Any) -> Any:
+        """Dynamic energy per request: MACs (ASIC energy x FPGA factor), on-chip weight reads,
+        pre-filter LUT MACs and off-chip weight streaming (data/energy.toml)."""
+        ec = presets.energy_constants()["fpga"]
+        dyn = ec["dynamic_factor"]
+        e_mac = dyn * (presets.mult_energy_j(v.bits) + presets.add_energy_j(2.0 * v.bits + 16.0))
+        e_pre = dyn * (presets.mult_energy_j(v.qk) + presets.add_energy_j(2.0 * v.qk + 8.0))
+        dram = xp.sum(v.wbytes, axis=1) * 8.0 / v.batch * v.pick("dram_j_per_bit")
+        return macs_req * (e_mac + v.bits * ec["sram_j_per_bit"]) + pre_req * e_pre + dram
+
+    @staticmethod
+    def _resources(xp: Any, v: SimpleNamespace) -> dict[str, Any]:
+        """DSP, LUT, BRAM36 and URAM of the MAC arrays, pre-filter, sorters and buffers."""
+        c, st, bits, qk = v.c, v.st, v.bits[:, None], v.qk[:, None]
+        m_peak = xp.max(v.alloc, axis=2)                                                  # (N, P)
+        dsp = dsp_per_mac(xp, v.bits) * xp.max(xp.sum(v.alloc, axis=1), axis=1)
+        width_p = _group_max(xp, v.group, c(st.width))
+        attn_p = _group_max(xp, v.group, c(st.attn_d))
+        heads_p = _group_max(xp, v.group, c(st.heads))
+        lut_mac = xp.sum(v.has_work * lut_mvau(xp, m_peak / PE_LANES, c(float(PE_LANES)), bits, bits,
+                                                 width_p, lut_mult=False), axis=1)
+        simd = float(max(1.0, np.max(np.where(st.heads > 0, st.attn_d / np.maximum(st.heads, 1.0), 1.0))))
+        pe_pf = v.lanes / simd
+        index_bits = float(np.ceil(np.log2(v.l_max + 1.0)))
+        lut_pf = (lut_mvau(xp, pe_pf, c(simd), qk, qk, c(simd) * xp.ones_like(pe_pf), lut_mult=True)
+                  + lut_topk(xp, pe_pf, v.k[:, None], 2.0 * qk + float(np.log2(simd)), index_bits))
+        lut = lut_mac + v.sparse * xp.sum(xp.astype(v.quad_p > 0, xp.float64) * lut_pf, axis=1)
+        tiles = xp.sum(v.has_work * bram36_sdp(xp, m_peak * bits, c(2.0 * TILE_DEPTH)), axis=1)
+        deep = (2.0 * v.l_max * (width_p + attn_p) * bits + v.sparse[:, None] * v.l_max * attn_p * qk)
+        rows = (1.0 - v.sparse[:, None]) * heads_p * v.l_max * SCORE_BITS
+        has_uram = v.pick("uram_budget") > 0
+        uram = xp.where(has_uram, xp.sum(xp.ceil(deep / URAM_BITS), axis=1), c(0.0))
+        bram = tiles + xp.sum(xp.ceil(rows / BRAM36_BITS), axis=1) + xp.where(
+            has_uram, c(0.0), xp.sum(xp.ceil(deep / BRAM36_BITS), axis=1))
+        return {"dsp": dsp, "bram36": bram, "uram": uram, "lut": lut}
 
     # -- tables for the discrete-event model ----------------------------------------------------
-    def tables(self, workload, point: dict[str, Any]) -> dict[str, Any]:
+    def tables(self, workload, point: dict[str, Any]):
         """Numpy stage tables of one design point (``point``: knob -> value) for ``des.py``."""
         from .tables import stage_tables
 

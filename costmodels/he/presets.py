@@ -27,7 +27,7 @@ __all__ = ["get_profile", "builtin_names", "load_profile_json", "profile_to_dict
            "bootstrap_rows", "fit_report", "DEFAULT_PROFILE"]
 
 DATA = Path(__file__).parent / "data"
-DEFAULT_PROFILE = "seal-cpu"
+DEFAULT_PROFILE = "seal-tenseal-vm"
 
 
 @lru_cache(maxsize=1)

@@ -89,9 +89,10 @@ def channel_mix(c_in: int, c_out: int, block: int, slots: int, *, taps: int = 1,
                 method: str = "bsgs", hoist_ratio: float = 1.0) -> OpCounts:
     """Counts of ``heads`` (c_out x c_in) channel-mixing products sharing one input (depth 1).
 
-    Channels are blocks of ``block`` slots, ``cpc = slots // block`` per ciphertext. Each
-    (input ct, output ct) tile is a cpc x cpc block matrix with ``dg = min(cpc, c_in, c_out)``
-    generalised diagonals (hybrid diagonal method; when c_in > c_out, ``ceil(log2(c_in/c_out))``
+    Channels are blocks of ``block`` slots, at most ``slots // block`` per ciphertext, spread
+    evenly over the ``n_i`` input / ``n_o`` output ciphertexts (``per_in = ceil(c_in/n_i)``,
+    ``per_out = ceil(c_out/n_o)``). Each (input ct, output ct) tile has ``dg = min(per_in, per_out)``
+    generalised diagonals (hybrid diagonal method; when per_in > per_out, ``ceil(log2(per_in/dg))``
     rotate-and-sum steps fold the partial sums). Per diagonal and tap one plaintext multiply.
 
     * ``method="bsgs"``: baby rotations of each input (taps x b - 1, hoisted, shared by all heads
@@ -100,8 +101,10 @@ def channel_mix(c_in: int, c_out: int, block: int, slots: int, *, taps: int = 1,
     """
     cpc, n_i = cts_for(c_in, block, slots)
     _, n_o = cts_for(c_out, block, slots)
-    dg = max(1, min(cpc, c_in, c_out))
-    fold = math.ceil(math.log2(min(cpc, c_in) / dg)) if min(cpc, c_in) > dg else 0
+    per_in = math.ceil(c_in / n_i) if cpc > 1 else 1  # channels balanced over the ciphertexts
+    per_out = math.ceil(c_out / n_o) if cpc > 1 else 1
+    dg = max(1, min(per_in, per_out))
+    fold = math.ceil(math.log2(per_in / dg)) if per_in > dg else 0
     oc = OpCounts(depth=1)
     if method == "bsgs" and dg * taps > 1:
         b, g = bsgs_split(dg, hoist_ratio=hoist_ratio, n_in=n_i, n_out=n_o * heads, taps=taps)
@@ -140,13 +143,16 @@ def poly_eval_cost(degree: int) -> dict[str, int]:
 
 
 def poly_eval_cost_xp(xp: Any, degree: Any) -> dict[str, Any]:
-    """:func:`poly_eval_cost` vectorised over a float array of degrees (>= 2)."""
+    """:func:`poly_eval_cost` vectorised over a float array of degrees (>= 1)."""
     d = degree
     depth = xp.ceil(xp.log2(d + 1.0))
     k = 2.0 ** xp.ceil(depth / 2.0)
     giant = xp.maximum(xp.ceil(xp.log2((d + 1.0) / k)) - 1.0, xp.zeros_like(d))
     mults = (k - 1.0) + giant + (xp.ceil((d + 1.0) / k) - 1.0)
     two = d == 2.0
+    low = d <= 1.0  # degree 1: one scalar multiply, no ct-ct product
     one = xp.ones_like(d)
-    return {"ct_mults": xp.where(two, one, mults), "scalar_mults": xp.where(two, 0.0 * d, d),
-            "adds": xp.where(two, 0.0 * d, d), "depth": xp.where(two, one, depth)}
+    mults = xp.where(two, one, xp.where(low, 0.0 * d, mults))
+    return {"ct_mults": mults, "scalar_mults": xp.where(two, 0.0 * d, d),
+            "adds": xp.where(two | low, 0.0 * d + xp.where(low, one, 0.0 * d), d),
+            "depth": xp.where(two | low, one, depth)}

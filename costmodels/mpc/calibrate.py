@@ -94,7 +94,7 @@ def _run_layer(crypten, layer, args, params, shared: bool):
             return x.relu()
         if layer.fn == "poly" and layer.degree == 2:
             c0, c1, c2 = params[layer.name]
-            return c2 * x.square() + c1 * x + c0
+            return x.square() * c2 + x * c1 + c0
         raise NotImplementedError(f"activation {layer.fn} not lowered for the CrypTen run")
     if kind == "pool2d":
         if layer.mode == "max":

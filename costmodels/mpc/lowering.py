@@ -38,11 +38,24 @@ def _linear(x: int, w: int, y: int, macs: int, operand: str = "model") -> Op:
     return Op("linear", (x, w, y, macs, operand))
 
 
+def _weight_elems(layer) -> int:
+    """Weight elements of the Beaver opening (the bias is added locally, no communication)."""
+    if not getattr(layer, "bias", False):
+        return layer.params
+    if layer.kind == "conv2d":
+        return layer.params - layer.out_channels
+    if layer.kind == "linear":
+        return layer.params - layer.out_features
+    if layer.kind == "graphconv":
+        return layer.params - layer.adjacency.num_partitions * layer.out_channels
+    return layer.params
+
+
 def lower_layer(layer) -> tuple[Op, ...]:
     """The operations of one layer (per sample)."""
     kind = layer.kind
     if kind in ("conv2d", "linear", "graphconv"):
-        return (_linear(numel(layer.in_shape), layer.params, layer.activations, layer.macs),)
+        return (_linear(numel(layer.in_shape), _weight_elems(layer), layer.activations, layer.macs),)
     if kind == "matmul":
         a, b = layer.in_shapes
         if layer.weights == "none":

@@ -34,14 +34,18 @@ __all__ = ["CrypTFlow2", "Delphi", "Cheetah", "interp_bits"]
 
 
 def interp_bits(protocol: str, key: str, bits: float) -> float:
-    """Per-op bytes measured at l = 32, 37, 64 (``<key>_l32`` ...), piecewise linear in ``l`` and
-    extrapolated with the end segments (the measured cost is ~affine in l: 16-17.5 B per bit)."""
-    xs = [32.0, 37.0, 64.0]
+    """Per-op bytes measured at a few bit widths (``<key>_l32``, ``_l37``/``_l41``, ``_l64``),
+    piecewise linear in ``l`` and extrapolated with the end segments (the measured costs are
+    close to affine in l: SCI ReLU 16-17.5 B per bit, GC ReLU ~130 B per bit)."""
+    from .presets import constants
+
+    table = constants()[protocol]
+    xs = sorted(float(k.rsplit("_l", 1)[1]) for k in table if k.startswith(key + "_l"))
     ys = [constant(protocol, f"{key}_l{int(x)}") for x in xs]
     if bits < xs[0]:
         return ys[0] + (bits - xs[0]) * (ys[1] - ys[0]) / (xs[1] - xs[0])
     if bits > xs[-1]:
-        return ys[-1] + (bits - xs[-1]) * (ys[2] - ys[1]) / (xs[2] - xs[1])
+        return ys[-1] + (bits - xs[-1]) * (ys[-1] - ys[-2]) / (xs[-1] - xs[-2])
     return float(np.interp(bits, xs, ys))
 
 
@@ -144,9 +148,8 @@ class Delphi(Protocol, _HELinear):
     def __init__(self, bits: int = 0) -> None:
         self.bits = bits or constant("delphi", "bits")
         self._he_setup()
-        gc41 = constant("delphi", "gc_bytes")
         self.label = constant("delphi", "label_bytes")
-        self.gc_total = gc41 * self.bits / 41.0  # GC size is ~linear in l (mpc.md §2.3: 4.13/5.54/8.32 KB)
+        self.gc_total = interp_bits("delphi", "gc_bytes", self.bits)  # measured 4.13/5.54/8.32 KB
         self.t_relu = constant("delphi", "relu_compute_s")
         self.t_mac = constant("crypten", "compute_s_per_mac_public")
         self.elem_b = self.bits / 8

@@ -60,6 +60,16 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
+def _human(v: Any, unit: str) -> str:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    if unit not in ("1", ""):
+        return format_quantity(v, unit)
+    if float(v).is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}"
+    return f"{v:,.6g}"
+
+
 def run(args: Any) -> int:
     sets = split_assignments(args.set)
     if args.profile:
@@ -78,7 +88,7 @@ def run(args: Any) -> int:
     width = max(len(k) for k in result["metrics"]) if result["metrics"] else 8
     for k, v in result["metrics"].items():
         unit = units.get(k, "1")
-        shown = format_quantity(v, unit) if isinstance(v, (int, float)) and unit not in ("1", "") else f"{v:,.6g}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
+        shown = _human(v, unit)
         print(f"  {k:<{width}}  {shown}")
     layers = result["layers"]
     if layers:

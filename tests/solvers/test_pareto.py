@@ -88,3 +88,17 @@ def test_reference_point_and_errors():
         hypervolume(np.zeros((2, 4)), np.ones(4))
     with pytest.raises(DseInputError, match="reference point"):
         hypervolume(np.zeros((2, 2)), np.ones(3))
+
+
+@settings(max_examples=150, deadline=None)
+@given(arrays(np.int64, st.tuples(st.integers(1, 30), st.integers(2, 3)), elements=st.integers(0, 4)),
+       arrays(np.int64, st.tuples(st.integers(1, 30), st.just(1)), elements=st.integers(0, 4)))
+def test_dominated_by_front_matches_brute_force(P, Q):
+    from dse.pareto import dominated_by
+
+    m = P.shape[1]
+    front = P[non_dominated(P)]
+    F = np.repeat(Q, m, axis=1) + np.arange(m)[None, :] * (Q % 2)  # varied rows incl. ties with the front
+    F = np.concatenate([F, front])  # front points themselves are not dominated by their own front
+    expected = np.array([bool(np.any(np.all(front <= f, axis=1) & np.any(front < f, axis=1))) for f in F])
+    np.testing.assert_array_equal(dominated_by(front, F), expected)

@@ -1,0 +1,234 @@
+"""The CKKS cost model: ``dse whatif he --workload W --set N=16384 --set levels=L ...``.
+
+Per design point: parameter set -> security / precision feasibility; workload -> lowered op
+counts (:mod:`.lowering`, compiled once per packing variant); per-op latency tables from a device
+profile (:mod:`.opcost`); level accounting and bootstrap placement (:mod:`.levels`); memory of
+ciphertexts, plaintext weights and switching keys. HE op traces are summed row by row
+(:mod:`.trace`). All formulas and sources: docs/he.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dse import Categorical, CostModel, DesignSpace, Feasibility, Int, Param, Pow2
+from dse.metrics import to_numpy
+from dse.xp import constant
+
+from .bootstrap import bootstrap_latency, bootstrap_rotation_keys
+from .compile import compile_variants
+from .gcn import GCN_PACKINGS
+from .levels import chain_increments, place_bootstraps
+from .lowering import MATVEC_METHODS, LoweringConfig, parse_keep
+from .opcost import ciphertext_bytes, op_latency, plaintext_bytes, switching_key_bytes
+from .params import RING_DEGREES, SECURITY_LEVELS, log_qp, max_log_qp, precision_bits, security_bits, special_primes
+from .presets import DEFAULT_PROFILE, get_profile
+from .primitives import poly_eval_cost_xp
+
+__all__ = ["CkksModel", "parse_profile"]
+
+COUNT_METRICS = ("rotations", "pt_mults", "ct_mults", "rescales", "bootstraps", "levels_used", "he_ops")
+
+
+def parse_profile(value: Any) -> str:
+    """Validate a profile spec (built-in name or JSON path); the Profile loads lazily."""
+    get_profile(value)
+    return str(value)
+
+
+class CkksModel(CostModel):
+    """CKKS inference latency, op counts, levels, bootstraps, memory and security per design point."""
+
+    name = "he"
+    version = "1"
+    space = DesignSpace((
+        Pow2("N", default=32768, low=1024, high=131072, doc="ring degree"),
+        Int("levels", default=18, low=1, high=60, doc="rescale primes L; a fresh ciphertext holds L+1 limbs"),
+        Int("scale_bits", default=40, low=20, high=60, doc="bits of the scale / rescale primes"),
+        Int("first_bits", default=60, low=20, high=60, doc="bits of the first prime q0"),
+        Int("special_bits", default=60, low=20, high=61, doc="bits of each special (key-switching) prime"),
+        Int("dnum", default=3, low=1, high=61, doc="key-switching digits (hybrid profiles; SEAL uses L+1)"),
+        Categorical("security", default=128, choices=SECURITY_LEVELS, doc="required classical security"),
+        Categorical("ring", default="standard", choices=("standard", "conjugate-invariant"),
+                    doc="N/2 complex slots or N real slots"),
+        Categorical("packing", default="ama", choices=GCN_PACKINGS, doc="graph-convolution layout"),
+        Categorical("matvec", default="bsgs", choices=MATVEC_METHODS, doc="linear layers: BSGS+hoisting or diagonal"),
+        Int("act_degree", default=2, low=1, high=63, doc="polynomial degree replacing non-polynomial activations"),
+    ))
+    params = (
+        Param("profile", DEFAULT_PROFILE, "a built-in profile name or a JSON profile path", parse=parse_profile),
+        Param("nonlinear_keep", "all", "LinGCN kept nodes per graph activation site: all, lingcn or 10,15,25,...",
+              parse=lambda v: ",".join(map(str, parse_keep(v))) if parse_keep(v) else "all"),
+        Param("secret", "ternary", "secret distribution", choices=("ternary", "sparse")),
+        Param("min_precision_bits", 8.0, "minimum bits of precision after a rescale", parse=float),
+    )
+    capabilities = frozenset({"batch"})
+    metric_units = {k: "1" for k in COUNT_METRICS}
+    workload_kinds = ("network", "he-trace")
+    example_workloads = ("resnet20-cifar",)
+
+    # -- design decoding ----------------------------------------------------------------------
+    def _knobs(self, design: Any, xp: Any) -> dict[str, Any]:
+        f = {k: xp.astype(design[k], xp.float64) for k in ("N", "levels", "scale_bits", "first_bits",
+                                                          "special_bits", "dnum", "act_degree")}
+        sec = xp.zeros_like(f["N"])
+        for lam in SECURITY_LEVELS:
+            sec = xp.where(design.eq("security", lam), float(lam), sec)
+        f["security"] = sec
+        f["slots"] = f["N"] / 2.0 * (1.0 + xp.astype(design.eq("ring", "conjugate-invariant"), xp.float64))
+        return f
+
+    def _feasibility(self, xp: Any, design: Any, k: dict[str, Any], n: Any, logqp: Any) -> Feasibility:
+        """Security (HE-standard table at ring degree ``n``), first prime, precision, secret."""
+        f = Feasibility(xp, design.n, like=design["N"])
+        f.require(xp.ones_like(k["N"]) > (1.0 if self.param("secret") != "ternary" else 0.0),
+                  "sparse secret: security is outside the HE-standard table (ternary secrets only)")
+        f.require(logqp <= max_log_qp(n, k["security"]),
+                  "insecure: log2(QP) exceeds the HE-standard maximum for N at the required security (ternary secret)")
+        f.require(k["first_bits"] > k["scale_bits"], "first prime must be larger than the scale (first_bits > scale_bits)")
+        f.require(precision_bits(n, k["scale_bits"]) >= self.param("min_precision_bits"),
+                  "precision below min_precision_bits (scale_bits too small for N)")
+        return f
+
+    # -- evaluation --------------------------------------------------------------------------
+    def _evaluate(self, workload: Any, design: Any, xp: Any):
+        prof = get_profile(self.param("profile"))
+        k = self._knobs(design, xp)
+        if getattr(workload, "kind", "network") == "he-trace":
+            from .trace import evaluate_trace
+
+            return evaluate_trace(self, workload, design, k, prof, xp)
+        kspecial = special_primes(k["levels"], k["dnum"], prof.keyswitch)
+        logqp = log_qp(k["first_bits"], k["scale_bits"], k["levels"], k["special_bits"], kspecial)
+        feas = self._feasibility(xp, design, k, k["N"], logqp)
+        common = {"security_bits": security_bits(k["N"], logqp), "precision_bits": precision_bits(k["N"], k["scale_bits"]),
+                  "log_qp_bits": logqp}
+        return self._network(workload, design, k, prof, feas, common, xp)
+
+    def _variants(self, workload: Any, design: Any, k: dict[str, Any], prof: Any) -> tuple[Any, np.ndarray]:
+        slots = to_numpy(k["slots"]).astype(np.int64)
+        pack = to_numpy(design["packing"]).astype(np.int64)
+        mv = to_numpy(design["matvec"]).astype(np.int64)
+        combos = np.stack([slots, pack, mv], axis=1)
+        uniq, vidx = np.unique(combos, axis=0, return_inverse=True)
+        keep = parse_keep(self.param("nonlinear_keep"))
+        persons = int(workload.info("persons", 1)) if hasattr(workload, "info") else 1
+        cfgs = [LoweringConfig(int(s), GCN_PACKINGS[int(p)], MATVEC_METHODS[int(m)],
+                               0.5 if prof.hoisting else 1.0, keep, persons) for s, p, m in uniq]
+        return compile_variants(workload, cfgs), vidx.reshape(-1)
+
+    def _network(self, workload: Any, design: Any, k: dict[str, Any], prof: Any, feas: Feasibility,
+                 common: dict[str, Any], xp: Any):
+        net, vidx_np = self._variants(workload, design, k, prof)
+        like = k["N"]
+        vidx = xp.asarray(vidx_np, dtype=xp.int64)
+        if hasattr(like, "device"):
+            vidx = xp.asarray(vidx_np, dtype=xp.int64, device=like.device)
+
+        def per_point(arr: np.ndarray) -> Any:
+            return xp.take(constant(xp, arr, like=like), vidx, axis=0)
+
+        a = {name: per_point(arr) for name, arr in net.arrays.items()}
+        deg = xp.where(a["act_degree"] > 0, a["act_degree"], k["act_degree"][:, None])
+        poly = poly_eval_cost_xp(xp, deg)
+        active = xp.astype(a["act_cts"] > 0, xp.float64)
+        depth = a["depth"] + a["act_consumes"] * a["act_seq"] * poly["depth"] * active
+        delta, total_depth = chain_increments(xp, depth, net.parents)
+        act_ct = a["act_cts"] * poly["ct_mults"]
+        act_pt = a["act_cts"] * poly["scalar_mults"]
+        act_add = a["act_cts"] * poly["adds"]
+
+        lmax = int(to_numpy(k["levels"]).max())
+        n_c, top, dnum = k["N"][:, None], (k["levels"] + 1.0)[:, None], k["dnum"][:, None]
+        limbs = constant(xp, np.maximum(np.arange(lmax + 2), 1.0), like=like)[None, :]
+        ops = {op for op, _ in net.entries} | {"mul", "relinearize", "rescale", "mul_plain", "add", "encode",
+                                                "encrypt", "decrypt"}
+        table = {op: op_latency(prof, op, n_c, limbs, top_limbs=top, dnum=dnum) for op in sorted(ops)}
+        act_off = [int(v) for v in np.max(net.arrays["depth"], axis=0)]
+
+        def shifted(op: str, off: int) -> Any:
+            idx = np.clip(np.arange(lmax + 1) + 1 - off, 1, lmax + 1)
+            return xp.take(table[op], xp.asarray(idx, dtype=xp.int64, **_dev(like)), axis=1)
+
+        shift_cache: dict[tuple[str, int], Any] = {}
+
+        def sh(op: str, off: int) -> Any:
+            if (op, off) not in shift_cache:
+                shift_cache[(op, off)] = shifted(op, off)
+            return shift_cache[(op, off)]
+
+        counts_v = constant(xp, net.counts, like=like)
+
+        def layer_cost(i: int) -> Any:
+            cnt = xp.take(counts_v[:, i, :], vidx, axis=0)
+            cost = xp.zeros_like(sh("add", 0))
+            for e, (op, off) in enumerate(net.entries):
+                if np.any(net.counts[:, i, e]):
+                    cost = cost + cnt[:, e:e + 1] * sh(op, off)
+            if np.any(net.arrays["act_cts"][:, i]):
+                o = act_off[i]
+                km = sh("mul", o) + sh("relinearize", o) + sh("rescale", o)
+                cost = cost + act_ct[:, i:i + 1] * km + act_pt[:, i:i + 1] * sh("mul_plain", o)
+                cost = cost + act_add[:, i:i + 1] * sh("add", o)
+            return cost
+
+        boot = bootstrap_latency(prof, k["N"], k["levels"] + 1.0, dnum=k["dnum"])
+        boot_cost = boot[:, None] * a["live_cts"]
+        place = place_bootstraps(xp, delta=delta, levels=k["levels"], boot_depth=prof.boot.depth,
+                                 boot_cost=boot_cost, layer_cost=layer_cost, lmax=lmax)
+        # infeasible points: report the plain chain (no bootstrap), independent of the batch
+        ok = xp.isfinite(place.total)
+        lv_i = xp.astype(k["levels"], xp.int64)
+        d_i = xp.astype(delta, xp.int64)
+        chain = xp.minimum(lv_i, xp.sum(d_i, axis=1))[:, None] - (xp.cumulative_sum(d_i, axis=1) - d_i)
+        entry = xp.where(ok[:, None], place.entry, xp.clip(chain, 0, lv_i[:, None]))
+        booted = xp.astype(place.booted & ok[:, None], xp.float64)
+        place_start = xp.where(ok, place.start, xp.minimum(lv_i, xp.sum(d_i, axis=1)))
+        place_end = xp.where(ok, place.end, xp.zeros_like(lv_i))
+        lat_layers = []
+        for i in range(len(net.names)):
+            lat_layers.append(xp.take_along_axis(layer_cost(i), entry[:, i:i + 1], axis=1)[:, 0])
+        lat = xp.stack(lat_layers, axis=1) + booted * boot_cost
+
+        def op_count(*names: str) -> Any:
+            cols = [e for e, (op, _) in enumerate(net.entries) if op in names]
+            return per_point(net.counts[:, :, cols].sum(axis=2)) if cols else xp.zeros_like(depth)
+
+        layers = {"latency_s": lat, "rotations": op_count("rotate", "rotate_hoisted"),
+                  "pt_mults": op_count("mul_plain") + act_pt, "ct_mults": op_count("mul") + act_ct,
+                  "rescales": op_count("rescale") + act_ct, "bootstraps": booted * a["live_cts"],
+                  "levels_used": delta}
+        layers["he_ops"] = layers["rotations"] + layers["pt_mults"] + layers["ct_mults"]
+        entry_limbs = xp.astype(entry, xp.float64) + 1.0
+        w = prof.word_bytes
+        layers["memory_bytes"] = ((a["cts_in"] + a["cts_out"] + a["temps"] + a["live_cts"])
+                                  * ciphertext_bytes(n_c, entry_limbs, w) + a["plaintexts"] * plaintext_bytes(n_c, entry_limbs, w))
+        totals = {name: xp.sum(v, axis=1) for name, v in layers.items() if name not in ("memory_bytes", "levels_used")}
+        totals["latency_s"] = xp.where(xp.isfinite(place.total), totals["latency_s"], float("inf"))
+        totals["levels_used"] = total_depth
+        boot_keys = xp.zeros_like(k["N"])
+        for deg in RING_DEGREES:
+            boot_keys = xp.where(k["N"] == deg, float(bootstrap_rotation_keys(deg // 2, prof.boot)), boot_keys)
+        n_keys = (xp.minimum(a["rot_keys"], k["slots"]) + xp.astype(totals["ct_mults"] > 0, xp.float64)
+                  + xp.where(totals["bootstraps"] > 0, boot_keys, 0.0))
+        key_bytes = n_keys * switching_key_bytes(k["N"], k["levels"] + 1.0, k["dnum"], prof.keyswitch, w)
+        totals["memory_bytes"] = key_bytes + xp.max(layers["memory_bytes"], axis=1)
+        start = xp.clip(xp.astype(place_start, xp.int64), 0, lmax)[:, None]
+        end = xp.clip(xp.astype(place_end, xp.int64), 0, lmax)[:, None]
+        gather = lambda op, at: xp.take_along_axis(table[op], xp.clip(at + 1, 1, lmax + 1), axis=1)[:, 0]
+        totals["client_s"] = (a["input_cts"] * (gather("encode", start) + gather("encrypt", start))
+                              + a["output_cts"] * gather("decrypt", end))
+        totals.update(common)
+        feas.require((total_depth <= k["levels"]) | (k["levels"] > prof.boot.depth),
+                     "multiplicative depth exceeds levels and the chain is too short to bootstrap "
+                     "(levels <= bootstrap depth)")
+        feas.require(xp.isfinite(place.total),
+                     "a layer needs more levels than remain after bootstrapping (levels - bootstrap depth)")
+        return self.make_metrics(totals=totals, layers=layers, layer_names=net.names, layer_kinds=net.kinds,
+                                 feasibility=feas)
+
+
+def _dev(like: Any) -> dict[str, Any]:
+    return {"device": like.device} if hasattr(like, "device") and not isinstance(like, np.ndarray) else {}

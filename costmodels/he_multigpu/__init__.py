@@ -1,0 +1,20 @@
+"""Multi-GPU placement of encrypted (CKKS) transformers: analytic model, SimPy twin, presets.
+
+AEGIS-style (arXiv 2604.03425) token x feature x limb placement of a transformer under CKKS on
+G GPUs linked by NVLink/PCIe; see ``docs/he_multigpu.md``.
+"""
+
+from __future__ import annotations
+
+from .gpu_ops import bootstrap_seconds, fit_hbm_efficiency, op_seconds, op_traffic
+from .lowering import BASIS, Compiled, basis_values, compile_workload
+from .model import MAX_GPUS, PLACEMENTS, MultiGpuTransformerModel
+from .placement import MeshResult, mesh_candidates, mesh_costs
+from .presets import CkksParams, Constants, GpuProfile, LinkProfile, ckks_defaults, constants, gpu, link
+
+__all__ = [
+    "MultiGpuTransformerModel", "PLACEMENTS", "MAX_GPUS", "compile_workload", "basis_values", "BASIS",
+    "Compiled", "mesh_costs", "mesh_candidates", "MeshResult", "op_seconds", "op_traffic",
+    "bootstrap_seconds", "fit_hbm_efficiency", "CkksParams", "Constants", "GpuProfile", "LinkProfile",
+    "ckks_defaults", "constants", "gpu", "link",
+]

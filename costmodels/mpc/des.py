@@ -1,0 +1,149 @@
+"""SimPy discrete-event model of the parties and their links, with its analytic twin.
+
+Every layer ``l`` carries ``(rounds r_l, online bytes B_l, compute C_l)`` from the protocol profile
+(:func:`costmodels.mpc.compiled.layer_costs`, ReLU sites mixed by ``keep``). A layer is split into
+``chunks`` independent pieces (channel groups); a piece computes ``C_l / chunks`` on its party's
+CPU (one core per party, a ``simpy.Resource``), then runs ``r_l`` rounds, each transmitting
+``B_l / (r_l * chunks)`` bytes and waiting one RTT. Links:
+
+* ``topology="shared"``: one medium of bandwidth BW carries every party's traffic (``tc`` on a
+  loopback interface, the setting of OpenCheetah's LAN/WAN presets, mpc.md §4);
+* ``topology="mesh"``: each party has its own uplink of bandwidth BW and a round's bytes are split
+  evenly over the ``n`` senders (all-to-all exchanges of CrypTen / Shamir), so contention appears
+  only when independent layers send at the same time.
+
+Scheduling: ``overlap=False`` runs layers strictly in topological order (the analytic model);
+``overlap=True`` starts a layer as soon as its producers finish, so independent branches (a
+ResNet shortcut conv and the main path) pipeline and contend for the links and CPUs.
+
+Analytic twin: with ``chunks=1``, ``overlap=False``, ``topology="shared"`` the simulated latency
+equals ``sum_l (r_l RTT + B_l / BW + C_l)`` = :class:`costmodels.mpc.MpcModel`'s ``latency_s``
+(``tests/mpc/test_des.py``). The simulation is deterministic (no random draws).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from dse.errors import DseInputError
+
+from .compiled import layer_costs
+from .presets import Network, network as make_network
+
+__all__ = ["LayerWork", "layer_work", "analytic_latency", "simulate", "DesResult"]
+
+
+@dataclass(frozen=True)
+class LayerWork:
+    """Per-layer arrays (L,): rounds, online bytes, compute seconds, and producer indices."""
+
+    names: tuple[str, ...]
+    rounds: np.ndarray
+    nbytes: np.ndarray
+    compute_s: np.ndarray
+    producers: tuple[tuple[int, ...], ...]
+
+
+def layer_work(workload, protocol: str = "crypten", parties: int = 2, weights: str = "shared",
+               keep: float = 1.0, *, poly_degree: int = 2, bits: int = 0) -> LayerWork:
+    """Rounds, bytes and compute of every layer with a fraction ``keep`` of each ReLU site kept."""
+    if not 0.0 <= keep <= 1.0:
+        raise DseInputError("keep", keep, "a fraction in [0, 1]")
+    lc = layer_costs(workload, protocol, parties, weights, poly_degree=poly_degree, bits=bits)
+    if lc.reason:
+        raise DseInputError("protocol", protocol, lc.reason)
+    mix = lc.fixed + keep * lc.relu + (1.0 - keep) * lc.poly
+    rounds = lc.fixed[2] + np.maximum(lc.relu[2] * (keep > 0), lc.poly[2] * (keep < 1))
+    index = {l.name: i for i, l in enumerate(workload.layers)}
+    producers = tuple(tuple(index[n] for n in l.inputs if n in index) for l in workload.layers)
+    return LayerWork(tuple(l.name for l in workload.layers), rounds, mix[0], mix[3], producers)
+
+
+def analytic_latency(work: LayerWork, net: Network) -> np.ndarray:
+    """Per-layer latency ``r RTT + B / BW + C`` (s), the twin of :func:`simulate`."""
+    return work.rounds * net.rtt_s + work.nbytes / net.bytes_per_s + work.compute_s
+
+
+@dataclass(frozen=True)
+class DesResult:
+    latency_s: float
+    finish_s: np.ndarray        # (L,) completion time of each layer
+    link_busy_s: float          # total transmission time over all links
+    events: int
+
+
+def simulate(work: LayerWork, net: Network, *, parties: int = 2, chunks: int = 1,
+             overlap: bool = False, topology: str = "shared") -> DesResult:
+    """Run the discrete-event model (see the module docstring)."""
+    if topology not in ("shared", "mesh"):
+        raise DseInputError("topology", topology, "shared or mesh")
+    if chunks < 1:
+        raise DseInputError("chunks", chunks, "an integer >= 1")
+    env = simpy.Environment()
+    n_links = 1 if topology == "shared" else parties
+    links = [simpy.Resource(env, capacity=1) for _ in range(n_links)]
+    cpus = [simpy.Resource(env, capacity=1) for _ in range(parties)]
+    L = len(work.names)
+    done = [env.event() for _ in range(L)]
+    finish = np.zeros(L)
+    stats = {"busy": 0.0, "events": 0}
+
+    def send(nbytes: float):
+        """One message exchange: ``nbytes`` over the link(s), then one RTT of propagation."""
+        if topology == "shared":
+            with links[0].request() as req:
+                yield req
+                yield env.timeout(nbytes / net.bytes_per_s)
+                stats["busy"] += nbytes / net.bytes_per_s
+        else:
+            share = nbytes / parties
+            parts = [env.process(_uplink(p, share)) for p in range(parties)]
+            yield simpy.AllOf(env, parts)
+        yield env.timeout(net.rtt_s)
+        stats["events"] += 1
+
+    def _uplink(p: int, nbytes: float):
+        with links[p].request() as req:
+            yield req
+            yield env.timeout(nbytes / net.bytes_per_s)
+            stats["busy"] += nbytes / net.bytes_per_s
+
+    def piece(j: int):
+        rounds = int(round(work.rounds[j]))
+        c = work.compute_s[j] / chunks
+        if c:
+            reqs = [cpu.request() for cpu in cpus]  # every party computes its share
+            yield simpy.AllOf(env, reqs)
+            yield env.timeout(c)
+            for cpu, req in zip(cpus, reqs):
+                cpu.release(req)
+        per_round = work.nbytes[j] / chunks / max(rounds, 1)
+        for _ in range(rounds):
+            yield from send(per_round)
+        if rounds == 0 and work.nbytes[j]:
+            yield from send(work.nbytes[j] / chunks)
+
+    def layer(j: int):
+        deps = [done[i] for i in work.producers[j]] if overlap else ([done[j - 1]] if j else [])
+        if deps:
+            yield simpy.AllOf(env, deps)
+        yield simpy.AllOf(env, [env.process(piece(j)) for _ in range(chunks)])
+        finish[j] = env.now
+        done[j].succeed()
+
+    for j in range(L):
+        env.process(layer(j))
+    env.run()
+    return DesResult(float(finish.max()) if L else 0.0, finish, stats["busy"], stats["events"])
+
+
+def simulate_workload(workload, protocol: str = "crypten", parties: int = 2,
+                      weights: str = "shared", network: str | Network = "lan", *, keep: float = 1.0,
+                      chunks: int = 1, overlap: bool = False, topology: str = "shared") -> DesResult:
+    """Convenience wrapper: :func:`layer_work` then :func:`simulate`."""
+    net = network if isinstance(network, Network) else make_network(network)
+    work = layer_work(workload, protocol, parties, weights, keep)
+    return simulate(work, net, parties=parties, chunks=chunks, overlap=overlap, topology=topology)

@@ -1,0 +1,134 @@
+"""The MPC private-inference cost model (``dse whatif mpc ...``).
+
+Per layer ``l`` and design point: bytes ``B_l``, offline bytes, rounds ``r_l`` and local compute
+``C_l`` come from the protocol profile (:mod:`costmodels.mpc.compiled`), with a fraction
+``relu_keep`` of every ReLU site kept and the rest replaced by a degree-``poly_degree``
+polynomial; latency ``T_l = r_l * RTT + B_l / BW + C_l`` (mpc.md §2.6, §4) with all traffic
+sharing one link of bandwidth ``BW`` (``tc`` on loopback, as in OpenCheetah's presets).
+
+Differentiable in ``relu_keep`` (bytes and compute are linear in it; rounds are piecewise
+constant). For per-site keep fractions use :func:`costmodels.mpc.tables.latency_table`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dse import Categorical, CostModel, DesignSpace, Feasibility, Float, Int, Param
+from dse.units import parse_quantity
+from dse.xp import constant
+
+from .compiled import MAX_PARTIES, PROTOCOLS, WEIGHTS, config_index, cost_tensor
+from .presets import network
+
+__all__ = ["MpcModel", "NETWORK_CHOICES"]
+
+NETWORK_CHOICES = ("lan", "wan", "custom")
+
+
+def _positive_int(v) -> int:
+    i = int(float(v))
+    if i != float(v) or i < 0:
+        raise ValueError("not a non-negative integer")
+    return i
+
+
+def _poly_degree(v) -> int:
+    i = _positive_int(v)
+    if not 1 <= i <= 8:
+        raise ValueError("degree outside [1, 8]")
+    return i
+
+
+class MpcModel(CostModel):
+    """MPC private inference: protocol profiles x parties x weight placement x network."""
+
+    name = "mpc"
+    version = "1"
+    space = DesignSpace((
+        Categorical("protocol", default="crypten", choices=PROTOCOLS,
+                    doc="crypten (n-party additive, CrypTen 0.4.1 counters), cryptflow2, delphi, "
+                        "cheetah (2-party, server holds weights), shamir / ssnet (n >= 3)"),
+        Int("parties", default=2, low=2, high=MAX_PARTIES, doc="number of computing parties"),
+        Categorical("weights", default="shared", choices=WEIGHTS,
+                    doc="shared: model weights secret-shared; public: known to the computing party"),
+        Categorical("network", default="lan", choices=NETWORK_CHOICES,
+                    doc="lan (3 Gbit/s, 0.3 ms), wan (400 Mbit/s, 40 ms), custom (params)"),
+        Float("relu_keep", default=1.0, low=0.0, high=1.0,
+              doc="fraction of every ReLU site kept as ReLU (rest -> polynomial)"),
+    ))
+    params = (
+        Param("bandwidth", 1e9 / 8, "link bandwidth for network=custom, e.g. 1Gbps (stored in B/s)",
+              parse=lambda v: parse_quantity(v, "B/s", field="bandwidth")),
+        Param("rtt", 1e-3, "round-trip time for network=custom, e.g. 5ms",
+              parse=lambda v: parse_quantity(v, "s", field="rtt")),
+        Param("poly_degree", 2, "degree of the polynomial replacing dropped ReLUs (1..8)",
+              parse=_poly_degree),
+        Param("bits", 0, "bit width of cryptflow2/delphi/cheetah (0 = profile default)",
+              parse=_positive_int),
+    )
+    capabilities = frozenset({"batch", "grad"})
+    metric_units = {"rounds": "1", "relus_kept": "1"}
+    grad_knobs = ("relu_keep",)
+    grad_metric = "latency_s"
+    example_workloads = ("resnet20-cifar",)
+    example_params = ({}, {"bits": 32})
+
+    # -- helpers -------------------------------------------------------------------------------
+    def network_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Bytes per second and RTT for each ``network`` choice (custom from params)."""
+        bw, rtt = [], []
+        for name in NETWORK_CHOICES:
+            if name == "custom":
+                bw.append(float(self.param("bandwidth")))
+                rtt.append(float(self.param("rtt")))
+            else:
+                net = network(name)
+                bw.append(net.bytes_per_s)
+                rtt.append(net.rtt_s)
+        return np.asarray(bw), np.asarray(rtt)
+
+    def _evaluate(self, workload, design, xp):
+        table, reasons, sites = cost_tensor(workload, poly_degree=self.param("poly_degree"),
+                                            bits=self.param("bits"))
+        like = design["relu_keep"]
+        n_cfg, _, _, L = table.shape
+        idx = config_index(design["protocol"], design["parties"], design["weights"])
+        idx = xp.astype(idx, xp.int64)
+        t = constant(xp, table.reshape(n_cfg, 12 * L), like=like)
+        sel = xp.reshape(xp.take(t, idx, axis=0), (-1, 3, 4, L))
+        keep = xp.clip(like, 0.0, 1.0)[:, None] if hasattr(xp, "clip") else like[:, None]
+        fixed, relu, poly = sel[:, 0], sel[:, 1], sel[:, 2]
+
+        def mix(c):  # bytes / compute: linear in keep
+            return fixed[:, c] + keep * relu[:, c] + (1.0 - keep) * poly[:, c]
+
+        online, offline, compute = mix(0), mix(1), mix(3)
+        zero = xp.zeros_like(relu[:, 2])
+        rounds = fixed[:, 2] + xp.maximum(xp.where(keep > 0.0, relu[:, 2], zero),
+                                          xp.where(keep < 1.0, poly[:, 2], zero))
+        bw_np, rtt_np = self.network_arrays()
+        net = xp.astype(design["network"], xp.int64)
+        bw = xp.take(constant(xp, bw_np, like=like), net, axis=0)[:, None]
+        rtt = xp.take(constant(xp, rtt_np, like=like), net, axis=0)[:, None]
+        latency = rounds * rtt + online / bw + compute
+        offline_latency = offline / bw
+        site = constant(xp, sites, like=like)[None, :]
+
+        f = Feasibility(xp, design.n, like=design["parties"])
+        codes = np.asarray([reasons.index(r) for r in reasons])
+        code_of = xp.take(constant(xp, codes, like=like, dtype=xp.int64), idx, axis=0)
+        for code, text in enumerate(reasons):
+            if text and reasons.index(text) == code:
+                f.require(code_of != code, text)
+        return self.make_metrics(
+            totals={"comm_bytes": xp.sum(online, axis=1), "offline_comm_bytes": xp.sum(offline, axis=1),
+                    "rounds": xp.sum(rounds, axis=1), "latency_s": xp.sum(latency, axis=1),
+                    "compute_s": xp.sum(compute, axis=1), "offline_latency_s": xp.sum(offline_latency, axis=1),
+                    "relus_kept": xp.sum(keep * site, axis=1)},
+            layers={"comm_bytes": online, "offline_comm_bytes": offline, "rounds": rounds,
+                    "latency_s": latency},
+            layer_names=tuple(l.name for l in workload.layers),
+            layer_kinds=tuple(l.kind for l in workload.layers),
+            feasibility=f,
+        )

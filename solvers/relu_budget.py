@@ -1,0 +1,202 @@
+"""ReLU-budget allocation as a MILP (Pyomo + HiGHS), with AdaPI-style nested budgets.
+
+Each activation site ``g`` of a :class:`costmodels.mpc.SiteTable` is split into ``U_g`` equal units
+(channels by default; one unit = all-or-nothing per site) of ``e_g = E_g / U_g`` ReLUs, ordered by
+decreasing sensitivity ``sigma_{g,u}`` (accuracy loss per removed ReLU, from the user or a CSV).
+Binary ``x_{k,g,u}`` keeps unit ``u`` as ReLU under budget ``k`` (the rest becomes the polynomial);
+``x_{k,g,u} >= x_{k,g,u+1}`` keeps the most sensitive units first. With ``n_{k,g} = sum_u x``:
+
+    latency_k = base + sum_g [ (P_g + (n/U)(R_g - P_g)) / BW + RTT * rho_{k,g} ]      (P, R: bytes
+                and compute of the site all-poly / all-ReLU), rho >= r_relu x_{k,g,1},
+                rho >= r_poly (1 - x_{k,g,U})   (mixed sites run both batches side by side)
+    kept_k    = sum_g e_g n_{k,g} <= B_k
+    loss_k    = sum_{g,u} sigma_{g,u} e_g (1 - x_{k,g,u})
+    nested    : x_{k,g,u} <= x_{k+1,g,u}   (AdaPI: each budget's ReLUs contain the smaller's)
+
+Lexicographic: stage 1 minimises ``L* = min sum_k loss_k`` (spend the budget on the most sensitive
+ReLUs), stage 2 minimises ``sum_k w_k latency_k`` with ``sum_k loss_k <= L* (1 + tol)``. The latency is the
+exact model latency (not the linear relaxation). :func:`enumerate_allocation` solves the same
+problem by brute force on small cases (the check in ``tests/mpc/test_relu_budget.py``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from dse.errors import DseInputError
+
+__all__ = ["Allocation", "allocate", "enumerate_allocation", "exact_latency", "read_sensitivity",
+           "site_units"]
+
+
+@dataclass(frozen=True)
+class Allocation:
+    budgets: np.ndarray        # (K,)
+    kept_units: np.ndarray     # (K, S) units kept as ReLU per site
+    keep: np.ndarray           # (K, S) kept fraction per site
+    relus: np.ndarray          # (K,) kept ReLU count
+    latency_s: np.ndarray      # (K,) exact latency
+    comm_bytes: np.ndarray     # (K,)
+    loss: np.ndarray           # (K,) accuracy proxy (sum of sensitivities of removed ReLUs)
+    status: str
+    wall_time_s: float
+
+
+def read_sensitivity(path: str | Path, table) -> np.ndarray:
+    """Per-site sensitivity from a CSV with columns ``site,sensitivity`` (per removed ReLU)."""
+    import pandas as pd
+
+    frame = pd.read_csv(path)
+    if not {"site", "sensitivity"} <= set(frame.columns):
+        raise DseInputError("sensitivity file", str(path), "a CSV with columns site,sensitivity")
+    values = dict(zip(frame["site"], frame["sensitivity"]))
+    missing = [s for s in table.sites if s not in values]
+    if missing:
+        raise DseInputError("sensitivity file", missing[0], "a row for every site: " + ", ".join(table.sites))
+    return np.asarray([float(values[s]) for s in table.sites])
+
+
+def site_units(table, granularity: str | int = "channel") -> np.ndarray:
+    """Units per site: ``channel`` (C_g), ``site`` (1) or an int (groups, capped at C_g)."""
+    if granularity == "channel":
+        return table.channels.astype(int)
+    if granularity == "site":
+        return np.ones(len(table), dtype=int)
+    if isinstance(granularity, (int, np.integer)) and granularity >= 1:
+        return np.minimum(table.channels, int(granularity)).astype(int)
+    raise DseInputError("granularity", granularity, "channel, site or an integer >= 1")
+
+
+def _sigmas(table, units: np.ndarray, sensitivity) -> list[np.ndarray]:
+    """Per-unit sensitivities, sorted descending per site."""
+    if sensitivity is None:
+        sensitivity = np.ones(len(table))
+    out = []
+    for g in range(len(table)):
+        s = sensitivity[g] if not np.isscalar(sensitivity) else sensitivity
+        arr = np.full(units[g], float(s)) if np.ndim(s) == 0 else np.asarray(s, dtype=float)
+        if arr.shape != (units[g],):
+            raise DseInputError("sensitivity", f"site {table.sites[g]}", f"a scalar or {units[g]} values")
+        if np.any(arr < 0) or not np.all(np.isfinite(arr)):
+            raise DseInputError("sensitivity", f"site {table.sites[g]}", "finite values >= 0")
+        out.append(np.sort(arr)[::-1])
+    return out
+
+
+def _check_budgets(table, budgets) -> np.ndarray:
+    b = np.atleast_1d(np.asarray(budgets, dtype=float))
+    if np.any(b < 0) or np.any(b > table.total_relus):
+        bad = b[(b < 0) | (b > table.total_relus)][0]
+        raise DseInputError("budget", bad, f"a ReLU count in [0, {table.total_relus}] (the workload's ReLUs)")
+    if np.any(np.diff(b) <= 0):
+        raise DseInputError("budgets", b.tolist(), "strictly increasing budgets (nested)")
+    return b
+
+
+def exact_latency(table, kept_units, units) -> tuple[np.ndarray, np.ndarray]:
+    """Exact latency and bytes of keeping ``kept_units`` (..., S) of ``units`` per site."""
+    n = np.asarray(kept_units, dtype=float)
+    f = n / units
+    net = table.network
+    nbytes = table.base_bytes + np.sum(table.bytes_poly + f * (table.bytes_relu - table.bytes_poly), axis=-1)
+    comp = table.base_compute_s + np.sum(table.compute_poly_s + f * (table.compute_relu_s - table.compute_poly_s), axis=-1)
+    rounds = table.base_rounds + np.sum(np.maximum(table.rounds_relu * (n > 0), table.rounds_poly * (n < units)), axis=-1)
+    return rounds * net.rtt_s + nbytes / net.bytes_per_s + comp, nbytes
+
+
+def _loss(sig: list[np.ndarray], e: np.ndarray, n: np.ndarray) -> float:
+    return float(sum(e[g] * sig[g][int(n[g]):].sum() for g in range(len(sig))))
+
+
+def allocate(table, budgets: float | Sequence[float], sensitivity=None, *,
+             granularity: str | int = "channel", weights: Sequence[float] | None = None,
+             loss_tol: float = 1e-6, time_limit_s: float = 120.0) -> Allocation:
+    """Solve the (nested) budget allocation; see the module docstring."""
+    import pyomo.environ as pyo
+
+    t0 = time.perf_counter()
+    b = _check_budgets(table, budgets)
+    units = site_units(table, granularity)
+    sig = _sigmas(table, units, sensitivity)
+    K, S = len(b), len(table)
+    e = table.elements / units
+    w = np.ones(K) if weights is None else np.asarray(weights, dtype=float)
+    net = table.network
+    lin_r = (table.bytes_relu / net.bytes_per_s + table.compute_relu_s)
+    lin_p = (table.bytes_poly / net.bytes_per_s + table.compute_poly_s)
+
+    m = pyo.ConcreteModel()
+    idx = [(k, g, u) for k in range(K) for g in range(S) for u in range(units[g])]
+    m.x = pyo.Var(idx, domain=pyo.Binary)
+    m.rho = pyo.Var([(k, g) for k in range(K) for g in range(S)], domain=pyo.NonNegativeReals)
+    m.cons = pyo.ConstraintList()
+    n_expr = {(k, g): sum(m.x[k, g, u] for u in range(units[g])) for k in range(K) for g in range(S)}
+    loss = {}
+    lat = {}
+    for k in range(K):
+        m.cons.add(sum(e[g] * n_expr[k, g] for g in range(S)) <= b[k])
+        for g in range(S):
+            for u in range(units[g] - 1):
+                m.cons.add(m.x[k, g, u] >= m.x[k, g, u + 1])
+            m.cons.add(m.rho[k, g] >= table.rounds_relu[g] * m.x[k, g, 0])
+            m.cons.add(m.rho[k, g] >= table.rounds_poly[g] * (1 - m.x[k, g, units[g] - 1]))
+            if k + 1 < K:
+                for u in range(units[g]):
+                    m.cons.add(m.x[k, g, u] <= m.x[k + 1, g, u])
+        loss[k] = sum(sig[g][u] * e[g] * (1 - m.x[k, g, u]) for g in range(S) for u in range(units[g]))
+        lat[k] = sum(lin_p[g] + (lin_r[g] - lin_p[g]) / units[g] * n_expr[k, g] + net.rtt_s * m.rho[k, g]
+                     for g in range(S))
+    solver = pyo.SolverFactory("appsi_highs")
+    solver.config.time_limit = time_limit_s
+    solver.config.mip_gap = 1e-9
+    m.obj1 = pyo.Objective(expr=sum(loss[k] for k in range(K)))
+    solver.solve(m)
+    best_loss = pyo.value(m.obj1)
+    m.obj1.deactivate()
+    m.cons.add(sum(loss[k] for k in range(K)) <= best_loss * (1 + loss_tol) + 1e-9)
+    m.obj2 = pyo.Objective(expr=sum(w[k] * lat[k] for k in range(K)))
+    res = solver.solve(m)
+    kept = np.array([[round(pyo.value(n_expr[k, g])) for g in range(S)] for k in range(K)])
+    latency, nbytes = exact_latency(table, kept, units)
+    return Allocation(b, kept, kept / units, (kept * e).sum(axis=1), latency, nbytes,
+                      np.array([_loss(sig, e, kept[k]) for k in range(K)]),
+                      str(res.solver.termination_condition), time.perf_counter() - t0)
+
+
+def enumerate_allocation(table, budgets, sensitivity=None, *, granularity: str | int = "channel",
+                         weights: Sequence[float] | None = None, loss_tol: float = 1e-6) -> Allocation:
+    """Brute force over every nested choice of kept units (small cases only)."""
+    t0 = time.perf_counter()
+    b = _check_budgets(table, budgets)
+    units = site_units(table, granularity)
+    sig = _sigmas(table, units, sensitivity)
+    K, S = len(b), len(table)
+    e = table.elements / units
+    w = np.ones(K) if weights is None else np.asarray(weights, dtype=float)
+    if np.prod(units + 1.0) ** K > 2e6:
+        raise DseInputError("table", f"{S} sites", "a small case (enumeration over <= 2e6 choices)")
+    choices = np.array(list(itertools.product(*[range(u + 1) for u in units])))
+    lat_all, _ = exact_latency(table, choices, units)
+    loss_all = np.array([_loss(sig, e, c) for c in choices])
+    kept_all = (choices * e).sum(axis=1)
+    ok = [kept_all <= b[k] + 1e-9 for k in range(K)]
+    combos = [()]
+    for k in range(K):  # nested sequences of choices (indices into `choices`)
+        cand = np.flatnonzero(ok[k])
+        combos = [c + (i,) for c in combos for i in cand
+                  if not c or np.all(choices[c[-1]] <= choices[i])]
+    losses = np.array([sum(loss_all[i] for i in c) for c in combos])
+    best = losses.min()
+    feas = [c for c, l in zip(combos, losses) if l <= best * (1 + loss_tol) + 1e-9]
+    score = [sum(w[k] * lat_all[c[k]] for k in range(K)) for c in feas]
+    pick = feas[int(np.argmin(score))]
+    kept = choices[list(pick)]
+    latency, nbytes = exact_latency(table, kept, units)
+    return Allocation(b, kept, kept / units, (kept * e).sum(axis=1), latency, nbytes,
+                      np.array([loss_all[i] for i in pick]), "enumerated", time.perf_counter() - t0)

@@ -1,0 +1,55 @@
+"""he-multigpu interface: `dse whatif` JSON (issue 5 Interface) and the AEGIS study in quick mode."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_whatif_json_has_the_interface_totals():
+    """`dse whatif he-multigpu --workload bert-base --set seq_len=2048 --set gpus=4 --set placement=hybrid --json`."""
+    cmd = [sys.executable, "-m", "dse", "whatif", "he-multigpu", "--workload", "bert-base", "--set", "seq_len=2048",
+           "--set", "gpus=4", "--set", "placement=hybrid", "--json"]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    for k in ("latency_s", "comm_bytes", "memory_bytes_per_device", "scaling_efficiency"):
+        assert k in res["metrics"] and res["metrics"][k] >= 0
+    assert res["feasible"] is True
+    assert 0.5 < res["metrics"]["scaling_efficiency"] <= 1.0
+
+
+def test_whatif_reports_limb_infeasibility():
+    """More GPUs than limbs: still exit 0, feasible false, reason names limb partitioning."""
+    cmd = [sys.executable, "-m", "dse", "whatif", "he-multigpu", "--workload", "bert-base", "--set", "gpus=32",
+           "--set", "placement=limb", "--set", "seq_len=2048", "--set", "memory_budget=1TB", "--json"]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    assert res["feasible"] is False and "limb partitioning" in res["reason"]
+
+
+def test_aegis_study_quick(tmp_path):
+    """The study writes CSV + PNG + report.md with the published numbers next to ours."""
+    sys.path.insert(0, str(ROOT / "studies"))
+    try:
+        import aegis_multigpu
+    finally:
+        sys.path.pop(0)
+    head = aegis_multigpu.run(tmp_path, quick=True)
+    for f in ("results.csv", "comparison.csv", "des_check.csv", "aegis_multigpu.png", "report.md"):
+        assert (tmp_path / f).exists(), f
+    report = (tmp_path / "report.md").read_text()
+    assert "-0.579" in report and "0.966" in report
+    des = pd.read_csv(tmp_path / "des_check.csv")
+    off = des[des.overlap == "off"]
+    assert (off.des_vs_analytic.abs() < 1e-9).all()
+    assert head["hybrid_feasible"]
+    assert head["total_comm_reduction"] <= 0.0

@@ -1,0 +1,69 @@
+"""GPU op model and CKKS sizes of he-multigpu, pinned to he.md s3 and published GPU bootstraps."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from costmodels.he_multigpu import presets
+from costmodels.he_multigpu.gpu_ops import bootstrap_seconds, fit_hbm_efficiency, op_traffic
+
+
+def test_ciphertext_and_key_sizes_match_reference_sheet():
+    """he.md s3: N=2^16, l=24, w=8 ciphertext = 25.2 MB; K=8, dnum=3 rotation key = 100.7 MB."""
+    p = presets.ckks_defaults()
+    assert p.ct_bytes(24) == 2 * 24 * 65536 * 8 == 25_165_824
+    assert p.key_bytes() == 3 * 2 * (24 + 8) * 65536 * 8 == 100_663_296
+    assert p.alpha == 8
+
+
+def test_keyswitch_traffic_and_work_hand_count():
+    """Hybrid key switch at N=2^13, l=4, K=2, dnum=2 (alpha=2, beta=2), counted by hand from he.md s3."""
+    p = presets.CkksParams(logn=13, limbs=4, special_limbs=2, dnum=2, user_levels=1, boot_levels=1)
+    n, w = 8192, 8
+    nbytes, mm = op_traffic(p, 4)["keyswitch"]
+    # traffic: input 4 + extended 2*6 written and read + key 2*2*6 + IP result 2*6 written, read + out 2*4
+    assert float(nbytes) == (3 * 4 + 4 * 2 * 6 + 4 * 6) * n * w
+    ntt_limbs = 4 + 2 * (4 + 2 - 2) + 2 * 2 + 2 * 4
+    bconv = 2 * 2 * (4 + 2 - 2) * n + 2 * 2 * 4 * n
+    inner = 2 * 2 * 6 * n
+    assert float(mm) == ntt_limbs * (n / 2) * math.log2(n) + bconv + inner
+
+
+def test_fitted_hbm_efficiency_reproduces_warpdrive_bootstrap():
+    """hbm_efficiency in data/ckks.toml is the fit to WarpDrive's A100-80G bootstrap, 121 ms (he.md s5.3)."""
+    p, c = presets.ckks_defaults(), presets.constants()
+    g = presets.gpu("a100-80g")
+    assert bootstrap_seconds(p, c, g) == pytest.approx(0.121, rel=0.01)
+    assert fit_hbm_efficiency(p, c, g, 0.121) == pytest.approx(c.hbm_efficiency, rel=0.01)
+
+
+@pytest.mark.parametrize("gpu", ["a100-40g", "a100-80g", "h100-sxm"])
+def test_bootstrap_within_published_gpu_span(gpu):
+    """he.md s5.3: published N=2^16 GPU bootstraps span 31.2 ms (Cheddar H100) .. 250 ms (TensorFHE A100)."""
+    p, c = presets.ckks_defaults(), presets.constants()
+    assert 0.0312 <= bootstrap_seconds(p, c, presets.gpu(gpu)) <= 0.250
+
+
+def test_op_latency_grows_with_limbs_and_keyswitch_dominates():
+    """Roofline: every op is monotone in limbs; a rotation costs >= 3x a PMult (he.md s3 relative costs)."""
+    from costmodels.he_multigpu.gpu_ops import op_seconds
+
+    p, c = presets.ckks_defaults(), presets.constants()
+    t = op_seconds(p, c, presets.gpu("a100-80g"), np.array([4.0, 12.0, 24.0]))
+    for op, v in t.items():
+        assert np.all(np.diff(v) > 0), op
+    assert np.all(t["rotate"] > 3 * t["pmult"])
+
+
+def test_bad_ckks_parameters_are_rejected():
+    """K must cover one digit (K >= ceil(limbs/dnum)); levels must fit in the chain."""
+    from dse.errors import DseInputError
+
+    with pytest.raises(DseInputError, match="special_limbs"):
+        replace(presets.ckks_defaults(), dnum=1).check()
+    with pytest.raises(DseInputError, match="user_levels"):
+        replace(presets.ckks_defaults(), user_levels=20).check()
