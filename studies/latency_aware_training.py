@@ -195,9 +195,9 @@ def run_jobs(st: dict[str, Any], costs: dict[str, SiteCosts], data: dict[str, An
 def _settings(quick: bool, **over: Any) -> dict[str, Any]:
     s = {"seeds": 1 if quick else 3,
          "epochs": 8 if quick else 30, "search_epochs": 4 if quick else 15, "finetune_epochs": 4 if quick else 15,
-         "lambdas": [0.1, 1.0] if quick else [0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
-         "budgets": [0.1, 0.0] if quick else [0.5, 0.2, 0.1, 0.05, 0.02, 0.0],
-         "lr": 1e-2, "finetune_lr": 3e-3, "arch_lr": 0.05, "mask_lr": 0.01, "mu": 10.0, "threshold": 1e-3,
+         "lambdas": [3.0] if quick else [0.3, 1.0, 3.0, 10.0, 30.0],
+         "budgets": [0.05] if quick else [0.3, 0.1, 0.03, 0.01, 0.0],
+         "lr": 1e-2, "finetune_lr": 3e-3, "arch_lr": 0.05, "mask_lr": 0.05, "mu": 10.0, "threshold": 1e-3,
          "kd_weight": 0.9, "kd_temperature": 4.0, "batch": 64, "workers": 2}
     s.update({k: v for k, v in over.items() if v is not None})
     return s
