@@ -10,7 +10,8 @@ Use it two ways:
 Checks: registered and contract attributes declared; deterministic; a batch equals a loop of
 single points; metrics finite and non-negative on feasible points, every name with an SI unit;
 per-layer arrays shaped ``(N, L)``; infeasible corners masked, not raised; numpy and torch give the
-same numbers (when torch is installed); autograd matches finite differences for ``grad`` models.
+same numbers (when torch is installed); autograd matches finite differences for ``grad`` models
+(scalar ``grad_knobs``, and array-valued inputs a model declares with ``grad_relaxations(workload)``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .metrics import Metrics, to_numpy, unit_of
 from .model import CAPABILITIES, CostModel
 from .space import Design
 
-__all__ = ["CostModelConformance", "run_all", "CHECKS", "example_cases"]
+__all__ = ["CostModelConformance", "run_all", "CHECKS", "example_cases", "check_array_gradients"]
 
 RTOL = 1e-9
 
@@ -145,6 +146,36 @@ def check_gradients(model: CostModel, workload: Any, seed: int = 0) -> None:
         fd = (to_numpy(model.evaluate(workload, hi).totals[target]) - to_numpy(model.evaluate(workload, lo).totals[target])) / (2 * h)
         np.testing.assert_allclose(grad.numpy(), fd, rtol=1e-4, atol=1e-9 * max(1.0, float(np.abs(fd).max())),
                                    err_msg=f"{model.name}: d{target}/d{knob} autograd vs finite differences")
+    # array-valued relaxations (per-site gate probabilities...): model.grad_relaxations(workload)
+    # returns {name: (fn, x0)}, fn mapping a float64 array (numpy or torch) to an array
+    hook = getattr(model, "grad_relaxations", None)
+    if callable(hook):
+        for name, (fn, x0) in hook(workload).items():
+            check_array_gradients(fn, x0, name=f"{model.name}: {name}")
+
+
+def check_array_gradients(fn: Callable[[Any], Any], x0: Any, *, name: str = "", rtol: float = 1e-4,
+                          h: float = 1e-6) -> np.ndarray:
+    """Autograd of ``sum(fn(x))`` at ``x0`` against central differences, element by element.
+
+    ``fn`` must accept numpy and torch float64 arrays of ``x0``'s shape (array-API code does);
+    ``x0`` should sit away from kinks by more than ``h``. Returns the autograd gradient.
+    """
+    import torch
+
+    x0 = np.asarray(x0, dtype=np.float64)
+    x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+    out = fn(x)
+    (grad,) = torch.autograd.grad(out.sum(), x)
+    fd = np.zeros_like(x0)
+    for i in np.ndindex(x0.shape):
+        hi, lo = x0.copy(), x0.copy()
+        hi[i] += h
+        lo[i] -= h
+        fd[i] = (float(np.sum(to_numpy(fn(hi)))) - float(np.sum(to_numpy(fn(lo))))) / (2 * h)
+    np.testing.assert_allclose(grad.numpy(), fd, rtol=rtol, atol=1e-9 * max(1.0, float(np.abs(fd).max())),
+                               err_msg=f"{name}: autograd vs finite differences")
+    return grad.numpy()
 
 
 CHECKS: dict[str, Callable[[CostModel, Any, int], None]] = {

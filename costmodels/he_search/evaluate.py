@@ -16,10 +16,11 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from costmodels.he import CkksModel
+from costmodels.he import CkksModel, get_profile
 
 from .benchmarks import Benchmark
 from .precision import activation_bits
+from .static import keyswitch_noise_ok
 
 __all__ = ["Evaluator", "KNOBS", "config_key"]
 
@@ -39,6 +40,7 @@ class Evaluator:
         self.model = CkksModel(profile=bench.profile, min_precision_bits=bench.precision_bits)
         self.workload = bench.search_workload()
         self.n_evals = 0
+        self.shape = get_profile(bench.profile).keyswitch
 
     def act_bits(self, degree: float) -> float:
         if not self.bench.approximated:
@@ -72,13 +74,18 @@ class Evaluator:
         rows["headroom_bits"] = rows["precision_bits"] - self.bench.precision_bits
         reasons = list(m.reason_texts())
         budget = self.bench.memory_budget_bytes
+        ks_ok = keyswitch_noise_ok(self.shape, design["levels"], design["dnum"], design["first_bits"],
+                                   design["scale_bits"], design["special_bits"])
         for i in range(len(cfgs)):
+            if reasons[i] is None and not ks_ok[i]:
+                reasons[i] = "key-switching noise: special modulus P smaller than the largest digit"
             if reasons[i] is None and not t["memory_bytes"][i] <= budget:
                 reasons[i] = f"memory {t['memory_bytes'][i]:.3g} B exceeds the budget {budget:.3g} B"
             if reasons[i] is None and not abits[i] >= self.bench.precision_bits:
                 reasons[i] = "activation approximation precision below target (act_degree too low)"
         rows["reason"] = [r or "" for r in reasons]
         rows["feasible"] = [r is None for r in reasons]
+        rows["memory_excess"] = t["memory_bytes"] / budget - 1.0
         self._last = m
         return rows
 

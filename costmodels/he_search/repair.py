@@ -28,6 +28,7 @@ from costmodels.he import poly_eval_cost
 from .benchmarks import Benchmark
 from .evaluate import Evaluator
 from .precision import activation_bits, approximated_layers, with_layer_degrees
+from .space import special_bits_for
 from .static import StaticChecker
 
 __all__ = ["repair_candidates", "repair_depth", "MAX_REPAIRS"]
@@ -87,15 +88,24 @@ def _attempt(ev: Evaluator, cfg: dict[str, Any], degrees: dict[str, tuple[int, .
 
 
 def repair_memory(bench: Benchmark, ev: Evaluator, cfg: dict[str, Any]) -> list[dict[str, Any]]:
-    """Switch linear-layer packing for a configuration that exceeds the memory budget."""
+    """Over the memory budget: switch linear-layer packing, and fewer key-switching digits (smaller
+    switching keys, special primes resized for the key-switching noise rule)."""
     ev([cfg], count=False)
     mem = ev.last_layers(0, "memory_bytes")
     layer = str(mem.idxmax())
-    alt = dict(cfg, matvec="diagonal" if cfg["matvec"] == "bsgs" else "bsgs")
-    row = ev([alt]).iloc[0].to_dict()
-    row.update({"stage": "repair", "repair": "different packing", "bottleneck_layer": layer,
-                "repair_detail": f"matvec {cfg['matvec']} -> {alt['matvec']}"})
-    return [row]
+    alts = [(dict(cfg, matvec="diagonal" if cfg["matvec"] == "bsgs" else "bsgs"), "different packing",
+             f"matvec {cfg['matvec']} -> {'diagonal' if cfg['matvec'] == 'bsgs' else 'bsgs'}")]
+    if ev.shape == "hybrid" and int(cfg["dnum"]) > 1:
+        dn = int(cfg["dnum"]) - 1
+        sp = special_bits_for(ev.shape, int(cfg["levels"]), dn, int(cfg["first_bits"]), int(cfg["scale_bits"]))
+        alts.append((dict(cfg, dnum=dn, special_bits=sp), "smaller switching keys",
+                     f"dnum {cfg['dnum']} -> {dn}, special bits {cfg['special_bits']} -> {sp}"))
+    rows = []
+    for alt, action, detail in alts:
+        row = ev([alt]).iloc[0].to_dict()
+        row.update({"stage": "repair", "repair": action, "bottleneck_layer": layer, "repair_detail": detail})
+        rows.append(row)
+    return rows
 
 
 def repair_candidates(bench: Benchmark, ev: Evaluator, static: StaticChecker, pruned: pd.DataFrame,
@@ -107,7 +117,7 @@ def repair_candidates(bench: Benchmark, ev: Evaluator, static: StaticChecker, pr
     if len(pruned):
         depth = pruned[pruned["static_reason"].str.startswith("network depth")]
         depth = depth.sort_values(["N", "levels"]).drop_duplicates(
-            subset=["N", "levels", "scale_bits", "first_bits", "act_degree"])
+            subset=["N", "levels", "scale_bits", "first_bits", "special_bits", "dnum", "ring", "matvec", "act_degree"])
         for _, r in depth.iterrows():
             if tried >= MAX_REPAIRS // 2:
                 break
@@ -119,7 +129,7 @@ def repair_candidates(bench: Benchmark, ev: Evaluator, static: StaticChecker, pr
                 rows.extend(got)
     if len(analysed):
         mem = analysed[analysed["reason"].str.startswith("memory")].sort_values("latency_s")
-        for _, r in mem.head(MAX_REPAIRS - tried).iterrows():
+        for _, r in mem.head(max(1, (MAX_REPAIRS - tried) // 2)).iterrows():
             cfg = {k: r[k] for k in ("N", "levels", "scale_bits", "first_bits", "special_bits", "dnum", "ring",
                                      "matvec", "act_degree")}
             rows.extend(repair_memory(bench, ev, cfg))

@@ -75,11 +75,38 @@ def evals_to_reach(traj: Trajectory, target_s: float, rel_tol: float = 0.05) -> 
     return int(hit[0]) + 1 if len(hit) else None
 
 
-def _best(table: pd.DataFrame) -> dict[str, Any] | None:
+def _best(table: pd.DataFrame, tie: float = 0.005) -> dict[str, Any] | None:
+    """Lowest latency; among configurations within ``tie`` of it, most precision, then least memory."""
     feas = table[table["feasible"]] if len(table) else table
     if not len(feas):
         return None
-    return feas.loc[feas["latency_s"].idxmin()].to_dict()
+    near = feas[feas["latency_s"] <= feas["latency_s"].min() * (1.0 + tie)]
+    near = near.sort_values(["precision_bits", "memory_bytes"], ascending=[False, True])
+    return near.iloc[0].to_dict()
+
+
+def _orion_start(bench: Benchmark, space: SearchSpace, input_range: float) -> dict[str, Any]:
+    """FHE-Agent's starting point: Orion's parameters, with the lowest activation degree that meets
+    the precision target (the search space has one global degree, Orion's may exceed its range)."""
+    prof = get_profile(bench.profile)
+    cfg = orion_config(bench.orion).design(prof.keyswitch, prof.boot.depth)
+    if bench.approximated:
+        cfg["act_degree"] = next((d for d in range(space.degree[0], space.degree[1] + 1)
+                                  if activation_bits(bench.activation, d, input_range) >= bench.precision_bits),
+                                 space.degree[1])
+    if space.hybrid:
+        cfg["dnum"] = min(max(cfg["dnum"], space.dnum[0]), space.dnum[1])
+    cfg["special_bits"] = min(cfg["special_bits"], space.bits[1])
+    return cfg
+
+
+def _violation(row: pd.Series) -> float:
+    """Graded constraint for the sampler: 0 feasible, relative memory excess, 1 for model reasons."""
+    if bool(row["feasible"]):
+        return 0.0
+    if str(row["reason"]).startswith("memory"):
+        return float(min(max(row["memory_excess"], 1e-6), 1.0))
+    return 2.0
 
 
 def multi_fidelity_search(bench: Benchmark, *, n_trials: int = 200, batch_size: int = 16, seed: int = 0,
@@ -90,11 +117,10 @@ def multi_fidelity_search(bench: Benchmark, *, n_trials: int = 200, batch_size: 
     space = SearchSpace.for_benchmark(bench)
     static = StaticChecker(bench.search_workload(), profile=bench.profile, target_bits=bench.precision_bits,
                            activation=bench.activation, input_range=input_range)
-    sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, n_startup_trials=batch_size,
-                                         constraints_func=lambda t: t.user_attrs["constraints"])
+    sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, n_startup_trials=batch_size)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize", sampler=sampler)
-    for cfg in rule_seeds(bench, static, space, input_range):
+    for cfg in [_orion_start(bench, space, input_range)] + rule_seeds(bench, static, space, input_range):
         study.enqueue_trial(trial_params(cfg, space))
     traj, tables, pruned = Trajectory(), [], []
     seen: dict[tuple, pd.Series] = {}
@@ -117,13 +143,13 @@ def multi_fidelity_search(bench: Benchmark, *, n_trials: int = 200, batch_size: 
             if not st.ok[i]:
                 pruned.append({**c, "static_reason": st.reason_text(i), "bottleneck_layer": int(st.bottleneck[i]),
                                "max_layer_depth": float(st.max_layer_depth[i])})
-                t.set_user_attr("constraints", [1.0 + int(st.reason[i])])
-                study.tell(t, _PENALTY * (1 + int(st.reason[i])))
+                t.set_constraint("search", 10.0 + int(st.reason[i]))
+                study.tell(t, _PENALTY)
                 continue
             row = seen[config_key(c)]
-            ok = bool(row["feasible"])
-            t.set_user_attr("constraints", [0.0 if ok else 1.0])
-            study.tell(t, math.log10(float(row["latency_s"])) if ok and math.isfinite(row["latency_s"]) else _PENALTY)
+            t.set_constraint("search", _violation(row))
+            lat = float(row["latency_s"])
+            study.tell(t, math.log10(lat) if math.isfinite(lat) and lat > 0 else _PENALTY)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     info: dict[str, Any] = {"static_pruned": len(pruned), "analytic_evals": ev.n_evals}
     repairs = pd.DataFrame()

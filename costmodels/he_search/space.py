@@ -26,7 +26,7 @@ from costmodels.he import get_profile, log_qp, max_log_qp, precision_bits, speci
 from .benchmarks import Benchmark
 from .precision import activation_bits
 
-__all__ = ["SearchSpace", "rule_seeds", "suggest"]
+__all__ = ["SearchSpace", "rule_seeds", "suggest", "trial_params", "special_bits_for"]
 
 LOG_N = (13, 14, 15, 16, 17)
 
@@ -73,10 +73,11 @@ class SearchSpace:
                 for sc in scales:
                     for first in (min(60, sc + 10), 60):
                         for dn in dnums:
+                            sp = special_bits_for("hybrid" if self.hybrid else "seal", lv, dn, first, sc)
                             for deg in degrees:
                                 for ring in ("standard", "conjugate-invariant"):
                                     yield {"N": 1 << log_n, "levels": lv, "scale_bits": sc, "first_bits": first,
-                                           "special_bits": 60, "dnum": dn, "ring": ring, "matvec": "bsgs",
+                                           "special_bits": sp, "dnum": dn, "ring": ring, "matvec": "bsgs",
                                            "act_degree": deg}
 
 
@@ -108,6 +109,15 @@ def trial_params(cfg: dict[str, Any], space: SearchSpace) -> dict[str, Any]:
     return p
 
 
+def special_bits_for(shape: str, levels: int, dnum: int, first: int, scale: int) -> int:
+    """Smallest special-prime size meeting the key-switching noise rule (log2 P >= largest digit)."""
+    if shape == "seal":
+        return int(min(60, max(20, first)))
+    alpha = math.ceil((levels + 1) / max(dnum, 1))
+    k = math.ceil((levels + 1) / max(dnum, 1))
+    return int(min(60, max(20, math.ceil((first + (alpha - 1) * scale) / k))))
+
+
 def _min_degree(bench: Benchmark, input_range: float) -> int:
     for d in range(2, 64):
         if activation_bits(bench.activation, d, input_range) >= bench.precision_bits:
@@ -131,19 +141,25 @@ def rule_seeds(bench: Benchmark, static: Any, space: SearchSpace, input_range: f
             n = 1 << log_n
             noise = float(np.asarray(precision_bits(n, 0.0)))  # = -log2(noise)
             scale = int(math.ceil(bench.precision_bits - noise)) + 1
-            first, special = min(60, scale + 10), 60
+            first = min(60, scale + 10)
             if scale >= first:
                 continue
             chains = [total] + [prof.boot.depth + max_d + extra for extra in (0, max_d, 2 * max_d)]
             for lv in chains:
                 if lv > space.levels[1] or lv < 1:
                     continue
-                dn = max(1, min(space.dnum[1], math.ceil((lv + 1) / 8))) if space.hybrid else 3
-                k = special_primes(lv, dn, prof.keyswitch)
-                if log_qp(first, scale, lv, special, k) > max_log_qp(n, 128):
-                    continue
-                seeds.append({"N": n, "levels": lv, "scale_bits": scale, "first_bits": first, "special_bits": special,
-                              "dnum": dn, "ring": "standard", "matvec": "bsgs", "act_degree": deg})
-                if lv == total:
+                dnums = sorted({1, 2, max(1, min(space.dnum[1], math.ceil((lv + 1) / 8)))}) if space.hybrid else [3]
+                fits = False
+                for dn in dnums:
+                    special = special_bits_for(prof.keyswitch, lv, dn, first, scale)
+                    k = special_primes(lv, dn, prof.keyswitch)
+                    if log_qp(first, scale, lv, special, k) > max_log_qp(n, 128):
+                        continue
+                    fits = True
+                    for ring in ("conjugate-invariant", "standard"):
+                        seeds.append({"N": n, "levels": lv, "scale_bits": scale, "first_bits": first,
+                                      "special_bits": special, "dnum": dn, "ring": ring, "matvec": "bsgs",
+                                      "act_degree": deg})
+                if fits and lv == total:
                     break  # the chain holds the whole network: no need for bootstrapping chains at this N
-    return seeds[:12]
+    return seeds[:24]

@@ -7,7 +7,13 @@ Vectorised over candidate configurations (dicts of arrays with the ``costmodels.
 2. **first prime**: q0 bits > scale bits;
 3. **precision**: rescale precision (:func:`costmodels.he.precision_bits`) and the activation
    approximation precision (:mod:`.precision`) both >= the target;
-4. **depth vs chain**: the whole network fits in the chain (no bootstrap), or the chain can
+4. **key-switching noise**: the special modulus covers the largest key-switching digit,
+   log2 P >= log2 Q_digit (Han & Ki, CT-RSA 2020 hybrid key switching: the key-switch error is
+   ~ Q_digit / P times the fresh noise, so P >= Q_digit keeps it below the rescale error). Hybrid:
+   Q_digit = q0 + (alpha - 1) * scale bits with alpha = ceil((L+1)/dnum), P = K * special bits;
+   SEAL-shaped (one special prime, one prime per digit): special bits >= q0 bits. The he model
+   does not check this; the search does (for every method alike);
+5. **depth vs chain**: the whole network fits in the chain (no bootstrap), or the chain can
    bootstrap (L > bootstrap depth) and every layer's depth increment fits in what a bootstrap
    leaves (L - bootstrap depth). Per-layer depths come from the he lowering
    (:func:`costmodels.he.compile_network`) plus the activation polynomial depth at the degree.
@@ -28,11 +34,24 @@ from costmodels.he import (LoweringConfig, chain_increments, compile_network, ge
 
 from .precision import activation_bits_xp
 
-__all__ = ["StaticChecker", "StaticResult", "STATIC_REASONS"]
+__all__ = ["StaticChecker", "StaticResult", "STATIC_REASONS", "keyswitch_noise_ok"]
 
 STATIC_REASONS = ("insecure (log2 QP above the 128-bit bound for N)", "first prime not larger than the scale",
                   "rescale precision below target", "activation approximation precision below target",
+                  "key-switching noise: special modulus P smaller than the largest digit",
                   "network depth does not fit the chain and the chain cannot bootstrap it")
+
+
+def keyswitch_noise_ok(shape: str, levels: Any, dnum: Any, first_bits: Any, scale_bits: Any,
+                       special_bits: Any) -> Any:
+    """log2 P >= log2 of the largest key-switching digit (rule 4 of the module docstring)."""
+    levels, dnum = np.asarray(levels, float), np.asarray(dnum, float)
+    first, scale, special = (np.asarray(v, float) for v in (first_bits, scale_bits, special_bits))
+    if shape == "seal":
+        return special >= first
+    alpha = np.ceil((levels + 1.0) / np.maximum(dnum, 1.0))
+    k = special_primes(levels, dnum, shape)
+    return k * special >= first + (alpha - 1.0) * scale
 
 
 @dataclass(frozen=True)
@@ -80,8 +99,10 @@ class StaticChecker:
         max_d = delta.max(axis=1) if delta.shape[1] else np.zeros(len(total))
         usable = f["levels"] - self.boot_depth
         depth_ok = (total <= f["levels"]) | ((usable >= 1) & (usable >= max_d))
+        ks_ok = keyswitch_noise_ok(self.shape, f["levels"], f["dnum"], f["first_bits"], f["scale_bits"],
+                                   f["special_bits"])
         checks = [lqp <= max_log_qp(f["N"], 128), f["first_bits"] > f["scale_bits"], prec >= self.target,
-                  act >= self.target, depth_ok]
+                  act >= self.target, ks_ok, depth_ok]
         reason = np.zeros(len(total), dtype=int)
         for code, ok in enumerate(checks, start=1):
             reason = np.where((reason == 0) & ~ok, code, reason)

@@ -85,9 +85,10 @@ def fork_map(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int = 2) ->
     """``[fn(j) for j in jobs]`` in ``workers`` forked processes (round-robin, order kept).
 
     Each child sets ``torch.set_num_threads(1)``; the parent's torch settings are untouched. Falls
-    back to a plain loop with one worker or where ``fork`` is unavailable. Results travel back pickled, so return plain data.
+    back to a plain loop with one worker or where ``fork`` is unavailable. Results travel back pickled (torch tensors by value).
     """
     import multiprocessing as mp
+    import pickle
     import queue as queue_mod
 
     workers = max(1, min(int(workers), len(jobs)))
@@ -99,7 +100,8 @@ def fork_map(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int = 2) ->
     def child(rank: int) -> None:
         try:
             for i in range(rank, len(jobs), workers):
-                queue.put((i, True, _one_thread(fn, jobs[i])))
+                # plain pickle: torch tensors travel as bytes, not as shared-memory handles
+                queue.put((i, True, pickle.dumps(_one_thread(fn, jobs[i]))))
         except BaseException as exc:  # report, don't hang the parent
             queue.put((-1, False, f"{type(exc).__name__}: {exc}"))
         finally:
@@ -121,7 +123,7 @@ def fork_map(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int = 2) ->
                 continue
             if not ok:
                 raise RuntimeError(f"a training job failed in a worker: {value}")
-            out[i] = value
+            out[i] = pickle.loads(value)
     finally:
         for p in procs:
             p.join(timeout=5)

@@ -10,7 +10,7 @@ from dse.errors import DseInputError
 
 VARIANTS = [Variant("s90", 1e-6, 2e-3, 0.90), Variant("s75", 2e-6, 4e-3, 0.93),
             Variant("s50", 3.5e-6, 7e-3, 0.95), Variant("dense", 6e-6, 12e-3, 0.96)]
-SMALL = Storage(capacitance_f=2e-6, v_on=3.0, v_off=1.8, v_max=3.6)
+SMALL = Storage(capacitance_f=5e-6, v_on=3.0, v_off=1.8, v_max=3.6)
 PERIOD, DURATION, IDLE = 0.05, 1200.0, 1e-6
 
 
@@ -46,14 +46,15 @@ def test_deadline_excludes_slow_variants_and_queueing_counts_misses():
 
 
 def test_brownout_hysteresis_and_cold_start():
-    """Starting empty the device waits to reach V_on before serving; with no harvest it browns out."""
+    """Starting empty (V_off) the device is off until the harvest charges it to V_on; with no
+    harvest a charged device serves what its stored energy buys, then stays off."""
     charge_time = (SMALL.energy(SMALL.v_on) - SMALL.energy(SMALL.v_off)) / 5e-5
     r = simulate(constant(5e-5, 120, 1.0), VARIANTS, SMALL, period_s=PERIOD, duration_s=120.0)
     assert r.off_fraction == pytest.approx(charge_time / 120.0, abs=0.02)
     dark = simulate(constant(0.0, 60, 1.0), VARIANTS, SMALL, period_s=PERIOD, duration_s=60.0, start_v=3.6)
-    assert dark.completed == int((SMALL.energy(3.6) - SMALL.energy(1.8)) // 6e-6) + dark.served_by["s90"] \
-        + dark.served_by["s75"] + dark.served_by["s50"] - dark.served_by["s90"] - dark.served_by["s75"] - dark.served_by["s50"] or dark.completed > 0
-    assert dark.completed < dark.requests
+    spent = sum(n * v.energy_j for v in VARIANTS for k, n in dark.served_by.items() if k == v.name)
+    assert 0 < spent <= SMALL.energy(3.6) - SMALL.energy(1.8)
+    assert dark.completed < 10 and dark.missed == dark.requests - dark.completed
 
 
 def test_traces_are_deterministic_and_hit_their_mean():
@@ -62,14 +63,15 @@ def test_traces_are_deterministic_and_hit_their_mean():
         a, b = make(3), make(3)
         assert a.mean_w == pytest.approx(2e-5, rel=1e-9)
         assert (a.power_w == b.power_w).all()
-    assert parse_trace("constant:1e-6").mean_w == 1e-6
+    assert parse_trace("constant:1e-6").mean_w == pytest.approx(1e-6, rel=1e-12)
     with pytest.raises(DseInputError):
         parse_trace("wind:mean=1")
 
 
-def test_eve_policy_beats_static_dense_under_scarce_solar_power():
-    """Switching variants completes more correct classifications than always running dense."""
-    tr = solar(2e-5, hours=2.0, seed=1)
-    eve = simulate(tr, VARIANTS, SMALL, period_s=PERIOD, duration_s=3600.0, idle_power_w=IDLE)
-    dense = simulate(tr, [VARIANTS[-1]], SMALL, period_s=PERIOD, duration_s=3600.0, idle_power_w=IDLE)
-    assert eve.completed * eve.mean_accuracy > 1.2 * dense.completed * dense.mean_accuracy
+def test_eve_policy_beats_static_dense_under_scarce_power():
+    """With a steady but scarce harvest, switching to sparse variants gives more correct
+    classifications than always running dense (which must skip requests to recharge)."""
+    tr = constant(3e-5, 600.0, 1.0)
+    eve = simulate(tr, VARIANTS, SMALL, period_s=PERIOD, duration_s=600.0, idle_power_w=IDLE)
+    dense = simulate(tr, [VARIANTS[-1]], SMALL, period_s=PERIOD, duration_s=600.0, idle_power_w=IDLE)
+    assert eve.completed * eve.mean_accuracy > 2 * dense.completed * dense.mean_accuracy
