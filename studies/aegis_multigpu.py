@@ -89,7 +89,9 @@ def _plots(out: StudyOutput, frame: pd.DataFrame, gpus: int, seq_len: int) -> No
     for (pl, ov), grp in sub.groupby(["placement", "overlap"]):
         if pl == "hybrid" and ov == "off":
             continue
-        axes[0].plot(grp.seq_len, grp.comm_bytes, marker="o", label=pl)
+        line, = axes[0].plot(grp.seq_len, grp.comm_bytes, marker="o", label=pl)
+        bad = grp[~grp.feasible]
+        axes[0].plot(bad.seq_len, bad.comm_bytes, "x", color="k", ms=9)
     axes[0].set(xscale="log", yscale="log", xlabel="sequence length (tokens)", ylabel="communication (B)",
                 title=f"{gpus} GPUs: inter-GPU bytes per inference")
     axes[0].legend()
@@ -99,12 +101,21 @@ def _plots(out: StudyOutput, frame: pd.DataFrame, gpus: int, seq_len: int) -> No
             continue
         axes[1].plot(grp.gpus, grp.scaling_efficiency, marker="o", label=pl)
         axes[2].plot(grp.gpus, grp.memory_bytes_per_device / 1e9, marker="o", label=pl)
+        bad = grp[~grp.feasible]
+        axes[1].plot(bad.gpus, bad.scaling_efficiency, "x", color="k", ms=9)
+        axes[2].plot(bad.gpus, bad.memory_bytes_per_device / 1e9, "x", color="k", ms=9)
     axes[1].axhline(PUBLISHED["scaling_efficiency"], color="k", ls="--", lw=0.8, label="AEGIS 4 GPUs")
-    axes[1].set(xscale="log", xlabel="GPUs", ylabel="scaling efficiency", title=f"{seq_len} tokens")
+    axes[1].set(xscale="log", xlabel="GPUs", ylabel="scaling efficiency",
+                title=f"{seq_len} tokens (x = infeasible: memory or split)")
     axes[1].legend()
     axes[2].set(xscale="log", yscale="log", xlabel="GPUs", ylabel="memory per device (GB)",
                 title=f"{seq_len} tokens")
     axes[2].legend()
+    for ax in axes:
+        ax.minorticks_off()
+    for ax in axes[1:]:
+        ax.set_xticks(sorted(set(frame.gpus)), [str(g) for g in sorted(set(frame.gpus))])
+    axes[0].set_xticks(sorted(set(frame.seq_len)), [str(t) for t in sorted(set(frame.seq_len))])
     out.figure("aegis_multigpu.png", fig)
 
 

@@ -56,7 +56,7 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, sigmas: list[float] | 
     sigmas = list(sigmas or ([0.3] if quick else [0.2, 0.3]))
     fractions = list(fractions or ([0.0, 0.05, 1.0] if quick else [0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]))
     draws = draws or (50 if quick else 300)
-    epochs = epochs or (10 if quick else 40)
+    epochs = epochs or (6 if quick else 40)
     tol = constant("wv_tolerance")
     data = load_digits(seed)
     net = train_variant(make_net("mlp", seed), data["x_train"], data["y_train"], "none", epochs=epochs, seed=seed)

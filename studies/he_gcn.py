@@ -43,8 +43,9 @@ ASSUMED = [
     ("first_bits / special_bits", "60 / 60", "SEAL/EVA convention (he.md §2)"),
     ("security", "128-bit classic, ternary secret", "HE-standard table (he.md §4)"),
     ("persons per clip", 2, "NTU-RGB+D, zoo meta (both persons in the slots, CryptoGCN layout)"),
-    ("LinGCN accuracy ~75 %", "E = 2 effective non-linear layers", "assumed: the shipped E=4 model reaches 78.59 %, "
-     "the full one 85.78 % (he.md §1.2); accuracy is not modelled"),
+    ("LinGCN accuracy ~75 %", "E = 2 effective non-linear layers",
+     ("assumed: the shipped E=4 model reaches 78.59 %, the full one 85.78 % (he.md §1.2); "
+      "accuracy is not modelled")),
     ("LinGCN masks", "kept nodes spread evenly over the 6 sites; E=4 uses the shipped [10,15,25,25,25,0]",
      "structural linearisation: every node keeps E sites"),
     ("CryptoGCN activations", "all x^2 sites kept", "its activation pruning is not modelled"),
@@ -110,7 +111,7 @@ def _figure(a: pd.DataFrame, b: pd.DataFrame):
     import matplotlib.pyplot as plt
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    labels, x = [], np.arange(len(a))
+    x = np.arange(len(a))
     ax1.bar(x - 0.2, a["gcn_latency_s"] / 3600, 0.4, label="graph-conv layers")
     ax1.bar(x + 0.2, a["latency_s"] / 3600, 0.4, label="whole network")
     ax1.set_xticks(x, [f"{r.workload}\n{r.packing}" for r in a.itertuples()], fontsize=8)
@@ -127,6 +128,7 @@ def _figure(a: pd.DataFrame, b: pd.DataFrame):
     ax2.set_yscale("log")
     ax2.set_title("B: LinGCN vs CryptoGCN")
     ax2.legend(fontsize=8)
+    fig.tight_layout()
     return fig
 
 
@@ -188,8 +190,8 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, profile: str = "seal-t
         cols_a = ["workload", "packing", "N", "levels", "gcn_rotations", "gcn_he_ops", "gcn_latency_s", "latency_s"]
         cols_b = ["config", "effective", "N", "levels", "rotations", "ct_mults", "latency_s", "speedup_vs_cryptogcn_ntu",
                   "speedup_vs_cryptogcn_same_backbone"]
-        text = [f"# CryptoGCN and LinGCN on the CKKS cost model\n\nProfile `{profile}`; scale {scale_bits} bits, "
-                f"first/special primes {first_bits}/60 bits; N by EVA's rule at 128-bit security.\n",
+        text = [(f"# CryptoGCN and LinGCN on the CKKS cost model\n\nProfile `{profile}`; scale {scale_bits} bits, "
+                 f"first/special primes {first_bits}/60 bits; N by EVA's rule at 128-bit security.\n"),
                 "## Ours next to the papers\n", markdown_table(pd.DataFrame(comp)),
                 "\n## A. AMA vs naive packing\n", markdown_table(a[cols_a]),
                 "\n## B. LinGCN vs CryptoGCN\n", markdown_table(b[cols_b]),

@@ -42,7 +42,7 @@ import pandas as pd
 from dse.report import StudyOutput, markdown_table
 from dse.training import LatencyPenalty, ReluCountPenalty, SiteCosts, bind_gates, mpc_costs
 from dse.training.loop import accuracy, fit, fork_map
-from workloads.graph import WorkloadBuilder
+import workloads
 
 __all__ = ["run", "main", "digits_cnn_workload", "PUBLISHED", "TARGET", "PROTOCOLS"]
 
@@ -60,18 +60,9 @@ _CTX: dict[str, Any] = {}  # inherited by forked workers
 
 
 def digits_cnn_workload(pools: bool = True):
-    """The study's CNN as a workload (BN folded into conv biases): 4 ReLU sites and 2 max-pools
-    (``pools=False``: stride-2 convolutions instead of the pools, for the bounds table)."""
-    b = WorkloadBuilder("digits-cnn" if pools else "digits-cnn-strided", (1, 8, 8),
-                        source="studies/latency_aware_training.py")
-    x = b.relu(b.conv2d(b.input, 16, 3, padding=1, bias=True))
-    x = b.relu(b.conv2d(x, 32, 3, padding=1, stride=1 if pools else 2, bias=True))
-    x = b.maxpool(x, 2) if pools else x
-    x = b.relu(b.conv2d(x, 64, 3, padding=1, stride=1 if pools else 2, bias=True))
-    x = b.maxpool(x, 2) if pools else x
-    x = b.relu(b.linear(b.flatten(x), 128))
-    b.linear(x, 10)
-    return b.build()
+    """The study's CNN as a workload (zoo ``digits-cnn``; BN folded into conv biases): 4 ReLU sites
+    and 2 max-pools (``pools=False``: stride-2 convolutions instead, for the bounds table)."""
+    return workloads.load("digits-cnn", pools=int(bool(pools)))
 
 
 def _net(seed: int):

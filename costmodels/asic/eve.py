@@ -24,7 +24,15 @@ accuracy, only those meeting the deadline):
   ``j+1`` with fraction ``f = (E_in - E_j) / (E_(j+1) - E_j)`` on ``j+1`` (energy conservation).
   Exact when ``E_(j+2) - E_(j+1) >= E_in - E_j`` (the stored level then never reaches
   ``E_(j+2)``) and the capacitor holds ``E_(j+1) + E_in`` above ``V_off``;
-* ``E_in < E_min``: a fraction ``E_in / E_min`` of requests served by the cheapest variant.
+* ``E_in < E_min``: a fraction ``E_in / E_min`` of requests served by the cheapest variant
+  (exact when ``E_2 - E_min >= E_in``: the level reached after misses cannot buy ``E_2``).
+
+The closed form describes the ``greedy`` policy. ``simulate(policy="adaptive")`` is EVE's
+environment-adaptive mode: an exponentially weighted estimate ``P_est`` of the harvested power
+(time constant ``horizon_s``) sets a per-request budget ``(P_est - idle) * period + spend * (E -
+E_off)``; the most accurate affordable variant within the budget is chosen (the cheapest
+affordable one if none is). Under bursty power it stops spending each burst on the most
+expensive variant and wasting the surplus when the capacitor is full.
 
 Start-up transients (charging to ``V_on``, the initial charge) are ignored; :func:`simulate` and
 :func:`analytic` agree to within them (tests/asic/test_eve.py).
@@ -106,6 +114,8 @@ class _Capacitor:
         self.on = start_v >= storage.v_on
         self.t = 0.0
         self.harvested = self.wasted = self.off_time = 0.0
+        self.tau = 60.0
+        self.p_est = trace.at(0.0)
 
     def settle(self, now: float) -> None:
         dt_seg = self.trace.dt_s
@@ -114,6 +124,7 @@ class _Capacitor:
             h = seg_end - self.t
             p = self.trace.at(self.t)
             self.harvested += p * h
+            self.p_est += (p - self.p_est) * (1.0 - np.exp(-h / self.tau))
             if not self.on:
                 self.off_time += h
             e = self.e + (p - (self.idle if self.on else 0.0)) * h
@@ -129,14 +140,18 @@ class _Capacitor:
 
 
 def simulate(trace, variants: list[Variant], storage: Storage, *, period_s: float, duration_s: float,
-             idle_power_w: float = 0.0, start_v: float | None = None) -> EveResult:
+             idle_power_w: float = 0.0, start_v: float | None = None, policy: str = "greedy",
+             horizon_s: float = 60.0, spend: float = 0.05) -> EveResult:
     """Discrete-event simulation (SimPy) of the device for ``duration_s`` seconds."""
     import simpy
 
     if period_s <= 0 or duration_s < period_s:
         raise DseInputError("period_s", period_s, "a positive period no longer than duration_s")
+    if policy not in ("greedy", "adaptive"):
+        raise DseInputError("policy", policy, "greedy or adaptive")
     env = simpy.Environment()
     cap = _Capacitor(trace, storage, idle_power_w, storage.v_off if start_v is None else start_v)
+    cap.tau = horizon_s
     accel = simpy.Resource(env, capacity=1)
     stats = {"requests": 0, "completed": 0, "missed": 0, "acc": 0.0, "by": {v.name: 0 for v in variants}}
     ranked = sorted(variants, key=lambda v: -v.accuracy)
@@ -149,10 +164,13 @@ def simulate(trace, variants: list[Variant], storage: Storage, *, period_s: floa
             remaining = deadline - env.now
             choice = None
             if cap.on:
-                for v in ranked:
-                    if v.latency_s <= remaining + 1e-12 and cap.e - v.energy_j >= cap.e_off:
-                        choice = v
-                        break
+                ok = [v for v in ranked if v.latency_s <= remaining + 1e-12 and cap.e - v.energy_j >= cap.e_off]
+                if policy == "adaptive" and ok:
+                    budget = (cap.p_est - idle_power_w) * period_s + spend * (cap.e - cap.e_off)
+                    within = [v for v in ok if v.energy_j <= budget]
+                    choice = within[0] if within else min(ok, key=lambda v: v.energy_j)
+                elif ok:
+                    choice = ok[0]
             if choice is None:
                 stats["missed"] += 1
                 return
@@ -198,8 +216,9 @@ def analytic(power_w: float, variants: list[Variant], storage: Storage, *, perio
         gap_ok = j + 2 >= len(front) or energies[j + 2] - energies[j + 1] >= e_in - energies[j]
         room = storage.energy(storage.v_max) - storage.energy(storage.v_off) >= energies[j + 1] + e_in
         exact = gap_ok and room
-    else:
+    else:  # misses let the level grow to at most E_min + E_in: exact while that cannot buy E_2
         served = {front[0].name: n * e_in / energies[0]}
+        exact = len(front) == 1 or energies[1] - energies[0] >= e_in
     acc = {v.name: v.accuracy for v in front}
     completed = sum(served.values())
     mean_acc = sum(acc[k] * c for k, c in served.items()) / completed if completed else 0.0

@@ -24,11 +24,13 @@ from .opcost import BootConfig, Profile, op_latency
 from .params import RING_DEGREES
 from .primitives import bsgs_split, poly_eval_cost
 
-__all__ = ["bootstrap_ops", "bootstrap_latency", "bootstrap_rotation_keys"]
+DEFAULT_BOOT = BootConfig()
+
+__all__ = ["bootstrap_latency", "bootstrap_ops", "bootstrap_rotation_keys"]
 
 
 @lru_cache(maxsize=256)
-def bootstrap_ops(slots: int, cfg: BootConfig = BootConfig()) -> tuple[tuple[str, float, int], ...]:
+def bootstrap_ops(slots: int, cfg: BootConfig = DEFAULT_BOOT) -> tuple[tuple[str, float, int], ...]:
     """(op, count, level offset below the top) of one bootstrap of a ``slots``-slot ciphertext."""
     out: list[tuple[str, float, int]] = [("rescale", 1.0, 0)]  # ModRaise: NTT-bound pass at the top
     log_slots = max(1, int(math.log2(slots)))
@@ -57,7 +59,7 @@ def bootstrap_ops(slots: int, cfg: BootConfig = BootConfig()) -> tuple[tuple[str
     return tuple(out)
 
 
-def bootstrap_rotation_keys(slots: int, cfg: BootConfig = BootConfig()) -> int:
+def bootstrap_rotation_keys(slots: int, cfg: BootConfig = DEFAULT_BOOT) -> int:
     """Distinct rotation amounts (Galois keys) bootstrapping needs, plus the conjugation key."""
     keys = 1
     for op, count, _ in bootstrap_ops(slots, cfg):

@@ -18,8 +18,9 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from .fit import Measurement, fit_coeffs, predict
 from .opcost import FEATURE_OPS, Profile
 from .presets import profile_to_dict
 
-__all__ = ["main", "calibrate", "GRIDS", "MIXES", "SealBench", "require_tenseal"]
+__all__ = ["GRIDS", "MIXES", "SealBench", "calibrate", "main", "require_tenseal"]
 
 INSTALL = "pip install tenseal (or the he extra: pip install 'dse-pi[he]')"
 
@@ -52,7 +53,7 @@ GROUPS = {op: op for op in FEATURE_OPS}
 
 def require_tenseal() -> Any:
     try:
-        import tenseal.sealapi as sealapi
+        from tenseal import sealapi
     except ImportError as exc:
         raise DseInputError("backend", "tenseal", f"an installed backend: {INSTALL}", detail=str(exc)) from None
     return sealapi
@@ -191,7 +192,7 @@ def calibrate(*, quick: bool = False, reps: int | None = None, grid: dict | None
     t0 = time.perf_counter()
     fit_rows, hold_rows = measure(sealapi, grid, reps=reps, min_sample_s=2e-3 if quick else 5e-3, log=log)
     coeffs = fit_coeffs(fit_rows, GROUPS, "seal", mode="full")
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d")
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d")
     prof = Profile(name="seal-tenseal-local", keyswitch="seal", coeffs=coeffs, hoisting=False, threads=1,
                    source=f"measured with tenseal {tenseal.__version__} (SEAL) on {platform.machine()} "
                           f"{_cpu_name()}, {stamp}, {'quick' if quick else 'full'} grid",

@@ -7,14 +7,15 @@ The model evaluates many design points; layer loops happen here, memoised on the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from .lowering import LayerOps, LoweringConfig, lower_workload
 
-__all__ = ["CompiledNetwork", "compile_network", "compile_variants", "StackedNetwork"]
+__all__ = ["CompiledNetwork", "StackedNetwork", "compile_network", "compile_variants"]
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ at one ``(n, limbs)`` point. Operations are grouped; a group shares one coeffici
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 from scipy.optimize import nnls

@@ -35,8 +35,15 @@ from workloads.ir import Adjacency, GraphConv
 
 from .primitives import OpCounts, channel_mix, cts_for
 
-__all__ = ["GraphLayout", "lower_graphconv", "graph_cts", "node_offsets", "site_levels", "LINGCN_SHIPPED_KEEP",
-           "GCN_PACKINGS"]
+__all__ = [
+    "GCN_PACKINGS",
+    "LINGCN_SHIPPED_KEEP",
+    "GraphLayout",
+    "graph_cts",
+    "lower_graphconv",
+    "node_offsets",
+    "site_levels",
+]
 
 GCN_PACKINGS = ("ama", "ama-fused", "naive")
 #: LinGCN's shipped STGCN-3-256: kept nodes per non-linear site (harveyp123/LinGCN-Neurips23 log.txt)

@@ -14,10 +14,11 @@ encrypted at ``min(L, total depth)`` levels (EVA: no level is wasted).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
-__all__ = ["chain_increments", "place_bootstraps", "Placement"]
+__all__ = ["Placement", "chain_increments", "place_bootstraps"]
 
 
 def chain_increments(xp: Any, depth: Any, parents: Sequence[Sequence[int]]) -> tuple[Any, Any]:

@@ -14,7 +14,7 @@ polynomial of the ``act_degree`` knob (``poly`` layers keep their own degree); a
 rotate-and-sum with the 1/window folded into the next linear layer (depth 0); max pooling =
 ``window-1`` polynomial max evaluations in ``ceil(log2 window)`` rounds; batch norm folds into the
 previous linear layer (free); layer norm = rotate-and-sum mean/variance + inverse-sqrt polynomial;
-residual add = ciphertext adds; reshape/concat/embedding = free (client-side or relabelling).
+residual add = ciphertext adds; reshape/concat/slice/embedding = free (client-side or relabelling).
 Simplifications (documented in docs/he.md): strided convolutions are priced at input resolution
 without compaction rotations; layout changes between layers are free.
 """
@@ -26,13 +26,30 @@ from dataclasses import dataclass, field
 
 from dse.errors import DseInputError
 from workloads.graph import PARAM_PREFIX
-from workloads.ir import (Activation, Add, Attention, Concat, Conv2d, Embedding, GraphConv, Layer, Linear, MatMul,
-                          Mul, Norm, Pool2d, Recurrent, Reshape, numel)
+from workloads.ir import (
+    Activation,
+    Add,
+    Attention,
+    Concat,
+    Conv2d,
+    Embedding,
+    GraphConv,
+    Layer,
+    Linear,
+    MatMul,
+    Mul,
+    Norm,
+    Pool2d,
+    Recurrent,
+    Reshape,
+    Slice,
+    numel,
+)
 
-from .gcn import GraphLayout, LINGCN_SHIPPED_KEEP, graph_cts, lower_graphconv, site_levels
+from .gcn import LINGCN_SHIPPED_KEEP, GraphLayout, graph_cts, lower_graphconv, site_levels
 from .primitives import OpCounts, channel_mix, cts_for
 
-__all__ = ["LayerOps", "LoweringConfig", "lower_workload", "MATVEC_METHODS", "parse_keep"]
+__all__ = ["MATVEC_METHODS", "LayerOps", "LoweringConfig", "lower_workload", "parse_keep"]
 
 MATVEC_METHODS = ("bsgs", "diagonal")
 _POLY_FNS = ("relu", "relu6", "gelu", "silu", "sigmoid", "tanh", "hardswish")
@@ -131,7 +148,6 @@ class _Lowerer:
         return _times(oc, l.groups)
 
     def matmul(self, l: MatMul) -> OpCounts:
-        a, b = l.in_shapes
         g = l.gemm()
         if l.weights == "b":
             return self.mix(g.k, g.n, g.m * g.batch)
@@ -226,7 +242,7 @@ class _Lowerer:
             oc.depth = 2 * steps
             ops.act_cts, ops.act_seq = steps * (l.gates + 1) * nh, 2 * steps
             return oc
-        if isinstance(l, (Concat, Reshape, Embedding)):
+        if isinstance(l, (Concat, Reshape, Slice, Embedding)):
             return OpCounts()
         raise DseInputError(f"layer {l.name}.kind", l.kind, "a layer kind the CKKS lowering supports")
 

@@ -23,7 +23,15 @@ from .gcn import GCN_PACKINGS
 from .levels import chain_increments, place_bootstraps
 from .lowering import MATVEC_METHODS, LoweringConfig, parse_keep
 from .opcost import ciphertext_bytes, op_latency, plaintext_bytes, switching_key_bytes
-from .params import RING_DEGREES, SECURITY_LEVELS, log_qp, max_log_qp, precision_bits, security_bits, special_primes
+from .params import (
+    RING_DEGREES,
+    SECURITY_LEVELS,
+    log_qp,
+    max_log_qp,
+    precision_bits,
+    security_bits,
+    special_primes,
+)
 from .presets import DEFAULT_PROFILE, get_profile
 from .primitives import poly_eval_cost_xp
 
@@ -67,7 +75,8 @@ class CkksModel(CostModel):
     capabilities = frozenset({"batch"})
     metric_units = {k: "1" for k in COUNT_METRICS}
     workload_kinds = ("network", "he-trace")
-    example_workloads = ("resnet20-cifar",)
+    example_workloads = ("resnet20-cifar", "stgcn3-256")
+    example_params = ({}, {"profile": "openfhe-cpu"})
 
     # -- design decoding ----------------------------------------------------------------------
     def _knobs(self, design: Any, xp: Any) -> dict[str, Any]:

@@ -24,14 +24,26 @@ Hoisted rotations (Halevi-Shoup 2018) share the ModUp: ``r`` rotations of one in
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from dse.errors import DseInputError
 from dse.xp import namespace
 
-__all__ = ["TRACE_OPS", "FEATURE_OPS", "INTERNAL_OPS", "Profile", "BootConfig", "op_work", "op_latency",
-           "keyswitch_geometry", "ciphertext_bytes", "plaintext_bytes", "switching_key_bytes"]
+__all__ = [
+    "FEATURE_OPS",
+    "INTERNAL_OPS",
+    "TRACE_OPS",
+    "BootConfig",
+    "Profile",
+    "ciphertext_bytes",
+    "keyswitch_geometry",
+    "op_latency",
+    "op_work",
+    "plaintext_bytes",
+    "switching_key_bytes",
+]
 
 #: operations an HE trace may contain (issue 4 trace format)
 TRACE_OPS = ("add", "add_plain", "mul_plain", "mul", "relinearize", "rescale", "rotate", "conjugate",
@@ -182,5 +194,5 @@ def plaintext_bytes(n: Any, limbs: Any, word_bytes: int = 8) -> Any:
 
 def switching_key_bytes(n: Any, top_limbs: Any, dnum: Any, shape: str, word_bytes: int = 8) -> Any:
     """One relinearisation or rotation key: beta_top x 2 x (L+1+K) x N words (he.md §3)."""
-    alpha, k, beta = keyswitch_geometry(top_limbs, top_limbs, dnum, shape)
+    _, k, beta = keyswitch_geometry(top_limbs, top_limbs, dnum, shape)
     return beta * 2.0 * (top_limbs + k) * n * word_bytes

@@ -30,8 +30,18 @@ from dse.errors import DseInputError
 from dse.xp import namespace
 
 __all__ = [
-    "RING_DEGREES", "SECURITY_LEVELS", "security_table", "max_log_qp", "special_primes", "log_qp",
-    "security_bits", "slots", "precision_bits", "smallest_ring", "CkksParams", "KEYSWITCH_SHAPES",
+    "KEYSWITCH_SHAPES",
+    "RING_DEGREES",
+    "SECURITY_LEVELS",
+    "CkksParams",
+    "log_qp",
+    "max_log_qp",
+    "precision_bits",
+    "security_bits",
+    "security_table",
+    "slots",
+    "smallest_ring",
+    "special_primes",
 ]
 
 DATA = Path(__file__).parent / "data"
@@ -194,13 +204,18 @@ class CkksParams:
     def feasible(self) -> bool:
         return not self.problems()
 
+    def usable_levels(self, boot_depth: int = 0) -> int:
+        """Levels left for the network after a bootstrap that consumes ``boot_depth`` levels."""
+        return max(0, self.levels - boot_depth)
+
     def describe(self) -> dict[str, Any]:
         return {"n": self.n, "levels": self.levels, "slots": self.slots, "log_qp": self.log_qp,
                 "k_special": self.k_special, "security_bits": self.security_bits,
+                "usable_levels_after_bootstrap": self.usable_levels(14),
                 "precision_bits": round(self.precision_bits, 2), "problems": self.problems()}
 
     @staticmethod
-    def smallest(depth: int, **kw: Any) -> "CkksParams":
+    def smallest(depth: int, **kw: Any) -> CkksParams:
         """The EVA-rule parameter set for ``depth`` (raises DseInputError when nothing fits)."""
         shape = kw.get("keyswitch", "seal")
         n = int(smallest_ring(np.asarray(float(depth)), scale_bits=kw.get("scale_bits", 40),

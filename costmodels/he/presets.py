@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import tomllib
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,16 @@ from .bootstrap import bootstrap_latency
 from .fit import Measurement, fit_coeffs, parse_ops, relative_errors
 from .opcost import FEATURE_OPS, BootConfig, Profile
 
-__all__ = ["get_profile", "builtin_names", "load_profile_json", "profile_to_dict", "measurements",
-           "bootstrap_rows", "fit_report", "DEFAULT_PROFILE"]
+__all__ = [
+    "DEFAULT_PROFILE",
+    "bootstrap_rows",
+    "builtin_names",
+    "fit_report",
+    "get_profile",
+    "load_profile_json",
+    "measurements",
+    "profile_to_dict",
+]
 
 DATA = Path(__file__).parent / "data"
 DEFAULT_PROFILE = "seal-tenseal-vm"
@@ -71,7 +79,7 @@ def _model_boot(p: Profile, ref: dict[str, Any]) -> float:
                                    dnum=float(ref["dnum"]), slots=ref["slots"]))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _builtin(name: str) -> Profile:
     spec = _specs()[name]
     if "json" in spec:

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["OpCounts", "bsgs_split", "channel_mix", "poly_eval_cost", "poly_eval_cost_xp", "cts_for"]
+__all__ = ["OpCounts", "bsgs_split", "channel_mix", "cts_for", "poly_eval_cost", "poly_eval_cost_xp"]
 
 
 @dataclass
@@ -37,12 +37,12 @@ class OpCounts:
     plaintexts: float = 0.0
     temps: float = 0.0
 
-    def add(self, op: str, count: float, offset: int = 0) -> "OpCounts":
+    def add(self, op: str, count: float, offset: int = 0) -> OpCounts:
         if count:
             self.ops[(op, offset)] += float(count)
         return self
 
-    def extend(self, other: "OpCounts", offset: int = 0, times: float = 1.0) -> "OpCounts":
+    def extend(self, other: OpCounts, offset: int = 0, times: float = 1.0) -> OpCounts:
         """Append ``other`` run ``times`` times, ``offset`` levels below this step's entry."""
         for (op, off), c in other.ops.items():
             self.ops[(op, off + offset)] += c * times

@@ -26,7 +26,7 @@ import pandas as pd
 from costmodels.he import poly_eval_cost
 
 from .benchmarks import Benchmark
-from .evaluate import Evaluator
+from .evaluate import Evaluator, config_key
 from .precision import activation_bits, approximated_layers, with_layer_degrees
 from .space import special_bits_for
 from .static import StaticChecker
@@ -41,7 +41,7 @@ def _poly_depth(d: int) -> int:
 
 
 def repair_depth(bench: Benchmark, ev: Evaluator, static: StaticChecker, cfg: dict[str, Any], *,
-                 input_range: float = 8.0) -> list[dict[str, Any]]:
+                 input_range: float = 8.0, seen: set | None = None) -> list[dict[str, Any]]:
     """Repairs of a depth bottleneck: lower-degree activations, then a composite with a bootstrap."""
     if not bench.approximated:
         return []
@@ -67,7 +67,7 @@ def repair_depth(bench: Benchmark, ev: Evaluator, static: StaticChecker, cfg: di
             bits = min(activation_bits(bench.activation, d_low, input_range),
                        activation_bits(bench.activation, deg, input_range))
             out.append(_attempt(ev, cfg, {n: (d_low,) for n in fixable}, bits, "lower-degree activation",
-                                bottleneck, f"degree {deg} -> {d_low} in {len(fixable)} layer(s)"))
+                                bottleneck, f"degree {deg} -> {d_low} in {len(fixable)} layer(s)", seen, approx))
         # (b) composite d1 * d2 >= deg with each part fitting: a bootstrap can go between the parts
         d1 = max((d for d in range(2, 64) if _poly_depth(d) <= room), default=0)
         if d1 >= 2:
@@ -75,19 +75,27 @@ def repair_depth(bench: Benchmark, ev: Evaluator, static: StaticChecker, cfg: di
             if _poly_depth(d2) <= room:
                 bits = activation_bits(bench.activation, [d1, d2], input_range)
                 out.append(_attempt(ev, cfg, {n: (d1, d2) for n in fixable}, bits, "extra bootstrap (composite)",
-                                    bottleneck, f"degree {deg} -> {d1} x {d2} in {len(fixable)} layer(s)"))
-    return out
+                                    bottleneck, f"degree {deg} -> {d1} x {d2} in {len(fixable)} layer(s)", seen,
+                                    approx))
+    return [r for r in out if r is not None]
 
 
 def _attempt(ev: Evaluator, cfg: dict[str, Any], degrees: dict[str, tuple[int, ...]], bits: float, action: str,
-             bottleneck: str, detail: str) -> dict[str, Any]:
+             bottleneck: str, detail: str, seen: set | None, approx: set[str]) -> dict[str, Any] | None:
+    knob_free = set(degrees) >= approx  # every approximated layer overridden: act_degree is irrelevant
+    key = (config_key(dict(cfg, act_degree=0) if knob_free else cfg), tuple(sorted(degrees.items())))
+    if seen is not None:
+        if key in seen:
+            return None
+        seen.add(key)
     wl = with_layer_degrees(ev.workload, degrees)
     row = ev([cfg], workload=wl, act_bits=bits).iloc[0].to_dict()
     row.update({"stage": "repair", "repair": action, "bottleneck_layer": bottleneck, "repair_detail": detail})
     return row
 
 
-def repair_memory(bench: Benchmark, ev: Evaluator, cfg: dict[str, Any]) -> list[dict[str, Any]]:
+def repair_memory(bench: Benchmark, ev: Evaluator, cfg: dict[str, Any], *, seen: set | None = None
+                  ) -> list[dict[str, Any]]:
     """Over the memory budget: switch linear-layer packing, and fewer key-switching digits (smaller
     switching keys, special primes resized for the key-switching noise rule)."""
     ev([cfg], count=False)
@@ -102,6 +110,10 @@ def repair_memory(bench: Benchmark, ev: Evaluator, cfg: dict[str, Any]) -> list[
                      f"dnum {cfg['dnum']} -> {dn}, special bits {cfg['special_bits']} -> {sp}"))
     rows = []
     for alt, action, detail in alts:
+        if seen is not None:
+            if config_key(alt) in seen:
+                continue
+            seen.add(config_key(alt))
         row = ev([alt]).iloc[0].to_dict()
         row.update({"stage": "repair", "repair": action, "bottleneck_layer": layer, "repair_detail": detail})
         rows.append(row)
@@ -114,6 +126,7 @@ def repair_candidates(bench: Benchmark, ev: Evaluator, static: StaticChecker, pr
     then memory-infeasible analysed ones with the smallest latency."""
     rows: list[dict[str, Any]] = []
     tried = 0
+    seen: set = set()
     if len(pruned):
         depth = pruned[pruned["static_reason"].str.startswith("network depth")]
         depth = depth.sort_values(["N", "levels"]).drop_duplicates(
@@ -123,7 +136,7 @@ def repair_candidates(bench: Benchmark, ev: Evaluator, static: StaticChecker, pr
                 break
             cfg = {k: r[k] for k in ("N", "levels", "scale_bits", "first_bits", "special_bits", "dnum", "ring",
                                      "matvec", "act_degree")}
-            got = repair_depth(bench, ev, static, cfg, input_range=input_range)
+            got = repair_depth(bench, ev, static, cfg, input_range=input_range, seen=seen)
             if got:
                 tried += 1
                 rows.extend(got)
@@ -132,5 +145,5 @@ def repair_candidates(bench: Benchmark, ev: Evaluator, static: StaticChecker, pr
         for _, r in mem.head(max(1, (MAX_REPAIRS - tried) // 2)).iterrows():
             cfg = {k: r[k] for k in ("N", "levels", "scale_bits", "first_bits", "special_bits", "dnum", "ring",
                                      "matvec", "act_degree")}
-            rows.extend(repair_memory(bench, ev, cfg))
+            rows.extend(repair_memory(bench, ev, cfg, seen=seen))
     return pd.DataFrame(rows)

@@ -69,9 +69,10 @@ class SearchResult:
 
 
 def evals_to_reach(traj: Trajectory, target_s: float, rel_tol: float = 0.05) -> int | None:
-    """Model evaluations until the best feasible latency is within ``rel_tol`` of ``target_s``."""
+    """Model evaluations until the best feasible latency is within ``rel_tol`` of ``target_s``
+    (``target_s = inf``: until the first feasible configuration)."""
     best = traj.best_so_far()
-    hit = np.nonzero(best <= target_s * (1.0 + rel_tol))[0]
+    hit = np.nonzero(np.isfinite(best) & (best <= target_s * (1.0 + rel_tol)))[0]
     return int(hit[0]) + 1 if len(hit) else None
 
 
@@ -83,6 +84,14 @@ def _best(table: pd.DataFrame, tie: float = 0.005) -> dict[str, Any] | None:
     near = feas[feas["latency_s"] <= feas["latency_s"].min() * (1.0 + tie)]
     near = near.sort_values(["precision_bits", "memory_bytes"], ascending=[False, True])
     return near.iloc[0].to_dict()
+
+
+def _starts(table: pd.DataFrame, n: int = 3) -> list[dict[str, Any]]:
+    """Refinement starting points: the fastest feasible configuration of each ring degree (up to n)."""
+    if not len(table) or not table["feasible"].any():
+        return []
+    feas = table[table["feasible"]].sort_values("latency_s")
+    return [grp.iloc[0].to_dict() for _, grp in feas.groupby("N", sort=False)][:n]
 
 
 def _orion_start(bench: Benchmark, space: SearchSpace, input_range: float) -> dict[str, Any]:
@@ -110,9 +119,11 @@ def _violation(row: pd.Series) -> float:
 
 
 def multi_fidelity_search(bench: Benchmark, *, n_trials: int = 200, batch_size: int = 16, seed: int = 0,
-                          input_range: float = 8.0, repair: bool = True, evaluator: Evaluator | None = None
-                          ) -> SearchResult:
-    """Stages 1-3 of the module docstring; stage 4 is :func:`.measure.measure_top_k`."""
+                          input_range: float = 8.0, repair: bool = True, refine_budget: int | None = None,
+                          evaluator: Evaluator | None = None) -> SearchResult:
+    """Stages 1-3 of the module docstring (with a local refinement, :mod:`.refine`, of the Optuna
+    incumbent using up to ``refine_budget`` proposals, default ``n_trials``); stage 4 is
+    :func:`.measure.measure_top_k`."""
     ev = evaluator or Evaluator(bench, input_range=input_range)
     space = SearchSpace.for_benchmark(bench)
     static = StaticChecker(bench.search_workload(), profile=bench.profile, target_bits=bench.precision_bits,
@@ -151,7 +162,24 @@ def multi_fidelity_search(bench: Benchmark, *, n_trials: int = 200, batch_size: 
             lat = float(row["latency_s"])
             study.tell(t, math.log10(lat) if math.isfinite(lat) and lat > 0 else _PENALTY)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    info: dict[str, Any] = {"static_pruned": len(pruned), "analytic_evals": ev.n_evals}
+    refined = 0
+    starts = _starts(table)
+    if starts:
+        from .refine import local_refine
+
+        def keep(rows: pd.DataFrame) -> None:
+            traj.add(rows)
+            tables.append(rows)
+
+        budget = n_trials if refine_budget is None else refine_budget
+        visited = set(seen)
+        for start in starts:
+            _, used = local_refine(bench, ev, static, start, budget=max(1, budget // len(starts)), seen=visited,
+                                   on_rows=keep, input_range=input_range)
+            refined += used
+        proposals += refined
+        table = pd.concat(tables, ignore_index=True)
+    info: dict[str, Any] = {"static_pruned": len(pruned), "analytic_evals": ev.n_evals, "refine_proposals": refined}
     repairs = pd.DataFrame()
     if repair:
         from .repair import repair_candidates

@@ -148,9 +148,11 @@ def rule_seeds(bench: Benchmark, static: Any, space: SearchSpace, input_range: f
             for lv in chains:
                 if lv > space.levels[1] or lv < 1:
                     continue
-                dnums = sorted({1, 2, max(1, min(space.dnum[1], math.ceil((lv + 1) / 8)))}) if space.hybrid else [3]
+                dnums = [d for d in (1, 2, 3, 4, 6, 8) if space.dnum[0] <= d <= space.dnum[1]] if space.hybrid else [3]
                 fits = False
                 for dn in dnums:
+                    if fits and dn > 2:
+                        break  # the smallest digit count that fits (smallest keys) is enough
                     special = special_bits_for(prof.keyswitch, lv, dn, first, scale)
                     k = special_primes(lv, dn, prof.keyswitch)
                     if log_qp(first, scale, lv, special, k) > max_log_qp(n, 128):
@@ -162,4 +164,4 @@ def rule_seeds(bench: Benchmark, static: Any, space: SearchSpace, input_range: f
                                       "act_degree": deg})
                 if fits and lv == total:
                     break  # the chain holds the whole network: no need for bootstrapping chains at this N
-    return seeds[:24]
+    return seeds[:32]

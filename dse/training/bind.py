@@ -80,7 +80,8 @@ def _make_gateset():
                 if hasattr(g, "choice"):
                     out.append(g.choice())
                 else:
-                    k = float(g.keep())
+                    with torch.no_grad():
+                        k = float(g.keep())
                     out.append("relu" if k == 1.0 else "poly" if k == 0.0 else "mixed")
             return out
 

@@ -43,6 +43,8 @@ def test_whatif_bad_inputs():
 def test_kpp_command_reproducible(tmp_path):
     """``dse kpp`` trains, draws and prints KPP with its interval; the same seed gives the same
     numbers, and the saved weights evaluate identically."""
+    pytest.importorskip("sklearn", reason="scikit-learn (digits data) not installed")
+    pytest.importorskip("torch", reason="torch not installed: dse kpp trains the network")
     args = ("kpp", "--draws", "60", "--epochs", "3", "--sigma", "0.2", "--json")
     a = dse(*args, "--save", str(tmp_path / "net.npz"))
     assert a.returncode == 0, a.stderr

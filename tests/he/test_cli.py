@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def dse(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dse", *args], capture_output=True, text=True, cwd=ROOT, timeout=180)
+    return subprocess.run([sys.executable, "-m", "dse", *args], capture_output=True, text=True, cwd=ROOT, timeout=180,
+                          check=False)
 
 
 def test_whatif_he_interface():

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-import pytest
-
 import array_api_compat.numpy as xp
+import numpy as np
+
 from costmodels.he import bootstrap_ops, chain_increments, place_bootstraps
 from costmodels.he.opcost import BootConfig
 

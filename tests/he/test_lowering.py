@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
-
-from costmodels.he import LINGCN_SHIPPED_KEEP, GraphLayout, bsgs_split, channel_mix, lower_graphconv, poly_eval_cost, site_levels
+from costmodels.he import (
+    LINGCN_SHIPPED_KEEP,
+    GraphLayout,
+    bsgs_split,
+    channel_mix,
+    lower_graphconv,
+    poly_eval_cost,
+    site_levels,
+)
 from costmodels.he.lowering import LoweringConfig, lower_workload, parse_keep
 from workloads import WorkloadBuilder
 from workloads.ir import Adjacency, GraphConv
@@ -74,7 +80,7 @@ def test_ama_aggregation_has_no_rotations():
 
 def test_naive_aggregation_needs_rotations_and_fused_saves_a_level():
     """Naive packed A·X: V-1 rotations per partition and ciphertext; LinGCN fusion: depth 1."""
-    layer, adj = _block()
+    layer, _ = _block()
     naive = lower_graphconv(layer, GraphLayout("naive", 4096, 25, 1))
     assert naive.count("rotate", "rotate_hoisted") >= 3 * 24
     fused = lower_graphconv(layer, GraphLayout("ama-fused", 4096, 25, 1))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from costmodels.he import get_profile, op_latency, op_work
-from costmodels.he.opcost import keyswitch_geometry, switching_key_bytes, ciphertext_bytes
+from costmodels.he.opcost import ciphertext_bytes, keyswitch_geometry, switching_key_bytes
 from costmodels.he.presets import builtin_names, fit_report
 
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costmodels.he import CkksModel, CkksParams, max_log_qp, security_bits, smallest_ring, special_primes
-from costmodels.he.params import RING_DEGREES, log_qp, precision_bits
+from costmodels.he import (
+    CkksModel,
+    CkksParams,
+    max_log_qp,
+    security_bits,
+    smallest_ring,
+    special_primes,
+)
+from costmodels.he.params import log_qp, precision_bits
 
 
 def test_security_table_matches_he_standard():
@@ -64,8 +70,6 @@ def test_problems_name_the_reason():
        special=st.integers(20, 61), sec=st.sampled_from([128, 192, 256]))
 def test_insecure_parameter_set_is_never_feasible(n_exp, levels, scale, first, special, sec):
     """Property: whenever the model calls a point feasible, log2(QP) <= the table bound at that security."""
-    from workloads import load
-
     model = CkksModel()
     design = {"N": [2**n_exp], "levels": [levels], "scale_bits": [scale], "first_bits": [first],
               "special_bits": [special], "security": [sec]}

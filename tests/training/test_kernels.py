@@ -133,8 +133,8 @@ def test_torch_matches_numpy(name, params):
 def test_torch_gate_ste_forward_and_softplus_gradient():
     """Forward as numpy; d/d aux = softplus(aux) * dL/dm (AutoReP STEFunction_relay)."""
     x = torch.tensor(_x(5, (7,)))
-    aux = torch.tensor([0.5, -0.0005, -0.5, 0.0005, 0.5, -0.5, 0.2], requires_grad=True)
-    old = torch.tensor([1.0, 1, 1, 0, 0, 0, 1])
+    aux = torch.tensor([0.5, -0.0005, -0.5, 0.0005, 0.5, -0.5, 0.2], dtype=torch.float64, requires_grad=True)
+    old = torch.tensor([1.0, 1, 1, 0, 0, 0, 1], dtype=torch.float64)
     y = builtin.torch_gate_ste(x, aux=aux, mask=old)
     np.testing.assert_allclose(y.detach().numpy(), builtin.gate_ste(x.numpy(), aux=aux.detach().numpy(), mask=old.numpy()))
     y.sum().backward()
@@ -156,13 +156,19 @@ def test_numpy_paths_and_training_imports_work_without_torch():
     import subprocess
     import sys
 
-    code = ("import sys; sys.modules['torch'] = None\n"
+    code = ("import sys, importlib.abc\n"
+            "class Block(importlib.abc.MetaPathFinder):\n"
+            "    def find_spec(self, name, path, target=None):\n"
+            "        if name.split('.')[0] == 'torch': raise ImportError('torch blocked')\n"
+            "sys.meta_path.insert(0, Block())\n"
             "import numpy as np\n"
             "from dse import kernels\n"
             "from dse.training import LatencyPenalty, bind_gates, SiteCosts\n"
             "assert kernels.get('gate-softmax').numpy(np.ones(3), alpha=[0.0, 0.0]).shape == (3,)\n"
             "c = SiteCosts(('a',), (('relu', 'poly'),), np.array([[2.0, 1.0]]), 0.5, np.array([4]), ('activation',), np.array([0]))\n"
             "print(float(LatencyPenalty(c, normalize=False)(np.array([0.25]))))\n")
+    code += ("try:\n    bind_gates(object())\nexcept Exception as exc:\n"
+             "    assert 'torch' in str(exc), exc\nelse:\n    raise SystemExit('bind_gates ran without torch')\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert float(r.stdout) == pytest.approx(0.5 + 0.25 * 2 + 0.75 * 1)

@@ -4,9 +4,10 @@ A :class:`PowerTrace` is a piecewise-constant input power ``power_w[i]`` over ``
 Presets (``parse_trace`` text):
 
 * ``constant:W`` - steady power (the analytic twin's case);
-* ``solar:mean=W[,hours=H,clouds=C]`` - a day of light: half-sine irradiance between sunrise and
-  sunset (12 h of ``hours``), times a two-state cloud process (clear / overcast at 30% light,
-  mean dwell 20 min, ``clouds`` = overcast fraction), scaled so the trace averages ``mean`` W;
+* ``solar:mean=W[,hours=H,start=S,clouds=C]`` - daylight: half-sine irradiance between sunrise
+  (6 h) and sunset (18 h), ``hours`` long from hour of day ``start`` (default a whole day from
+  midnight), times a two-state cloud process (clear / overcast at 30% light, mean dwell 20 min,
+  ``clouds`` = overcast fraction), scaled so the trace averages ``mean`` W;
 * ``rf:mean=W[,duty=D,burst=S]`` - RF harvesting in bursts: on/off two-state Markov process,
   on a fraction ``duty`` of the time with mean burst ``burst`` s, zero otherwise;
 * ``csv:PATH`` - a measured trace, columns ``time_s,power_w`` (uniformly sampled).
@@ -28,7 +29,7 @@ from dse.errors import DseInputError
 
 __all__ = ["PowerTrace", "constant", "solar", "rf_bursts", "from_csv", "parse_trace", "TRACES_ALLOWED"]
 
-TRACES_ALLOWED = ("constant:W, solar:mean=W[,hours=H,clouds=C], rf:mean=W[,duty=D,burst=S], "
+TRACES_ALLOWED = ("constant:W, solar:mean=W[,hours=H,start=S,clouds=C], rf:mean=W[,duty=D,burst=S], "
                   "or csv:PATH (columns time_s,power_w)")
 
 
@@ -79,13 +80,14 @@ def _two_state(rng: np.random.Generator, n: int, dt: float, p_on: float, mean_on
     return out
 
 
-def solar(mean_w: float, *, hours: float = 24.0, clouds: float = 0.3, dt_s: float = 10.0,
-          seed: int = 0) -> PowerTrace:
-    """Diurnal light (half-sine from 6 h to 18 h) with clouds, averaging ``mean_w``."""
+def solar(mean_w: float, *, hours: float = 24.0, start_h: float = 0.0, clouds: float = 0.3,
+          dt_s: float = 10.0, seed: int = 0) -> PowerTrace:
+    """Diurnal light (half-sine from 6 h to 18 h) with clouds, averaging ``mean_w`` over the
+    ``hours`` from hour of day ``start_h``."""
     _check("mean", mean_w, mean_w >= 0, "a non-negative power in W")
     _check("clouds", clouds, 0 <= clouds < 1, "an overcast fraction in [0, 1)")
     n = max(1, int(round(hours * 3600 / dt_s)))
-    t_h = (np.arange(n) * dt_s / 3600.0) % 24.0
+    t_h = (start_h + np.arange(n) * dt_s / 3600.0) % 24.0
     sun = np.clip(np.sin(np.pi * (t_h - 6.0) / 12.0), 0.0, None)
     overcast = _two_state(np.random.default_rng(seed), n, dt_s, clouds, 20 * 60.0)
     p = sun * np.where(overcast, 0.3, 1.0)
@@ -127,8 +129,9 @@ def parse_trace(text: str, *, seed: int = 0) -> PowerTrace:
             return from_csv(rest)
         opts = dict(item.split("=", 1) for item in rest.split(",") if item)
         vals = {k: float(v) for k, v in opts.items()}
-        if kind == "solar" and set(vals) <= {"mean", "hours", "clouds"}:
-            return solar(vals["mean"], hours=vals.get("hours", 24.0), clouds=vals.get("clouds", 0.3), seed=seed)
+        if kind == "solar" and set(vals) <= {"mean", "hours", "start", "clouds"}:
+            return solar(vals["mean"], hours=vals.get("hours", 24.0), start_h=vals.get("start", 0.0),
+                         clouds=vals.get("clouds", 0.3), seed=seed)
         if kind == "rf" and set(vals) <= {"mean", "duty", "burst"}:
             return rf_bursts(vals["mean"], duty=vals.get("duty", 0.2), burst_s=vals.get("burst", 5.0), seed=seed)
     except (KeyError, ValueError):

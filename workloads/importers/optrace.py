@@ -14,13 +14,14 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from dse.errors import DseInputError
 
-__all__ = ["HeTrace", "TraceRow", "load_trace", "TRACE_OPS", "TRACE_COLUMNS"]
+__all__ = ["TRACE_COLUMNS", "TRACE_OPS", "HeTrace", "TraceRow", "load_trace"]
 
 TRACE_OPS = ("add", "add_plain", "mul_plain", "mul", "relinearize", "rescale", "rotate", "conjugate",
              "mod_switch", "encode", "encrypt", "decrypt", "bootstrap")

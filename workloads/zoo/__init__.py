@@ -17,7 +17,7 @@ from ..graph import Workload
 __all__ = ["register", "get", "names", "entries", "ZooEntry", "parse_spec"]
 
 #: modules whose import registers builders (kept lazy so ``dse workloads`` stays fast)
-_MODULES = ("resnet", "classic", "mobile", "transformer", "gcn", "rnn", "mlp", "ecg")
+_MODULES = ("resnet", "classic", "mobile", "transformer", "gcn", "rnn", "mlp", "ecg", "digits")
 
 
 @dataclass(frozen=True)
