@@ -20,14 +20,13 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from costmodels.he_multigpu import MultiGpuTransformerModel, presets
 from costmodels.he_multigpu.des import simulate
 from dse.report import StudyOutput, markdown_table
 
-__all__ = ["run", "main", "PUBLISHED"]
+__all__ = ["PUBLISHED", "main", "run"]
 
 PUBLISHED = {"ffn_comm_reduction": -0.579, "attention_comm_reduction": -0.813, "scaling_efficiency": 0.9662,
              "speedup": 3.86, "memory_reduction": -0.691}

@@ -32,7 +32,7 @@ from costmodels.cim.network import accuracy
 from costmodels.cim.train import load_digits
 from dse.report import StudyOutput, markdown_table
 
-__all__ = ["run", "main", "PUBLISHED"]
+__all__ = ["PUBLISHED", "main", "run"]
 
 PUBLISHED = {"kpp_improvement_max": 0.26, "source": "Yan et al., ICCAD'23, arXiv 2307.15853 abstract [P]"}
 ARMS = ("none", "gaussian", "rc-gaussian")
@@ -93,7 +93,7 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, arch: str = "mlp",
     head["runtime_s"] = round(time.time() - t_start, 1)
     _write(out, results, pd.DataFrame(cand_rows), summary, dists, head,
            dict(arch=arch, sigmas=sigmas, seeds=seeds, draws=draws, val_draws=val_draws, epochs=epochs, k=k,
-                factor=factor, test_n=int(len(data["y_test"])), quick=quick, seed=seed))
+                factor=factor, test_n=len(data["y_test"]), quick=quick, seed=seed))
     return head
 
 
@@ -155,8 +155,8 @@ def _write(out: Path, results: pd.DataFrame, cands: pd.DataFrame, summary: pd.Da
     text = [
         "# KPP of noise-injection training under crossbar device variation\n",
         __doc__.split("\n\n")[1] + "\n",
-        f"Network `{opts['arch']}`, {opts['seeds']} seed(s), {opts['test_n']} test images, k = {opts['k']:g}. "
-        "KPP is the order statistic X_(ceil(n k/100)); its 95% interval is distribution-free (binomial ranks).\n",
+        (f"Network `{opts['arch']}`, {opts['seeds']} seed(s), {opts['test_n']} test images, k = {opts['k']:g}. "
+         "KPP is the order statistic X_(ceil(n k/100)); its 95% interval is distribution-free (binomial ranks).\n"),
         "## Test KPP by training arm (mean over seeds)\n",
         markdown_table(summary),
         "\n## Ours vs the paper\n",
@@ -167,8 +167,8 @@ def _write(out: Path, results: pd.DataFrame, cands: pd.DataFrame, summary: pd.Da
              "published": "positive (direction)", "source": PUBLISHED["source"]}])),
         "\n## Per-seed test results\n", markdown_table(results),
         "\n## Assumed constants\n", markdown_table(assumed),
-        f"\nRun time {head['runtime_s']} s. Files: `kpp_results.csv`, `kpp_candidates.csv` (validation grid), "
-        "`kpp_vs_sigma.png`, `kpp_hist.png`, `summary.json`.\n",
+        (f"\nRun time {head['runtime_s']} s. Files: `kpp_results.csv`, `kpp_candidates.csv` (validation grid), "
+         "`kpp_vs_sigma.png`, `kpp_hist.png`, `summary.json`.\n"),
     ]
     with StudyOutput(out) as so:
         so.table("kpp_results", results)

@@ -33,7 +33,7 @@ from costmodels.cim.swim import block_mask, select, sensitivity, verified_weight
 from costmodels.cim.train import load_digits
 from dse.report import StudyOutput, markdown_table
 
-__all__ = ["run", "main", "PUBLISHED"]
+__all__ = ["PUBLISHED", "main", "run"]
 
 PUBLISHED = {"swim_speedup_max": 10.0, "swim_source": "Yan, Hu, Shi, DAC'22, arXiv 2202.08395 abstract [P]",
              "tsb_fraction_max": 0.004, "tsb_source": "Qin et al., arXiv 2406.06544 abstract [P]"}
@@ -88,7 +88,7 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, sigmas: list[float] | 
 
 def _evaluate(net: Any, data: dict, masks: list, sigma: float, tol: float, draws: int, seed: int,
               method: str, fraction: float, t_prog: float, full_t: float) -> dict[str, Any]:
-    sampler = lambda ws, rng, n: verified_weights(net, masks, sigma, rng, n, tol=tol)  # noqa: E731
+    sampler = lambda ws, rng, n: verified_weights(net, masks, sigma, rng, n, tol=tol)
     acc = mc_accuracy(net, data["x_test"], data["y_test"], sampler, draws, seed=seed + 303)
     r = kpp(acc, 1.0)
     return {"sigma": sigma, "method": method, "fraction": fraction, "mean": r.mean, "mean_lo": r.mean_lo,
@@ -105,7 +105,7 @@ def _summary(results: pd.DataFrame, tol_pp: float) -> pd.DataFrame:
         ok = part[part["mean"] >= full - tol_pp / 100.0].sort_values("fraction")
         best = ok.iloc[0]
 
-        def closed(f: float) -> float:
+        def closed(f: float, part: pd.DataFrame = part, none: float = none, full: float = full) -> float:
             at = part[np.isclose(part.fraction, f)]
             return float((at["mean"].iloc[0] - none) / (full - none)) if len(at) and full > none else float("nan")
 
@@ -154,8 +154,8 @@ def _write(out: Path, results: pd.DataFrame, summary: pd.DataFrame, head: dict, 
     best = summary[summary.method == "swim"]
     text = [
         "# Selective write-verify (SWIM) on a crossbar\n", __doc__.split("\n\n")[1] + "\n",
-        f"Clean test accuracy {head['clean_accuracy']:.4f}; {head['n_weights']} crossbar weights. A verified weight's "
-        f"device error std: sigma 0.1 -> {head['verified_sigma_at_0.1']:.4f}.\n",
+        (f"Clean test accuracy {head['clean_accuracy']:.4f}; {head['n_weights']} crossbar weights. A verified weight's "
+         f"device error std: sigma 0.1 -> {head['verified_sigma_at_0.1']:.4f}.\n"),
         "## Fraction needed for accuracy within the tolerance of full write-verify\n", markdown_table(summary),
         "\n## Ours vs the papers\n",
         markdown_table(pd.DataFrame([

@@ -23,12 +23,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from costmodels.he_search import (Evaluator, benchmark, evals_to_reach, grid_search, multi_fidelity_search,
-                                  orion_baseline, orion_config, random_search)
+from costmodels.he_search import (
+    Evaluator,
+    benchmark,
+    evals_to_reach,
+    grid_search,
+    multi_fidelity_search,
+    orion_baseline,
+    orion_config,
+    random_search,
+)
 from costmodels.he_search.measure import measure_top_k
 from dse.report import StudyOutput, markdown_table
 
-__all__ = ["run", "main"]
+__all__ = ["main", "run"]
 
 CFG_COLS = ("N", "levels", "scale_bits", "first_bits", "special_bits", "dnum", "ring", "matvec", "act_degree")
 

@@ -6,10 +6,26 @@ from __future__ import annotations
 from .mapping import MappedParts, compile_workload, pruned_shape
 from .model import CrossbarModel, weight_sigma_factor
 from .presets import DEVICES, constant, device
-from .writeverify import programming_energy, programming_time, speedup, verified_sigma, wv_iterations
+from .writeverify import (
+    programming_energy,
+    programming_time,
+    speedup,
+    verified_sigma,
+    wv_iterations,
+)
 
 __all__ = [
-    "CrossbarModel", "DEVICES", "MappedParts", "compile_workload", "constant", "device",
-    "programming_energy", "programming_time", "pruned_shape", "speedup", "verified_sigma",
-    "weight_sigma_factor", "wv_iterations",
+    "DEVICES",
+    "CrossbarModel",
+    "MappedParts",
+    "compile_workload",
+    "constant",
+    "device",
+    "programming_energy",
+    "programming_time",
+    "pruned_shape",
+    "speedup",
+    "verified_sigma",
+    "weight_sigma_factor",
+    "wv_iterations",
 ]

@@ -21,7 +21,7 @@ from dse.xp import constant as xconst
 
 from .presets import constant
 
-__all__ = ["survey_energy", "survey_fom", "isaac_energy", "isaac_area", "table_by_bits", "MAX_BITS"]
+__all__ = ["MAX_BITS", "isaac_area", "isaac_energy", "survey_energy", "survey_fom", "table_by_bits"]
 
 #: the largest ADC/DAC resolution the lookup tables cover
 MAX_BITS = 16

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Any
 
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
            "cell_bits": args.cell_bits, "draws": r.n, "k": r.k, "confidence": r.confidence,
            "kpp": r.value, "kpp_ci": [_finite(r.lo), _finite(r.hi)], "mean": r.mean, "mean_ci": [r.mean_lo, r.mean_hi],
            "std": r.std, "clean_accuracy": float(accuracy(net, data["x_test"], data["y_test"])),
-           "test_samples": int(len(data["y_test"])), "seed": args.seed}
+           "test_samples": len(data["y_test"]), "seed": args.seed}
     if args.json:
         sys.stdout.write(json.dumps(out) + "\n")
     else:
@@ -98,4 +99,4 @@ def run(args: argparse.Namespace) -> int:
 
 def _finite(v: float) -> float | None:
     """JSON has no infinity: an unbounded interval end is ``null``."""
-    return v if v == v and abs(v) != float("inf") else None
+    return v if math.isfinite(v) else None

@@ -18,9 +18,16 @@ from dse.errors import DseInputError
 
 from .montecarlo import Sampler
 from .network import Conv, Dense, Net, make_cnn, make_mlp
-from .variation import bitsliced_weights, check_bits, check_sigma, gaussian_weights, pcm_weights, stuck_at_weights
+from .variation import (
+    bitsliced_weights,
+    check_bits,
+    check_sigma,
+    gaussian_weights,
+    pcm_weights,
+    stuck_at_weights,
+)
 
-__all__ = ["ARCHS", "NOISES", "TRAININGS", "make_net", "make_sampler", "train_variant", "save_net", "load_net"]
+__all__ = ["ARCHS", "NOISES", "TRAININGS", "load_net", "make_net", "make_sampler", "save_net", "train_variant"]
 
 ARCHS = ("mlp", "cnn")
 NOISES = ("gaussian", "bitsliced", "stuck-at", "pcm")

@@ -35,8 +35,18 @@ from dse.kernels import KernelSpec
 
 from .variation import PCM_PROG_COEFF, check_bits, check_sigma, stuck_at_weights
 
-__all__ = ["GAUSSIAN", "RC_GAUSSIAN", "STUCK_AT", "WEIGHT_DEPENDENT", "KERNELS",
-           "censored_mean", "gaussian_noise", "rc_gaussian_noise", "stuck_at_noise", "weight_dependent_noise"]
+__all__ = [
+    "GAUSSIAN",
+    "KERNELS",
+    "RC_GAUSSIAN",
+    "STUCK_AT",
+    "WEIGHT_DEPENDENT",
+    "censored_mean",
+    "gaussian_noise",
+    "rc_gaussian_noise",
+    "stuck_at_noise",
+    "weight_dependent_noise",
+]
 
 
 def _need(value: Any, field: str, what: str) -> None:

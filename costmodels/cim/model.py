@@ -31,7 +31,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from dse import Categorical, Constraint, CostModel, DesignSpace, Feasibility, Float, Int, Param, Pow2  # noqa: F401
+from dse import (  # noqa: F401
+    Categorical,
+    Constraint,
+    CostModel,
+    DesignSpace,
+    Feasibility,
+    Float,
+    Int,
+    Param,
+    Pow2,
+)
 from dse.xp import constant as xconst
 
 from . import adc

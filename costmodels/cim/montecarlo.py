@@ -16,8 +16,9 @@ Intervals*, §5.2). The interval needs no assumption on the accuracy distributio
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -26,7 +27,7 @@ from dse.errors import DseInputError
 
 from .network import Net, accuracy
 
-__all__ = ["KPP", "kpp", "order_statistic_interval", "mc_accuracy", "Sampler"]
+__all__ = ["KPP", "Sampler", "kpp", "mc_accuracy", "order_statistic_interval"]
 
 #: ``sampler(weights, rng, draws) -> per-draw weights`` (each (draws, *w.shape))
 Sampler = Callable[[Sequence[np.ndarray], np.random.Generator, int], Sequence[np.ndarray]]

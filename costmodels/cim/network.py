@@ -9,15 +9,29 @@ then ``(D, B, classes)``. Biases are digital (not perturbed), as in aihwkit's de
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from dse.errors import DseInputError
 
-__all__ = ["Dense", "Conv", "ReLU", "AvgPool", "Flatten", "Net", "forward", "forward_torch",
-           "accuracy", "make_mlp", "make_cnn", "to_workload"]
+__all__ = [
+    "AvgPool",
+    "Conv",
+    "Dense",
+    "Flatten",
+    "Net",
+    "ReLU",
+    "accuracy",
+    "forward",
+    "forward_torch",
+    "make_cnn",
+    "make_mlp",
+    "to_workload",
+]
 
 
 @dataclass(frozen=True)
@@ -67,7 +81,7 @@ class Net:
         """The crossbar-mapped weight arrays (Dense and Conv ``w``), in layer order."""
         return [l.w for l in self.layers if isinstance(l, (Dense, Conv))]
 
-    def with_weights(self, ws: Sequence[np.ndarray]) -> "Net":
+    def with_weights(self, ws: Sequence[np.ndarray]) -> Net:
         it = iter(ws)
         layers = tuple(replace(l, w=np.asarray(next(it))) if isinstance(l, (Dense, Conv)) else l
                        for l in self.layers)
@@ -143,7 +157,7 @@ def _forward(net: Net, x: Any, weights: Sequence[Any] | None, ops: _Ops, cast: A
             h = ops.relu(h)
         elif isinstance(layer, AvgPool):
             k = layer.k
-            c, hh, ww = h.shape[-3:]
+            hh, ww = h.shape[-2:]
             h = h.reshape(*h.shape[:-2], hh // k, k, ww // k, k).mean(-1).mean(-2)
         elif isinstance(layer, Flatten):
             h = h.reshape(*h.shape[:2], -1)
@@ -184,7 +198,7 @@ def make_mlp(sizes: Sequence[int], seed: int = 0, name: str = "mlp") -> Net:
     """Dense-ReLU-...-Dense with He-initialised weights, e.g. ``make_mlp([64, 64, 10])``."""
     rng = np.random.default_rng(seed)
     layers: list[Any] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(Dense(_init(rng, (b, a), a), np.zeros(b)))
         if i < len(sizes) - 2:
             layers.append(ReLU())

@@ -20,7 +20,7 @@ import numpy as np
 
 from .variation import pcm_weights
 
-__all__ = ["layer_case", "ours", "aihwkit_stats", "TIMES"]
+__all__ = ["TIMES", "aihwkit_stats", "layer_case", "ours"]
 
 #: inference times compared (s after programming); None = right after programming
 TIMES: tuple[float | None, ...] = (None, 3600.0, 3.15e7)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dse.errors import DseInputError, UnknownNameError
 
-__all__ = ["constant", "constants", "Device", "DEVICES", "device", "DATA_DIR"]
+__all__ = ["DATA_DIR", "DEVICES", "Device", "constant", "constants", "device"]
 
 DATA_DIR = Path(__file__).with_name("data")
 

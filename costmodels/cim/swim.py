@@ -17,7 +17,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from .network import AvgPool, Conv, Dense, Flatten, Net, ReLU
 from .variation import check_sigma, gaussian_weights
 from .writeverify import verified_sigma
 
-__all__ = ["hessian_diagonal", "sensitivity", "select", "block_mask", "verified_weights", "METHODS"]
+__all__ = ["METHODS", "block_mask", "hessian_diagonal", "select", "sensitivity", "verified_weights"]
 
 METHODS = ("swim", "magnitude", "random")
 
@@ -119,7 +120,7 @@ def select(scores: Sequence[np.ndarray], fraction: float, *, rng: np.random.Gene
     if not 0.0 <= fraction <= 1.0:
         raise DseInputError("fraction", fraction, "a number in [0, 1]")
     flat = np.concatenate([np.asarray(s, dtype=np.float64).ravel() for s in scores])
-    n = int(round(fraction * flat.size))
+    n = round(fraction * flat.size)
     chosen = np.zeros(flat.size, dtype=bool)
     if random:
         if rng is None:

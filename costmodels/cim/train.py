@@ -10,7 +10,8 @@ trained network comes back as numpy arrays for the Monte Carlo evaluator.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from dse.errors import DseInputError, UnavailableError
 
 from .network import Conv, Dense, Net, forward_torch
 
-__all__ = ["load_digits", "train", "DigitsSplit"]
+__all__ = ["DigitsSplit", "load_digits", "train"]
 
 DigitsSplit = dict  # keys: x_train, y_train, x_val, y_val, x_test, y_test (numpy)
 
@@ -43,8 +44,8 @@ def load_digits(seed: int = 0, *, image: bool = False, test_fraction: float = 0.
     parts: dict[str, list[np.ndarray]] = {"train": [], "val": [], "test": []}
     for c in np.unique(y):  # stratified by class
         idx = rng.permutation(np.flatnonzero(y == c))
-        n_test = int(round(test_fraction * idx.size))
-        n_val = int(round(val_fraction * idx.size))
+        n_test = round(test_fraction * idx.size)
+        n_val = round(val_fraction * idx.size)
         parts["test"].append(idx[:n_test])
         parts["val"].append(idx[n_test:n_test + n_val])
         parts["train"].append(idx[n_test + n_val:])

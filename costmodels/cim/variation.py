@@ -28,8 +28,19 @@ from dse.errors import DseInputError
 from .model import weight_sigma_factor
 from .presets import constant, device
 
-__all__ = ["check_sigma", "check_bits", "state_scale", "gaussian_weights", "bitsliced_weights",
-           "stuck_at_weights", "quantize", "pcm_program", "pcm_drift", "pcm_weights", "PCM_PROG_COEFF"]
+__all__ = [
+    "PCM_PROG_COEFF",
+    "bitsliced_weights",
+    "check_bits",
+    "check_sigma",
+    "gaussian_weights",
+    "pcm_drift",
+    "pcm_program",
+    "pcm_weights",
+    "quantize",
+    "state_scale",
+    "stuck_at_weights",
+]
 
 #: aihwkit PCMLikeNoiseModel programming-noise polynomial (uS, at g_max = 25 uS)
 PCM_PROG_COEFF = (0.26348, 1.9650, -1.1731)

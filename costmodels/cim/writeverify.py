@@ -26,8 +26,14 @@ from dse.xp import namespace
 
 from .presets import constant
 
-__all__ = ["erf", "wv_iterations", "verified_sigma", "programming_time", "programming_energy",
-           "speedup"]
+__all__ = [
+    "erf",
+    "programming_energy",
+    "programming_time",
+    "speedup",
+    "verified_sigma",
+    "wv_iterations",
+]
 
 _SQRT2 = math.sqrt(2.0)
 _P = 0.3275911

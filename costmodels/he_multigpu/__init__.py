@@ -10,11 +10,38 @@ from .gpu_ops import bootstrap_seconds, fit_hbm_efficiency, op_seconds, op_traff
 from .lowering import BASIS, Compiled, basis_values, compile_workload
 from .model import MAX_GPUS, PLACEMENTS, MultiGpuTransformerModel
 from .placement import MeshResult, mesh_candidates, mesh_costs
-from .presets import CkksParams, Constants, GpuProfile, LinkProfile, ckks_defaults, constants, gpu, link
+from .presets import (
+    CkksParams,
+    Constants,
+    GpuProfile,
+    LinkProfile,
+    ckks_defaults,
+    constants,
+    gpu,
+    link,
+)
 
 __all__ = [
-    "MultiGpuTransformerModel", "PLACEMENTS", "MAX_GPUS", "compile_workload", "basis_values", "BASIS",
-    "Compiled", "mesh_costs", "mesh_candidates", "MeshResult", "op_seconds", "op_traffic",
-    "bootstrap_seconds", "fit_hbm_efficiency", "CkksParams", "Constants", "GpuProfile", "LinkProfile",
-    "ckks_defaults", "constants", "gpu", "link",
+    "BASIS",
+    "MAX_GPUS",
+    "PLACEMENTS",
+    "CkksParams",
+    "Compiled",
+    "Constants",
+    "GpuProfile",
+    "LinkProfile",
+    "MeshResult",
+    "MultiGpuTransformerModel",
+    "basis_values",
+    "bootstrap_seconds",
+    "ckks_defaults",
+    "compile_workload",
+    "constants",
+    "fit_hbm_efficiency",
+    "gpu",
+    "link",
+    "mesh_candidates",
+    "mesh_costs",
+    "op_seconds",
+    "op_traffic",
 ]

@@ -32,7 +32,7 @@ import numpy as np
 
 from .presets import CkksParams, Constants, GpuProfile
 
-__all__ = ["OPS", "op_traffic", "op_seconds", "bootstrap_seconds", "fit_hbm_efficiency"]
+__all__ = ["OPS", "bootstrap_seconds", "fit_hbm_efficiency", "op_seconds", "op_traffic"]
 
 OPS = ("add", "pmult", "tensor", "rescale", "keyswitch", "rotate", "relin", "hmult")
 

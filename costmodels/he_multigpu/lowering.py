@@ -49,12 +49,12 @@ from typing import Any
 import numpy as np
 
 from dse.xp import constant
-from workloads.ir import Activation, Add, Attention, Linear, Norm
+from workloads.ir import Attention, Linear
 
 from .gpu_ops import bootstrap_seconds, op_seconds
 from .presets import CkksParams, Constants, GpuProfile
 
-__all__ = ["BASIS", "SubStage", "Compiled", "compile_workload", "basis_values", "pow2"]
+__all__ = ["BASIS", "Compiled", "SubStage", "basis_values", "compile_workload", "pow2"]
 
 BASIS = ("ONE", "CIN", "COUT", "GROUPS", "CS", "PROD", "CR", "CSLOGT", "CXLOGT")
 _IX = {b: i for i, b in enumerate(BASIS)}
@@ -226,7 +226,7 @@ def compile_workload(workload: Any, p: CkksParams, c: Constants, g: GpuProfile) 
     ref = basis_values(np, _plan_view(dims), np.array([PLAN_TOKENS]), p.slots)[0]
     _walk_levels(subs, p, [float(ref[i] @ s.boot_on) for i, ls in enumerate(subs) for s in ls])
     L = len(layers)
-    z = lambda: np.zeros((L, _K))  # noqa: E731
+    z = lambda: np.zeros((L, _K))
     out = {k: z() for k in ("sec_split", "sec_rep", "ks_units_split", "ks_units_rep", "steps_split",
                             "steps_rep", "kv_units", "ar_units", "live_split", "live_stream",
                             "key_switches", "bootstraps")}
@@ -341,7 +341,7 @@ def _plan_view(dims: list[LayerDims]) -> Any:
 def basis_values(xp: Any, comp: Compiled, seq_len: Any, slots: int) -> Any:
     """``(N, L, K)`` basis values for the design's sequence lengths (0 = the workload's own)."""
     like = seq_len
-    cst = lambda a: constant(xp, np.asarray(a, dtype=np.float64), like=like)  # noqa: E731
+    cst = lambda a: constant(xp, np.asarray(a, dtype=np.float64), like=like)
     t_design = xp.astype(seq_len, xp.float64)[:, None]
     scales = cst(comp.scales)[None, :] > 0
     t = xp.where(scales & (t_design > 0), t_design, cst(comp.tokens)[None, :] + 0 * t_design)

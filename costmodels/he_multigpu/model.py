@@ -29,7 +29,7 @@ from . import presets
 from .lowering import Compiled, basis_values, compile_workload
 from .placement import MeshResult, mesh_candidates, mesh_costs
 
-__all__ = ["MultiGpuTransformerModel", "PLACEMENTS", "MAX_GPUS"]
+__all__ = ["MAX_GPUS", "PLACEMENTS", "MultiGpuTransformerModel"]
 
 PLACEMENTS = ("hybrid", "limb", "token", "replicate")
 MAX_GPUS = 64
@@ -170,7 +170,7 @@ class MultiGpuTransformerModel(CostModel):
         latency = xp.sum(best.latency_s, axis=1)
         t1 = xp.sum(single.compute_s, axis=1)
         speedup = t1 / latency
-        coef = lambda m: xp.sum(basis * _c(xp, m, like)[None], axis=-1)  # noqa: E731
+        coef = lambda m: xp.sum(basis * _c(xp, m, like)[None], axis=-1)
         totals = {
             "latency_s": latency,
             "compute_s": xp.sum(best.compute_s, axis=1),

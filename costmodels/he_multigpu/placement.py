@@ -45,7 +45,7 @@ from dse.xp import constant
 from .lowering import BASIS, Compiled
 from .presets import CkksParams, LinkProfile
 
-__all__ = ["MeshResult", "mesh_costs", "mesh_candidates"]
+__all__ = ["MeshResult", "mesh_candidates", "mesh_costs"]
 
 _CIN = BASIS.index("CIN")
 

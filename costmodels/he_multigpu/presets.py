@@ -8,19 +8,29 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from dse.errors import DseInputError
 
-__all__ = ["GpuProfile", "LinkProfile", "CkksParams", "Constants", "gpu", "link", "gpu_names",
-           "link_names", "ckks_defaults", "constants"]
+__all__ = [
+    "CkksParams",
+    "Constants",
+    "GpuProfile",
+    "LinkProfile",
+    "ckks_defaults",
+    "constants",
+    "gpu",
+    "gpu_names",
+    "link",
+    "link_names",
+]
 
 _DATA = Path(__file__).with_name("data")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> dict[str, Any]:
     with open(_DATA / name, "rb") as fh:
         return tomllib.load(fh)
@@ -97,7 +107,7 @@ class CkksParams:
         """A ciphertext with ``limbs`` primes: 2 * limbs * N * w bytes (he.md s3)."""
         return 2 * limbs * self.n * self.word_bytes
 
-    def check(self) -> "CkksParams":
+    def check(self) -> CkksParams:
         if not 10 <= self.logn <= 17:
             raise DseInputError("logn", self.logn, "an integer in [10, 17]")
         if self.limbs < 2:

@@ -10,17 +10,53 @@ from __future__ import annotations
 
 from .benchmarks import Benchmark, OrionConfig, benchmark, benchmark_names, orion_config
 from .evaluate import KNOBS, Evaluator, config_key
-from .precision import BERNSTEIN, activation_bits, approximated_layers, searchable_workload, with_layer_degrees
+from .precision import (
+                     BERNSTEIN,
+                     activation_bits,
+                     approximated_layers,
+                     searchable_workload,
+                     with_layer_degrees,
+)
 from .repair import repair_candidates, repair_depth, repair_memory
-from .search import (SearchResult, Trajectory, evals_to_reach, grid_search, multi_fidelity_search, orion_baseline,
-                     random_search)
+from .search import (
+                     SearchResult,
+                     Trajectory,
+                     evals_to_reach,
+                     grid_search,
+                     multi_fidelity_search,
+                     orion_baseline,
+                     random_search,
+)
 from .space import SearchSpace, rule_seeds
 from .static import STATIC_REASONS, StaticChecker, StaticResult
 
 __all__ = [
-    "Benchmark", "OrionConfig", "benchmark", "benchmark_names", "orion_config", "Evaluator", "KNOBS", "config_key",
-    "BERNSTEIN", "activation_bits", "approximated_layers", "searchable_workload", "with_layer_degrees",
-    "repair_candidates", "repair_depth", "repair_memory", "SearchResult", "Trajectory", "evals_to_reach",
-    "grid_search", "multi_fidelity_search", "orion_baseline", "random_search", "SearchSpace", "rule_seeds",
-    "STATIC_REASONS", "StaticChecker", "StaticResult",
+                     "BERNSTEIN",
+                     "KNOBS",
+                     "STATIC_REASONS",
+                     "Benchmark",
+                     "Evaluator",
+                     "OrionConfig",
+                     "SearchResult",
+                     "SearchSpace",
+                     "StaticChecker",
+                     "StaticResult",
+                     "Trajectory",
+                     "activation_bits",
+                     "approximated_layers",
+                     "benchmark",
+                     "benchmark_names",
+                     "config_key",
+                     "evals_to_reach",
+                     "grid_search",
+                     "multi_fidelity_search",
+                     "orion_baseline",
+                     "orion_config",
+                     "random_search",
+                     "repair_candidates",
+                     "repair_depth",
+                     "repair_memory",
+                     "rule_seeds",
+                     "searchable_workload",
+                     "with_layer_degrees",
 ]

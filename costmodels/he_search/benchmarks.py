@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ __all__ = ["Benchmark", "OrionConfig", "benchmark", "benchmark_names", "orion_co
 _DATA = Path(__file__).with_name("data")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> dict[str, Any]:
     with open(_DATA / name, "rb") as fh:
         return tomllib.load(fh)
@@ -90,7 +90,7 @@ class Benchmark:
         return with_layer_degrees(base, {n: cfg.act_degrees for n in names})
 
 
-@lru_cache(maxsize=None)
+@cache
 def _search_workload(spec: str, fn: str) -> Any:
     import workloads
 

@@ -11,7 +11,8 @@ per-device memory <= budget and activation approximation precision >= target.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from .benchmarks import Benchmark
 from .precision import activation_bits
 from .static import keyswitch_noise_ok
 
-__all__ = ["Evaluator", "KNOBS", "config_key"]
+__all__ = ["KNOBS", "Evaluator", "config_key"]
 
 KNOBS = ("N", "levels", "scale_bits", "first_bits", "special_bits", "dnum", "ring", "matvec", "act_degree")
 

@@ -15,16 +15,16 @@ configurations with bootstraps or N > 32768 are reported as not measurable.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from costmodels.he import get_profile, op_latency
 
 from .evaluate import KNOBS, Evaluator
 
-__all__ = ["trace_of", "predict_trace", "measure_trace", "measure_top_k", "tenseal_available", "measurable"]
+__all__ = ["measurable", "measure_top_k", "measure_trace", "predict_trace", "tenseal_available", "trace_of"]
 
 _TRACE_OPS = (("rotations", "rotate"), ("pt_mults", "mul_plain"), ("ct_mults", "mul"), ("ct_mults", "relinearize"),
               ("rescales", "rescale"))

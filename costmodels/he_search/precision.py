@@ -24,16 +24,24 @@ The input range B is an assumption (``input_range``, default 8), listed in the s
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from workloads import Workload
 from workloads.ir import Activation
 
-__all__ = ["BERNSTEIN", "activation_bits", "activation_bits_xp", "APPROXIMATED", "searchable_workload",
-           "with_layer_degrees", "approximated_layers"]
+__all__ = [
+    "APPROXIMATED",
+    "BERNSTEIN",
+    "activation_bits",
+    "activation_bits_xp",
+    "approximated_layers",
+    "searchable_workload",
+    "with_layer_degrees",
+]
 
 BERNSTEIN = 0.2801694990238691
 APPROXIMATED = ("relu", "relu6", "silu", "gelu", "sigmoid", "tanh", "hardswish")

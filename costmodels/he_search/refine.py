@@ -11,7 +11,8 @@ improvement; stop when no neighbour improves or the proposal budget is spent.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from .precision import activation_bits
 from .space import SearchSpace, special_bits_for
 from .static import StaticChecker
 
-__all__ = ["neighbours", "local_refine"]
+__all__ = ["local_refine", "neighbours"]
 
 
 def neighbours(cfg: dict[str, Any], space: SearchSpace, shape: str, min_degree: int) -> list[dict[str, Any]]:

@@ -31,7 +31,7 @@ from .precision import activation_bits, approximated_layers, with_layer_degrees
 from .space import special_bits_for
 from .static import StaticChecker
 
-__all__ = ["repair_candidates", "repair_depth", "MAX_REPAIRS"]
+__all__ = ["MAX_REPAIRS", "repair_candidates", "repair_depth"]
 
 MAX_REPAIRS = 8
 

@@ -33,8 +33,15 @@ from .precision import activation_bits
 from .space import SearchSpace, rule_seeds, suggest, trial_params
 from .static import StaticChecker
 
-__all__ = ["SearchResult", "multi_fidelity_search", "random_search", "grid_search", "orion_baseline",
-           "evals_to_reach", "Trajectory"]
+__all__ = [
+    "SearchResult",
+    "Trajectory",
+    "evals_to_reach",
+    "grid_search",
+    "multi_fidelity_search",
+    "orion_baseline",
+    "random_search",
+]
 
 _PENALTY = 1e6
 

@@ -16,8 +16,9 @@ bootstrapping chain (bootstrap depth + the deepest layer, plus slack) at the sma
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from costmodels.he import get_profile, log_qp, max_log_qp, precision_bits, speci
 from .benchmarks import Benchmark
 from .precision import activation_bits
 
-__all__ = ["SearchSpace", "rule_seeds", "suggest", "trial_params", "special_bits_for"]
+__all__ = ["SearchSpace", "rule_seeds", "special_bits_for", "suggest", "trial_params"]
 
 LOG_N = (13, 14, 15, 16, 17)
 
@@ -43,7 +44,7 @@ class SearchSpace:
     degree: tuple[int, int] = (2, 63)
 
     @classmethod
-    def for_benchmark(cls, bench: Benchmark) -> "SearchSpace":
+    def for_benchmark(cls, bench: Benchmark) -> SearchSpace:
         return cls(hybrid=get_profile(bench.profile).keyswitch == "hybrid", approximated=bench.approximated)
 
     def sample(self, rng: np.random.Generator, n: int) -> list[dict[str, Any]]:

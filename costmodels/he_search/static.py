@@ -24,17 +24,27 @@ model would accept (test ``test_static_never_prunes_model_feasible``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
-from costmodels.he import (LoweringConfig, chain_increments, compile_network, get_profile, log_qp, max_log_qp,
-                           poly_eval_cost_xp, precision_bits, special_primes)
+from costmodels.he import (
+    LoweringConfig,
+    chain_increments,
+    compile_network,
+    get_profile,
+    log_qp,
+    max_log_qp,
+    poly_eval_cost_xp,
+    precision_bits,
+    special_primes,
+)
 
 from .precision import activation_bits_xp
 
-__all__ = ["StaticChecker", "StaticResult", "STATIC_REASONS", "keyswitch_noise_ok"]
+__all__ = ["STATIC_REASONS", "StaticChecker", "StaticResult", "keyswitch_noise_ok"]
 
 STATIC_REASONS = ("insecure (log2 QP above the 128-bit bound for N)", "first prime not larger than the scale",
                   "rescale precision below target", "activation approximation precision below target",

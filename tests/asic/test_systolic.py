@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -115,7 +116,10 @@ def test_live_scalesim_small_subset():
 @pytest.mark.peer
 @pytest.mark.slow
 def test_live_scalesim_all_cases():
-    """Live SCALE-Sim run on all 108 cross-check cases (several minutes)."""
+    """Live SCALE-Sim run on all 108 cross-check cases (about 5 minutes on 2 cores; opt in with
+    DSE_RUN_SLOW=1, the recorded goldens cover the same cases on every run)."""
+    if os.environ.get("DSE_RUN_SLOW") != "1":
+        pytest.skip("slow (about 5 min): set DSE_RUN_SLOW=1 to re-run all 108 SCALE-Sim cases live")
     _live(cases())
 
 

@@ -31,7 +31,8 @@ def test_pcm_output_error_matches_live_aihwkit():
     """Relative output error of one 256->64 layer: aihwkit's PCMLikeNoiseModel (perfect IO, no drift
     compensation) vs our numpy re-implementation, after programming, 1 h and 1 year (within 2%)."""
     code = "import json; from costmodels.cim.peer_aihwkit import aihwkit_stats; print(json.dumps(aihwkit_stats(60)))"
-    r = subprocess.run([_peer_python(), "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    r = subprocess.run([_peer_python(), "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                       check=False)
     if r.returncode != 0 and "No module named 'aihwkit'" in r.stderr:
         pytest.skip("aihwkit does not import in the peer interpreter")
     assert r.returncode == 0, r.stderr[-2000:]

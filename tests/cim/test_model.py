@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 import workloads
-from costmodels.cim import CrossbarModel, compile_workload, constant, pruned_shape, weight_sigma_factor
+from costmodels.cim import (
+    CrossbarModel,
+    compile_workload,
+    constant,
+    pruned_shape,
+    weight_sigma_factor,
+)
 from costmodels.cim.adc import isaac_area, isaac_energy, survey_energy
 from dse.testing import run_all
 from workloads import WorkloadBuilder

@@ -18,7 +18,7 @@ def test_cnn_matches_torch_functional():
     net = make_cnn(seed=3)
     x = np.random.default_rng(0).random((7, 1, 8, 8))
     l = net.layers
-    t = lambda a: torch.tensor(a)  # noqa: E731
+    t = lambda a: torch.tensor(a)
     h = F.conv2d(t(x), t(l[0].w), t(l[0].b), padding=1).relu()
     h = F.avg_pool2d(h, 2).flatten(1)
     h = (h @ t(l[4].w).T + t(l[4].b)).relu() @ t(l[6].w).T + t(l[6].b)

@@ -12,8 +12,14 @@ import pytest
 
 from costmodels.cim import weight_sigma_factor
 from costmodels.cim.peer_aihwkit import ours
-from costmodels.cim.variation import (bitsliced_weights, gaussian_weights, pcm_weights, quantize, state_scale,
-                                      stuck_at_weights)
+from costmodels.cim.variation import (
+    bitsliced_weights,
+    gaussian_weights,
+    pcm_weights,
+    quantize,
+    state_scale,
+    stuck_at_weights,
+)
 from dse.errors import DseInputError
 
 DATA = Path(__file__).with_name("data")

@@ -8,8 +8,16 @@ import numpy as np
 import pytest
 
 from costmodels.he import log_qp, max_log_qp, special_primes
-from costmodels.he_search import (BERNSTEIN, Evaluator, StaticChecker, activation_bits, approximated_layers,
-                                  benchmark, orion_config, with_layer_degrees)
+from costmodels.he_search import (
+    BERNSTEIN,
+    Evaluator,
+    StaticChecker,
+    activation_bits,
+    approximated_layers,
+    benchmark,
+    orion_config,
+    with_layer_degrees,
+)
 from costmodels.he_search.space import SearchSpace, special_bits_for
 from costmodels.he_search.static import keyswitch_noise_ok
 

@@ -10,8 +10,16 @@ import numpy as np
 import pytest
 
 from costmodels.he import max_log_qp
-from costmodels.he_search import (Evaluator, StaticChecker, benchmark, evals_to_reach, multi_fidelity_search,
-                                  orion_baseline, random_search, repair_depth)
+from costmodels.he_search import (
+    Evaluator,
+    StaticChecker,
+    benchmark,
+    evals_to_reach,
+    multi_fidelity_search,
+    orion_baseline,
+    random_search,
+    repair_depth,
+)
 from costmodels.he_search.measure import measure_trace, predict_trace, tenseal_available, trace_of
 
 ROOT = Path(__file__).resolve().parents[2]
