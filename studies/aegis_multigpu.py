@@ -88,7 +88,7 @@ def _plots(out: StudyOutput, frame: pd.DataFrame, gpus: int, seq_len: int) -> No
     for (pl, ov), grp in sub.groupby(["placement", "overlap"]):
         if pl == "hybrid" and ov == "off":
             continue
-        line, = axes[0].plot(grp.seq_len, grp.comm_bytes, marker="o", label=pl)
+        axes[0].plot(grp.seq_len, grp.comm_bytes, marker="o", label=pl)
         bad = grp[~grp.feasible]
         axes[0].plot(bad.seq_len, bad.comm_bytes, "x", color="k", ms=9)
     axes[0].set(xscale="log", yscale="log", xlabel="sequence length (tokens)", ylabel="communication (B)",

@@ -169,14 +169,15 @@ def _report(results: pd.DataFrame, repairs: pd.DataFrame, measured: pd.DataFrame
     res = results[(results.method != "random search") | (results.seed == results[results.method == "random search"]
                                                           .seed.min())]
     text = [f"# CKKS configuration search{' (quick)' if quick else ''}\n",
-            f"Our pipeline: {n_trials} Optuna proposals (static checks first; only survivors reach the cost model), "
-            f"then layer-wise repair. Baselines: {baseline_evals} random draws ({seeds} seed(s); first seed shown), "
-            f"the first {baseline_evals} grid points, Orion's shipped configuration. 'evals_to_reach_ours' = "
-            "cost-model evaluations until the best feasible latency is within 5 % of ours (empty = never).\n",
+            (f"Our pipeline: {n_trials} Optuna proposals (static checks first; only survivors reach the cost "
+             f"model), local refinement, then layer-wise repair. Baselines: {baseline_evals} random draws "
+             f"({seeds} seed(s); first seed shown), the first {baseline_evals} grid points, Orion's shipped "
+             "configuration. 'evals_to_reach_ours' = cost-model evaluations until the best feasible latency is "
+             "within 5 % of ours (empty = never).\n"),
             markdown_table(res[cols], ".4g"),
-            "\nFHE-Agent (arXiv 2511.18653, abstract): better precision and lower latency than naive search; a feasible "
-            "128-bit AlexNet where heuristics fail. Per-model numbers are not public, so the comparison is with the "
-            "baselines above, under our cost model (costmodels.he) and constraints.\n"]
+            ("\nFHE-Agent (arXiv 2511.18653, abstract): better precision and lower latency than naive search; a "
+             "feasible 128-bit AlexNet where heuristics fail. Per-model numbers are not public, so the comparison is "
+             "with the baselines above, under our cost model (costmodels.he) and constraints.\n")]
     rnd = results[results.method == "random search"]
     if len(rnd) and seeds > 1:
         agg = rnd.groupby("benchmark").agg(feasible_runs=("feasible", "sum"), best_latency_s=("latency_s", "min"),
@@ -191,13 +192,13 @@ def _report(results: pd.DataFrame, repairs: pd.DataFrame, measured: pd.DataFrame
         text += ["\n## Stage 3: predicted vs measured (TenSEAL micro-runs of the predicted trace)\n",
                  markdown_table(measured[mc], ".4g")]
     text += ["\n## Constraints and assumed constants\n", markdown_table(constants),
-             f"\nSecurity: 128-bit classical, HE-standard table (ternary secret). Activation input range B = "
-             f"{input_range} (assumed) for the SiLU/ReLU approximation precision (costmodels/he_search/precision.py). "
-             "Key-switching noise rule log2 P >= largest digit (Han-Ki). Memory budget per benchmark as listed "
-             "(assumed workstation). Orion's chains are priced with every level at the scale bits, as the he model "
-             "prices all chains.\n",
-             "\nFiles: results.csv, trajectories.csv, repairs.csv, measured.csv, evaluated.csv, constants.csv, "
-             "ckks_config_search.png.\n"]
+             (f"\nSecurity: 128-bit classical, HE-standard table (ternary secret). Activation input range B = "
+              f"{input_range} (assumed) for the SiLU/ReLU approximation precision "
+              "(costmodels/he_search/precision.py). Key-switching noise rule log2 P >= largest digit (Han-Ki). "
+              "Memory budget per benchmark as listed (assumed workstation). Orion's chains are priced with every "
+              "level at the scale bits, as the he model prices all chains.\n"),
+             ("\nFiles: results.csv, trajectories.csv, repairs.csv, measured.csv, evaluated.csv, constants.csv, "
+              "ckks_config_search.png.\n")]
     return "\n".join(text)
 
 

@@ -53,7 +53,7 @@ class DesResult:
 
 def _deal(units: float, parts: int) -> np.ndarray:
     """Shares of ``units`` dealt over ``parts`` holders, as fractions (first holders get one more)."""
-    u = max(int(round(units)), 1)
+    u = max(round(units), 1)
     q, r = divmod(u, parts)
     counts = np.array([q + 1 if i < r else q for i in range(parts)], dtype=float)
     return counts / u

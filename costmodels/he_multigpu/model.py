@@ -127,8 +127,8 @@ class MultiGpuTransformerModel(CostModel):
         gpus = xp.astype(design["gpus"], xp.float64)
         overlap = design.eq("overlap", "on")
         placement = design["placement"]
-        kw = dict(p=p, link=link, chunks=self.param("chunks"), overlap=overlap,
-                  budget_bytes=self.budget_bytes(), weight_polys=self.resident_weight_polys(comp), like=like)
+        kw = {"p": p, "link": link, "chunks": self.param("chunks"), "overlap": overlap,
+              "budget_bytes": self.budget_bytes(), "weight_polys": self.resident_weight_polys(comp), "like": like}
         one = xp.ones_like(gpus)
         best: MeshResult | None = None
         best_key = best_mesh = None

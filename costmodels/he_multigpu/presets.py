@@ -60,18 +60,6 @@ class LinkProfile:
     latency_s: float
     source: str
 
-    def device_bytes_per_s(self, gpus: Any) -> Any:
-        """Bandwidth one device receives when ``gpus`` devices receive at once (fabric shared)."""
-        return min(self.bytes_per_s, self.fabric_bytes_per_s / gpus) if isinstance(gpus, (int, float)) \
-            else _min_arr(self.bytes_per_s, self.fabric_bytes_per_s / gpus)
-
-
-def _min_arr(a: float, b: Any) -> Any:
-    from dse.xp import namespace
-
-    xp = namespace(b)
-    return xp.minimum(xp.asarray(a, dtype=b.dtype), b)
-
 
 @dataclass(frozen=True)
 class CkksParams:

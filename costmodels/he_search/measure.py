@@ -127,15 +127,14 @@ def measure_trace(cfg: dict[str, Any], trace: pd.DataFrame, *, reps: int = 3) ->
             cache[limbs] = {"a": a, "b": b, "pt": ptl, "c3": c3, "out": s.Ciphertext()}
         return cache[limbs]
 
-    times = []
-    for r in trace.itertuples():
-        o = operands(int(r.limbs))
-        fn = {"rotate": lambda: ev.rotate_vector(o["a"], 1, gk, o["out"]),
-              "mul_plain": lambda: ev.multiply_plain(o["a"], o["pt"], o["out"]),
-              "mul": lambda: ev.multiply(o["a"], o["b"], o["out"]),
-              "relinearize": lambda: ev.relinearize(o["c3"], rk, o["out"]),
-              "rescale": lambda: ev.rescale_to_next(o["c3"], o["out"])}[r.op]
-        times.append(_best_of(fn, reps))
+    def runner(op: str, o: dict[str, Any]) -> Callable[[], None]:
+        return {"rotate": lambda: ev.rotate_vector(o["a"], 1, gk, o["out"]),
+                "mul_plain": lambda: ev.multiply_plain(o["a"], o["pt"], o["out"]),
+                "mul": lambda: ev.multiply(o["a"], o["b"], o["out"]),
+                "relinearize": lambda: ev.relinearize(o["c3"], rk, o["out"]),
+                "rescale": lambda: ev.rescale_to_next(o["c3"], o["out"])}[op]
+
+    times = [_best_of(runner(r.op, operands(int(r.limbs))), reps) for r in trace.itertuples()]
     return pd.Series(times, index=trace.index) * trace["count"]
 
 

@@ -81,9 +81,8 @@ def approximated_layers(workload: Workload) -> list[str]:
     """Activation layers whose function is not a polynomial of degree <= 2."""
     out = []
     for layer in workload.layers:
-        if isinstance(layer, Activation):
-            if layer.fn in APPROXIMATED or (layer.fn == "poly" and layer.degree > 2):
-                out.append(layer.name)
+        if isinstance(layer, Activation) and (layer.fn in APPROXIMATED or (layer.fn == "poly" and layer.degree > 2)):
+            out.append(layer.name)
     return out
 
 

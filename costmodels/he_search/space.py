@@ -141,7 +141,7 @@ def rule_seeds(bench: Benchmark, static: Any, space: SearchSpace, input_range: f
         for log_n in LOG_N:
             n = 1 << log_n
             noise = float(np.asarray(precision_bits(n, 0.0)))  # = -log2(noise)
-            scale = int(math.ceil(bench.precision_bits - noise)) + 1
+            scale = math.ceil(bench.precision_bits - noise) + 1
             first = min(60, scale + 10)
             if scale >= first:
                 continue
