@@ -31,7 +31,7 @@ def main() -> None:
     model.evaluate(wl, model.space.sample(8, 0))  # compile (memoised cost tensor)
     for n in (1_000, 100_000):
         d = model.space.sample(n, 0)
-        t = _timed(lambda: model.evaluate(wl, d))
+        t = _timed(lambda d=d: model.evaluate(wl, d))
         print(f"evaluate resnet18-cifar, N={n:>7}: {t * 1e3:8.1f} ms  ({n / t:,.0f} points/s)")
     wl2 = workloads.load("resnet50-imagenet")
     print(f"compile resnet50-imagenet cost tensor: {_timed(lambda: model.evaluate(workloads.load('resnet50-imagenet'), model.space.sample(1, 0)), 1):.2f} s")

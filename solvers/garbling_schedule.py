@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
 from dse.errors import DseInputError
 
-__all__ = ["Schedule", "time_matrix", "schedule", "table_with_engines"]
+__all__ = ["Schedule", "schedule", "table_with_engines", "time_matrix"]
 
 
 @dataclass(frozen=True)

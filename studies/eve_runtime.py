@@ -57,7 +57,6 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, **options) -> dict:
     """Writes eve_runtime.csv, eve_twin.csv, eve_runtime.png and report.md into ``out``."""
     vs = variants(options.get("accuracies", ACCURACIES))
     by_name = {v.name: v for v in vs}
-    e_dense = by_name["dense"].energy_j
     duration = 600.0 if quick else 1800.0
     # mean powers spanning "cannot afford the cheapest variant" to "dense always affordable"
     need = [v.energy_j / PERIOD_S + IDLE_W for v in vs]

@@ -12,10 +12,10 @@ the remaining ReLUs' (mpc.md §2.6: 21.6 MB vs 6.0 MB, 3.6x, for WRN-22-8 in Cry
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from costmodels.mpc import MpcModel, latency_table

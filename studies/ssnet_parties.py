@@ -14,8 +14,9 @@ analytic model (one shared link) and from the SimPy twin with one uplink per par
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -19,7 +19,6 @@ the SRAM retaining its contents. Every assumed constant is listed in the report.
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 import numpy as np

@@ -1,32 +1,33 @@
 """``asic-systolic``: an R x C systolic PE array with SRAM buffers, DRAM and a roofline overlap.
 
-Per GEMM row of the workload (:mod:`.lowering`) and per design point, vectorised as ``(N, 1)``
-design columns against ``(1, L)`` layer rows:
+Per GEMM row of the workload (:mod:`.lowering`) and per design point, vectorised as ``(1, N)``
+design rows against ``(L, 1)`` layer columns (:mod:`.kernel`):
 
 * **compute cycles** -- SCALE-Sim 3.0.0's count (:mod:`.systolic`):
   ``batch * (ceil(S_R/R) * ceil(S_C/C) * (R + C + T - 2 + [ws|is] R) - 1)``. Sub-8-bit modes pack
   ``p = 8/bits`` values per 8-bit word (a reconfigurable multiplier does ``p`` products per cycle),
   and zero-skipping PEs (``sparse_pe=skip``) compress the weights, so the reduction dimension
-  becomes ``K_w = ceil(K * (1 - weight_sparsity) / p)``; with 8 bits and no skipping ``K_w = K``
+  becomes ``K_w = ceil(K * (1 - weight_sparsity) / p)`` (with ``index_bits`` per stored weight); with 8 bits and no skipping ``K_w = K``
   and the count is SCALE-Sim's exactly.
 * **DRAM traffic** (:mod:`.memory`) with reuse in the three SRAMs and the psum spill of WS/IS.
 * **stall cycles** -- roofline per layer with double-buffered overlap of DRAM transfers and
   compute: ``stall = max(0, dram_bytes / (dram_bw / clock) - cycles)``, so a layer takes
   ``max(compute, memory)`` cycles.
-* **energy** -- MACs (zero-gated at the given sparsities for ``gate``/``skip`` PEs), PE-to-PE and
-  register-file traffic per MAC, SRAM bits, DRAM bits (:mod:`.tech` tables, scaled to ``node_nm``
-  and ``vdd``), plus leakage of the PEs and SRAMs over the latency.
+* **energy** -- per executed MAC the multiply (``(bits/8)^2``) and accumulate (``psum_bits``),
+  zero-gated for ``gate``/``skip`` PEs, two operand hops PE-to-PE and a register-file psum
+  update; SRAM accesses at a per-bit energy growing with each SRAM's size; DRAM bits (or
+  global-buffer bits with ``memory=on-chip``); leakage of the PEs and SRAMs over the latency
+  (:mod:`.tech` tables, scaled to ``node_nm`` and ``vdd``).
 
 Totals: ``cycles`` (compute, sum over layers), ``stall_cycles``, ``latency_s = (cycles +
 stall_cycles) / clock``, ``energy_j``, ``utilization`` (MACs executed / (R*C*p*(cycles+stalls)),
 SCALE-Sim's "Overall Util" for dense 8-bit), ``area_m2``, ``power_w``, ``dram_bytes``,
-``ops_per_j`` (2 ops per MAC), ``peak_ops_per_s``. Per layer: ``cycles``, ``stall_cycles``,
-``energy_j``, ``dram_bytes``.
+``ops_per_j`` (2 ops per MAC), ``peak_ops_per_s``, ``energy_{array,sram,dram,leak}_j``. Per
+layer: ``cycles``, ``stall_cycles``, ``energy_j``, ``dram_bytes``.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -34,8 +35,8 @@ import numpy as np
 from dse import Categorical, CostModel, DesignSpace, Feasibility, Float, Int, Param, Pow2
 from dse.xp import constant, is_torch
 
-from .lowering import lower
 from .kernel import layer_rows, layers, prepare
+from .lowering import lower
 from .tech import tech
 
 __all__ = ["SystolicArrayModel"]

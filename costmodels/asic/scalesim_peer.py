@@ -69,8 +69,8 @@ def case_from_layer(layer, rows: int, cols: int, dataflow: str, sram_kb=(64, 64,
     """
     base = {"rows": rows, "cols": cols, "dataflow": dataflow, "sram_kb": list(sram_kb)}
     if layer.kind == "conv2d":
-        c, h, w = layer.in_shape
-        (kh, kw), (sh, sw), (ph, pw) = layer.kernel, layer.stride, layer.padding
+        c = layer.in_shape[0]
+        (kh, kw), (sh, sw) = layer.kernel, layer.stride
         if sh != sw or layer.dilation != (1, 1):
             raise ValueError(f"{layer.name}: SCALE-Sim needs square strides and no dilation")
         per_group = c // layer.groups

@@ -26,6 +26,7 @@ channel) costs ``B * (folds * per_fold - 1)``.
 from __future__ import annotations
 
 import math
+
 __all__ = ["DATAFLOWS", "fold_dims", "gemm_cycles", "gemm_sram_accesses"]
 
 DATAFLOWS = ("os", "ws", "is")

@@ -10,5 +10,7 @@ from .presets import Network, network
 from .protocols import Cost
 from .tables import SiteTable, latency_table
 
-__all__ = ["MpcModel", "PROTOCOLS", "MAX_PARTIES", "WEIGHTS", "Cost", "Network", "network",
-           "layer_costs", "make_protocol", "SiteTable", "latency_table"]
+__all__ = [
+    "MAX_PARTIES", "PROTOCOLS", "WEIGHTS", "Cost", "MpcModel", "Network", "SiteTable",
+    "latency_table", "layer_costs", "make_protocol", "network",
+]

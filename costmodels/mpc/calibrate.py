@@ -19,8 +19,13 @@ import sys
 import time
 from typing import Any
 
-__all__ = ["import_crypten", "crypten_unavailable_reason", "measure_workload", "measure_compute",
-           "SUPPORTED_KINDS"]
+__all__ = [
+    "SUPPORTED_KINDS",
+    "crypten_unavailable_reason",
+    "import_crypten",
+    "measure_compute",
+    "measure_workload",
+]
 
 SUPPORTED_KINDS = ("conv2d", "linear", "activation", "pool2d", "norm", "add", "reshape")
 
@@ -34,7 +39,7 @@ def import_crypten() -> Any:
             sys.modules["torch.onnx._internal.registration"] = reg
         except ImportError:  # older torch still has the original module
             pass
-    import crypten  # noqa: F401
+    import crypten
 
     return crypten
 
@@ -43,7 +48,7 @@ def crypten_unavailable_reason() -> str:
     """Empty when crypten imports here, else why not (for pytest skips)."""
     try:
         import_crypten()
-    except Exception as exc:  # ImportError, or a broken torch/crypten pairing
+    except Exception as exc:  # noqa: BLE001 - ImportError or a broken torch/crypten pairing
         return f"crypten not importable ({type(exc).__name__}: {exc}); run bash .ci/setup_crypten.sh"
     return ""
 

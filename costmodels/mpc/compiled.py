@@ -20,8 +20,16 @@ from .lowering import lower_workload
 from .protocols import Cost, CrypTen, Protocol, Shamir, SSNet
 from .protocols_2pc import Cheetah, CrypTFlow2, Delphi
 
-__all__ = ["PROTOCOLS", "MAX_PARTIES", "WEIGHTS", "COMPONENTS", "make_protocol", "LayerCosts",
-           "layer_costs", "cost_tensor"]
+__all__ = [
+    "COMPONENTS",
+    "MAX_PARTIES",
+    "PROTOCOLS",
+    "WEIGHTS",
+    "LayerCosts",
+    "cost_tensor",
+    "layer_costs",
+    "make_protocol",
+]
 
 PROTOCOLS = ("crypten", "cryptflow2", "delphi", "cheetah", "shamir", "ssnet")
 MAX_PARTIES = 8

@@ -29,9 +29,27 @@ import math
 from dataclasses import dataclass
 
 __all__ = [
-    "Counter", "WORD_BYTES", "RAND_BITS", "reveal", "trunc", "beaver", "mul_scaled", "mul_bits",
-    "square", "public_scale", "ltz", "relu", "quadratic", "poly", "where", "eq", "weighted_index",
-    "prod_bits", "maxpool", "linear", "avgpool",
+    "RAND_BITS",
+    "WORD_BYTES",
+    "Counter",
+    "avgpool",
+    "beaver",
+    "eq",
+    "linear",
+    "ltz",
+    "maxpool",
+    "mul_bits",
+    "mul_scaled",
+    "poly",
+    "prod_bits",
+    "public_scale",
+    "quadratic",
+    "relu",
+    "reveal",
+    "square",
+    "trunc",
+    "weighted_index",
+    "where",
 ]
 
 WORD_BYTES = 8  #: ``DistributedCommunicator.BYTES_PER_ELEMENT`` (64-bit ring)
@@ -48,11 +66,11 @@ class Counter:
     rank0_words: float = 0.0
     total_words: float = 0.0
 
-    def __add__(self, other: "Counter") -> "Counter":
+    def __add__(self, other: Counter) -> Counter:
         return Counter(self.calls + other.calls, self.rank0_words + other.rank0_words,
                        self.total_words + other.total_words)
 
-    def __mul__(self, times: int) -> "Counter":
+    def __mul__(self, times: int) -> Counter:
         return Counter(self.calls * times, self.rank0_words * times, self.total_words * times)
 
     __rmul__ = __mul__

@@ -31,9 +31,10 @@ import simpy
 from dse.errors import DseInputError
 
 from .compiled import layer_costs
-from .presets import Network, network as make_network
+from .presets import Network
+from .presets import network as make_network
 
-__all__ = ["LayerWork", "layer_work", "analytic_latency", "simulate", "DesResult"]
+__all__ = ["DesResult", "LayerWork", "analytic_latency", "layer_work", "simulate"]
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def simulate(work: LayerWork, net: Network, *, parties: int = 2, chunks: int = 1
             stats["busy"] += nbytes / net.bytes_per_s
 
     def piece(j: int):
-        rounds = int(round(work.rounds[j]))
+        rounds = int(np.rint(work.rounds[j]))
         c = work.compute_s[j] / chunks
         if c:
             reqs = [cpu.request() for cpu in cpus]  # every party computes its share

@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -27,10 +27,10 @@ from dse.errors import DseInputError, UnknownNameError
 
 from .presets import DATA, boards
 
-__all__ = ["engine_constants", "GarblingEngine", "max_cores", "engines_on_board", "and_gates_per_relu"]
+__all__ = ["GarblingEngine", "and_gates_per_relu", "engine_constants", "engines_on_board", "max_cores"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def engine_constants() -> dict[str, float]:
     with open(DATA / "fpga_engine.csv", newline="") as fh:
         return {r["key"]: float(r["value"]) for r in csv.DictReader(fh)}

@@ -12,6 +12,8 @@ constant). For per-site keep fractions use :func:`costmodels.mpc.tables.latency_
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from dse import Categorical, CostModel, DesignSpace, Feasibility, Float, Int, Param
@@ -21,7 +23,7 @@ from dse.xp import constant
 from .compiled import MAX_PARTIES, PROTOCOLS, WEIGHTS, config_index, cost_tensor
 from .presets import network
 
-__all__ = ["MpcModel", "NETWORK_CHOICES"]
+__all__ = ["NETWORK_CHOICES", "MpcModel"]
 
 NETWORK_CHOICES = ("lan", "wan", "custom")
 
@@ -68,7 +70,7 @@ class MpcModel(CostModel):
               parse=_positive_int),
     )
     capabilities = frozenset({"batch", "grad"})
-    metric_units = {"rounds": "1", "relus_kept": "1"}
+    metric_units: ClassVar[dict[str, str]] = {"rounds": "1", "relus_kept": "1"}
     grad_knobs = ("relu_keep",)
     grad_metric = "latency_s"
     example_workloads = ("resnet20-cifar",)

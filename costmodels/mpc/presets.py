@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from dse.errors import DseInputError, UnknownNameError
 
-__all__ = ["DATA", "constants", "constant", "Network", "network", "NETWORKS", "boards"]
+__all__ = ["DATA", "NETWORKS", "Network", "boards", "constant", "constants", "network"]
 
 DATA = Path(__file__).with_name("data")
 
@@ -20,7 +20,7 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-@lru_cache(maxsize=None)
+@cache
 def constants() -> dict[str, dict[str, float]]:
     """``{protocol: {key: value}}`` from ``data/protocols.csv`` (values in the row's unit)."""
     out: dict[str, dict[str, float]] = {}
@@ -65,7 +65,7 @@ class Network:
         return rounds * self.rtt_s + nbytes / self.bytes_per_s + compute_s
 
 
-@lru_cache(maxsize=None)
+@cache
 def _network_rows() -> dict[str, Network]:
     return {r["name"]: Network(r["name"], float(r["bandwidth_bps"]), float(r["rtt_s"]), r["source"])
             for r in _rows("networks.csv")}
@@ -86,7 +86,7 @@ def network(name: str, *, bandwidth_bps: float | None = None, rtt_s: float | Non
     return rows[name]
 
 
-@lru_cache(maxsize=None)
+@cache
 def boards() -> dict[str, dict[str, float | str]]:
     """FPGA boards (``data/fpga_boards.csv``): LUT, DSP, BRAM36, clock, PCIe bandwidth."""
     out: dict[str, dict[str, float | str]] = {}

@@ -20,7 +20,7 @@ from . import crypten_ops as cx
 from .lowering import Op
 from .presets import constant
 
-__all__ = ["Cost", "Protocol", "CrypTen", "Shamir", "SSNet", "NONLINEAR_RELU_RATIO"]
+__all__ = ["NONLINEAR_RELU_RATIO", "Cost", "CrypTen", "Protocol", "SSNet", "Shamir"]
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,11 @@ class Cost:
     rounds: float = 0.0
     compute_s: float = 0.0
 
-    def __add__(self, o: "Cost") -> "Cost":
+    def __add__(self, o: Cost) -> Cost:
         return Cost(self.online_bytes + o.online_bytes, self.offline_bytes + o.offline_bytes,
                     self.rounds + o.rounds, self.compute_s + o.compute_s)
 
-    def scale(self, f: float, rounds: bool = False) -> "Cost":
+    def scale(self, f: float, rounds: bool = False) -> Cost:
         """Bytes and compute times ``f`` (rounds too when ``rounds``)."""
         return Cost(self.online_bytes * f, self.offline_bytes * f,
                     self.rounds * (f if rounds else 1), self.compute_s * f)

@@ -30,7 +30,7 @@ import numpy as np
 from .presets import constant
 from .protocols import Cost, Protocol
 
-__all__ = ["CrypTFlow2", "Delphi", "Cheetah", "interp_bits"]
+__all__ = ["Cheetah", "CrypTFlow2", "Delphi", "interp_bits"]
 
 
 def interp_bits(protocol: str, key: str, bits: float) -> float:

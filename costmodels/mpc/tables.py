@@ -17,8 +17,9 @@ shape ``(S,)`` or ``(N, S)`` and is differentiable in ``k``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,8 @@ from dse.xp import constant, namespace
 
 from .compiled import layer_costs
 from .lowering import site_layers
-from .presets import Network, network as make_network
+from .presets import Network
+from .presets import network as make_network
 
 __all__ = ["SiteTable", "latency_table"]
 
@@ -128,7 +130,7 @@ class SiteTable:
         return ((self.bytes_relu / bw + self.compute_relu_s) / e,
                 (self.bytes_poly / bw + self.compute_poly_s) / e)
 
-    def with_relu_compute(self, compute_relu_s: np.ndarray, **extra: Any) -> "SiteTable":
+    def with_relu_compute(self, compute_relu_s: np.ndarray, **extra: Any) -> SiteTable:
         """A copy whose ReLU compute per site is replaced (e.g. by an FPGA garbling engine)."""
         return replace(self, compute_relu_s=np.asarray(compute_relu_s, dtype=float),
                        extra={**self.extra, **extra})

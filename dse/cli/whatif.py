@@ -49,6 +49,8 @@ def whatif_result(model_name: str, workload_spec: str, sets: list[tuple[str, str
 
 
 def _jsonable(v: Any) -> Any:
+    if isinstance(v, float) and v != v * 1.0 + 0.0 or isinstance(v, float) and abs(v) == float("inf"):
+        return str(v)  # JSON has no inf/nan
     if isinstance(v, (str, int, float, bool)) or v is None:
         return v
     if hasattr(v, "item"):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from costmodels.asic import gemm_cycles, lower
 import workloads
+from costmodels.asic import gemm_cycles, lower
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from costmodels.asic.eve import Storage, Variant, analytic, pareto_variants, simulate
-from workloads.distributions.power import constant, parse_trace, rf_bursts, solar
 from dse.errors import DseInputError
+from workloads.distributions.power import constant, parse_trace, rf_bursts, solar
 
 VARIANTS = [Variant("s90", 1e-6, 2e-3, 0.90), Variant("s75", 2e-6, 4e-3, 0.93),
             Variant("s50", 3.5e-6, 7e-3, 0.95), Variant("dense", 6e-6, 12e-3, 0.96)]

@@ -12,7 +12,6 @@ import math
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import dse

@@ -7,7 +7,13 @@ import pytest
 
 import workloads
 from costmodels.mpc import latency_table
-from costmodels.mpc.fpga import GarblingEngine, and_gates_per_relu, engine_constants, engines_on_board, max_cores
+from costmodels.mpc.fpga import (
+    GarblingEngine,
+    and_gates_per_relu,
+    engine_constants,
+    engines_on_board,
+    max_cores,
+)
 from dse.errors import DseInputError
 from solvers.garbling_schedule import schedule, table_with_engines
 

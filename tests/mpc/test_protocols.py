@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import workloads
@@ -102,5 +101,5 @@ def test_poly_cheaper_than_relu_except_ot_multiplication():
     for proto, n, cheaper in [("crypten", 2, True), ("delphi", 2, True), ("ssnet", 3, False),
                               ("cryptflow2", 2, False)]:
         lc = layer_costs(wl, proto, n, "public")
-        total = lambda part: part[0].sum() + part[1].sum()  # noqa: E731
+        total = lambda part: part[0].sum() + part[1].sum()
         assert (total(lc.poly) < total(lc.relu)) == cheaper, proto

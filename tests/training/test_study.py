@@ -1,0 +1,59 @@
+"""The latency-aware training study in quick mode, through `dse study run` (issue 9 Interface)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("torch", reason="torch not installed: the training study needs it")
+pytest.importorskip("sklearn", reason="scikit-learn not installed: the study trains on its digits data")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_spec_points_at_the_study_script():
+    from dse.study import load_spec
+
+    spec = load_spec(ROOT / "studies" / "latency_aware_training.toml")
+    assert spec.script == (ROOT / "studies" / "latency_aware_training.py").resolve()
+    assert spec.options["network"] == "wan"
+
+
+def test_quick_study_via_cli(tmp_path):
+    """`dse study run` on a quick spec writes CSV + PNG + report.md; the baseline latency equals
+    the registered mpc model's all-ReLU latency on the zoo's digits-cnn; the bounds table shows
+    what the cost model allows."""
+    spec = tmp_path / "quick.toml"
+    spec.write_text(f'[study]\nname = "lat_quick"\nscript = "{ROOT / "studies" / "latency_aware_training.py"}"\n'
+                    "seed = 0\n\n[options]\nquick = true\nworkers = 2\n")
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "dse", "study", "run", str(spec), "--out", str(out)],
+                       capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    for f in ("runs.csv", "configs.csv", "bounds.csv", "sites.csv", "pareto.png", "report.md"):
+        assert (out / f).is_file(), f
+    cfg = pd.read_csv(out / "configs.csv")
+    assert set(cfg.method) == {"baseline", "latency", "relu-count"}
+    assert set(cfg.protocol) == {"crypten", "cryptflow2"}
+    assert cfg.acc_test.between(50, 100).all()
+
+    from dse import models
+    import workloads
+
+    w = workloads.load("digits-cnn")
+    for proto, weights in (("crypten", "shared"), ("cryptflow2", "public")):
+        m = models.get("mpc")().evaluate(w, {"protocol": [proto], "weights": [weights], "network": ["wan"],
+                                              "relu_keep": [1.0]}).numpy()
+        base = cfg[(cfg.protocol == proto) & (cfg.method == "baseline")].latency_s.iloc[0]
+        assert base == pytest.approx(float(m.totals["latency_s"][0]), rel=1e-12)
+    bounds = pd.read_csv(out / "bounds.csv").set_index(["workload", "protocol"])
+    assert bounds.loc[("digits-cnn", "crypten"), "max_speedup"] > 5
+    assert bounds.loc[("digits-cnn", "cryptflow2"), "best_choices"] == "RRMRMR"  # nothing beats all-ReLU
+    assert np.isclose(bounds.loc[("digits-cnn", "cryptflow2"), "max_speedup"], 1.0)
+    report = (out / "report.md").read_text()
+    assert "Headline" in report and "PASNet" in report and "AutoReP" in report
