@@ -41,7 +41,7 @@ import pandas as pd
 
 from dse.report import StudyOutput, markdown_table
 from dse.training import LatencyPenalty, ReluCountPenalty, SiteCosts, bind_gates, mpc_costs
-from dse.training.loop import accuracy, fit, fork_map
+from dse.training.loop import accuracy, fit, fork_map, random_shift
 import workloads
 
 __all__ = ["run", "main", "digits_cnn_workload", "PUBLISHED", "TARGET", "PROTOCOLS"]
@@ -114,7 +114,8 @@ def _job(job: dict[str, Any]) -> list[dict[str, Any]]:
     (Xtr, ytr), (Xva, yva), (Xte, yte) = data["train"], data["val"], data["test"]
     seed, kind = int(job["seed"]), job["kind"]
     net = _net(seed)
-    common = dict(batch=st["batch"], seed=seed)
+    common = dict(batch=st["batch"], seed=seed,
+                  augment=(lambda b, g: random_shift(b, g, st["shift"])) if st["shift"] else None)
     if kind == "baseline":
         fit(net, Xtr, ytr, epochs=st["epochs"], lr=st["lr"], **common)
         state = {k: v.clone() for k, v in net.state_dict().items()}
@@ -166,7 +167,7 @@ def _price(c: SiteCosts, P: np.ndarray, pool: str | None) -> dict[str, Any]:
     choices = "".join(("R" if p[0] == 1 else "P" if p[0] == 0 else "m") if a else ("M" if p[0] == 1 else "A")
                       for p, a in zip(P, act))
     return {"latency_s": float(c.latency(P, mode="exact")), "relus": float((P[act, 0] * c.elements[act]).sum()),
-            "choices": choices, "sites": P[:, 0].tolist()}
+            "choices": choices, "keep": P[:, 0].tolist()}
 
 
 def run_jobs(st: dict[str, Any], costs: dict[str, SiteCosts], data: dict[str, Any], seed0: int) -> list[dict]:
@@ -185,11 +186,11 @@ def run_jobs(st: dict[str, Any], costs: dict[str, SiteCosts], data: dict[str, An
 
 def _settings(quick: bool, **over: Any) -> dict[str, Any]:
     s = {"seeds": 1 if quick else 3,
-         "epochs": 8 if quick else 30, "search_epochs": 4 if quick else 15, "finetune_epochs": 4 if quick else 15,
-         "lambdas": [3.0] if quick else [0.3, 1.0, 3.0, 10.0, 30.0],
-         "budgets": [0.05] if quick else [0.3, 0.1, 0.03, 0.01, 0.0],
-         "lr": 1e-2, "finetune_lr": 3e-3, "arch_lr": 0.05, "mask_lr": 0.05, "mu": 10.0, "threshold": 1e-3,
-         "kd_weight": 0.9, "kd_temperature": 4.0, "batch": 64, "workers": 2}
+         "epochs": 6 if quick else 40, "search_epochs": 3 if quick else 12, "finetune_epochs": 2 if quick else 12,
+         "lambdas": [4.0] if quick else [0.5, 1.0, 2.0, 4.0, 10.0],
+         "budgets": [0.0] if quick else [0.3, 0.1, 0.03, 0.0],
+         "lr": 3e-3, "finetune_lr": 3e-3, "arch_lr": 0.05, "mask_lr": 0.05, "mu": 100.0, "threshold": 1e-3,
+         "kd_weight": 0.9, "kd_temperature": 4.0, "batch": 32, "shift": 1, "workers": 2}
     s.update({k: v for k, v in over.items() if v is not None})
     return s
 
@@ -233,16 +234,25 @@ def headline(configs: pd.DataFrame) -> pd.DataFrame:
 
 def front_check(configs: pd.DataFrame) -> pd.DataFrame:
     """For every ReLU-count configuration, the best latency-in-loss (or baseline) test accuracy at
-    no more latency; margin in pp (>= 0: the latency-in-loss front is at least as good there)."""
+    no more latency; margin in pp (>= 0: the latency-in-loss front is at least as good there) and
+    the standard error of that difference over seeds (``sqrt(s_a^2/n_a + s_b^2/n_b)``)."""
     rows = []
     for p in PROTOCOLS:
         c = configs[configs.protocol == p]
         lat = c[c.method.isin(["latency", "baseline"])]
         for _, r in c[c.method == "relu-count"].iterrows():
             cand = lat[lat.latency_s <= r.latency_s * (1 + 1e-9)]
-            best = float(cand.acc_test.max()) if len(cand) else float("nan")
+            if len(cand):
+                b = cand.sort_values("acc_test").iloc[-1]
+                best, se = float(b.acc_test), float(np.sqrt(b.acc_std ** 2 / b.n + r.acc_std ** 2 / r.n))
+                src = f"{b.method} {b.param:g} ({b.choices})"
+            else:
+                best, se, src = float("nan"), float("nan"), "none at or below"
             rows.append({"protocol": p, "budget": r.param, "relu_count_latency_s": r.latency_s,
-                         "relu_count_acc": r.acc_test, "latency_front_acc": best, "margin_pp": best - r.acc_test})
+                         "relu_count_acc": r.acc_test, "latency_front_acc": best, "from": src,
+                         "margin_pp": best - r.acc_test, "se_pp": se,
+                         "at_least_as_good": bool(best >= r.acc_test),
+                         "within_1se": bool(best - r.acc_test >= -se)})
     return pd.DataFrame(rows)
 
 
@@ -266,6 +276,7 @@ def bounds_table(weights: str, network: str) -> pd.DataFrame:
 
 def plot_fronts(frame: pd.DataFrame, configs: pd.DataFrame):
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -276,10 +287,19 @@ def plot_fronts(frame: pd.DataFrame, configs: pd.DataFrame):
         for m, (col, mk) in style.items():
             f = frame[(frame.protocol == p) & (frame.method == m)]
             ax.scatter(f.latency_s, 100 * f.acc_test, s=10, color=col, marker=mk, alpha=0.35)
-            c = configs[(configs.protocol == p) & (configs.method.isin([m, "baseline"]))].sort_values("latency_s")
-            front = c[c.acc_test >= c.acc_test.cummax()] if m != "baseline" else c
-            ax.plot(front.latency_s, front.acc_test, color=col, marker=mk, label=m, lw=1.2)
+            c = configs[(configs.protocol == p) & (configs.method == m)].sort_values(["latency_s", "acc_test"],
+                                                                                     ascending=[True, False])
+            front = c[c.acc_test >= c.acc_test.cummax()]  # config means: max accuracy, min latency
+            ax.plot(front.latency_s, front.acc_test, color=col, marker=mk, ms=9 if m == "baseline" else 6,
+                    label=m + (" (mean of seeds)" if m == "baseline" else " front"), lw=1.2)
+        base = configs[(configs.protocol == p) & (configs.method == "baseline")].iloc[0]
+        ax.axvline(base.latency_s / TARGET["speedup"], color="grey", ls="--", lw=0.8,
+                   label=f"{TARGET['speedup']:g}x lower latency")
+        ax.axhline(base.acc_test - TARGET["acc_drop_pp"], color="grey", ls=":", lw=0.8,
+                   label=f"-{TARGET['acc_drop_pp']:g} pp")
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel(f"predicted 2PC latency per sample (s), {p}, WAN")
         ax.set_ylabel("test accuracy (%)")
         ax.grid(alpha=0.3)
@@ -290,23 +310,29 @@ def plot_fronts(frame: pd.DataFrame, configs: pd.DataFrame):
 
 def run(out: Path, *, quick: bool = False, seed: int = 0, weights: str = "shared", network: str = "wan",
         workers: int | None = None, seeds: int | None = None, epochs: int | None = None,
-        lambdas: list[float] | None = None, budgets: list[float] | None = None, **options: Any) -> dict[str, Any]:
+        lambdas: list[float] | None = None, budgets: list[float] | None = None, reuse_runs: str | None = None,
+        **options: Any) -> dict[str, Any]:
     """Train all arms, write ``runs.csv``, ``configs.csv``, ``bounds.csv``, ``pareto.png`` and
-    ``report.md`` into ``out``; return the headline numbers."""
+    ``report.md`` into ``out``; return the headline numbers. ``reuse_runs``: an earlier
+    ``runs.csv`` to re-analyse without training."""
     t0 = time.time()
     st = _settings(quick, workers=workers, seeds=seeds, epochs=epochs, lambdas=lambdas, budgets=budgets, **options)
     workload = digits_cnn_workload()
     costs = {p: make_costs(workload, p, weights, network) for p in PROTOCOLS}
-    data = digits_split(0)
-    runs = run_jobs(st, costs, data, seed0=int(seed))
-    frame = pd.DataFrame(runs)
+    if reuse_runs:
+        frame = pd.read_csv(reuse_runs)
+        st["seeds"] = int(frame.seed.nunique())
+        st["reused_from"] = str(reuse_runs)
+    else:
+        frame = pd.DataFrame(run_jobs(st, costs, digits_split(0), seed0=int(seed)))
+        frame["keep"] = [";".join(f"{v:.4f}" for v in k) for k in frame.keep]
     configs = configs_table(frame)
     heads = headline(configs)
     fronts = front_check(configs)
     bounds = bounds_table(weights, network)
     elapsed = time.time() - t0
     with StudyOutput(out) as so:
-        so.table("runs", frame.drop(columns=["sites"], errors="ignore"))
+        so.table("runs", frame)
         so.table("configs", configs)
         so.table("bounds", bounds)
         so.table("sites", pd.DataFrame([{"protocol": p, **r} for p, c in costs.items() for r in c.to_rows()]))
@@ -324,13 +350,17 @@ def _report(st, heads, configs, fronts, bounds, costs, weights, network, elapsed
                                     for p, r in ratio.items()])
     return "\n".join([
         "# Latency-aware training on digits under 2PC" + (" (quick mode)" if quick else ""), "",
-        f"Runtime {elapsed:.0f} s, {st['workers']} worker processes, {st['seeds']} seed(s) per configuration.",
+        f"Runtime {elapsed:.0f} s, {st['workers']} worker processes, {st['seeds']} seed(s) per configuration."
+        + (f" Re-analysed from `{st['reused_from']}` (no training in this run)." if st.get("reused_from") else ""),
+        "`choices` per site in workload order: R/P = ReLU/polynomial site, m = partly kept (masks), "
+        "M/A = max/avg pool.",
         "", "## Headline (operating point chosen on validation; test accuracy, mean over seeds)", "",
         f"Target: >= {TARGET['speedup']:g}x lower predicted latency than the all-ReLU network at <= "
         f"{TARGET['acc_drop_pp']:g} pp accuracy loss.", "", markdown_table(heads), "",
         "## Fronts at equal latency (latency-in-loss vs ReLU-count)", "",
-        "For each ReLU-count configuration: the best latency-in-loss accuracy at no more latency, and the "
-        "margin (pp, positive = latency-in-loss better).", "", markdown_table(fronts), "",
+        "For each ReLU-count configuration: the best latency-in-loss (or baseline) accuracy at no more latency, "
+        "the margin (pp, positive = latency-in-loss better) and the standard error of that difference over "
+        "seeds.", "", markdown_table(fronts), "",
         "## Best possible reduction for this network (cost model only, no training)", "",
         "All sites polynomial and avg-pools vs the all-ReLU max-pool network, and the same for the pool-free "
         "variant (stride-2 convolutions instead of max-pools).", "", markdown_table(bounds), "",
@@ -340,7 +370,8 @@ def _report(st, heads, configs, fronts, bounds, costs, weights, network, elapsed
         f"- Network `{network}` (mpc data/networks.csv: WAN 400 Mbit/s, 40 ms RTT; OpenCheetah throttle.sh); "
         f"weights `{weights}` for CrypTen, `public` for CrypTFlow2 (it needs the server's plaintext weights).",
         "- Polynomial: degree 2 (`a x^2 + b x + c` per channel, init `0.005 x^2 + x`, PASNet PolyAct).",
-        f"- Training: Adam lr {st['lr']} cosine, {st['epochs']} epochs, batch {st['batch']}; search "
+        f"- Training: Adam lr {st['lr']} cosine, {st['epochs']} epochs, batch {st['batch']}, random shifts of up to "
+        f"{st['shift']} px; search "
         f"{st['search_epochs']} epochs (gate lr {st['arch_lr']}, mask lr {st['mask_lr']}), fine-tune "
         f"{st['finetune_epochs']} epochs lr {st['finetune_lr']}, KD weight {st['kd_weight']} at T={st['kd_temperature']}.",
         f"- lambda values {st['lambdas']}; ReLU budgets (fraction kept) {st['budgets']}, mu={st['mu']}, "
@@ -356,8 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--weights", default="shared", choices=("shared", "public"))
+    ap.add_argument("--reuse-runs", default=None, help="re-analyse an earlier runs.csv (no training)")
     a = ap.parse_args(argv)
-    res = run(a.out, quick=a.quick, seed=a.seed, workers=a.workers, weights=a.weights)
+    res = run(a.out, quick=a.quick, seed=a.seed, workers=a.workers, weights=a.weights, reuse_runs=a.reuse_runs)
     print(pd.DataFrame(res["headline"]).to_string(index=False))
     print(f"wrote {a.out} in {res['elapsed_s']:.0f} s")
     return 0

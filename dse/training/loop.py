@@ -14,7 +14,7 @@ import math
 import os
 from typing import Any, Callable, Sequence
 
-__all__ = ["fit", "accuracy", "fork_map"]
+__all__ = ["fit", "accuracy", "fork_map", "random_shift"]
 
 
 def accuracy(net: Any, X: Any, y: Any, batch: int = 1024) -> float:
@@ -34,15 +34,17 @@ def accuracy(net: Any, X: Any, y: Any, batch: int = 1024) -> float:
 def fit(net: Any, X: Any, y: Any, *, epochs: int, lr: float, batch: int = 64, seed: int = 0,
         extra_loss: Callable[[], Any] | None = None, teacher: Any = None, kd_weight: float = 0.9,
         kd_temperature: float = 4.0, arch_params: Sequence[Any] = (), arch_lr: float = 0.05,
+        augment: Callable[[Any, Any], Any] | None = None, weight_decay: float = 0.0,
         on_epoch: Callable[[int], None] | None = None) -> Any:
-    """Train ``net`` in place on ``(X, y)``; returns ``net``. ``extra_loss()`` is added each step."""
+    """Train ``net`` in place on ``(X, y)``; returns ``net``. ``extra_loss()`` is added each step;
+    ``augment(batch, generator)`` transforms each input batch (same generator: deterministic)."""
     import torch
     import torch.nn.functional as F
 
     arch = list(arch_params)
     arch_ids = {id(p) for p in arch}
     weights = [p for p in net.parameters() if p.requires_grad and id(p) not in arch_ids]
-    opt = torch.optim.Adam(weights, lr=lr)
+    opt = torch.optim.AdamW(weights, lr=lr, weight_decay=weight_decay)
     steps = max(1, epochs * math.ceil(len(X) / batch))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
     arch_opt = torch.optim.Adam(arch, lr=arch_lr) if arch else None
@@ -57,11 +59,12 @@ def fit(net: Any, X: Any, y: Any, *, epochs: int, lr: float, batch: int = 64, se
             idx = perm[i:i + batch]
             if len(idx) < 2:
                 continue  # BatchNorm needs two samples
-            logits = net(X[idx])
+            xb = X[idx] if augment is None else augment(X[idx], gen)
+            logits = net(xb)
             loss = F.cross_entropy(logits, y[idx])
             if teacher is not None and kd_weight > 0:
                 with torch.no_grad():
-                    t = teacher(X[idx])
+                    t = teacher(xb)
                 kd = F.kl_div(F.log_softmax(logits / T, 1), F.log_softmax(t / T, 1), reduction="batchmean",
                               log_target=True) * T * T
                 loss = (1 - kd_weight) * loss + kd_weight * kd
@@ -79,6 +82,22 @@ def fit(net: Any, X: Any, y: Any, *, epochs: int, lr: float, batch: int = 64, se
             on_epoch(epoch)
     net.eval()
     return net
+
+
+def random_shift(batch: Any, generator: Any, max_shift: int = 1) -> Any:
+    """Translate each image of ``(N, C, H, W)`` by up to ``max_shift`` pixels; the uncovered border
+    takes the batch's minimum (the background of standardised digit images)."""
+    import torch
+
+    n, _, h, w = batch.shape
+    p = int(max_shift)
+    padded = torch.nn.functional.pad(batch, (p, p, p, p), value=float(batch.min()))
+    dy = torch.randint(0, 2 * p + 1, (n,), generator=generator)
+    dx = torch.randint(0, 2 * p + 1, (n,), generator=generator)
+    rows = (dy[:, None] + torch.arange(h)[None, :])[:, None, :, None].expand(n, batch.shape[1], h, w + 2 * p)
+    out = torch.gather(padded, 2, rows)
+    cols = (dx[:, None] + torch.arange(w)[None, :])[:, None, None, :].expand(n, batch.shape[1], h, w)
+    return torch.gather(out, 3, cols)
 
 
 def fork_map(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int = 2) -> list[Any]:

@@ -161,3 +161,34 @@ def test_mpc_model_gradient_check_really_runs():
     c = mpc_costs(w, protocol="crypten", network="wan")
     assert float(g) == pytest.approx(float(np.sum(c.mixed.linear_relu_s - c.mixed.linear_poly_s)), rel=1e-9)
     assert float(g) > 0
+
+
+def test_conformance_checks_declared_array_relaxations():
+    """check_gradients runs a model's grad_relaxations hook and catches a wrong gradient."""
+    from dse.testing import check_gradients
+    from tests.dse.toy_model import ToyModel
+
+    c = mpc_costs(_cnn(), protocol="crypten", network="wan")
+
+    class Wrong(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, k):
+            return k * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3.0  # should be 2
+
+    class Good(ToyModel):
+        def grad_relaxations(self, workload):
+            return {"site_keep": (lambda k: c.latency(k), np.full(len(c), 0.5))}
+
+    class Bad(ToyModel):
+        def grad_relaxations(self, workload):
+            return {"site_keep": (lambda k: Wrong.apply(k) if hasattr(k, "requires_grad") else 2.0 * k,
+                                  np.full(3, 0.5))}
+
+    w = _cnn()
+    check_gradients(Good(), w, 0)
+    with pytest.raises(AssertionError, match="site_keep"):
+        check_gradients(Bad(), w, 0)
