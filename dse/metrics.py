@@ -149,7 +149,7 @@ def _intern(table: list[str], reason: str) -> int:
 def _py(v: Any) -> Any:
     v = v.item() if hasattr(v, "item") else v
     if isinstance(v, float) and not np.isfinite(v):
-        return None if np.isnan(v) else (1e308 if v > 0 else -1e308)
+        return None  # JSON has no inf/nan; infeasible points often carry inf
     return v
 
 

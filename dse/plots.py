@@ -130,7 +130,7 @@ def write_report(out: str | Path) -> Path:
         md += [f"- model: `{summary['model']}` v{summary.get('model_version', '?')}, params {summary.get('params', {})}",
                f"- workload: `{summary['workload']}`",
                f"- solver: `{summary['solver']}` {summary.get('solver_options', {})}",
-               f"- objectives: " + ", ".join(f"{m} ({d})" for m, d in objectives),
+               "- objectives: " + ", ".join(f"{m} ({d})" for m, d in objectives),
                f"- evaluations: {summary['n_evals']:,} in {summary['wall_time_s']:.2f} s",
                f"- feasible: {int(feas.sum()):,} of {len(results):,}", ""]
         scalars = {k: v for k, v in summary.get("info", {}).items() if isinstance(v, (str, int, float, bool))}

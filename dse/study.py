@@ -29,6 +29,7 @@ Outputs land in ``--out`` (default ``studies/out/<name>``): ``results.csv``, ``b
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import sys
@@ -213,3 +214,18 @@ def summary_of(out: Path) -> dict[str, Any]:
     if not path.is_file():
         raise DseInputError("DIR", str(out), "a study output folder containing summary.json")
     return json.loads(path.read_text())
+
+
+def study_parser(name: str, doc: str | None) -> argparse.ArgumentParser:
+    """The argument parser every study script shares: ``--out`` (default ``studies/out/<name>``),
+    ``--quick`` and ``--seed``; scripts add their own options to it."""
+    ap = argparse.ArgumentParser(description=(doc or name).strip().split("\n")[0])
+    ap.add_argument("--out", type=Path, default=Path("studies") / "out" / name, help="output folder")
+    ap.add_argument("--quick", action="store_true", help="a small, fast version (used by the tests)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of every random draw")
+    return ap
+
+
+def print_headline(head: dict[str, Any]) -> None:
+    """Print a study's headline numbers, floats rounded to 4 significant digits."""
+    print({k: (float(f"{v:.4g}") if isinstance(v, float) else v) for k, v in head.items()})

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .metrics import Metrics, to_numpy, unit_of
+from .metrics import to_numpy, unit_of
 from .model import CAPABILITIES, CostModel
 from .space import Design
 

@@ -15,7 +15,6 @@ or ``dse study run studies/aegis_multigpu.toml``.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import pandas as pd
 from costmodels.he_multigpu import MultiGpuTransformerModel, presets
 from costmodels.he_multigpu.des import simulate
 from dse.report import StudyOutput, markdown_table
+from dse.study import print_headline, study_parser
 
 __all__ = ["PUBLISHED", "main", "run"]
 
@@ -228,14 +228,11 @@ def _report(wl: str, layers: int, gpu: str, head: dict[str, Any], cmp: pd.DataFr
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="studies/out/aegis_multigpu")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = study_parser("aegis_multigpu", __doc__)
     ap.add_argument("--gpu", default="a100-40g")
     args = ap.parse_args(argv)
     head = run(Path(args.out), quick=args.quick, seed=args.seed, gpu=args.gpu)
-    print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in head.items()})
+    print_headline(head)
     return 0
 
 

@@ -15,7 +15,6 @@ knob but accuracy is not an objective here, so the front prefers the lowest bit 
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ import workloads
 from dse.pareto import hypervolume, non_dominated
 from dse.report import StudyOutput, markdown_table
 from solvers.base import Objective, Problem
+from dse.study import study_parser
 
 OBJECTIVES = ("latency_s", "energy_j", "area_m2")
 FIXED = {"dram_bw": [10e9], "clock": [200e6], "weight_sparsity": [0.0], "act_sparsity": [0.0],
@@ -134,10 +134,7 @@ the true hypervolume (None when some seed never did within the budget).
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="studies/out/asic_dse")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = study_parser("asic_dse", __doc__)
     ap.add_argument("--n-trials", type=int, default=None)
     args = ap.parse_args(argv)
     opts = {"n_trials": args.n_trials} if args.n_trials else {}

@@ -16,7 +16,6 @@ Run: ``python studies/cim_kpp.py [--quick]`` or ``dse study run studies/cim_kpp.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ from costmodels.cim.montecarlo import kpp, mc_accuracy
 from costmodels.cim.network import accuracy
 from costmodels.cim.train import load_digits
 from dse.report import StudyOutput, markdown_table
+from dse.study import print_headline, study_parser
 
 __all__ = ["PUBLISHED", "main", "run"]
 
@@ -181,14 +181,11 @@ def _write(out: Path, results: pd.DataFrame, cands: pd.DataFrame, summary: pd.Da
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="studies/out/cim_kpp")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = study_parser("cim_kpp", __doc__)
     ap.add_argument("--arch", default="mlp", choices=("mlp", "cnn"))
     args = ap.parse_args(argv)
     head = run(Path(args.out), quick=args.quick, seed=args.seed, arch=args.arch)
-    print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in head.items()})
+    print_headline(head)
     return 0
 
 

@@ -17,7 +17,6 @@ whole layer (the output layer). Run: ``python studies/cim_write_verify.py [--qui
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from costmodels.cim.network import accuracy, to_workload
 from costmodels.cim.swim import block_mask, select, sensitivity, verified_weights
 from costmodels.cim.train import load_digits
 from dse.report import StudyOutput, markdown_table
+from dse.study import print_headline, study_parser
 
 __all__ = ["PUBLISHED", "main", "run"]
 
@@ -182,13 +182,10 @@ def _write(out: Path, results: pd.DataFrame, summary: pd.DataFrame, head: dict, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="studies/out/cim_write_verify")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = study_parser("cim_write_verify", __doc__)
     args = ap.parse_args(argv)
     head = run(Path(args.out), quick=args.quick, seed=args.seed)
-    print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in head.items()})
+    print_headline(head)
     return 0
 
 

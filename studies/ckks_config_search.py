@@ -15,7 +15,6 @@ Run: ``python studies/ckks_config_search.py [--quick]`` or
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from costmodels.he_search import (
 )
 from costmodels.he_search.measure import measure_top_k
 from dse.report import StudyOutput, markdown_table
+from dse.study import study_parser
 
 __all__ = ["main", "run"]
 
@@ -203,10 +203,7 @@ def _report(results: pd.DataFrame, repairs: pd.DataFrame, measured: pd.DataFrame
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="studies/out/ckks_config_search")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = study_parser("ckks_config_search", __doc__)
     args = ap.parse_args(argv)
     print(run(Path(args.out), quick=args.quick, seed=args.seed))
     return 0

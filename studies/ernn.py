@@ -21,7 +21,6 @@ picks the most efficient feasible (block, bits).
 
 from __future__ import annotations
 
-import argparse
 import itertools
 from pathlib import Path
 
@@ -32,6 +31,7 @@ import workloads
 from costmodels.fpga import ERNNModel, board
 from costmodels.fpga.ernn import ACT_CYCLES, STAGE_CYCLES
 from dse.report import StudyOutput, markdown_table
+from dse.study import study_parser
 
 ESE_OPS_PER_J = 2.52e12 / 41.0  # dense-equivalent ops/s per W [P] (arXiv 1612.00694 abstract)
 PAPER = {"ernn_vs_ese": 37.4, "clstm_vs_ese": 33.5, "ernn_vs_clstm": 2.0}
@@ -158,10 +158,7 @@ bound on the efficiency; ESE's 41 W is a measured total).
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="studies/out/ernn")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = study_parser("ernn", __doc__)
     args = ap.parse_args(argv)
     for k, v in run(Path(args.out), quick=args.quick, seed=args.seed).items():
         print(f"{k}: {v:.3g}")

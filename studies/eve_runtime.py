@@ -17,7 +17,6 @@ misses and mean accuracy (SimPy DES), and at constant power the analytic twin ne
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ import workloads
 from costmodels.asic.eve import Storage, Variant, analytic, simulate
 from dse.report import StudyOutput, markdown_table
 from workloads.distributions.power import constant, rf_bursts, solar
+from dse.study import study_parser
 
 #: assumed accuracies of the sparse variants (no published table for this network): the dense
 #: IEGMNet reference reached 96.4% (ICCAD 2022 TinyML contest organisers' model, as quoted in
@@ -158,10 +158,7 @@ clock, idle power and capacitor as listed above; trace shapes from `workloads/di
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="studies/out/eve_runtime")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = study_parser("eve_runtime", __doc__)
     args = ap.parse_args(argv)
     head = run(Path(args.out), quick=args.quick, seed=args.seed)
     print({k: v for k, v in head.items() if k != "variants"})

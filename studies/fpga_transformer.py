@@ -16,7 +16,6 @@ attention from 128 to 4096 tokens, and the MILP allocation against the model's p
 
 from __future__ import annotations
 
-import argparse
 import itertools
 from collections import Counter
 from pathlib import Path
@@ -31,6 +30,7 @@ from costmodels.fpga.lowering import compile_stages
 from costmodels.fpga.transformer import PE_LANES, SCORE_BITS, TILE_DEPTH
 from dse.report import StudyOutput, markdown_table
 from workloads.distributions.lengths import parse_lengths
+from dse.study import study_parser
 
 PAPER = {"speedup_vs_cpu": 80.2, "speedup_vs_gpu": 2.6, "energy_eff_vs_gpu": 4.0}
 SOURCE = "Peng et al., DAC'22, arXiv 2208.03646 (abstract) [P]"
@@ -258,10 +258,7 @@ single-threaded inference). The GPU ratio depends mostly on the GPU's batch size
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="studies/out/fpga_transformer")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = study_parser("fpga_transformer", __doc__)
     args = ap.parse_args(argv)
     result = run(Path(args.out), quick=args.quick, seed=args.seed)
     for k, v in result.items():

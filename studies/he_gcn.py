@@ -23,7 +23,6 @@ per operation and, where the chain shrinks enough, a smaller ring -- the effect 
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ import pandas as pd
 from costmodels.he import LINGCN_SHIPPED_KEEP, CkksModel, smallest_ring
 from dse.report import StudyOutput, markdown_table
 from workloads import load
+from dse.study import study_parser
 
 PAPER = {"cryptogcn_he_ops_reduction": -0.774, "cryptogcn_speedup": 3.10, "lingcn_speedup": 14.2,
          "lingcn_latency_s": 6371.0}
@@ -202,10 +202,7 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, profile: str = "seal-t
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="studies/out/he_gcn")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = study_parser("he_gcn", __doc__)
     ap.add_argument("--profile", default="seal-tenseal-vm")
     args = ap.parse_args(argv)
     for k, v in run(Path(args.out), quick=args.quick, seed=args.seed, profile=args.profile).items():

@@ -31,7 +31,6 @@ means over seeds. Run: ``python studies/latency_aware_training.py [--quick]`` or
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from dse.report import StudyOutput, markdown_table
 from dse.training import LatencyPenalty, ReluCountPenalty, SiteCosts, bind_gates, mpc_costs
 from dse.training.loop import accuracy, fit, fork_map, random_shift
 import workloads
+from dse.study import study_parser
 
 __all__ = ["run", "main", "digits_cnn_workload", "PUBLISHED", "TARGET", "PROTOCOLS"]
 
@@ -386,10 +386,7 @@ def _report(st, heads, configs, fronts, bounds, costs, weights, network, elapsed
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", type=Path, default=Path("studies/out/latency_aware_training"))
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = study_parser("latency_aware_training", __doc__)
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--weights", default="shared", choices=("shared", "public"))
     ap.add_argument("--reuse-runs", default=None, help="re-analyse an earlier runs.csv (no training)")

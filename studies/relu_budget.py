@@ -11,7 +11,6 @@ the remaining ReLUs' (mpc.md §2.6: 21.6 MB vs 6.0 MB, 3.6x, for WRN-22-8 in Cry
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from costmodels.mpc.presets import constants
 from dse.errors import UnknownNameError
 from dse.report import StudyOutput, markdown_table
 from solvers.relu_budget import allocate
+from dse.study import print_headline, study_parser
 
 REFERENCE = {"relu_mb": 6.0, "poly_mb": 21.6, "ratio": 3.6,
              "source": "mpc.md §2.6: WRN-22-8 at 12.9K in CrypTen 2PC (464 B/ReLU, 16 B/poly)"}
@@ -184,13 +184,10 @@ def _report(frame, headline, head, quick, granularity) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="studies/out/relu_budget")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = study_parser("relu_budget", __doc__)
     args = ap.parse_args(argv)
     head = run(Path(args.out), quick=args.quick, seed=args.seed)
-    print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in head.items()})
+    print_headline(head)
     return 0
 
 

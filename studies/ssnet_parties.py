@@ -13,7 +13,6 @@ analytic model (one shared link) and from the SimPy twin with one uplink per par
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from costmodels.mpc.des import layer_work, simulate
 from costmodels.mpc.presets import network
 from costmodels.mpc.protocols import Shamir
 from dse.report import StudyOutput, markdown_table
+from dse.study import print_headline, study_parser
 
 MPSPDZ = pd.DataFrame([  # mpc.md §2.4, compile.py -E shamir (bytes per element, online / offline)
     {"parties": 3, "op": "mul", "online": 96, "offline": 6960}, {"parties": 3, "op": "relu", "online": 2736, "offline": 5760},
@@ -160,13 +160,10 @@ def _report(frame, growth, check, claim, quick) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="studies/out/ssnet_parties")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = study_parser("ssnet_parties", __doc__)
     args = ap.parse_args(argv)
     head = run(Path(args.out), quick=args.quick, seed=args.seed)
-    print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in head.items()})
+    print_headline(head)
     return 0
 
 

@@ -18,7 +18,6 @@ the SRAM retaining its contents. Every assumed constant is listed in the report.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ import dse
 import workloads
 from costmodels.asic.power import duty_cycled_power
 from dse.report import StudyOutput, markdown_table
+from dse.study import study_parser
 
 PAPER_GOPS = 150.0
 PAPER_POWER_W = 10.60e-6
@@ -164,10 +164,7 @@ energy per inference x 250 Hz alone is {ref.dynamic_avg_uw:.1f} uW at 8 bit / 0.
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="studies/out/va_chip")
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--seed", type=int, default=0)
+    ap = study_parser("va_chip", __doc__)
     args = ap.parse_args(argv)
     head = run(Path(args.out), quick=args.quick, seed=args.seed)
     print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in head.items()})

@@ -19,7 +19,7 @@ Invalid layers raise :class:`~dse.errors.DseInputError` naming ``layer <name>.<f
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 from dse.errors import DseInputError
