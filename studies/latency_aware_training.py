@@ -15,14 +15,17 @@ so the cost workload has no norm layers. Latency per sample comes from the MPC f
 Arms (each starts from the trained all-ReLU network of the same seed, then fine-tunes with the
 same recipe and knowledge distillation from it):
 
-* ``latency`` - PASNet softmax gates on every ReLU site (ReLU vs trainable ``a x^2 + b x + c`` per
-  channel, straight-through init) and every max-pool (max vs avg, PASNet ``GatePool``), loss
+* ``latency`` - PASNet softmax gates on every ReLU site, three-way: ReLU, trainable
+  ``a x^2 + b x + c`` per channel (straight-through init) or the identity (the ReLU dropped, as in
+  SNL / DeepReDuce), and on every max-pool (max vs avg, PASNet ``GatePool``), loss
   ``CE + lambda * T(p) / T_ref`` (:class:`dse.training.LatencyPenalty`), one run per protocol;
   after the search each gate keeps its arg-max branch.
 * ``relu-count`` - AutoReP per-element masks with hysteresis, loss ``CE + mu * max(0, d - B)``;
-  pools fixed to the cheaper kind under each protocol (avg for CrypTen, max for CrypTFlow2: an
-  oracle choice in this arm's favour). Partially kept sites are priced exactly (their ReLU and
-  polynomial batches share rounds).
+  a dropped element goes to one replacement, run once for each replacement (polynomial, identity)
+  that makes the all-replaced network cheaper than the all-ReLU one under the protocol (CrypTen:
+  both; CrypTFlow2: identity only, its polynomial costs more than a ReLU); pools fixed to the cheaper
+  kind under each protocol (avg for CrypTen, max for CrypTFlow2: an oracle choice in this arm's
+  favour). Partially kept sites are priced exactly (their ReLU and replacement batches share rounds).
 
 The operating point of each arm is chosen on the validation split; accuracies are test-split
 means over seeds. Run: ``python studies/latency_aware_training.py [--quick]`` or
@@ -55,7 +58,11 @@ PUBLISHED = [
      "source": "PASNet, DAC 2023, arXiv 2306.15513 abstract (mpc.md §1.2)"},
     {"quantity": "AutoReP CIFAR-10 at 12.9K ReLUs", "paper": "94.31% (+6.12% over SNL)",
      "source": "AutoReP, ICCV 2023, arXiv 2308.10134 abstract (mpc.md §1.1)"},
+    {"quantity": "SENet (ReLU -> identity by sensitivity) vs prior ReLU-reduction methods",
+     "paper": "up to ~2x fewer ReLUs at similar accuracy; +2.32% at iso-ReLU on CIFAR-100",
+     "source": "SENet, ICLR 2023 (reference sheet mpc.md §3)"},
 ]
+LETTERS = {"relu": "R", "poly": "P", "identity": "I", "max": "M", "avg": "A"}
 _CTX: dict[str, Any] = {}  # inherited by forked workers
 
 
@@ -93,15 +100,29 @@ def digits_split(split_seed: int = 0) -> dict[str, Any]:
             "test": (t(Xte), torch.as_tensor(yte))}
 
 
-def make_costs(workload, protocol: str, weights: str, network: str) -> SiteCosts:
-    """Site costs under ``protocol`` (CrypTFlow2 needs the server's plaintext weights: ``public``)."""
-    return mpc_costs(workload, protocol=protocol, network=network, pools=True,
+def make_costs(workload, protocol: str, weights: str, network: str, linearise: bool = True) -> SiteCosts:
+    """Site costs under ``protocol`` (CrypTFlow2 needs the server's plaintext weights: ``public``);
+    ReLU sites: relu / poly / identity (``linearise``), pools: max / avg."""
+    return mpc_costs(workload, protocol=protocol, network=network, pools=True, linearise=linearise,
                      weights=weights if protocol == "crypten" else "public")
 
 
 def _cheaper_pool(costs: SiteCosts) -> str:
     pools = [s for s, k in enumerate(costs.kinds) if k == "pool2d"]
     return "max" if costs.latency_s[pools, 0].sum() <= costs.latency_s[pools, 1].sum() else "avg"
+
+
+def _uniform(costs: SiteCosts, act: str, pool: str) -> np.ndarray:
+    return costs.onehot([act if k == "activation" else pool for k in costs.kinds])
+
+
+def mask_replacements(costs: SiteCosts) -> list[str]:
+    """Replacements for the ReLU-count arm: those whose all-replaced network (cheaper pools) is
+    faster than the all-ReLU one under these costs."""
+    pool = _cheaper_pool(costs)
+    ref = float(costs.latency(_uniform(costs, "relu", pool)))
+    opts = [o for o in costs.options[int(np.argmax([k == "activation" for k in costs.kinds]))][1:]]
+    return [o for o in opts if float(costs.latency(_uniform(costs, o, pool))) < ref]
 
 
 # -- one training job (runs in a worker) ---------------------------------------------------------
@@ -120,7 +141,7 @@ def _job(job: dict[str, Any]) -> list[dict[str, Any]]:
         fit(net, Xtr, ytr, epochs=st["epochs"], lr=st["lr"], **common)
         state = {k: v.clone() for k, v in net.state_dict().items()}
         row = {"acc_val": accuracy(net, Xva, yva), "acc_test": accuracy(net, Xte, yte)}
-        out = [{"method": "baseline", "param": 0.0, "protocol": p, "seed": seed, **row,
+        out = [{"method": "baseline", "param": 0.0, "protocol": p, "seed": seed, "replacement": "none", **row,
                 **_price(costs[p], costs[p].onehot([0] * len(costs[p])), "max")} for p in PROTOCOLS]
         out[0]["state"] = state
         return out
@@ -143,7 +164,9 @@ def _job(job: dict[str, Any]) -> list[dict[str, Any]]:
             for i, m in enumerate(net):
                 if isinstance(m, nn.MaxPool2d):
                     net[i] = nn.AvgPool2d(2)
-        gates = bind_gates(net, gate="gate-ste", example_input=x0, seed=seed, threshold=st["threshold"])
+        act_opts = next(o for o, k in zip(c.options, c.kinds) if k == "activation")
+        gates = bind_gates(net, gate="gate-ste", example_input=x0, seed=seed, threshold=st["threshold"],
+                           options=act_opts, replacement=job["replacement"])
         pen = ReluCountPenalty(gates, job["param"], weight=st["mu"])
         fit(net, Xtr, ytr, epochs=st["search_epochs"], lr=st["finetune_lr"], extra_loss=pen,
             arch_params=gates.arch_parameters(), arch_lr=st["mask_lr"], **kd, **common)
@@ -151,21 +174,22 @@ def _job(job: dict[str, Any]) -> list[dict[str, Any]]:
     fit(net, Xtr, ytr, epochs=st["finetune_epochs"], lr=st["finetune_lr"], **kd, **common)
     with torch.no_grad():
         probs = [g.probs().double().numpy() for g in gates]
-    if pool is None:
-        P = np.stack(probs)
-    else:  # mask gates cover the ReLU sites only; pools are fixed
+    if pool is not None:  # mask gates cover the ReLU sites only; pools are fixed
         it = iter(probs)
-        P = np.stack([next(it) if k == "activation" else np.eye(2)[0 if pool == "max" else 1] for k in c.kinds])
+        probs = [next(it) if k == "activation" else np.eye(2)[0 if pool == "max" else 1] for k in c.kinds]
+    P = c.probs(probs)[1]  # (sites, options), shorter gate vectors padded with zeros
     row = {"method": kind, "param": float(job["param"]), "protocol": protocol, "seed": seed,
-           "acc_val": accuracy(net, Xva, yva), "acc_test": accuracy(net, Xte, yte)}
+           "replacement": job.get("replacement", "gate"), "acc_val": accuracy(net, Xva, yva),
+           "acc_test": accuracy(net, Xte, yte)}
     return [{**row, **_price(c, P, pool)}]
 
 
 def _price(c: SiteCosts, P: np.ndarray, pool: str | None) -> dict[str, Any]:
+    """Exact latency, kept ReLUs, and the choice per site: R/P/I (ReLU/poly/identity), m (a mask
+    site partly kept), M/A (max/avg pool)."""
     P = np.asarray(P, dtype=np.float64)
     act = np.asarray([k == "activation" for k in c.kinds])
-    choices = "".join(("R" if p[0] == 1 else "P" if p[0] == 0 else "m") if a else ("M" if p[0] == 1 else "A")
-                      for p, a in zip(P, act))
+    choices = "".join(LETTERS[c.options[s][int(np.argmax(p))]] if np.max(p) == 1 else "m" for s, p in enumerate(P))
     return {"latency_s": float(c.latency(P, mode="exact")), "relus": float((P[act, 0] * c.elements[act]).sum()),
             "choices": choices, "keep": P[:, 0].tolist()}
 
@@ -177,8 +201,9 @@ def run_jobs(st: dict[str, Any], costs: dict[str, SiteCosts], data: dict[str, An
     _CTX["baselines"] = {r["seed"]: r.pop("state") for r in base if "state" in r}
     jobs = [{"kind": "latency", "seed": s, "protocol": p, "param": float(lam)}
             for p in PROTOCOLS for lam in st["lambdas"] for s in seeds]
-    jobs += [{"kind": "relu-count", "seed": s, "protocol": p, "param": float(b)}
-             for p in PROTOCOLS for b in st["budgets"] for s in seeds]
+    jobs += [{"kind": "relu-count", "seed": s, "protocol": p, "param": float(b), "replacement": r}
+             for p in PROTOCOLS for r in (st["mask_replacements"] or mask_replacements(costs[p]))
+             for b in st["budgets"] for s in seeds]
     rest = [r for rows in fork_map(_job, jobs, st["workers"]) for r in rows]
     _CTX.clear()
     return base + rest
@@ -190,7 +215,8 @@ def _settings(quick: bool, **over: Any) -> dict[str, Any]:
          "lambdas": [4.0] if quick else [0.5, 1.0, 2.0, 4.0, 10.0],
          "budgets": [0.0] if quick else [0.3, 0.1, 0.03, 0.0],
          "lr": 3e-3, "finetune_lr": 3e-3, "arch_lr": 0.05, "mask_lr": 0.05, "mu": 100.0, "threshold": 1e-3,
-         "kd_weight": 0.9, "kd_temperature": 4.0, "batch": 32, "shift": 1, "workers": 2}
+         "kd_weight": 0.9, "kd_temperature": 4.0, "batch": 32, "shift": 1, "workers": 2,
+         "mask_replacements": None}  # None: mask_replacements(costs) per protocol
     s.update({k: v for k, v in over.items() if v is not None})
     return s
 
@@ -198,11 +224,11 @@ def _settings(quick: bool, **over: Any) -> dict[str, Any]:
 # -- analysis ---------------------------------------------------------------------------------------
 
 def configs_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per (protocol, method, param): mean/std test accuracy (%), mean val accuracy,
-    worst (max) latency over seeds, speedup vs the all-ReLU baseline, modal choices."""
+    """One row per (protocol, method, replacement, param): mean/std test accuracy (%), mean val
+    accuracy, worst (max) latency over seeds, speedup vs the all-ReLU baseline, modal choices."""
     rows = []
-    for (p, m, q), g in frame.groupby(["protocol", "method", "param"], sort=False):
-        rows.append({"protocol": p, "method": m, "param": q, "acc_test": 100 * g.acc_test.mean(),
+    for (p, m, r, q), g in frame.groupby(["protocol", "method", "replacement", "param"], sort=False):
+        rows.append({"protocol": p, "method": m, "replacement": r, "param": q, "acc_test": 100 * g.acc_test.mean(),
                      "acc_std": 100 * g.acc_test.std(ddof=0), "acc_val": 100 * g.acc_val.mean(),
                      "latency_s": g.latency_s.max(), "relus": g.relus.mean(),
                      "choices": g.choices.mode().iloc[0], "n": len(g)})
@@ -223,7 +249,8 @@ def headline(configs: pd.DataFrame) -> pd.DataFrame:
         for arm in ("latency", "relu-count"):
             ok = c[(c.method.isin([arm, "baseline"])) & (c.acc_val >= base.acc_val - TARGET["acc_drop_pp"])]
             best = ok.sort_values(["latency_s", "acc_val"], ascending=[True, False]).iloc[0]
-            rows.append({"protocol": p, "arm": arm, "param": best.param, "choices": best.choices,
+            rows.append({"protocol": p, "arm": arm, "replacement": best.replacement, "param": best.param,
+                         "choices": best.choices,
                          "baseline_latency_s": base.latency_s, "latency_s": best.latency_s,
                          "speedup": best.speedup, "baseline_acc": base.acc_test, "acc_test": best.acc_test,
                          "acc_drop_pp": best.acc_drop_pp,
@@ -248,7 +275,8 @@ def front_check(configs: pd.DataFrame) -> pd.DataFrame:
                 src = f"{b.method} {b.param:g} ({b.choices})"
             else:
                 best, se, src = float("nan"), float("nan"), "none at or below"
-            rows.append({"protocol": p, "budget": r.param, "relu_count_latency_s": r.latency_s,
+            rows.append({"protocol": p, "replacement": r.replacement, "budget": r.param,
+                         "relu_count_latency_s": r.latency_s,
                          "relu_count_acc": r.acc_test, "latency_front_acc": best, "from": src,
                          "margin_pp": best - r.acc_test, "se_pp": se,
                          "at_least_as_good": bool(best >= r.acc_test),
@@ -257,7 +285,8 @@ def front_check(configs: pd.DataFrame) -> pd.DataFrame:
 
 
 def bounds_table(weights: str, network: str) -> pd.DataFrame:
-    """Exhaustive best assignment of every site (2^S), with and without the max-pools."""
+    """Exhaustive best assignment of every site (relu/poly/identity x max/avg), with and without
+    the max-pools; ``max_speedup_no_identity``: the same without the identity option."""
     import itertools
 
     rows = []
@@ -265,12 +294,15 @@ def bounds_table(weights: str, network: str) -> pd.DataFrame:
         w = digits_cnn_workload(pools)
         for p in PROTOCOLS:
             c = make_costs(w, p, weights, network)
-            best = min(itertools.product(range(2), repeat=len(c)), key=lambda a: float(c.latency(c.onehot(a))))
-            lo = float(c.latency(c.onehot(best)))
+            lat = lambda a: float(c.latency(c.onehot(a)))  # noqa: E731
+            best = min(itertools.product(*[range(len(o)) for o in c.options]), key=lat)
+            best2 = min(itertools.product(range(2), repeat=len(c)), key=lat)
+            pool = _cheaper_pool(c) if pools else "max"
             rows.append({"workload": w.name, "protocol": p, "all_relu_s": c.reference_s,
-                         "all_poly_avg_s": float(c.latency(c.onehot([1] * len(c)))), "best_s": lo,
-                         "best_choices": "".join("RP"[a] if k == "activation" else "MA"[a] for a, k in zip(best, c.kinds)),
-                         "max_speedup": c.reference_s / lo})
+                         "all_poly_s": float(c.latency(_uniform(c, "poly", pool))),
+                         "all_identity_s": float(c.latency(_uniform(c, "identity", pool))), "best_s": lat(best),
+                         "best_choices": "".join(LETTERS[c.options[s][a]] for s, a in enumerate(best)),
+                         "max_speedup": c.reference_s / lat(best), "max_speedup_no_identity": c.reference_s / lat(best2)})
     return pd.DataFrame(rows)
 
 
@@ -282,16 +314,21 @@ def plot_fronts(frame: pd.DataFrame, configs: pd.DataFrame):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(PROTOCOLS), figsize=(11, 4.2))
-    style = {"baseline": ("k", "*"), "latency": ("tab:blue", "o"), "relu-count": ("tab:orange", "s")}
+    style = {("baseline", "none"): ("k", "*", "baseline (mean of seeds)"),
+             ("latency", "gate"): ("tab:blue", "o", "latency-in-loss front (ReLU|poly|identity)"),
+             ("relu-count", "poly"): ("tab:orange", "s", "ReLU-count front (-> poly)"),
+             ("relu-count", "identity"): ("tab:red", "D", "ReLU-count front (-> identity)")}
     for ax, p in zip(axes, PROTOCOLS):
-        for m, (col, mk) in style.items():
-            f = frame[(frame.protocol == p) & (frame.method == m)]
+        for (m, r), (col, mk, label) in style.items():
+            f = frame[(frame.protocol == p) & (frame.method == m) & (frame.replacement == r)]
+            if not len(f):
+                continue
             ax.scatter(f.latency_s, 100 * f.acc_test, s=10, color=col, marker=mk, alpha=0.35)
-            c = configs[(configs.protocol == p) & (configs.method == m)].sort_values(["latency_s", "acc_test"],
-                                                                                     ascending=[True, False])
+            c = configs[(configs.protocol == p) & (configs.method == m) & (configs.replacement == r)]
+            c = c.sort_values(["latency_s", "acc_test"], ascending=[True, False])
             front = c[c.acc_test >= c.acc_test.cummax()]  # config means: max accuracy, min latency
             ax.plot(front.latency_s, front.acc_test, color=col, marker=mk, ms=9 if m == "baseline" else 6,
-                    label=m + (" (mean of seeds)" if m == "baseline" else " front"), lw=1.2)
+                    label=label, lw=1.2)
         base = configs[(configs.protocol == p) & (configs.method == "baseline")].iloc[0]
         ax.axvline(base.latency_s / TARGET["speedup"], color="grey", ls="--", lw=0.8,
                    label=f"{TARGET['speedup']:g}x lower latency")
@@ -321,6 +358,8 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, weights: str = "shared
     costs = {p: make_costs(workload, p, weights, network) for p in PROTOCOLS}
     if reuse_runs:
         frame = pd.read_csv(reuse_runs)
+        if "replacement" not in frame:  # runs.csv from before linearisation: masks used the polynomial
+            frame["replacement"] = frame.method.map({"baseline": "none", "latency": "gate"}).fillna("poly")
         st["seeds"] = int(frame.seed.nunique())
         st["reused_from"] = str(reuse_runs)
     else:
@@ -342,8 +381,10 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, weights: str = "shared
 
 
 def _report(st, heads, configs, fronts, bounds, costs, weights, network, elapsed, quick) -> str:
-    cols = ["protocol", "method", "param", "acc_test", "acc_std", "acc_val", "latency_s", "speedup", "relus",
-            "choices"]
+    cols = ["protocol", "method", "replacement", "param", "acc_test", "acc_std", "acc_val", "latency_s", "speedup",
+            "relus", "choices"]
+    repl = {p: ", ".join(sorted(set(configs[(configs.protocol == p) & (configs.method == "relu-count")].replacement)))
+            for p in PROTOCOLS}
     ratio = {p: float(np.median(c.latency_s[c.mixed.sites, 0] / c.latency_s[c.mixed.sites, 1])) for p, c in costs.items()}
     per_elem = {p: float(np.median(c.mixed.linear_relu_s / c.mixed.linear_poly_s)) for p, c in costs.items()}
     pub = pd.DataFrame(PUBLISHED
@@ -357,8 +398,12 @@ def _report(st, heads, configs, fronts, bounds, costs, weights, network, elapsed
         "# Latency-aware training on digits under 2PC" + (" (quick mode)" if quick else ""), "",
         f"Runtime {elapsed:.0f} s, {st['workers']} worker processes, {st['seeds']} seed(s) per configuration."
         + (f" Re-analysed from `{st['reused_from']}` (no training in this run)." if st.get("reused_from") else ""),
-        "`choices` per site in workload order: R/P = ReLU/polynomial site, m = partly kept (masks), "
-        "M/A = max/avg pool.",
+        "`choices` per site in workload order: R/P/I = ReLU/polynomial/identity (linearised) site, m = partly "
+        "kept (masks), M/A = max/avg pool.",
+        "", "Replacement options per arm: latency-in-loss = a three-way softmax gate per ReLU site (ReLU, "
+        "polynomial, identity; `replacement` = gate); ReLU-count = per-element masks, one run per replacement "
+        "that makes the all-replaced network cheaper than the all-ReLU one: "
+        + "; ".join(f"{p}: {r}" for p, r in repl.items()) + ".",
         "", "## Headline (operating point chosen on validation; test accuracy, mean over seeds)", "",
         f"Target: >= {TARGET['speedup']:g}x lower predicted latency than the all-ReLU network at <= "
         f"{TARGET['acc_drop_pp']:g} pp accuracy loss.", "", markdown_table(heads), "",
@@ -367,14 +412,18 @@ def _report(st, heads, configs, fronts, bounds, costs, weights, network, elapsed
         "the margin (pp, positive = latency-in-loss better) and the standard error of that difference over "
         "seeds.", "", markdown_table(fronts), "",
         "## Best possible reduction for this network (cost model only, no training)", "",
-        "All sites polynomial and avg-pools vs the all-ReLU max-pool network, and the same for the pool-free "
-        "variant (stride-2 convolutions instead of max-pools).", "", markdown_table(bounds), "",
+        "Exhaustive over every site's options (ReLU/polynomial/identity, max/avg pool); `all_poly_s` / "
+        "`all_identity_s` with the cheaper pools; `max_speedup_no_identity` without linearisation. The pool-free "
+        "variant has stride-2 convolutions instead of max-pools.", "", markdown_table(bounds), "",
         "## All configurations", "", markdown_table(configs[cols]), "",
         "## Published figures for context", "", markdown_table(pub), "",
         "## Assumed constants and settings", "",
         f"- Network `{network}` (mpc data/networks.csv: WAN 400 Mbit/s, 40 ms RTT; OpenCheetah throttle.sh); "
         f"weights `{weights}` for CrypTen, `public` for CrypTFlow2 (it needs the server's plaintext weights).",
-        "- Polynomial: degree 2 (`a x^2 + b x + c` per channel, init `0.005 x^2 + x`, PASNet PolyAct).",
+        "- Polynomial: degree 2 (`a x^2 + b x + c` per channel, init `0.005 x^2 + x`, PASNet PolyAct). Identity "
+        "(linearised ReLU): priced by the `mpc` model on the workload with the site's `fn` set to `identity` "
+        "(" + ", ".join(f"{p}: {float(np.max(c.latency_s[c.mixed.sites, 2])):g} s per site" for p, c in costs.items())
+        + "); the adjacent linear layers are not fused.",
         f"- Training: Adam lr {st['lr']} cosine, {st['epochs']} epochs, batch {st['batch']}, random shifts of up to "
         f"{st['shift']} px; search "
         f"{st['search_epochs']} epochs (gate lr {st['arch_lr']}, mask lr {st['mask_lr']}), fine-tune "

@@ -9,12 +9,17 @@ Layouts (reference sheet he.md §1.1-1.2):
   input's baby-step rotations); the aggregation ``sum_k A_k X W_k`` multiplies neighbour joints'
   ciphertexts by plaintext scalars -- ``nnz(A)`` plaintext multiplies per output channel group and
   **no rotations**. Two levels (conv, aggregation).
-* ``naive``: the tensor flattened in memory order (NCHW), so all joints of a channel share a
-  ciphertext (channel blocks of ``V*T*persons`` slots), and ``A_k X`` is a generic,
-  sparsity-unaware plaintext-ciphertext matrix product: the diagonal method over the node
-  dimension with all V diagonals, i.e. per partition and ciphertext V-1 (hoisted) rotations and V
-  plaintext multiplies. Two levels. (:func:`node_offsets` gives the non-zero diagonals a
-  sparsity-aware variant would keep.)
+* ``naive`` (the conventional *feature-wise* packing, as the HE-GCN papers of CryptoGCN's group call
+  it, e.g. G-HEMP MLSys'26 "traditional feature-wise packing"): the tensor flattened in memory
+  order (NCHW), so all joints of a channel share a ciphertext (channel blocks of ``V*T*persons``
+  slots), and ``A_k X`` is a generic, sparsity-unaware plaintext-ciphertext product: the diagonal
+  method on the block-diagonal ``I_(T*persons*channels) (x) A_k`` acting on the whole ciphertext.
+  Its node blocks do not wrap around inside a ciphertext, so the matrix has ``2V-1`` non-zero
+  cyclic diagonals (offsets ``-(V-1) .. V-1``): per partition and ciphertext ``2(V-1)`` (hoisted)
+  rotations and ``2V-1`` plaintext multiplies (the masks fold into the diagonals). Two levels.
+* ``naive-cyclic``: the same layout priced as if every node block were a cyclic V-vector (V-1
+  rotations, V plaintext multiplies per partition and ciphertext) -- a lower bound on the
+  feature-wise baseline (the count this module used before 2026-11; kept for comparison).
 * ``ama-fused`` (LinGCN, NeurIPS'23 "finer operator fusion"): ``(sum_k A_k[v,u] W_k)`` is folded
   into one plaintext matrix per joint pair, so conv + aggregation take **one level**; baby-step
   rotations once per input joint, giant steps once per output joint, plaintext multiplies per
@@ -37,15 +42,19 @@ from .primitives import OpCounts, channel_mix, cts_for
 
 __all__ = [
     "GCN_PACKINGS",
+    "FLAT_PACKINGS",
     "LINGCN_SHIPPED_KEEP",
     "GraphLayout",
     "graph_cts",
     "lower_graphconv",
+    "naive_diagonals",
     "node_offsets",
     "site_levels",
 ]
 
-GCN_PACKINGS = ("ama", "ama-fused", "naive")
+GCN_PACKINGS = ("ama", "ama-fused", "naive", "naive-cyclic")
+#: feature-wise (flattened) layouts
+FLAT_PACKINGS = ("naive", "naive-cyclic")
 #: LinGCN's shipped STGCN-3-256: kept nodes per non-linear site (harveyp123/LinGCN-Neurips23 log.txt)
 LINGCN_SHIPPED_KEEP = (10, 15, 25, 25, 25, 0)
 
@@ -59,19 +68,30 @@ class GraphLayout:
     nodes: int
     persons: int = 1
 
+    @property
+    def flat(self) -> bool:
+        """True for the feature-wise layouts (all joints of a channel in one block)."""
+        return self.packing in FLAT_PACKINGS
+
     def block(self, frames: int) -> int:
-        """Slots per channel block: T*persons (AMA, per joint) or V*T*persons (naive)."""
+        """Slots per channel block: T*persons (AMA, per joint) or V*T*persons (feature-wise)."""
         base = frames * self.persons
-        return base if self.packing != "naive" else base * self.nodes
+        return base * self.nodes if self.flat else base
 
 
 def graph_cts(shape: tuple[int, ...], lay: GraphLayout) -> tuple[int, int]:
     """(ciphertexts per joint group, total ciphertexts) of a (C, T, V) tensor."""
     c, t, v = shape
     _, n = cts_for(c, lay.block(t), lay.slots)
-    if lay.packing == "naive":
+    if lay.flat:
         return n, n
     return n, v * n
+
+
+def naive_diagonals(nodes: int, packing: str = "naive") -> int:
+    """Non-zero cyclic diagonals of the feature-wise ``A·X`` per partition: ``2V-1`` for node blocks
+    packed side by side in a ciphertext (offsets ``-(V-1)..V-1``), ``V`` for the cyclic idealisation."""
+    return nodes if packing == "naive-cyclic" else 2 * nodes - 1
 
 
 def node_offsets(adj: Adjacency) -> list[set[int]]:
@@ -94,18 +114,19 @@ def lower_graphconv(layer: GraphConv, lay: GraphLayout, *, method: str = "bsgs",
     adj = layer.adjacency
     k = adj.num_partitions
     block = lay.block(t)
-    if lay.packing == "naive":
+    if lay.flat:
         w = channel_mix(c, co, block, lay.slots, heads=k, method=method, hoist_ratio=hoist_ratio)
         _, n_out = cts_for(co, block, lay.slots)
         agg = OpCounts(depth=1)
         hoisted = method == "bsgs"
-        for _ in range(k):  # dense diagonal method over the node dimension: V diagonals per partition
-            agg.add("ks_modup", n_out if hoisted else 0).add("rotate_hoisted" if hoisted else "rotate", n_out * (v - 1))
-            agg.add("mul_plain", n_out * v).add("add", n_out * (v - 1))
-            agg.plaintexts += n_out * v
+        diags = naive_diagonals(v, lay.packing)
+        for _ in range(k):  # dense diagonal method over the node dimension, per partition
+            agg.add("ks_modup", n_out if hoisted else 0).add("rotate_hoisted" if hoisted else "rotate", n_out * (diags - 1))
+            agg.add("mul_plain", n_out * diags).add("add", n_out * (diags - 1))
+            agg.plaintexts += n_out * diags
         agg.add("add", n_out * (k - 1)).add("rescale", n_out)
-        agg.rot_keys = v - 1
-        agg.temps = n_out * v
+        agg.rot_keys = diags - 1
+        agg.temps = n_out * diags
         out = OpCounts()
         out.extend(w).extend(agg, offset=1)
         out.rot_keys = w.rot_keys + agg.rot_keys

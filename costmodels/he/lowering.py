@@ -132,7 +132,7 @@ class _Lowerer:
         if self.is_graph(l.in_shape) and kw == 1:
             block = self.glay.block(h)
             oc = self.mix(c // l.groups, l.out_channels // l.groups, block, taps=kh)
-            times = l.groups * (self.glay.nodes if self.glay.packing != "naive" else 1)
+            times = l.groups * (1 if self.glay.flat else self.glay.nodes)
             out = _times(oc, times)
             out.plaintexts = oc.plaintexts * l.groups  # joints share the temporal kernel's diagonals
             return out
@@ -166,7 +166,7 @@ class _Lowerer:
         n = self.cts(l.in_shape)
         kh, kw = l.kernel
         oc = OpCounts(depth=0)
-        if self.is_graph(l.in_shape) and self.glay.packing != "naive" and kw == self.glay.nodes:
+        if self.is_graph(l.in_shape) and not self.glay.flat and kw == self.glay.nodes:
             per = n / self.glay.nodes
             steps = math.ceil(math.log2(kh)) if kh > 1 else 0
             oc.add("add", per * (self.glay.nodes - 1) + per * steps).add("rotate", per * steps)
@@ -196,7 +196,7 @@ class _Lowerer:
             keep = self.cfg.keep
             kept = keep[self.site] if keep is not None and self.site < len(keep) else self.glay.nodes
             kept = min(kept, self.glay.nodes)
-            if self.glay.packing != "naive":
+            if not self.glay.flat:
                 ops.act_cts = n * kept / self.glay.nodes
             elif kept == 0:
                 ops.act_cts = 0.0

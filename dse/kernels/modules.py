@@ -3,8 +3,10 @@
 * :class:`PolyActivation` - trainable ``sum_i c_i x^i`` per channel (PASNet ``PolyAct``, AutoReP's
   per-channel ``x2act``), initialised straight-through or by DaPa;
 * :class:`SoftmaxGate` - PASNet's ``GateAct``/``GatePool``: ``sum_k softmax(alpha/T)_k branch_k(x)``,
-  frozen to the arg-max branch after the search;
-* :class:`HysteresisMaskGate` - AutoReP's per-element ReLU mask with hysteresis and a softplus STE.
+  frozen to the arg-max branch after the search; branches named by ``options`` (``relu``, ``poly``,
+  ``identity``: the three-way ReLU / polynomial / linearised gate);
+* :class:`HysteresisMaskGate` - AutoReP's per-element ReLU mask with hysteresis and a softplus STE;
+  the dropped elements go to a polynomial or (SNL-style) to the identity.
 
 Each gate exposes ``probs()`` (branch probabilities, differentiable), ``keep()`` (the fraction of
 the site kept on branch 0, the ReLU) and ``freeze()``.
@@ -21,7 +23,7 @@ from torch import nn
 from ..errors import DseInputError
 from .polyfit import dapa_coefficients, polyval, straight_through_coefficients
 
-__all__ = ["SteMask", "Square", "PolyActivation", "SoftmaxGate", "HysteresisMaskGate"]
+__all__ = ["SteMask", "Square", "PolyActivation", "SoftmaxGate", "HysteresisMaskGate", "activation_branch"]
 
 
 class SteMask(torch.autograd.Function):
@@ -101,16 +103,30 @@ class PolyActivation(nn.Module):
         return f"degree={self.degree}, channels={self.coeffs.shape[1]}"
 
 
+def activation_branch(option: str, channels: int | None = None, poly_init: Any = "straight-through",
+                      scale_x2: float = 1.0) -> nn.Module:
+    """The module of a named activation option: ``relu``, ``poly`` (trainable ``poly2`` per
+    channel) or ``identity``."""
+    if option == "relu":
+        return nn.ReLU()
+    if option == "poly":
+        return PolyActivation(2, channels, init=poly_init, scale_x2=scale_x2)
+    if option == "identity":
+        return nn.Identity()
+    raise DseInputError("options", option, "relu, poly or identity (or pass branches=)")
+
+
 class SoftmaxGate(nn.Module):
-    """``sum_k softmax(alpha / T)_k branch_k(x)`` over ``branches`` (default ReLU and a trainable
-    ``poly2``); ``freeze()`` keeps only the arg-max branch (PASNet's ``gate = False``)."""
+    """``sum_k softmax(alpha / T)_k branch_k(x)`` over ``branches`` (default: one module per name
+    in ``options``, ReLU and a trainable ``poly2``; ``options=("relu", "poly", "identity")`` adds
+    the linearised branch); ``freeze()`` keeps only the arg-max branch (PASNet's ``gate = False``)."""
 
     def __init__(self, branches: Sequence[nn.Module] | None = None, options: Sequence[str] = ("relu", "poly"),
                  temperature: float = 1.0, alpha: Sequence[float] | None = None, channels: int | None = None,
                  poly_init: Any = "straight-through", scale_x2: float = 1.0):
         super().__init__()
         if branches is None:
-            branches = (nn.ReLU(), PolyActivation(2, channels, init=poly_init, scale_x2=scale_x2))
+            branches = tuple(activation_branch(o, channels, poly_init, scale_x2) for o in options)
         self.branches = nn.ModuleList(branches)
         self.options = tuple(options)
         if len(self.options) != len(self.branches):
@@ -159,21 +175,28 @@ class SoftmaxGate(nn.Module):
 
 
 class HysteresisMaskGate(nn.Module):
-    """Per-element choice ReLU (mask 1) vs polynomial (mask 0) for activations of ``shape``
-    (one sample, e.g. ``(C, H, W)``). ``aux`` starts uniform in [0, 1) (AutoReP), drawn from
-    ``generator`` (or a ``torch.Generator`` seeded with ``seed``); the mask starts all ones."""
+    """Per-element choice ReLU (mask 1) vs ``replacement`` (mask 0: ``poly`` or ``identity``) for
+    activations of ``shape`` (one sample, e.g. ``(C, H, W)``). ``aux`` starts uniform in [0, 1)
+    (AutoReP), drawn from ``generator`` (or a ``torch.Generator`` seeded with ``seed``); the mask
+    starts all ones. ``options``: the site's option names in cost-table order (default
+    ``("relu", replacement)``); :meth:`probs` puts the dropped fraction at the replacement's index."""
 
     def __init__(self, shape: Sequence[int], threshold: float = 1e-3, poly: nn.Module | None = None,
                  channels: int | None = None, seed: int = 0, generator: torch.Generator | None = None,
-                 poly_init: Any = "straight-through", scale_x2: float = 1.0):
+                 poly_init: Any = "straight-through", scale_x2: float = 1.0, replacement: str = "poly",
+                 options: Sequence[str] | None = None):
         super().__init__()
         g = generator if generator is not None else torch.Generator().manual_seed(int(seed))
         shape = tuple(int(s) for s in shape)
         self.aux = nn.Parameter(torch.rand(shape, generator=g))
         self.register_buffer("mask", torch.ones(shape))
         self.threshold = float(threshold)
-        self.poly = poly if poly is not None else PolyActivation(2, channels, init=poly_init, scale_x2=scale_x2)
-        self.options = ("relu", "poly")
+        self.replacement = str(replacement)
+        self.options = tuple(options) if options is not None else ("relu", self.replacement)
+        if self.options[0] != "relu" or self.replacement not in self.options[1:]:
+            raise DseInputError("options", list(self.options), f"relu first and the replacement {self.replacement!r}")
+        # ``poly`` keeps its name for compatibility: it is the replacement branch
+        self.poly = poly if poly is not None else activation_branch(self.replacement, channels, poly_init, scale_x2)
         self.frozen = False
 
     @torch.no_grad()
@@ -188,8 +211,10 @@ class HysteresisMaskGate(nn.Module):
         return self.masks().mean()
 
     def probs(self) -> torch.Tensor:
+        """``(len(options),)``: kept fraction at 0, dropped fraction at the replacement's index."""
         k = self.keep()
-        return torch.stack([k, 1.0 - k])
+        j = self.options.index(self.replacement)
+        return torch.stack([k if i == 0 else (1.0 - k) if i == j else 0.0 * k for i in range(len(self.options))])
 
     def count(self) -> torch.Tensor:
         return self.masks().sum()

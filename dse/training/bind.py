@@ -3,6 +3,11 @@
 >>> gates = bind_gates(net, costs, example_input=x[:2])          # PASNet softmax gates
 >>> gates = bind_gates(net, costs, gate="gate-ste", example_input=x[:2])   # AutoReP masks
 
+Each activation gate gets the options of its site in ``costs`` (``relu, poly`` or, for costs built
+with ``linearise=True``, ``relu, poly, identity``: a three-way softmax gate); a mask gate chooses
+per element between ReLU and one replacement, by default the cheapest non-ReLU option of the site
+under the costs' protocol (:func:`dse.training.linearise.cheapest_replacement`).
+
 With ``example_input`` the model runs once (no gradient) and the sites are ordered by the order
 their modules execute, which is the topological (workload) order; without it, by module
 registration order. When ``costs`` (a :class:`SiteCosts`) is given the sites are checked against
@@ -82,7 +87,7 @@ def _make_gateset():
                 else:
                     with torch.no_grad():
                         k = float(g.keep())
-                    out.append("relu" if k == 1.0 else "poly" if k == 0.0 else "mixed")
+                    out.append("relu" if k == 1.0 else getattr(g, "replacement", "poly") if k == 0.0 else "mixed")
             return out
 
     return GateSet
@@ -95,13 +100,19 @@ def GateSet(gates: Sequence[Any], names: Sequence[str], paths: Sequence[str]):  
 
 def bind_gates(model: Any, costs: Any = None, *, gate: str = "gate-softmax", example_input: Any = None,
                activations: tuple = (), pools: bool | None = None, per_channel: bool = True, seed: int = 0,
+               options: Sequence[str] | None = None, replacement: str | Sequence[str] | None = None,
                **gate_params: Any):
     """Replace activation modules (default ``nn.ReLU``) and, when ``pools`` (default: when
     ``costs`` has ``pool2d`` sites), ``nn.MaxPool2d`` modules of ``model`` in place by gates.
 
     ``gate``: a registered gate kernel (``gate-softmax`` or ``gate-ste``); pools always get a
-    softmax gate over (max, avg). ``gate_params`` go to the gate factory (``temperature``,
-    ``threshold``, ``poly_init``, ``scale_x2``...). Returns a :class:`GateSet` in site order.
+    softmax gate over (max, avg). Activation options: the site's options in ``costs``, else
+    ``options`` (default ``("relu", "poly")``; ``("relu", "poly", "identity")`` for linearisation).
+    ``replacement`` (mask gates): ``"poly"``, ``"identity"``, ``"cheapest"`` (per site, the cheaper
+    non-ReLU option under ``costs``) or one name per site; default ``"cheapest"`` when the sites
+    have an ``identity`` option, else ``"poly"``. ``gate_params`` go to the gate factory
+    (``temperature``, ``threshold``, ``poly_init``, ``scale_x2``...). Returns a :class:`GateSet` in
+    site order.
     """
     torch = _torch()
     from .. import kernels
@@ -156,6 +167,11 @@ def bind_gates(model: Any, costs: Any = None, *, gate: str = "gate-softmax", exa
                                         f"{int(elems)} elements as in the workload")
     spec = kernels.get(gate)
     soft = kernels.get("gate-softmax")
+    default = ("relu", "poly", "identity") if gate == "gate-ste" and replacement == "identity" else ("relu", "poly")
+    site_opts = [tuple(costs.options[i]) if costs is not None else tuple(options or default)
+                 for i in range(len(found))]
+    repl = _replacements(replacement, site_opts, costs, [isinstance(m, nn.MaxPool2d) for _, m in found]) \
+        if gate == "gate-ste" else [None] * len(found)
     gates, paths = [], []
     for i, (p, m) in enumerate(found):
         shape = shapes.get(p)
@@ -167,11 +183,38 @@ def bind_gates(model: Any, costs: Any = None, *, gate: str = "gate-softmax", exa
         elif gate == "gate-ste":
             if shape is None:
                 raise DseInputError("example_input", None, "an input batch (mask gates need the activation shapes)")
-            g = spec.module(shape=shape[1:], channels=channels, seed=seed + i, **gate_params)
+            g = spec.module(shape=shape[1:], channels=channels, seed=seed + i, replacement=repl[i],
+                            options=site_opts[i], **gate_params)
         else:
-            g = spec.module(channels=channels, **gate_params)
+            g = spec.module(channels=channels, options=site_opts[i], **gate_params)
         _set_module(model, p, g)
         gates.append(g)
         paths.append(p)
     names = tuple(costs.names) if costs is not None else tuple(paths)
     return GateSet(gates, names, paths)
+
+
+def _replacements(replacement: Any, site_opts: Sequence[tuple], costs: Any, is_pool: Sequence[bool]) -> list:
+    """The replacement branch of every mask gate (``None`` for pool sites)."""
+    from .linearise import IDENTITY, cheapest_replacement
+
+    n = len(site_opts)
+    if replacement is None:
+        replacement = "cheapest" if any(IDENTITY in o for o in site_opts) else "poly"
+    if isinstance(replacement, str):
+        if replacement == "cheapest":
+            if costs is None:
+                raise DseInputError("replacement", "cheapest", "a cost table (costs=) to compare the options")
+            out = list(cheapest_replacement(costs))
+        else:
+            out = [replacement] * n
+    else:
+        out = list(replacement)
+        if len(out) != n:
+            raise DseInputError("replacement", len(out), f"{n} names, one per site")
+    for i in range(n):
+        if is_pool[i]:
+            out[i] = None
+        elif out[i] not in site_opts[i][1:]:
+            raise DseInputError("replacement", out[i], "one of the site's non-ReLU options " + ", ".join(site_opts[i][1:]))
+    return out

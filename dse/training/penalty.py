@@ -42,7 +42,9 @@ class LatencyPenalty:
     ``costs``: a :class:`SiteCosts` or an MPC ``SiteTable``; ``gates``: objects with ``probs()``
     (a :class:`~dse.training.GateSet` from :func:`bind_gates`, or a list of gate modules) in site
     order, or ``None`` to pass probabilities to each call. ``mode``: ``expected`` (PASNet, exact for
-    hard choices), ``exact``/``ste``/``smooth`` (partially kept ReLU sites share rounds).
+    hard choices), ``exact``/``ste``/``smooth`` (partially kept ReLU sites share rounds). Sites may
+    have two options (ReLU/poly, max/avg) or three (ReLU/poly/identity, see ``mpc(linearise=True)``);
+    gate probabilities shorter than a site's option count are padded with zeros.
     """
 
     def __init__(self, costs: Any, gates: Any = None, *, weight: float = 1.0, budget_s: float | None = None,
@@ -67,13 +69,14 @@ class LatencyPenalty:
 
     @classmethod
     def mpc(cls, workload: Any, *, protocol: str = "crypten", network: str = "wan", weights: str = "shared",
-            parties: int = 2, poly_degree: int = 2, bits: int = 0, pools: bool = False, gates: Any = None,
-            **kwargs: Any) -> "LatencyPenalty":
+            parties: int = 2, poly_degree: int = 2, bits: int = 0, pools: bool = False, linearise: bool = False,
+            gates: Any = None, **kwargs: Any) -> "LatencyPenalty":
         """Penalty priced by the MPC family: ReLU/polynomial sites from
-        :func:`costmodels.mpc.latency_table`; with ``pools=True`` also max/avg-pool sites priced by
-        the registered ``mpc`` model."""
+        :func:`costmodels.mpc.latency_table`; with ``linearise=True`` a third option ``identity``
+        per ReLU site (priced by the ``mpc`` model); with ``pools=True`` also max/avg-pool sites
+        priced by the registered ``mpc`` model."""
         return cls(mpc_costs(workload, protocol=protocol, network=network, weights=weights, parties=parties,
-                             poly_degree=poly_degree, bits=bits, pools=pools), gates, **kwargs)
+                             poly_degree=poly_degree, bits=bits, pools=pools, linearise=linearise), gates, **kwargs)
 
     def __len__(self) -> int:
         return len(self.costs)
@@ -148,20 +151,27 @@ class ReluCountPenalty:
 
 
 def mpc_costs(workload: Any, *, protocol: str = "crypten", network: str = "wan", weights: str = "shared",
-              parties: int = 2, poly_degree: int = 2, bits: int = 0, pools: bool = False) -> SiteCosts:
-    """:class:`SiteCosts` of ``workload`` under the MPC family (see :meth:`LatencyPenalty.mpc`)."""
+              parties: int = 2, poly_degree: int = 2, bits: int = 0, pools: bool = False,
+              linearise: bool = False) -> SiteCosts:
+    """:class:`SiteCosts` of ``workload`` under the MPC family (see :meth:`LatencyPenalty.mpc`).
+
+    ReLU sites have options ``(relu, poly)``, plus ``identity`` with ``linearise=True`` (priced by
+    the registered ``mpc`` model on the workload with those sites dropped,
+    :func:`dse.training.linearise.with_identity`); max-pools ``(max, avg)`` with ``pools=True``."""
     from costmodels.mpc import latency_table
 
+    from ..registry import models
+    from .linearise import with_identity
     from .sites import pool_alternatives
 
     costs = SiteCosts.from_site_table(latency_table(workload, protocol, parties, weights, network,
                                                     poly_degree=poly_degree, bits=bits), workload)
+    design = {"protocol": protocol, "parties": parties, "weights": weights, "network": network, "relu_keep": 1.0}
     alts = pool_alternatives(workload) if pools else {}
-    if alts:
-        design = {"protocol": protocol, "parties": parties, "weights": weights, "network": network,
-                  "relu_keep": 1.0}
-        from ..registry import models
-
+    if linearise or alts:
         model = models.get("mpc")(poly_degree=poly_degree, bits=bits)
+    if linearise:
+        costs = with_identity(costs, model, workload, design)
+    if alts:
         costs = costs.merge(SiteCosts.from_model(model, workload, design, alts), rtol=1e-9)
     return costs

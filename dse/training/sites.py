@@ -41,13 +41,35 @@ LATENCY_MODES = ("expected", "exact", "ste", "smooth")
 @dataclass(frozen=True)
 class MixedSplit:
     """For ReLU/polynomial sites (indices ``sites`` into the table): latency split into the part
-    linear in the kept fraction (bytes / BW + compute) and the rounds part (rounds x RTT), s."""
+    linear in the kept fraction (bytes / BW + compute) and the rounds part (rounds x RTT), s.
+
+    ``linear_extra_s`` / ``rounds_extra_s`` (shape ``(sites, E)``, optional) split options 2, 3...
+    of the same sites the same way (e.g. ``identity``, :func:`dse.training.linearise.with_identity`).
+    """
 
     sites: np.ndarray
     linear_relu_s: np.ndarray
     linear_poly_s: np.ndarray
     rounds_relu_s: np.ndarray
     rounds_poly_s: np.ndarray
+    linear_extra_s: np.ndarray | None = None
+    rounds_extra_s: np.ndarray | None = None
+
+    def _cols(self, a: np.ndarray, b: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
+        cols = np.stack([np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)], axis=1)
+        if extra is None:
+            return cols
+        return np.concatenate([cols, np.asarray(extra, dtype=np.float64).reshape(len(cols), -1)], axis=1)
+
+    @property
+    def linear_s(self) -> np.ndarray:
+        """``(sites, options)``: bytes / BW + compute of every option (s)."""
+        return self._cols(self.linear_relu_s, self.linear_poly_s, self.linear_extra_s)
+
+    @property
+    def rounds_s(self) -> np.ndarray:
+        """``(sites, options)``: rounds x RTT of every option (s)."""
+        return self._cols(self.rounds_relu_s, self.rounds_poly_s, self.rounds_extra_s)
 
 
 @dataclass(frozen=True)
@@ -127,16 +149,21 @@ class SiteCosts:
         m = self.mixed
         idx = xp.asarray(np.asarray(m.sites, dtype=np.int64), device=getattr(P, "device", None)) \
             if is_torch(P) else np.asarray(m.sites, dtype=np.int64)
-        k = xp.take(P[:, 0], idx, axis=0)
+        Pm = xp.take(P, idx, axis=0)                        # (mixed sites, K)
+        lin_np, rnd_np = m.linear_s, m.rounds_s             # (mixed sites, options with a split)
         c = lambda a: constant(xp, a, like=P, dtype=P.dtype)  # noqa: E731
-        linear = k * c(m.linear_relu_s) + (1.0 - k) * c(m.linear_poly_s)
-        on_relu, on_poly = _indicator(xp, k, mode, tau), _indicator(xp, 1.0 - k, mode, tau)
-        a, b = c(m.rounds_relu_s) * on_relu, c(m.rounds_poly_s) * on_poly
-        if mode == "smooth":
-            scale = float(max(np.max(m.rounds_relu_s), np.max(m.rounds_poly_s), 1e-12))
-            rounds = maximum(a, b, mode="smooth", temperature=tau * scale)
-        else:
-            rounds = xp.maximum(a, b)
+        n = min(lin_np.shape[1], self.n_options)
+        # option 1 of a two-option site is "the rest": 1 - k (kept fractions price as before)
+        cols = [Pm[:, 0], 1.0 - Pm[:, 0]] if n == 2 else [Pm[:, j] for j in range(n)]
+        linear = cols[0] * c(lin_np[:, 0])
+        for j in range(1, n):
+            linear = linear + cols[j] * c(lin_np[:, j])
+        terms = [c(rnd_np[:, j]) * _indicator(xp, cols[j], mode, tau) for j in range(n)]
+        rounds = terms[0]
+        scale = float(max(np.max(rnd_np[:, :n]) if rnd_np.size else 0.0, 1e-12))
+        for t in terms[1:]:
+            rounds = maximum(rounds, t, mode="smooth", temperature=tau * scale) if mode == "smooth" \
+                else xp.maximum(rounds, t)
         mixed = linear + rounds
         # scatter the mixed-site values into the per-site vector
         sel = np.zeros(len(self), dtype=bool)
@@ -167,6 +194,7 @@ class SiteCosts:
         mixed = MixedSplit(np.arange(S), lin_r, lin_p, rnd_r, rnd_p)
         info = {"source": "site-table", "protocol": table.protocol, "parties": table.parties,
                 "weights": table.weights, "network": getattr(table.network, "name", "custom"),
+                "rtt_s": rtt, "bytes_per_s": bw,
                 **dict(getattr(table, "extra", {}))}
         return cls(tuple(table.sites), (("relu", "poly"),) * S, np.stack([lin_r + rnd_r, lin_p + rnd_p], axis=1),
                    float(table.base_latency_s), np.asarray(table.elements), ("activation",) * S, order,
@@ -243,12 +271,16 @@ class SiteCosts:
         if self.mixed is not None or other.mixed is not None:
             parts = [(t.mixed, off) for t, off in ((self, 0), (other, len(self))) if t.mixed is not None]
             inv = np.argsort(perm)
+            widths = {m.linear_s.shape[1] for m, _ in parts}
+            if len(widths) > 1:
+                raise DseInputError("merge", sorted(widths), "mixed sites with the same options in both tables")
             cat = lambda f: np.concatenate([getattr(m, f) for m, _ in parts])  # noqa: E731
-            mixed = MixedSplit(np.concatenate([inv[m.sites + off] for m, off in parts]), cat("linear_relu_s"),
-                               cat("linear_poly_s"), cat("rounds_relu_s"), cat("rounds_poly_s"))
-            keep = np.argsort(mixed.sites)
-            mixed = MixedSplit(*(getattr(mixed, f)[keep] for f in ("sites", "linear_relu_s", "linear_poly_s",
-                                                                   "rounds_relu_s", "rounds_poly_s")))
+            fields = ["linear_relu_s", "linear_poly_s", "rounds_relu_s", "rounds_poly_s"]
+            if widths.pop() > 2:
+                fields += ["linear_extra_s", "rounds_extra_s"]
+            sites = np.concatenate([inv[m.sites + off] for m, off in parts])
+            keep = np.argsort(sites)
+            mixed = MixedSplit(sites[keep], *(cat(f)[keep] for f in fields))
         pick = lambda seq: tuple(seq[i] for i in perm)  # noqa: E731
         return SiteCosts(names, pick(self.options + other.options), lat[perm],
                          float(self.base_s - other.latency_s[:, 0].sum()),

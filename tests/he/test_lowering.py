@@ -79,14 +79,44 @@ def test_ama_aggregation_has_no_rotations():
 
 
 def test_naive_aggregation_needs_rotations_and_fused_saves_a_level():
-    """Naive packed A·X: V-1 rotations per partition and ciphertext; LinGCN fusion: depth 1."""
+    """Feature-wise A·X: 2(V-1) rotations per partition and ciphertext; LinGCN fusion: depth 1."""
     layer, _ = _block()
     naive = lower_graphconv(layer, GraphLayout("naive", 4096, 25, 1))
-    assert naive.count("rotate", "rotate_hoisted") >= 3 * 24
+    assert naive.count("rotate", "rotate_hoisted") >= 3 * 48
     fused = lower_graphconv(layer, GraphLayout("ama-fused", 4096, 25, 1))
     ama = lower_graphconv(layer, GraphLayout("ama", 4096, 25, 1))
-    assert fused.depth == 1 and ama.depth == 2
+    assert fused.depth == 1 and ama.depth == 2 and naive.depth == 2
     assert fused.count("rotate", "rotate_hoisted") <= ama.count("rotate", "rotate_hoisted")
+
+
+def test_feature_wise_diagonals_of_packed_node_blocks():
+    """A dense V x V matrix applied to node blocks packed side by side in a cyclic slot vector
+    (I_m (x) A) has 2V-1 non-zero cyclic diagonals (offsets -(V-1)..V-1), not V: counted here on the
+    explicit 4V x 4V matrix (numpy), and ``naive_diagonals`` agrees; ``naive-cyclic`` keeps V."""
+    import numpy as np
+
+    from costmodels.he.gcn import naive_diagonals
+
+    for v in (3, 5, 25):
+        m = np.kron(np.eye(4), np.ones((v, v)))
+        s = m.shape[0]
+        nonzero = sum(bool(np.any([m[i, (i + d) % s] for i in range(s)])) for d in range(s))
+        assert nonzero == 2 * v - 1 == naive_diagonals(v)
+        assert naive_diagonals(v, "naive-cyclic") == v
+
+
+def test_naive_vs_cyclic_hand_count():
+    """_block() at 4096 slots: channel blocks of 25*16 = 400 slots, 10 channels per ciphertext, 64
+    outputs -> 7 ciphertexts; the 3 partitions' aggregation costs 3*7*48 rotations and 3*7*49 PMults
+    (feature-wise) vs 3*7*24 and 3*7*25 (cyclic bound); the 1x1 conv part is identical."""
+    layer, _ = _block()
+    naive = lower_graphconv(layer, GraphLayout("naive", 4096, 25, 1))
+    cyc = lower_graphconv(layer, GraphLayout("naive-cyclic", 4096, 25, 1))
+    rot = ("rotate", "rotate_hoisted")
+    assert naive.count(*rot) - cyc.count(*rot) == 3 * 7 * 24
+    assert naive.count("mul_plain") - cyc.count("mul_plain") == 3 * 7 * 24
+    assert naive.ops[("rotate", 1)] + naive.ops[("rotate_hoisted", 1)] == 3 * 7 * 48
+    assert naive.ops[("mul_plain", 1)] == 3 * 7 * 49
 
 
 def test_polynomial_costs():
