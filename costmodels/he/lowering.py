@@ -8,7 +8,7 @@ Packing (``slots`` values per ciphertext):
 
 Rules (sources in :mod:`.primitives` and :mod:`.gcn`): conv/linear/weight-matmul =
 :func:`~.primitives.channel_mix` (depth 1, ``matvec`` = ``bsgs`` with hoisted baby steps or plain
-``diagonal``); activation-activation matmul = E2DM (Jiang et al. CCS'18: ``3d + 5 log2 d``
+``diagonal``); activation-activation matmul = E2DM (Jiang et al. CCS'18: ``3d + 5 sqrt(d)``
 rotations and ``d`` ct-ct products per d x d tile, depth 3); non-polynomial activations =
 polynomial of the ``act_degree`` knob (``poly`` layers keep their own degree); average pooling =
 rotate-and-sum with the 1/window folded into the next linear layer (depth 0); max pooling =
@@ -156,7 +156,7 @@ class _Lowerer:
         d = min(max(g.m, g.k, g.n), max(1, math.isqrt(self.cfg.slots)))
         tiles = g.batch * math.ceil(g.m / d) * math.ceil(g.n / d) * math.ceil(g.k / d)
         oc = OpCounts(depth=3)  # E2DM: mask (PMult), ct-ct product, mask (PMult)
-        rot = 3 * d + 5 * math.ceil(math.log2(max(d, 2)))
+        rot = 3 * d + 5 * math.isqrt(max(d - 1, 0)) + 5  # E2DM: 3d + 5*ceil(sqrt d) rotations
         oc.add("rotate", tiles * rot).add("mul_plain", tiles * 2 * d, 0).add("mul", tiles * d, 1)
         oc.add("relinearize", tiles * d, 1).add("add", tiles * 2 * d).add("rescale", tiles * (2 * d + 1))
         oc.rot_keys, oc.temps = rot, tiles * 2.0

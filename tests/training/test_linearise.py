@@ -147,8 +147,9 @@ def test_three_way_gate_torch_and_module_match_numpy():
     g = kernels.get("gate-softmax").module(options=("relu", "poly", "identity"), alpha=[0.2, -0.4, 0.7]).double()
     assert isinstance(g.branches[2], nn.Identity) and g.probs().shape == (3,)
     w = g.branches[1].coefficients().detach().numpy()[:, 0]
-    np.testing.assert_allclose(g(x).detach().numpy(), builtin.gate_softmax(x.numpy(), alpha=[0.2, -0.4, 0.7],
-                                                                            coeffs=tuple(w)), rtol=1e-12)
+    a = g.alpha.detach().numpy()  # float32-rounded at construction
+    np.testing.assert_allclose(g(x).detach().numpy(), builtin.gate_softmax(x.numpy(), alpha=a, coeffs=tuple(w)),
+                               rtol=1e-12)
     g.freeze()
     assert g.choice() == "identity" and torch.equal(g(x), x)
 
