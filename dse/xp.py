@@ -38,6 +38,9 @@ def constant(xp: Any, values: Any, *, like: Any = None, dtype: Any = None) -> An
     """
     dtype = xp.float64 if dtype is None else dtype
     device = getattr(like, "device", None) if like is not None and is_torch_array(like) else None
-    if device is not None:
-        return xp.asarray(np.asarray(values), dtype=dtype, device=device)
-    return xp.asarray(np.asarray(values), dtype=dtype)
+    arr = np.asarray(values)
+    if is_torch_array(like):
+        import torch
+
+        return torch.as_tensor(arr, dtype=dtype, device=device)  # a constant: no autograd history
+    return xp.asarray(arr, dtype=dtype)

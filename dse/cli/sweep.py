@@ -73,7 +73,9 @@ def run(args: Any) -> int:
         if direction not in ("min", "max"):
             raise DseInputError(f"--objective {metric}", direction, "min or max")
     out = args.out or Path("studies") / "out" / spec.name
-    _run_search(spec, out, storage=None, n_trials=None, workers=None, progress=False)
+    import sys
+
+    _run_search(spec, out, storage=None, n_trials=None, workers=None, progress=sys.stderr.isatty())
     import pandas as pd
 
     best = pd.read_csv(Path(out) / "best.csv")
