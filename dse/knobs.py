@@ -75,6 +75,19 @@ class Knob:
                                 self.allowed())
 
 
+def _restrict_range(knob: Any, spec: Any, cast: type) -> Knob:
+    """``{"low": .., "high": ..}`` narrows a range knob (default clamped into it); anything else
+    restricts it to an explicit list of values."""
+    if not isinstance(spec, Mapping):
+        return _Fixed.from_values(knob, spec)
+    low = cast(knob.parse(spec.get("low", knob.low)))
+    high = cast(knob.parse(spec.get("high", knob.high)))
+    if low < knob.low or high > knob.high or low > high:
+        raise DseInputError(knob.name, dict(spec), knob.allowed())
+    default = knob.default if knob.default is not None else low
+    return replace(knob, low=low, high=high, default=min(max(cast(default), low), high))
+
+
 def _as_1d(values: Any) -> np.ndarray:
     if hasattr(values, "detach"):  # torch tensor: validate on a copy
         values = values.detach().cpu().numpy()
@@ -128,13 +141,7 @@ class Int(Knob):
         return trial.suggest_int(self.name, self.low, self.high, step=self.step, log=self.log)
 
     def restrict(self, spec: Any) -> Knob:
-        if isinstance(spec, Mapping):
-            low = int(self.parse(spec.get("low", self.low)))
-            high = int(self.parse(spec.get("high", self.high)))
-            if low < self.low or high > self.high or low > high:
-                raise DseInputError(self.name, spec, self.allowed())
-            return replace(self, low=low, high=high, default=min(max(self.default or low, low), high))
-        return _Fixed.from_values(self, spec)
+        return _restrict_range(self, spec, int)
 
 
 @dataclass(frozen=True)
@@ -172,13 +179,7 @@ class Float(Knob):
         return trial.suggest_float(self.name, self.low, self.high, log=self.log)
 
     def restrict(self, spec: Any) -> Knob:
-        if isinstance(spec, Mapping):
-            low = float(self.parse(spec.get("low", self.low)))
-            high = float(self.parse(spec.get("high", self.high)))
-            if low < self.low or high > self.high or low > high:
-                raise DseInputError(self.name, spec, self.allowed())
-            return replace(self, low=low, high=high)
-        return _Fixed.from_values(self, spec)
+        return _restrict_range(self, spec, float)
 
 
 @dataclass(frozen=True)
@@ -230,13 +231,7 @@ class Pow2(Knob):
         return 2**e
 
     def restrict(self, spec: Any) -> Knob:
-        if isinstance(spec, Mapping):
-            low = int(self.parse(spec.get("low", self.low)))
-            high = int(self.parse(spec.get("high", self.high)))
-            if low < self.low or high > self.high or low > high:
-                raise DseInputError(self.name, spec, self.allowed())
-            return replace(self, low=low, high=high, default=min(max(self.default or low, low), high))
-        return _Fixed.from_values(self, spec)
+        return _restrict_range(self, spec, int)
 
 
 @dataclass(frozen=True)

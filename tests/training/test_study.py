@@ -63,7 +63,7 @@ def test_quick_study_via_cli(tmp_path):
     m = models.get("mpc")().evaluate(lin, {"protocol": ["cryptflow2"], "weights": ["public"], "network": ["wan"],
                                            "relu_keep": [1.0]}).numpy()
     assert cf2.best_s == pytest.approx(float(m.totals["latency_s"][0]), rel=1e-12)
-    assert 1.1 < cf2.max_speedup < 5  # linear layers (HE + truncation, 15 rounds each) dominate on WAN
+    assert 1.1 < cf2.max_speedup < 5  # linear layers (HE + faithful truncation, 8 round trips each) dominate on WAN
     # the ReLU-count arm drops to the identity under CrypTFlow2 (the only replacement cheaper than a
     # ReLU there) and to both replacements under CrypTen; its masks can no longer make it slower
     rc = cfg[cfg.method == "relu-count"]
