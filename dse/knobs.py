@@ -88,6 +88,22 @@ def _restrict_range(knob: Any, spec: Any, cast: type) -> Knob:
     return replace(knob, low=low, high=high, default=min(max(cast(default), low), high))
 
 
+def _parse_int(knob: Knob, text: Any) -> int:
+    """Human text (units allowed) -> an integer, or an error naming the knob."""
+    value = parse_quantity(text, knob.unit, field=knob.name)
+    if value != int(value):
+        raise DseInputError(knob.name, text, knob.allowed())
+    return int(value)
+
+
+def _numeric_1d(knob: Knob, values: Any) -> np.ndarray:
+    """``values`` as a 1-D numeric array, or an error naming the knob."""
+    arr = _as_1d(values)
+    if arr.dtype.kind not in "iuf":
+        raise DseInputError(knob.name, arr.reshape(-1)[0], knob.allowed())
+    return arr
+
+
 def _as_1d(values: Any) -> np.ndarray:
     if hasattr(values, "detach"):  # torch tensor: validate on a copy
         values = values.detach().cpu().numpy()
@@ -109,15 +125,10 @@ class Int(Knob):
         return f"an integer in [{self.low}, {self.high}]{lattice}"
 
     def parse(self, text: Any) -> int:
-        value = parse_quantity(text, self.unit, field=self.name)
-        if value != int(value):
-            raise DseInputError(self.name, text, self.allowed())
-        return int(value)
+        return _parse_int(self, text)
 
     def validate(self, values: Any) -> np.ndarray:
-        arr = _as_1d(values)
-        if arr.dtype.kind not in "iuf":
-            raise DseInputError(self.name, arr.reshape(-1)[0], self.allowed())
+        arr = _numeric_1d(self, values)
         ok = (arr == np.round(arr)) & (arr >= self.low) & (arr <= self.high)
         ok &= ((arr - self.low) % self.step) == 0
         self._fail(arr, ok)
@@ -156,9 +167,7 @@ class Float(Knob):
         return f"a number in [{self.low:g}, {self.high:g}] ({self.unit})"
 
     def validate(self, values: Any) -> np.ndarray:
-        arr = _as_1d(values)
-        if arr.dtype.kind not in "iuf":
-            raise DseInputError(self.name, arr.reshape(-1)[0], self.allowed())
+        arr = _numeric_1d(self, values)
         arr = arr.astype(np.float64)
         ok = np.isfinite(arr) & (arr >= self.low) & (arr <= self.high)
         self._fail(arr, ok)
@@ -199,15 +208,10 @@ class Pow2(Knob):
         return f"a power of two in [{self.low}, {self.high}]"
 
     def parse(self, text: Any) -> int:
-        value = parse_quantity(text, self.unit, field=self.name)
-        if value != int(value):
-            raise DseInputError(self.name, text, self.allowed())
-        return int(value)
+        return _parse_int(self, text)
 
     def validate(self, values: Any) -> np.ndarray:
-        arr = _as_1d(values)
-        if arr.dtype.kind not in "iuf":
-            raise DseInputError(self.name, arr.reshape(-1)[0], self.allowed())
+        arr = _numeric_1d(self, values)
         ints = np.round(arr).astype(np.int64)
         ok = (arr == ints) & (ints >= self.low) & (ints <= self.high) & ((ints & (ints - 1)) == 0)
         self._fail(arr, ok)
