@@ -43,6 +43,7 @@ import pandas as pd
 
 from dse.report import StudyOutput, markdown_table
 from dse.training import LatencyPenalty, ReluCountPenalty, SiteCosts, bind_gates, mpc_costs
+from dse.training.fronts import configs_table, front_check, headline
 from dse.training.loop import accuracy, fit, fork_map, random_shift
 import workloads
 from dse.study import study_parser
@@ -210,7 +211,7 @@ def run_jobs(st: dict[str, Any], costs: dict[str, SiteCosts], data: dict[str, An
 
 
 def _settings(quick: bool, **over: Any) -> dict[str, Any]:
-    s = {"seeds": 1 if quick else 3,
+    s = {"seeds": 1 if quick else 5,
          "epochs": 6 if quick else 40, "search_epochs": 3 if quick else 12, "finetune_epochs": 2 if quick else 12,
          "lambdas": [4.0] if quick else [0.5, 1.0, 2.0, 4.0, 10.0],
          "budgets": [0.0] if quick else [0.3, 0.1, 0.03, 0.0],
@@ -223,72 +224,17 @@ def _settings(quick: bool, **over: Any) -> dict[str, Any]:
 
 # -- analysis ---------------------------------------------------------------------------------------
 
-def configs_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per (protocol, method, replacement, param): mean/std test accuracy (%), mean val
-    accuracy, worst (max) latency over seeds, speedup vs the all-ReLU baseline, modal choices."""
-    rows = []
-    for (p, m, r, q), g in frame.groupby(["protocol", "method", "replacement", "param"], sort=False):
-        rows.append({"protocol": p, "method": m, "replacement": r, "param": q, "acc_test": 100 * g.acc_test.mean(),
-                     "acc_std": 100 * g.acc_test.std(ddof=0), "acc_val": 100 * g.acc_val.mean(),
-                     "latency_s": g.latency_s.max(), "relus": g.relus.mean(),
-                     "choices": g.choices.mode().iloc[0], "n": len(g)})
-    out = pd.DataFrame(rows)
-    ref = out[out.method == "baseline"].set_index("protocol")
-    out["speedup"] = [ref.latency_s[p] / l for p, l in zip(out.protocol, out.latency_s)]
-    out["acc_drop_pp"] = [ref.acc_test[p] - a for p, a in zip(out.protocol, out.acc_test)]
-    return out
-
-
-def headline(configs: pd.DataFrame) -> pd.DataFrame:
-    """Per protocol and arm: the lowest-latency configuration whose validation accuracy is within
-    the target of the baseline's; its test accuracy drop and speedup."""
-    rows = []
-    for p in PROTOCOLS:
-        c = configs[configs.protocol == p]
-        base = c[c.method == "baseline"].iloc[0]
-        for arm in ("latency", "relu-count"):
-            ok = c[(c.method.isin([arm, "baseline"])) & (c.acc_val >= base.acc_val - TARGET["acc_drop_pp"])]
-            best = ok.sort_values(["latency_s", "acc_val"], ascending=[True, False]).iloc[0]
-            rows.append({"protocol": p, "arm": arm, "replacement": best.replacement, "param": best.param,
-                         "choices": best.choices,
-                         "baseline_latency_s": base.latency_s, "latency_s": best.latency_s,
-                         "speedup": best.speedup, "baseline_acc": base.acc_test, "acc_test": best.acc_test,
-                         "acc_drop_pp": best.acc_drop_pp,
-                         "meets_target": bool(best.speedup >= TARGET["speedup"]
-                                              and best.acc_drop_pp <= TARGET["acc_drop_pp"])})
-    return pd.DataFrame(rows)
-
-
-def front_check(configs: pd.DataFrame) -> pd.DataFrame:
-    """For every ReLU-count configuration, the best latency-in-loss (or baseline) test accuracy at
-    no more latency; margin in pp (>= 0: the latency-in-loss front is at least as good there) and
-    the standard error of that difference over seeds (``sqrt(s_a^2/n_a + s_b^2/n_b)``)."""
-    rows = []
-    for p in PROTOCOLS:
-        c = configs[configs.protocol == p]
-        lat = c[c.method.isin(["latency", "baseline"])]
-        for _, r in c[c.method == "relu-count"].iterrows():
-            cand = lat[lat.latency_s <= r.latency_s * (1 + 1e-9)]
-            if len(cand):
-                b = cand.sort_values("acc_test").iloc[-1]
-                best, se = float(b.acc_test), float(np.sqrt(b.acc_std ** 2 / b.n + r.acc_std ** 2 / r.n))
-                src = f"{b.method} {b.param:g} ({b.choices})"
-            else:
-                best, se, src = float("nan"), float("nan"), "none at or below"
-            rows.append({"protocol": p, "replacement": r.replacement, "budget": r.param,
-                         "relu_count_latency_s": r.latency_s,
-                         "relu_count_acc": r.acc_test, "latency_front_acc": best, "from": src,
-                         "margin_pp": best - r.acc_test, "se_pp": se,
-                         "at_least_as_good": bool(best >= r.acc_test),
-                         "within_1se": bool(best - r.acc_test >= -se)})
-    return pd.DataFrame(rows)
-
-
 def bounds_table(weights: str, network: str) -> pd.DataFrame:
     """Exhaustive best assignment of every site (relu/poly/identity x max/avg), with and without
-    the max-pools; ``max_speedup_no_identity``: the same without the identity option."""
+    the max-pools; ``max_speedup_no_identity``: the same without the identity option. ``folded``:
+    the same search with runs of linear layers folded into one (:func:`dse.training.collapse.
+    collapse_linear`, DepthShrinker-style), best overall and best that keeps a non-linearity."""
     import itertools
 
+    from dse import models
+    from dse.training.collapse import is_linear, ranked_assignments
+
+    model = models.get("mpc")()
     rows = []
     for pools in (True, False):
         w = digits_cnn_workload(pools)
@@ -298,12 +244,33 @@ def bounds_table(weights: str, network: str) -> pd.DataFrame:
             best = min(itertools.product(*[range(len(o)) for o in c.options]), key=lat)
             best2 = min(itertools.product(range(2), repeat=len(c)), key=lat)
             pool = _cheaper_pool(c) if pools else "max"
+            design = {"protocol": [p], "weights": [weights if p == "crypten" else "public"], "network": [network]}
+            folded = ranked_assignments(w, lambda v: float(model.evaluate(v, design).numpy().totals["latency_s"][0]))
+            nonlin = next(f for f in folded if not is_linear(f[1]))
             rows.append({"workload": w.name, "protocol": p, "all_relu_s": c.reference_s,
                          "all_poly_s": float(c.latency(_uniform(c, "poly", pool))),
                          "all_identity_s": float(c.latency(_uniform(c, "identity", pool))), "best_s": lat(best),
                          "best_choices": "".join(LETTERS[c.options[s][a]] for s, a in enumerate(best)),
-                         "max_speedup": c.reference_s / lat(best), "max_speedup_no_identity": c.reference_s / lat(best2)})
+                         "max_speedup": c.reference_s / lat(best), "max_speedup_no_identity": c.reference_s / lat(best2),
+                         "max_speedup_folded": c.reference_s / folded[0][0],
+                         "best_folded_choices": "".join(LETTERS[x] for x in folded[0][1]),
+                         "max_speedup_folded_nonlinear": c.reference_s / nonlin[0],
+                         "best_folded_nonlinear_choices": "".join(LETTERS[x] for x in nonlin[1])})
     return pd.DataFrame(rows)
+
+
+def linear_classifier_accuracy(data: dict[str, Any]) -> dict[str, float]:
+    """Best accuracy any all-linear network can reach on this split, as a multinomial logistic
+    regression on the 64 pixels (a folded all-identity/avg-pool CNN is one 64 -> 10 linear map);
+    L2 strength chosen on validation from a log grid."""
+    from sklearn.linear_model import LogisticRegression
+
+    flat = {k: (x.numpy().reshape(len(x), -1), y.numpy()) for k, (x, y) in data.items()}
+    best = (-1.0, 0.0, 0.0)
+    for C in (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0):
+        m = LogisticRegression(C=C, max_iter=5000).fit(*flat["train"])
+        best = max(best, (m.score(*flat["val"]), m.score(*flat["test"]), C))
+    return {"acc_val": 100 * best[0], "acc_test": 100 * best[1], "C": best[2]}
 
 
 def plot_fronts(frame: pd.DataFrame, configs: pd.DataFrame):
@@ -356,6 +323,7 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, weights: str = "shared
     st = _settings(quick, workers=workers, seeds=seeds, epochs=epochs, lambdas=lambdas, budgets=budgets, **options)
     workload = digits_cnn_workload()
     costs = {p: make_costs(workload, p, weights, network) for p in PROTOCOLS}
+    data = digits_split(0)
     if reuse_runs:
         frame = pd.read_csv(reuse_runs)
         if "replacement" not in frame:  # runs.csv from before linearisation: masks used the polynomial
@@ -363,12 +331,13 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, weights: str = "shared
         st["seeds"] = int(frame.seed.nunique())
         st["reused_from"] = str(reuse_runs)
     else:
-        frame = pd.DataFrame(run_jobs(st, costs, digits_split(0), seed0=int(seed)))
+        frame = pd.DataFrame(run_jobs(st, costs, data, seed0=int(seed)))
         frame["keep"] = [";".join(f"{v:.4f}" for v in k) for k in frame.keep]
     configs = configs_table(frame)
-    heads = headline(configs)
-    fronts = front_check(configs)
+    heads = headline(configs, PROTOCOLS, TARGET)
+    fronts = front_check(configs, PROTOCOLS)
     bounds = bounds_table(weights, network)
+    linear = linear_classifier_accuracy(data)
     elapsed = time.time() - t0
     with StudyOutput(out) as so:
         so.table("runs", frame)
@@ -376,11 +345,12 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, weights: str = "shared
         so.table("bounds", bounds)
         so.table("sites", pd.DataFrame([{"protocol": p, **r} for p, c in costs.items() for r in c.to_rows()]))
         so.figure("pareto", plot_fronts(frame, configs))
-        so.markdown(_report(st, heads, configs, fronts, bounds, costs, weights, network, elapsed, quick))
-    return {"headline": heads.to_dict("records"), "fronts": fronts.to_dict("records"), "elapsed_s": elapsed}
+        so.markdown(_report(st, heads, configs, fronts, bounds, linear, costs, weights, network, elapsed, quick))
+    return {"headline": heads.to_dict("records"), "fronts": fronts.to_dict("records"), "linear": linear,
+            "elapsed_s": elapsed}
 
 
-def _report(st, heads, configs, fronts, bounds, costs, weights, network, elapsed, quick) -> str:
+def _report(st, heads, configs, fronts, bounds, linear, costs, weights, network, elapsed, quick) -> str:
     cols = ["protocol", "method", "replacement", "param", "acc_test", "acc_std", "acc_val", "latency_s", "speedup",
             "relus", "choices"]
     repl = {p: ", ".join(sorted(set(configs[(configs.protocol == p) & (configs.method == "relu-count")].replacement)))
@@ -414,7 +384,10 @@ def _report(st, heads, configs, fronts, bounds, costs, weights, network, elapsed
         "## Best possible reduction for this network (cost model only, no training)", "",
         "Exhaustive over every site's options (ReLU/polynomial/identity, max/avg pool); `all_poly_s` / "
         "`all_identity_s` with the cheaper pools; `max_speedup_no_identity` without linearisation. The pool-free "
-        "variant has stride-2 convolutions instead of max-pools.", "", markdown_table(bounds), "",
+        "variant has stride-2 convolutions instead of max-pools. `folded`: the same search after folding every run "
+        "of linear layers into one dense layer (DepthShrinker-style; one linear protocol step and one truncation "
+        "per run), best overall and best with at least one non-linear site kept.", "", markdown_table(bounds), "",
+        _linear_note(bounds, linear, configs), "",
         "## All configurations", "", markdown_table(configs[cols]), "",
         "## Published figures for context", "", markdown_table(pub), "",
         "## Assumed constants and settings", "",
@@ -432,6 +405,20 @@ def _report(st, heads, configs, fronts, bounds, costs, weights, network, elapsed
         f"hysteresis t={st['threshold']} (AutoReP default 1e-3).",
         "- Latency is per sample (batch 1), online phase; CrypTen's dealer-made triples are not counted "
         "(mpc.md §2.1).", ""])
+
+
+def _linear_note(bounds: pd.DataFrame, linear: dict[str, float], configs: pd.DataFrame) -> str:
+    """What folding allows against the target: an all-linear network is one 64 -> 10 map, so its
+    accuracy is at most that of the best linear classifier."""
+    b = bounds[bounds.workload == "digits-cnn"].set_index("protocol")
+    base = float(configs[configs.method == "baseline"].acc_test.iloc[0])
+    parts = [f"{p}: {b.max_speedup_folded[p]:.2f}x all-linear ({b.best_folded_choices[p]}), "
+             f"{b.max_speedup_folded_nonlinear[p]:.2f}x with a non-linearity kept "
+             f"({b.best_folded_nonlinear_choices[p]})" for p in PROTOCOLS]
+    return (f"Folded bounds: {'; '.join(parts)}. The best linear classifier on this split (logistic regression, "
+            f"C = {linear['C']:g} chosen on validation) reaches {linear['acc_test']:.2f}% test accuracy against the "
+            f"all-ReLU network's {base:.2f}% ({base - linear['acc_test']:.2f} pp lower): a configuration that needs the "
+            f"all-linear network to reach {TARGET['speedup']:g}x cannot stay within {TARGET['acc_drop_pp']:g} pp.")
 
 
 def main(argv: list[str] | None = None) -> int:

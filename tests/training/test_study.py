@@ -64,6 +64,9 @@ def test_quick_study_via_cli(tmp_path):
                                            "relu_keep": [1.0]}).numpy()
     assert cf2.best_s == pytest.approx(float(m.totals["latency_s"][0]), rel=1e-12)
     assert 1.1 < cf2.max_speedup < 5  # linear layers (HE + faithful truncation, 8 round trips each) dominate on WAN
+    # folding linearised runs: only the all-linear network (one 64 -> 10 map) passes 5x under CrypTFlow2
+    assert cf2.best_folded_choices == "IIAIAI" and cf2.max_speedup_folded > 5
+    assert cf2.max_speedup_folded_nonlinear < 5
     # the ReLU-count arm drops to the identity under CrypTFlow2 (the only replacement cheaper than a
     # ReLU there) and to both replacements under CrypTen; its masks can no longer make it slower
     rc = cfg[cfg.method == "relu-count"]
@@ -73,3 +76,4 @@ def test_quick_study_via_cli(tmp_path):
     assert set("".join(cfg.choices)) <= set("RPIMAm")
     report = (out / "report.md").read_text()
     assert "Headline" in report and "PASNet" in report and "AutoReP" in report
+    assert "Folded bounds" in report and "best linear classifier" in report
