@@ -94,12 +94,23 @@ class CostModel:
         return {p.name: self.param(p.name) for p in self.params}
 
     # -- evaluation ----------------------------------------------------------------------------
-    def evaluate(self, workload: Any, design: Mapping[str, Any] | Design, *, xp: Any = None) -> Metrics:
-        """Evaluate a batch of design points on ``workload``; see the module docstring."""
+    def evaluate(self, workload: Any, design: Mapping[str, Any] | Design, *, xp: Any = None,
+                 layers: bool = True) -> Metrics:
+        """Evaluate a batch of design points on ``workload``; see the module docstring.
+
+        ``layers=False`` asks for totals only (``Metrics.layers`` empty): a model that defines
+        ``_evaluate_totals(workload, design, xp)`` then skips building its per-layer arrays (the
+        sweep's hot loop keeps totals only); other models are evaluated in full and their
+        per-layer arrays dropped. Totals are the same either way (``dse.testing``).
+        """
         design = self.coerce_design(design)
         if xp is None:
             xp = namespace(*design.values())
-        metrics = self._evaluate(workload, design, xp)
+        fast = getattr(self, "_evaluate_totals", None) if not layers else None
+        metrics = fast(workload, design, xp) if fast is not None else self._evaluate(workload, design, xp)
+        if not layers and metrics.layers:
+            metrics = Metrics(metrics.totals, {}, metrics.layer_names, metrics.layer_kinds, metrics.feasible,
+                              metrics.reason, metrics.reasons, metrics.units)
         return self._merge_constraints(metrics, design, xp)
 
     def _evaluate(self, workload: Any, design: Design, xp: Any) -> Metrics:  # pragma: no cover

@@ -8,7 +8,7 @@ Use it two ways:
   Optuna's ``optuna.testing.pytest_samplers``).
 
 Checks: registered and contract attributes declared; deterministic; a batch equals a loop of
-single points; metrics finite and non-negative on feasible points, every name with an SI unit;
+single points; ``layers=False`` gives the same totals; metrics finite and non-negative on feasible points, every name with an SI unit;
 per-layer arrays shaped ``(N, L)``; infeasible corners masked, not raised; numpy and torch give the
 same numbers (when torch is installed); autograd matches finite differences for ``grad`` models
 (scalar ``grad_knobs``, and array-valued inputs a model declares with ``grad_relaxations(workload)``).
@@ -67,6 +67,19 @@ def check_batch_equals_loop(model: CostModel, workload: Any, seed: int = 0) -> N
             np.testing.assert_allclose(single.layers[k][0], batch.layers[k][i], rtol=RTOL, atol=0,
                                        err_msg=f"{model.name}: layer {k} differs between batch and single")
         assert single.reason_of(0) == batch.reason_of(i)
+
+
+def check_totals_only(model: CostModel, workload: Any, seed: int = 0) -> None:
+    """``evaluate(..., layers=False)`` (the sweep's call) gives the same totals, feasibility and
+    reasons as a full evaluation, and no per-layer arrays."""
+    d = _designs(model, 8, seed + 5)
+    full, tot = model.evaluate(workload, d).numpy(), model.evaluate(workload, d, layers=False).numpy()
+    assert tot.layers == {}, f"{model.name}: layers=False returned per-layer arrays"
+    assert set(tot.totals) == set(full.totals), f"{model.name}: layers=False changed the set of totals"
+    for k in full.totals:
+        np.testing.assert_array_equal(tot.totals[k], full.totals[k], err_msg=f"{model.name}: {k} differs with layers=False")
+    np.testing.assert_array_equal(tot.feasible, full.feasible)
+    np.testing.assert_array_equal(tot.reason, full.reason)
 
 
 def check_metrics_sane(model: CostModel, workload: Any, seed: int = 0) -> None:
@@ -182,6 +195,7 @@ CHECKS: dict[str, Callable[[CostModel, Any, int], None]] = {
     "contract": check_contract,
     "deterministic": check_deterministic,
     "batch_equals_loop": check_batch_equals_loop,
+    "totals_only": check_totals_only,
     "metrics_sane": check_metrics_sane,
     "corners_masked": check_corners_masked_not_raised,
     "torch_matches_numpy": check_torch_matches_numpy,

@@ -75,9 +75,10 @@ class Problem:
                 raise DseInputError("objective", o.metric, "a metric name")
         self._known = known
 
-    def evaluate(self, design: Design) -> Metrics:
-        """Evaluate and fold metric bounds into the feasibility mask (reason names the bound)."""
-        return self.apply_bounds(self.model.evaluate(self.workload, design).numpy())
+    def evaluate(self, design: Design, *, layers: bool = True) -> Metrics:
+        """Evaluate and fold metric bounds into the feasibility mask (reason names the bound);
+        ``layers=False``: totals only (see :meth:`dse.model.CostModel.evaluate`)."""
+        return self.apply_bounds(self.model.evaluate(self.workload, design, layers=layers).numpy())
 
     def bound_violations(self, metrics: Metrics) -> np.ndarray:
         """``(N, n_bounds)`` relative violation of each bound (> 0 violated, <= 0 satisfied).

@@ -130,7 +130,7 @@ class SweepSolver(Solver):
             for start, stop in iter_chunks(total, chunk):
                 design = decoder.chunk(start, stop)
                 te = self.clock()
-                metrics = problem.evaluate(design)
+                metrics = problem.evaluate(design, layers=False)  # the loop keeps totals only
                 t_eval += self.clock() - te
                 F = problem.objective_matrix(metrics)
                 finite = np.isfinite(F).all(axis=1)
@@ -151,7 +151,7 @@ class SweepSolver(Solver):
                     if top_k:
                         top_idx, top_v = _merge_top(top_idx, top_v, start + np.flatnonzero(ok), F[ok, 0], top_k)
                 if keep_all:
-                    parts.append((design, _totals_only(metrics)))
+                    parts.append((design, metrics))
                 if bar is not None:
                     bar.update(stop - start)
         finally:
@@ -201,10 +201,6 @@ class SweepSolver(Solver):
         table = pd.concat(frames, ignore_index=True)
         table.insert(0, "grid_index", kept)
         return table
-
-
-def _totals_only(m: Metrics) -> Metrics:
-    return Metrics(m.totals, {}, m.layer_names, m.layer_kinds, m.feasible, m.reason, m.reasons, m.units)
 
 
 def _count_reasons(counts: dict[str, int], m: Metrics, nonfinite: np.ndarray) -> None:
