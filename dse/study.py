@@ -36,7 +36,7 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .errors import DseInputError
 
@@ -224,6 +224,18 @@ def study_parser(name: str, doc: str | None) -> argparse.ArgumentParser:
     ap.add_argument("--quick", action="store_true", help="a small, fast version (used by the tests)")
     ap.add_argument("--seed", type=int, default=0, help="seed of every random draw")
     return ap
+
+
+def script_main(name: str, doc: str | None, run: Callable[..., dict[str, Any]], argv: list[str] | None = None, *,
+                options: Callable[[argparse.ArgumentParser], Any] | None = None) -> int:
+    """The ``main()`` of a study script: :func:`study_parser` plus the script's own ``options``,
+    then ``run(out, quick=..., seed=..., <option>=...)`` and :func:`print_headline`."""
+    ap = study_parser(name, doc)
+    if options is not None:
+        options(ap)
+    args = vars(ap.parse_args(argv))
+    print_headline(run(Path(args.pop("out")), **args))
+    return 0
 
 
 def print_headline(head: dict[str, Any]) -> None:

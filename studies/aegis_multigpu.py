@@ -24,7 +24,7 @@ import pandas as pd
 from costmodels.he_multigpu import MultiGpuTransformerModel, presets
 from costmodels.he_multigpu.des import simulate
 from dse.report import StudyOutput, markdown_table
-from dse.study import print_headline, study_parser
+from dse.study import script_main
 
 __all__ = ["PUBLISHED", "main", "run"]
 
@@ -228,12 +228,8 @@ def _report(wl: str, layers: int, gpu: str, head: dict[str, Any], cmp: pd.DataFr
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = study_parser("aegis_multigpu", __doc__)
-    ap.add_argument("--gpu", default="a100-40g")
-    args = ap.parse_args(argv)
-    head = run(Path(args.out), quick=args.quick, seed=args.seed, gpu=args.gpu)
-    print_headline(head)
-    return 0
+    return script_main("aegis_multigpu", __doc__, run, argv,
+                       options=lambda ap: ap.add_argument("--gpu", default="a100-40g"))
 
 
 if __name__ == "__main__":

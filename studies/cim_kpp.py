@@ -30,7 +30,7 @@ from costmodels.cim.montecarlo import kpp, mc_accuracy
 from costmodels.cim.network import accuracy
 from costmodels.cim.train import load_digits
 from dse.report import StudyOutput, markdown_table
-from dse.study import print_headline, study_parser
+from dse.study import script_main
 
 __all__ = ["PUBLISHED", "main", "run"]
 
@@ -181,12 +181,8 @@ def _write(out: Path, results: pd.DataFrame, cands: pd.DataFrame, summary: pd.Da
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = study_parser("cim_kpp", __doc__)
-    ap.add_argument("--arch", default="mlp", choices=("mlp", "cnn"))
-    args = ap.parse_args(argv)
-    head = run(Path(args.out), quick=args.quick, seed=args.seed, arch=args.arch)
-    print_headline(head)
-    return 0
+    return script_main("cim_kpp", __doc__, run, argv,
+                       options=lambda ap: ap.add_argument("--arch", default="mlp", choices=("mlp", "cnn")))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from costmodels.cim.network import accuracy, to_workload
 from costmodels.cim.swim import block_mask, select, sensitivity, verified_weights
 from costmodels.cim.train import load_digits
 from dse.report import StudyOutput, markdown_table
-from dse.study import print_headline, study_parser
+from dse.study import script_main
 
 __all__ = ["PUBLISHED", "main", "run"]
 
@@ -182,11 +182,7 @@ def _write(out: Path, results: pd.DataFrame, summary: pd.DataFrame, head: dict, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = study_parser("cim_write_verify", __doc__)
-    args = ap.parse_args(argv)
-    head = run(Path(args.out), quick=args.quick, seed=args.seed)
-    print_headline(head)
-    return 0
+    return script_main("cim_write_verify", __doc__, run, argv)
 
 
 if __name__ == "__main__":

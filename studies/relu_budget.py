@@ -22,7 +22,7 @@ from costmodels.mpc.presets import constants
 from dse.errors import UnknownNameError
 from dse.report import StudyOutput, markdown_table
 from solvers.relu_budget import allocate
-from dse.study import print_headline, study_parser
+from dse.study import script_main
 
 REFERENCE = {"relu_mb": 6.0, "poly_mb": 21.6, "ratio": 3.6,
              "source": "mpc.md §2.6: WRN-22-8 at 12.9K in CrypTen 2PC (464 B/ReLU, 16 B/poly)"}
@@ -184,11 +184,7 @@ def _report(frame, headline, head, quick, granularity) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = study_parser("relu_budget", __doc__)
-    args = ap.parse_args(argv)
-    head = run(Path(args.out), quick=args.quick, seed=args.seed)
-    print_headline(head)
-    return 0
+    return script_main("relu_budget", __doc__, run, argv)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from costmodels.mpc.des import layer_work, simulate
 from costmodels.mpc.presets import network
 from costmodels.mpc.protocols import Shamir
 from dse.report import StudyOutput, markdown_table
-from dse.study import print_headline, study_parser
+from dse.study import script_main
 
 MPSPDZ = pd.DataFrame([  # mpc.md §2.4, compile.py -E shamir (bytes per element, online / offline)
     {"parties": 3, "op": "mul", "online": 96, "offline": 6960}, {"parties": 3, "op": "relu", "online": 2736, "offline": 5760},
@@ -160,11 +160,7 @@ def _report(frame, growth, check, claim, quick) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = study_parser("ssnet_parties", __doc__)
-    args = ap.parse_args(argv)
-    head = run(Path(args.out), quick=args.quick, seed=args.seed)
-    print_headline(head)
-    return 0
+    return script_main("ssnet_parties", __doc__, run, argv)
 
 
 if __name__ == "__main__":

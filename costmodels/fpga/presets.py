@@ -9,7 +9,6 @@ of the resources left after the platform shell (AMD UG1702).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dse.datafiles import load_toml
 from dse.errors import UnknownNameError
 
 __all__ = ["Board", "Baseline", "UTIL_CAP", "boards", "board", "board_names", "baselines", "baseline",
@@ -141,10 +141,8 @@ def board_arrays(names: tuple[str, ...]) -> dict[str, np.ndarray]:
     return out
 
 
-@lru_cache(maxsize=None)
 def energy_constants() -> dict[str, Any]:
-    with _data("energy.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    return load_toml(_data("energy.toml"))
 
 
 def mult_energy_j(bits: Any) -> Any:

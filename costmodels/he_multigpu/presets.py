@@ -6,12 +6,11 @@ bytes per second (B/s), integer operations per second (op/s).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from dse.datafiles import load_toml
 from dse.errors import DseInputError
 
 __all__ = [
@@ -30,10 +29,8 @@ __all__ = [
 _DATA = Path(__file__).with_name("data")
 
 
-@cache
 def _load(name: str) -> dict[str, Any]:
-    with open(_DATA / name, "rb") as fh:
-        return tomllib.load(fh)
+    return load_toml(_DATA / name)
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from dse.datafiles import load_toml
 from dse.errors import DseInputError
 
 from .precision import approximated_layers, searchable_workload, with_layer_degrees
@@ -18,10 +18,8 @@ __all__ = ["Benchmark", "OrionConfig", "benchmark", "benchmark_names", "orion_co
 _DATA = Path(__file__).with_name("data")
 
 
-@cache
 def _load(name: str) -> dict[str, Any]:
-    with open(_DATA / name, "rb") as fh:
-        return tomllib.load(fh)
+    return load_toml(_DATA / name)
 
 
 @dataclass(frozen=True)
