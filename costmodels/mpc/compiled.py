@@ -59,9 +59,9 @@ class LayerCosts:
 
 
 def _layer_costs(workload, protocol: str, parties: int, weights: str, poly_degree: int,
-                 bits: int) -> LayerCosts:
+                 bits: int, batchnorm: str = "folded") -> LayerCosts:
     proto = make_protocol(protocol, bits)
-    ops = lower_workload(workload)
+    ops = lower_workload(workload, batchnorm)
     L = len(ops)
     fixed, relu, poly = (np.zeros((4, L)) for _ in range(3))
     sites = np.zeros(L)
@@ -86,14 +86,15 @@ def _layer_costs(workload, protocol: str, parties: int, weights: str, poly_degre
 
 
 def layer_costs(workload, protocol: str = "crypten", parties: int = 2, weights: str = "shared",
-                *, poly_degree: int = 2, bits: int = 0) -> LayerCosts:
-    """Per-layer costs of ``workload`` under one configuration (memoised on the workload)."""
-    key = ("mpc.layer_costs", protocol, int(parties), weights, int(poly_degree), int(bits))
+                *, poly_degree: int = 2, bits: int = 0, batchnorm: str = "folded") -> LayerCosts:
+    """Per-layer costs of ``workload`` under one configuration (memoised on the workload);
+    ``batchnorm``: ``folded`` or ``separate`` (:data:`~.lowering.BATCHNORM`)."""
+    key = ("mpc.layer_costs", protocol, int(parties), weights, int(poly_degree), int(bits), batchnorm)
     return workload.memo(key, lambda: _layer_costs(workload, protocol, int(parties), weights,
-                                                   int(poly_degree), int(bits)))
+                                                   int(poly_degree), int(bits), batchnorm))
 
 
-def cost_tensor(workload, *, poly_degree: int = 2, bits: int = 0):
+def cost_tensor(workload, *, poly_degree: int = 2, bits: int = 0, batchnorm: str = "folded"):
     """All configurations at once: ``(table, reasons, sites)`` where ``table`` has shape
     ``(P * (MAX_PARTIES - 1) * 2, 3, 4, L)`` indexed by ``(protocol, parties - 2, weights)``,
     ``reasons`` lists the infeasibility text per configuration ('' when supported)."""
@@ -104,13 +105,14 @@ def cost_tensor(workload, *, poly_degree: int = 2, bits: int = 0):
         for proto in PROTOCOLS:
             for n in range(2, MAX_PARTIES + 1):
                 for w in WEIGHTS:
-                    lc = layer_costs(workload, proto, n, w, poly_degree=poly_degree, bits=bits)
+                    lc = layer_costs(workload, proto, n, w, poly_degree=poly_degree, bits=bits,
+                                     batchnorm=batchnorm)
                     tabs.append(np.stack([lc.fixed, lc.relu, lc.poly]))
                     reasons.append(lc.reason)
                     sites = lc.site_elems
         return np.stack(tabs), tuple(reasons), sites
 
-    return workload.memo(("mpc.cost_tensor", int(poly_degree), int(bits)), build)
+    return workload.memo(("mpc.cost_tensor", int(poly_degree), int(bits), batchnorm), build)
 
 
 def config_index(protocol_code, parties, weights_code):

@@ -14,8 +14,12 @@ Each layer of a :class:`workloads.Workload` lowers to a tuple of :class:`Op`:
 * ``softmax(rows, width)``, ``layernorm(rows, width)``, ``nonlin(k, fn)`` for
   sigmoid/tanh/gelu/silu/hardswish.
 
-Batch norm is folded into the preceding linear layer (inference); add/concat/reshape are local;
-embeddings are treated as public look-ups (no cost).
+Batch norm is folded into the preceding linear layer (inference) by default; with
+``batchnorm="separate"`` it is priced the way SCI runs models compiled by Athos (EzPC
+``SCI/src/library_fixed_uniform.cpp``: ``ElemWiseActModelVectorMult`` is an elementwise product with
+the model's scale vector -- a HE ``elemwise_product`` under SCI_HE -- followed by ``ScaleDown``): a
+``linear`` op with ``x = y =`` the elements and the per-channel scale and shift as weights.
+add/concat/reshape are local; embeddings are treated as public look-ups (no cost).
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ from dataclasses import dataclass
 
 from workloads.ir import numel
 
-__all__ = ["Op", "lower_layer", "lower_workload", "site_layers"]
+__all__ = ["BATCHNORM", "Op", "lower_layer", "lower_workload", "site_layers"]
+
+#: how batch norm is priced: folded into the previous linear layer, or a separate scaling layer
+BATCHNORM = ("folded", "separate")
 
 
 @dataclass(frozen=True)
@@ -51,7 +58,7 @@ def _weight_elems(layer) -> int:
     return layer.params
 
 
-def lower_layer(layer) -> tuple[Op, ...]:
+def lower_layer(layer, batchnorm: str = "folded") -> tuple[Op, ...]:
     """The operations of one layer (per sample)."""
     kind = layer.kind
     if kind in ("conv2d", "linear", "graphconv"):
@@ -82,6 +89,9 @@ def lower_layer(layer) -> tuple[Op, ...]:
         if layer.mode == "layer":
             width = layer.in_shape[-1]
             return (Op("layernorm", (numel(layer.in_shape) // width, width)),)
+        if batchnorm == "separate":
+            k = numel(layer.in_shape)
+            return (_linear(k, 2 * layer.in_shape[0], k, k),)
         return ()
     if kind == "mul":
         return (Op("mul", (layer.activations,)),)
@@ -108,8 +118,8 @@ def lower_layer(layer) -> tuple[Op, ...]:
     return ()  # add, concat, reshape, embedding: local
 
 
-def lower_workload(workload) -> list[tuple[Op, ...]]:
-    return workload.memo("mpc.lowering", lambda: [lower_layer(l) for l in workload.layers])
+def lower_workload(workload, batchnorm: str = "folded") -> list[tuple[Op, ...]]:
+    return workload.memo(("mpc.lowering", batchnorm), lambda: [lower_layer(l, batchnorm) for l in workload.layers])
 
 
 def site_layers(workload) -> list[int]:

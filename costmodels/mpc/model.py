@@ -21,6 +21,7 @@ from dse.units import parse_quantity
 from dse.xp import constant
 
 from .compiled import MAX_PARTIES, PROTOCOLS, WEIGHTS, config_index, cost_tensor
+from .lowering import BATCHNORM
 from .presets import network
 
 __all__ = ["NETWORK_CHOICES", "MpcModel"]
@@ -68,13 +69,16 @@ class MpcModel(CostModel):
               parse=_poly_degree),
         Param("bits", 0, "bit width of cryptflow2/delphi/cheetah (0 = profile default)",
               parse=_positive_int),
+        Param("batchnorm", "folded", "folded into the previous layer, or separate: an elementwise product "
+              "with the model's scale vector plus its truncation, as SCI runs Athos-compiled models",
+              choices=BATCHNORM),
     )
     capabilities = frozenset({"batch", "grad"})
     metric_units: ClassVar[dict[str, str]] = {"rounds": "1", "relus_kept": "1"}
     grad_knobs = ("relu_keep",)
     grad_metric = "latency_s"
     example_workloads = ("resnet20-cifar",)
-    example_params = ({}, {"bits": 32})
+    example_params = ({}, {"bits": 32}, {"batchnorm": "separate"})
 
     # -- helpers -------------------------------------------------------------------------------
     def network_arrays(self) -> tuple[np.ndarray, np.ndarray]:
@@ -92,7 +96,7 @@ class MpcModel(CostModel):
 
     def _evaluate(self, workload, design, xp):
         table, reasons, sites = cost_tensor(workload, poly_degree=self.param("poly_degree"),
-                                            bits=self.param("bits"))
+                                            bits=self.param("bits"), batchnorm=self.param("batchnorm"))
         like = design["relu_keep"]
         n_cfg, _, _, L = table.shape
         idx = config_index(design["protocol"], design["parties"], design["weights"])

@@ -103,3 +103,31 @@ def test_poly_cheaper_than_relu_except_ot_multiplication():
         lc = layer_costs(wl, proto, n, "public")
         total = lambda part: part[0].sum() + part[1].sum()
         assert (total(lc.poly) < total(lc.relu)) == cheaper, proto
+
+
+def test_separate_batchnorm_is_priced_as_sci_runs_it():
+    """``batchnorm="separate"`` (EzPC SCI ``ElemWiseActModelVectorMult`` + ``ScaleDown``): each batch
+    norm of ResNet-50 adds a HE elementwise product (one SCI_HE round trip, input and output
+    ciphertexts of N = 8192 slots) and a faithful truncation of every element (649.6 B at l = 37).
+    CrypTen with public weights scales and truncates locally (no bytes). Default: folded."""
+    import math
+
+    w = workloads.load("resnet50-imagenet")
+    cf = CrypTFlow2()
+    norms = [l for l in w.layers if l.kind == "norm"]
+    assert len(norms) == 53
+    extra_bytes = sum(2 * math.ceil(l.activations / cf.he_n) * cf.ct_bytes + l.activations * cf.trunc_b
+                      for l in norms)
+    extra_rounds = len(norms) * (1 + cf.trunc_r)
+
+    def total(proto, bn, c):
+        lc = layer_costs(w, proto, 2, "public", batchnorm=bn)
+        return lc.fixed[c].sum() + lc.relu[c].sum()
+
+    assert total("cryptflow2", "separate", 0) - total("cryptflow2", "folded", 0) == pytest.approx(extra_bytes, rel=1e-12)
+    assert total("cryptflow2", "separate", 2) - total("cryptflow2", "folded", 2) == pytest.approx(extra_rounds)
+    assert total("crypten", "separate", 0) == total("crypten", "folded", 0)
+    # against CrypTFlow2's published ResNet-50 traffic (12.9 x Cheetah's 2.3 GB = 29.7 GB, ePrint
+    # 2022/207): 15.1 GB folded, 23.6 GB with SCI's separate batch norms
+    assert total("cryptflow2", "folded", 0) / 1e9 == pytest.approx(15.13, abs=0.01)
+    assert total("cryptflow2", "separate", 0) / 1e9 == pytest.approx(23.58, abs=0.01)
