@@ -149,6 +149,12 @@ class Int(Knob):
         return self.low + self.step * rng.integers(0, k + 1, size=n)
 
     def suggest(self, trial: Any) -> int:
+        if self.log and self.step != 1:
+            # Optuna refuses log=True with step != 1: draw the lattice index j (value = low +
+            # step * (j - 1)) log-uniformly instead, which keeps the log spacing of the values.
+            top = (self.high - self.low) // self.step + 1
+            j = trial.suggest_int(self.name + "_lattice", 1, top, log=True)
+            return self.low + self.step * (j - 1)
         return trial.suggest_int(self.name, self.low, self.high, step=self.step, log=self.log)
 
     def restrict(self, spec: Any) -> Knob:
@@ -240,9 +246,17 @@ class Pow2(Knob):
 
 @dataclass(frozen=True)
 class Categorical(Knob):
-    """One of ``choices`` (strings or numbers). Stored in designs as the index into ``choices``."""
+    """One of ``choices`` (strings or numbers). Stored in designs as the index into ``choices``.
+
+    Restricting a categorical knob (``restrict(["ws", "is"])``) never renumbers it: ``choices``
+    stays the model's full tuple, so a code means the same label in every (sub-)space and a model
+    that compares codes against its own class-level space reads the design it is given. The
+    restriction is ``subset``: the codes a grid, a sample or a trial may take (in the order the
+    user gave them).
+    """
 
     choices: tuple = ()
+    subset: tuple[int, ...] | None = None
 
     is_categorical = True
 
@@ -250,9 +264,23 @@ class Categorical(Knob):
         super().__post_init__()
         if not self.choices:
             raise DseInputError(f"{self.name}.choices", self.choices, "a non-empty tuple")
+        if self.subset is not None and (not self.subset or any(
+                not 0 <= int(c) < len(self.choices) for c in self.subset)):
+            raise DseInputError(f"{self.name}.subset", self.subset,
+                                f"a non-empty tuple of codes in [0, {len(self.choices) - 1}]")
+
+    @property
+    def codes(self) -> tuple[int, ...]:
+        """The codes this knob may take (all of ``choices`` unless restricted)."""
+        return tuple(range(len(self.choices))) if self.subset is None else self.subset
+
+    @property
+    def allowed_choices(self) -> tuple:
+        """The labels this knob may take, in grid order."""
+        return tuple(self.choices[c] for c in self.codes)
 
     def allowed(self) -> str:
-        return "one of " + ", ".join(str(c) for c in self.choices)
+        return "one of " + ", ".join(str(c) for c in self.allowed_choices)
 
     def parse(self, text: Any) -> Any:
         for c in self.choices:
@@ -276,21 +304,36 @@ class Categorical(Knob):
     def validate(self, values: Any) -> np.ndarray:
         """User-facing labels -> integer codes (codes live only inside :class:`Design`)."""
         arr = _as_1d(values)
-        return np.array([self.encode(v) for v in arr.tolist()], dtype=np.int64)
+        codes = np.array([self.encode(v) for v in arr.tolist()], dtype=np.int64)
+        if self.subset is not None:
+            self._fail(arr, np.isin(codes, np.asarray(self.subset, dtype=np.int64)))
+        return codes
 
     def grid(self, n: int | None = None) -> np.ndarray:
-        return np.arange(len(self.choices), dtype=np.int64)
+        return np.asarray(self.codes, dtype=np.int64)
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.integers(0, len(self.choices), size=n)
+        if self.subset is None:
+            return rng.integers(0, len(self.choices), size=n)
+        return np.asarray(self.subset, dtype=np.int64)[rng.integers(0, len(self.subset), size=n)]
 
     def suggest(self, trial: Any) -> int:
-        return self.encode(trial.suggest_categorical(self.name, list(self.choices)))
+        return self.encode(trial.suggest_categorical(self.name, list(self.allowed_choices)))
 
     def restrict(self, spec: Any) -> Knob:
         values = spec if isinstance(spec, (list, tuple)) else [spec]
-        picked = tuple(self.parse(v) for v in values)
-        return replace(self, choices=picked, default=picked[0] if self.default not in picked else self.default)
+        if not values:
+            raise DseInputError(self.name, "[]", "a non-empty list of " + self.allowed()[7:])
+        picked: list[int] = []
+        for v in values:
+            code = self.encode(self.parse(v))
+            if code not in self.codes:
+                raise DseInputError(self.name, v, self.allowed())
+            if code not in picked:
+                picked.append(code)
+        default_code = self.encode(self.default) if self.default is not None else picked[0]
+        default = self.default if default_code in picked else self.choices[picked[0]]
+        return replace(self, subset=tuple(picked), default=default)
 
 
 def _num_eq(a: Any, b: Any) -> bool:

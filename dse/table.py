@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import DseError
 from .metrics import Metrics
 from .space import Design
 
@@ -24,6 +25,9 @@ def result_frame(design: Design, metrics: Metrics, **extra: Any) -> pd.DataFrame
     """Rows = design points; columns = knobs, metric totals, feasible, reason (+ ``extra`` columns)."""
     m = metrics.numpy()
     frame = design.to_frame()
+    clash = set(m.totals) & set(frame.columns)
+    if clash:  # a metric column would overwrite the knob column and mislabel the design
+        raise DseError(f"metric names equal knob names: {sorted(clash)}")
     for k, v in m.totals.items():
         frame[k] = np.asarray(v, dtype=float) if np.asarray(v).dtype.kind in "iuf" else v
     frame[FEASIBLE] = m.feasible

@@ -11,7 +11,9 @@ Checks: registered and contract attributes declared; deterministic; a batch equa
 single points; ``layers=False`` gives the same totals; metrics finite and non-negative on feasible points, every name with an SI unit;
 per-layer arrays shaped ``(N, L)``; infeasible corners masked, not raised; numpy and torch give the
 same numbers (when torch is installed); autograd matches finite differences for ``grad`` models
-(scalar ``grad_knobs``, and array-valued inputs a model declares with ``grad_relaxations(workload)``).
+(scalar ``grad_knobs``, and array-valued inputs a model declares with ``grad_relaxations(workload)``);
+every row a search reports (sweep, Optuna, Pyomo) on a randomly restricted sub-space equals a
+``whatif`` of the design it is labelled with, metric by metric (``search_matches_whatif``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from .metrics import to_numpy, unit_of
 from .model import CAPABILITIES, CostModel
 from .space import Design
 
-__all__ = ["CostModelConformance", "run_all", "CHECKS", "example_cases", "check_array_gradients"]
+__all__ = ["CostModelConformance", "run_all", "CHECKS", "example_cases", "check_array_gradients",
+           "check_search_matches_whatif", "random_subspace", "whatif_row"]
 
 RTOL = 1e-9
 
@@ -89,6 +92,8 @@ def check_metrics_sane(model: CostModel, workload: Any, seed: int = 0) -> None:
     assert not np.any(m.feasible & (m.reason != 0)), "feasible points must have reason code 0"
     assert np.all(m.feasible | (m.reason != 0)), "infeasible points need a reason"
     n_layers = len(m.layer_names)
+    clash = set(m.totals) & set(model.space.names)
+    assert not clash, f"{model.name}: metrics named like knobs {sorted(clash)} (a result table row would mislabel its design)"
     for k, v in m.totals.items():
         unit_of(k, model.metric_units)
         assert v.shape == (d.n,), f"{model.name}: total {k} has shape {v.shape}, expected ({d.n},)"
@@ -191,6 +196,110 @@ def check_array_gradients(fn: Callable[[Any], Any], x0: Any, *, name: str = "", 
     return grad.numpy()
 
 
+def random_subspace(space: Any, rng: np.random.Generator, max_points: int = 256) -> dict[str, Any]:
+    """A random restriction spec of ``space`` (what ``--grid``/``--range``/``--set`` and a study's
+    ``[space]`` table produce): categorical subsets in random order, narrowed numeric ranges,
+    fixed knobs. Knobs are fixed until a 2-point-per-range grid has at most ``max_points`` points.
+    """
+    spec: dict[str, Any] = {}
+    for k in space:
+        grid = np.asarray(k.grid(4))
+        roll = rng.integers(0, 3)
+        if k.is_categorical:
+            codes = [int(c) for c in np.asarray(k.grid())]
+            size = int(rng.integers(1, len(codes) + 1))
+            picked = [codes[i] for i in rng.permutation(len(codes))[:size]]
+            spec[k.name] = [k.decode(c) for c in picked]
+        elif roll == 0 or len(grid) < 2:
+            spec[k.name] = [grid[int(rng.integers(0, len(grid)))].item()]
+        elif roll == 1 and hasattr(k, "low"):
+            lo, hi = sorted(rng.choice(len(grid), size=2, replace=False))
+            spec[k.name] = {"low": grid[lo].item(), "high": grid[hi].item()}
+        else:
+            picked = rng.choice(len(grid), size=min(2, len(grid)), replace=False)
+            spec[k.name] = [grid[i].item() for i in picked]
+    order = list(rng.permutation(len(space.knobs)))
+    while space.restrict(spec).size({k.name: 2 for k in space}) > max_points and order:
+        k = space.knobs[order.pop()]
+        value = spec[k.name]
+        if isinstance(value, dict):
+            spec[k.name] = [value["low"]]
+        else:
+            spec[k.name] = [value[0]]
+    return spec
+
+
+def whatif_row(model: CostModel, workload: Any, labels: dict[str, Any]) -> Any:
+    """What ``dse whatif`` computes for one labelled design: a fresh model with the same fixed
+    parameters, the design built from labels on the model's own (unrestricted) space."""
+    fresh = type(model)(**model.fixed)
+    design = fresh.space.design({k: [v] for k, v in labels.items()})
+    return fresh.evaluate(workload, design).numpy()
+
+
+def _search_rows(model: CostModel, workload: Any, space: Any, seed: int) -> dict[str, Any]:
+    """Run every available search back-end on ``space``; solver name -> its result table."""
+    from .registry import solvers
+
+    from solvers.base import Objective, Problem  # the search contract (no cost formulas)
+
+    metric = "latency_s" if "latency_s" in model.metric_units else sorted(model.metric_units)[0]
+    problem = Problem(model, workload, objectives=(Objective(metric),), space=space, seed=seed)
+    sizes = {k.name: 2 for k in space}
+    tables = {}
+    runs = {
+        "sweep": {"grid_sizes": sizes, "keep": "all"},
+        "optuna": {"n_trials": 8, "batch_size": 4, "sampler": "random", "seed": seed},
+        "pyomo": {"grid_sizes": sizes, "method": "onehot"},
+    }
+    for name, options in runs.items():
+        if name not in solvers.names():
+            continue
+        cls = solvers.get(name)
+        ok, _ = cls.available()
+        if ok:
+            tables[name] = cls(**options).solve(problem).table
+    return tables
+
+
+def _same(a: float, b: float) -> bool:
+    if np.isnan(a) or np.isnan(b):
+        return bool(np.isnan(a) and np.isnan(b))
+    return bool(a == b or abs(a - b) <= RTOL * max(abs(a), abs(b)))
+
+
+def check_search_matches_whatif(model: CostModel, workload: Any, seed: int = 0, draws: int = 3,
+                                rows_per_search: int = 12) -> None:
+    """Every row a sweep, an Optuna study and a Pyomo run report on a random restricted sub-space
+    equals ``whatif`` on the same labelled design: every metric total, feasibility and reason.
+
+    This is the guard against a search that evaluates one design and labels it as another (a
+    categorical subset renumbered, a fixed knob dropped, a reason borrowed from another row).
+    """
+    rng = np.random.default_rng(seed + 7)
+    for _ in range(draws):
+        spec = random_subspace(model.space, rng, max_points=64)
+        space = model.space.restrict(spec)
+        for solver, table in _search_rows(model, workload, space, int(rng.integers(0, 2**31))).items():
+            if len(table) > rows_per_search:  # a seeded sample of the rows (whatif is one call each)
+                table = table.iloc[np.sort(rng.choice(len(table), rows_per_search, replace=False))]
+            for _, row in table.iterrows():
+                labels = {k.name: row[k.name] for k in model.space}
+                for name, value in labels.items():
+                    assert name in spec and space[name].validate([value]) is not None, (name, value)
+                ref = whatif_row(model, workload, labels)
+                where = f"{model.name} via {solver} at {labels} (restriction {spec})"
+                for metric, values in ref.totals.items():
+                    if metric in row:
+                        assert _same(float(row[metric]), float(values[0])), (
+                            f"{where}: {metric} = {row[metric]!r} in the search row, "
+                            f"{float(values[0])!r} from whatif")
+                assert bool(row["feasible"]) == bool(ref.feasible[0]), f"{where}: feasibility differs"
+                if not ref.feasible[0]:
+                    assert str(row["reason"]) == ref.reason_texts()[0], (
+                        f"{where}: reason {row['reason']!r} vs whatif {ref.reason_texts()[0]!r}")
+
+
 CHECKS: dict[str, Callable[[CostModel, Any, int], None]] = {
     "contract": check_contract,
     "deterministic": check_deterministic,
@@ -200,6 +309,7 @@ CHECKS: dict[str, Callable[[CostModel, Any, int], None]] = {
     "corners_masked": check_corners_masked_not_raised,
     "torch_matches_numpy": check_torch_matches_numpy,
     "gradients": check_gradients,
+    "search_matches_whatif": check_search_matches_whatif,
 }
 
 
@@ -245,6 +355,12 @@ class CostModelConformance:
 
     def test_corners_masked(self):
         check_corners_masked_not_raised(*self._case(), self.seed)
+
+    def test_totals_only(self):
+        check_totals_only(*self._case(), self.seed)
+
+    def test_search_matches_whatif(self):
+        check_search_matches_whatif(*self._case(), self.seed)
 
     def test_torch_matches_numpy(self):
         import pytest

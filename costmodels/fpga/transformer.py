@@ -90,7 +90,7 @@ class TransformerAcceleratorModel(CostModel):
     )
     capabilities = frozenset({"batch", "des"})
     metric_units = {"bubble_fraction": "1", "dsp": "1", "bram36": "1", "uram": "1", "lut": "1",
-                    "macs": "1", "padding_fraction": "1"}
+                    "mac_ops": "1", "padding_fraction": "1"}
     example_workloads = ("bert-base",)
     example_params = ({}, {"lengths": "fixed:128", "granularity": "sublayer"})
 
@@ -177,10 +177,10 @@ class TransformerAcceleratorModel(CostModel):
         alloc_log = xp.matmul(v.group, v.alloc)                                           # (N, S, Q)
         t_log = v.work_log / (xp.maximum(alloc_log, c(1.0)) * v.clock[:, None, None])
         pad_frac = (1.0 - la) * (1.0 - float(v.dist.mean()) / xp.sum(pmf_b * v.lengths[None, :], axis=1))
-        totals.update(res, energy_j=energy, power_w=energy * totals["throughput_per_s"], macs=macs_req,
+        totals.update(res, energy_j=energy, power_w=energy * totals["throughput_per_s"], mac_ops=macs_req,
                       padding_fraction=pad_frac)
         layers = {"latency_s": xp.sum(t_log * weight_q[:, None, :], axis=2),
-                  "macs": xp.sum(v.work_log * weight_q[:, None, :], axis=2)}
+                  "mac_ops": xp.sum(v.work_log * weight_q[:, None, :], axis=2)}
         return self.make_metrics(totals=totals, layers=layers, layer_names=v.st.names,
                                  layer_kinds=("stage",) * v.st.n, feasibility=fz)
 

@@ -36,7 +36,7 @@ def test_constant_length_closed_form(bert):
     assert tot["throughput_per_s"] == pytest.approx(1 / t, rel=1e-12)
     assert tot["latency_s"] == pytest.approx(12 * t, rel=1e-12)
     assert tot["dsp"] == 12 * 672 / 2  # two INT8 MACs per DSP48E2
-    assert tot["macs"] == pytest.approx(st.macs(128).sum(), rel=1e-12)
+    assert tot["mac_ops"] == pytest.approx(st.macs(128).sum(), rel=1e-12)
 
 
 def test_weight_streaming_floor(bert):
@@ -60,7 +60,7 @@ def test_schedules_agree_at_constant_length_and_split_on_distributions(bert):
         la, _ = _one(model, bert, schedule="length-aware")
         assert la["throughput_per_s"] > 1.3 * pad["throughput_per_s"]
         assert la["bubble_fraction"] < pad["bubble_fraction"]
-        assert la["padding_fraction"] == 0.0 and la["macs"] < pad["macs"]
+        assert la["padding_fraction"] == 0.0 and la["mac_ops"] < pad["mac_ops"]
         d = parse_lengths(lens)
         expected = 1 - d.mean() / np.dot(d.max_of(8), d.support)
         assert pad["padding_fraction"] == pytest.approx(expected, rel=1e-9)

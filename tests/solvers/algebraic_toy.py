@@ -28,7 +28,7 @@ class AlgebraicToy(ToyModel):
         pes = [int(p) for p in space["pes"].grid() if p >= 2]           # feasibility: pes >= 2
         m.z = pe.Var(pes, within=pe.Binary)
         m.one_pes = pe.Constraint(expr=sum(m.z[p] for p in pes) == 1)
-        modes = list(range(len(space["mode"].grid())))
+        modes = [int(c) for c in space["mode"].grid()]  # codes index the full choices
         m.w = pe.Var(modes, within=pe.Binary)
         m.one_mode = pe.Constraint(expr=sum(m.w[c] for c in modes) == 1)
         factor = {c: (2.0 if space["mode"].decode(c) == "slow" else 1.0) for c in modes}
