@@ -18,6 +18,8 @@ import numpy as np
 
 from dse.errors import DseInputError
 
+from .crossbar_sim import crossbar_matmul
+
 __all__ = [
     "AvgPool",
     "Conv",
@@ -132,7 +134,8 @@ def _weights_for(net: Net, weights: Sequence[Any] | None) -> list[Any]:
     return list(weights)
 
 
-def _forward(net: Net, x: Any, weights: Sequence[Any] | None, ops: _Ops, cast: Any) -> Any:
+def _forward(net: Net, x: Any, weights: Sequence[Any] | None, ops: _Ops, cast: Any,
+             crossbar: Any = None) -> Any:
     ws = _weights_for(net, weights)
     per_draw = any(w.ndim == b.ndim + 1 for w, b in zip(ws, net.weights()))
     h = cast(x)[None]  # (D=1, B, ...)
@@ -141,7 +144,10 @@ def _forward(net: Net, x: Any, weights: Sequence[Any] | None, ops: _Ops, cast: A
         if isinstance(layer, Dense):
             w = cast(next(it))
             w = w if w.ndim == 3 else w[None]
-            h = h @ w.transpose(-1, -2) if ops.torch else h @ np.swapaxes(w, -1, -2)
+            if crossbar is not None:
+                h = crossbar_matmul(h, w, crossbar)
+            else:
+                h = h @ w.transpose(-1, -2) if ops.torch else h @ np.swapaxes(w, -1, -2)
             h = h + cast(layer.b)
         elif isinstance(layer, Conv):
             w = cast(next(it))
@@ -151,7 +157,10 @@ def _forward(net: Net, x: Any, weights: Sequence[Any] | None, ops: _Ops, cast: A
             ho, wo = hh + 2 * layer.pad - k + 1, ww + 2 * layer.pad - k + 1
             patches = ops.stack_patches(ops.pad(h, layer.pad), k, ho, wo)  # (D, B, Ckk, L)
             wm = w.reshape(w.shape[0], 1, w.shape[1], -1)  # (D, 1, Cout, Ckk)
-            out = wm @ patches  # (D, B, Cout, L)
+            if crossbar is not None:  # rows of the product = output pixels
+                out = _swap(crossbar_matmul(_swap(patches), wm, crossbar))
+            else:
+                out = wm @ patches  # (D, B, Cout, L)
             h = out.reshape(*out.shape[:2], w.shape[1], ho, wo) + cast(layer.b)[:, None, None]
         elif isinstance(layer, ReLU):
             h = ops.relu(h)
@@ -166,13 +175,23 @@ def _forward(net: Net, x: Any, weights: Sequence[Any] | None, ops: _Ops, cast: A
     return h if per_draw else h[0]
 
 
+def _swap(a: Any) -> Any:
+    return a.transpose(-1, -2) if hasattr(a, "detach") else np.swapaxes(a, -1, -2)
+
+
 def forward(net: Net, x: np.ndarray, weights: Sequence[np.ndarray] | None = None, *,
-            dtype: Any = np.float32) -> np.ndarray:
-    """Logits (B, classes), or (D, B, classes) when any weight is given per draw (numpy)."""
-    return _forward(net, x, weights, _Ops(False), lambda a: np.asarray(a, dtype=dtype))
+            dtype: Any = np.float32, crossbar: Any = None) -> np.ndarray:
+    """Logits (B, classes), or (D, B, classes) when any weight is given per draw (numpy).
+
+    ``crossbar`` (a :class:`~.crossbar_sim.CrossbarSim`) computes every Dense/Conv product the way
+    the crossbar does (weight slicing, DAC steps, ``rows``-input analog sums, ADC, IR drop);
+    ``None`` is the exact product.
+    """
+    return _forward(net, x, weights, _Ops(False), lambda a: np.asarray(a, dtype=dtype), crossbar)
 
 
-def forward_torch(net: Net, x: Any, weights: Sequence[Any] | None = None, *, dtype: Any = None) -> Any:
+def forward_torch(net: Net, x: Any, weights: Sequence[Any] | None = None, *, dtype: Any = None,
+                  crossbar: Any = None) -> Any:
     """:func:`forward` on torch tensors (weights may be tensors that require grad)."""
     import torch
 
@@ -181,12 +200,13 @@ def forward_torch(net: Net, x: Any, weights: Sequence[Any] | None = None, *, dty
     def cast(a: Any) -> Any:
         return a.to(dtype) if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a), dtype=dtype)
 
-    return _forward(net, x, weights, _Ops(True), cast)
+    return _forward(net, x, weights, _Ops(True), cast, crossbar)
 
 
-def accuracy(net: Net, x: np.ndarray, y: np.ndarray, weights: Sequence[np.ndarray] | None = None) -> np.ndarray:
-    """Top-1 accuracy: a scalar array, or (D,) with per-draw weights."""
-    logits = forward(net, x, weights)
+def accuracy(net: Net, x: np.ndarray, y: np.ndarray, weights: Sequence[np.ndarray] | None = None, *,
+             crossbar: Any = None) -> np.ndarray:
+    """Top-1 accuracy: a scalar array, or (D,) with per-draw weights (``crossbar``: see forward)."""
+    logits = forward(net, x, weights, crossbar=crossbar)
     return (logits.argmax(-1) == np.asarray(y)).mean(-1)
 
 
