@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -207,13 +206,6 @@ def _plain(v: Any) -> Any:
     if hasattr(v, "item"):
         return v.item()
     return str(v)
-
-
-def summary_of(out: Path) -> dict[str, Any]:
-    path = Path(out) / "summary.json"
-    if not path.is_file():
-        raise DseInputError("DIR", str(out), "a study output folder containing summary.json")
-    return json.loads(path.read_text())
 
 
 def study_parser(name: str, doc: str | None) -> argparse.ArgumentParser:

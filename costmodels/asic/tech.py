@@ -108,9 +108,6 @@ class Tech:
     sram_ref_bytes: float  # capacity at which an SRAM access costs e_glb_bit (Eyeriss GLB)
     sram_size_exp: float  # e_sram_bit(S) = e_glb_bit * (S / sram_ref_bytes) ** sram_size_exp
 
-    def e_mult(self, bits: float) -> float:
-        return self.e_mult8_j * (bits / 8.0) ** 2
-
 
 @lru_cache(maxsize=64)
 def tech(node_nm: float = 45.0, vdd: float = 0.9) -> Tech:
