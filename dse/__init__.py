@@ -11,12 +11,11 @@ from .model import CAPABILITIES, CostModel, Param
 from .registry import calibrators, commands, get_model, kernels, models, solvers
 from .space import Categorical, Constraint, Design, DesignSpace, Float, Int, Pow2
 from .units import parse_quantity
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "CAPABILITIES", "Categorical", "Constraint", "CostModel", "Design", "DesignSpace", "DseError",
     "DseInputError", "Feasibility", "Float", "Int", "Metrics", "Param", "Pow2", "UnavailableError",
     "UnknownNameError", "calibrators", "commands", "get_model", "kernels", "models", "parse_quantity",
-    "solvers", "unit_of",
+    "solvers", "unit_of", "__version__",
 ]
