@@ -1,5 +1,5 @@
-"""One version source: ``dse/_version.py`` feeds the package metadata, ``dse.__version__`` and
-``dse --version``."""
+"""Packaging: one version source (``dse/_version.py`` feeds the package metadata, ``dse.__version__``
+and ``dse --version``); PEP 561 ``py.typed`` markers shipped with every top-level package."""
 
 from __future__ import annotations
 
@@ -34,3 +34,11 @@ def test_cli_version_flag(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert capsys.readouterr().out.strip() == f"dse {dse.__version__}"
+
+
+@pytest.mark.parametrize("package", ["dse", "costmodels", "solvers", "workloads"])
+def test_package_ships_py_typed(package):
+    """Each top-level package has a py.typed marker and package-data includes it (PEP 561)."""
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert (ROOT / package / "py.typed").is_file()
+    assert "py.typed" in meta["tool"]["setuptools"]["package-data"]["*"]
