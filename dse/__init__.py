@@ -5,13 +5,13 @@ The one flow: ``Workload -> Design (N points) -> CostModel.evaluate -> Metrics -
 
 from __future__ import annotations
 
+from ._version import __version__
 from .errors import DseError, DseInputError, UnavailableError, UnknownNameError
 from .metrics import Feasibility, Metrics, unit_of
 from .model import CAPABILITIES, CostModel, Param
 from .registry import calibrators, commands, get_model, kernels, models, solvers
 from .space import Categorical, Constraint, Design, DesignSpace, Float, Int, Pow2
 from .units import parse_quantity
-from ._version import __version__
 
 __all__ = [
     "CAPABILITIES", "Categorical", "Constraint", "CostModel", "Design", "DesignSpace", "DseError",

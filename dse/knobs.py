@@ -64,7 +64,7 @@ class Knob:
         """The number stored in a design array -> the user-facing value."""
         return code.item() if hasattr(code, "item") else code
 
-    def restrict(self, spec: Any) -> "Knob":
+    def restrict(self, spec: Any) -> Knob:
         """A narrower copy: ``{"low": .., "high": ..}`` for ranges, a list for choices/values."""
         raise NotImplementedError
 
@@ -308,7 +308,7 @@ class _Fixed(Knob):
     base: Knob | None = None
 
     @classmethod
-    def from_values(cls, base: Knob, spec: Any) -> "_Fixed":
+    def from_values(cls, base: Knob, spec: Any) -> _Fixed:
         values = spec if isinstance(spec, (list, tuple)) else [spec]
         parsed = tuple(base.parse(v) for v in values)
         base.validate(np.asarray(parsed))

@@ -164,7 +164,7 @@ class SolveResult:
         return files
 
     @classmethod
-    def load(cls, out_dir: Path | str) -> "SolveResult":
+    def load(cls, out_dir: Path | str) -> SolveResult:
         """Read back what :meth:`save` wrote."""
         import json
 

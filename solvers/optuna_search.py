@@ -30,7 +30,7 @@ from dse.pareto import non_dominated
 from dse.space import Design, DesignSpace, iter_chunks
 from dse.table import FEASIBLE, result_frame
 
-from .base import Problem, SolveResult, Solver
+from .base import Problem, Solver, SolveResult
 from .optuna_storage import open_storage, redact, sqlite_url
 from .sweep import sort_best
 

@@ -37,7 +37,7 @@ from dse.errors import DseError, DseInputError, UnavailableError
 from dse.space import DesignSpace
 from dse.table import result_frame
 
-from .base import Problem, SolveResult, Solver
+from .base import Problem, Solver, SolveResult
 from .milp_generic import Built, build_onehot, build_pwl, design_from_values
 
 __all__ = ["PyomoSolver", "METHODS", "open_solver"]

@@ -24,8 +24,8 @@ import dse
 import workloads
 from dse.pareto import hypervolume, non_dominated
 from dse.report import StudyOutput, markdown_table
-from solvers.base import Objective, Problem
 from dse.study import study_parser
+from solvers.base import Objective, Problem
 
 OBJECTIVES = ("latency_s", "energy_j", "area_m2")
 FIXED = {"dram_bw": [10e9], "clock": [200e6], "weight_sparsity": [0.0], "act_sparsity": [0.0],
@@ -77,7 +77,7 @@ def study_workload(name: str, *, quick: bool, seeds: list[int], n_trials: int, b
             "sweep_wall_s": float(sweep.wall_time_s), "true_hv_normalised": float(true_hv),
             "trials_to_1pct_median": float(within.median()) if len(within) == len(seeds) else None,
             "seeds_reaching_1pct": int(len(within)), "seeds": len(seeds), "n_trials": n_trials,
-            "front_dataflows": ",".join(sorted(set(sweep.table.loc[sweep.table.get("pareto", False) == True, "dataflow"].astype(str)))) if "pareto" in sweep.table else ""}
+            "front_dataflows": ",".join(sorted(set(sweep.table.loc[sweep.table["pareto"].eq(True), "dataflow"].astype(str)))) if "pareto" in sweep.table else ""}
     return rows, info
 
 

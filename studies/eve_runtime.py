@@ -26,8 +26,8 @@ import dse
 import workloads
 from costmodels.asic.eve import Storage, Variant, analytic, simulate
 from dse.report import StudyOutput, markdown_table
-from workloads.distributions.power import constant, rf_bursts, solar
 from dse.study import study_parser
+from workloads.distributions.power import constant, rf_bursts, solar
 
 #: assumed accuracies of the sparse variants (no published table for this network): the dense
 #: IEGMNet reference reached 96.4% (ICCAD 2022 TinyML contest organisers' model, as quoted in

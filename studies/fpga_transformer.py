@@ -24,13 +24,12 @@ import numpy as np
 import pandas as pd
 
 import workloads
-from costmodels.fpga import TransformerAcceleratorModel, baseline, serve, simulate
-from costmodels.fpga import presets
+from costmodels.fpga import TransformerAcceleratorModel, baseline, presets, serve, simulate
 from costmodels.fpga.lowering import compile_stages
 from costmodels.fpga.transformer import PE_LANES, SCORE_BITS, TILE_DEPTH
 from dse.report import StudyOutput, markdown_table
-from workloads.distributions.lengths import parse_lengths
 from dse.study import study_parser
+from workloads.distributions.lengths import parse_lengths
 
 PAPER = {"speedup_vs_cpu": 80.2, "speedup_vs_gpu": 2.6, "energy_eff_vs_gpu": 4.0}
 SOURCE = "Peng et al., DAC'22, arXiv 2208.03646 (abstract) [P]"

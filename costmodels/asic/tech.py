@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from dse.errors import DseInputError
@@ -36,7 +36,7 @@ __all__ = ["Tech", "tech", "energy_scale", "area_scale", "load_table", "NODES_NM
 DATA = Path(__file__).with_name("data")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_table(name: str) -> tuple[dict[str, str], ...]:
     """Rows of ``data/<name>.csv`` as dicts (every file has a ``source`` column)."""
     with open(DATA / f"{name}.csv", newline="") as f:

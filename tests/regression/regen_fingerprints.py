@@ -14,8 +14,17 @@ import sys
 
 from dse.registry import models
 
-from .fingerprints import (DIGITS, N_SAMPLES, RECORD, SEED, builtin_model_names, compare, load_record,
-                           model_cases, model_fingerprint)
+from .fingerprints import (
+    DIGITS,
+    N_SAMPLES,
+    RECORD,
+    SEED,
+    builtin_model_names,
+    compare,
+    load_record,
+    model_cases,
+    model_fingerprint,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
