@@ -322,7 +322,7 @@ class _Fixed(Knob):
         return self.base.parse(text) if self.base else text
 
     def validate(self, values: Any) -> np.ndarray:
-        arr = self.base.validate(values)
+        arr = self.base.validate(values) if self.base is not None else np.asarray(values)
         ok = np.isin(arr, np.asarray(self.values))
         self._fail(arr, ok)
         return arr
@@ -337,4 +337,4 @@ class _Fixed(Knob):
         return trial.suggest_categorical(self.name, list(self.values))
 
     def restrict(self, spec: Any) -> Knob:
-        return _Fixed.from_values(self.base, spec)
+        return _Fixed.from_values(self.base if self.base is not None else self, spec)

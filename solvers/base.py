@@ -60,7 +60,7 @@ class Problem:
     model: CostModel
     workload: Any
     objectives: tuple[Objective, ...]
-    space: DesignSpace | None = None
+    space: DesignSpace = None  # type: ignore[assignment]  # None: the model's whole space (__post_init__)
     bounds: tuple[Bound, ...] = ()
     seed: int = 0
 

@@ -106,7 +106,8 @@ class PyomoSolver(Solver):
         sizes = {**(self.opt("points") or {}), **(self.opt("grid_sizes") or {})}
         space: DesignSpace = problem.space
         if method == "algebraic":
-            m = problem.model.build_pyomo(problem.workload, space, objective, tuple(problem.bounds))
+            build_pyomo = problem.model.build_pyomo  # type: ignore[attr-defined]  # 'algebraic' models
+            m = build_pyomo(problem.workload, space, objective, tuple(problem.bounds))
             if not hasattr(m, "dse_knobs"):
                 raise DseError(f"{problem.model.name}.build_pyomo must set model.dse_knobs (knob -> Pyomo expression)")
             built = Built(m, _decode_algebraic(space), 1.0, 1, _count_binaries(m))
