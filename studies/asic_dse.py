@@ -24,7 +24,7 @@ import dse
 import workloads
 from dse.pareto import hypervolume, non_dominated
 from dse.report import StudyOutput, markdown_table
-from dse.study import study_parser
+from dse.study import script_main
 from solvers.base import Objective, Problem
 
 OBJECTIVES = ("latency_s", "energy_j", "area_m2")
@@ -134,12 +134,8 @@ the true hypervolume (None when some seed never did within the budget).
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = study_parser("asic_dse", __doc__)
-    ap.add_argument("--n-trials", type=int, default=None)
-    args = ap.parse_args(argv)
-    opts = {"n_trials": args.n_trials} if args.n_trials else {}
-    print(run(Path(args.out), quick=args.quick, seed=args.seed, **opts))
-    return 0
+    return script_main("asic_dse", __doc__, run, argv,
+                       options=lambda ap: ap.add_argument("--n-trials", type=int, default=None))
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ import pandas as pd
 
 import workloads
 from dse.report import StudyOutput, markdown_table
-from dse.study import study_parser
+from dse.study import script_main
 from dse.training import LatencyPenalty, ReluCountPenalty, SiteCosts, bind_gates, mpc_costs
 from dse.training.fronts import configs_table, front_check, headline
 from dse.training.loop import accuracy, fit, fork_map, random_shift
@@ -421,16 +421,19 @@ def _linear_note(bounds: pd.DataFrame, linear: dict[str, float], configs: pd.Dat
             f"all-linear network to reach {TARGET['speedup']:g}x cannot stay within {TARGET['acc_drop_pp']:g} pp.")
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = study_parser("latency_aware_training", __doc__)
+def _options(ap) -> None:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--weights", default="shared", choices=("shared", "public"))
     ap.add_argument("--reuse-runs", default=None, help="re-analyse an earlier runs.csv (no training)")
-    a = ap.parse_args(argv)
-    res = run(a.out, quick=a.quick, seed=a.seed, workers=a.workers, weights=a.weights, reuse_runs=a.reuse_runs)
+
+
+def _show(res: dict[str, Any]) -> None:
     print(pd.DataFrame(res["headline"]).to_string(index=False))
-    print(f"wrote {a.out} in {res['elapsed_s']:.0f} s")
-    return 0
+    print(f"done in {res['elapsed_s']:.0f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    return script_main("latency_aware_training", __doc__, run, argv, options=_options, show=_show)
 
 
 if __name__ == "__main__":
