@@ -257,3 +257,21 @@ class CostModelConformance:
 
         pytest.importorskip("torch", reason="torch not installed: gradient check not run")
         check_gradients(*self._case(), self.seed)
+
+
+def _check_method(name: str) -> Callable[[CostModelConformance], None]:
+    def test(self: CostModelConformance) -> None:
+        model, workload = self._case()
+        CHECKS[name](model, workload, self.seed)
+
+    test.__name__ = f"test_{name}"
+    test.__doc__ = f"dse.testing.CHECKS[{name!r}] on the model."
+    return test
+
+
+# One test method per entry of CHECKS, so a subclass (a plug-in's test suite) runs every check the
+# kit has, including ones added later; methods written above (torch skips) take precedence.
+for _name in CHECKS:
+    if not hasattr(CostModelConformance, f"test_{_name}"):
+        setattr(CostModelConformance, f"test_{_name}", _check_method(_name))
+del _name
