@@ -5,6 +5,7 @@ The one flow: ``Workload -> Design (N points) -> CostModel.evaluate -> Metrics -
 
 from __future__ import annotations
 
+from ._version import __version__
 from .errors import DseError, DseInputError, UnavailableError, UnknownNameError
 from .metrics import Feasibility, Metrics, unit_of
 from .model import CAPABILITIES, CostModel, Param
@@ -12,11 +13,9 @@ from .registry import calibrators, commands, get_model, kernels, models, solvers
 from .space import Categorical, Constraint, Design, DesignSpace, Float, Int, Pow2
 from .units import parse_quantity
 
-__version__ = "0.1.0"
-
 __all__ = [
     "CAPABILITIES", "Categorical", "Constraint", "CostModel", "Design", "DesignSpace", "DseError",
     "DseInputError", "Feasibility", "Float", "Int", "Metrics", "Param", "Pow2", "UnavailableError",
     "UnknownNameError", "calibrators", "commands", "get_model", "kernels", "models", "parse_quantity",
-    "solvers", "unit_of",
+    "solvers", "unit_of", "__version__",
 ]

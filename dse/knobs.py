@@ -64,7 +64,7 @@ class Knob:
         """The number stored in a design array -> the user-facing value."""
         return code.item() if hasattr(code, "item") else code
 
-    def restrict(self, spec: Any) -> "Knob":
+    def restrict(self, spec: Any) -> Knob:
         """A narrower copy: ``{"low": .., "high": ..}`` for ranges, a list for choices/values."""
         raise NotImplementedError
 
@@ -351,7 +351,7 @@ class _Fixed(Knob):
     base: Knob | None = None
 
     @classmethod
-    def from_values(cls, base: Knob, spec: Any) -> "_Fixed":
+    def from_values(cls, base: Knob, spec: Any) -> _Fixed:
         values = spec if isinstance(spec, (list, tuple)) else [spec]
         parsed = tuple(base.parse(v) for v in values)
         base.validate(np.asarray(parsed))
@@ -365,7 +365,7 @@ class _Fixed(Knob):
         return self.base.parse(text) if self.base else text
 
     def validate(self, values: Any) -> np.ndarray:
-        arr = self.base.validate(values)
+        arr = self.base.validate(values) if self.base is not None else np.asarray(values)
         ok = np.isin(arr, np.asarray(self.values))
         self._fail(arr, ok)
         return arr
@@ -380,4 +380,4 @@ class _Fixed(Knob):
         return trial.suggest_categorical(self.name, list(self.values))
 
     def restrict(self, spec: Any) -> Knob:
-        return _Fixed.from_values(self.base, spec)
+        return _Fixed.from_values(self.base if self.base is not None else self, spec)

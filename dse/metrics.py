@@ -77,7 +77,7 @@ class Metrics:
         codes = to_numpy(self.reason) if self.reason is not None else np.zeros(self.n, int)
         return [self.reasons[c] if c else None for c in codes.tolist()]
 
-    def numpy(self) -> "Metrics":
+    def numpy(self) -> Metrics:
         """A copy with every array converted to numpy (detached from autograd)."""
         return Metrics(
             totals={k: to_numpy(v) for k, v in self.totals.items()},
@@ -90,7 +90,7 @@ class Metrics:
             units=dict(self.units),
         )
 
-    def take(self, index: Any) -> "Metrics":
+    def take(self, index: Any) -> Metrics:
         m = self.numpy()
         return Metrics(
             totals={k: v[index] for k, v in m.totals.items()},
@@ -116,7 +116,7 @@ class Metrics:
                 "reason": m.reason_of(i)}
 
     @staticmethod
-    def concat(parts: list["Metrics"]) -> "Metrics":
+    def concat(parts: list[Metrics]) -> Metrics:
         ps = [p.numpy() for p in parts]
         first = ps[0]
         # Reason tables may differ between chunks only if a model builds them dynamically;

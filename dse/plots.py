@@ -54,8 +54,8 @@ def _best_layers(summary: dict[str, Any], best: pd.DataFrame) -> pd.DataFrame | 
     """Per-layer metrics of the first best design, re-evaluated from the spec in summary.json."""
     if best.empty:
         return None
-    from .registry import models
     from .cli.common import load_workload
+    from .registry import models
 
     model_cls = models.get(summary["model"])
     params = {p.name: p.coerce(summary["params"][p.name]) for p in model_cls.params if p.name in summary.get("params", {})}

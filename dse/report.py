@@ -41,7 +41,7 @@ class StudyOutput:
         self.files: list[Path] = []
         self._stage: Path | None = None
 
-    def __enter__(self) -> "StudyOutput":
+    def __enter__(self) -> StudyOutput:
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self._stage = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.", dir=self.out_dir.parent))
         return self

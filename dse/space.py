@@ -25,7 +25,7 @@ class Constraint:
     """A feasibility rule over a design: ``fn(design, xp) -> bool array``; False = infeasible."""
 
     name: str
-    fn: Callable[["Design", Any], Any]
+    fn: Callable[[Design, Any], Any]
     reason: str
 
 
@@ -65,7 +65,7 @@ class DesignSpace:
     def defaults(self) -> dict[str, Any]:
         return {k.name: k.default for k in self.knobs}
 
-    def restrict(self, specs: Mapping[str, Any]) -> "DesignSpace":
+    def restrict(self, specs: Mapping[str, Any]) -> DesignSpace:
         """Narrow some knobs (``{"rows": {"low": 8, "high": 64}, "dataflow": ["os", "ws"]}``)."""
         for name in specs:
             self[name]  # raises UnknownNameError listing the knobs
@@ -77,7 +77,7 @@ class DesignSpace:
         return int(np.prod([len(k.grid(grid_sizes.get(k.name))) for k in self.knobs], dtype=np.float64))
 
     # designs -----------------------------------------------------------------------------
-    def design(self, values: Mapping[str, Any], *, fill_defaults: bool = True) -> "Design":
+    def design(self, values: Mapping[str, Any], *, fill_defaults: bool = True) -> Design:
         """Validate user values (labels or codes, scalars or arrays) into a :class:`Design`."""
         for name in values:
             if name not in self:
@@ -96,7 +96,7 @@ class DesignSpace:
                 raise DseInputError(name, f"{len(a)} values", f"1 or {n} values (one per design point)")
         return Design(self, arrays, n)
 
-    def grid_design(self, start: int, stop: int, grid_sizes: Mapping[str, int] | None = None) -> "Design":
+    def grid_design(self, start: int, stop: int, grid_sizes: Mapping[str, int] | None = None) -> Design:
         """Points ``start..stop`` of the cartesian grid (mixed-radix indexing, no materialised product)."""
         grid_sizes = grid_sizes or {}
         axes = [k.grid(grid_sizes.get(k.name)) for k in self.knobs]
@@ -108,7 +108,7 @@ class DesignSpace:
         ordered = {k.name: arrays[k.name] for k in self.knobs}
         return Design(self, ordered, stop - start)
 
-    def sample(self, n: int, seed: int) -> "Design":
+    def sample(self, n: int, seed: int) -> Design:
         rng = np.random.default_rng(seed)
         return Design(self, {k.name: k.sample(rng, n) for k in self.knobs}, n)
 
@@ -148,12 +148,12 @@ class Design(Mapping[str, Any]):
         knob = self.space[name]
         return [knob.decode(v) for v in _to_numpy(self._arrays[name]).tolist()]
 
-    def with_arrays(self, **arrays: Any) -> "Design":
+    def with_arrays(self, **arrays: Any) -> Design:
         merged = dict(self._arrays)
         merged.update(arrays)
         return Design(self.space, merged, self.n)
 
-    def take(self, index: Any) -> "Design":
+    def take(self, index: Any) -> Design:
         """A sub-batch (index array or slice)."""
         arrays = {k: v[index] for k, v in self._arrays.items()}
         n = len(next(iter(arrays.values()))) if arrays else 0

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -209,13 +208,6 @@ def _plain(v: Any) -> Any:
     return str(v)
 
 
-def summary_of(out: Path) -> dict[str, Any]:
-    path = Path(out) / "summary.json"
-    if not path.is_file():
-        raise DseInputError("DIR", str(out), "a study output folder containing summary.json")
-    return json.loads(path.read_text())
-
-
 def study_parser(name: str, doc: str | None) -> argparse.ArgumentParser:
     """The argument parser every study script shares: ``--out`` (default ``studies/out/<name>``),
     ``--quick`` and ``--seed``; scripts add their own options to it."""
@@ -227,14 +219,16 @@ def study_parser(name: str, doc: str | None) -> argparse.ArgumentParser:
 
 
 def script_main(name: str, doc: str | None, run: Callable[..., dict[str, Any]], argv: list[str] | None = None, *,
-                options: Callable[[argparse.ArgumentParser], Any] | None = None) -> int:
+                options: Callable[[argparse.ArgumentParser], Any] | None = None,
+                show: Callable[[dict[str, Any]], Any] | None = None) -> int:
     """The ``main()`` of a study script: :func:`study_parser` plus the script's own ``options``,
-    then ``run(out, quick=..., seed=..., <option>=...)`` and :func:`print_headline`."""
+    then ``run(out, quick=..., seed=..., <option>=...)`` and ``show`` (default :func:`print_headline`)
+    of what it returns. An option left at ``None`` is not passed, so ``run``'s own default applies."""
     ap = study_parser(name, doc)
     if options is not None:
         options(ap)
-    args = vars(ap.parse_args(argv))
-    print_headline(run(Path(args.pop("out")), **args))
+    args = {k: v for k, v in vars(ap.parse_args(argv)).items() if v is not None}
+    (show or print_headline)(run(Path(args.pop("out")), **args))
     return 0
 
 

@@ -152,7 +152,7 @@ def check_gradients(model: CostModel, workload: Any, seed: int = 0) -> None:
     d = _designs(model, 4, seed + 4)
     base = {k: np.asarray(v) for k, v in d.items()}
     for knob in knobs:
-        k = model.space[knob]
+        k: Any = model.space[knob]  # a numeric knob (Int/Float: low, high)
         x0 = np.clip(base[knob].astype(np.float64), k.low + 1e-3 * (k.high - k.low), k.high - 1e-3 * (k.high - k.low))
         t = {n: torch.as_tensor(v) for n, v in base.items()}
         t[knob] = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
@@ -315,7 +315,7 @@ CHECKS: dict[str, Callable[[CostModel, Any, int], None]] = {
 
 def example_cases(model_cls: type[CostModel]) -> list[tuple[dict, str]]:
     """(fixed params, workload spec) pairs a model declares for conformance runs."""
-    params = getattr(model_cls, "example_params", ({},))
+    params: tuple[dict, ...] = getattr(model_cls, "example_params", ({},))
     workloads = getattr(model_cls, "example_workloads", ("resnet20-cifar",))
     return [(p, w) for p in params for w in workloads]
 
@@ -373,3 +373,21 @@ class CostModelConformance:
 
         pytest.importorskip("torch", reason="torch not installed: gradient check not run")
         check_gradients(*self._case(), self.seed)
+
+
+def _check_method(name: str) -> Callable[[CostModelConformance], None]:
+    def test(self: CostModelConformance) -> None:
+        model, workload = self._case()
+        CHECKS[name](model, workload, self.seed)
+
+    test.__name__ = f"test_{name}"
+    test.__doc__ = f"dse.testing.CHECKS[{name!r}] on the model."
+    return test
+
+
+# One test method per entry of CHECKS, so a subclass (a plug-in's test suite) runs every check the
+# kit has, including ones added later; methods written above (torch skips) take precedence.
+for _name in CHECKS:
+    if not hasattr(CostModelConformance, f"test_{_name}"):
+        setattr(CostModelConformance, f"test_{_name}", _check_method(_name))
+del _name

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .base import Bound, Objective, Problem, SolveResult, Solver
+from .base import Bound, Objective, Problem, Solver, SolveResult
 
 __all__ = ["Bound", "Objective", "Problem", "SolveResult", "Solver"]

@@ -47,7 +47,7 @@ def run_worker(problem: Problem, cfg: dict[str, Any], index: int, progress: bool
     try:
         while cfg["timeout_s"] is None or clock() - t_start < float(cfg["timeout_s"]):
             tb = clock()
-            if shared:
+            if lease is not None:
                 stats["recovered"] += recover_stale(study, lease, cfg["grace_s"])
             counts = budget(study)
             if bar is not None:
@@ -56,13 +56,13 @@ def run_worker(problem: Problem, cfg: dict[str, Any], index: int, progress: bool
             n_ask = min(batch, counts["waiting"] + max(n_trials - sum(counts.values()), 0))
             if n_ask <= 0:
                 break
-            if shared:
+            if lease is not None:
                 lease.write(asking=True, trial_ids=[])
             stats["bookkeeping_s"] += clock() - tb
 
             ta = clock()
             trials = [study.ask() for _ in range(n_ask)]
-            if shared:
+            if lease is not None:
                 lease.write(asking=False, trial_ids=[t._trial_id for t in trials])
                 over = over_budget(study, [t.number for t in trials], n_trials)
                 for t in trials:

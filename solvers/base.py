@@ -60,7 +60,7 @@ class Problem:
     model: CostModel
     workload: Any
     objectives: tuple[Objective, ...]
-    space: DesignSpace | None = None
+    space: DesignSpace = None  # type: ignore[assignment]  # None: the model's whole space (__post_init__)
     bounds: tuple[Bound, ...] = ()
     seed: int = 0
 
@@ -164,7 +164,7 @@ class SolveResult:
         return files
 
     @classmethod
-    def load(cls, out_dir: Path | str) -> "SolveResult":
+    def load(cls, out_dir: Path | str) -> SolveResult:
         """Read back what :meth:`save` wrote."""
         import json
 

@@ -68,7 +68,7 @@ def _scale(v: np.ndarray) -> float:
     return s if s > 0 and math.isfinite(s) else 1.0
 
 
-def _bound_constraints(pe: Any, m: Any, problem: Problem, terms: Callable[[np.ndarray], Any]) -> None:
+def _bound_constraints(pe: Any, m: Any, problem: Problem, terms: Callable[[int], Any]) -> None:
     """``low <= sum(coef * var) <= high`` for each bound, scaled by the bound's magnitude."""
     m.bounds = pe.ConstraintList()
     for j, b in enumerate(problem.bounds):

@@ -19,7 +19,7 @@ import multiprocessing as mp
 import traceback
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import optuna
@@ -30,7 +30,7 @@ from dse.pareto import non_dominated
 from dse.space import Design, DesignSpace, iter_chunks
 from dse.table import FEASIBLE, result_frame
 
-from .base import Problem, SolveResult, Solver
+from .base import Problem, Solver, SolveResult
 from .optuna_storage import open_storage, redact, sqlite_url
 from .sweep import sort_best
 
@@ -132,7 +132,7 @@ class OptunaSolver(Solver):
         if cfg["workers"] == 1:
             return [run_worker(problem, cfg, 0, progress, study=study)]
         methods = mp.get_all_start_methods()
-        ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+        ctx: Any = mp.get_context("fork" if "fork" in methods else "spawn")  # typeshed: BaseContext has no Process
         queue = ctx.Queue()
         procs = [ctx.Process(target=_child, args=(problem, cfg, i, queue), daemon=True)
                  for i in range(1, cfg["workers"])]
@@ -171,7 +171,8 @@ def _child(problem: Problem, cfg: dict[str, Any], index: int, queue: Any) -> Non
 
 
 def _create_or_load(problem: Problem, cfg: dict[str, Any], storage: Any) -> optuna.Study:
-    directions = ["minimize" if o.direction == "min" else "maximize" for o in problem.objectives]
+    directions: list[Literal["minimize", "maximize"]] = [
+        "minimize" if o.direction == "min" else "maximize" for o in problem.objectives]
     study = optuna.create_study(storage=storage, study_name=cfg["study_name"], directions=directions,
                                 load_if_exists=True)
     attrs = study._storage.get_study_system_attrs(study._study_id)

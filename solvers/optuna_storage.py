@@ -130,7 +130,7 @@ class WorkerLease:
     start: str
 
     @classmethod
-    def create(cls, study: optuna.Study) -> "WorkerLease":
+    def create(cls, study: optuna.Study) -> WorkerLease:
         pid = os.getpid()
         return cls(study._storage, study._study_id, uuid.uuid4().hex[:12], socket.gethostname(), pid,
                    _proc_start(pid))

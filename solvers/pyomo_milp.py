@@ -37,7 +37,7 @@ from dse.errors import DseError, DseInputError, UnavailableError
 from dse.space import DesignSpace
 from dse.table import result_frame
 
-from .base import Problem, SolveResult, Solver
+from .base import Problem, Solver, SolveResult
 from .milp_generic import Built, build_onehot, build_pwl, design_from_values
 
 __all__ = ["PyomoSolver", "METHODS", "open_solver"]
@@ -106,7 +106,8 @@ class PyomoSolver(Solver):
         sizes = {**(self.opt("points") or {}), **(self.opt("grid_sizes") or {})}
         space: DesignSpace = problem.space
         if method == "algebraic":
-            m = problem.model.build_pyomo(problem.workload, space, objective, tuple(problem.bounds))
+            build_pyomo = problem.model.build_pyomo  # type: ignore[attr-defined]  # 'algebraic' models
+            m = build_pyomo(problem.workload, space, objective, tuple(problem.bounds))
             if not hasattr(m, "dse_knobs"):
                 raise DseError(f"{problem.model.name}.build_pyomo must set model.dse_knobs (knob -> Pyomo expression)")
             built = Built(m, _decode_algebraic(space), 1.0, 1, _count_binaries(m))

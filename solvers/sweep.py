@@ -23,7 +23,7 @@ from dse.pareto import dominated_by, hypervolume, merge_fronts, non_dominated, r
 from dse.space import Design, DesignSpace, concat_designs, iter_chunks
 from dse.table import FEASIBLE, result_frame
 
-from .base import Problem, SolveResult, Solver
+from .base import Problem, Solver, SolveResult
 
 __all__ = ["SweepSolver", "GridDecoder", "grid_axes", "grid_points", "sort_best"]
 

@@ -24,8 +24,8 @@ import dse
 import workloads
 from dse.pareto import hypervolume, non_dominated
 from dse.report import StudyOutput, markdown_table
+from dse.study import script_main
 from solvers.base import Objective, Problem
-from dse.study import study_parser
 
 OBJECTIVES = ("latency_s", "energy_j", "area_m2")
 FIXED = {"dram_bw": [10e9], "clock": [200e6], "weight_sparsity": [0.0], "act_sparsity": [0.0],
@@ -77,7 +77,7 @@ def study_workload(name: str, *, quick: bool, seeds: list[int], n_trials: int, b
             "sweep_wall_s": float(sweep.wall_time_s), "true_hv_normalised": float(true_hv),
             "trials_to_1pct_median": float(within.median()) if len(within) == len(seeds) else None,
             "seeds_reaching_1pct": int(len(within)), "seeds": len(seeds), "n_trials": n_trials,
-            "front_dataflows": ",".join(sorted(set(sweep.table.loc[sweep.table.get("pareto", False) == True, "dataflow"].astype(str)))) if "pareto" in sweep.table else ""}
+            "front_dataflows": ",".join(sorted(set(sweep.table.loc[sweep.table["pareto"].eq(True), "dataflow"].astype(str)))) if "pareto" in sweep.table else ""}
     return rows, info
 
 
@@ -134,12 +134,8 @@ the true hypervolume (None when some seed never did within the budget).
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = study_parser("asic_dse", __doc__)
-    ap.add_argument("--n-trials", type=int, default=None)
-    args = ap.parse_args(argv)
-    opts = {"n_trials": args.n_trials} if args.n_trials else {}
-    print(run(Path(args.out), quick=args.quick, seed=args.seed, **opts))
-    return 0
+    return script_main("asic_dse", __doc__, run, argv,
+                       options=lambda ap: ap.add_argument("--n-trials", type=int, default=None))
 
 
 if __name__ == "__main__":

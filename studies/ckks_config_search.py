@@ -34,7 +34,7 @@ from costmodels.he_search import (
 )
 from costmodels.he_search.measure import measure_top_k
 from dse.report import StudyOutput, markdown_table
-from dse.study import study_parser
+from dse.study import script_main
 
 __all__ = ["main", "run"]
 
@@ -203,10 +203,7 @@ def _report(results: pd.DataFrame, repairs: pd.DataFrame, measured: pd.DataFrame
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = study_parser("ckks_config_search", __doc__)
-    args = ap.parse_args(argv)
-    print(run(Path(args.out), quick=args.quick, seed=args.seed))
-    return 0
+    return script_main("ckks_config_search", __doc__, run, argv)
 
 
 if __name__ == "__main__":

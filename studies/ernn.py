@@ -31,7 +31,7 @@ import workloads
 from costmodels.fpga import ERNNModel, board
 from costmodels.fpga.ernn import ACT_CYCLES, STAGE_CYCLES
 from dse.report import StudyOutput, markdown_table
-from dse.study import study_parser
+from dse.study import script_main
 
 ESE_OPS_PER_J = 2.52e12 / 41.0  # dense-equivalent ops/s per W [P] (arXiv 1612.00694 abstract)
 PAPER = {"ernn_vs_ese": 37.4, "clstm_vs_ese": 33.5, "ernn_vs_clstm": 2.0}
@@ -157,12 +157,8 @@ bound on the efficiency; ESE's 41 W is a measured total).
 """
 
 
-def main(argv=None) -> int:
-    ap = study_parser("ernn", __doc__)
-    args = ap.parse_args(argv)
-    for k, v in run(Path(args.out), quick=args.quick, seed=args.seed).items():
-        print(f"{k}: {v:.3g}")
-    return 0
+def main(argv: list[str] | None = None) -> int:
+    return script_main("ernn", __doc__, run, argv)
 
 
 if __name__ == "__main__":

@@ -26,8 +26,8 @@ import dse
 import workloads
 from costmodels.asic.eve import Storage, Variant, analytic, simulate
 from dse.report import StudyOutput, markdown_table
+from dse.study import script_main
 from workloads.distributions.power import constant, rf_bursts, solar
-from dse.study import study_parser
 
 #: assumed accuracies of the sparse variants (no published table for this network): the dense
 #: IEGMNet reference reached 96.4% (ICCAD 2022 TinyML contest organisers' model, as quoted in
@@ -157,14 +157,14 @@ clock, idle power and capacitor as listed above; trace shapes from `workloads/di
     return head
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = study_parser("eve_runtime", __doc__)
-    args = ap.parse_args(argv)
-    head = run(Path(args.out), quick=args.quick, seed=args.seed)
+def _show(head: dict) -> None:
     print({k: v for k, v in head.items() if k != "variants"})
     for name, v in head["variants"].items():
         print(f"  {name}: {v['energy_uj']:.3f} uJ, {v['latency_ms']:.3f} ms, accuracy {v['accuracy']}")
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return script_main("eve_runtime", __doc__, run, argv, show=_show)
 
 
 if __name__ == "__main__":

@@ -24,13 +24,12 @@ import numpy as np
 import pandas as pd
 
 import workloads
-from costmodels.fpga import TransformerAcceleratorModel, baseline, serve, simulate
-from costmodels.fpga import presets
+from costmodels.fpga import TransformerAcceleratorModel, baseline, presets, serve, simulate
 from costmodels.fpga.lowering import compile_stages
 from costmodels.fpga.transformer import PE_LANES, SCORE_BITS, TILE_DEPTH
 from dse.report import StudyOutput, markdown_table
+from dse.study import script_main
 from workloads.distributions.lengths import parse_lengths
-from dse.study import study_parser
 
 PAPER = {"speedup_vs_cpu": 80.2, "speedup_vs_gpu": 2.6, "energy_eff_vs_gpu": 4.0}
 SOURCE = "Peng et al., DAC'22, arXiv 2208.03646 (abstract) [P]"
@@ -257,13 +256,8 @@ single-threaded inference). The GPU ratio depends mostly on the GPU's batch size
 """
 
 
-def main(argv=None) -> int:
-    ap = study_parser("fpga_transformer", __doc__)
-    args = ap.parse_args(argv)
-    result = run(Path(args.out), quick=args.quick, seed=args.seed)
-    for k, v in result.items():
-        print(f"{k}: {v:.3g}")
-    return 0
+def main(argv: list[str] | None = None) -> int:
+    return script_main("fpga_transformer", __doc__, run, argv)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ import pandas as pd
 from costmodels.he import LINGCN_SHIPPED_KEEP, CkksModel, LoweringConfig, lower_workload, parse_keep, smallest_ring
 from costmodels.he.primitives import poly_eval_cost
 from dse.report import StudyOutput, markdown_table
-from dse.study import study_parser
+from dse.study import script_main
 from workloads import load
 
 PAPER = {"cryptogcn_he_ops_reduction": -0.774, "cryptogcn_speedup": 3.10, "lingcn_speedup": 14.2,
@@ -337,12 +337,8 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, profile: str = "seal-t
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = study_parser("he_gcn", __doc__)
-    ap.add_argument("--profile", default="seal-tenseal-vm")
-    args = ap.parse_args(argv)
-    for k, v in run(Path(args.out), quick=args.quick, seed=args.seed, profile=args.profile).items():
-        print(f"{k}: {v:.3g}")
-    return 0
+    return script_main("he_gcn", __doc__, run, argv,
+                       options=lambda ap: ap.add_argument("--profile", default="seal-tenseal-vm"))
 
 
 if __name__ == "__main__":

@@ -41,12 +41,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import workloads
 from dse.report import StudyOutput, markdown_table
+from dse.study import script_main
 from dse.training import LatencyPenalty, ReluCountPenalty, SiteCosts, bind_gates, mpc_costs
 from dse.training.fronts import configs_table, front_check, headline
 from dse.training.loop import accuracy, fit, fork_map, random_shift
-import workloads
-from dse.study import study_parser
 
 __all__ = ["run", "main", "digits_cnn_workload", "PUBLISHED", "TARGET", "PROTOCOLS"]
 
@@ -240,12 +240,12 @@ def bounds_table(weights: str, network: str) -> pd.DataFrame:
         w = digits_cnn_workload(pools)
         for p in PROTOCOLS:
             c = make_costs(w, p, weights, network)
-            lat = lambda a: float(c.latency(c.onehot(a)))  # noqa: E731
+            lat = lambda a: float(c.latency(c.onehot(a)))  # noqa: E731, B023 (used in this iteration only)
             best = min(itertools.product(*[range(len(o)) for o in c.options]), key=lat)
             best2 = min(itertools.product(range(2), repeat=len(c)), key=lat)
             pool = _cheaper_pool(c) if pools else "max"
             design = {"protocol": [p], "weights": [weights if p == "crypten" else "public"], "network": [network]}
-            folded = ranked_assignments(w, lambda v: float(model.evaluate(v, design).numpy().totals["latency_s"][0]))
+            folded = ranked_assignments(w, lambda v: float(model.evaluate(v, design).numpy().totals["latency_s"][0]))  # noqa: B023
             nonlin = next(f for f in folded if not is_linear(f[1]))
             rows.append({"workload": w.name, "protocol": p, "all_relu_s": c.reference_s,
                          "all_poly_s": float(c.latency(_uniform(c, "poly", pool))),
@@ -421,16 +421,19 @@ def _linear_note(bounds: pd.DataFrame, linear: dict[str, float], configs: pd.Dat
             f"all-linear network to reach {TARGET['speedup']:g}x cannot stay within {TARGET['acc_drop_pp']:g} pp.")
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = study_parser("latency_aware_training", __doc__)
+def _options(ap) -> None:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--weights", default="shared", choices=("shared", "public"))
     ap.add_argument("--reuse-runs", default=None, help="re-analyse an earlier runs.csv (no training)")
-    a = ap.parse_args(argv)
-    res = run(a.out, quick=a.quick, seed=a.seed, workers=a.workers, weights=a.weights, reuse_runs=a.reuse_runs)
+
+
+def _show(res: dict[str, Any]) -> None:
     print(pd.DataFrame(res["headline"]).to_string(index=False))
-    print(f"wrote {a.out} in {res['elapsed_s']:.0f} s")
-    return 0
+    print(f"done in {res['elapsed_s']:.0f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    return script_main("latency_aware_training", __doc__, run, argv, options=_options, show=_show)
 
 
 if __name__ == "__main__":

@@ -21,8 +21,8 @@ from costmodels.mpc import MpcModel, latency_table
 from costmodels.mpc.presets import constants
 from dse.errors import UnknownNameError
 from dse.report import StudyOutput, markdown_table
-from solvers.relu_budget import allocate
 from dse.study import script_main
+from solvers.relu_budget import allocate
 
 REFERENCE = {"relu_mb": 6.0, "poly_mb": 21.6, "ratio": 3.6,
              "source": "mpc.md §2.6: WRN-22-8 at 12.9K in CrypTen 2PC (464 B/ReLU, 16 B/poly)"}

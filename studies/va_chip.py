@@ -27,7 +27,7 @@ import dse
 import workloads
 from costmodels.asic.power import duty_cycled_power
 from dse.report import StudyOutput, markdown_table
-from dse.study import study_parser
+from dse.study import script_main
 
 PAPER_GOPS = 150.0
 PAPER_POWER_W = 10.60e-6
@@ -164,11 +164,7 @@ energy per inference x 250 Hz alone is {ref.dynamic_avg_uw:.1f} uW at 8 bit / 0.
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = study_parser("va_chip", __doc__)
-    args = ap.parse_args(argv)
-    head = run(Path(args.out), quick=args.quick, seed=args.seed)
-    print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in head.items()})
-    return 0
+    return script_main("va_chip", __doc__, run, argv)
 
 
 if __name__ == "__main__":

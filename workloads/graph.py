@@ -8,9 +8,29 @@ from typing import Any, Callable, Iterator, Sequence
 
 from dse.errors import DseInputError, UnknownNameError
 
-from .ir import (ACTIVATIONS, PARAM_PREFIX, Activation, Add, Adjacency, Attention, Concat, Conv2d,
-                 Embedding, GraphConv, Layer, Linear, MatMul, Mul, Norm, Pool2d, Recurrent, Reshape,
-                 Shape, Slice, numel)
+from .ir import (
+    ACTIVATIONS,
+    PARAM_PREFIX,
+    Activation,
+    Add,
+    Adjacency,
+    Attention,
+    Concat,
+    Conv2d,
+    Embedding,
+    GraphConv,
+    Layer,
+    Linear,
+    MatMul,
+    Mul,
+    Norm,
+    Pool2d,
+    Recurrent,
+    Reshape,
+    Shape,
+    Slice,
+    numel,
+)
 
 __all__ = ["Workload", "WorkloadBuilder", "Tensor", "PARAM_PREFIX"]
 
@@ -95,7 +115,7 @@ class Workload:
     def activations(self) -> int:
         return sum(l.activations for l in self.layers)
 
-    def flatten(self) -> "Workload":
+    def flatten(self) -> Workload:
         """The same network with fused blocks (``Attention``) expanded into primitive layers."""
         out: list[Layer] = []
         rename: dict[str, str] = {}

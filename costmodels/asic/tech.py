@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from dse.errors import DseInputError
@@ -36,7 +36,7 @@ __all__ = ["Tech", "tech", "energy_scale", "area_scale", "load_table", "NODES_NM
 DATA = Path(__file__).with_name("data")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_table(name: str) -> tuple[dict[str, str], ...]:
     """Rows of ``data/<name>.csv`` as dicts (every file has a ``source`` column)."""
     with open(DATA / f"{name}.csv", newline="") as f:
@@ -107,9 +107,6 @@ class Tech:
     sram_leak_per_bit_w: float
     sram_ref_bytes: float  # capacity at which an SRAM access costs e_glb_bit (Eyeriss GLB)
     sram_size_exp: float  # e_sram_bit(S) = e_glb_bit * (S / sram_ref_bytes) ** sram_size_exp
-
-    def e_mult(self, bits: float) -> float:
-        return self.e_mult8_j * (bits / 8.0) ** 2
 
 
 @lru_cache(maxsize=64)

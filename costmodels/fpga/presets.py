@@ -10,7 +10,7 @@ of the resources left after the platform shell (AMD UG1702).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -83,7 +83,7 @@ class Baseline:
     source: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def boards() -> tuple[Board, ...]:
     with _data("boards.csv").open() as fh:
         frame = pd.read_csv(fh)
@@ -91,7 +91,7 @@ def boards() -> tuple[Board, ...]:
     return tuple(Board(**{k: _cast(fields[k].type, row[k]) for k in fields}) for row in frame.to_dict("records"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def baselines() -> tuple[Baseline, ...]:
     with _data("baselines.csv").open() as fh:
         frame = pd.read_csv(fh)

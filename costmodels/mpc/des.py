@@ -32,7 +32,6 @@ from dse.errors import DseInputError
 
 from .compiled import layer_costs
 from .presets import Network
-from .presets import network as make_network
 
 __all__ = ["DesResult", "LayerWork", "analytic_latency", "layer_work", "simulate"]
 
@@ -140,11 +139,3 @@ def simulate(work: LayerWork, net: Network, *, parties: int = 2, chunks: int = 1
     env.run()
     return DesResult(float(finish.max()) if L else 0.0, finish, stats["busy"], stats["events"])
 
-
-def simulate_workload(workload, protocol: str = "crypten", parties: int = 2,
-                      weights: str = "shared", network: str | Network = "lan", *, keep: float = 1.0,
-                      chunks: int = 1, overlap: bool = False, topology: str = "shared") -> DesResult:
-    """Convenience wrapper: :func:`layer_work` then :func:`simulate`."""
-    net = network if isinstance(network, Network) else make_network(network)
-    work = layer_work(workload, protocol, parties, weights, keep)
-    return simulate(work, net, parties=parties, chunks=chunks, overlap=overlap, topology=topology)

@@ -10,6 +10,7 @@ import argparse
 import sys
 from typing import Any, Sequence
 
+from .._version import __version__
 from ..errors import DseError, DseInputError, UnavailableError
 
 __all__ = ["main", "build_parser"]
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="dse", description="Cost models and design-space exploration for private "
                      "and hardware-accelerated neural-network inference.")
+    parser.add_argument("--version", action="version", version=f"dse {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     listing.add_parsers(sub)
     whatif.add_parser(sub)

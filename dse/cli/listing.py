@@ -73,7 +73,7 @@ def run_models(args: Any) -> int:
 def run_workloads(args: Any) -> int:
     from workloads import zoo
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for entry in zoo.entries():
         w = entry.build(**entry.defaults)
         rows.append({"name": entry.name, "params": entry.defaults, "layers": len(w), "macs": w.macs,

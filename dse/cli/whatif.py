@@ -6,9 +6,9 @@ import json
 import sys
 from typing import Any
 
+from ..registry import models
 from ..units import format_quantity
 from .common import build_model, check_workload_kind, load_workload, resolve_sets, split_assignments
-from ..registry import models
 
 __all__ = ["add_parser", "whatif_result"]
 

@@ -134,6 +134,7 @@ class SoftmaxGate(nn.Module):
         self.temperature = float(temperature)
         a = torch.zeros(len(self.branches)) if alpha is None else torch.as_tensor(alpha, dtype=torch.get_default_dtype())
         self.alpha = nn.Parameter(a)
+        self.chosen: torch.Tensor
         self.register_buffer("chosen", torch.tensor(-1, dtype=torch.long))
 
     @property
@@ -189,6 +190,7 @@ class HysteresisMaskGate(nn.Module):
         g = generator if generator is not None else torch.Generator().manual_seed(int(seed))
         shape = tuple(int(s) for s in shape)
         self.aux = nn.Parameter(torch.rand(shape, generator=g))
+        self.mask: torch.Tensor
         self.register_buffer("mask", torch.ones(shape))
         self.threshold = float(threshold)
         self.replacement = str(replacement)
@@ -196,7 +198,7 @@ class HysteresisMaskGate(nn.Module):
         if self.options[0] != "relu" or self.replacement not in self.options[1:]:
             raise DseInputError("options", list(self.options), f"relu first and the replacement {self.replacement!r}")
         # ``poly`` keeps its name for compatibility: it is the replacement branch
-        self.poly = poly if poly is not None else activation_branch(self.replacement, channels, poly_init, scale_x2)
+        self.poly: nn.Module = poly if poly is not None else activation_branch(self.replacement, channels, poly_init, scale_x2)
         self.frozen = False
 
     @torch.no_grad()

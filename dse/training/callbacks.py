@@ -62,7 +62,7 @@ def _lightning():
 
 def lightning_callback(penalty: LatencyPenalty, *, log_every: int = 50):
     """A Lightning ``Callback`` logging the penalty's predicted latency (total and per site)."""
-    pl = _lightning()
+    pl: Any = _lightning()
 
     class LatencyCallback(pl.Callback):
         def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):

@@ -119,7 +119,7 @@ def assign(workload: Any, choices: Sequence[str], *, poly_degree: int = 2) -> An
     change: dict[str, dict[str, Any]] = {}
     for layer, c in zip(sites, choices):
         if layer.kind == "activation":
-            alts = {"relu": {}, "poly": {"fn": "poly", "degree": int(poly_degree)}, "identity": {"fn": "identity"}}
+            alts: dict[str, dict[str, Any]] = {"relu": {}, "poly": {"fn": "poly", "degree": int(poly_degree)}, "identity": {"fn": "identity"}}
         else:
             alts = {"max": {}, "avg": {"mode": "avg"}}
         if c not in alts:

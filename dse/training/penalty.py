@@ -70,7 +70,7 @@ class LatencyPenalty:
     @classmethod
     def mpc(cls, workload: Any, *, protocol: str = "crypten", network: str = "wan", weights: str = "shared",
             parties: int = 2, poly_degree: int = 2, bits: int = 0, pools: bool = False, linearise: bool = False,
-            gates: Any = None, **kwargs: Any) -> "LatencyPenalty":
+            gates: Any = None, **kwargs: Any) -> LatencyPenalty:
         """Penalty priced by the MPC family: ReLU/polynomial sites from
         :func:`costmodels.mpc.latency_table`; with ``linearise=True`` a third option ``identity``
         per ReLU site (priced by the ``mpc`` model); with ``pools=True`` also max/avg-pool sites

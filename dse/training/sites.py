@@ -178,7 +178,7 @@ class SiteCosts:
 
     # -- builders ----------------------------------------------------------------------------------
     @classmethod
-    def from_site_table(cls, table: Any, workload: Any = None) -> "SiteCosts":
+    def from_site_table(cls, table: Any, workload: Any = None) -> SiteCosts:
         """From an MPC :class:`costmodels.mpc.SiteTable` (options ``relu``, ``poly``), with the
         bytes/compute vs rounds split for partially kept sites."""
         bw, rtt = float(table.network.bytes_per_s), float(table.network.rtt_s)
@@ -203,7 +203,7 @@ class SiteCosts:
     @classmethod
     def from_model(cls, model: Any, workload: Any, design: Mapping[str, Any],
                    alternatives: Mapping[str, Mapping[str, Any]], *, metric: str = "latency_s",
-                   rtol: float = 1e-9) -> "SiteCosts":
+                   rtol: float = 1e-9) -> SiteCosts:
         """Evaluate ``model`` (a CostModel or registry name) at the single design point ``design``
         on workload variants: variant ``k`` puts every site on its ``k``-th option.
         ``alternatives`` maps a layer name to ``{option: layer or dict of field changes}`` (first
@@ -255,7 +255,7 @@ class SiteCosts:
                    np.asarray([layers[i].activations for i in order]), tuple(layers[i].kind for i in order),
                    order, None, {"source": "model", "model": model.name, **dict(design)})
 
-    def merge(self, other: "SiteCosts", *, rtol: float = 1e-9) -> "SiteCosts":
+    def merge(self, other: SiteCosts, *, rtol: float = 1e-9) -> SiteCosts:
         """Both tables' sites in workload order; both must price the all-option-0 network alike."""
         if set(self.names) & set(other.names):
             raise DseInputError("merge", sorted(set(self.names) & set(other.names)), "disjoint site sets")

@@ -12,10 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Runs the real CLI with the toy model registered in-process (it is not an installed entry point).
 TOY_MAIN = (
-    "import sys; sys.path.insert(0, {root!r}); from tests.dse.toy_model import ToyModel; "
+    f"import sys; sys.path.insert(0, {str(ROOT)!r}); from tests.dse.toy_model import ToyModel; "
     "from dse import models; models.register('toy', ToyModel); from dse.cli import main; "
     "raise SystemExit(main(sys.argv[1:]))"
-).format(root=str(ROOT))
+)
 
 
 def dse(*args: str, toy: bool = False, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dse.errors import DseInputError, UnknownNameError
+from dse.errors import DseError, DseInputError, UnknownNameError
 from dse.metrics import Feasibility, Metrics, unit_of
 from dse.testing import CHECKS, run_all
 from tests.dse.toy_model import ToyModel
@@ -101,5 +101,5 @@ def test_unit_of():
     assert unit_of("memory_bytes_per_device") == "B"
     assert unit_of("throughput_per_s") == "1/s"
     assert unit_of("cycles", {"cycles": "1"}) == "1"
-    with pytest.raises(Exception):
+    with pytest.raises(DseError, match="no unit suffix"):
         unit_of("cycles")

@@ -35,3 +35,20 @@ def test_load_toml_reads_once_per_path(tmp_path):
     f.write_text('k = 1\n[t]\nv = "x"\n')
     assert load_toml(f) == {"k": 1, "t": {"v": "x"}}
     assert load_toml(str(f)) is load_toml(f)  # one cached parse per resolved path
+
+
+def test_script_main_leaves_unset_options_to_run_and_uses_show(capsys):
+    """An option left at None is not passed to run (its default applies); ``show`` replaces the print."""
+    seen: dict = {}
+    shown: list = []
+
+    def run(out, n_trials=7, **kw):
+        seen.update(n_trials=n_trials, **kw)
+        return {"n": n_trials}
+
+    opts = lambda ap: ap.add_argument("--n-trials", type=int, default=None)  # noqa: E731
+    assert script_main("demo", None, run, [], options=opts, show=shown.append) == 0
+    assert seen == {"n_trials": 7, "quick": False, "seed": 0} and shown == [{"n": 7}]
+    assert script_main("demo", None, run, ["--n-trials", "3"], options=opts, show=shown.append) == 0
+    assert shown[-1] == {"n": 3}
+    assert capsys.readouterr().out == ""

@@ -7,8 +7,14 @@ import pytest
 
 import workloads
 from costmodels.fpga import TransformerAcceleratorModel
-from solvers.fpga_alloc import (AllocationProblem, brute_force, options_for, problem_from_tables, proportional,
-                                solve_milp)
+from solvers.fpga_alloc import (
+    AllocationProblem,
+    brute_force,
+    options_for,
+    problem_from_tables,
+    proportional,
+    solve_milp,
+)
 
 pytest.importorskip("highspy", reason="highspy (HiGHS) not installed: MILP not checked")
 

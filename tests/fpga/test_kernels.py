@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from costmodels.fpga.kernels import (BLOCK_CIRCULANT, TOPK_ATTENTION, circulant_dense, quantize_symmetric)
+from costmodels.fpga.kernels import BLOCK_CIRCULANT, TOPK_ATTENTION, circulant_dense, quantize_symmetric
 from dse import kernels
 from dse.errors import DseInputError
 

@@ -64,7 +64,7 @@ def test_tenseal_small_calibration_predicts_held_out_mix():
     pytest.importorskip("tenseal", reason="tenseal not installed (pip install tenseal): live calibration skipped")
     from costmodels.he.calibrate import calibrate
 
-    for attempt in range(2):  # the VM's 2 cores are shared: one re-measurement when contended
+    for _attempt in range(2):  # the VM's 2 cores are shared: one re-measurement when contended
         _, rec = calibrate(grid={8192: (4, (1, 2, 4), (3,))}, reps=7)
         errs = [abs(r["rel_err"]) for r in rec["holdout"]]
         if max(errs) <= 0.20:

@@ -59,11 +59,11 @@ def test_live_crypten_two_processes(weights):
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    code = ("import json, sys; sys.path.insert(0, %r); from tests.mpc.crypten_net import build_net; "
+    code = (f"import json, sys; sys.path.insert(0, {str(root)!r}); from tests.mpc.crypten_net import build_net; "
             "from costmodels.mpc.calibrate import measure_workload; "
-            "f = measure_workload(build_net(), parties=2, weights=%r, seed=0); "
+            f"f = measure_workload(build_net(), parties=2, weights={weights!r}, seed=0); "
             "print(json.dumps({'all_equal': bool(f['calls_all_equal'].all()), "
-            "'layers': f[['layer', 'calls', 'wire_bytes', 'rank0_bytes']].to_dict('records')}))") % (str(root), weights)
+            "'layers': f[['layer', 'calls', 'wire_bytes', 'rank0_bytes']].to_dict('records')}))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, cwd=root)
     assert run.returncode == 0, run.stderr[-2000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])

@@ -67,9 +67,9 @@ def test_dapa_solves_the_least_squares_problem_by_quadrature(degree):
     u, v = 0.4, 1.7
     pdf = lambda x: np.exp(-(x - u) ** 2 / (2 * v * v)) / (v * np.sqrt(2 * np.pi))  # noqa: E731
     lim = (u - 12 * v, u + 12 * v)
-    G = np.array([[integrate.quad(lambda x: x ** (i + j) * pdf(x), *lim)[0] for j in range(degree + 1)]
+    G = np.array([[integrate.quad(lambda x: x ** (i + j) * pdf(x), *lim)[0] for j in range(degree + 1)]  # noqa: B023
                   for i in range(degree + 1)])
-    h = np.array([integrate.quad(lambda x: x ** i * x * pdf(x), 0, lim[1])[0] for i in range(degree + 1)])
+    h = np.array([integrate.quad(lambda x: x ** i * x * pdf(x), 0, lim[1])[0] for i in range(degree + 1)])  # noqa: B023
     np.testing.assert_allclose(dapa_coefficients(u, v, degree), np.linalg.solve(G, h), rtol=1e-6, atol=1e-9)
 
 
@@ -80,7 +80,7 @@ def test_dapa_is_per_channel_and_beats_perturbed_coefficients():
     rng = np.random.default_rng(1)
     for c in range(3):
         x = rng.normal(means[c], stds[c], 200_000)
-        mse = lambda coef: np.mean((np.maximum(x, 0) - np.polynomial.polynomial.polyval(x, coef)) ** 2)  # noqa: E731
+        mse = lambda coef: np.mean((np.maximum(x, 0) - np.polynomial.polynomial.polyval(x, coef)) ** 2)  # noqa: E731, B023
         best = mse(w[:, c])
         for _ in range(5):
             assert mse(w[:, c] + rng.normal(0, 0.02, 3)) > best

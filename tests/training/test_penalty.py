@@ -7,7 +7,7 @@ import pytest
 
 from dse import models
 from dse.errors import DseInputError
-from dse.training import (LatencyPenalty, SiteCosts, mpc_costs, pool_alternatives, relu_poly_alternatives)
+from dse.training import LatencyPenalty, SiteCosts, mpc_costs, pool_alternatives, relu_poly_alternatives
 from workloads.graph import WorkloadBuilder
 
 

@@ -43,8 +43,8 @@ def test_quick_study_via_cli(tmp_path):
     assert set(cfg.protocol) == {"crypten", "cryptflow2"}
     assert cfg.acc_test.between(50, 100).all()
 
-    from dse import models
     import workloads
+    from dse import models
 
     w = workloads.load("digits-cnn")
     for proto, weights in (("crypten", "shared"), ("cryptflow2", "public")):

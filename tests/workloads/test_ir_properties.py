@@ -8,8 +8,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dse.errors import DseInputError
-from workloads.ir import (Activation, Adjacency, Attention, Concat, Conv2d, Embedding, GraphConv, Linear, MatMul,
-                          Pool2d, Recurrent, Reshape, Slice, numel)
+from workloads.ir import (
+    Activation,
+    Adjacency,
+    Attention,
+    Concat,
+    Conv2d,
+    Embedding,
+    GraphConv,
+    Linear,
+    MatMul,
+    Pool2d,
+    Recurrent,
+    Reshape,
+    Slice,
+    numel,
+)
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True)
 dims = st.integers(1, 64)

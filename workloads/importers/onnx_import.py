@@ -156,7 +156,8 @@ class _Converter:
                                 "a shape (batch, ...) with known positive sizes after the batch dimension")
         self.b = WorkloadBuilder(self.name, tuple(int(d) for d in dims[1:]), source="onnx")
         self.env[inp.name] = self.b.input
-        for self.index, node in enumerate(self.graph.node):
+        for index, node in enumerate(self.graph.node):
+            self.index = index
             handler = getattr(self, f"op_{node.op_type}", None)
             if handler is None:
                 raise DseInputError(f"onnx node {self.label(node)}", node.op_type,

@@ -73,7 +73,7 @@ def vgg16(classes: int) -> Workload:
     """VGG-16 (configuration D), ImageNet 224x224, no batch norm."""
     b = WorkloadBuilder("vgg16", (3, 224, 224), dataset="imagenet")
     x = b.input
-    for i, v in enumerate(_VGG16):
+    for v in _VGG16:
         x = b.maxpool(x, 2) if v == "M" else b.relu(b.conv2d(x, int(v), 3, padding=1, bias=True))
     x = b.relu(b.linear(b.flatten(x), 4096, name="fc6"))
     x = b.relu(b.linear(x, 4096, name="fc7"))

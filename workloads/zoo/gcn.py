@@ -26,7 +26,7 @@ input and not modelled.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from ..graph import Tensor, Workload, WorkloadBuilder
 from ..ir import Adjacency
@@ -43,7 +43,7 @@ NTU_BONES = ((1, 2), (2, 21), (3, 21), (4, 3), (5, 21), (6, 5), (7, 6), (8, 7), 
 NTU_CENTER = 20
 
 
-@lru_cache(maxsize=None)
+@cache
 def ntu_adjacency(num_joints: int = 25) -> Adjacency:
     """The 3-partition spatial-strategy adjacency of the NTU skeleton, pairs as (dst, src)."""
     edges = [(i - 1, j - 1) for i, j in NTU_BONES]
