@@ -216,8 +216,8 @@ def random_subspace(space: Any, rng: np.random.Generator, max_points: int = 256)
             lo, hi = sorted(rng.choice(len(grid), size=2, replace=False))
             spec[k.name] = {"low": grid[lo].item(), "high": grid[hi].item()}
         else:
-            picked = rng.choice(len(grid), size=min(2, len(grid)), replace=False)
-            spec[k.name] = [grid[i].item() for i in picked]
+            chosen = rng.choice(len(grid), size=min(2, len(grid)), replace=False)
+            spec[k.name] = [grid[i].item() for i in chosen]
     order = list(rng.permutation(len(space.knobs)))
     while space.restrict(spec).size({k.name: 2 for k in space}) > max_points and order:
         k = space.knobs[order.pop()]
@@ -239,15 +239,15 @@ def whatif_row(model: CostModel, workload: Any, labels: dict[str, Any]) -> Any:
 
 def _search_rows(model: CostModel, workload: Any, space: Any, seed: int) -> dict[str, Any]:
     """Run every available search back-end on ``space``; solver name -> its result table."""
-    from .registry import solvers
-
     from solvers.base import Objective, Problem  # the search contract (no cost formulas)
+
+    from .registry import solvers
 
     metric = "latency_s" if "latency_s" in model.metric_units else sorted(model.metric_units)[0]
     problem = Problem(model, workload, objectives=(Objective(metric),), space=space, seed=seed)
     sizes = {k.name: 2 for k in space}
     tables = {}
-    runs = {
+    runs: dict[str, dict[str, Any]] = {
         "sweep": {"grid_sizes": sizes, "keep": "all"},
         "optuna": {"n_trials": 8, "batch_size": 4, "sampler": "random", "seed": seed},
         "pyomo": {"grid_sizes": sizes, "method": "onehot"},
