@@ -2,7 +2,7 @@
 
 ``constant("r_on")`` returns a float in SI units. :data:`DEVICES` is the Notre Dame NVCiM device
 table (state-dependent variation factor ``s``), from ``YifanQin-ND/NeFT_CIM`` ``config.py`` and
-``src/generate_noise.py`` (reference sheet hw.md §2.2 (1)).
+``src/generate_noise.py`` [NeFT23, code src/generate_noise.py].
 """
 
 from __future__ import annotations

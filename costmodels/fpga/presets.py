@@ -1,10 +1,10 @@
 """Device tables of the FPGA family: boards, CPU/GPU baselines, energy constants.
 
 Data live in ``data/boards.csv``, ``data/baselines.csv`` and ``data/energy.toml``; every row
-carries a ``source`` (``[V]`` verified, ``[P]`` paper abstract, ``[M]`` recalled/assumed, as in
-``shared/reference/hw.md``). Resource budgets apply the empirical utilisation cap of 0.75 used by
-``fpga_board_info`` (routing congestion makes higher utilisation impractical; hw.md 1.5) on top
-of the resources left after the platform shell (AMD UG1702).
+carries a ``source`` (``[V]`` verified, ``[P]`` paper abstract, ``[M]`` recalled/assumed, see
+``docs/references.md``). Resource budgets apply the empirical utilisation cap of 0.75 used by
+``fpga_board_info`` (routing congestion makes higher utilisation impractical; an assumption, see docs/references.md)
+on top of the resources left after the platform shell [AMD-UG1702].
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dse.errors import UnknownNameError
 __all__ = ["Board", "Baseline", "UTIL_CAP", "boards", "board", "board_names", "baselines", "baseline",
            "baseline_names", "energy_constants", "mult_energy_j", "add_energy_j", "board_arrays"]
 
-#: usable fraction of each resource after placement (fpga_board_info; hw.md 1.5 / 1.6) [V]
+#: usable fraction of each resource after placement (fpga_board_info table; an empirical margin, see docs/references.md) [V]
 UTIL_CAP = 0.75
 
 

@@ -1,7 +1,7 @@
 """Performance model of an FPGA garbling engine for GC ReLUs (PolyMPCNet / RRNet setting).
 
 A ReLU at bit width ``l`` is ``3 l`` AND gates (derived from the measured emp half-gates circuit
-sizes, mpc.md §2.3, see ``data/fpga_engine.csv``); XORs are free. Half-gates garbling costs 4 AES
+sizes, [HalfGates15; emp half-gates in EzPC SCI GC/, measured], see ``data/fpga_engine.csv``); XORs are free. Half-gates garbling costs 4 AES
 calls per AND (2 to evaluate) and emits 32 B per AND. An engine holds ``cores`` pipelined AES-128
 cores (one block per cycle each) at the board clock, so it garbles ``cores / 4`` ANDs per cycle.
 Garbled tables leave the card over PCIe (or the SoC host link). Per layer (activation site) of
@@ -10,8 +10,8 @@ Garbled tables leave the card over PCIe (or the SoC host link). Per layer (activ
     t = launch + max(3 l k * 4 / (cores * f),  32 * 3 l k / BW_pcie)      (streamed: overlap)
 
 How many cores and engines fit a board follows from its LUT/FF/BRAM/DSP budget times the
-utilisation cap (hw.md §1.5). The per-core resources are assumptions (mpc.md §8: the published
-engines' details are not public) and are data, not code.
+utilisation cap (0.75, an empirical margin: docs/references.md). The per-core resources are
+assumptions (the [PolyMPCNet22]/[RRNet23] engines' details are not public) and are data, not code.
 """
 
 from __future__ import annotations
