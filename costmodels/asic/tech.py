@@ -24,11 +24,11 @@ Every number comes from ``costmodels/asic/data/*.csv`` (each row has a ``source`
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from dse.datafiles import load_csv
 from dse.errors import DseInputError
 
 __all__ = ["Tech", "tech", "energy_scale", "area_scale", "load_table", "NODES_NM"]
@@ -39,10 +39,7 @@ DATA = Path(__file__).with_name("data")
 @lru_cache(maxsize=None)
 def load_table(name: str) -> tuple[dict[str, str], ...]:
     """Rows of ``data/<name>.csv`` as dicts (every file has a ``source`` column)."""
-    with open(DATA / f"{name}.csv", newline="") as f:
-        rows = tuple(csv.DictReader(f))
-    assert rows and "source" in rows[0], f"{name}.csv needs a source column"
-    return rows
+    return tuple(load_csv(DATA / f"{name}.csv"))
 
 
 def _by(name: str, key: str) -> dict[str, dict[str, str]]:

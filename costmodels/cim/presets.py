@@ -7,11 +7,11 @@ table (state-dependent variation factor ``s``), from ``YifanQin-ND/NeFT_CIM`` ``
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from dse.datafiles import load_csv
 from dse.errors import DseInputError, UnknownNameError
 
 __all__ = ["DATA_DIR", "DEVICES", "Device", "constant", "constants", "device"]
@@ -23,9 +23,8 @@ DATA_DIR = Path(__file__).with_name("data")
 def constants() -> dict[str, tuple[float, str, str]]:
     """name -> (value, unit, source) for every row of ``data/constants.csv``."""
     out: dict[str, tuple[float, str, str]] = {}
-    with open(DATA_DIR / "constants.csv", newline="") as fh:
-        for row in csv.DictReader(fh):
-            out[row["name"]] = (float(row["value"]), row["unit"], row["source"])
+    for row in load_csv(DATA_DIR / "constants.csv"):
+        out[row["name"]] = (float(row["value"]), row["unit"], row["source"])
     return out
 
 

@@ -15,9 +15,8 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from dse.datafiles import load_toml
+from dse.datafiles import load_csv, load_toml
 from dse.errors import UnknownNameError
 
 __all__ = ["Board", "Baseline", "UTIL_CAP", "boards", "board", "board_names", "baselines", "baseline",
@@ -85,18 +84,15 @@ class Baseline:
 
 @lru_cache(maxsize=None)
 def boards() -> tuple[Board, ...]:
-    with _data("boards.csv").open() as fh:
-        frame = pd.read_csv(fh)
     fields = Board.__dataclass_fields__
-    return tuple(Board(**{k: _cast(fields[k].type, row[k]) for k in fields}) for row in frame.to_dict("records"))
+    return tuple(Board(**{k: _cast(fields[k].type, row[k]) for k in fields}) for row in load_csv(_data("boards.csv")))
 
 
 @lru_cache(maxsize=None)
 def baselines() -> tuple[Baseline, ...]:
-    with _data("baselines.csv").open() as fh:
-        frame = pd.read_csv(fh)
     fields = Baseline.__dataclass_fields__
-    return tuple(Baseline(**{k: _cast(fields[k].type, row[k]) for k in fields}) for row in frame.to_dict("records"))
+    return tuple(Baseline(**{k: _cast(fields[k].type, row[k]) for k in fields})
+                 for row in load_csv(_data("baselines.csv")))
 
 
 def _cast(type_name: Any, value: Any) -> Any:

@@ -18,7 +18,6 @@ one shape (a batch of design points). Sources:
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from dse.datafiles import load_csv
 from dse.errors import DseInputError
 from dse.xp import namespace
 
@@ -54,11 +54,10 @@ KEYSWITCH_SHAPES = ("seal", "hybrid")
 def security_table(quantum: bool = False) -> np.ndarray:
     """``(len(RING_DEGREES), 3)`` array of max log2(QP) for lambda = 128, 192, 256 (classic or quantum)."""
     table = np.zeros((len(RING_DEGREES), len(SECURITY_LEVELS)))
-    with open(DATA / "security.csv", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if int(row["quantum"]) != int(quantum):
-                continue
-            table[RING_DEGREES.index(int(row["n"])), SECURITY_LEVELS.index(int(row["lambda"]))] = float(row["max_log_qp"])
+    for row in load_csv(DATA / "security.csv"):
+        if int(row["quantum"]) != int(quantum):
+            continue
+        table[RING_DEGREES.index(int(row["n"])), SECURITY_LEVELS.index(int(row["lambda"]))] = float(row["max_log_qp"])
     if np.any(table == 0):
         raise RuntimeError("security.csv is missing entries")  # pragma: no cover - data integrity
     return table

@@ -16,13 +16,13 @@ assumptions (the [PolyMPCNet22]/[RRNet23] engines' details are not public) and a
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
+from dse.datafiles import load_csv
 from dse.errors import DseInputError, UnknownNameError
 
 from .presets import DATA, boards
@@ -32,8 +32,7 @@ __all__ = ["GarblingEngine", "and_gates_per_relu", "engine_constants", "engines_
 
 @cache
 def engine_constants() -> dict[str, float]:
-    with open(DATA / "fpga_engine.csv", newline="") as fh:
-        return {r["key"]: float(r["value"]) for r in csv.DictReader(fh)}
+    return {r["key"]: float(r["value"]) for r in load_csv(DATA / "fpga_engine.csv")}
 
 
 def and_gates_per_relu(bits: int) -> float:
