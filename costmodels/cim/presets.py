@@ -47,7 +47,7 @@ class Device:
 
     name: str
     s: float
-    source: str = "YifanQin-ND/NeFT_CIM src/generate_noise.py, config.py [V]"
+    source: str = "[NeFT23, code YifanQin-ND/NeFT_CIM src/generate_noise.py, config.py] [V]"
 
 
 DEVICES: dict[str, Device] = {d.name: d for d in (
