@@ -31,7 +31,8 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     return _load(str(Path(str(path)).resolve()))
 
 
-def load_csv(path: str | os.PathLike[str], required: Iterable[str] = ("source",)) -> list[dict[str, str]]:
+def load_csv(path: str | os.PathLike[str],
+             required: Iterable[str] = ("source",)) -> list[dict[str, str]]:
     """Rows of the CSV file at ``path`` as ``{column: text}`` dicts, in file order.
 
     The first line is the header. Each name in ``required`` must be a column and non-blank in
@@ -48,12 +49,14 @@ def load_csv(path: str | os.PathLike[str], required: Iterable[str] = ("source",)
         header = tuple(reader.fieldnames or ())
         for col in required:
             if col not in header:
-                raise DseInputError(f"{name}, header", ",".join(header), f"a header with a {col!r} column")
+                raise DseInputError(f"{name}, header", ",".join(header),
+                                    f"a header with a {col!r} column")
         rows: list[dict[str, str]] = []
         for row in reader:
             line = reader.line_num
             if None in row:  # more fields than the header
-                raise DseInputError(f"{name}, row {line}", len(header) + len(row[None]),  # type: ignore[index]
+                extra = len(row[None])  # type: ignore[index]
+                raise DseInputError(f"{name}, row {line}", len(header) + extra,
                                     f"{len(header)} fields as in the header")
             for col in header:
                 if row[col] is None:  # fewer fields than the header
@@ -61,6 +64,7 @@ def load_csv(path: str | os.PathLike[str], required: Iterable[str] = ("source",)
                                         f"{len(header)} fields as in the header")
             for col in required:
                 if not row[col].strip():
-                    raise DseInputError(f"{name}, row {line}, column {col}", row[col], "a non-empty value")
+                    raise DseInputError(f"{name}, row {line}, column {col}", row[col],
+                                        "a non-empty value")
             rows.append(row)
     return rows

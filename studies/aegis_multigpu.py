@@ -132,7 +132,7 @@ def _constants_table(model: MultiGpuTransformerModel) -> pd.DataFrame:
          p.source),
         ("user / bootstrap levels", f"{p.user_levels} / {p.boot_levels}", p.source),
         ("bootstrap = HMult equivalents", f"{c.boot_hmult_equivalents}", "[HyPHEN24] HEaaN 2160/17.3 ms"),
-        ("HBM efficiency (fitted)", f"{c.hbm_efficiency}", "fit to WarpDrive A100-80G bootstrap 121 ms ([WarpDrive25] via the [Cheddar24] README)"),
+        ("HBM efficiency (fitted)", f"{c.hbm_efficiency}", "fit to WarpDrive's A100-80G bootstrap 121 ms [WarpDrive25]"),
         ("INT32 ops per modmul", f"{c.int32_ops_per_modmul}", "assumed"),
         ("kernel launch (s)", f"{c.kernel_launch_s}", "assumed"),
         ("GELU degree / exp squarings / Newton iterations",

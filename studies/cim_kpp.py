@@ -147,7 +147,7 @@ def _write(out: Path, results: pd.DataFrame, cands: pd.DataFrame, summary: pd.Da
     ax2.legend()
     assumed = pd.DataFrame([
         {"constant": "weight/device bits", "value": "8 / 2", "source": "Notre Dame WEIGHT_BIT, DEVICE_BIT (NeFT_CIM config.py) [V]"},
-        {"constant": "sigma_w factor", "value": f"{opts['factor']:.4f}", "source": "sqrt(sum 4^iD)/sum 2^iD [NeFT23, code src/generate_noise.py]"},
+        {"constant": "sigma_w factor", "value": f"{opts['factor']:.4f}", "source": "sqrt(sum 4^iD)/sum 2^iD [NeFT23, code]"},
         {"constant": "training", "value": f"Adam lr 3e-3, batch 64, {opts['epochs']} epochs", "source": "ours"},
         {"constant": "hyperparameter grid", "value": "train sigma x{1, 1.5}; censor 1, 2 / 0.5, 1 re-centred", "source": "ours (paper: automated search)"},
         {"constant": "Monte Carlo draws", "value": f"{opts['draws']} test, {opts['val_draws']} validation", "source": "paper: MC_times = 1000 (NeFT_CIM config.py)"},

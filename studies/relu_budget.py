@@ -26,7 +26,7 @@ from solvers.relu_budget import allocate
 from dse.study import script_main
 
 REFERENCE = {"relu_mb": 6.0, "poly_mb": 21.6, "ratio": 3.6,
-             "source": "derived: WRN-22-8 at 12.9K [AutoReP23] in CrypTen 2PC (464 B/ReLU, 16 B/poly [CrypTen21; crypten 0.4.1, measured])"}
+             "source": "derived: WRN-22-8 at 12.9K [AutoReP23], 464 B/ReLU, 16 B/poly [CrypTen21; measured]"}
 
 
 def _workload(name: str):
@@ -112,9 +112,9 @@ def _plot(out: StudyOutput, frame: pd.DataFrame) -> None:
 def _constants() -> pd.DataFrame:
     c = constants()
     rows = [("crypten 2PC ReLU / x^2 bytes", "464 / 16 B per element", "[CrypTen21; crypten 0.4.1, measured] (measured; model exact)"),
-            ("cryptflow2 ReLU bytes (l=37)", f"{c['cryptflow2']['relu_bytes_l37']} B", "[CrypTFlow2-20; EzPC SCI, measured]"),
-            ("cryptflow2 faithful truncation (l=37)", f"{c['cryptflow2']['trunc_bytes_l37']} B", "[CrypTFlow2-20; EzPC SCI, measured]"),
-            ("delphi GC ReLU (l=41)", f"{c['delphi']['gc_bytes_l41']} B total, 16 l B online", "[HalfGates15; emp half-gates in EzPC SCI GC/, measured]"),
+            ("cryptflow2 ReLU bytes (l=37)", f"{c['cryptflow2']['relu_bytes_l37']} B", "[CrypTFlow2-20; SCI, measured]"),
+            ("cryptflow2 faithful truncation (l=37)", f"{c['cryptflow2']['trunc_bytes_l37']} B", "[CrypTFlow2-20; SCI, measured]"),
+            ("delphi GC ReLU (l=41)", f"{c['delphi']['gc_bytes_l41']} B total, 16 l B online", "[HalfGates15; SCI GC/, measured]"),
             ("LAN / WAN", "3 Gbit/s, 0.3 ms / 400 Mbit/s, 40 ms", "OpenCheetah throttle.sh [Cheetah22, code scripts/throttle.sh]"),
             ("weights", "public (the server's); batch norm folded", "assumption"),
             ("replacement", "a x^2 + b x + c, public per-channel coefficients", "AutoReP [AutoReP23]"),

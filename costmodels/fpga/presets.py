@@ -3,7 +3,7 @@
 Data live in ``data/boards.csv``, ``data/baselines.csv`` and ``data/energy.toml``; every row
 carries a ``source`` (``[V]`` verified, ``[P]`` paper abstract, ``[M]`` recalled/assumed, see
 ``docs/references.md``). Resource budgets apply the empirical utilisation cap of 0.75 used by
-``fpga_board_info`` (routing congestion makes higher utilisation impractical; an assumption, see docs/references.md)
+``fpga_board_info`` (routing congestion makes higher utilisation impractical; an assumption)
 on top of the resources left after the platform shell [AMD-UG1702].
 """
 
@@ -22,7 +22,7 @@ from dse.errors import UnknownNameError
 __all__ = ["Board", "Baseline", "UTIL_CAP", "boards", "board", "board_names", "baselines", "baseline",
            "baseline_names", "energy_constants", "mult_energy_j", "add_energy_j", "board_arrays"]
 
-#: usable fraction of each resource after placement (fpga_board_info table; an empirical margin, see docs/references.md) [V]
+#: usable fraction of each resource after placement (empirical margin, docs/references.md) [V]
 UTIL_CAP = 0.75
 
 

@@ -118,7 +118,7 @@ def keyswitch_geometry(limbs: Any, top_limbs: Any, dnum: Any, shape: str) -> tup
 
 
 def _keyswitch_work(n: Any, logn: Any, l: Any, alpha: Any, k: Any, beta: Any) -> tuple[Any, Any, Any, Any]:
-    """(B_modup, M_modup, B_tail, M_tail) of one key switch at ``l`` limbs ([MAD23] SimFHE work counts, [HanKi20] hybrid key switching)."""
+    """(B_modup, M_modup, B_tail, M_tail) of one key switch at ``l`` limbs ([MAD23] work counts, [HanKi20])."""
     half = n / 2.0 * logn
     b_up = half * (l + beta * (l + k - alpha))
     m_up = n * beta * alpha * (l + k - alpha)

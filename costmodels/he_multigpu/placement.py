@@ -12,7 +12,7 @@ Three partition axes, each a single-dimension placement when it takes all G devi
 * **limb** (G_l, RNS partitioning): each device owns ceil(l/G_l) limbs of every ciphertext,
   plaintext and key; element-wise ops and NTTs are local, but every key switch all-gathers its
   input polynomial (l limbs) for ModUp and the 2K special limbs for ModDown, and every rescale
-  broadcasts the dropped limb (key-switch structure of [HanKi20]; the all-gather per key switch is derived, cf. [AEGIS26]).
+  broadcasts the dropped limb (key switching [HanKi20]; the all-gather per key switch is derived).
 
 The AEGIS-style **hybrid** picks the mesh with the lowest latency that fits in memory: token
 groups keep modulus-coherent (all limbs) and token-coherent data together, and limbs or features

@@ -1,7 +1,7 @@
 """Performance model of an FPGA garbling engine for GC ReLUs (PolyMPCNet / RRNet setting).
 
 A ReLU at bit width ``l`` is ``3 l`` AND gates (derived from the measured emp half-gates circuit
-sizes, [HalfGates15; emp half-gates in EzPC SCI GC/, measured], see ``data/fpga_engine.csv``); XORs are free. Half-gates garbling costs 4 AES
+sizes, [HalfGates15; SCI GC/, measured], see ``data/fpga_engine.csv``); XORs are free. Half-gates garbling costs 4 AES
 calls per AND (2 to evaluate) and emits 32 B per AND. An engine holds ``cores`` pipelined AES-128
 cores (one block per cycle each) at the board clock, so it garbles ``cores / 4`` ANDs per cycle.
 Garbled tables leave the card over PCIe (or the SoC host link). Per layer (activation site) of

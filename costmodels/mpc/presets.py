@@ -58,7 +58,7 @@ class Network:
         return self.bandwidth_bps / 8.0
 
     def latency(self, rounds: float, nbytes: float, compute_s: float = 0.0) -> float:
-        """``rounds * RTT + bytes / bandwidth + compute`` [Cheetah22, code scripts/throttle.sh] presets."""
+        """``rounds * RTT + bytes / bandwidth + compute`` (per-layer latency; docs/mpc.md)."""
         return rounds * self.rtt_s + nbytes / self.bytes_per_s + compute_s
 
 

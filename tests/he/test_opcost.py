@@ -29,7 +29,7 @@ def test_seal_keyswitch_is_quadratic_and_hybrid_linear():
 
 
 def test_sizes():
-    """Ciphertext 2 l N w bytes (N=2^16, l=24 -> 25.2 MB) and key 100.7 MB (L+1=24, K=8, dnum=3), derived [CKKS17; HanKi20]."""
+    """Ciphertext 2 l N w bytes (N=2^16, l=24 -> 25.2 MB) and key 100.7 MB (L+1=24, K=8, dnum=3) [CKKS17; HanKi20]."""
     assert float(ciphertext_bytes(65536, 24)) == pytest.approx(25.17e6, rel=1e-3)
     assert float(switching_key_bytes(np.array(65536.0), np.array(24.0), 3, "hybrid")) == pytest.approx(100.7e6, rel=1e-3)
     # SEAL: 2 (L+1)(L+2) N 8 bytes
@@ -67,7 +67,7 @@ def test_hoisted_rotation_split_matches_cryptoracle_fast_rotation():
 
 
 def test_relative_costs():
-    """Rotation ~ HMult (one key switch each); PMult ~1-3 % of HMult; Add 0.5-1 % ([CryptOracle26, data], HEaaN [HyPHEN24])."""
+    """Rotation ~ HMult (one key switch each); PMult ~1-3 % of HMult; Add 0.5-1 % [CryptOracle26, data; HyPHEN24]."""
     for name in ("heaan-cpu", "openfhe-cpu"):
         p = get_profile(name)
         n, l = np.array(65536.0), np.array(13.0)

@@ -29,7 +29,7 @@ def test_security_table_matches_he_standard():
 def test_published_parameter_sets_are_classified_like_their_authors():
     """Orion's shipped configs and Cheddar's bootstrapping set fit 128-bit; CryptoGCN's demo does not.
 
-    Sources ([Orion25, code configs/*.yaml], [CryptoGCN22, code demo.cpp], [HEStandard18]): Orion MLP/LoLa logN 13, Q=[29,26x5], P=[29,29] -> 217 <= 218;
+    Sources ([Orion25] configs, [CryptoGCN22] demo.cpp, [HEStandard18]): Orion MLP/LoLa logN 13, Q=[29,26x5], P=[29,29] -> 217 <= 218;
     Orion LeNet logN 14 -> 380 <= 438; Cheddar bootparam_40 logQP 1745.4 <= 1747 at 2^16;
     CryptoGCN demo.cpp N=8192 with ~824 bits -> insecure (sec_level none).
     """

@@ -1,4 +1,4 @@
-"""GPU op model and CKKS sizes of he-multigpu, pinned to the [CKKS17]/[HanKi20] size formulas and published GPU bootstraps."""
+"""GPU op model and CKKS sizes of he-multigpu, pinned to [CKKS17]/[HanKi20] sizes and published GPU bootstraps."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def test_ciphertext_and_key_sizes_match_derived_examples():
 
 
 def test_keyswitch_traffic_and_work_hand_count():
-    """Hybrid key switch at N=2^13, l=4, K=2, dnum=2 (alpha=2, beta=2), counted by hand from the [MAD23]/[HanKi20] work counts."""
+    """Hybrid key switch at N=2^13, l=4, K=2, dnum=2 (alpha=2, beta=2), counted by hand ([MAD23], [HanKi20])."""
     p = presets.CkksParams(logn=13, limbs=4, special_limbs=2, dnum=2, user_levels=1, boot_levels=1)
     n, w = 8192, 8
     nbytes, mm = op_traffic(p, 4)["keyswitch"]
@@ -34,7 +34,7 @@ def test_keyswitch_traffic_and_work_hand_count():
 
 
 def test_fitted_hbm_efficiency_reproduces_warpdrive_bootstrap():
-    """hbm_efficiency in data/ckks.toml is the fit to WarpDrive's A100-80G bootstrap, 121 ms ([WarpDrive25] via [Cheddar24, README])."""
+    """hbm_efficiency in data/ckks.toml is the fit to WarpDrive's A100-80G bootstrap, 121 ms [WarpDrive25]."""
     p, c = presets.ckks_defaults(), presets.constants()
     g = presets.gpu("a100-80g")
     assert bootstrap_seconds(p, c, g) == pytest.approx(0.121, rel=0.01)
@@ -49,7 +49,7 @@ def test_bootstrap_within_published_gpu_span(gpu):
 
 
 def test_op_latency_grows_with_limbs_and_keyswitch_dominates():
-    """Roofline: every op is monotone in limbs; a rotation costs >= 3x a PMult (measured relative costs: [CryptOracle26, data; HyPHEN24])."""
+    """Roofline: every op is monotone in limbs; a rotation costs >= 3x a PMult ([CryptOracle26, data; HyPHEN24])."""
     from costmodels.he_multigpu.gpu_ops import op_seconds
 
     p, c = presets.ckks_defaults(), presets.constants()

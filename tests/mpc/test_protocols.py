@@ -33,13 +33,13 @@ def test_ssnet_masking_cheaper_than_bit_decomposition():
 
 @pytest.mark.parametrize("bits,expected", [(32, 539.5), (37, 596.5), (64, 1121.0)])
 def test_cryptflow2_relu_bytes(bits, expected):
-    """SCI ReLU bytes at l = 32/37/64 equal the measured table [CrypTFlow2-20; EzPC SCI, measured]."""
+    """SCI ReLU bytes at l = 32/37/64 equal the measured table [CrypTFlow2-20; SCI, measured]."""
     assert CrypTFlow2(bits).relu(1, n=2, shared=False).online_bytes == expected
 
 
 @pytest.mark.parametrize("bits,expected", [(32, 4132), (41, 5538), (64, 8316)])
 def test_delphi_relu_total_is_measured_gc(bits, expected):
-    """DELPHI ReLU online + offline = measured half-gates GC ReLU size [HalfGates15; emp half-gates in EzPC SCI GC/, measured]; online = 16 l."""
+    """DELPHI ReLU online + offline = measured half-gates GC ReLU size [HalfGates15; SCI GC/, measured]; online = 16 l."""
     c = Delphi(bits).relu(1, n=2, shared=False)
     assert c.online_bytes + c.offline_bytes == pytest.approx(expected)
     assert c.online_bytes == 16 * bits
