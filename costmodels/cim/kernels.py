@@ -176,10 +176,10 @@ GAUSSIAN = KernelSpec("cim-gaussian", gaussian_noise, gaussian_noise_torch,
                       doc="Gaussian weight-noise injection, std sigma * max|x|", source=_SRC_ND)
 RC_GAUSSIAN = KernelSpec("cim-rc-gaussian", rc_gaussian_noise, rc_gaussian_noise_torch,
                          doc="right-censored Gaussian weight noise, sigma * max|x| * min(Z, censor)",
-                         source="Yan et al., ICCAD'23 (arXiv 2307.15853); MariusAnje/CIM_CW modules.py set_SG")
+                         source="[KPP23] (ICCAD'23); MariusAnje/CIM_CW modules.py set_SG")
 STUCK_AT = KernelSpec("cim-stuck-at", stuck_at_noise, stuck_at_noise_torch,
                       doc="stuck-at-0/1 faults per cell of a bit-sliced differential pair",
-                      source="Li et al., arXiv 2401.11664 (SA0 = HRS, SA1 = LRS per cell)")
+                      source="[ReRAMFT24] (SA0 = HRS, SA1 = LRS per cell)")
 WEIGHT_DEPENDENT = KernelSpec("cim-weight-dependent", weight_dependent_noise, weight_dependent_noise_torch,
                               doc="conductance-dependent noise with the aihwkit PCM programming polynomial",
                               source="IBM aihwkit 1.1.0 PCMLikeNoiseModel prog_coeff [AIHWKit21]")

@@ -10,7 +10,7 @@ returns perturbed weights of shape ``(draws, *w.shape)``.
 * :func:`bitsliced_weights` — the same model simulated device by device (quantise, split into
   digits, perturb each digit, recombine); it checks the closed form above.
 * :func:`stuck_at_weights` — stuck-at-0 (HRS, digit 0) and stuck-at-1 (LRS, digit 2^D - 1)
-  faults per cell of a differential pair at given rates (Li et al., arXiv 2401.11664).
+  faults per cell of a differential pair at given rates ([ReRAMFT24]).
 * :func:`pcm_program`, :func:`pcm_drift`, :func:`pcm_weights` — IBM aihwkit's
   ``PCMLikeNoiseModel`` (programming-noise polynomial, drift, 1/f read noise on a single
   differential pair; aihwkit 1.1.0 ``inference/noise/pcm.py``, [AIHWKit21; aihwkit 1.1.0]), re-implemented.

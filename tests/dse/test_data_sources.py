@@ -105,6 +105,7 @@ def _preset_sources():
     from costmodels.he import presets as he
     from costmodels.he_multigpu import presets as mg
     from costmodels.mpc import presets as mpc
+    from dse import kernels
     from workloads import zoo
 
     out = [(f"fpga board {b.name}", b.source) for b in fpga.boards()]
@@ -119,11 +120,12 @@ def _preset_sources():
     out += [(f"cim constant {k}", v[2]) for k, v in cim.constants().items()]
     out += [(f"cim device {k}", d.source) for k, d in cim.DEVICES.items()]
     out += [(f"zoo {e.name}", e.source) for e in zoo.entries()]
+    out += [(f"kernel {n}", kernels.get(n).source) for n in kernels.names()]
     return out
 
 
 def test_every_preset_has_a_source():
-    """Boards, baselines, networks, HE profiles, GPUs, links, CiM constants/devices, zoo entries."""
+    """Boards, baselines, networks, HE profiles, GPUs, links, CiM constants, zoo, kernels."""
     presets = _preset_sources()
     missing = [name for name, src in presets if not str(src or "").strip()]
     assert len(presets) > 100 and not missing, f"presets without a source: {missing}"
