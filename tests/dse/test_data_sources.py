@@ -75,9 +75,13 @@ def test_every_csv_row_has_a_source(path):
 
 @pytest.mark.parametrize("path", DATA_TOML, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_toml_table_has_a_source(path):
-    """Each top-level table of a data TOML has ``source`` or ``<x>_source`` texts, none blank."""
-    for name, table in load_toml(path).items():
-        assert isinstance(table, dict), f"{path.name}: top-level {name!r} is not a table"
+    """Each table of a data TOML (and a file with top-level values) has non-blank source texts."""
+    data = load_toml(path)
+    tables = {name: t for name, t in data.items() if isinstance(t, dict)}
+    if len(tables) < len(data):  # top-level values: the file itself needs a source
+        tables["<top level>"] = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    assert tables, f"{path.name} is empty"
+    for name, table in tables.items():
         sources = {k: v for k, v in table.items() if k == "source" or k.endswith("_source")}
         assert sources, f"{path.name}: table [{name}] has no source"
         for k, v in sources.items():
