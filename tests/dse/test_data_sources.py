@@ -36,11 +36,25 @@ _OUTSIDE = re.compile(r"/work/|\.\./shared|shared/reference|reference[ _]sheet"
                       r"|(?<![\w/.-])(?:hw|mpc|he)\.md\s*(?:§|s\d|\d)")
 
 
+_SKIP_DIRS = {".git", ".venv", "build", "dist", "node_modules", "__pycache__", "out"}
+
+
 def _repo_files(*patterns: str) -> list[Path]:
-    """Tracked files of the repository matching git pathspecs (untracked scratch is ignored)."""
-    out = subprocess.run(["git", "ls-files", "--", *patterns], cwd=ROOT, capture_output=True,
-                         text=True, check=True)
-    return [ROOT / p for p in out.stdout.split()]
+    """Tracked files matching git pathspecs; without git, the tree minus venvs and outputs."""
+    try:
+        out = subprocess.run(["git", "ls-files", "--", *patterns], cwd=ROOT, capture_output=True,
+                             text=True, check=True)
+        return [ROOT / p for p in out.stdout.split()]
+    except (OSError, subprocess.CalledProcessError):
+        found = []
+        for path in ROOT.rglob("*"):
+            rel = path.relative_to(ROOT)
+            if any(part in _SKIP_DIRS or part.startswith(".venv") or part.endswith(".egg-info")
+                   for part in rel.parts[:-1]):
+                continue
+            if path.is_file() and any(rel.match(p) for p in patterns):
+                found.append(path)
+        return found
 
 
 def _bibliography() -> set[str]:
