@@ -55,7 +55,7 @@ def load_csv(path: str | os.PathLike[str],
         for row in reader:
             line = reader.line_num
             if None in row:  # more fields than the header
-                extra = len(row[None])  # type: ignore[index]
+                extra = len(row[None])
                 raise DseInputError(f"{name}, row {line}", len(header) + extra,
                                     f"{len(header)} fields as in the header")
             for col in header:
