@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install CrypTen 0.4.1 (optional MPC peer) the way shared/reference/mpc.md §7 says:
+# Install CrypTen 0.4.1 (optional MPC peer, [CrypTen21] in docs/references.md) as follows:
 #   pip install --no-deps crypten==0.4.1   (its Requires-Dist pulls the dead `sklearn` package)
 #   + its light runtime deps omegaconf / pyyaml.
 # On torch >= 2.9 `import crypten` needs torch.onnx._internal.registration aliased first;

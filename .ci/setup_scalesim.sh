@@ -2,7 +2,7 @@
 # Build the SCALE-Sim 3.0.0 peer venv used by tests/asic/test_scalesim_crosscheck.py.
 #
 # SCALE-Sim 3.0.0 needs numpy<2 (with numpy 2.x it crashes in
-# memory/double_buffered_scratchpad_mem.py, see /work/shared/reference/hw.md §4), which conflicts
+# memory/double_buffered_scratchpad_mem.py: "only 0-dimensional arrays..."), which conflicts
 # with the engine's own environment, so it lives in its own venv: .venv-scalesim at the repo root.
 # Idempotent and quiet; always exits 0 so CI degrades to skipped live cross-checks (the recorded
 # goldens in tests/asic/data still run).

@@ -1,6 +1,6 @@
 """DSP/BRAM allocation across FPGA pipeline stages: a Pyomo MILP (HiGHS) with a brute-force check.
 
-Problem (hw.md 1.6, "MILP (Pyomo)"): stage ``s`` needs ``work[s, b]`` MACs per request in length
+Problem (our formulation; FINN-style resource rows [FINN-R18]): stage ``s`` needs ``work[s, b]`` MACs per request in length
 bucket ``b`` (probability ``probs[b]``); it gets one of the discrete MAC-array options ``o``
 (``macs[o]`` MACs costing ``dsp[o]`` DSPs and ``bram[o]`` BRAM36). A one-hot choice keeps the
 resources linear:

@@ -3,7 +3,7 @@
 Question: on G GPUs, how much inter-GPU communication does the hybrid token x feature x limb
 placement save against the best single-dimension placement (limb / token / replicate), and what
 scaling efficiency, speedup and per-device memory reduction does it reach? Published (AEGIS,
-Gong, Ran, Yao, Wen, ICS'26, arXiv 2604.03425 abstract; he.md s1.3): at 2048 tokens -57.9 % FFN
+Gong, Ran, Yao, Wen, ICS'26, [AEGIS26, abstract]): at 2048 tokens -57.9 % FFN
 and -81.3 % attention communication; on 4 GPUs 96.62 % scaling efficiency, 3.86x end-to-end
 speedup, -69.1 % per-device memory.
 
@@ -131,8 +131,8 @@ def _constants_table(model: MultiGpuTransformerModel) -> pd.DataFrame:
         ("CKKS N, limbs, K, dnum, word bytes", f"2^{p.logn}, {p.limbs}, {p.special_limbs}, {p.dnum}, {p.word_bytes}",
          p.source),
         ("user / bootstrap levels", f"{p.user_levels} / {p.boot_levels}", p.source),
-        ("bootstrap = HMult equivalents", f"{c.boot_hmult_equivalents}", "he.md s5.2 HEaaN 2160/17.3 ms"),
-        ("HBM efficiency (fitted)", f"{c.hbm_efficiency}", "fit to WarpDrive A100-80G bootstrap 121 ms (he.md s5.3)"),
+        ("bootstrap = HMult equivalents", f"{c.boot_hmult_equivalents}", "[HyPHEN24] HEaaN 2160/17.3 ms"),
+        ("HBM efficiency (fitted)", f"{c.hbm_efficiency}", "fit to WarpDrive's A100-80G bootstrap 121 ms [WarpDrive25]"),
         ("INT32 ops per modmul", f"{c.int32_ops_per_modmul}", "assumed"),
         ("kernel launch (s)", f"{c.kernel_launch_s}", "assumed"),
         ("GELU degree / exp squarings / Newton iterations",

@@ -2,7 +2,7 @@
 
 Question: does training with right-censored Gaussian weight noise raise the k-th percentile
 performance (KPP, k = 1) of a network on an NVCiM accelerator, as Yan et al. report (ICCAD'23,
-arXiv 2307.15853: "up to 26% KPP improvement" over prior methods; hw.md §2.3)?
+arXiv 2307.15853: "up to 26% KPP improvement" over prior methods; [KPP23])?
 
 Setup: scikit-learn's digits (8x8, 10 classes; stratified 55/15/30 train/val/test split), a
 64-64-10 MLP (or a small CNN), 8-bit weights on 2-bit devices (Notre Dame model, sigma_w =
@@ -147,7 +147,7 @@ def _write(out: Path, results: pd.DataFrame, cands: pd.DataFrame, summary: pd.Da
     ax2.legend()
     assumed = pd.DataFrame([
         {"constant": "weight/device bits", "value": "8 / 2", "source": "Notre Dame WEIGHT_BIT, DEVICE_BIT (NeFT_CIM config.py) [V]"},
-        {"constant": "sigma_w factor", "value": f"{opts['factor']:.4f}", "source": "sqrt(sum 4^iD)/sum 2^iD (hw.md 2.2)"},
+        {"constant": "sigma_w factor", "value": f"{opts['factor']:.4f}", "source": "sqrt(sum 4^iD)/sum 2^iD [NeFT23, code]"},
         {"constant": "training", "value": f"Adam lr 3e-3, batch 64, {opts['epochs']} epochs", "source": "ours"},
         {"constant": "hyperparameter grid", "value": "train sigma x{1, 1.5}; censor 1, 2 / 0.5, 1 re-centred", "source": "ours (paper: automated search)"},
         {"constant": "Monte Carlo draws", "value": f"{opts['draws']} test, {opts['val_draws']} validation", "source": "paper: MC_times = 1000 (NeFT_CIM config.py)"},

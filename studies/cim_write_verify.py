@@ -5,7 +5,7 @@ sensitivity, by magnitude or at random, how much accuracy is kept and how much p
 is saved? Published: SWIM (Yan, Hu, Shi, DAC'22, arXiv 2202.08395) reaches accuracy comparable to
 full write-verify with up to 10x programming speed-up; U-SWIM (arXiv 2401.05357) and TSB (only a
 tiny shared block, < 0.4% of the weights, is verified; arXiv 2406.06544) follow the same line
-(hw.md §2.2 (4)).
+[SWIM22].
 
 Setup: a 64-64-10 MLP trained without noise on scikit-learn's digits; Notre Dame device variation
 (8-bit weights on 2-bit devices) at device sigma in {0.2, 0.3}; a verified weight keeps the

@@ -13,7 +13,7 @@ the zoo, verify). For each block size and bit width the largest feasible multipl
 board is chosen (a vectorised sweep), then dense-equivalent ops per joule (``2 x dense MACs`` per
 frame over energy per frame) are compared with ESE's published figure. The C-LSTM and E-RNN
 configurations are assumptions about "the same accuracy": C-LSTM block 8 at 16 bits, E-RNN
-block 16 at 12 bits (ADMM training lets E-RNN use the larger block; hw.md 1.2). Since static board
+block 16 at 12 bits (ADMM training lets E-RNN use the larger block; [ERNN19; CLSTM18]). Since static board
 power is an assumption ([M]), the ratios are also given for dynamic power only (an upper bound).
 A DSE under a user-supplied accuracy table (illustrative values, replace with measurements)
 picks the most efficient feasible (block, bits).

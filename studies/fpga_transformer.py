@@ -3,7 +3,7 @@
 Published (Peng et al., "A Length Adaptive Algorithm-Hardware Co-design of Transformer on FPGA
 Through Sparse Attention and Dynamic Pipelining", DAC'22, arXiv 2208.03646, abstract [P]):
 **80.2x** speedup over a CPU, **2.6x** over a GPU, **4x** energy efficiency over a CUBLAS-GEMM
-GPU accelerator. The platform, clock and CPU/GPU models are not public (hw.md 5, item 1), so this
+GPU accelerator. The platform, clock and CPU/GPU models are not public (not in the [Peng22] material we had), so this
 study states its own and lists every assumed constant.
 
 Method: ``fpga-transformer`` on ``bert-base`` (U200 by default). The FPGA design is the best

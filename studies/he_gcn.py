@@ -1,6 +1,6 @@
 """CryptoGCN vs a feature-wise GCN packing, and LinGCN vs CryptoGCN, on the CKKS cost model.
 
-Published (reference sheet he.md §0, §1.1-1.2):
+Published ([CryptoGCN22, abstract], [LinGCN23, code README.md]):
 
 * CryptoGCN (Ran et al., NeurIPS'22, arXiv 2209.11904 abstract): the AMA format "reduces the total
   Homomorphic Operation Count by 77.4 %" and latency "as much as 3.10x" vs "state-of-the-art
@@ -39,8 +39,8 @@ from workloads import load
 
 PAPER = {"cryptogcn_he_ops_reduction": -0.774, "cryptogcn_speedup": 3.10, "lingcn_speedup": 14.2,
          "lingcn_latency_s": 6371.0, "lingcn_accuracy": 85.78}
-SOURCES = {"cryptogcn": "CryptoGCN arXiv 2209.11904 abstract (he.md §0)",
-           "lingcn": "harveyp123/LinGCN-Neurips23 README (he.md §0, §1.2)",
+SOURCES = {"cryptogcn": "[CryptoGCN22, abstract] (arXiv 2209.11904)",
+           "lingcn": "[LinGCN23, code README.md] (harveyp123/LinGCN-Neurips23)",
            "figure": "LinGCN-Neurips23 figures/plot_frontiers_LinGCN.png, digitised"}
 #: digitised points of LinGCN's latency-accuracy figure: (system, backbone, accuracy %, latency s,
 #: our configuration). Log-x axis calibrated on the 10^3 / 10^4 gridlines (x = 194.5 / 519.5 px of
@@ -64,9 +64,9 @@ CRYPTOGCN_SERIES = (
     ("stgcn3-256", 75.32, 10536.0),
 )
 ASSUMED = [
-    ("scale_bits", 30, "CryptoGCN st-gcn code uses a 2^30 scale (he.md §1.1)"),
-    ("first_bits / special_bits", "60 / 60", "SEAL/EVA convention (he.md §2)"),
-    ("security", "128-bit classic, ternary secret; N by EVA's rule", "HE-standard table (he.md §4)"),
+    ("scale_bits", 30, "CryptoGCN st-gcn code uses a 2^30 scale [CryptoGCN22]"),
+    ("first_bits / special_bits", "60 / 60", "SEAL/EVA convention [EVA20]"),
+    ("security", "128-bit classic, ternary secret; N by EVA's rule", "HE-standard table [HEStandard18; OpenFHE22]"),
     ("persons per clip", 2, "NTU-RGB+D, zoo meta (both persons in the slots, CryptoGCN layout)"),
     ("frames", "256 for the 3-layer backbones, 300 for CryptoGCN's released 6-block model",
      "LinGCN configs 'Reduce the frame size to 256' (2 x 64 x 256 = 32768 slots = one N=2^16 ciphertext per joint)"),

@@ -1,10 +1,10 @@
 """Latency-aware training of a small CNN on digits under 2PC (CrypTen and CrypTFlow2 profiles, WAN).
 
 Question: does putting the predicted private-inference latency into the loss (PASNet, DAC 2023:
-``CE + lambda * sum_g softmax(alpha_g) . LAT_g``, mpc.md §1.2) find networks that are much faster
+``CE + lambda * sum_g softmax(alpha_g) . LAT_g``, [PASNet23]) find networks that are much faster
 under 2PC than the all-ReLU network at (almost) the same accuracy, and better ones at equal
 latency than a ReLU-count regulariser (AutoReP, ICCV 2023: per-element masks with hysteresis and
-``CE + mu * max(0, density - B)``, mpc.md §1.1)?
+``CE + mu * max(0, density - B)``, [AutoReP23])?
 
 Setup: scikit-learn's digits (8x8, 10 classes, shipped inside the package: nothing is downloaded);
 stratified train/val/test split 50/20/30 (split seed 0); a LeNet-style CNN (three 3x3 conv + BN +
@@ -54,14 +54,14 @@ PROTOCOLS = ("crypten", "cryptflow2")
 TARGET = {"speedup": 5.0, "acc_drop_pp": 1.0}
 PUBLISHED = [
     {"quantity": "ReLU / polynomial latency per element (PASNet's loss table)", "paper": "≈453x",
-     "source": "harveyp123/PASNet-DAC2023 models/gate_tmp.py: 1360*0.01*N+0.4 vs 3*0.01*N+0.2 (mpc.md §1.2)"},
+     "source": "harveyp123/PASNet-DAC2023 models/gate_tmp.py: 1360*0.01*N+0.4 vs 3*0.01*N+0.2 [PASNet23]"},
     {"quantity": "PASNet-A ImageNet 2PC latency vs CryptGPU", "paper": "147x faster at 70.54% top-1",
-     "source": "PASNet, DAC 2023, arXiv 2306.15513 abstract (mpc.md §1.2)"},
+     "source": "PASNet, DAC 2023, arXiv 2306.15513 abstract [PASNet23]"},
     {"quantity": "AutoReP CIFAR-10 at 12.9K ReLUs", "paper": "94.31% (+6.12% over SNL)",
-     "source": "AutoReP, ICCV 2023, arXiv 2308.10134 abstract (mpc.md §1.1)"},
+     "source": "AutoReP, ICCV 2023, arXiv 2308.10134 abstract [AutoReP23]"},
     {"quantity": "SENet (ReLU -> identity by sensitivity) vs prior ReLU-reduction methods",
      "paper": "up to ~2x fewer ReLUs at similar accuracy; +2.32% at iso-ReLU on CIFAR-100",
-     "source": "SENet, ICLR 2023 (reference sheet mpc.md §3)"},
+     "source": "[SENet23] (ICLR 2023)"},
 ]
 LETTERS = {"relu": "R", "poly": "P", "identity": "I", "max": "M", "avg": "A"}
 _CTX: dict[str, Any] = {}  # inherited by forked workers
@@ -404,7 +404,7 @@ def _report(st, heads, configs, fronts, bounds, linear, costs, weights, network,
         f"- lambda values {st['lambdas']}; ReLU budgets (fraction kept) {st['budgets']}, mu={st['mu']}, "
         f"hysteresis t={st['threshold']} (AutoReP default 1e-3).",
         "- Latency is per sample (batch 1), online phase; CrypTen's dealer-made triples are not counted "
-        "(mpc.md §2.1).", ""])
+        "[CrypTen21; crypten 0.4.1, measured].", ""])
 
 
 def _linear_note(bounds: pd.DataFrame, linear: dict[str, float], configs: pd.DataFrame) -> str:

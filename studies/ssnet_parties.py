@@ -2,7 +2,7 @@
 n >= 2) vs Shamir sharing (MP-SPDZ model, bit-decomposition ReLU) vs SSNet-style Shamir with
 masked non-linear ops (n >= 3), on ResNet workloads, LAN and WAN.
 
-SSNet (arXiv 2406.02629, mpc.md §1.4) claims 3x-14x speed-ups over additive-sharing frameworks
+SSNet (arXiv 2406.02629, [SSNet24]) claims 3x-14x speed-ups over additive-sharing frameworks
 and ResNet-152 in 4.5 s vs 25.8 s; it has no public code, so its masking protocol here is an
 assumption (``costmodels/mpc/protocols.py``). Shamir multiplication grows as n(n-1)/2 field
 elements (MP-SPDZ ``Compiler/cost.py``); CrypTen's comparisons convert n arithmetic shares to
@@ -28,12 +28,12 @@ from costmodels.mpc.protocols import Shamir
 from dse.report import StudyOutput, markdown_table
 from dse.study import script_main
 
-MPSPDZ = pd.DataFrame([  # mpc.md §2.4, compile.py -E shamir (bytes per element, online / offline)
+MPSPDZ = pd.DataFrame([  # [MPSPDZ20], compile.py -E shamir (bytes per element, online / offline)
     {"parties": 3, "op": "mul", "online": 96, "offline": 6960}, {"parties": 3, "op": "relu", "online": 2736, "offline": 5760},
     {"parties": 5, "op": "mul", "online": 256, "offline": 36192}, {"parties": 5, "op": "relu", "online": 9056, "offline": 29952},
 ])
 SSNET_CLAIM = {"speedup_low": 3.0, "speedup_high": 14.0, "resnet152_additive_s": 25.8, "resnet152_ssnet_s": 4.5,
-               "source": "SSNet arXiv 2406.02629 abstract (mpc.md §1.4)"}
+               "source": "SSNet arXiv 2406.02629 abstract [SSNet24]"}
 
 
 def _points(wl, protocols, parties, networks) -> list[dict[str, Any]]:
@@ -147,7 +147,7 @@ def _report(frame, growth, check, claim, quick) -> str:
         "\nShamir's n(n-1)/2 multiplication gives a slope near 2; CrypTen's ReLUs need n - 1 binary adders "
         "(A2B) whose openings reach every party, so their traffic grows as n(n-1) too; SSNet-style masking "
         "replaces the 56 multiplications of a bit-decomposition ReLU by one.\n\n"
-        "## Anchor: Shamir per-element cost vs MP-SPDZ `compile.py -E shamir` (mpc.md §2.4)\n\n"
+        "## Anchor: Shamir per-element cost vs MP-SPDZ `compile.py -E shamir` [MPSPDZ20; compile.py -E]\n\n"
         + markdown_table(check) +
         f"\n## SSNet's claim ({SSNET_CLAIM['source']})\n\nPaper: {SSNET_CLAIM['speedup_low']:g}x-"
         f"{SSNET_CLAIM['speedup_high']:g}x over additive sharing; ResNet-152 {SSNET_CLAIM['resnet152_additive_s']} s "

@@ -1,6 +1,6 @@
 """Reproduce the ventricular-arrhythmia chip (ASP-DAC'25): peak GOPS and average power at 250 Hz.
 
-Published (Qin et al., arXiv 2410.17395, abstract and ASP-DAC slide transcript; hw.md §3.3):
+Published (Qin et al., arXiv 2410.17395, abstract and ASP-DAC slide transcript; [VAChip25]):
 TSMC 40 nm LP, 512 PEs (2 Core Elements x 4 computing cores x 4 SPEs x 16 PEs), 50% weight
 sparsity, reconfigurable 8/4/2/1-bit multipliers, 1-D CNN, ICD input at 250 Hz, 0.035 ms per
 sample, **150 GOPS** and **10.60 uW**.

@@ -7,7 +7,7 @@ idles (clock-gated or power-gated, leaking ``P_idle``) until the next input:
 ``P_avg = E_active * rate + P_idle * (1 - duty)``, with ``duty = t_active * rate`` (must be <= 1,
 otherwise the stream cannot be served in real time).
 
-This is the standard energy-per-event model of sensor nodes; hw.md §3.3 notes that the VA chip's
+This is the standard energy-per-event model of sensor nodes; [VAChip25] notes that the VA chip's
 150 GOPS and 10.60 uW can only both hold under it (peak throughput while active, average power
 over the 250 Hz period).
 """

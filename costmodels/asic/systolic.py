@@ -18,7 +18,7 @@ is          K      M      N      ``2R + C + T - 2``
 skewed demand matrices: OS streams ``T`` operand rows plus ``C - 1`` drain rows and a skew of
 ``R - 1``; WS/IS first spend ``R`` cycles loading the stationary operand. SCALE-Sim reports
 "Total Cycles" as the cycle index of the last output write, i.e. ``folds * per_fold - 1`` when
-there are no memory stalls (hw.md §3.2: 108,359 reported vs 36 * 3010 = 108,360). A batch of
+there are no memory stalls ([ScaleSim3; scalesim 3.0.0]: 108,359 reported vs 36 * 3010 = 108,360). A batch of
 ``B`` independent products (conv groups: SCALE-Sim's ``DP`` depthwise mode runs one layer per
 channel) costs ``B * (folds * per_fold - 1)``.
 """
@@ -48,7 +48,7 @@ def fold_dims(m: int, k: int, n: int, dataflow: str) -> tuple[int, int, int]:
 def gemm_cycles(m: int, k: int, n: int, rows: int, cols: int, dataflow: str, batch: int = 1) -> int:
     """SCALE-Sim 3.0.0 "Total Cycles" (no stalls) of ``batch`` products on a rows x cols array.
 
-    >>> gemm_cycles(54 * 54, 3 * 3 * 64, 64, 32, 32, "ws")   # hw.md §3.2: 56x56x64 3x3 -> 108,359
+    >>> gemm_cycles(54 * 54, 3 * 3 * 64, 64, 32, 32, "ws")   # [ScaleSim3; scalesim 3.0.0]: 56x56x64 3x3 -> 108,359
     108359
     """
     sr, sc, t = fold_dims(m, k, n, dataflow)

@@ -9,7 +9,7 @@ Every number comes from ``costmodels/asic/data/*.csv`` (each row has a ``source`
   RF 1x, PE-to-PE 2x, global buffer 6x, DRAM 200x per 16-bit word. The 16-bit MAC is anchored on
   Horowitz: ``E_mult(16) + E_add(16) = 0.8 + 0.05 = 0.85 pJ`` (the int16 multiply is the quadratic
   interpolation above), so DRAM costs 200 * 0.85 / 16 = 10.6 pJ/bit and the global buffer
-  0.32 pJ/bit (ZigZag's ``tpu_like`` uses 11 pJ/bit and 0.2 pJ/bit; hw.md §3.1). The 6x
+  0.32 pJ/bit (ZigZag's ``tpu_like`` uses 11 pJ/bit and 0.2 pJ/bit; [ZigZag21; zigzag-dse 3.9.1 tpu_like.yaml]). The 6x
   global-buffer cost is for Eyeriss' 108 kB buffer; an SRAM of ``S`` bytes costs
   ``(S / 108 kB)^0.45`` times that per bit, the exponent fitted to ZigZag's ``eyeriss_like``
   SRAMs (8 kB 10 pJ, 64 kB 20 pJ, 1 MB 100 pJ per access: 10x for 128x capacity);
@@ -24,11 +24,11 @@ Every number comes from ``costmodels/asic/data/*.csv`` (each row has a ``source`
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+from dse.datafiles import load_csv
 from dse.errors import DseInputError
 
 __all__ = ["Tech", "tech", "energy_scale", "area_scale", "load_table", "NODES_NM"]
@@ -39,10 +39,7 @@ DATA = Path(__file__).with_name("data")
 @cache
 def load_table(name: str) -> tuple[dict[str, str], ...]:
     """Rows of ``data/<name>.csv`` as dicts (every file has a ``source`` column)."""
-    with open(DATA / f"{name}.csv", newline="") as f:
-        rows = tuple(csv.DictReader(f))
-    assert rows and "source" in rows[0], f"{name}.csv needs a source column"
-    return rows
+    return tuple(load_csv(DATA / f"{name}.csv"))
 
 
 def _by(name: str, key: str) -> dict[str, dict[str, str]]:

@@ -1,7 +1,7 @@
 """ADC energy and area per conversion, written for any array namespace ``xp``.
 
 * :func:`survey_energy` — the Murmann ADC-survey bound as used by Accelergy's ADC plug-in
-  (``adc_data/model.yaml`` + ``model.py``, reference sheet hw.md §2.4):
+  (``adc_data/model.yaml`` + ``model.py``, [Accelergy19; MurmannADC]):
   ``FOM_S <= min(180.14, 302.74 - 6.4608 ln f_s)`` dB and
   ``E_conv = 0.5 * 10^((6.02 N + 1.76 - FOM_S) / 10)`` J (Schreier FOM with bandwidth f_s / 2).
   It is the best-in-class envelope; real CiM ADCs sit one to two orders above it.

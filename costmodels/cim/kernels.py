@@ -1,7 +1,7 @@
 """Noise-injection kernels for variation-aware training (entry-point group ``dse.kernels``).
 
 Each kernel perturbs a weight tensor ``x`` the way a crossbar would; noise scales with the
-tensor's range ``max|x|`` (the Notre Dame convention, hw.md §2.2 (1)), so ``sigma`` here is the
+tensor's range ``max|x|`` (the Notre Dame convention, [NeFT23, code src/generate_noise.py]), so ``sigma`` here is the
 *weight-referred* std ``sigma_w / max|W|`` — multiply a device sigma by
 :func:`~costmodels.cim.weight_sigma_factor` (0.778 for 8-bit weights on 2-bit cells) first.
 
@@ -14,7 +14,7 @@ tensor's range ``max|x|`` (the Notre Dame convention, hw.md §2.2 (1)), so ``sig
                            (:func:`~costmodels.cim.variation.stuck_at_weights`)
 ``cim-weight-dependent``   ``x + scale max|x| sigma(g) Z`` with the aihwkit PCM programming
                            polynomial ``sigma(g) = (0.26348 + 1.9650 g - 1.1731 g^2) / 25``,
-                           ``g = |x| / max|x|`` (conductance-dependent noise, hw.md §2.1)
+                           ``g = |x| / max|x|`` (conductance-dependent noise, [AIHWKit21; aihwkit 1.1.0])
 =========================  ==================================================================
 
 numpy versions take ``rng`` (a ``numpy.random.Generator``), torch versions ``generator`` (a
@@ -171,16 +171,16 @@ def weight_dependent_noise_torch(x: Any, *, scale: float = 1.0, coeff: tuple[flo
     return _ste(x, w + scale * m * sig * _randn(x, generator))
 
 
-_SRC_ND = "Notre Dame NVCiM model, YifanQin-ND/NeFT_CIM src/generate_noise.py (hw.md 2.2 (1))"
+_SRC_ND = "Notre Dame NVCiM model, [NeFT23, code YifanQin-ND/NeFT_CIM src/generate_noise.py]"
 GAUSSIAN = KernelSpec("cim-gaussian", gaussian_noise, gaussian_noise_torch,
                       doc="Gaussian weight-noise injection, std sigma * max|x|", source=_SRC_ND)
 RC_GAUSSIAN = KernelSpec("cim-rc-gaussian", rc_gaussian_noise, rc_gaussian_noise_torch,
                          doc="right-censored Gaussian weight noise, sigma * max|x| * min(Z, censor)",
-                         source="Yan et al., ICCAD'23 (arXiv 2307.15853); MariusAnje/CIM_CW modules.py set_SG")
+                         source="[KPP23] (ICCAD'23); MariusAnje/CIM_CW modules.py set_SG")
 STUCK_AT = KernelSpec("cim-stuck-at", stuck_at_noise, stuck_at_noise_torch,
                       doc="stuck-at-0/1 faults per cell of a bit-sliced differential pair",
-                      source="Li et al., arXiv 2401.11664 (SA0 = HRS, SA1 = LRS per cell)")
+                      source="[ReRAMFT24] (SA0 = HRS, SA1 = LRS per cell)")
 WEIGHT_DEPENDENT = KernelSpec("cim-weight-dependent", weight_dependent_noise, weight_dependent_noise_torch,
                               doc="conductance-dependent noise with the aihwkit PCM programming polynomial",
-                              source="IBM aihwkit 1.1.0 PCMLikeNoiseModel prog_coeff (hw.md 2.1)")
+                              source="IBM aihwkit 1.1.0 PCMLikeNoiseModel prog_coeff [AIHWKit21]")
 KERNELS = {k.name: k for k in (GAUSSIAN, RC_GAUSSIAN, STUCK_AT, WEIGHT_DEPENDENT)}

@@ -16,11 +16,11 @@ Attention          expanded: Q/K/V/O projections as Linear     (scores and A·V 
 =================  =========================================  ==================================
 
 Products with no trained operand (attention scores, A·V) cannot live in a programmed crossbar;
-their MACs are reported as ``unmapped_macs`` (reference sheet hw.md §2.4, conv lowered to GEMM
+their MACs are reported as ``unmapped_macs`` ([NeuroSim21], conv lowered to GEMM
 with ``K_in = k_h k_w C_in``).
 
 :func:`pruned_shape` gives the rows/columns a structurally pruned weight matrix still occupies
-("unused path removal" of the pruned-quantised memristor framework, hw.md §2.3).
+("unused path removal" of the pruned-quantised memristor framework, [TinyAccurate20]).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Per mapped part (see :mod:`costmodels.cim.mapping`: ``G`` matrices of ``K x N`` weights, ``V``
 input vectors), with ``s = ceil(weight_bits / cell_bits)`` cells per weight magnitude, structured
 pruning keeping ``K' = ceil(K row_keep)`` rows and ``N' = ceil(N col_keep)`` columns, and
-``b = ceil(input_bits / dac_bits)`` bit-serial input steps (reference sheet hw.md §2.4):
+``b = ceil(input_bits / dac_bits)`` bit-serial input steps [NeuroSim21]:
 
 * columns: ``differential``: ``2 N' s`` physical columns (pair currents subtracted before the
   ADC, one conversion per pair); ``offset``: ``N' s`` data columns plus one reference column per
@@ -11,7 +11,7 @@ pruning keeping ``K' = ceil(K row_keep)`` rows and ``N' = ceil(N col_keep)`` col
 * ``crossbars = G ceil(K'/R) col_tiles``;
   ``adc_conversions = G V b ceil(K'/R) converted_columns`` (row tiles digitised separately);
 * latency per vector: ``b cols_per_adc (t_read + 1/adc_rate) + ceil(log2 row_tiles) t_add``
-  (NeuroSim-style column muxing, hw.md §2.4; ISAAC shift-add tree); the crossbars of a layer work
+  (NeuroSim-style column muxing, [NeuroSim21]; ISAAC shift-add tree [ISAAC16]); the crossbars of a layer work
   in parallel, layers run one after another (``latency_s``); ``pipeline_interval_s`` is the
   slowest layer (layer pipelining across tiles);
 * energy: ADC (survey bound of :mod:`.adc` or the ISAAC table) + DAC (ISAAC 1-bit driver,
@@ -22,7 +22,7 @@ pruning keeping ``K' = ceil(K row_keep)`` rows and ``N' = ceil(N col_keep)`` col
   ``ceil(C / cols_per_adc)`` ADCs with a shift-add unit each (ISAAC areas, 32 nm);
 * programming (:mod:`.writeverify`): every used cell written once, ``verify_fraction`` of them
   write-verified at device variation ``sigma``; ``weight_sigma`` is the Notre Dame factor
-  ``sqrt(sum 4^(iD)) / sum 2^(iD)`` times sigma (hw.md §2.2 (1)) and ``effective_weight_sigma``
+  ``sqrt(sum 4^(iD)) / sum 2^(iD)`` times sigma [NeFT23, code src/generate_noise.py] and ``effective_weight_sigma``
   its RMS after selective write-verify.
 """
 

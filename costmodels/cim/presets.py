@@ -2,16 +2,16 @@
 
 ``constant("r_on")`` returns a float in SI units. :data:`DEVICES` is the Notre Dame NVCiM device
 table (state-dependent variation factor ``s``), from ``YifanQin-ND/NeFT_CIM`` ``config.py`` and
-``src/generate_noise.py`` (reference sheet hw.md §2.2 (1)).
+``src/generate_noise.py`` [NeFT23, code src/generate_noise.py].
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from dse.datafiles import load_csv
 from dse.errors import DseInputError, UnknownNameError
 
 __all__ = ["DATA_DIR", "DEVICES", "Device", "constant", "constants", "device"]
@@ -23,9 +23,8 @@ DATA_DIR = Path(__file__).with_name("data")
 def constants() -> dict[str, tuple[float, str, str]]:
     """name -> (value, unit, source) for every row of ``data/constants.csv``."""
     out: dict[str, tuple[float, str, str]] = {}
-    with open(DATA_DIR / "constants.csv", newline="") as fh:
-        for row in csv.DictReader(fh):
-            out[row["name"]] = (float(row["value"]), row["unit"], row["source"])
+    for row in load_csv(DATA_DIR / "constants.csv"):
+        out[row["name"]] = (float(row["value"]), row["unit"], row["source"])
     return out
 
 
@@ -48,7 +47,7 @@ class Device:
 
     name: str
     s: float
-    source: str = "YifanQin-ND/NeFT_CIM src/generate_noise.py, config.py [V]"
+    source: str = "[NeFT23, code YifanQin-ND/NeFT_CIM src/generate_noise.py, config.py] [V]"
 
 
 DEVICES: dict[str, Device] = {d.name: d for d in (

@@ -2,7 +2,7 @@
 
 * :func:`hessian_diagonal` — the diagonal of the loss Hessian w.r.t. every crossbar weight from
   one forward and one backward pass, propagating second derivatives layer by layer and dropping
-  off-diagonal terms (LeCun's Optimal Brain Damage recursion; SWIM, Yan et al. DAC'22, §3, ranks
+  off-diagonal terms (LeCun's Optimal Brain Damage recursion; [SWIM22, Sec. 3], ranks
   weights by this second derivative — its code, ``MariusAnje/SWIM`` ``modules.py``
   ``mask_indicator("second")``, uses the propagated ``weightS`` gradient the same way). At the
   softmax cross-entropy output the diagonal is ``p (1 - p)``; a dense layer maps ``h2_out`` to

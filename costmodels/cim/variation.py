@@ -3,17 +3,17 @@
 Every sampler takes a weight array ``w``, a ``numpy.random.Generator`` and a number of draws, and
 returns perturbed weights of shape ``(draws, *w.shape)``.
 
-* :func:`gaussian_weights` — the Notre Dame NVCiM model (KPP, SWIM, NeFT, TSB; reference sheet
-  hw.md §2.2 (1)): a W-bit weight on ``ceil(W/D)`` D-bit devices, each with independent Gaussian
+* :func:`gaussian_weights` — the Notre Dame NVCiM model (KPP, SWIM, NeFT, TSB;
+  [NeFT23, code src/generate_noise.py]): a W-bit weight on ``ceil(W/D)`` D-bit devices, each with independent Gaussian
   noise of std ``sigma`` times its full range, i.e. ``sigma_w = sigma max|W| sqrt(sum 4^(iD)) /
   sum 2^(iD)``; device types scale mid-range states by ``s`` (:func:`state_scale`).
 * :func:`bitsliced_weights` — the same model simulated device by device (quantise, split into
   digits, perturb each digit, recombine); it checks the closed form above.
 * :func:`stuck_at_weights` — stuck-at-0 (HRS, digit 0) and stuck-at-1 (LRS, digit 2^D - 1)
-  faults per cell of a differential pair at given rates (Li et al., arXiv 2401.11664).
+  faults per cell of a differential pair at given rates ([ReRAMFT24]).
 * :func:`pcm_program`, :func:`pcm_drift`, :func:`pcm_weights` — IBM aihwkit's
   ``PCMLikeNoiseModel`` (programming-noise polynomial, drift, 1/f read noise on a single
-  differential pair; aihwkit 1.1.0 ``inference/noise/pcm.py``, hw.md §2.1), re-implemented.
+  differential pair; aihwkit 1.1.0 ``inference/noise/pcm.py``, [AIHWKit21; aihwkit 1.1.0]), re-implemented.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Write-verify programming: iterations, residual variation and programming time/energy.
 
-Model (reference sheet hw.md §2.2 (4); the iteration law is our assumption, stated here):
+Model ([SWIM22]; the iteration law is our assumption, stated here):
 
 * a write lands at ``g_T + e`` with ``e ~ N(0, sigma^2)`` (sigma in device-range units, the
   Notre Dame convention); write-verify reads the device back and rewrites until ``|e| < tol``.

@@ -3,7 +3,7 @@ C-LSTM, Wang et al., FPGA'18, arXiv 1803.06305).
 
 Every weight matrix of a recurrent layer (gates ``G*H x (I+R)``, projection ``P x H``) is a
 ``p x q`` grid of ``b x b`` circulant blocks, ``p = ceil(rows/b)``, ``q = ceil(cols/b)``
-(hw.md 1.2). Storage drops from ``b^2`` to ``b`` per block (the FFT of each block's defining
+[ERNN19; CLSTM18]. Storage drops from ``b^2`` to ``b`` per block (the FFT of each block's defining
 vector is stored: ``b`` reals). One matrix-vector product per time step costs
 
 * ``q`` real FFTs of the input blocks, ``p`` real inverse FFTs of the output blocks;

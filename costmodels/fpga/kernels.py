@@ -2,8 +2,8 @@
 
 * ``block_circulant`` - a linear layer whose weight is a ``p x q`` grid of ``b x b`` circulant
   blocks (C-LSTM / E-RNN / FTRANS): ``y_i = sum_j IFFT(FFT(c_ij) * FFT(x_j))``, where ``c_ij`` is
-  the first column of block ``(i, j)`` (circular convolution; hw.md 1.2). Weights ``(p, q, b)``.
-* ``topk_attention`` - the DAC'22 sparse attention (Peng et al., arXiv 2208.03646; hw.md 1.1):
+  the first column of block ``(i, j)`` (circular convolution; [ERNN19; CLSTM18]). Weights ``(p, q, b)``.
+* ``topk_attention`` - the DAC'22 sparse attention [Peng22]:
   quantise Q and K per tensor to ``qk_bits``-bit integers ``x' = round((2^(bits-1)-1)/max|x| * x)``,
   rank every query's keys by ``Q'K'^T``, keep the ``topk`` best (ties: lower key index first), and
   compute exact ``softmax(Q K^T / sqrt(d))`` and the weighted sum of V on the kept keys only.
@@ -145,11 +145,11 @@ BLOCK_CIRCULANT = KernelSpec(
     name="block_circulant", numpy=block_circulant_numpy, torch=block_circulant_torch,
     module=block_circulant_module,
     doc="block-circulant linear y_i = sum_j IFFT(FFT(c_ij) FFT(x_j)); weights (p, q, b)",
-    source="C-LSTM (arXiv 1803.06305), E-RNN (arXiv 1812.07106); hw.md 1.2",
+    source="[CLSTM18; ERNN19]",
 )
 
 TOPK_ATTENTION = KernelSpec(
     name="topk_attention", numpy=topk_attention_numpy, torch=topk_attention_torch,
     doc="low-bit Q'K' pre-filter, top-k keys per query, exact softmax attention on the kept keys",
-    source="Peng et al. DAC'22 (arXiv 2208.03646); hw.md 1.1",
+    source="[Peng22] (DAC'22, arXiv 2208.03646)",
 )

@@ -1,10 +1,10 @@
 """Device tables of the FPGA family: boards, CPU/GPU baselines, energy constants.
 
 Data live in ``data/boards.csv``, ``data/baselines.csv`` and ``data/energy.toml``; every row
-carries a ``source`` (``[V]`` verified, ``[P]`` paper abstract, ``[M]`` recalled/assumed, as in
-``shared/reference/hw.md``). Resource budgets apply the empirical utilisation cap of 0.75 used by
-``fpga_board_info`` (routing congestion makes higher utilisation impractical; hw.md 1.5) on top
-of the resources left after the platform shell (AMD UG1702).
+carries a ``source`` (``[V]`` verified, ``[P]`` paper abstract, ``[M]`` recalled/assumed, see
+``docs/references.md``). Resource budgets apply the empirical utilisation cap of 0.75 used by
+``fpga_board_info`` (routing congestion makes higher utilisation impractical; an assumption)
+on top of the resources left after the platform shell [AMD-UG1702].
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from dse.datafiles import load_toml
+from dse.datafiles import load_csv, load_toml
 from dse.errors import UnknownNameError
 
 __all__ = ["Board", "Baseline", "UTIL_CAP", "boards", "board", "board_names", "baselines", "baseline",
            "baseline_names", "energy_constants", "mult_energy_j", "add_energy_j", "board_arrays"]
 
-#: usable fraction of each resource after placement (fpga_board_info; hw.md 1.5 / 1.6) [V]
+#: usable fraction of each resource after placement (empirical margin, docs/references.md) [V]
 UTIL_CAP = 0.75
 
 
@@ -85,18 +84,15 @@ class Baseline:
 
 @cache
 def boards() -> tuple[Board, ...]:
-    with _data("boards.csv").open() as fh:
-        frame = pd.read_csv(fh)
     fields = Board.__dataclass_fields__
-    return tuple(Board(**{k: _cast(fields[k].type, row[k]) for k in fields}) for row in frame.to_dict("records"))
+    return tuple(Board(**{k: _cast(fields[k].type, row[k]) for k in fields}) for row in load_csv(_data("boards.csv")))
 
 
 @cache
 def baselines() -> tuple[Baseline, ...]:
-    with _data("baselines.csv").open() as fh:
-        frame = pd.read_csv(fh)
     fields = Baseline.__dataclass_fields__
-    return tuple(Baseline(**{k: _cast(fields[k].type, row[k]) for k in fields}) for row in frame.to_dict("records"))
+    return tuple(Baseline(**{k: _cast(fields[k].type, row[k]) for k in fields})
+                 for row in load_csv(_data("baselines.csv")))
 
 
 def _cast(type_name: Any, value: Any) -> Any:

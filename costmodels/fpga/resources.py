@@ -1,6 +1,6 @@
 """FPGA resource formulas (DSP, LUT, BRAM18/36, URAM), vectorised over design arrays.
 
-Sources (``shared/reference/hw.md`` §1.4, verified in ``Xilinx/finn``
+Sources ([FINN-R18], verified in ``Xilinx/finn``
 ``src/finn/custom_op/fpgadataflow/{matrixvectoractivation.py, hls/matrixvectoractivation_hls.py}``):
 
 * BRAM: weight memory of depth ``omega`` and width ``w`` bits in simple-dual-port RAMB18s with the

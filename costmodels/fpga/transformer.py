@@ -12,7 +12,7 @@ stages, contiguous and balanced):
 * weights stream from off-chip memory once per batch (``B`` requests share every weight tile).
 
 Per-request stage time ``t_p(L) = max(W_p(L) / (m_p f), PF_p(L) / (lanes_p f), bytes_w / (B BW))``
-(hw.md 1.6: ``t = max(ops / (MAC f), bytes / BW)``). ``schedule=padded`` pads each batch to its
+([Zhang15]: ``t = max(ops / (MAC f), bytes / BW)``). ``schedule=padded`` pads each batch to its
 longest request and keeps the allocation made for the longest supported length;
 ``schedule=length-aware`` runs each request at its length and re-balances the MACs per length
 (the allocation is proportional to work, the continuous optimum of the min-max problem that

@@ -5,8 +5,8 @@ ModRaise (one NTT-bound pass at the top level) -> CoeffToSlot in ``cts_levels`` 
 conjugation split of real/imaginary parts -> EvalMod on 2 ciphertexts (cosine of degree
 ``evalmod_degree`` by BSGS-Chebyshev + ``double_angle`` squarings) -> SlotToCoeff in
 ``stc_levels`` stages. Stage s of a radix-2^r homomorphic DFT is a product with 2^(r+1)-1
-diagonals, evaluated by BSGS with hoisted baby steps (reference sheet he.md §3: bootstrapping
-consumes ~9-15 levels).
+diagonals, evaluated by BSGS with hoisted baby steps (bootstrapping consumes ~9-15
+levels, e.g. [Lattigo] N16QP1546H192H32).
 
 ``latency = boot_scale x sum(count x t_op(N, limbs))``; a profile's ``boot_scale`` anchors the sum
 to a measured bootstrap where one is published (bootstrap.csv), and is 1 (pure structure) otherwise.

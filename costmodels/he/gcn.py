@@ -1,7 +1,7 @@
 """Graph-convolution lowering for ST-GCN under CKKS: CryptoGCN's AMA format, a naive packed A·X
 baseline, and LinGCN's fused operator with node-wise (structural) linearisation.
 
-Layouts (reference sheet he.md §1.1-1.2):
+Layouts [CryptoGCN22; LinGCN23]:
 
 * ``ama`` (CryptoGCN, NeurIPS'22): one ciphertext group per joint; slots hold persons x channels
   x frames, channel blocks of ``T*persons`` slots. The 1x1 graph conv per partition mixes channels
@@ -27,7 +27,7 @@ Layouts (reference sheet he.md §1.1-1.2):
 
 LinGCN's structural linearisation keeps a non-linearity on ``keep[s]`` of the V nodes at graph
 activation site ``s``; with the structural constraint every node keeps the same number of
-non-linear sites, so the activation depth is ``E = ceil(sum(keep) / V)`` levels (he.md §1.2: the
+non-linear sites, so the activation depth is ``E = ceil(sum(keep) / V)`` levels ([LinGCN23]: the
 shipped STGCN-3-256 keeps [10, 15, 25, 25, 25, 0] of 150 gates -> 4 effective layers instead of 6).
 """
 

@@ -4,7 +4,7 @@ The network is walked in topological order as a chain: layer i raises the critic
 ``delta_i = max(D_i, running max) - running max`` where ``D_i = max(D_inputs) + depth_i`` (a
 parallel branch such as a ResNet shortcut adds no depth; it is priced at the chain's level).
 
-Bootstrap placement follows Orion (``orion/core/level_dag.py``, reference sheet he.md §2): nodes
+Bootstrap placement follows Orion (``orion/core/level_dag.py``, [Orion25]): nodes
 are (layer, level) pairs, an edge runs layer i at its entry level, a bootstrap edge before layer i
 lifts every live ciphertext to ``min(L - boot_depth, remaining depth)`` levels, and the cheapest
 path is found by dynamic programming - here vectorised over design points (arrays of shape

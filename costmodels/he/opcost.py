@@ -1,7 +1,7 @@
 """Per-operation CKKS latency from NTT and base-conversion structure, with fitted device constants.
 
 Each operation on a ciphertext with ``limbs`` = l RNS primes (special primes excluded) at ring
-degree N is described by two work counts (reference sheet ``he.md`` §3, after SimFHE
+degree N is described by two work counts ([MAD23], after SimFHE
 ``poly.py``/``evaluator.py`` and SEAL ``evaluator.cpp``):
 
 * ``B`` = NTT butterflies = (number of length-N NTTs/INTTs) x (N/2) log2 N,
@@ -59,7 +59,7 @@ _KS_OPS = ("relinearize", "rotate", "conjugate")
 class BootConfig:
     """Bootstrapping structure (CoeffToSlot -> EvalMod -> SlotToCoeff), see :mod:`.bootstrap`.
 
-    Defaults follow the level budgets in the reference sheet he.md §3 (CtS + EvalMod + StC
+    Defaults follow the level budgets of [Lattigo] N16QP1546H192H32 (CtS + EvalMod + StC
     consume ~9-15 levels; OpenFHE level budget {3, 3}; EvalMod = degree-30 cosine + 3 double-angle
     steps, Bossuat et al. Eurocrypt'21).
     """
@@ -118,7 +118,7 @@ def keyswitch_geometry(limbs: Any, top_limbs: Any, dnum: Any, shape: str) -> tup
 
 
 def _keyswitch_work(n: Any, logn: Any, l: Any, alpha: Any, k: Any, beta: Any) -> tuple[Any, Any, Any, Any]:
-    """(B_modup, M_modup, B_tail, M_tail) of one key switch at ``l`` limbs (he.md §3 table)."""
+    """(B_modup, M_modup, B_tail, M_tail) of one key switch at ``l`` limbs ([MAD23] work counts, [HanKi20])."""
     half = n / 2.0 * logn
     b_up = half * (l + beta * (l + k - alpha))
     m_up = n * beta * alpha * (l + k - alpha)
@@ -183,7 +183,7 @@ def op_latency(profile: Profile, op: str, n: Any, limbs: Any, *, top_limbs: Any 
 
 
 def ciphertext_bytes(n: Any, limbs: Any, word_bytes: int = 8) -> Any:
-    """A fresh (size-2) ciphertext: 2 polynomials x limbs x N words (he.md §3)."""
+    """A fresh (size-2) ciphertext: 2 polynomials x limbs x N words [CKKS17]."""
     return 2.0 * limbs * n * word_bytes
 
 
@@ -193,6 +193,6 @@ def plaintext_bytes(n: Any, limbs: Any, word_bytes: int = 8) -> Any:
 
 
 def switching_key_bytes(n: Any, top_limbs: Any, dnum: Any, shape: str, word_bytes: int = 8) -> Any:
-    """One relinearisation or rotation key: beta_top x 2 x (L+1+K) x N words (he.md §3)."""
+    """One relinearisation or rotation key: beta_top x 2 x (L+1+K) x N words [HanKi20]."""
     _, k, beta = keyswitch_geometry(top_limbs, top_limbs, dnum, shape)
     return beta * 2.0 * (top_limbs + k) * n * word_bytes

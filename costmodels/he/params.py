@@ -5,20 +5,19 @@ one shape (a batch of design points). Sources:
 
 * maximum log2(QP) per ring degree N and security level: ``data/security.csv`` (HE standard 2018
   for N <= 32768, identical to SEAL ``hestdparms.h``; OpenFHE ``stdlatticeparms.cpp`` for 2^16 and
-  2^17; ternary secret, sigma ~ 3.2). Reference sheet ``he.md`` §4.
-* chain layout ``q0 | L x Delta | K x P``: SEAL / EVA convention (he.md §2, EVA
+  2^17; ternary secret, sigma ~ 3.2). [HEStandard18; OpenFHE22].
+* chain layout ``q0 | L x Delta | K x P``: SEAL / EVA convention ([EVA20], EVA
   ``encryption_parameter_selector.h``): the first prime holds scale + integer range, L rescale
   primes of ``scale_bits`` each, K special (key-switching) primes of ``special_bits`` each.
 * special primes: SEAL-style key switching uses one special prime (K=1, one digit per prime);
   hybrid key switching (OpenFHE/Lattigo) with ``dnum`` digits uses K = alpha = ceil((L+1)/dnum)
-  (he.md §3 notation).
+  ([HanKi20] notation).
 * precision: CKKS rescale rounding bound ``sqrt(N/3) * (3 + 8 sqrt(h))`` with h the secret's
-  Hamming weight (Cheon-Kim-Kim-Song 2017, Lemma 3 / §3.4), ternary uniform h ~ 2N/3.
+  Hamming weight ([CKKS17], Lemma 3 / Sec. 3.4), ternary uniform h ~ 2N/3.
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from dse.datafiles import load_csv
 from dse.errors import DseInputError
 from dse.xp import namespace
 
@@ -54,11 +54,10 @@ KEYSWITCH_SHAPES = ("seal", "hybrid")
 def security_table(quantum: bool = False) -> np.ndarray:
     """``(len(RING_DEGREES), 3)`` array of max log2(QP) for lambda = 128, 192, 256 (classic or quantum)."""
     table = np.zeros((len(RING_DEGREES), len(SECURITY_LEVELS)))
-    with open(DATA / "security.csv", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if int(row["quantum"]) != int(quantum):
-                continue
-            table[RING_DEGREES.index(int(row["n"])), SECURITY_LEVELS.index(int(row["lambda"]))] = float(row["max_log_qp"])
+    for row in load_csv(DATA / "security.csv"):
+        if int(row["quantum"]) != int(quantum):
+            continue
+        table[RING_DEGREES.index(int(row["n"])), SECURITY_LEVELS.index(int(row["lambda"]))] = float(row["max_log_qp"])
     if np.any(table == 0):
         raise RuntimeError("security.csv is missing entries")  # pragma: no cover - data integrity
     return table

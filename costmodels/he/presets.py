@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import tomllib
 from functools import cache, lru_cache
@@ -17,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from dse.datafiles import load_csv
 from dse.errors import DseInputError
 
 from .bootstrap import bootstrap_latency
@@ -54,20 +54,18 @@ def builtin_names() -> list[str]:
 def measurements(profile: str) -> list[Measurement]:
     """Published per-op measurements of ``profile`` (rows of op_latency.csv)."""
     rows = []
-    with open(DATA / "op_latency.csv", newline="") as fh:
-        for r in csv.DictReader(fh):
-            if r["profile"] == profile:
-                rows.append(Measurement(parse_ops(r["ops"]), int(r["n"]), int(r["limbs"]), float(r["latency_s"]),
-                                        int(r["top_limbs"]), int(r["dnum"]), label=r["ops"]))
+    for r in load_csv(DATA / "op_latency.csv"):
+        if r["profile"] == profile:
+            rows.append(Measurement(parse_ops(r["ops"]), int(r["n"]), int(r["limbs"]), float(r["latency_s"]),
+                                    int(r["top_limbs"]), int(r["dnum"]), label=r["ops"]))
     return rows
 
 
 def bootstrap_rows() -> dict[str, dict[str, Any]]:
     """Measured bootstrap latency per profile (bootstrap.csv)."""
-    with open(DATA / "bootstrap.csv", newline="") as fh:
-        return {r["profile"]: {"n": int(r["n"]), "slots": int(r["slots"]), "top_limbs": int(r["top_limbs"]),
-                               "dnum": int(r["dnum"]), "latency_s": float(r["latency_s"]), "source": r["source"]}
-                for r in csv.DictReader(fh)}
+    return {r["profile"]: {"n": int(r["n"]), "slots": int(r["slots"]), "top_limbs": int(r["top_limbs"]),
+                           "dnum": int(r["dnum"]), "latency_s": float(r["latency_s"]), "source": r["source"]}
+            for r in load_csv(DATA / "bootstrap.csv")}
 
 
 def _boot_cfg(spec: dict[str, Any]) -> BootConfig:

@@ -1,7 +1,7 @@
 """Evaluate an HE operation trace (``workloads.importers.optrace.HeTrace``) additively.
 
 Each row costs ``count x t_op(n, limbs)`` under the profile (CryptOracle's additive model,
-reference sheet he.md §2); ``bootstrap`` rows use :func:`~.bootstrap.bootstrap_latency` with the
+[CryptOracle26]); ``bootstrap`` rows use :func:`~.bootstrap.bootstrap_latency` with the
 chain ``max(trace limbs, L+1)``. The design's N is not used (rows carry their own ring degree);
 its bit sizes and dnum set the hybrid digit size and the security check, where log2(QP) uses
 the trace's largest ring degree and limb count.

@@ -1,6 +1,6 @@
 """Per-operation CKKS latency on one GPU: a roofline over HBM traffic and modular multiplies.
 
-For each primitive at ``limbs`` = l ciphertext primes (he.md s3 work table, SimFHE structure):
+For each primitive at ``limbs`` = l ciphertext primes ([MAD23] SimFHE work counts, [HanKi20] key switching):
 
 =========  ===========================================  ==================================
 op         HBM traffic (in limb-polynomials, x N*w B)   modular multiplies
@@ -17,7 +17,7 @@ keyswitch  3 l + 4 b (l+K) + 4 (l+K)                    NTT-limbs l + b(l+K-a) +
 with a = ceil((L+1)/dnum) limbs per digit, b = ceil(l/a) digits in use and one NTT-limb =
 (N/2) log2 N multiplies. rotate = keyswitch + automorphism (4 l) + add; relin = keyswitch + add;
 hmult = tensor + relin + rescale; bootstrap = ``boot_hmult_equivalents`` x hmult at the top level
-(he.md s5.2 ratio). Time = max(bytes / (eta * HBM bandwidth), modmults * c / INT32 rate) +
+([HyPHEN24] ratio). Time = max(bytes / (eta * HBM bandwidth), modmults * c / INT32 rate) +
 kernels * launch latency, where eta (``hbm_efficiency``) is fitted once to a published GPU
 bootstrap (``fit_hbm_efficiency``).
 """
@@ -73,7 +73,7 @@ def op_seconds(p: CkksParams, c: Constants, g: GpuProfile, limbs: Any) -> dict[s
 
 
 def bootstrap_seconds(p: CkksParams, c: Constants, g: GpuProfile) -> float:
-    """One bootstrap: ``boot_hmult_equivalents`` HMults at the top level (he.md s5.2)."""
+    """One bootstrap: ``boot_hmult_equivalents`` HMults at the top level [HyPHEN24]."""
     return float(c.boot_hmult_equivalents * op_seconds(p, c, g, p.limbs)["hmult"])
 
 

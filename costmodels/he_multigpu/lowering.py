@@ -18,7 +18,7 @@ CSLOGT      CS ceil(log2 T)                  softmax sum + broadcast rotations
 CXLOGT      CIN ceil(log2 T)                 A.V reduction rotations
 ==========  ===============================  ==================================================
 
-Per layer kind (m = min(din_p, dout_p), r = max/min; he.md s7 "op counts per layer"):
+Per layer kind (m = min(din_p, dout_p), r = max/min; op counts per layer after [Gazelle18] and [Orion25]):
 
 * ``linear``: GAZELLE hybrid diagonal method with BSGS per token group: ``m`` PMults and adds,
   ``2 ceil(sqrt m) + log2 r`` rotations, one rescale per output ciphertext; ``m`` plaintexts.
@@ -37,7 +37,7 @@ Per layer kind (m = min(din_p, dout_p), r = max/min; he.md s7 "op counts per lay
 Level walk: a fresh ciphertext has ``limbs-1`` levels; a sub-stage whose depth does not fit
 bootstraps its input tensor first (to ``user_levels``), and a sub-stage deeper than
 ``user_levels`` bootstraps again mid-way. Orion/EVA place bootstraps the same greedy way along a
-chain (he.md s2); this is the simple chain version.
+chain [Orion25; EVA20]; this is the simple chain version.
 """
 
 from __future__ import annotations
@@ -288,7 +288,7 @@ def _consume(depth: int, level: int, user: int) -> tuple[int, int]:
 
 
 def _walk_levels(subs: list[list[SubStage]], p: CkksParams, weights: list[float]) -> None:
-    """Bootstrap placement as a shortest path over (sub-stage, level) (Orion's level DAG, he.md s2).
+    """Bootstrap placement as a shortest path over (sub-stage, level) (Orion's level DAG, [Orion25]).
 
     At each sub-stage either continue at the current level (refreshing mid-way if deeper than
     what is left) or bootstrap the input first; the cost of a bootstrap is the number of

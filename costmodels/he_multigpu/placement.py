@@ -12,11 +12,11 @@ Three partition axes, each a single-dimension placement when it takes all G devi
 * **limb** (G_l, RNS partitioning): each device owns ceil(l/G_l) limbs of every ciphertext,
   plaintext and key; element-wise ops and NTTs are local, but every key switch all-gathers its
   input polynomial (l limbs) for ModUp and the 2K special limbs for ModDown, and every rescale
-  broadcasts the dropped limb (he.md s3 "Multi-GPU").
+  broadcasts the dropped limb (key switching [HanKi20]; the all-gather per key switch is derived).
 
 The AEGIS-style **hybrid** picks the mesh with the lowest latency that fits in memory: token
 groups keep modulus-coherent (all limbs) and token-coherent data together, and limbs or features
-are split only as far as memory requires (AEGIS, arXiv 2604.03425 abstract; he.md s1.3).
+are split only as far as memory requires ([AEGIS26, abstract]).
 
 Per device and layer, with B = N * word_bytes bytes per limb-polynomial:
 

@@ -81,15 +81,15 @@ class CkksParams:
 
     @property
     def alpha(self) -> int:
-        """Limbs per key-switching digit, ceil((L+1)/dnum) (he.md s3)."""
+        """Limbs per key-switching digit, ceil((L+1)/dnum) [HanKi20]."""
         return -(-self.limbs // self.dnum)
 
     def key_bytes(self) -> float:
-        """One switching key: dnum * 2 * (L+1+K) * N * w bytes (he.md s3)."""
+        """One switching key: dnum * 2 * (L+1+K) * N * w bytes [HanKi20]."""
         return float(self.dnum * 2 * (self.limbs + self.special_limbs) * self.n * self.word_bytes)
 
     def ct_bytes(self, limbs: Any) -> Any:
-        """A ciphertext with ``limbs`` primes: 2 * limbs * N * w bytes (he.md s3)."""
+        """A ciphertext with ``limbs`` primes: 2 * limbs * N * w bytes [CKKS17]."""
         return 2 * limbs * self.n * self.word_bytes
 
     def check(self) -> CkksParams:

@@ -1,7 +1,7 @@
 """Run a workload under CrypTen (the peer) and record its own per-layer communication counters.
 
 CrypTen 0.4.1 is optional (``bash .ci/setup_crypten.sh``): it imports on torch 2.13 only after
-aliasing ``torch.onnx._internal.registration`` (mpc.md §7). Each layer of a
+aliasing ``torch.onnx._internal.registration`` [CrypTen21; crypten 0.4.1 on torch 2.13]. Each layer of a
 :class:`workloads.Workload` is executed with CrypTen's functional API on ``run_multiprocess``
 (one process per party, gloo over loopback) with ``cfg.communicator.verbose = True``; the
 counters are reset before and read after every layer, at every rank.

@@ -1,7 +1,7 @@
 """Performance model of an FPGA garbling engine for GC ReLUs (PolyMPCNet / RRNet setting).
 
 A ReLU at bit width ``l`` is ``3 l`` AND gates (derived from the measured emp half-gates circuit
-sizes, mpc.md §2.3, see ``data/fpga_engine.csv``); XORs are free. Half-gates garbling costs 4 AES
+sizes, [HalfGates15; SCI GC/, measured], see ``data/fpga_engine.csv``); XORs are free. Half-gates garbling costs 4 AES
 calls per AND (2 to evaluate) and emits 32 B per AND. An engine holds ``cores`` pipelined AES-128
 cores (one block per cycle each) at the board clock, so it garbles ``cores / 4`` ANDs per cycle.
 Garbled tables leave the card over PCIe (or the SoC host link). Per layer (activation site) of
@@ -10,19 +10,19 @@ Garbled tables leave the card over PCIe (or the SoC host link). Per layer (activ
     t = launch + max(3 l k * 4 / (cores * f),  32 * 3 l k / BW_pcie)      (streamed: overlap)
 
 How many cores and engines fit a board follows from its LUT/FF/BRAM/DSP budget times the
-utilisation cap (hw.md §1.5). The per-core resources are assumptions (mpc.md §8: the published
-engines' details are not public) and are data, not code.
+utilisation cap (0.75, an empirical margin: docs/references.md). The per-core resources are
+assumptions (the [PolyMPCNet22]/[RRNet23] engines' details are not public) and are data, not code.
 """
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
+from dse.datafiles import load_csv
 from dse.errors import DseInputError, UnknownNameError
 
 from .presets import DATA, boards
@@ -32,8 +32,7 @@ __all__ = ["GarblingEngine", "and_gates_per_relu", "engine_constants", "engines_
 
 @cache
 def engine_constants() -> dict[str, float]:
-    with open(DATA / "fpga_engine.csv", newline="") as fh:
-        return {r["key"]: float(r["value"]) for r in csv.DictReader(fh)}
+    return {r["key"]: float(r["value"]) for r in load_csv(DATA / "fpga_engine.csv")}
 
 
 def and_gates_per_relu(bits: int) -> float:

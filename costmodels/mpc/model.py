@@ -3,7 +3,7 @@
 Per layer ``l`` and design point: bytes ``B_l``, offline bytes, rounds ``r_l`` and local compute
 ``C_l`` come from the protocol profile (:mod:`costmodels.mpc.compiled`), with a fraction
 ``relu_keep`` of every ReLU site kept and the rest replaced by a degree-``poly_degree``
-polynomial; latency ``T_l = r_l * RTT + B_l / BW + C_l`` (mpc.md §2.6, §4) with all traffic
+polynomial; latency ``T_l = r_l * RTT + B_l / BW + C_l`` (LAN/WAN presets [Cheetah22, code scripts/throttle.sh]) with all traffic
 sharing one link of bandwidth ``BW`` (``tc`` on loopback, as in OpenCheetah's presets).
 
 Differentiable in ``relu_keep`` (bytes and compute are linear in it; rounds are piecewise

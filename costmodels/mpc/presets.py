@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from dse.datafiles import load_csv
 from dse.errors import DseInputError, UnknownNameError
 
 __all__ = ["DATA", "NETWORKS", "Network", "boards", "constant", "constants", "network"]
@@ -16,8 +16,7 @@ DATA = Path(__file__).with_name("data")
 
 
 def _rows(name: str) -> list[dict[str, str]]:
-    with open(DATA / name, newline="") as fh:
-        return list(csv.DictReader(fh))
+    return load_csv(DATA / name)
 
 
 @cache
@@ -25,8 +24,6 @@ def constants() -> dict[str, dict[str, float]]:
     """``{protocol: {key: value}}`` from ``data/protocols.csv`` (values in the row's unit)."""
     out: dict[str, dict[str, float]] = {}
     for row in _rows("protocols.csv"):
-        if not row.get("source"):
-            raise ValueError(f"protocols.csv row {row} has no source")
         out.setdefault(row["protocol"], {})[row["key"]] = float(row["value"])
     return out
 
@@ -61,7 +58,7 @@ class Network:
         return self.bandwidth_bps / 8.0
 
     def latency(self, rounds: float, nbytes: float, compute_s: float = 0.0) -> float:
-        """``rounds * RTT + bytes / bandwidth + compute`` (mpc.md §2.6 / §4)."""
+        """``rounds * RTT + bytes / bandwidth + compute`` (per-layer latency; docs/mpc.md)."""
         return rounds * self.rtt_s + nbytes / self.bytes_per_s + compute_s
 
 

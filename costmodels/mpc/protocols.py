@@ -47,7 +47,7 @@ class Cost:
 
 ZERO = Cost()
 
-#: CrypTen 2PC measured cost of non-linear pieces relative to a ReLU (bytes, calls), mpc.md §2.1:
+#: CrypTen 2PC measured cost of non-linear pieces relative to a ReLU (bytes, calls), [CrypTen21; crypten 0.4.1, measured]:
 #: exp 128 B / 8 calls, reciprocal 1568 / 47, sigmoid 752 / 23 against ReLU 464 / 9. Used by
 #: profiles without their own numbers for transformer pieces (an assumption, stated in docs).
 NONLINEAR_RELU_RATIO = {
@@ -167,7 +167,7 @@ class Shamir(Protocol):
     multiplication ``n(n-1)/2`` elements, opening ``3(n-1)//2``, a random bit offline
     ``t * n(n-1)/2 + (t+1) * (n//2)``. ReLU (``ml.relu``) = 56 multiplications + 1 opening online
     and 72 random bits offline; a fixed-point truncation = 1 opening online, 87 bits offline
-    (both fitted exactly to ``compile.py -E shamir`` at n=3 and n=5, mpc.md §2.4)."""
+    (both fitted exactly to ``compile.py -E shamir`` at n=3 and n=5, [MPSPDZ20; compile.py -E])."""
 
     name = "shamir"
     min_parties = 3
@@ -242,7 +242,7 @@ class Shamir(Protocol):
 
 
 class SSNet(Shamir):
-    """Shamir sharing with SSNet-style masking (arXiv 2406.02629, §1.4 of mpc.md) for the
+    """Shamir sharing with SSNet-style masking [SSNet24] for the
     non-linear operations. SSNet has no public code, so the masking protocol is an assumption:
     ``sign(x) = sign(x * r)`` for a pre-shared random ``r > 0`` costs one degree reduction and one
     opening online and one random element offline; truncation by masking costs one opening online

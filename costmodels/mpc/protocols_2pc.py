@@ -1,20 +1,20 @@
 """Two-party profiles where the server holds the weights: CrypTFlow2 (SCI), DELPHI, Cheetah.
 
 * **cryptflow2** — SCI with OT-based non-linear layers (IKNP + KK13 millionaires, ReLU and faithful
-  truncation measured at l = 32/37/64, mpc.md §2.2, linearly interpolated in l) and HE linear
+  truncation measured at l = 32/37/64, [CrypTFlow2-20; SCI, measured], linearly interpolated in l) and HE linear
   layers (SCI_HE, Gazelle-style SEAL BFV, N = 8192, 218-bit q). No offline phase.
   Products of two secrets (x^2 and act x act) use OT-based Beaver triples priced with MP-SPDZ's
   ``semi`` model (``Compiler/cost.py``: ``N(N-1) l (ot_cost + 8 l)`` offline bytes per triple with
   ``l`` in bytes, ``4 (N-1) l`` online), followed by a faithful truncation.
 * **delphi** — HE for linear layers offline (client sends ``Enc(r)``, server returns
   ``Enc(W r - s)``), garbled-circuit ReLU (tables offline, the server's ``l`` input labels of 16 B
-  online; mpc.md §2.3), Beaver triples from HE for quadratic activations (offline: 3 ciphertexts per
+  online; [HalfGates15; SCI GC/, measured]), Beaver triples from HE for quadratic activations (offline: 3 ciphertexts per
   ``N`` triples; online: 4 field elements). Linear layers cost nothing online.
 * **cheetah** — HE linear layers online without rotations (N = 4096, q = 109 bits, seeded input
   ciphertexts of half size; OpenCheetah ``cheetah-api.cpp``); non-linear layers with silent-OT
   (VOLE) millionaires: SCI's bytes times ``nonlinear_scale``, a factor CALIBRATED so that ResNet-50
-  totals the published 2.3 GB (ePrint 2022/207 abstract). Cheetah's per-ReLU bytes are not public
-  (mpc.md §8), so only the CrypTFlow2/Cheetah ratio, not Cheetah's absolute bytes, is a check.
+  totals the published 2.3 GB [Cheetah22, abstract]. Cheetah's per-ReLU bytes are not public
+  [Cheetah22], so only the CrypTFlow2/Cheetah ratio, not Cheetah's absolute bytes, is a check.
 
 Ciphertext counts assume ideal packing: ``ceil(elements / N)`` input and output ciphertexts
 per layer (a lower bound on Gazelle/Cheetah packing). A ciphertext is ``2 N log2(q) / 8`` bytes,

@@ -9,7 +9,7 @@ PASNet's ``softmax(alpha_g)_relu``), the relaxed total is
 
     T(k) = base + sum_g [k_g * LAT_relu,g + (1 - k_g) * LAT_poly,g]
 
-which is PASNet's ``loss_lat`` form (mpc.md §1.2) and exact whenever every ``k_g`` is 0 or 1
+which is PASNet's ``loss_lat`` form [PASNet23] and exact whenever every ``k_g`` is 0 or 1
 (the model, :class:`costmodels.mpc.MpcModel`, also prices mixed sites exactly: their ReLU and
 polynomial batches share rounds). :meth:`SiteTable.latency` accepts numpy or torch arrays of
 shape ``(S,)`` or ``(N, S)`` and is differentiable in ``k``.

@@ -8,10 +8,10 @@
                    ``a=0.005, b=1, c=0`` (PASNet ``PolyAct``; PolyMPCNet) or DaPa coefficients
 ``poly``           ``sum_i coeffs[i] x^i`` (ascending coefficients, any degree 1..8)
 ``dapa``           the polynomial of :func:`~dse.kernels.polyfit.dapa_coefficients` for an
-                   activation distribution ``N(mean, std^2)`` (AutoReP's DaPa, mpc.md §1.1)
+                   activation distribution ``N(mean, std^2)`` (AutoReP's DaPa, [AutoReP23])
 ``gate-softmax``   ``sum_k p_k branch_k(x)``, ``p = softmax(alpha / T)`` over (relu, poly) or, with
                    three logits, (relu, poly, identity); ``hard=True`` uses the arg-max branch
-                   (PASNet ``GateAct``, mpc.md §1.2; the identity branch as in SNL)
+                   (PASNet ``GateAct``, [PASNet23]; the identity branch as in SNL)
 ``gate-ste``       ``m relu(x) + (1 - m) r(x)`` with a 0/1 mask ``m`` per element updated with
                    hysteresis from a real-valued ``aux`` (AutoReP ``ReLU_masked_autopoly_relay``);
                    ``r`` is the polynomial or (``replacement="identity"``) ``x`` as in SNL;
@@ -38,10 +38,10 @@ __all__ = ["RELU", "IDENTITY", "X2", "POLY2", "POLY", "DAPA", "GATE_SOFTMAX", "G
            "softmax_keep", "torch_relu", "torch_square", "torch_poly2", "torch_poly", "torch_dapa",
            "torch_gate_softmax", "torch_gate_ste"]
 
-_PASNET = "harveyp123/PASNet-DAC2023 models/gate_tmp.py (GateAct, PolyAct); mpc.md §1.2"
-_AUTOREP = "harveyp123/AutoReP models_util/model_spReLU_relay.py, approx/approx.py; mpc.md §1.1"
+_PASNET = "harveyp123/PASNet-DAC2023 models/gate_tmp.py (GateAct, PolyAct); [PASNet23]"
+_AUTOREP = "harveyp123/AutoReP models_util/model_spReLU_relay.py, approx/approx.py; [AutoReP23]"
 _SNL = ("DeepReDuce (Jha et al., ICML 2021), SNL (Cho et al., ICML 2022), SENet (Kundu et al., ICLR 2023): "
-        "ReLUs dropped to the identity (reference sheet mpc.md §3)")
+        "ReLUs dropped to the identity [SNL22; SENet23]")
 _ST = tuple(straight_through_coefficients(2))
 GATE_OPTIONS = ("relu", "poly", "identity")  # branch order of a gate-softmax kernel with 2 or 3 logits
 
@@ -244,7 +244,7 @@ RELU = KernelSpec("relu", relu, torch_relu, _relu_module, "max(x, 0)", "definiti
 IDENTITY = KernelSpec("identity", identity, torch_identity, _identity_module,
                       "x (a linearised ReLU site; free in the 2PC protocols of the mpc family)", _SNL)
 X2 = KernelSpec("x2", square, torch_square, _square_module, "x^2 (square activation)",
-                "CryptoNets (ICML 2016); CrypTen 2PC x^2 = 16 B/elem, 1 round (mpc.md §2.1)")
+                "CryptoNets [CryptoNets16]; CrypTen 2PC x^2 = 16 B/elem, 1 round [CrypTen21; crypten 0.4.1, measured]")
 POLY2 = KernelSpec("poly2", poly2, torch_poly2, _poly2_module,
                    "scale_x2 a x^2 + b x + c, trainable (per channel), straight-through or DaPa init",
                    _PASNET)

@@ -1,6 +1,6 @@
 """Distribution-aware polynomial fits of ReLU (AutoReP's DaPa) and the straight-through init.
 
-DaPa (Peng et al., AutoReP, ICCV 2023, mpc.md §1.1; ``approx/approx.py`` of harveyp123/AutoReP)
+DaPa (Peng et al., AutoReP, ICCV 2023, [AutoReP23]; ``approx/approx.py`` of harveyp123/AutoReP)
 chooses the coefficients ``w`` of ``p(x) = sum_i w_i x^i`` that minimise the expected squared
 error against ReLU when the activation ``x`` follows a Gaussian ``N(mean, std^2)``:
 
@@ -12,7 +12,7 @@ conditioned) and expand back to powers of ``x``. The partial moments
 ``P_k = t P_(k-1) + (k - 1) P_(k-2)`` (integration by parts). For degree 1 this gives
 ``w_1 = Phi(mean/std)``, ``w_0 = std phi(mean/std)``, AutoReP's closed form.
 
-The straight-through initialisation (PolyMPCNet / PASNet, mpc.md §1.2; ``PolyAct`` in
+The straight-through initialisation (PolyMPCNet / PASNet, [PolyMPCNet22; PASNet23]; ``PolyAct`` in
 harveyp123/PASNet-DAC2023 ``models/gate_tmp.py``) starts the polynomial as nearly the identity,
 ``0.005 x^2 + 1 x + 0``, so a network whose ReLUs are swapped keeps its forward pass at first.
 """

@@ -1,7 +1,7 @@
 """Linearisation as a per-site option: a ReLU site may also become the identity (SNL, DeepReDuce, SENet).
 
 ReLU-budget methods (DeepReDuce, Jha et al. ICML 2021; SNL, Cho et al. ICML 2022; SENet, Kundu et
-al. ICLR 2023; mpc.md §3 of the reference sheet) *drop* ReLUs: the activation becomes ``x``. PASNet
+al. ICLR 2023 [SENet23]; [SNL22]) *drop* ReLUs: the activation becomes ``x``. PASNet
 and AutoReP replace them by a polynomial instead. :func:`with_identity` adds the identity as a third
 option to every ReLU site of a :class:`~dse.training.SiteCosts`, priced by the cost model itself:
 the model is evaluated on the workload with those sites rewritten to ``fn="identity"`` and its

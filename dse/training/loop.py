@@ -2,7 +2,7 @@
 
 :func:`fit` trains a classifier with Adam and a cosine schedule, optionally with knowledge
 distillation from a teacher (``(1 - w) CE + w T^2 KL(teacher_T || student_T)``, Hinton et al.
-2015; AutoReP and AdaPI distil from the all-ReLU network, mpc.md §1.1/§1.3), an extra loss term
+2015; AutoReP and AdaPI distil from the all-ReLU network, [AutoReP23; AdaPI24]), an extra loss term
 (a :class:`~dse.training.LatencyPenalty`, a :class:`~dse.training.ReluCountPenalty`...) and a
 separate optimiser for gate parameters (PASNet/DARTS-style single-level search). Batches are drawn
 from a ``torch.Generator`` seeded with ``seed``: the same call gives the same network.

@@ -148,7 +148,7 @@ def test_human_units_parse():
 
 def test_energy_ladder_against_zigzag_tpu_like():
     """Eyeriss ladder anchored on Horowitz: DRAM 10.6 pJ/bit and global buffer 0.32 pJ/bit at
-    45 nm; ZigZag's tpu_like.yaml (hw.md §3.1) uses 700 pJ / 64 bit = 10.9 pJ/bit DRAM and
+    45 nm; ZigZag's tpu_like.yaml [ZigZag21; zigzag-dse 3.9.1] uses 700 pJ / 64 bit = 10.9 pJ/bit DRAM and
     416 pJ / 2048 bit = 0.20 pJ/bit for a 2 MB SRAM. Same order, within 1.6x."""
     t = tech(45.0, 0.9)
     assert t.e_dram_bit_j == pytest.approx(10.625e-12)

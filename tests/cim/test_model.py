@@ -34,7 +34,7 @@ def _eval(workload, **knobs):
 def test_linear_mapping_hand_count():
     """300x200 weights, 8-bit on 2-bit cells, 128x128, differential: 4 slices, 2*200*4 = 1600
     columns -> 13 column tiles, 3 row tiles = 39 crossbars; 8 input steps x 3 row tiles x 800
-    converted pairs = 19200 conversions (formulas of hw.md §2.4)."""
+    converted pairs = 19200 conversions (formulas of [NeuroSim21; Accelergy19])."""
     m = _eval(_linear(300, 200), rows=128, cols=128, cell_bits=2, weight_bits=8, input_bits=8, dac_bits=1)
     assert m.totals["crossbars"][0] == 39
     assert m.totals["adc_conversions"][0] == 8 * 3 * 800
@@ -51,7 +51,7 @@ def test_linear_mapping_offset_scheme():
 
 def test_resnet20_crossbars_match_independent_count():
     """Crossbars of resnet20-cifar equal a direct per-layer count from the layer IR (conv lowered to
-    GEMM with K = k_h k_w C_in, hw.md §2.4)."""
+    GEMM with K = k_h k_w C_in, [NeuroSim21; Accelergy19])."""
     w = workloads.load("resnet20-cifar")
     expect = 0
     for layer in w.layers:
@@ -64,7 +64,7 @@ def test_resnet20_crossbars_match_independent_count():
 
 def test_survey_bound_matches_reference_table():
     """ADC energy on the Murmann survey bound (Accelergy ADC plug-in): 4b 0.0002, 6b 0.003,
-    8b 0.048, 10b 0.76 pJ at 100 MS/s; 8b 0.64, 10b 10 pJ at 1 GS/s (hw.md §2.4 table)."""
+    8b 0.048, 10b 0.76 pJ at 100 MS/s; 8b 0.64, 10b 10 pJ at 1 GS/s ([NeuroSim21; Accelergy19] table)."""
     got = [survey_energy(b, np.array(1e8)) * 1e12 for b in (4, 6, 8, 10)]
     np.testing.assert_allclose(got, [0.0002, 0.003, 0.048, 0.76], rtol=0.08)
     got = [survey_energy(b, np.array(1e9)) * 1e12 for b in (8, 10)]
@@ -77,14 +77,14 @@ def test_isaac_adc_table():
     assert isaac_energy(np.array([8]))[0] == pytest.approx(16e-3 / (8 * 1.2e9))
     assert isaac_area(np.array([8]))[0] == pytest.approx(1200e-12)
     assert isaac_energy(np.array([11]))[0] == pytest.approx(2 * constant("isaac_adc_e10"))
-    # the bound sits below the real converter (hw.md: real CiM ADCs are 1-2 orders worse)
+    # the bound sits below the real converter (real CiM ADCs are 1-2 orders worse than the [MurmannADC] envelope)
     assert survey_energy(8, np.array(1.2e9)) < isaac_energy(np.array([8]))[0]
 
 
 @pytest.mark.parametrize("w,d,factor", [(8, 1, 0.580), (8, 2, 0.778), (8, 4, 0.943), (4, 2, 0.825),
                                         (4, 4, 1.0), (8, 8, 1.0)])
 def test_weight_sigma_factor_table(w, d, factor):
-    """sigma_w / (sigma max|W|) table of the Notre Dame model (hw.md §2.2 (1))."""
+    """sigma_w / (sigma max|W|) table of the Notre Dame model [NeFT23, code src/generate_noise.py]."""
     assert weight_sigma_factor(w, d) == pytest.approx(factor, abs=5e-4)
     assert float(weight_sigma_factor(np.array([w]), np.array([d]))[0]) == pytest.approx(factor, abs=5e-4)
 

@@ -49,7 +49,7 @@ def test_gaussian_weights_std_and_seed():
 
 @pytest.mark.parametrize("s,outer,mid", [(2, 0.674, 1.348), (4, 0.378, 1.512), (6, 0.258, 1.549)])
 def test_state_dependent_multipliers(s, outer, mid):
-    """FeFET2 / RRAM4 / FeFET6 outer and mid-range sigma multipliers of hw.md §2.2 (1)."""
+    """FeFET2 / RRAM4 / FeFET6 outer and mid-range sigma multipliers of [NeFT23, code src/generate_noise.py]."""
     w = np.array([1.0, 0.1, 0.5])
     m = state_scale(w, s)
     assert m[0] == pytest.approx(outer, abs=1e-3) and m[1] == pytest.approx(outer, abs=1e-3)

@@ -41,7 +41,7 @@ def test_models_json():
 
 
 def test_workloads_json_has_published_relu_count():
-    """The zoo listing reports ResNet-18 CIFAR's 557,056 ReLUs (mpc.md §3)."""
+    """The zoo listing reports ResNet-18 CIFAR's 557,056 ReLUs [AutoReP23, code models_snl/]."""
     r = dse("workloads", "--json")
     assert r.returncode == 0, r.stderr
     rows = {row["name"]: row for row in json.loads(r.stdout)}

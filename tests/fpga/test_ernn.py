@@ -30,7 +30,7 @@ def test_circulant_counts_by_hand():
 
 @pytest.mark.parametrize("block", [2, 4, 8, 16, 32, 64])
 def test_storage_drops_by_the_block_size(block):
-    """Storage b^2 -> b per block (hw.md 1.2): exactly a factor b when dimensions divide."""
+    """Storage b^2 -> b per block [ERNN19; CLSTM18]: exactly a factor b when dimensions divide."""
     model, wl = ERNNModel(), _lstm()
     out = model.evaluate(wl, {"block": [1, block], "bits": [12, 12]}).numpy().totals["weight_bits"]
     assert out[0] / out[1] == pytest.approx(block)

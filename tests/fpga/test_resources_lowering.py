@@ -41,7 +41,7 @@ def test_uram_and_dsp_packing():
 
 
 def test_lut_mvau_formula():
-    """LUT = 300 + 1.1 P (mult + addertree + acc) with FINN-R's terms (hw.md 1.4)."""
+    """LUT = 300 + 1.1 P (mult + addertree + acc) with FINN-R's terms [FINN-R18]."""
     p, q, w, a, mw = 4.0, 8.0, 4.0, 4.0, 64.0
     mult = q * (2 * math.ceil((w + a) / 6) - 1) * (w + a)
     expected = 300 + 1.1 * p * (mult + (w + a) * (2 * q - 1) + (w + a + math.log2(mw)))

@@ -67,7 +67,7 @@ def test_schedules_agree_at_constant_length_and_split_on_distributions(bert):
 
 
 def test_sparse_attention_is_linear_dense_quadratic(bert):
-    """Exact-attention MACs: 2 d L min(k, L) sparse vs 2 d L^2 dense (DAC'22, hw.md 1.1 step 5)."""
+    """Exact-attention MACs: 2 d L min(k, L) sparse vs 2 d L^2 dense (DAC'22, [Peng22] step 5)."""
     st = compile_stages(bert)
     attn = lambda L, mode: st.macs(L, attention=mode, topk=32).sum() - st.lin.sum() * L - st.const.sum()  # noqa: E731
     assert attn(4096, "sparse") / attn(2048, "sparse") == pytest.approx(2.0)

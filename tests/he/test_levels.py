@@ -53,7 +53,7 @@ def test_parallel_branch_adds_no_depth():
 
 def test_bootstrap_structure_depth():
     """Default bootstrap: CtS 3 + EvalMod (deg-30 cosine: 5, + 3 double-angle) + StC 3 = 14 levels
-    (he.md §3: 9-15); full-slot CtS stages at N=2^16 use 2^(5+1)-1 = 63 diagonals each."""
+    (9-15, e.g. [Lattigo] N16QP1546H192H32); full-slot CtS stages at N=2^16 use 2^(5+1)-1 = 63 diagonals each."""
     cfg = BootConfig()
     assert cfg.depth == 14
     ops = bootstrap_ops(32768, cfg)

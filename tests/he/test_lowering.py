@@ -49,7 +49,7 @@ def test_tiled_matvec_and_rectangular():
 
 
 def test_cryptogcn_temporal_conv_counts():
-    """CryptoGCN demo.cpp per joint (he.md §1.1): temporal conv 9x1 with C_out = 64 takes 9*C_out
+    """CryptoGCN demo.cpp per joint [CryptoGCN22]: temporal conv 9x1 with C_out = 64 takes 9*C_out
     PMults; its rotations (9 + C_out = 73 in the demo) are an upper bound for our BSGS split."""
     oc = channel_mix(64, 64, 32, 4096, taps=9)  # 64 channels x 32 frames = 2048 slots: one ciphertext
     assert oc.count("mul_plain") == 9 * 64
@@ -68,7 +68,7 @@ def _block(c_in=2, c_out=64, frames=16, nodes=25):
 def test_ama_aggregation_has_no_rotations():
     """AMA: aggregation = nnz(A) plaintext multiplies per output channel group, no rotations. The 1x1
     conv with C_in = 2 is 2 PMults per partition and one rotation of the input (demo.cpp rotates once
-    per partition, he.md §1.1; the three partitions can share the rotated input)."""
+    per partition, [CryptoGCN22]; the three partitions can share the rotated input)."""
     layer, adj = _block()
     lay = GraphLayout("ama", 4096, 25, 1)
     oc = lower_graphconv(layer, lay, method="diagonal")
@@ -130,7 +130,7 @@ def test_polynomial_costs():
 
 def test_lingcn_shipped_mask_keeps_four_effective_layers():
     """LinGCN's STGCN-3-256 keeps [10, 15, 25, 25, 25, 0] of 25 nodes -> 4 effective non-linear
-    layers instead of 6 (harveyp123/LinGCN-Neurips23 log.txt, he.md §1.2)."""
+    layers instead of 6 (harveyp123/LinGCN-Neurips23 log.txt, [LinGCN23])."""
     assert sum(site_levels(LINGCN_SHIPPED_KEEP, 25)) == 4
     assert parse_keep("lingcn") == LINGCN_SHIPPED_KEEP and parse_keep("all") is None
     assert sum(site_levels((25,) * 6, 25)) == 6 and sum(site_levels((0,) * 6, 25)) == 0

@@ -36,7 +36,7 @@ def test_bootstraps_when_depth_exceeds_the_chain():
 
 
 def test_ama_cuts_graph_conv_rotations_and_latency_vs_naive():
-    """CryptoGCN's direction (he.md §1.1): AMA graph-conv layers need far fewer rotations and less time
+    """CryptoGCN's direction [CryptoGCN22]: AMA graph-conv layers need far fewer rotations and less time
     than a naive packed A·X on the same parameters."""
     out = {}
     for packing in ("ama", "naive"):
@@ -48,7 +48,7 @@ def test_ama_cuts_graph_conv_rotations_and_latency_vs_naive():
 
 
 def test_lingcn_linearisation_lowers_levels_and_ring():
-    """LinGCN (he.md §1.2): fusion saves a level per block, the shipped mask 2 more (6 -> 4 non-linear
+    """LinGCN [LinGCN23]: fusion saves a level per block, the shipped mask 2 more (6 -> 4 non-linear
     layers); with 2 effective layers the chain fits N=2^14 at 30-bit scale."""
     w = "stgcn3-256"
     crypto = _eval(w, N=65536, levels=60, scale_bits=30, packing="ama")

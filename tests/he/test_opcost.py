@@ -17,7 +17,7 @@ def _ntt_limbs(op, n, l, shape="seal", top=None, dnum=1):
 
 
 def test_seal_keyswitch_is_quadratic_and_hybrid_linear():
-    """SEAL (one digit per prime, K=1): l + l^2 + 2 + 2l NTT-limbs; hybrid dnum=3: linear in l (he.md §3)."""
+    """SEAL (one digit per prime, K=1): l + l^2 + 2 + 2l NTT-limbs; hybrid dnum=3: linear in l [MAD23; HanKi20]."""
     for l in (1, 5, 19):
         assert _ntt_limbs("relinearize", 32768, l) == pytest.approx(l * l + 3 * l + 2)
     # hybrid, L+1 = 24, dnum = 3 -> alpha = K = 8, beta = 3 at the top: 24 + 3*24 + 16 + 48 = 160
@@ -29,7 +29,7 @@ def test_seal_keyswitch_is_quadratic_and_hybrid_linear():
 
 
 def test_sizes():
-    """Ciphertext 2 l N w bytes (N=2^16, l=24 -> 25.2 MB) and key 100.7 MB (L+1=24, K=8, dnum=3), he.md §3."""
+    """Ciphertext 2 l N w bytes (N=2^16, l=24 -> 25.2 MB) and key 100.7 MB (L+1=24, K=8, dnum=3) [CKKS17; HanKi20]."""
     assert float(ciphertext_bytes(65536, 24)) == pytest.approx(25.17e6, rel=1e-3)
     assert float(switching_key_bytes(np.array(65536.0), np.array(24.0), 3, "hybrid")) == pytest.approx(100.7e6, rel=1e-3)
     # SEAL: 2 (L+1)(L+2) N 8 bytes
@@ -38,13 +38,13 @@ def test_sizes():
 
 @pytest.mark.parametrize("name,median_tol", [("seal-cpu", 0.10), ("openfhe-cpu", 0.10), ("openfhe-cpu-16t", 0.10)])
 def test_builtin_profiles_fit_their_published_tables(name, median_tol):
-    """Median relative error of each fitted profile over its source rows (he.md §5.1, §5.4)."""
+    """Median relative error of each fitted profile over its source rows ([CryptOracle26, data; TenSEAL21])."""
     errs = np.array([abs(r["rel_err"]) for r in fit_report(name)])
     assert np.median(errs) <= median_tol, (name, np.median(errs))
 
 
 def test_openfhe_hmult_rule_of_thumb():
-    """CryptOracle-derived rule (he.md §0): HMult ~ 9.8 ms x N log2N (L+1) / 1e6, 3 % median error."""
+    """CryptOracle-derived rule [CryptOracle26, data]: HMult ~ 9.8 ms x N log2N (L+1) / 1e6, 3 % median error."""
     p = get_profile("openfhe-cpu")
     errs = []
     for ln in (13, 14, 15, 16, 17):
@@ -57,7 +57,7 @@ def test_openfhe_hmult_rule_of_thumb():
 
 def test_hoisted_rotation_split_matches_cryptoracle_fast_rotation():
     """Not fitted: OpenFHE fast rotation at N=2^16, L=10 measured 50 ms precompute + 47 ms per
-    rotation vs 102 ms plain (CryptOracle, he.md §5.1); ModUp/tail split of our work counts."""
+    rotation vs 102 ms plain (CryptOracle, [CryptOracle26, data]); ModUp/tail split of our work counts."""
     p = get_profile("openfhe-cpu")
     n, l = np.array(65536.0), np.array(11.0)
     modup = float(op_latency(p, "ks_modup", n, l, top_limbs=l, dnum=2))
@@ -67,7 +67,7 @@ def test_hoisted_rotation_split_matches_cryptoracle_fast_rotation():
 
 
 def test_relative_costs():
-    """Rotation ~ HMult (one key switch each); PMult ~1-3 % of HMult; Add 0.5-1 % (he.md §3, HEaaN §5.2)."""
+    """Rotation ~ HMult (one key switch each); PMult ~1-3 % of HMult; Add 0.5-1 % [CryptOracle26, data; HyPHEN24]."""
     for name in ("heaan-cpu", "openfhe-cpu"):
         p = get_profile(name)
         n, l = np.array(65536.0), np.array(13.0)

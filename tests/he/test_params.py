@@ -18,7 +18,7 @@ from costmodels.he.params import log_qp, precision_bits
 
 
 def test_security_table_matches_he_standard():
-    """Pinned max log2(QP) (he.md §4: HE standard / SEAL hestdparms.h, OpenFHE for 2^16, 2^17)."""
+    """Pinned max log2(QP) ([HEStandard18; OpenFHE22]: SEAL hestdparms.h, OpenFHE for 2^16, 2^17)."""
     n = np.array([1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072], float)
     assert max_log_qp(n, 128).tolist() == [27, 54, 109, 218, 438, 881, 1747, 3523]
     assert max_log_qp(n, 192).tolist() == [19, 37, 75, 152, 305, 611, 1199, 2411]
@@ -29,7 +29,7 @@ def test_security_table_matches_he_standard():
 def test_published_parameter_sets_are_classified_like_their_authors():
     """Orion's shipped configs and Cheddar's bootstrapping set fit 128-bit; CryptoGCN's demo does not.
 
-    Sources (he.md §0, §1.1, §4): Orion MLP/LoLa logN 13, Q=[29,26x5], P=[29,29] -> 217 <= 218;
+    Sources ([Orion25] configs, [CryptoGCN22] demo.cpp, [HEStandard18]): Orion MLP/LoLa logN 13, Q=[29,26x5], P=[29,29] -> 217 <= 218;
     Orion LeNet logN 14 -> 380 <= 438; Cheddar bootparam_40 logQP 1745.4 <= 1747 at 2^16;
     CryptoGCN demo.cpp N=8192 with ~824 bits -> insecure (sec_level none).
     """
@@ -40,10 +40,10 @@ def test_published_parameter_sets_are_classified_like_their_authors():
 
 
 def test_special_primes_and_log_qp():
-    """SEAL uses one special prime; hybrid key switching K = ceil((L+1)/dnum) (he.md §3)."""
+    """SEAL uses one special prime; hybrid key switching K = ceil((L+1)/dnum) [MAD23; HanKi20]."""
     assert special_primes(np.array(18.0), 1, "seal").tolist() == 1.0
     assert special_primes(np.array(23.0), 3, "hybrid").tolist() == 8.0
-    assert float(log_qp(60, 40, 18, 60, 1)) == 840.0  # he.md §5.4's 2^15 chain
+    assert float(log_qp(60, 40, 18, 60, 1)) == 840.0  # the 2^15 chain of the [TenSEAL21] measurements
 
 
 def test_eva_rule_picks_smallest_ring():

@@ -1,4 +1,4 @@
-"""GPU op model and CKKS sizes of he-multigpu, pinned to he.md s3 and published GPU bootstraps."""
+"""GPU op model and CKKS sizes of he-multigpu, pinned to [CKKS17]/[HanKi20] sizes and published GPU bootstraps."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from costmodels.he_multigpu import presets
 from costmodels.he_multigpu.gpu_ops import bootstrap_seconds, fit_hbm_efficiency, op_traffic
 
 
-def test_ciphertext_and_key_sizes_match_reference_sheet():
-    """he.md s3: N=2^16, l=24, w=8 ciphertext = 25.2 MB; K=8, dnum=3 rotation key = 100.7 MB."""
+def test_ciphertext_and_key_sizes_match_derived_examples():
+    """Sizes [CKKS17; HanKi20], derived: N=2^16, l=24, w=8 ciphertext = 25.2 MB; K=8, dnum=3 rotation key = 100.7 MB."""
     p = presets.ckks_defaults()
     assert p.ct_bytes(24) == 2 * 24 * 65536 * 8 == 25_165_824
     assert p.key_bytes() == 3 * 2 * (24 + 8) * 65536 * 8 == 100_663_296
@@ -21,7 +21,7 @@ def test_ciphertext_and_key_sizes_match_reference_sheet():
 
 
 def test_keyswitch_traffic_and_work_hand_count():
-    """Hybrid key switch at N=2^13, l=4, K=2, dnum=2 (alpha=2, beta=2), counted by hand from he.md s3."""
+    """Hybrid key switch at N=2^13, l=4, K=2, dnum=2 (alpha=2, beta=2), counted by hand ([MAD23], [HanKi20])."""
     p = presets.CkksParams(logn=13, limbs=4, special_limbs=2, dnum=2, user_levels=1, boot_levels=1)
     n, w = 8192, 8
     nbytes, mm = op_traffic(p, 4)["keyswitch"]
@@ -34,7 +34,7 @@ def test_keyswitch_traffic_and_work_hand_count():
 
 
 def test_fitted_hbm_efficiency_reproduces_warpdrive_bootstrap():
-    """hbm_efficiency in data/ckks.toml is the fit to WarpDrive's A100-80G bootstrap, 121 ms (he.md s5.3)."""
+    """hbm_efficiency in data/ckks.toml is the fit to WarpDrive's A100-80G bootstrap, 121 ms [WarpDrive25]."""
     p, c = presets.ckks_defaults(), presets.constants()
     g = presets.gpu("a100-80g")
     assert bootstrap_seconds(p, c, g) == pytest.approx(0.121, rel=0.01)
@@ -43,13 +43,13 @@ def test_fitted_hbm_efficiency_reproduces_warpdrive_bootstrap():
 
 @pytest.mark.parametrize("gpu", ["a100-40g", "a100-80g", "h100-sxm"])
 def test_bootstrap_within_published_gpu_span(gpu):
-    """he.md s5.3: published N=2^16 GPU bootstraps span 31.2 ms (Cheddar H100) .. 250 ms (TensorFHE A100)."""
+    """[Cheddar24, README]: published N=2^16 GPU bootstraps span 31.2 ms (Cheddar H100) .. 250 ms (TensorFHE A100)."""
     p, c = presets.ckks_defaults(), presets.constants()
     assert 0.0312 <= bootstrap_seconds(p, c, presets.gpu(gpu)) <= 0.250
 
 
 def test_op_latency_grows_with_limbs_and_keyswitch_dominates():
-    """Roofline: every op is monotone in limbs; a rotation costs >= 3x a PMult (he.md s3 relative costs)."""
+    """Roofline: every op is monotone in limbs; a rotation costs >= 3x a PMult ([CryptOracle26, data; HyPHEN24])."""
     from costmodels.he_multigpu.gpu_ops import op_seconds
 
     p, c = presets.ckks_defaults(), presets.constants()

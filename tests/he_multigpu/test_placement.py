@@ -1,4 +1,4 @@
-"""Placement formulas of he-multigpu pinned on small hand-checked cases (he.md s3 multi-GPU)."""
+"""Placement formulas of he-multigpu pinned on small hand-checked cases (limb-split key switching [HanKi20], derived)."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ def test_smooth_activation_bits_grow_linearly_in_degree():
 
 
 def test_orion_mlp_chain_is_217_bits_at_n_8192():
-    """he.md s0: Orion MLP/LoLa logN 13, Q=[29,26x5], P=[29,29]: logQP = 217 <= 218 (128-bit)."""
+    """[Orion25] configs, [HEStandard18]: Orion MLP/LoLa logN 13, Q=[29,26x5], P=[29,29]: logQP = 217 <= 218 (128-bit)."""
     cfg = orion_config("mlp").design("hybrid", boot_depth=16)
     k = special_primes(cfg["levels"], cfg["dnum"], "hybrid")
     assert k == 2
@@ -47,7 +47,7 @@ def test_orion_mlp_chain_is_217_bits_at_n_8192():
 
 
 def test_orion_lenet_chain_is_380_bits():
-    """he.md s4: Orion LeNet 45 + 7x35 + 2x45 = 380 <= 438 at N = 2^14."""
+    """[Orion25] configs, [HEStandard18]: Orion LeNet 45 + 7x35 + 2x45 = 380 <= 438 at N = 2^14."""
     cfg = orion_config("lenet").design("hybrid", boot_depth=16)
     k = special_primes(cfg["levels"], cfg["dnum"], "hybrid")
     assert log_qp(cfg["first_bits"], cfg["scale_bits"], cfg["levels"], cfg["special_bits"], k) == 380

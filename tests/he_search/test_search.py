@@ -91,7 +91,7 @@ def test_trace_counts_match_model_totals():
 
 
 def test_measured_trace_within_40_percent_of_prediction():
-    """TenSEAL micro-runs of Orion's MLP trace (seal-cpu profile, he.md s5.4 constants) within 40 %."""
+    """TenSEAL micro-runs of Orion's MLP trace (seal-cpu profile [TenSEAL21; measured]) within 40 %."""
     if not tenseal_available():
         pytest.skip("tenseal not installed: pip install tenseal")
     bench = benchmark("mlp")

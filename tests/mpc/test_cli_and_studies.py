@@ -70,7 +70,7 @@ def _study(name):
 
 def test_relu_budget_study_quick(tmp_path):
     """The ReLU-budget study writes CSV + PNG + report.md; polynomials cost more traffic than the
-    ReLUs kept at 12.9K (mpc.md §2.6's point), and the MILP placement never loses to uniform."""
+    ReLUs kept at 12.9K (derived WRN-22-8 point, [CrypTen21; measured]), and the MILP placement never loses to uniform."""
     head = _study("relu_budget").run(tmp_path, quick=True)
     for f in ("results.csv", "headline.csv", "constants.csv", "relu_budget.png", "report.md"):
         assert (tmp_path / f).exists(), f

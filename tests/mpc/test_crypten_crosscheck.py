@@ -73,7 +73,7 @@ def test_live_crypten_two_processes(weights):
     _compare(layers, *_predict(wl, 2, weights))
 
 
-# mpc.md §2.1, measured with crypten 0.4.1 on N = 1000 elements: (calls, bytes per element per party)
+# [CrypTen21], measured with crypten 0.4.1 on N = 1000 elements: (calls, bytes per element per party)
 REFERENCE_2_1 = {
     ("relu", 2): (9, 464), ("relu", 3): (16, 880), ("ltz", 2): (8, 432), ("ltz", 3): (15, 848),
     ("mul", 2): (1, 32), ("mul", 3): (3, 64), ("square", 2): (1, 16), ("square", 3): (3, 48),
@@ -82,8 +82,8 @@ REFERENCE_2_1 = {
 
 
 @pytest.mark.parametrize("key", sorted(REFERENCE_2_1))
-def test_primitives_match_reference_sheet(key):
-    """Per-element CrypTen counters equal the mpc.md §2.1 measured table (rank-0 counter)."""
+def test_primitives_match_measured_table(key):
+    """Per-element CrypTen counters equal [CrypTen21; crypten 0.4.1, measured] measured table (rank-0 counter)."""
     op, n = key
     c = {"relu": lambda: cx.relu(1000, n), "ltz": lambda: cx.ltz(1000, n),
          "mul": lambda: cx.mul_scaled(1000, 1000, 1000, n), "square": lambda: cx.square(1000, n),
@@ -92,9 +92,9 @@ def test_primitives_match_reference_sheet(key):
     assert (c.calls, c.rank0_bytes / 1000) == (calls, per_elem)
 
 
-def test_maxpool_matches_reference_sheet():
+def test_maxpool_matches_measured_table():
     """2x2 max-pool on a 16x16x16 input: 46 calls and 1480 B per input element in 2PC, 82 calls and
-    4008 B per input element in 3PC (mpc.md §2.1, measured)."""
+    4008 B per input element in 3PC [CrypTen21; crypten 0.4.1, measured]."""
     two, three = cx.maxpool(1024, 4, 2), cx.maxpool(1024, 4, 3)
     assert (two.calls, two.rank0_bytes / 4096) == (46, 1480)
     assert (three.calls, three.rank0_bytes / 4096) == (82, 4008)

@@ -21,14 +21,14 @@ from solvers.garbling_schedule import schedule, table_with_engines
 @pytest.mark.parametrize("bits,garbler", [(32, 3569), (41, 4704), (64, 7197)])
 def test_and_gates_per_relu_match_measured_gc(bits, garbler):
     """3 l AND gates x 32 B + l labels x 16 B reproduces the measured garbler bytes per ReLU
-    (emp half-gates in SCI GC/, mpc.md §2.3) within 3%."""
+    (emp half-gates in SCI GC/, [HalfGates15; SCI GC/, measured]) within 3%."""
     c = engine_constants()
     predicted = and_gates_per_relu(bits) * c["bytes_per_and"] + bits * c["label_bytes"]
     assert predicted == pytest.approx(garbler, rel=0.03)
 
 
 def test_engines_fit_board_budget():
-    """Engines on a board respect LUT/BRAM times the 0.75 utilisation cap (hw.md §1.5)."""
+    """Engines on a board respect LUT/BRAM times the 0.75 utilisation cap [fpgaConvNet16; AMD-UG1702]."""
     for board in ("u250", "u200", "zcu102"):
         top = max_cores(board)
         assert engines_on_board(board, top) >= 1 and engines_on_board(board, top + 1) == 0

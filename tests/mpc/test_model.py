@@ -24,7 +24,7 @@ def test_registered_and_conformant():
 
 
 def test_latency_is_rounds_rtt_plus_bytes_over_bandwidth_plus_compute():
-    """latency = rounds x RTT + bytes / BW + compute (mpc.md §2.6) with the LAN/WAN presets of
+    """latency = rounds x RTT + bytes / BW + compute with the LAN/WAN presets of
     OpenCheetah's throttle.sh (3 Gbit/s 0.3 ms; 400 Mbit/s 40 ms)."""
     wl = workloads.load("resnet20-cifar")
     for net, bw, rtt in [("lan", 3e9 / 8, 0.3e-3), ("wan", 4e8 / 8, 40e-3)]:

@@ -12,14 +12,14 @@ from costmodels.mpc.protocols_2pc import Cheetah, CrypTFlow2, Delphi
 
 @pytest.mark.parametrize("n,relu,relu_off,mul,mul_off", [(3, 2736, 5760, 96, 6960), (5, 9056, 29952, 256, 36192)])
 def test_shamir_matches_mpspdz_compile_time_model(n, relu, relu_off, mul, mul_off):
-    """Shamir ReLU and fixed-point mul bytes equal MP-SPDZ ``compile.py -E shamir`` (mpc.md §2.4)."""
+    """Shamir ReLU and fixed-point mul bytes equal MP-SPDZ ``compile.py -E shamir`` [MPSPDZ20; compile.py -E]."""
     s = Shamir()
     r, m = s.relu(1, n=n, shared=False), s.mul(1, n=n, shared=False)
     assert (r.online_bytes, r.offline_bytes, m.online_bytes, m.offline_bytes) == (relu, relu_off, mul, mul_off)
 
 
 def test_shamir_multiplication_grows_quadratically():
-    """One multiplication costs n(n-1)/2 field elements (MP-SPDZ Compiler/cost.py, mpc.md §1.4)."""
+    """One multiplication costs n(n-1)/2 field elements [MPSPDZ20, code Compiler/cost.py]."""
     s = Shamir()
     assert [s.mult(1, n).online_bytes / 16 for n in range(3, 8)] == [3, 6, 10, 15, 21]
 
@@ -33,13 +33,13 @@ def test_ssnet_masking_cheaper_than_bit_decomposition():
 
 @pytest.mark.parametrize("bits,expected", [(32, 539.5), (37, 596.5), (64, 1121.0)])
 def test_cryptflow2_relu_bytes(bits, expected):
-    """SCI ReLU bytes at l = 32/37/64 equal the measured table (mpc.md §2.2)."""
+    """SCI ReLU bytes at l = 32/37/64 equal the measured table [CrypTFlow2-20; SCI, measured]."""
     assert CrypTFlow2(bits).relu(1, n=2, shared=False).online_bytes == expected
 
 
 @pytest.mark.parametrize("bits,expected", [(32, 4132), (41, 5538), (64, 8316)])
 def test_delphi_relu_total_is_measured_gc(bits, expected):
-    """DELPHI ReLU online + offline = measured half-gates GC ReLU size (mpc.md §2.3); online = 16 l."""
+    """DELPHI ReLU online + offline = measured half-gates GC ReLU size [HalfGates15; SCI GC/, measured]; online = 16 l."""
     c = Delphi(bits).relu(1, n=2, shared=False)
     assert c.online_bytes + c.offline_bytes == pytest.approx(expected)
     assert c.online_bytes == 16 * bits
@@ -47,7 +47,7 @@ def test_delphi_relu_total_is_measured_gc(bits, expected):
 
 def test_wrn_full_relu_traffic_matches_reference():
     """WRN-22-8 (1,359,872 ReLUs) ReLU traffic: CrypTFlow2 l=32 734 MB, CrypTen 2PC 631 MB, GC l=32
-    5.6 GB (mpc.md §2.6, derived from the measured per-ReLU costs)."""
+    5.6 GB (derived from the measured per-ReLU costs [CrypTFlow2-20; CrypTen21; HalfGates15])."""
     wl = workloads.load("wrn22-8-cifar")
     assert wl.relus == 1_359_872
     cf = layer_costs(wl, "cryptflow2", 2, "public", bits=32).relu[0].sum()
@@ -60,7 +60,7 @@ def test_wrn_full_relu_traffic_matches_reference():
 
 def test_polynomials_are_not_free_at_12_9k():
     """WRN-22-8 at a 12.9K budget in CrypTen 2PC: ReLUs 6.0 MB, replacement polynomials 21.6 MB,
-    3.6x the ReLU traffic (mpc.md §2.6)."""
+    3.6x the ReLU traffic (derived from [CrypTen21; crypten 0.4.1, measured])."""
     t = latency_table(workloads.load("wrn22-8-cifar"), "crypten", 2, "public", "lan")
     keep = t.uniform_keep(12_900)
     relu_bytes = float((keep * t.bytes_relu).sum())

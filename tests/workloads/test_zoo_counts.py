@@ -12,7 +12,7 @@ def gmacs(name: str) -> float:
     return round(workloads.load(name).macs / 1e9, 2)
 
 
-# -- ReLU counts: shared/reference/mpc.md §3 (forward hooks on the SNL/AutoReP model files) -------
+# -- ReLU counts: [AutoReP23, code models_snl/] (forward hooks on the SNL/AutoReP model files) -------
 
 @pytest.mark.parametrize("spec, relus", [
     ("resnet18-cifar", 557_056),
@@ -23,7 +23,7 @@ def gmacs(name: str) -> float:
     ("wrn22-8-cifar:image=64,classes=200", 5_439_488),
 ])
 def test_relu_counts_mpc_reference(spec, relus):
-    """ReLU counts of mpc.md §3: ResNet18_IN (CIFAR 491,520 / Tiny-ImageNet 1,966,080, plus the stem
+    """ReLU counts of [AutoReP23, code models_snl/]: ResNet18_IN (CIFAR 491,520 / Tiny-ImageNet 1,966,080, plus the stem
     ReLU: 557,056 / 2,228,224) and WideResNet-22-8 (1,359,872 / 5,439,488)."""
     assert workloads.load(spec).relus == relus
 
@@ -91,7 +91,7 @@ def test_cryptonets_shapes_paper():
 
 
 def test_stgcn_cryptogcn_released_shapes():
-    """he.md §1.1 (CryptoGCN native/examples/params): gcn conv weight rows 192/384/768 = 3·C_out,
+    """[CryptoGCN22] (CryptoGCN native/examples/params): gcn conv weight rows 192/384/768 = 3·C_out,
     A.txt 75x25 = 3 partitions x 25 joints, FC 256->60, and the final feature map 2x256x75x25
     (persons x channels x frames x joints) from 300 input frames."""
     w = workloads.load("stgcn-ntu")
@@ -103,7 +103,7 @@ def test_stgcn_cryptogcn_released_shapes():
 
 
 def test_stgcn3_256_lingcn_shapes():
-    """he.md §1.2 (LinGCN Model_3layers_2): st_gcn 3->128, 128->256 (temporal stride 2), 256->256,
+    """[LinGCN23] (LinGCN Model_3layers_2): st_gcn 3->128, 128->256 (temporal stride 2), 256->256,
     temporal kernel 9, 3 partitions, 256 frames, FC 256->60; 3 blocks x 2 activation sites x 25 nodes =
     150 gates in the shipped log."""
     w = workloads.load("stgcn3-256")

@@ -33,7 +33,7 @@ from .common import require
 #: (out_channels, kernel, stride) of IEGMNet's five convolutions (model_1.py)
 IEGMNET_CONVS = ((3, 6, 2), (5, 5, 2), (10, 4, 2), (20, 4, 2), (20, 4, 2))
 IEGMNET_HIDDEN = 10
-SAMPLE_RATE_HZ = 250.0  # ICD IEGM sampling rate (contest data; chip slide transcript, hw.md §3.3)
+SAMPLE_RATE_HZ = 250.0  # ICD IEGM sampling rate (contest data; chip slide transcript, [VAChip25])
 
 
 @register("ecg-va", source="assumed = IEGMNet, tinymlcontest/tinyml_contest2022_demo_example "

@@ -12,11 +12,11 @@ the first block, identity when shapes agree, else 1x1 conv stride s + BN), then 
 ends with global average pooling and a 1x1 conv / FC to the classes.
 
 * ``stgcn-ntu``: CryptoGCN's released 6-block model (``ranran0523/CryptoGCN``
-  ``native/examples/params``, he.md §1.1): channels 3→64→64→128→128→256→256, temporal stride 2
+  ``native/examples/params``, [CryptoGCN22]): channels 3→64→64→128→128→256→256, temporal stride 2
   at the channel increases (300 → 75 frames), edge importance per block, FC 256→60, x²
   activations.
 * ``stgcn3-256``: LinGCN's shipped "STGCN-3-256" (``harveyp123/LinGCN-Neurips23``
-  ``Model_3layers_2``, he.md §1.2): 3→128→256 (stride 2)→256, 256 frames, FC 256→60.
+  ``Model_3layers_2``, [LinGCN23]): 3→128→256 (stride 2)→256, 256 frames, FC 256→60.
 
 Shapes are per skeleton: NTU clips hold up to two persons (``meta persons=2``); the published
 models run both through the network and average the logits, so a cost model multiplies by
@@ -117,7 +117,7 @@ def _block_spec(name: str, blocks: int, channels: str) -> tuple[tuple[int, ...],
 
 
 @register("stgcn-ntu", source="CryptoGCN (Ran et al. NeurIPS 2022) released 6-block ST-GCN, "
-                              "ranran0523/CryptoGCN native/examples/params (he.md §1.1)",
+                              "ranran0523/CryptoGCN native/examples/params [CryptoGCN22]",
           blocks=6, channels="64-64-128-128-256-256", frames=300, classes=60, act="poly", degree=2,
           kernel_t=9, edge_importance=True)
 def stgcn_ntu(blocks: int, channels: str, frames: int, classes: int, act: str, degree: int, kernel_t: int,
@@ -129,7 +129,7 @@ def stgcn_ntu(blocks: int, channels: str, frames: int, classes: int, act: str, d
 
 
 @register("stgcn3-256", source="LinGCN (Peng et al. NeurIPS 2023) shipped STGCN-3-256, "
-                               "harveyp123/LinGCN-Neurips23 Model_3layers_2 (he.md §1.2)",
+                               "harveyp123/LinGCN-Neurips23 Model_3layers_2 [LinGCN23]",
           frames=256, classes=60, act="poly", degree=2, kernel_t=9, edge_importance=True)
 def stgcn3_256(frames: int, classes: int, act: str, degree: int, kernel_t: int, edge_importance: bool) -> Workload:
     """LinGCN's 3-block ST-GCN: 3→128→256 (temporal stride 2)→256 on 256 frames."""

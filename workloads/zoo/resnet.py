@@ -3,7 +3,7 @@
 Shapes: He et al., "Deep Residual Learning for Image Recognition", CVPR 2016 (Table 1 for the
 ImageNet nets, Sec. 4.2 for the 6n+2 CIFAR nets); the ResNet-18 CIFAR variant with a 3x3 stem and
 no max-pool is the one used by the private-inference literature (SNL/AutoReP ``ResNet18_IN``,
-whose ReLU count with the stem ReLU is 557,056: ``shared/reference/mpc.md`` §3). WRN-22-8:
+whose ReLU count with the stem ReLU is 557,056: [AutoReP23, code models_snl/]). WRN-22-8:
 Zagoruyko & Komodakis, "Wide Residual Networks", BMVC 2016 (pre-activation blocks).
 """
 
@@ -60,7 +60,7 @@ def resnet50_imagenet(classes: int, image: int) -> Workload:
     return _imagenet_resnet("resnet50-imagenet", [3, 4, 6, 3], True, classes, image)
 
 
-@register("resnet18-cifar", source="SNL/AutoReP ResNet18_IN with stem ReLU; 557,056 ReLUs (mpc.md §3)",
+@register("resnet18-cifar", source="SNL/AutoReP ResNet18_IN with stem ReLU; 557,056 ReLUs [AutoReP23, code models_snl/]",
           classes=10, image=32, stem_relu=True)
 def resnet18_cifar(classes: int, image: int, stem_relu: bool) -> Workload:
     """ResNet-18 for CIFAR (3x3 stem, no max-pool), 32x32 input."""
@@ -118,7 +118,7 @@ def _wide_block(b: WorkloadBuilder, x: Tensor, out_ch: int, stride: int) -> Tens
 @register("wrn22-8-cifar",
           source="Zagoruyko & Komodakis BMVC 2016 (WRN-22-8, 17.2M params); ReLU layout of "
                  "SNL/AutoReP models_snl/cifar_resnet.py WideResNet (no ReLU after the final BN): "
-                 "1,359,872 ReLUs on CIFAR (mpc.md §3)",
+                 "1,359,872 ReLUs on CIFAR [AutoReP23, code models_snl/]",
           depth=22, widen=8, classes=10, image=32, final_relu=False)
 def wrn_cifar(depth: int, widen: int, classes: int, image: int, final_relu: bool) -> Workload:
     """Wide ResNet (pre-activation), CIFAR 32x32; WRN-22-8 by default."""
