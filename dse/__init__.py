@@ -8,7 +8,7 @@ from __future__ import annotations
 from .errors import DseError, DseInputError, UnavailableError, UnknownNameError
 from .metrics import Feasibility, Metrics, unit_of
 from .model import CAPABILITIES, CostModel, Param
-from .registry import calibrators, commands, get_model, kernels, models, solvers
+from .registry import calibrators, commands, get_model, kernels, make_model, models, solvers
 from .space import Categorical, Constraint, Design, DesignSpace, Float, Int, Pow2
 from .units import parse_quantity
 
@@ -17,6 +17,6 @@ __version__ = "0.1.0"
 __all__ = [
     "CAPABILITIES", "Categorical", "Constraint", "CostModel", "Design", "DesignSpace", "DseError",
     "DseInputError", "Feasibility", "Float", "Int", "Metrics", "Param", "Pow2", "UnavailableError",
-    "UnknownNameError", "calibrators", "commands", "get_model", "kernels", "models", "parse_quantity",
+    "UnknownNameError", "calibrators", "commands", "get_model", "kernels", "make_model", "models", "parse_quantity",
     "solvers", "unit_of",
 ]
