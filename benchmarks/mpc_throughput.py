@@ -13,7 +13,7 @@ import workloads
 from costmodels.mpc import MpcModel, latency_table
 from costmodels.mpc.des import layer_work, simulate
 from costmodels.mpc.presets import network
-from solvers.relu_budget import allocate
+from costmodels.mpc.relu_budget import allocate
 
 
 def _timed(fn, repeat: int = 3) -> float:

@@ -123,7 +123,7 @@ def scaling(wl, *, board: str, quick: bool) -> pd.DataFrame:
 
 
 def allocation(quick: bool) -> pd.DataFrame:
-    from solvers.fpga_alloc import problem_from_tables, proportional, solve_milp
+    from costmodels.fpga.alloc import problem_from_tables, proportional, solve_milp
 
     wl = workloads.load("bert-base:layers=2")
     rows = []

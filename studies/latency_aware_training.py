@@ -42,7 +42,8 @@ import numpy as np
 import pandas as pd
 
 from dse.report import StudyOutput, markdown_table
-from dse.training import LatencyPenalty, ReluCountPenalty, SiteCosts, bind_gates, mpc_costs
+from dse.training import LatencyPenalty, ReluCountPenalty, SiteCosts, bind_gates
+from costmodels.mpc.training import mpc_costs
 from dse.training.fronts import configs_table, front_check, headline
 from dse.training.loop import accuracy, fit, fork_map, random_shift
 import workloads

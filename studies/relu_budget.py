@@ -1,7 +1,7 @@
 """ReLU budget vs latency and bytes: WRN-22-8 and ResNet-18 (CIFAR), CrypTen / CrypTFlow2 / DELPHI,
 LAN and WAN. Budgets from 12.9K (AutoReP's CIFAR point, mpc.md §1.1) to all ReLUs.
 
-For every (workload, protocol, network, budget) the ReLU-budget MILP (``solvers/relu_budget.py``,
+For every (workload, protocol, network, budget) the ReLU-budget MILP (``costmodels/mpc/relu_budget.py``,
 uniform sensitivity: keep exactly the budget, placed to minimise latency) chooses which channels
 stay ReLU; the rest become ``a x^2 + b x + c``. We report latency, online/offline bytes and their
 split into ReLU, polynomial and non-ReLU traffic, next to the uniform spread of the same budget,
@@ -21,7 +21,7 @@ from costmodels.mpc import MpcModel, latency_table
 from costmodels.mpc.presets import constants
 from dse.errors import UnknownNameError
 from dse.report import StudyOutput, markdown_table
-from solvers.relu_budget import allocate
+from costmodels.mpc.relu_budget import allocate
 from dse.study import script_main
 
 REFERENCE = {"relu_mb": 6.0, "poly_mb": 21.6, "ratio": 3.6,

@@ -59,6 +59,13 @@ class SiteTable:
     base_compute_s: float
     extra: dict = field(default_factory=dict)  # provenance (poly degree, bits, engine)
 
+    def site_costs(self, workload: Any = None) -> Any:
+        """This table as training-hook :class:`~dse.training.SiteCosts` (see
+        :func:`costmodels.mpc.training.site_costs`); lets ``LatencyPenalty(table)`` work."""
+        from .training import site_costs
+
+        return site_costs(self, workload)
+
     # -- derived tables ---------------------------------------------------------------------
     def _lat(self, nbytes, rounds, compute):
         return rounds * self.network.rtt_s + nbytes / self.network.bytes_per_s + compute

@@ -7,7 +7,7 @@ import pytest
 
 import workloads
 from costmodels.fpga import TransformerAcceleratorModel
-from solvers.fpga_alloc import (AllocationProblem, brute_force, options_for, problem_from_tables, proportional,
+from costmodels.fpga.alloc import (AllocationProblem, brute_force, options_for, problem_from_tables, proportional,
                                 solve_milp)
 
 pytest.importorskip("highspy", reason="highspy (HiGHS) not installed: MILP not checked")

@@ -15,7 +15,7 @@ from costmodels.mpc.fpga import (
     max_cores,
 )
 from dse.errors import DseInputError
-from solvers.garbling_schedule import schedule, table_with_engines
+from costmodels.mpc.garbling_schedule import schedule, table_with_engines
 
 
 @pytest.mark.parametrize("bits,garbler", [(32, 3569), (41, 4704), (64, 7197)])

@@ -7,7 +7,7 @@ import pytest
 
 from costmodels.mpc import latency_table
 from dse.errors import DseInputError
-from solvers.relu_budget import allocate, enumerate_allocation, read_sensitivity
+from costmodels.mpc.relu_budget import allocate, enumerate_allocation, read_sensitivity
 from workloads import WorkloadBuilder
 
 

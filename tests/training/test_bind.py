@@ -10,8 +10,8 @@ from torch import nn  # noqa: E402
 
 from dse.errors import DseInputError, UnavailableError  # noqa: E402
 from dse.kernels import builtin  # noqa: E402
-from dse.training import (LatencyHook, LatencyPenalty, ReluCountPenalty, bind_gates,  # noqa: E402
-                          lightning_callback, mpc_costs)
+from costmodels.mpc.training import mpc_costs  # noqa: E402
+from dse.training import LatencyHook, LatencyPenalty, ReluCountPenalty, bind_gates, lightning_callback  # noqa: E402
 from dse.training.loop import accuracy, fit, fork_map  # noqa: E402
 from workloads.graph import WorkloadBuilder  # noqa: E402
 

@@ -7,7 +7,8 @@ import pytest
 
 from dse import models
 from dse.errors import DseInputError
-from dse.training import (LatencyPenalty, SiteCosts, mpc_costs, pool_alternatives, relu_poly_alternatives)
+from dse.training import LatencyPenalty, SiteCosts, pool_alternatives, relu_poly_alternatives
+from costmodels.mpc.training import mpc_costs, site_costs
 from workloads.graph import WorkloadBuilder
 
 
@@ -64,7 +65,7 @@ def test_expected_mode_is_the_mpc_site_table_and_pasnet_form():
     w = _cnn(pools=False)
     t = latency_table(w, "crypten", 2, "shared", "wan")
     keep = np.array([0.2, 0.9, 0.5])
-    c = SiteCosts.from_site_table(t, w)
+    c = site_costs(t, w)
     assert float(c.latency(keep)) == pytest.approx(float(t.latency(keep)), rel=1e-12)
     pen = LatencyPenalty(t, weight=3.0)
     assert float(pen(keep)) == pytest.approx(3.0 * float(t.latency(keep)) / float(t.latency(np.ones(3))), rel=1e-12)
