@@ -8,7 +8,8 @@ from __future__ import annotations
 from .errors import DseError, DseInputError, UnavailableError, UnknownNameError
 from .metrics import Feasibility, Metrics, unit_of
 from .model import CAPABILITIES, CostModel, Param
-from .registry import calibrators, commands, get_model, kernels, make_model, models, solvers
+from . import kernels  # the kernel registry (a package so `import dse.kernels.builtin` keeps it; see its docstring)
+from .registry import calibrators, commands, get_model, make_model, models, solvers
 from .space import Categorical, Constraint, Design, DesignSpace, Float, Int, Pow2
 from .units import parse_quantity
 
