@@ -3,7 +3,8 @@
 :mod:`dse.training` knows only the cost-model contract; this module ties the MPC family's
 per-site tables (:func:`costmodels.mpc.latency_table`) to it:
 
-* :func:`site_costs` - :class:`~dse.training.SiteCosts` of a :class:`~costmodels.mpc.SiteTable`
+* :func:`site_costs` (defined next to the table, :mod:`costmodels.mpc.tables`) -
+  :class:`~dse.training.SiteCosts` of a :class:`~costmodels.mpc.SiteTable`
   (options ``relu``, ``poly``) with the bytes/compute vs rounds split (:class:`~dse.training.MixedSplit`)
   that prices partially kept sites (AutoReP masks);
 * :func:`mpc_costs` - the same for a workload and protocol, optionally with max/avg-pool sites and
@@ -17,38 +18,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from dse.training import LatencyPenalty, MixedSplit, SiteCosts
+from dse.training import LatencyPenalty, SiteCosts
 from dse.training.linearise import with_identity
 from dse.training.sites import pool_alternatives
 
-from .tables import latency_table
+from .tables import latency_table, site_costs
 
 __all__ = ["latency_penalty", "mpc_costs", "site_costs"]
-
-
-def site_costs(table: Any, workload: Any = None) -> SiteCosts:
-    """:class:`SiteCosts` of an MPC ``SiteTable`` (options ``relu``, ``poly``) with the bytes/compute
-    vs rounds split for partially kept sites; ``workload`` (optional) gives the sites' layer order."""
-    bw, rtt = float(table.network.bytes_per_s), float(table.network.rtt_s)
-    S = len(table.sites)
-    lin_r = np.asarray(table.bytes_relu) / bw + np.asarray(table.compute_relu_s)
-    lin_p = np.asarray(table.bytes_poly) / bw + np.asarray(table.compute_poly_s)
-    rnd_r, rnd_p = np.asarray(table.rounds_relu) * rtt, np.asarray(table.rounds_poly) * rtt
-    if workload is not None:
-        names = [layer.name for layer in workload.layers]
-        order = np.asarray([names.index(s) for s in table.sites])
-    else:
-        order = np.arange(S)
-    mixed = MixedSplit(np.arange(S), lin_r, lin_p, rnd_r, rnd_p)
-    info = {"source": "site-table", "protocol": table.protocol, "parties": table.parties,
-            "weights": table.weights, "network": getattr(table.network, "name", "custom"),
-            "rtt_s": rtt, "bytes_per_s": bw,
-            **dict(getattr(table, "extra", {}))}
-    return SiteCosts(tuple(table.sites), (("relu", "poly"),) * S, np.stack([lin_r + rnd_r, lin_p + rnd_p], axis=1),
-                     float(table.base_latency_s), np.asarray(table.elements), ("activation",) * S, order,
-                     mixed, info)
 
 
 def mpc_costs(workload: Any, *, protocol: str = "crypten", network: str = "wan", weights: str = "shared",
