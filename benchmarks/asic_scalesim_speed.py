@@ -19,7 +19,7 @@ from pathlib import Path
 import dse
 import workloads
 from costmodels.asic import lower
-from costmodels.asic.scalesim_peer import analytic, run
+from costmodels.asic.peer_scalesim import analytic, run
 
 GOLDENS = Path(__file__).resolve().parents[1] / "tests" / "asic" / "data" / "scalesim_goldens.json"
 

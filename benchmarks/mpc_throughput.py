@@ -11,9 +11,9 @@ import numpy as np
 
 import workloads
 from costmodels.mpc import MpcModel, latency_table
-from costmodels.mpc.des import layer_work, simulate
+from costmodels.mpc.des import layer_work, simulate_work
 from costmodels.mpc.presets import network
-from solvers.relu_budget import allocate
+from costmodels.mpc.relu_budget import allocate
 
 
 def _timed(fn, repeat: int = 3) -> float:
@@ -40,7 +40,7 @@ def main() -> None:
     print(f"site table latency, 10k keep vectors: {_timed(lambda: table.latency(keep)) * 1e3:.2f} ms")
     work = layer_work(wl2, "crypten", 3, "shared", 0.5)
     print(f"DES resnet50-imagenet, 3 parties, overlap, 4 chunks: "
-          f"{_timed(lambda: simulate(work, network('wan'), parties=3, overlap=True, chunks=4), 1):.2f} s")
+          f"{_timed(lambda: simulate_work(work, network('wan'), parties=3, overlap=True, chunks=4), 1):.2f} s")
     print(f"budget MILP resnet18-cifar, channel granularity, 1 budget: "
           f"{_timed(lambda: allocate(table, [12_900]), 1):.2f} s")
 

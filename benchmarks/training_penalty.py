@@ -13,7 +13,8 @@ import torch
 from torch import nn
 
 import workloads
-from dse.training import LatencyPenalty, bind_gates, mpc_costs
+from costmodels.mpc.training import mpc_costs
+from dse.training import LatencyPenalty, bind_gates
 
 
 def _net():

@@ -103,6 +103,7 @@ class CostModel:
         sweep's hot loop keeps totals only); other models are evaluated in full and their
         per-layer arrays dropped. Totals are the same either way (``dse.testing``).
         """
+        self.check_workload(workload)
         design = self.coerce_design(design)
         if xp is None:
             xp = namespace(*design.values())
@@ -112,6 +113,16 @@ class CostModel:
             metrics = Metrics(metrics.totals, {}, metrics.layer_names, metrics.layer_kinds, metrics.feasible,
                               metrics.reason, metrics.reasons, metrics.units)
         return self._merge_constraints(metrics, design, xp)
+
+    @classmethod
+    def check_workload(cls, workload: Any) -> None:
+        """Raise :class:`~dse.errors.DseInputError` unless ``workload.kind`` (``"network"`` when
+        absent) is one of :attr:`workload_kinds` (every :meth:`evaluate` call checks it)."""
+        kind = getattr(workload, "kind", "network")
+        if kind not in cls.workload_kinds:
+            raise DseInputError("workload", getattr(workload, "name", str(workload)),
+                                f"a workload of kind {', '.join(cls.workload_kinds)} for model "
+                                f"{cls.name} (got kind {kind})")
 
     def _evaluate(self, workload: Any, design: Design, xp: Any) -> Metrics:  # pragma: no cover
         raise NotImplementedError

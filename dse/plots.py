@@ -54,12 +54,11 @@ def _best_layers(summary: dict[str, Any], best: pd.DataFrame) -> pd.DataFrame | 
     """Per-layer metrics of the first best design, re-evaluated from the spec in summary.json."""
     if best.empty:
         return None
-    from .cli.common import load_workload
-    from .registry import models
+    from workloads import load as load_workload
 
-    model_cls = models.get(summary["model"])
-    params = {p.name: p.coerce(summary["params"][p.name]) for p in model_cls.params if p.name in summary.get("params", {})}
-    model = model_cls(**params)
+    from .registry import make_model
+
+    model = make_model(summary["model"], summary.get("params", {}), field="summary.params")
     row = best.iloc[0]
     values = {k.name: [row[k.name]] for k in model.space if k.name in row}
     metrics = model.evaluate(load_workload(summary["workload"]), model.space.design(values)).numpy()

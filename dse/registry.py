@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import Any, Mapping
 
-from .errors import UnavailableError, UnknownNameError
+from .errors import DseInputError, UnavailableError, UnknownNameError
 
-__all__ = ["GROUPS", "Registry", "models", "solvers", "kernels", "calibrators", "commands", "Entry"]
+__all__ = ["GROUPS", "Registry", "models", "solvers", "kernels", "calibrators", "commands", "Entry", "make_model", "get_model"]
 
 GROUPS = {
     "model": "dse.models",
@@ -108,6 +108,27 @@ calibrators = Registry("calibrator")
 commands = Registry("command")
 
 
+def make_model(name: str, params: Mapping[str, Any] | None = None, *, field: str = "params") -> Any:
+    """Cost model ``name`` with fixed parameters ``params`` (text or values), validated now.
+
+    The one way the CLI, the study runner and the report build a model from a name: an unknown
+    parameter raises :class:`~dse.errors.DseInputError` naming ``<field>.<key>`` and the
+    parameters the model has; each value is parsed by its :class:`~dse.model.Param`; every
+    fixed parameter is then read once so a bad one fails here, with its field name.
+    """
+    cls = models.get(name)
+    by_name = {p.name: p for p in cls.params}
+    fixed: dict[str, Any] = {}
+    for key, value in (params or {}).items():
+        if key not in by_name:
+            raise DseInputError(f"{field}.{key}", value, f"a parameter of {name}: " + (", ".join(by_name) or "none"))
+        fixed[key] = by_name[key].coerce(value)
+    model = cls(**fixed)
+    for p in model.params:
+        model.param(p.name)
+    return model
+
+
 def get_model(name: str, **fixed: Any) -> Any:
-    """Instantiate cost model ``name`` with fixed parameters."""
-    return models.get(name)(**fixed)
+    """Instantiate cost model ``name`` with fixed parameters (keyword form of :func:`make_model`)."""
+    return make_model(name, fixed)

@@ -146,23 +146,16 @@ def run_study(spec: StudySpec, *, out: Path | None = None, storage: str | None =
 
 def _run_search(spec: StudySpec, out: Path, *, storage: str | None, n_trials: int | None,
                 workers: int | None, progress: bool) -> Path:
-    from solvers import Bound, Objective, Problem
+    from workloads import load as load_workload
 
-    from .cli.common import check_workload_kind, load_workload
-    from .registry import models, solvers
+    from .problem import Bound, Objective, Problem
+    from .registry import make_model, solvers
     from .report import StudyOutput
 
-    model_cls = models.get(spec.model)
-    params = {}
-    by_name = {p.name: p for p in model_cls.params}
-    for key, value in spec.params.items():
-        if key not in by_name:
-            raise DseInputError(f"params.{key}", value, "a parameter of " + spec.model + ": "
-                                + (", ".join(by_name) or "none"))
-        params[key] = by_name[key].coerce(value)
-    model = model_cls(**params)
+    model = make_model(spec.model, spec.params)
+    params = dict(model.fixed)
     workload = load_workload(spec.workload)
-    check_workload_kind(model_cls, workload)
+    model.check_workload(workload)
     space = model.space.restrict(spec.space)
     problem = Problem(model=model, workload=workload, space=space, seed=spec.seed,
                       objectives=tuple(Objective(m, d) for m, d in spec.objectives.items()),

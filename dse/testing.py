@@ -239,8 +239,7 @@ def whatif_row(model: CostModel, workload: Any, labels: dict[str, Any]) -> Any:
 
 def _search_rows(model: CostModel, workload: Any, space: Any, seed: int) -> dict[str, Any]:
     """Run every available search back-end on ``space``; solver name -> its result table."""
-    from solvers.base import Objective, Problem  # the search contract (no cost formulas)
-
+    from .problem import Objective, Problem
     from .registry import solvers
 
     metric = "latency_s" if "latency_s" in model.metric_units else sorted(model.metric_units)[0]

@@ -13,6 +13,7 @@ from optuna.trial import TrialState
 
 from dse.space import Design
 
+from ._optuna_trials import constraint_keys, constraint_rows, finite_values, make_sampler
 from .base import Problem
 from .optuna_storage import WorkerLease, budget, open_storage, over_budget, recover_stale
 
@@ -26,8 +27,6 @@ def run_worker(problem: Problem, cfg: dict[str, Any], index: int, progress: bool
     ``study`` is given for in-memory storage (single process); otherwise the worker opens its own
     connection to ``cfg["url"]``. Returns timing and bookkeeping statistics of this worker.
     """
-    from .optuna_search import _constraint_rows, _finite_values, constraint_keys, make_sampler
-
     clock = time.perf_counter
     t_start = clock()
     keys = constraint_keys(problem)
@@ -82,7 +81,7 @@ def run_worker(problem: Problem, cfg: dict[str, Any], index: int, progress: bool
             if not checked:
                 problem.apply_bounds(raw)  # objective and bound names exist (raises otherwise)
                 checked = True
-            values, cons = _finite_values(problem, raw), _constraint_rows(problem, raw)
+            values, cons = finite_values(problem, raw), constraint_rows(problem, raw)
             stats["evaluate_s"] += clock() - te
 
             tt = clock()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import traceback
-import warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,34 +29,15 @@ from dse.pareto import non_dominated
 from dse.space import Design, DesignSpace, iter_chunks
 from dse.table import FEASIBLE, result_frame
 
+from ._optuna_loop import run_worker
+from ._optuna_trials import SAMPLERS, make_sampler
 from .base import Problem, Solver, SolveResult
 from .optuna_storage import open_storage, redact, sqlite_url
 from .sweep import sort_best
 
 __all__ = ["OptunaSolver", "make_sampler", "SAMPLERS", "design_of_trials"]
 
-SAMPLERS = ("tpe", "nsga2", "random")
 PROBLEM_KEY = "dse:problem"
-#: Value told to Optuna for a non-finite objective (the constraint column marks the point infeasible).
-WORST = 1e300
-
-
-def make_sampler(kind: Any, *, seed: int, batch_size: int,
-                 options: dict[str, Any] | None = None) -> optuna.samplers.BaseSampler:
-    """``"tpe"`` (constant liar when batch_size > 1), ``"nsga2"``, ``"random"``, or a sampler object."""
-    if isinstance(kind, optuna.samplers.BaseSampler):
-        return kind
-    opts = dict(options or {})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        if kind == "tpe":
-            opts.setdefault("constant_liar", batch_size > 1)
-            return optuna.samplers.TPESampler(seed=seed, **opts)
-        if kind == "nsga2":
-            return optuna.samplers.NSGAIISampler(seed=seed, **opts)
-        if kind == "random":
-            return optuna.samplers.RandomSampler(seed=seed, **opts)
-    raise DseInputError("sampler", kind, "one of " + ", ".join(SAMPLERS) + " (or an optuna sampler object)")
 
 
 def design_of_trials(space: DesignSpace, trials: list[Any]) -> Design:
@@ -127,8 +107,6 @@ class OptunaSolver(Solver):
 
     # -- workers ----------------------------------------------------------------------------
     def _run_workers(self, problem: Problem, cfg: dict[str, Any], study: Any, progress: bool) -> list[dict]:
-        from ._optuna_loop import run_worker
-
         if cfg["workers"] == 1:
             return [run_worker(problem, cfg, 0, progress, study=study)]
         methods = mp.get_all_start_methods()
@@ -162,8 +140,6 @@ def _child_timeout(cfg: dict[str, Any]) -> float | None:
 
 
 def _child(problem: Problem, cfg: dict[str, Any], index: int, queue: Any) -> None:
-    from ._optuna_loop import run_worker
-
     try:
         queue.put((index, run_worker(problem, cfg, index, False), None))
     except BaseException as exc:  # report, never hang the parent
@@ -235,24 +211,3 @@ def _check_values(problem: Problem, table: Any, trials: list[Any]) -> None:
             bad = int(np.flatnonzero(~np.isclose(stored[finite, j], fresh[finite], rtol=1e-9))[0])
             raise DseError(f"stored value of trial {trials[np.flatnonzero(finite)[bad]].number} differs from "
                            f"re-evaluating its design ({o.metric}); was the model changed since the study ran?")
-
-
-def _finite_values(problem: Problem, metrics: Any) -> np.ndarray:
-    """Objective values in their native direction, non-finite ones replaced by the worst value."""
-    cols = []
-    for o in problem.objectives:
-        v = np.asarray(metrics.totals[o.metric], dtype=float)
-        cols.append(np.where(np.isfinite(v), v, WORST if o.direction == "min" else -WORST))
-    return np.stack(cols, axis=1)
-
-
-def constraint_keys(problem: Problem) -> list[str]:
-    """System-attribute keys of the constraint columns (Optuna's ``set_constraint`` format)."""
-    return ["constraints:model"] + [f"constraints:bound:{b.metric}:{j}" for j, b in enumerate(problem.bounds)]
-
-
-def _constraint_rows(problem: Problem, raw: Any) -> np.ndarray:
-    """Optuna constraint values (<= 0 feasible): model feasibility, then one column per bound."""
-    finite = np.all([np.isfinite(np.asarray(raw.totals[o.metric], float)) for o in problem.objectives], axis=0)
-    infeasible = (~(np.asarray(raw.feasible, bool) & finite)).astype(float)
-    return np.column_stack([infeasible, problem.bound_violations(raw)]) if problem.bounds else infeasible[:, None]

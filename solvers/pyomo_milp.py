@@ -38,6 +38,8 @@ from dse.space import DesignSpace
 from dse.table import result_frame
 
 from .base import Problem, Solver, SolveResult
+from .highs import open_highs
+from .highs import run as run_highs
 from .milp_generic import Built, build_onehot, build_pwl, design_from_values
 
 __all__ = ["PyomoSolver", "METHODS", "open_solver"]
@@ -52,19 +54,7 @@ def open_solver(name: str, *, time_limit_s: float | None, mip_gap: float | None,
     except ImportError as exc:  # pragma: no cover - pyomo is a core dependency
         raise UnavailableError("solver", "pyomo", f"pyomo is not installed ({exc})") from exc
     if name == "appsi_highs":
-        from pyomo.contrib.appsi.solvers import Highs
-
-        opt = Highs()
-        avail = opt.available()
-        if not bool(avail):
-            raise UnavailableError("solver", name, f"HiGHS is not available ({avail}); pip install highspy")
-        opt.config.load_solution = False
-        opt.config.stream_solver = bool(tee)
-        if time_limit_s is not None:
-            opt.config.time_limit = float(time_limit_s)
-        if mip_gap is not None:
-            opt.config.mip_gap = float(mip_gap)
-        return opt
+        return open_highs(time_limit_s=time_limit_s, mip_gap=mip_gap, tee=tee)
     opt = pe.SolverFactory(name)
     if opt is None or not opt.available(exception_flag=False):
         raise UnavailableError("solver", name, "Pyomo cannot find this solver here (not installed or no "
@@ -192,14 +182,11 @@ def _count_binaries(m: Any) -> int:
 def _run(opt: Any, model: Any, name: str) -> dict[str, Any]:
     """Solve; return termination condition, objective value and bound, wall time, has_solution."""
     if name.startswith("appsi_"):
-        res = opt.solve(model)
-        tc = res.termination_condition
-        has = res.best_feasible_objective is not None and np.isfinite(res.best_feasible_objective)
-        if has:
-            res.solution_loader.load_vars()
-        return {"termination_condition": tc.name, "objective_value": res.best_feasible_objective if has else None,
-                "objective_bound": _finite(res.best_objective_bound), "solver_wall_time_s": res.wallclock_time,
-                "has_solution": bool(has)}
+        # any status with an incumbent is loaded; the caller reports the termination condition
+        out = run_highs(opt, model, accept=None)
+        return {"termination_condition": out.status, "objective_value": out.objective_value,
+                "objective_bound": out.objective_bound, "solver_wall_time_s": out.wall_time_s,
+                "has_solution": out.has_solution}
     import time
 
     import pyomo.environ as pe

@@ -90,7 +90,7 @@ def distributions(wl, *, board: str, quick: bool, seed: int) -> pd.DataFrame:
         for sched in ("padded", "length-aware"):
             point = {"board": board, "schedule": sched}
             m = model.evaluate(wl, {k: [v] for k, v in point.items()}).numpy().totals
-            des = simulate(model.tables(wl, point), sched, n_requests=n_req, seed=seed)
+            des = simulate(model, wl, point, n_requests=n_req, seed=seed)
             thr = float(m["throughput_per_s"][0])
             rows.append({"lengths": lengths, "schedule": sched, "mean_len": parse_lengths(lengths).mean(),
                          "throughput_per_s": thr, "des_throughput_per_s": des.throughput_per_s,
@@ -122,7 +122,7 @@ def scaling(wl, *, board: str, quick: bool) -> pd.DataFrame:
 
 
 def allocation(quick: bool) -> pd.DataFrame:
-    from solvers.fpga_alloc import problem_from_tables, proportional, solve_milp
+    from costmodels.fpga.alloc import problem_from_tables, proportional, solve_milp
 
     wl = workloads.load("bert-base:layers=2")
     rows = []

@@ -42,9 +42,10 @@ import numpy as np
 import pandas as pd
 
 import workloads
+from costmodels.mpc.training import mpc_costs
 from dse.report import StudyOutput, markdown_table
 from dse.study import script_main
-from dse.training import LatencyPenalty, ReluCountPenalty, SiteCosts, bind_gates, mpc_costs
+from dse.training import LatencyPenalty, ReluCountPenalty, SiteCosts, bind_gates
 from dse.training.fronts import configs_table, front_check, headline
 from dse.training.loop import accuracy, fit, fork_map, random_shift
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 import workloads as wlz
 from costmodels.mpc import MpcModel
-from costmodels.mpc.des import layer_work, simulate
+from costmodels.mpc.des import layer_work, simulate_work
 from costmodels.mpc.presets import network
 from costmodels.mpc.protocols import Shamir
 from dse.report import StudyOutput, markdown_table
@@ -46,7 +46,7 @@ def _points(wl, protocols, parties, networks) -> list[dict[str, Any]]:
                  "network": [net] * len(ns)}
             m = model.evaluate(wl, d).numpy()
             for i, n in enumerate(ns):
-                des = simulate(layer_work(wl, proto, n, "shared"), network(net), parties=n, topology="mesh")
+                des = simulate_work(layer_work(wl, proto, n, "shared"), network(net), parties=n, topology="mesh")
                 rows.append({"workload": wl.name, "protocol": proto, "network": net, "parties": n,
                              "comm_bytes": m.totals["comm_bytes"][i], "offline_comm_bytes": m.totals["offline_comm_bytes"][i],
                              "rounds": m.totals["rounds"][i], "latency_s": m.totals["latency_s"][i],

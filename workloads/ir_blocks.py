@@ -8,7 +8,9 @@ from typing import ClassVar
 
 from dse.errors import DseInputError
 
-from .ir import Activation, Gemm, Layer, Linear, MatMul, Reshape, Shape
+from .ir_base import Gemm, Layer, Shape
+from .ir_layers import Activation, Linear, MatMul
+from .ir_tensor import Reshape
 
 __all__ = ["Attention", "Adjacency", "GraphConv", "Recurrent", "Embedding"]
 

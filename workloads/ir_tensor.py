@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .ir import PARAM_PREFIX, Layer, Shape, numel
+from .ir_base import PARAM_PREFIX, Layer, Shape, numel
 
 
 @dataclass(frozen=True, kw_only=True)

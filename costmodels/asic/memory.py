@@ -26,7 +26,7 @@ ifmap ``M*K_w*(1 if IS else fc)``, filter ``K_w*N*(1 if WS else fr (OS) / fc (IS
 A word on the array side is 8 bits (``8/bits`` packed values).
 
 :func:`gemm_traffic` is the scalar reference of these rules (plain Python, one GEMM); the
-vectorised model (:mod:`.kernel`) is tested against it.
+vectorised model (:mod:`.arith`) is tested against it.
 """
 
 from __future__ import annotations

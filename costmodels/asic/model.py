@@ -1,7 +1,7 @@
 """``asic-systolic``: an R x C systolic PE array with SRAM buffers, DRAM and a roofline overlap.
 
 Per GEMM row of the workload (:mod:`.lowering`) and per design point, vectorised as ``(1, N)``
-design rows against ``(L, 1)`` layer columns (:mod:`.kernel`):
+design rows against ``(L, 1)`` layer columns (:mod:`.arith`):
 
 * **compute cycles** -- SCALE-Sim 3.0.0's count (:mod:`.systolic`):
   ``batch * (ceil(S_R/R) * ceil(S_C/C) * (R + C + T - 2 + [ws|is] R) - 1)``. Sub-8-bit modes pack
@@ -35,7 +35,7 @@ import numpy as np
 from dse import Categorical, CostModel, DesignSpace, Feasibility, Float, Int, Param, Pow2
 from dse.xp import constant, is_torch
 
-from .kernel import layer_rows, layers, prepare
+from .arith import layer_rows, layers, prepare
 from .lowering import lower
 from .tech import tech
 

@@ -21,13 +21,14 @@ Measured in steady state (steps with every stage occupied): throughput, mean and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 import numpy as np
 import simpy
 
 from .tables import StageTables
 
-__all__ = ["DesResult", "simulate", "upward_rank"]
+__all__ = ["DesResult", "simulate", "simulate_tables", "upward_rank"]
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,21 @@ def _batches(tables: StageTables, lengths: np.ndarray, schedule: str) -> tuple[n
     return np.array(times), np.array(useful)
 
 
-def simulate(tables: StageTables, schedule: str, *, n_requests: int = 4096, seed: int = 0,
+def simulate(model: Any, workload: Any, point: Mapping[str, Any], *, n_requests: int = 4096, seed: int = 0,
              lengths: np.ndarray | None = None) -> DesResult:
-    """Run the lock-step pipeline on ``n_requests`` requests (or the given ``lengths``)."""
+    """The family's DES entry point (the template's ``simulate(model, workload, point)``): one design
+    point of a :class:`~costmodels.fpga.TransformerAcceleratorModel` (knob -> value; missing knobs
+    take their defaults) on ``n_requests`` seeded requests (or the given ``lengths``). Agrees with
+    ``model.evaluate`` at a constant length (``tests/fpga/test_des.py``)."""
+    schedule = point.get("schedule", model.space["schedule"].default)
+    return simulate_tables(model.tables(workload, dict(point)), schedule, n_requests=n_requests, seed=seed,
+                           lengths=lengths)
+
+
+def simulate_tables(tables: StageTables, schedule: str, *, n_requests: int = 4096, seed: int = 0,
+                    lengths: np.ndarray | None = None) -> DesResult:
+    """Run the lock-step pipeline of precomputed stage tables on ``n_requests`` requests (or the
+    given ``lengths``); ``schedule``: ``padded`` or ``length-aware``."""
     if lengths is None:
         rng = np.random.default_rng(seed)
         lengths = rng.choice(tables.support, size=int(n_requests), p=tables.probs)

@@ -16,7 +16,7 @@ Per-request stage time ``t_p(L) = max(W_p(L) / (m_p f), PF_p(L) / (lanes_p f), b
 longest request and keeps the allocation made for the longest supported length;
 ``schedule=length-aware`` runs each request at its length and re-balances the MACs per length
 (the allocation is proportional to work, the continuous optimum of the min-max problem that
-``solvers/fpga_alloc.py`` solves exactly). Pipeline aggregates: :mod:`costmodels.fpga.pipeline`.
+``costmodels/fpga/alloc.py`` solves exactly). Pipeline aggregates: :mod:`costmodels.fpga.pipeline`.
 
 Resources: DSP per MAC, LUT of the MAC arrays / LUT multipliers / sorters, BRAM36 of the weight
 tiles (FINN formulas, :mod:`costmodels.fpga.resources`) and URAM (or BRAM on boards without URAM)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from costmodels.he import get_profile, log_qp, max_log_qp, precision_bits, special_primes
+from dse.space import DesignSpace
 
 from .benchmarks import Benchmark
 from .precision import activation_bits
@@ -42,6 +43,26 @@ class SearchSpace:
     bits: tuple[int, int] = (20, 60)
     dnum: tuple[int, int] = (1, 8)
     degree: tuple[int, int] = (2, 63)
+
+    def design_space(self) -> DesignSpace:
+        """These ranges as a restriction of the he model's :class:`~dse.space.DesignSpace`
+        (``CkksModel.space``, same knob names; security fixed at 128 bits, dnum at 3 without hybrid
+        key switching, act_degree at 2 without approximated activations). Every point
+        :meth:`sample`, :meth:`grid`, :func:`suggest` and :func:`rule_seeds` produce lies in it
+        (``tests/he_search/test_space_design.py``); docs/he_search.md says why the search itself
+        is not (yet) a generic solver over it."""
+        from costmodels.he import CkksModel
+
+        return CkksModel.space.restrict({
+            "N": {"low": 1 << LOG_N[0], "high": 1 << LOG_N[-1]},
+            "levels": {"low": self.levels[0], "high": self.levels[1]},
+            **{k: {"low": self.bits[0], "high": self.bits[1]} for k in ("scale_bits", "first_bits", "special_bits")},
+            "dnum": {"low": self.dnum[0], "high": self.dnum[1]} if self.hybrid else [3],
+            "act_degree": {"low": self.degree[0], "high": self.degree[1]} if self.approximated else [2],
+            "security": [128],
+            "ring": ["standard", "conjugate-invariant"],
+            "matvec": ["bsgs", "diagonal"],
+        })
 
     @classmethod
     def for_benchmark(cls, bench: Benchmark) -> SearchSpace:

@@ -7,7 +7,7 @@ CPU (one core per party, a ``simpy.Resource``), then runs ``r_l`` rounds, each t
 ``B_l / (r_l * chunks)`` bytes and waiting one RTT. Links:
 
 * ``topology="shared"``: one medium of bandwidth BW carries every party's traffic (``tc`` on a
-  loopback interface, the setting of OpenCheetah's LAN/WAN presets, [Cheetah22, code scripts/throttle.sh]);
+  loopback interface, the setting of OpenCheetah's LAN/WAN presets, mpc.md §4);
 * ``topology="mesh"``: each party has its own uplink of bandwidth BW and a round's bytes are split
   evenly over the ``n`` senders (all-to-all exchanges of CrypTen / Shamir), so contention appears
   only when independent layers send at the same time.
@@ -24,6 +24,7 @@ equals ``sum_l (r_l RTT + B_l / BW + C_l)`` = :class:`costmodels.mpc.MpcModel`'s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 import numpy as np
 import simpy
@@ -32,8 +33,9 @@ from dse.errors import DseInputError
 
 from .compiled import layer_costs
 from .presets import Network
+from .presets import network as make_network
 
-__all__ = ["DesResult", "LayerWork", "analytic_latency", "layer_work", "simulate"]
+__all__ = ["DesResult", "LayerWork", "analytic_latency", "layer_work", "simulate", "simulate_work"]
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,11 @@ class LayerWork:
 
 
 def layer_work(workload, protocol: str = "crypten", parties: int = 2, weights: str = "shared",
-               keep: float = 1.0, *, poly_degree: int = 2, bits: int = 0) -> LayerWork:
+               keep: float = 1.0, *, poly_degree: int = 2, bits: int = 0, batchnorm: str = "folded") -> LayerWork:
     """Rounds, bytes and compute of every layer with a fraction ``keep`` of each ReLU site kept."""
     if not 0.0 <= keep <= 1.0:
         raise DseInputError("keep", keep, "a fraction in [0, 1]")
-    lc = layer_costs(workload, protocol, parties, weights, poly_degree=poly_degree, bits=bits)
+    lc = layer_costs(workload, protocol, parties, weights, poly_degree=poly_degree, bits=bits, batchnorm=batchnorm)
     if lc.reason:
         raise DseInputError("protocol", protocol, lc.reason)
     mix = lc.fixed + keep * lc.relu + (1.0 - keep) * lc.poly
@@ -63,7 +65,7 @@ def layer_work(workload, protocol: str = "crypten", parties: int = 2, weights: s
 
 
 def analytic_latency(work: LayerWork, net: Network) -> np.ndarray:
-    """Per-layer latency ``r RTT + B / BW + C`` (s), the twin of :func:`simulate`."""
+    """Per-layer latency ``r RTT + B / BW + C`` (s), the twin of :func:`simulate_work`."""
     return work.rounds * net.rtt_s + work.nbytes / net.bytes_per_s + work.compute_s
 
 
@@ -75,8 +77,28 @@ class DesResult:
     events: int
 
 
-def simulate(work: LayerWork, net: Network, *, parties: int = 2, chunks: int = 1,
-             overlap: bool = False, topology: str = "shared") -> DesResult:
+def simulate(model: Any, workload: Any, point: Mapping[str, Any], *, chunks: int = 1, overlap: bool = False,
+             topology: str = "shared") -> DesResult:
+    """The family's DES entry point (the template's ``simulate(model, workload, point)``): one design
+    point of an :class:`~costmodels.mpc.MpcModel` (knob -> value; missing knobs take their defaults),
+    priced with the model's fixed parameters (``poly_degree``, ``bits``, ``batchnorm``, and
+    ``bandwidth``/``rtt`` for ``network=custom``). With ``chunks=1``, ``overlap=False``,
+    ``topology="shared"`` it equals ``model.evaluate``'s ``latency_s`` (``tests/mpc/test_des.py``)."""
+    p = {k.name: k.default for k in model.space}
+    p.update(point)
+    if p["network"] == "custom":
+        net = Network("custom", 8.0 * float(model.param("bandwidth")), float(model.param("rtt")))  # B/s -> bit/s
+    else:
+        net = make_network(p["network"])
+    work = layer_work(workload, p["protocol"], int(p["parties"]), p["weights"], float(p["relu_keep"]),
+                      poly_degree=model.param("poly_degree"), bits=model.param("bits"),
+                      batchnorm=model.param("batchnorm"))
+    return simulate_work(work, net, parties=int(p["parties"]), chunks=chunks, overlap=overlap, topology=topology)
+
+
+def simulate_work(work: LayerWork, net: Network, *, parties: int = 2, chunks: int = 1,
+                  overlap: bool = False, topology: str = "shared") -> DesResult:
+    """Simulate precomputed per-layer work (:func:`layer_work`) on network ``net``."""
     """Run the discrete-event model (see the module docstring)."""
     if topology not in ("shared", "mesh"):
         raise DseInputError("topology", topology, "shared or mesh")
@@ -91,8 +113,9 @@ def simulate(work: LayerWork, net: Network, *, parties: int = 2, chunks: int = 1
     finish = np.zeros(L)
     stats = {"busy": 0.0, "events": 0}
 
-    def send(nbytes: float):
-        """One message exchange: ``nbytes`` over the link(s), then one RTT of propagation."""
+    def send(nbytes: float, rtt_fraction: float = 1.0):
+        """One message exchange: ``nbytes`` over the link(s), then one RTT of propagation (a
+        fraction of one for the last round of a layer with fractional mean rounds)."""
         if topology == "shared":
             with links[0].request() as req:
                 yield req
@@ -102,7 +125,7 @@ def simulate(work: LayerWork, net: Network, *, parties: int = 2, chunks: int = 1
             share = nbytes / parties
             parts = [env.process(_uplink(p, share)) for p in range(parties)]
             yield simpy.AllOf(env, parts)
-        yield env.timeout(net.rtt_s)
+        yield env.timeout(net.rtt_s * rtt_fraction)
         stats["events"] += 1
 
     def _uplink(p: int, nbytes: float):
@@ -112,7 +135,11 @@ def simulate(work: LayerWork, net: Network, *, parties: int = 2, chunks: int = 1
             stats["busy"] += nbytes / net.bytes_per_s
 
     def piece(j: int):
-        rounds = int(np.rint(work.rounds[j]))
+        # profiles may give a mean round count (CrypTFlow2's separate batch norm: 2.5); the last
+        # round then waits that fraction of an RTT, so the twin stays r RTT + B / BW + C exactly
+        r = float(work.rounds[j])
+        rounds = int(np.ceil(r - 1e-9)) if r > 0 else 0
+        last = r - (rounds - 1) if rounds else 1.0
         c = work.compute_s[j] / chunks
         if c:
             reqs = [cpu.request() for cpu in cpus]  # every party computes its share
@@ -121,8 +148,8 @@ def simulate(work: LayerWork, net: Network, *, parties: int = 2, chunks: int = 1
             for cpu, req in zip(cpus, reqs):
                 cpu.release(req)
         per_round = work.nbytes[j] / chunks / max(rounds, 1)
-        for _ in range(rounds):
-            yield from send(per_round)
+        for k in range(rounds):
+            yield from send(per_round, last if k == rounds - 1 else 1.0)
         if rounds == 0 and work.nbytes[j]:
             yield from send(work.nbytes[j] / chunks)
 
@@ -138,4 +165,3 @@ def simulate(work: LayerWork, net: Network, *, parties: int = 2, chunks: int = 1
         env.process(layer(j))
     env.run()
     return DesResult(float(finish.max()) if L else 0.0, finish, stats["busy"], stats["events"])
-

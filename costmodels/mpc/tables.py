@@ -31,7 +31,7 @@ from .lowering import site_layers
 from .presets import Network
 from .presets import network as make_network
 
-__all__ = ["SiteTable", "latency_table"]
+__all__ = ["SiteTable", "latency_table", "site_costs"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,11 @@ class SiteTable:
     base_rounds: float
     base_compute_s: float
     extra: dict = field(default_factory=dict)  # provenance (poly degree, bits, engine)
+
+    def site_costs(self, workload: Any = None) -> Any:
+        """This table as training-hook :class:`~dse.training.SiteCosts` (see
+        :func:`site_costs`); lets ``LatencyPenalty(table)`` work."""
+        return site_costs(self, workload)
 
     # -- derived tables ---------------------------------------------------------------------
     def _lat(self, nbytes, rounds, compute):
@@ -179,3 +184,28 @@ def latency_table(workload, protocol: str = "crypten", parties: int = 2, weights
         base_bytes=float(base[0]), base_rounds=float(base[2]), base_compute_s=float(base[3]),
         extra={"poly_degree": poly_degree, "bits": bits},
     )
+
+
+def site_costs(table: Any, workload: Any = None) -> Any:
+    """:class:`SiteCosts` of an MPC ``SiteTable`` (options ``relu``, ``poly``) with the bytes/compute
+    vs rounds split for partially kept sites; ``workload`` (optional) gives the sites' layer order."""
+    from dse.training import MixedSplit, SiteCosts
+
+    bw, rtt = float(table.network.bytes_per_s), float(table.network.rtt_s)
+    S = len(table.sites)
+    lin_r = np.asarray(table.bytes_relu) / bw + np.asarray(table.compute_relu_s)
+    lin_p = np.asarray(table.bytes_poly) / bw + np.asarray(table.compute_poly_s)
+    rnd_r, rnd_p = np.asarray(table.rounds_relu) * rtt, np.asarray(table.rounds_poly) * rtt
+    if workload is not None:
+        names = [layer.name for layer in workload.layers]
+        order = np.asarray([names.index(s) for s in table.sites])
+    else:
+        order = np.arange(S)
+    mixed = MixedSplit(np.arange(S), lin_r, lin_p, rnd_r, rnd_p)
+    info = {"source": "site-table", "protocol": table.protocol, "parties": table.parties,
+            "weights": table.weights, "network": getattr(table.network, "name", "custom"),
+            "rtt_s": rtt, "bytes_per_s": bw,
+            **dict(getattr(table, "extra", {}))}
+    return SiteCosts(tuple(table.sites), (("relu", "poly"),) * S, np.stack([lin_r + rnd_r, lin_p + rnd_p], axis=1),
+                     float(table.base_latency_s), np.asarray(table.elements), ("activation",) * S, order,
+                     mixed, info)

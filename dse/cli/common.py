@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 from ..errors import DseInputError, UnknownNameError
 from ..model import CostModel
-from ..registry import models
+from ..registry import make_model
 
 __all__ = ["split_assignments", "resolve_sets", "build_model", "load_workload", "check_workload_kind"]
 
@@ -23,7 +23,8 @@ def split_assignments(items: Sequence[str] | None, flag: str = "--set") -> list[
 
 
 def resolve_sets(model_cls: type[CostModel], pairs: Sequence[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Split ``--set`` pairs into (design knob values, fixed parameters), parsing human units."""
+    """Split ``--set`` pairs into (design knob values, fixed parameters); knob values are parsed
+    here (human units), fixed parameters by :func:`dse.registry.make_model`."""
     design: dict[str, Any] = {}
     fixed: dict[str, Any] = {}
     params = {p.name: p for p in model_cls.params}
@@ -31,7 +32,7 @@ def resolve_sets(model_cls: type[CostModel], pairs: Sequence[tuple[str, str]]) -
         if key in model_cls.space:
             design[key] = model_cls.space[key].parse(value)
         elif key in params:
-            fixed[key] = params[key].coerce(value)
+            fixed[key] = value
         else:
             raise UnknownNameError(f"knob or parameter of {model_cls.name}", key,
                                    list(model_cls.space.names) + list(params))
@@ -39,10 +40,7 @@ def resolve_sets(model_cls: type[CostModel], pairs: Sequence[tuple[str, str]]) -
 
 
 def build_model(name: str, fixed: dict[str, Any]) -> CostModel:
-    model = models.get(name)(**fixed)
-    for p in model.params:  # surface bad fixed parameters now, with their field name
-        model.param(p.name)
-    return model
+    return make_model(name, fixed, field="--set")
 
 
 def load_workload(spec: str) -> Any:
@@ -52,8 +50,4 @@ def load_workload(spec: str) -> Any:
 
 
 def check_workload_kind(model_cls: type[CostModel], workload: Any) -> None:
-    kind = getattr(workload, "kind", "network")
-    if kind not in model_cls.workload_kinds:
-        raise DseInputError("workload", getattr(workload, "name", str(workload)),
-                            f"a workload of kind {', '.join(model_cls.workload_kinds)} for model "
-                            f"{model_cls.name} (got kind {kind})")
+    model_cls.check_workload(workload)

@@ -1,7 +1,8 @@
 """Differentiable latency-in-loss training hooks (torch optional except for the gate modules).
 
 * :class:`SiteCosts` - per-site latency of each option (ReLU/polynomial[/identity], max/avg pool),
-  from an MPC ``SiteTable`` or any additive cost model; numpy or torch evaluation;
+  from any additive cost model (family adapters such as :mod:`costmodels.mpc.training` add what
+  they know); numpy or torch evaluation. This package knows only the cost-model contract;
 * :func:`with_identity` - linearisation (ReLU -> identity, SNL/DeepReDuce) as a third per-site
   option, priced by the cost model;
 * :class:`LatencyPenalty` - ``weight * T(p) / T_ref`` (or a hinge on a budget) as a loss term,
@@ -18,9 +19,9 @@ from __future__ import annotations
 from .bind import GateSet, bind_gates
 from .callbacks import LatencyHook, lightning_callback
 from .linearise import cheapest_replacement, identity_alternatives, with_identity
-from .penalty import LatencyPenalty, ReluCountPenalty, mpc_costs
+from .penalty import LatencyPenalty, ReluCountPenalty
 from .sites import LATENCY_MODES, MixedSplit, SiteCosts, pool_alternatives, relu_poly_alternatives
 
 __all__ = ["LatencyPenalty", "ReluCountPenalty", "bind_gates", "GateSet", "SiteCosts", "MixedSplit",
-           "LatencyHook", "lightning_callback", "mpc_costs", "relu_poly_alternatives", "pool_alternatives",
+           "LatencyHook", "lightning_callback", "relu_poly_alternatives", "pool_alternatives",
            "LATENCY_MODES", "with_identity", "cheapest_replacement", "identity_alternatives"]

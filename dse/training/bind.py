@@ -167,6 +167,8 @@ def bind_gates(model: Any, costs: Any = None, *, gate: str = "gate-softmax", exa
                                         f"{int(elems)} elements as in the workload")
     spec = kernels.get(gate)
     soft = kernels.get("gate-softmax")
+    if spec.module is None or soft.module is None:
+        raise DseInputError("gate", gate, "a gate kernel with a torch module (e.g. gate-softmax, gate-ste)")
     default = ("relu", "poly", "identity") if gate == "gate-ste" and replacement == "identity" else ("relu", "poly")
     site_opts = [tuple(costs.options[i]) if costs is not None else tuple(options or default)
                  for i in range(len(found))]

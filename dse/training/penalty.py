@@ -2,7 +2,7 @@
 
 :class:`LatencyPenalty` turns per-site gate probabilities into a scalar loss term::
 
-    pen = LatencyPenalty.mpc(workload, protocol="crypten", network="wan", gates=gates)
+    pen = LatencyPenalty(costs, gates)      # costs: SiteCosts (e.g. costmodels.mpc.training.mpc_costs)
     loss = cross_entropy + pen()          # weight * T(p) / T_ref,  or a hinge on budget_s
 
 ``T(p)`` is :meth:`SiteCosts.latency` (s); ``T_ref`` the all-ReLU latency, so ``weight`` is
@@ -11,7 +11,7 @@ unitless (``normalize=False`` gives seconds). With ``budget_s`` the term is
 (:attr:`LatencyPenalty.log`). It runs on numpy arrays too (no torch needed) and is differentiable
 in the probabilities under torch.
 
-:class:`ReluCountPenalty` is AutoReP's budget loss ([AutoReP23], ``train_util.py``):
+:class:`ReluCountPenalty` is AutoReP's budget loss (mpc.md §1.1, ``train_util.py``):
 ``weight * max(0, kept / total - budget)`` over per-element masks.
 """
 
@@ -39,18 +39,23 @@ def _to_numpy(v: Any) -> np.ndarray:
 class LatencyPenalty:
     """Predicted latency of a gated network as a loss term (see the module docstring).
 
-    ``costs``: a :class:`SiteCosts` or an MPC ``SiteTable``; ``gates``: objects with ``probs()``
+    ``costs``: a :class:`SiteCosts`, or any object with ``site_costs() -> SiteCosts`` (an MPC
+    ``SiteTable``; family adapters such as :func:`costmodels.mpc.training.latency_penalty` build them); ``gates``: objects with ``probs()``
     (a :class:`~dse.training.GateSet` from :func:`bind_gates`, or a list of gate modules) in site
     order, or ``None`` to pass probabilities to each call. ``mode``: ``expected`` (PASNet, exact for
     hard choices), ``exact``/``ste``/``smooth`` (partially kept ReLU sites share rounds). Sites may
-    have two options (ReLU/poly, max/avg) or three (ReLU/poly/identity, see ``mpc(linearise=True)``);
+    have two options (ReLU/poly, max/avg) or three (ReLU/poly/identity, see ``costmodels.mpc.training.mpc_costs(linearise=True)``);
     gate probabilities shorter than a site's option count are padded with zeros.
     """
 
     def __init__(self, costs: Any, gates: Any = None, *, weight: float = 1.0, budget_s: float | None = None,
                  mode: str = "expected", normalize: bool = True, tau: float = 0.05, keep_log: int = 10_000):
         if not isinstance(costs, SiteCosts):
-            costs = SiteCosts.from_site_table(costs)
+            convert = getattr(costs, "site_costs", None)
+            if not callable(convert):
+                raise DseInputError("costs", type(costs).__name__,
+                                    "a SiteCosts, or an object with site_costs() such as an MPC SiteTable")
+            costs = convert()
         if mode not in LATENCY_MODES:
             raise DseInputError("mode", mode, "one of " + ", ".join(LATENCY_MODES))
         if budget_s is not None and not budget_s > 0:
@@ -66,17 +71,6 @@ class LatencyPenalty:
         self.log: list[dict] = []
         if gates is not None and len(gates) != len(costs):
             raise DseInputError("gates", len(gates), f"{len(costs)} gates, one per site ({', '.join(costs.names)})")
-
-    @classmethod
-    def mpc(cls, workload: Any, *, protocol: str = "crypten", network: str = "wan", weights: str = "shared",
-            parties: int = 2, poly_degree: int = 2, bits: int = 0, pools: bool = False, linearise: bool = False,
-            gates: Any = None, **kwargs: Any) -> LatencyPenalty:
-        """Penalty priced by the MPC family: ReLU/polynomial sites from
-        :func:`costmodels.mpc.latency_table`; with ``linearise=True`` a third option ``identity``
-        per ReLU site (priced by the ``mpc`` model); with ``pools=True`` also max/avg-pool sites
-        priced by the registered ``mpc`` model."""
-        return cls(mpc_costs(workload, protocol=protocol, network=network, weights=weights, parties=parties,
-                             poly_degree=poly_degree, bits=bits, pools=pools, linearise=linearise), gates, **kwargs)
 
     def __len__(self) -> int:
         return len(self.costs)
@@ -148,30 +142,3 @@ class ReluCountPenalty:
         d = self.density()
         return self.weight * (d - self.budget).clamp(min=0.0) if hasattr(d, "clamp") else \
             self.weight * max(0.0, float(d) - self.budget)
-
-
-def mpc_costs(workload: Any, *, protocol: str = "crypten", network: str = "wan", weights: str = "shared",
-              parties: int = 2, poly_degree: int = 2, bits: int = 0, pools: bool = False,
-              linearise: bool = False) -> SiteCosts:
-    """:class:`SiteCosts` of ``workload`` under the MPC family (see :meth:`LatencyPenalty.mpc`).
-
-    ReLU sites have options ``(relu, poly)``, plus ``identity`` with ``linearise=True`` (priced by
-    the registered ``mpc`` model on the workload with those sites dropped,
-    :func:`dse.training.linearise.with_identity`); max-pools ``(max, avg)`` with ``pools=True``."""
-    from costmodels.mpc import latency_table
-
-    from ..registry import models
-    from .linearise import with_identity
-    from .sites import pool_alternatives
-
-    costs = SiteCosts.from_site_table(latency_table(workload, protocol, parties, weights, network,
-                                                    poly_degree=poly_degree, bits=bits), workload)
-    design = {"protocol": protocol, "parties": parties, "weights": weights, "network": network, "relu_keep": 1.0}
-    alts = pool_alternatives(workload) if pools else {}
-    if linearise or alts:
-        model = models.get("mpc")(poly_degree=poly_degree, bits=bits)
-    if linearise:
-        costs = with_identity(costs, model, workload, design)
-    if alts:
-        costs = costs.merge(SiteCosts.from_model(model, workload, design, alts), rtol=1e-9)
-    return costs

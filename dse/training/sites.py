@@ -7,19 +7,20 @@ latency of that layer under each option (``latency_s[s, k]``, option 0 is the re
 
     T(p) = base + sum_s sum_k p[s, k] * latency_s[s, k]                         ("expected")
 
-which is exact whenever every ``p[s]`` is one-hot (PASNet ``loss_lat``, [PASNet23]).
+which is exact whenever every ``p[s]`` is one-hot (PASNet ``loss_lat``, mpc.md §1.2).
 
 When only a *fraction* ``k_s`` of a ReLU site is kept (AutoReP's per-element masks), the ReLU and
 polynomial batches of the site run side by side and share rounds (the rule of
 :class:`costmodels.mpc.MpcModel`): bytes and compute are linear in ``k_s``, rounds are
-``max(r_relu [k_s > 0], r_poly [k_s < 1])``. Sites built from an MPC :class:`SiteTable` carry that
-split (:class:`MixedSplit`) and ``mode="exact"`` prices partial sites with it; ``"ste"`` keeps the
+``max(r_relu [k_s > 0], r_poly [k_s < 1])``. Sites built by a family adapter that knows the split
+(the MPC one, :func:`costmodels.mpc.training.site_costs`) carry it (:class:`MixedSplit`) and ``mode="exact"`` prices partial sites with it; ``"ste"`` keeps the
 exact forward value with the gradient of the smooth indicator ``k / (k + tau)``; ``"smooth"``
 uses the smooth indicators and a log-sum-exp max (differentiable everywhere, for gradient checks).
 
-Builders: :meth:`SiteCosts.from_site_table` (an MPC table, with the split) and
-:meth:`SiteCosts.from_model` (any registered model whose per-layer ``latency_s`` is additive: it
-evaluates the model on workload variants, one per option, and checks additivity).
+Builders: :meth:`SiteCosts.from_model` (any registered model whose per-layer ``latency_s`` is
+additive: it evaluates the model on workload variants, one per option, and checks additivity) and
+family adapters that know more (the MPC family's bytes/rounds split:
+:func:`costmodels.mpc.training.site_costs`). This module knows only the cost-model contract.
 """
 
 from __future__ import annotations
@@ -177,29 +178,6 @@ class SiteCosts:
         return self.base_s + xp_sum(self.site_latency(probs, mode=mode, tau=tau))
 
     # -- builders ----------------------------------------------------------------------------------
-    @classmethod
-    def from_site_table(cls, table: Any, workload: Any = None) -> SiteCosts:
-        """From an MPC :class:`costmodels.mpc.SiteTable` (options ``relu``, ``poly``), with the
-        bytes/compute vs rounds split for partially kept sites."""
-        bw, rtt = float(table.network.bytes_per_s), float(table.network.rtt_s)
-        S = len(table.sites)
-        lin_r = np.asarray(table.bytes_relu) / bw + np.asarray(table.compute_relu_s)
-        lin_p = np.asarray(table.bytes_poly) / bw + np.asarray(table.compute_poly_s)
-        rnd_r, rnd_p = np.asarray(table.rounds_relu) * rtt, np.asarray(table.rounds_poly) * rtt
-        if workload is not None:
-            names = [l.name for l in workload.layers]
-            order = np.asarray([names.index(s) for s in table.sites])
-        else:
-            order = np.arange(S)
-        mixed = MixedSplit(np.arange(S), lin_r, lin_p, rnd_r, rnd_p)
-        info = {"source": "site-table", "protocol": table.protocol, "parties": table.parties,
-                "weights": table.weights, "network": getattr(table.network, "name", "custom"),
-                "rtt_s": rtt, "bytes_per_s": bw,
-                **dict(getattr(table, "extra", {}))}
-        return cls(tuple(table.sites), (("relu", "poly"),) * S, np.stack([lin_r + rnd_r, lin_p + rnd_p], axis=1),
-                   float(table.base_latency_s), np.asarray(table.elements), ("activation",) * S, order,
-                   mixed, info)
-
     @classmethod
     def from_model(cls, model: Any, workload: Any, design: Mapping[str, Any],
                    alternatives: Mapping[str, Mapping[str, Any]], *, metric: str = "latency_s",

@@ -43,7 +43,7 @@ def single_layer_workload(layer) -> Workload:
 
 def cases():
     """``(layer, rows, cols, dataflow, scalesim_cases)`` for every combination."""
-    from costmodels.asic.scalesim_peer import case_from_layer, case_gemms
+    from costmodels.asic.peer_scalesim import case_from_layer, case_gemms
 
     out = []
     for layer in LAYERS:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from costmodels.asic.scalesim_peer import run, venv_python
+from costmodels.asic.peer_scalesim import run, venv_python
 from tests.asic.crosscheck_layers import cases
 
 OUT = Path(__file__).with_name("data") / "scalesim_goldens.json"
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             "recorded": _dt.date.today().isoformat(), "python": platform.python_version(),
             "generator": "python -m tests.asic.make_scalesim_goldens",
             "config": "64 kB ifmap/filter/ofmap SRAM, InterfaceBandwidth CALC, no sparsity, "
-                      "no custom layout (costmodels/asic/scalesim_worker.py CFG)",
+                      "no custom layout (costmodels/asic/peer_scalesim_worker.py CFG)",
             "note": "total_cycles is SCALE-Sim's COMPUTE_REPORT 'Total Cycles' (no stalls in CALC mode)",
         },
         "records": records,

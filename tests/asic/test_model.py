@@ -11,7 +11,7 @@ import pytest
 import dse
 import workloads
 from costmodels.asic import energy_scale, gemm_cycles, lower, tech
-from costmodels.asic.kernel import layer_rows, layers, prepare
+from costmodels.asic.arith import layer_rows, layers, prepare
 from costmodels.asic.memory import gemm_traffic
 from dse.errors import DseInputError
 

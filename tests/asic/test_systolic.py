@@ -16,7 +16,7 @@ import pytest
 
 import dse
 from costmodels.asic import gemm_cycles, gemm_sram_accesses
-from costmodels.asic.scalesim_peer import analytic, available, run
+from costmodels.asic.peer_scalesim import analytic, available, run
 from tests.asic.crosscheck_layers import LAYERS, cases, single_layer_workload
 
 GOLDENS = Path(__file__).with_name("data") / "scalesim_goldens.json"

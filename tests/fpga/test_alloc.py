@@ -7,7 +7,7 @@ import pytest
 
 import workloads
 from costmodels.fpga import TransformerAcceleratorModel
-from solvers.fpga_alloc import (
+from costmodels.fpga.alloc import (
     AllocationProblem,
     brute_force,
     options_for,

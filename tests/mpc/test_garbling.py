@@ -14,8 +14,8 @@ from costmodels.mpc.fpga import (
     engines_on_board,
     max_cores,
 )
+from costmodels.mpc.garbling_schedule import schedule, table_with_engines
 from dse.errors import DseInputError
-from solvers.garbling_schedule import schedule, table_with_engines
 
 
 @pytest.mark.parametrize("bits,garbler", [(32, 3569), (41, 4704), (64, 7197)])

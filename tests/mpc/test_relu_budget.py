@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from costmodels.mpc import latency_table
+from costmodels.mpc.relu_budget import allocate, enumerate_allocation, read_sensitivity
 from dse.errors import DseInputError
-from solvers.relu_budget import allocate, enumerate_allocation, read_sensitivity
 from workloads import WorkloadBuilder
 
 

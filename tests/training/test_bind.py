@@ -8,9 +8,10 @@ import pytest
 torch = pytest.importorskip("torch", reason="torch not installed: gate binding needs torch")
 from torch import nn  # noqa: E402
 
+from costmodels.mpc.training import mpc_costs  # noqa: E402
 from dse.errors import DseInputError, UnavailableError  # noqa: E402
 from dse.kernels import builtin  # noqa: E402
-from dse.training import LatencyHook, LatencyPenalty, ReluCountPenalty, bind_gates, lightning_callback, mpc_costs  # noqa: E402
+from dse.training import LatencyHook, LatencyPenalty, ReluCountPenalty, bind_gates, lightning_callback  # noqa: E402
 from dse.training.loop import accuracy, fit, fork_map  # noqa: E402
 from workloads.graph import WorkloadBuilder  # noqa: E402
 

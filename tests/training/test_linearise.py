@@ -10,10 +10,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from costmodels.mpc.training import mpc_costs
 from dse import kernels, models
 from dse.errors import DseInputError
 from dse.kernels import builtin
-from dse.training import LatencyPenalty, SiteCosts, cheapest_replacement, mpc_costs, with_identity
+from dse.training import LatencyPenalty, SiteCosts, cheapest_replacement, with_identity
 from workloads.graph import WorkloadBuilder
 
 DESIGNS = [("crypten", "shared"), ("cryptflow2", "public"), ("delphi", "public")]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from costmodels.mpc.training import mpc_costs, site_costs
 from dse import models
 from dse.errors import DseInputError
-from dse.training import LatencyPenalty, SiteCosts, mpc_costs, pool_alternatives, relu_poly_alternatives
+from dse.training import LatencyPenalty, SiteCosts, pool_alternatives, relu_poly_alternatives
 from workloads.graph import WorkloadBuilder
 
 
@@ -64,7 +65,7 @@ def test_expected_mode_is_the_mpc_site_table_and_pasnet_form():
     w = _cnn(pools=False)
     t = latency_table(w, "crypten", 2, "shared", "wan")
     keep = np.array([0.2, 0.9, 0.5])
-    c = SiteCosts.from_site_table(t, w)
+    c = site_costs(t, w)
     assert float(c.latency(keep)) == pytest.approx(float(t.latency(keep)), rel=1e-12)
     pen = LatencyPenalty(t, weight=3.0)
     assert float(pen(keep)) == pytest.approx(3.0 * float(t.latency(keep)) / float(t.latency(np.ones(3))), rel=1e-12)
@@ -72,7 +73,7 @@ def test_expected_mode_is_the_mpc_site_table_and_pasnet_form():
 
 def _pasnet_costs(ns=(16384, 8192, 4096)):
     """Test fixture only: PASNet's per-site table, LAT_relu = 13.6 N + 0.4, LAT_poly = 0.03 N + 0.2
-    (harveyp123/PASNet-DAC2023 models/gate_tmp.py, units unstated; [PASNet23])."""
+    (harveyp123/PASNet-DAC2023 models/gate_tmp.py, units unstated; mpc.md §1.2)."""
     ns = np.asarray(ns, dtype=float)
     lat = np.stack([1360 * 0.01 * ns + 0.4, 3 * 0.01 * ns + 0.2], axis=1)
     return SiteCosts(tuple(f"act{i}" for i in range(len(ns))), (("relu", "poly"),) * len(ns), lat, 0.0,

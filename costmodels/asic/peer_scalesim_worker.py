@@ -2,7 +2,7 @@
 
 This file imports only the standard library and ``scalesim`` (never ``dse``), because SCALE-Sim
 needs numpy<2 and lives in its own virtual environment (see ``.ci/setup_scalesim.sh``). The engine
-side, :mod:`costmodels.asic.scalesim_peer`, starts it as ``<venv>/bin/python scalesim_worker.py``
+side, :mod:`costmodels.asic.peer_scalesim`, starts it as ``<venv>/bin/python peer_scalesim_worker.py``
 with a JSON list of cases on stdin and reads one JSON list of results from stdout.
 
 A case is ``{"kind": "conv"|"gemm", "rows", "cols", "dataflow", "sram_kb": [i, f, o],

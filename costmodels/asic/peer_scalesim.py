@@ -1,7 +1,7 @@
 """SCALE-Sim 3.0.0 as an optional peer: runs in its own venv, never imported by the engine.
 
 ``.ci/setup_scalesim.sh`` builds ``<repo>/.venv-scalesim`` (``scalesim==3.0.0``, ``numpy<2``);
-:func:`run` pipes cases to :mod:`costmodels.asic.scalesim_worker` executed by that interpreter.
+:func:`run` pipes cases to :mod:`costmodels.asic.peer_scalesim_worker` executed by that interpreter.
 A case describes one SCALE-Sim layer (conv topology or GEMM ``M, N, K``), the array and dataflow;
 :func:`case_from_layer` builds it from a ``workloads`` layer, :func:`analytic` gives our closed
 form for the same case.
@@ -20,7 +20,7 @@ from .systolic import gemm_cycles, gemm_sram_accesses
 __all__ = ["venv_python", "available", "run", "case_from_layer", "case_gemms", "analytic"]
 
 REPO = Path(__file__).resolve().parents[2]
-WORKER = Path(__file__).with_name("scalesim_worker.py")
+WORKER = Path(__file__).with_name("peer_scalesim_worker.py")
 
 
 def venv_python() -> Path:
@@ -45,7 +45,7 @@ def available() -> tuple[bool, str]:
 
 
 def run(cases: list[dict[str, Any]], *, timeout: float = 3600) -> list[dict[str, Any]]:
-    """Run SCALE-Sim on ``cases`` (see :mod:`.scalesim_worker`); one result per case."""
+    """Run SCALE-Sim on ``cases`` (see :mod:`.peer_scalesim_worker`); one result per case."""
     ok, why = available()
     if not ok:
         from dse.errors import UnavailableError

@@ -83,6 +83,8 @@ def _enumerate(t: np.ndarray) -> np.ndarray:
 def _milp(t: np.ndarray, time_limit_s: float) -> tuple[np.ndarray, str]:
     import pyomo.environ as pyo
 
+    from solvers.highs import solve
+
     S, E = t.shape
     scale = max(float(t.max()), 1e-30)  # solve in units of the longest job for conditioning
     m = pyo.ConcreteModel()
@@ -91,12 +93,10 @@ def _milp(t: np.ndarray, time_limit_s: float) -> tuple[np.ndarray, str]:
     m.one = pyo.Constraint(range(S), rule=lambda m, g: sum(m.x[g, e] for e in range(E)) == 1)
     m.engine_load = pyo.Constraint(range(E), rule=lambda m, e: sum(m.x[g, e] * t[g, e] / scale for g in range(S)) <= m.T)
     m.obj = pyo.Objective(expr=m.T)
-    solver = pyo.SolverFactory("appsi_highs")
-    solver.config.time_limit = time_limit_s
-    solver.config.mip_gap = 1e-9
-    res = solver.solve(m)
+    res = solve(m, time_limit_s=time_limit_s, mip_gap=1e-9, accept=("optimal", "maxTimeLimit"))
+    res.require("garbling schedule")
     assign = np.array([max(range(E), key=lambda e: pyo.value(m.x[g, e])) for g in range(S)], dtype=int)
-    return assign, str(res.solver.termination_condition)
+    return assign, res.status
 
 
 def schedule(relus: Sequence[float], engines, bits: int = 32, *, method: str = "milp",

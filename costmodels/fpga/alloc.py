@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dse.errors import DseInputError, UnavailableError
+from dse.errors import DseInputError
 
 __all__ = ["AllocationProblem", "Allocation", "solve_milp", "brute_force", "proportional", "options_for",
            "problem_from_tables"]
@@ -94,16 +94,17 @@ def _per_bucket(problem: AllocationProblem, solve) -> Allocation:
 
 
 def solve_milp(problem: AllocationProblem, mode: str = "static", *, time_limit_s: float = 60.0) -> Allocation:
-    """Optimal allocation with Pyomo + HiGHS (``appsi_highs``)."""
+    """Optimal allocation with Pyomo + HiGHS (:mod:`solvers.highs`); a non-optimal stop returns
+    no choice (``-1`` per stage) with HiGHS's status."""
     if mode == "per-bucket":
         return _per_bucket(problem, lambda p: solve_milp(p, "static", time_limit_s=time_limit_s))
     if mode != "static":
         raise DseInputError("mode", mode, "static or per-bucket")
     import pyomo.environ as pyo
 
-    solver = pyo.SolverFactory("appsi_highs")
-    if not solver.available(exception_flag=False):
-        raise UnavailableError("solver", "appsi_highs", "highspy is not installed")
+    from solvers.highs import open_highs, run
+
+    solver = open_highs(time_limit_s=time_limit_s)  # UnavailableError when HiGHS cannot run here
     s_n, b_n, o_n = problem.n_stages, problem.work.shape[1], len(problem.macs)
     scale = 1.0 / max(float(problem.times(np.zeros(s_n, dtype=int)).max()), 1e-30)  # O(1) objective
     m = pyo.ConcreteModel()
@@ -116,12 +117,9 @@ def solve_milp(problem: AllocationProblem, mode: str = "static", *, time_limit_s
     m.dsp = pyo.Constraint(expr=sum(float(problem.dsp[o]) * m.x[s, o] for s in m.S for o in m.O) <= problem.dsp_budget)
     m.bram = pyo.Constraint(expr=sum(float(problem.bram[o]) * m.x[s, o] for s in m.S for o in m.O) <= problem.bram_budget)
     m.obj = pyo.Objective(expr=sum(float(problem.probs[b]) * m.z[b] for b in m.B), sense=pyo.minimize)
-    solver.config.time_limit = time_limit_s
-    result = solver.solve(m, load_solutions=False)
-    cond = str(result.solver.termination_condition).split(".")[-1]
-    if cond != "optimal":
-        return Allocation(np.full(s_n, -1), np.zeros(s_n), float("inf"), cond)
-    m.solutions.load_from(result)
+    result = run(solver, m)  # loads values only when optimal
+    if not result.loaded:
+        return Allocation(np.full(s_n, -1), np.zeros(s_n), float("inf"), result.status)
     choice = np.array([max(range(o_n), key=lambda o: pyo.value(m.x[s, o])) for s in range(s_n)])
     return Allocation(choice, problem.macs[choice], problem.objective(choice), "optimal")
 
@@ -158,7 +156,7 @@ def proportional(problem: AllocationProblem, total_macs: float, unit: float, len
 def options_for(unit: int, n_options: int, *, dsp_per_mac: float, bits: int, tile_depth: int = 32) -> tuple:
     """MAC-array options ``unit * 1..n_options`` with their DSP and BRAM36 costs (same formulas
     as ``fpga-transformer``: DSP per MAC, FINN BRAM for a double-buffered weight tile)."""
-    from costmodels.fpga.resources import bram36_sdp
+    from .resources import bram36_sdp
 
     macs = unit * np.arange(1, n_options + 1, dtype=float)
     bram = bram36_sdp(np, macs * bits, np.full_like(macs, 2.0 * tile_depth))

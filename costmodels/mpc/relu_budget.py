@@ -125,6 +125,8 @@ def allocate(table, budgets: float | Sequence[float], sensitivity=None, *,
     take ~3 s; 1e-9 took 70 s for the same optimum). ``status`` is HiGHS's termination condition."""
     import pyomo.environ as pyo
 
+    from solvers.highs import solve
+
     t0 = time.perf_counter()
     b = _check_budgets(table, budgets)
     units = site_units(table, granularity)
@@ -164,21 +166,22 @@ def allocate(table, budgets: float | Sequence[float], sensitivity=None, *,
         loss[k] = sum(m.loss[k, g] for g in range(S))
         lat[k] = sum(lin_p[g] + (lin_r[g] - lin_p[g]) / units[g] * m.n[k, g] + net.rtt_s * m.rho[k, g]
                      for g in range(S))
-    solver = pyo.SolverFactory("appsi_highs")
-    solver.config.time_limit = time_limit_s
-    solver.config.mip_gap = mip_gap
     m.obj1 = pyo.Objective(expr=sum(loss[k] for k in range(K)))
-    solver.solve(m)
+    # a time-limited incumbent is a valid (reported) allocation; anything else has no value to read
+    accept = ("optimal", "maxTimeLimit")
+    stage1 = solve(m, time_limit_s=time_limit_s, mip_gap=mip_gap, accept=accept)
+    stage1.require("ReLU budget, stage 1 (loss)")
     best_loss = pyo.value(m.obj1)
     m.obj1.deactivate()
     m.cons.add(sum(loss[k] for k in range(K)) <= best_loss * (1 + loss_tol) + 1e-9)
     m.obj2 = pyo.Objective(expr=sum(w[k] * lat[k] for k in range(K)))
-    res = solver.solve(m)
+    res = solve(m, time_limit_s=time_limit_s, mip_gap=mip_gap, accept=accept)
+    res.require("ReLU budget, stage 2 (latency)")
     kept = np.array([[round(pyo.value(m.n[k, g])) for g in range(S)] for k in range(K)])
     latency, nbytes = exact_latency(table, kept, units)
     return Allocation(b, kept, kept / units, (kept * e).sum(axis=1), latency, nbytes,
                       np.array([_loss(sig, e, kept[k]) for k in range(K)]),
-                      str(res.solver.termination_condition), time.perf_counter() - t0)
+                      res.status, time.perf_counter() - t0)
 
 
 def enumerate_allocation(table, budgets, sensitivity=None, *, granularity: str | int = "channel",
