@@ -22,9 +22,14 @@ from dse.errors import DseInputError
 ROOT = Path(__file__).resolve().parents[2]
 THIS = Path(__file__).resolve()
 
-DATA_CSV = sorted(ROOT.glob("costmodels/*/data/*.csv")) + sorted(ROOT.glob("workloads/**/*.csv"))
-DATA_TOML = sorted(ROOT.glob("costmodels/*/data/*.toml")) + sorted(ROOT.glob("workloads/**/*.toml"))
-DATA_JSON = sorted(ROOT.glob("costmodels/*/data/profiles/*.json"))
+
+def _data(ext: str) -> list[Path]:
+    """Family data files (any depth under costmodels/<family>/data) and workload data files."""
+    family = sorted(ROOT.glob(f"costmodels/*/data/**/*.{ext}"))
+    return family + sorted(ROOT.glob(f"workloads/**/*.{ext}"))
+
+
+DATA_CSV, DATA_TOML, DATA_JSON = _data("csv"), _data("toml"), _data("json")
 
 #: a bracket whose first item looks like a citation: "[Key]", "[Key, Table 5]", "[A21; B22, code x]"
 _BRACKET = re.compile(r"(?<![\w\]\)])\[([^\[\]\n]+)\]")
@@ -89,17 +94,23 @@ def test_every_csv_row_has_a_source(path):
 
 @pytest.mark.parametrize("path", DATA_TOML, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_toml_table_has_a_source(path):
-    """Each table of a data TOML (and a file with top-level values) has non-blank source texts."""
+    """Each top-level table of a data TOML has a source text, its own or the file's; none blank."""
     data = load_toml(path)
-    tables = {name: t for name, t in data.items() if isinstance(t, dict)}
-    if len(tables) < len(data):  # top-level values: the file itself needs a source
-        tables["<top level>"] = {k: v for k, v in data.items() if not isinstance(v, dict)}
-    assert tables, f"{path.name} is empty"
+    assert data, f"{path.name} is empty"
+    tables = {"<top level>": {k: v for k, v in data.items() if not isinstance(v, dict)}}
+    tables.update({name: t for name, t in data.items() if isinstance(t, dict)})
+    file_level = _sources(tables["<top level>"])
     for name, table in tables.items():
-        sources = {k: v for k, v in table.items() if k == "source" or k.endswith("_source")}
-        assert sources, f"{path.name}: table [{name}] has no source"
+        sources = _sources(table)
+        if name == "<top level>" and not table:
+            continue
+        assert sources or file_level, f"{path.name}: table [{name}] has no source"
         for k, v in sources.items():
             assert isinstance(v, str) and v.strip(), f"{path.name}: [{name}] {k} is empty"
+
+
+def _sources(table: dict) -> dict:
+    return {k: v for k, v in table.items() if k == "source" or k.endswith("_source")}
 
 
 @pytest.mark.parametrize("path", DATA_JSON, ids=lambda p: str(p.relative_to(ROOT)))
