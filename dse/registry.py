@@ -109,5 +109,8 @@ commands = Registry("command")
 
 
 def get_model(name: str, **fixed: Any) -> Any:
-    """Instantiate cost model ``name`` with fixed parameters."""
-    return models.get(name)(**fixed)
+    """Instantiate cost model ``name`` with fixed parameters, each checked against its domain now
+    (a :class:`~dse.errors.DseInputError` names the first bad one)."""
+    model = models.get(name)(**fixed)
+    model.get_params()
+    return model

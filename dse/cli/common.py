@@ -12,13 +12,20 @@ __all__ = ["split_assignments", "resolve_sets", "build_model", "load_workload", 
 
 
 def split_assignments(items: Sequence[str] | None, flag: str = "--set") -> list[tuple[str, str]]:
-    """``["rows=32", "bandwidth=400Mbps"]`` -> ``[("rows", "32"), ("bandwidth", "400Mbps")]``."""
-    out = []
+    """``["rows=32", "bandwidth=400Mbps"]`` -> ``[("rows", "32"), ("bandwidth", "400Mbps")]``.
+
+    A key given twice is an error (never "last one wins")."""
+    out: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
     for item in items or ():
         key, eq, value = item.partition("=")
-        if not eq or not key.strip():
+        key = key.strip()
+        if not eq or not key:
             raise DseInputError(flag, item, "key=value (e.g. rows=32 or bandwidth=400Mbps)")
-        out.append((key.strip(), value.strip()))
+        if key in seen:
+            raise DseInputError(f"{flag} {key}", item, f"each key once (already given as {key}={seen[key]})")
+        seen[key] = value.strip()
+        out.append((key, value.strip()))
     return out
 
 
@@ -39,10 +46,9 @@ def resolve_sets(model_cls: type[CostModel], pairs: Sequence[tuple[str, str]]) -
 
 
 def build_model(name: str, fixed: dict[str, Any]) -> CostModel:
-    model = models.get(name)(**fixed)
-    for p in model.params:  # surface bad fixed parameters now, with their field name
-        model.param(p.name)
-    return model
+    from ..registry import get_model
+
+    return get_model(name, **fixed)  # every fixed parameter checked now, with its field name
 
 
 def load_workload(spec: str) -> Any:
