@@ -6,7 +6,6 @@ from typing import Any, Sequence
 
 from ..errors import DseInputError, UnknownNameError
 from ..model import CostModel
-from ..registry import models
 
 __all__ = ["split_assignments", "resolve_sets", "build_model", "load_workload", "check_workload_kind"]
 
