@@ -10,14 +10,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .errors import DseInputError
 from .units import unit_hint
 
-__all__ = ["check_number", "domain_text", "range_text"]
+__all__ = ["check_number", "domain_text", "range_text", "knob_boundaries", "param_boundaries"]
 
 
 def _g(x: float) -> str:
-    return f"{x:g}"
+    """``1048576`` not ``1.04858e+06``; ``1e-05`` stays compact."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
 
 
 def range_text(*, gt: float | None = None, ge: float | None = None, lt: float | None = None,
@@ -68,3 +71,69 @@ def check_number(field: str, raw: Any, value: Any, allowed: str, *, gt: float | 
           and (le is None or v <= le) and (not integer or v == int(v)))
     if not ok:
         raise DseInputError(field, raw, allowed)
+
+
+def _outside_below(x: float) -> float:
+    return float(np.nextafter(x, -np.inf))
+
+
+def _outside_above(x: float) -> float:
+    return float(np.nextafter(x, np.inf))
+
+
+def knob_boundaries(knob: Any) -> list[tuple[Any, bool]]:
+    """``(value, accepted)`` at the edges of a knob's domain: each bound (accepted), the nearest
+    value beyond it (rejected), NaN and infinities (rejected); every choice of a categorical knob
+    (accepted) and a label outside them (rejected)."""
+    if knob.is_categorical:
+        return [(c, True) for c in knob.choices] + [("__not_a_choice__", False)]
+    low, high = knob.low, knob.high
+    cases: list[tuple[Any, bool]] = [(low, True), (high, True), (float("nan"), False), (float("inf"), False),
+                                     (float("-inf"), False)]
+    if type(knob).__name__ == "Float":
+        cases += [(_outside_below(low), False), (_outside_above(high), False)]
+    elif type(knob).__name__ == "Pow2":
+        cases += [(low // 2 if low > 1 else 0, False), (high * 2, False), (low + 0.5, False)]
+        if high >= 4:
+            cases.append((3 * high // 4, False))  # inside the bounds, not a power of two
+    else:  # Int: the nearest lattice points outside, and a fraction inside
+        step = getattr(knob, "step", 1)
+        cases += [(low - step, False), (high + step, False), (low + 0.5, False)]
+        if step > 1 and high > low:
+            cases.append((low + 1, False))  # between two lattice points
+    return cases
+
+
+def param_boundaries(param: Any) -> list[tuple[Any, bool]]:
+    """``(value, accepted)`` at the edges of a :class:`~dse.model.Param`'s declared domain (empty
+    for parameters parsed by a function, whose checks are their own)."""
+    if param.choices:
+        return [(c, True) for c in param.choices] + [("__not_a_choice__", False)]
+    if not param.numeric:
+        return []
+    cases: list[tuple[Any, bool]] = [(float("nan"), False), (float("inf"), False), (float("-inf"), False),
+                                     (param.default, True)]
+    if param.ge is not None:
+        cases += [(param.ge, True), (param.ge - 1 if param.integer else _outside_below(param.ge), False)]
+    if param.gt is not None:
+        cases += [(param.gt, False), (param.gt + 1 if param.integer else _outside_above(param.gt), True)]
+    if param.le is not None:
+        cases += [(param.le, True), (param.le + 1 if param.integer else _outside_above(param.le), False)]
+    if param.lt is not None:
+        cases += [(param.lt, False), (param.lt - 1 if param.integer else _outside_below(param.lt), True)]
+    if param.integer:
+        inside = param.ge if param.ge is not None else (param.gt + 1 if param.gt is not None else 1)
+        cases.append((inside + 0.5, False))
+    cases += [(s, True) for s in param.special]
+    if param.optional:
+        cases += [(None, True), ("none", True)]
+    # a "just outside" value that happens to be a special value (bits: 8 - 1 != 0) stays; one that
+    # equals a special value is accepted by design and is dropped from the rejected cases
+    return [(v, ok) for v, ok in cases if ok or not any(_same(v, s) for s in param.special)]
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return False

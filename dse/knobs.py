@@ -144,6 +144,7 @@ class Int(Knob):
 
     def validate(self, values: Any) -> np.ndarray:
         arr = _numeric_1d(self, values)
+        self._fail(arr, np.isfinite(arr))
         ok = (arr == np.round(arr)) & (arr >= self.low) & (arr <= self.high)
         ok &= ((arr - self.low) % self.step) == 0
         self._fail(arr, ok)
@@ -227,6 +228,7 @@ class Pow2(Knob):
 
     def validate(self, values: Any) -> np.ndarray:
         arr = _numeric_1d(self, values)
+        self._fail(arr, np.isfinite(arr))
         ints = np.round(arr).astype(np.int64)
         ok = (arr == ints) & (ints >= self.low) & (ints <= self.high) & ((ints & (ints - 1)) == 0)
         self._fail(arr, ok)
