@@ -117,6 +117,11 @@ CASES = [
     _c("sweep-default-folder-rejected", "sweep", "mpc", "-w", W, "--grid", "parties=2,2", expect="once"),
     _c("report-of-non-study", "report", "{fx}", expect="summary.json"),
     _c("argparse-bad-int", *WHATIF, "mpc", "-w", W, "--layers", "many", expect="--layers"),
+    _c("calibrate-bad-option", "calibrate", "he", "--out", "cal.json", "--bogus", expect="--bogus"),
+    _c("kpp-negative-sigma", "kpp", "--sigma", "-0.1", expect="sigma"),
+    _c("kpp-stuck-at-rates", "kpp", "--noise", "stuck-at", "--rate-sa0", "0.7", "--rate-sa1", "0.7",
+       expect="rate_sa0 + rate_sa1"),
+    _c("workload-param-nan", *WHATIF, "mpc", "-w", "resnet20-cifar:classes=nan", expect="classes"),
 ]
 
 _SPEC_BASE = """[study]
