@@ -20,6 +20,7 @@ from .network import Conv, Dense, Net, make_cnn, make_mlp
 from .variation import (
     bitsliced_weights,
     check_bits,
+    check_rates,
     check_sigma,
     gaussian_weights,
     pcm_weights,
@@ -59,6 +60,7 @@ def make_sampler(noise: str = "gaussian", *, sigma: float = 0.1, weight_bits: in
         return lambda ws, rng, n: [bitsliced_weights(w, sigma, rng, n, weight_bits=weight_bits,
                                                      cell_bits=cell_bits) for w in ws]
     if noise == "stuck-at":
+        check_rates(rate_sa0, rate_sa1)  # before any training, not at the first draw
         return lambda ws, rng, n: [stuck_at_weights(w, rate_sa0, rate_sa1, rng, n, weight_bits=weight_bits,
                                                     cell_bits=cell_bits) for w in ws]
     if noise == "pcm":

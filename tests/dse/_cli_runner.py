@@ -124,7 +124,9 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="dse-battery-") as scratch:
         for case in cases:
             forked = not (spawn_all or case.get("spawn") or "torch" in sys.modules)
+            t0 = time.perf_counter()
             results.append(_forked(case, Path(scratch)) if forked else _spawned(case))
+            results[-1]["seconds"] = round(time.perf_counter() - t0, 3)
     sys.stdout.write(json.dumps(results))
     return 0
 
