@@ -120,7 +120,8 @@ def claim_and_create(out: Path, spec: Any, state: str) -> bool:
     out = Path(out)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    write_marker(out, spec)
+    if state != "same" or not (out / MARKER).is_file():  # a resumed folder keeps its marker
+        write_marker(out, spec)
     return created
 
 

@@ -122,6 +122,9 @@ CASES = [
     _c("kpp-stuck-at-rates", "kpp", "--noise", "stuck-at", "--rate-sa0", "0.7", "--rate-sa1", "0.7",
        expect="rate_sa0 + rate_sa1"),
     _c("workload-param-nan", *WHATIF, "mpc", "-w", "resnet20-cifar:classes=nan", expect="classes"),
+    _c("spec-solver-option-rejected-in-solve", "study", "run", "{fx}/optuna_negative_trials.toml", "--out", "out",
+       expect="n_trials"),
+    _c("spec-nan-knob-value", "study", "run", "{fx}/nan_knob.toml", "--out", "out", expect="relu_keep"),
 ]
 
 _SPEC_BASE = """[study]
@@ -169,6 +172,8 @@ def _fixtures(fx: Path) -> None:
     (fx / "unknown_metric.toml").write_text(_spec(metric="latency"))
     (fx / "negative_param.toml").write_text(_spec(extra='[params]\nrtt = "-40ms"'))
     (fx / "name_slash.toml").write_text(_spec(name="../escape"))
+    (fx / "optuna_negative_trials.toml").write_text(_spec(solver="optuna", extra="[solver]\nn_trials = -1"))
+    (fx / "nan_knob.toml").write_text(_spec(space="relu_keep = [nan]"))
     torch = fx / "notorch" / "torch"
     torch.mkdir(parents=True)
     (torch / "__init__.py").write_text('raise ModuleNotFoundError("No module named \'torch\'", name="torch")\n')
