@@ -328,7 +328,11 @@ class _Fixed(Knob):
     def from_values(cls, base: Knob, spec: Any) -> "_Fixed":
         values = spec if isinstance(spec, (list, tuple)) else [spec]
         parsed = tuple(base.parse(v) for v in values)
-        base.validate(np.asarray(parsed))
+        for raw, value in zip(values, parsed):
+            try:
+                base.validate(np.asarray([value]))
+            except DseInputError as exc:  # name the value as written (-4KiB), not its SI number
+                raise DseInputError(base.name, raw, exc.allowed) from None
         return cls(name=base.name, default=parsed[0], unit=base.unit, doc=base.doc,
                    values=parsed, base=base)
 

@@ -35,7 +35,12 @@ def resolve_sets(model_cls: type[CostModel], pairs: Sequence[tuple[str, str]]) -
     params = {p.name: p for p in model_cls.params}
     for key, value in pairs:
         if key in model_cls.space:
-            design[key] = model_cls.space[key].parse(value)
+            knob = model_cls.space[key]
+            design[key] = knob.parse(value)
+            try:
+                knob.validate([design[key]])
+            except DseInputError as exc:  # name the value as typed (-200MHz), not its SI number
+                raise DseInputError(key, value, exc.allowed) from None
         elif key in params:
             fixed[key] = params[key].coerce(value)
         else:
