@@ -83,7 +83,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DseInputError("spec", str(path), "a UTF-8 TOML text file", detail=f"byte {exc.start} is not UTF-8") from None
+        raise DseInputError("spec", str(path), "a UTF-8 TOML text file",
+                            detail=f"byte {exc.start} is not UTF-8") from None
     except OSError as exc:
         raise DseInputError("spec", str(path), "a readable study spec .toml file", detail=exc.strerror) from None
     try:
@@ -218,7 +219,7 @@ def _claimed(out: Path, spec: StudySpec, overwrite: bool, notify: Callable[[str]
              resume_note: str | None = None) -> Iterator[None]:
     """Claim ``out`` for ``spec`` (:func:`dse.outdir.claim`), run the block, and undo the claim when
     the block rejects its input: a folder this run created is removed, a replaced study restored."""
-    from .outdir import claim, claim_and_create, park, restore, drop
+    from .outdir import claim, claim_and_create, drop, park, restore
 
     state = claim(out, spec, overwrite=overwrite)
     if state == "same" and notify is not None:
