@@ -15,7 +15,7 @@ import numpy as np
 from .errors import DseInputError
 from .units import unit_hint
 
-__all__ = ["check_number", "domain_text", "range_text", "knob_boundaries", "param_boundaries"]
+__all__ = ["check_number", "domain_text", "range_text", "knob_boundaries", "param_boundaries", "check_domains"]
 
 
 def _g(x: float) -> str:
@@ -137,3 +137,40 @@ def _same(a: Any, b: Any) -> bool:
         return float(a) == float(b)
     except (TypeError, ValueError):
         return False
+
+
+def check_domains(model_cls: Any) -> int:
+    """Feed every knob and parameter of ``model_cls`` its boundary values (:func:`knob_boundaries`,
+    :func:`param_boundaries`), as numbers (Python) and as text (CLI, spec files): accepted values
+    must pass, the others must raise a one-line :class:`DseInputError` naming the input. Returns
+    the number of values checked. For the conformance kit and plug-in test suites."""
+    checked = 0
+
+    def rejected(field: str, call: Any) -> None:
+        try:
+            call()
+        except DseInputError as exc:
+            text = str(exc)
+            assert "\n" not in text and field in text, f"{model_cls.name}: unclear error for {field}: {text}"
+            return
+        raise AssertionError(f"{model_cls.name}: {field} accepted a value outside its domain")
+
+    for knob in model_cls.space:
+        for value, ok in knob_boundaries(knob):
+            text = str(value)
+            if ok:
+                model_cls.space.design({knob.name: [value]})
+                model_cls.space.design({knob.name: [knob.parse(text)]})
+            else:
+                rejected(knob.name, lambda v=value: model_cls.space.design({knob.name: [v]}))
+                rejected(knob.name, lambda t=text: model_cls.space.design({knob.name: [knob.parse(t)]}))
+            checked += 1
+    for p in model_cls.params:
+        for value, ok in param_boundaries(p):
+            for given in (value, str(value)):
+                if ok:
+                    model_cls(**{p.name: given}).get_params()
+                else:
+                    rejected(p.name, lambda g=given: model_cls(**{p.name: g}).get_params())
+            checked += 1
+    return checked
