@@ -31,7 +31,7 @@ class DseInputError(DseError, ValueError):
         msg = f"{field}: got {shown}; allowed: {allowed}"
         if detail:
             msg += f" ({detail})"
-        super().__init__(msg)
+        super().__init__(" ".join(part.strip() for part in msg.splitlines() if part.strip()))  # one line
 
 
 class UnknownNameError(DseInputError, KeyError):

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .errors import DseInputError
-from .units import UNIT_KINDS, parse_quantity
+from .units import UNIT_KINDS, parse_quantity, unit_hint
 
 __all__ = ["Knob", "Int", "Float", "Pow2", "Categorical"]
 
@@ -54,7 +54,11 @@ class Knob:
     # -- shared -------------------------------------------------------------------------
     def parse(self, text: Any) -> Any:
         """Parse one value given by a human (CLI or spec file) into the knob's base unit."""
-        return parse_quantity(text, self.unit, field=self.name)
+        return parse_quantity(text, self.unit, field=self.name, allowed=self.parse_allowed())
+
+    def parse_allowed(self) -> str:
+        """:meth:`allowed` plus how to write a value of the knob's unit (for parse errors)."""
+        return self.allowed() + ("" if self.unit in ("1", "") else f"; as {unit_hint(self.unit)}")
 
     def encode(self, value: Any) -> Any:
         """A user-facing value -> the number stored in a design array."""
@@ -80,17 +84,28 @@ def _restrict_range(knob: Any, spec: Any, cast: type) -> Knob:
     restricts it to an explicit list of values."""
     if not isinstance(spec, Mapping):
         return _Fixed.from_values(knob, spec)
-    low = cast(knob.parse(spec.get("low", knob.low)))
-    high = cast(knob.parse(spec.get("high", knob.high)))
-    if low < knob.low or high > knob.high or low > high:
-        raise DseInputError(knob.name, dict(spec), knob.allowed())
+    extra = sorted(set(spec) - {"low", "high"})
+    if extra or not spec:
+        raise DseInputError(knob.name, dict(spec), "a range {low = .., high = ..} (keys low and/or high)")
+    bounds = {}
+    for key in ("low", "high"):
+        value = knob.parse(spec.get(key, getattr(knob, key)))
+        if cast is int and value != int(value):
+            raise DseInputError(f"{knob.name}.{key}", spec.get(key), knob.allowed())
+        bounds[key] = cast(value)
+        if not knob.low <= bounds[key] <= knob.high:
+            raise DseInputError(f"{knob.name}.{key}", spec.get(key), knob.allowed())
+    low, high = bounds["low"], bounds["high"]
+    if low > high:
+        raise DseInputError(knob.name, f"low {spec.get('low', knob.low)} > high {spec.get('high', knob.high)}",
+                            "low <= high", detail="low exceeds high")
     default = knob.default if knob.default is not None else low
     return replace(knob, low=low, high=high, default=min(max(cast(default), low), high))
 
 
 def _parse_int(knob: Knob, text: Any) -> int:
     """Human text (units allowed) -> an integer, or an error naming the knob."""
-    value = parse_quantity(text, knob.unit, field=knob.name)
+    value = parse_quantity(text, knob.unit, field=knob.name, allowed=knob.parse_allowed())
     if value != int(value):
         raise DseInputError(knob.name, text, knob.allowed())
     return int(value)
@@ -129,6 +144,7 @@ class Int(Knob):
 
     def validate(self, values: Any) -> np.ndarray:
         arr = _numeric_1d(self, values)
+        self._fail(arr, np.isfinite(arr))
         ok = (arr == np.round(arr)) & (arr >= self.low) & (arr <= self.high)
         ok &= ((arr - self.low) % self.step) == 0
         self._fail(arr, ok)
@@ -218,6 +234,7 @@ class Pow2(Knob):
 
     def validate(self, values: Any) -> np.ndarray:
         arr = _numeric_1d(self, values)
+        self._fail(arr, np.isfinite(arr))
         ints = np.round(arr).astype(np.int64)
         ok = (arr == ints) & (ints >= self.low) & (ints <= self.high) & ((ints & (ints - 1)) == 0)
         self._fail(arr, ok)
@@ -354,7 +371,11 @@ class _Fixed(Knob):
     def from_values(cls, base: Knob, spec: Any) -> _Fixed:
         values = spec if isinstance(spec, (list, tuple)) else [spec]
         parsed = tuple(base.parse(v) for v in values)
-        base.validate(np.asarray(parsed))
+        for raw, value in zip(values, parsed):
+            try:
+                base.validate(np.asarray([value]))
+            except DseInputError as exc:  # name the value as written (-4KiB), not its SI number
+                raise DseInputError(base.name, raw, exc.allowed) from None
         return cls(name=base.name, default=parsed[0], unit=base.unit, doc=base.doc,
                    values=parsed, base=base)
 

@@ -23,9 +23,11 @@ from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 
+from .domains import check_number, domain_text
 from .errors import DseInputError, UnknownNameError
 from .metrics import Metrics, unit_of
 from .space import Design, DesignSpace
+from .units import parse_quantity
 from .xp import namespace
 
 __all__ = ["CostModel", "Param", "CAPABILITIES"]
@@ -35,28 +37,76 @@ CAPABILITIES = frozenset({"batch", "grad", "des", "algebraic"})
 
 @dataclass(frozen=True)
 class Param:
-    """A fixed (non-searched) knob of a model: parsed from text, validated, with a default."""
+    """A fixed (non-searched) knob of a model: parsed from text, validated, with a default.
+
+    The physical domain is declared, not coded: ``unit`` (a kind of :data:`dse.units.UNIT_KINDS`;
+    human units and plain SI numbers accepted), ``gt``/``ge``/``lt``/``le`` bounds, ``integer``,
+    ``special`` values accepted outside the bounds (``0`` = "use the preset"), and ``optional``
+    (``None`` / ``"none"`` = not set). A numeric value outside its domain, NaN or infinite raises
+    :class:`DseInputError` naming the parameter, the value and :meth:`allowed`. ``parse`` handles
+    values that are not plain numbers (profiles, length distributions, ...); when both are given
+    the domain is checked on what ``parse`` returns.
+    """
 
     name: str
     default: Any
     doc: str = ""
     parse: Callable[[Any], Any] | None = None
     choices: tuple = ()
+    unit: str | None = None
+    gt: float | None = None
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
+    integer: bool = False
+    special: tuple = ()
+    optional: bool = False
+
+    @property
+    def numeric(self) -> bool:
+        """True when the parameter declares a numeric domain."""
+        return (self.unit is not None or self.integer
+                or any(b is not None for b in (self.gt, self.ge, self.lt, self.le)))
+
+    def allowed(self) -> str:
+        """The domain in words, e.g. ``a number > 0 in B/s, e.g. 400MB/s or 3.2Gbps (...)``."""
+        if self.choices:
+            return "one of " + ", ".join(map(str, self.choices))
+        if not self.numeric:
+            return self.doc or "a valid value"
+        return domain_text(self.unit or "1", gt=self.gt, ge=self.ge, lt=self.lt, le=self.le,
+                           integer=self.integer, special=self.special, optional=self.optional)
 
     def coerce(self, value: Any) -> Any:
+        """``value`` (text, number or object) parsed and checked against the domain."""
         if self.choices:
             for c in self.choices:
                 if str(c) == str(value):
                     return c
             raise DseInputError(self.name, value, "one of " + ", ".join(map(str, self.choices)))
+        if self.optional and (value is None or (isinstance(value, str) and value.strip().lower() in ("none", ""))):
+            return None
         if self.parse is not None:
             try:
-                return self.parse(value)
+                parsed = self.parse(value)
             except DseInputError:
                 raise
-            except (TypeError, ValueError) as exc:
-                raise DseInputError(self.name, value, self.doc or "a valid value", detail=str(exc)) from None
-        return value
+            except (TypeError, ValueError, ArithmeticError) as exc:
+                raise DseInputError(self.name, value, self.allowed(), detail=str(exc)) from None
+        elif self.numeric:
+            parsed = parse_quantity(value, self.unit or "1", field=self.name, allowed=self.allowed())
+        else:
+            return value
+        if self.numeric or _is_number(parsed):
+            check_number(self.name, value, parsed, self.allowed(), gt=self.gt, ge=self.ge, lt=self.lt,
+                         le=self.le, integer=self.integer, special=self.special)
+            if self.integer and not isinstance(parsed, bool):
+                parsed = int(parsed)
+        return parsed
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
 class CostModel:

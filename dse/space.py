@@ -67,8 +67,12 @@ class DesignSpace:
 
     def restrict(self, specs: Mapping[str, Any]) -> DesignSpace:
         """Narrow some knobs (``{"rows": {"low": 8, "high": 64}, "dataflow": ["os", "ws"]}``)."""
-        for name in specs:
-            self[name]  # raises UnknownNameError listing the knobs
+        for name, spec in specs.items():
+            knob = self[name]  # raises UnknownNameError listing the knobs
+            if isinstance(spec, (list, tuple)) and not spec:
+                raise DseInputError(name, "[] (no values)", "at least one value: " + knob.allowed())
+            if isinstance(spec, (list, tuple)) and len({str(v) for v in spec}) < len(spec):
+                raise DseInputError(name, list(spec), "each value listed once")
         knobs = tuple(k.restrict(specs[k.name]) if k.name in specs else k for k in self.knobs)
         return replace(self, knobs=knobs)
 

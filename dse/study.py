@@ -23,21 +23,26 @@ Two kinds of spec:
 * **script** – ``[study] script = "fpga_transformer.py"`` (relative to the spec) and an
   ``[options]`` table passed to the script's ``run(out, **options)``.
 
-Outputs land in ``--out`` (default ``studies/out/<name>``): ``results.csv``, ``best.csv``,
-``summary.json``, ``layers.csv``, PNG plots and ``report.md`` (see :mod:`dse.plots`).
+Outputs land in ``--out`` (default ``studies/out/<name>``): ``spec.json`` (which spec the folder
+holds, written first), ``results.csv``, ``best.csv``, ``summary.json``, ``layers.csv``, PNG plots
+and ``report.md`` (see :mod:`dse.plots`); the Optuna solver also keeps its trials in ``study.db``
+(SQLite) there, so re-running the same spec resumes. A folder holding a different study is never
+overwritten without ``--overwrite`` (:mod:`dse.outdir`).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import shutil
 import sys
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from .errors import DseInputError
+from .errors import DseInputError, UnavailableError
 
 __all__ = ["StudySpec", "load_spec", "run_study", "load_script"]
 
@@ -63,15 +68,56 @@ class StudySpec:
     description: str = ""
 
 
+#: Optional dependency -> how to install it (scripts that import it name the command).
+INSTALL_HINTS = {
+    "torch": 'install the training extra: pip install torch==2.13.0 && pip install -e ".[train]"',
+    "onnx": 'install the onnx extra: pip install -e ".[onnx]"',
+    "tenseal": 'install the he extra: pip install -e ".[he]"',
+    "sklearn": 'install the studies extra: pip install -e ".[studies]"',
+}
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DseInputError("spec", str(path), "a UTF-8 TOML text file",
+                            detail=f"byte {exc.start} is not UTF-8") from None
+    except OSError as exc:
+        raise DseInputError("spec", str(path), "a readable study spec .toml file", detail=exc.strerror) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DseInputError("spec", str(path), "valid TOML", detail=str(exc)) from None
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise DseInputError(key, value, f"a [{key}] table")
+    return value
+
+
+def _check_bounds(bounds: dict[str, Any]) -> None:
+    for metric, b in bounds.items():
+        if not isinstance(b, dict) or not set(b) <= {"low", "high"} or not b:
+            raise DseInputError(f"bounds.{metric}", b, "a table with low and/or high")
+        for key, v in b.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or abs(v) == float("inf"):
+                raise DseInputError(f"bounds.{metric}.{key}", v, "a finite number in the metric's SI unit "
+                                    "(e.g. high = 10e-6 for 10 mm2 of area_m2)")
+        if "low" in b and "high" in b and b["low"] > b["high"]:
+            raise DseInputError(f"bounds.{metric}", f"low {b['low']:g} > high {b['high']:g}", "low <= high",
+                                detail="low exceeds high")
+
+
 def load_spec(path: str | Path) -> StudySpec:
     """Parse and check a study spec; errors name the offending field (``study.model``...)."""
     path = Path(path)
     if not path.is_file():
         raise DseInputError("spec", str(path), "an existing study spec .toml file")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise DseInputError("spec", str(path), "valid TOML", detail=str(exc)) from None
+    data = _read_toml(path)
     study = data.get("study")
     if not isinstance(study, dict):
         raise DseInputError("spec.study", None, "a [study] table")
@@ -83,47 +129,63 @@ def load_spec(path: str | Path) -> StudySpec:
     if extra:
         raise DseInputError("spec", sorted(extra)[0], "tables " + ", ".join(sorted(allowed_tables)))
     name = str(study.get("name") or path.stem)
+    if not set(name) <= _NAME_CHARS or name.startswith("."):
+        raise DseInputError("study.name", name, "letters, digits, '_', '-' and '.' (it names the output folder)")
     out = Path(study["out"]) if study.get("out") else None
     seed = study.get("seed", 0)
-    if not isinstance(seed, int) or seed < 0:
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise DseInputError("study.seed", seed, "an integer >= 0")
     if "script" in study:
         script = (path.parent / str(study["script"])).resolve()
         if not script.is_file():
             raise DseInputError("study.script", study["script"], f"a Python file next to {path.name}")
-        return StudySpec(path, name, script=script, options=dict(data.get("options", {})), seed=seed,
+        return StudySpec(path, name, script=script, options=dict(_table(data, "options")), seed=seed,
                          out=out, description=str(study.get("description", "")))
     for key in ("model", "workload"):
         if not isinstance(study.get(key), str) or not study[key]:
             raise DseInputError(f"study.{key}", study.get(key), f"a {key} name (or study.script for a script study)")
-    objectives = data.get("objectives", {})
+    objectives = _table(data, "objectives")
     if not objectives:
         raise DseInputError("objectives", None, "at least one `metric = \"min\"|\"max\"` entry")
     for metric, direction in objectives.items():
         if direction not in ("min", "max"):
             raise DseInputError(f"objectives.{metric}", direction, "min or max")
-    bounds = data.get("bounds", {})
-    for metric, b in bounds.items():
-        if not isinstance(b, dict) or not set(b) <= {"low", "high"} or not b:
-            raise DseInputError(f"bounds.{metric}", b, "a table with low and/or high")
+    bounds = _table(data, "bounds")
+    _check_bounds(bounds)
     return StudySpec(path, name, model=study["model"], workload=study["workload"],
-                     params=dict(data.get("params", {})), space=dict(data.get("space", {})),
+                     params=dict(_table(data, "params")), space=dict(_table(data, "space")),
                      objectives=dict(objectives), bounds={k: dict(v) for k, v in bounds.items()},
-                     solver=str(study.get("solver", "optuna")), solver_options=dict(data.get("solver", {})),
+                     solver=str(study.get("solver", "optuna")), solver_options=dict(_table(data, "solver")),
                      seed=seed, out=out, description=str(study.get("description", "")))
 
 
 def load_script(path: Path) -> Any:
-    """Import a study script by path (studies/ is not a package)."""
+    """Import a study script by path (studies/ is not a package). A missing optional dependency
+    (imported at module level, or listed in the script's ``REQUIRES`` tuple of module names)
+    raises :class:`~dse.errors.UnavailableError` saying how to install it."""
     mod_name = f"dse_study_{path.stem}"
     spec = importlib.util.spec_from_file_location(mod_name, path)
     if spec is None or spec.loader is None:
         raise DseInputError("study.script", str(path), "an importable Python file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[mod_name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except ImportError as exc:
+        sys.modules.pop(mod_name, None)
+        missing = (exc.name or "").split(".")[0]
+        if not missing:
+            raise
+        hint = INSTALL_HINTS.get(missing, f"install {missing}")
+        raise UnavailableError("study script", path.name, f"needs {missing} ({exc}); {hint}") from None
     if not callable(getattr(module, "run", None)):
         raise DseInputError("study.script", str(path), "a module defining run(out, **options)")
+    for name in getattr(module, "REQUIRES", ()):  # optional dependencies the script imports lazily
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise UnavailableError("study script", path.name,
+                                   f"needs {name} ({exc}); {INSTALL_HINTS.get(name, f'install {name}')}") from None
     return module
 
 
@@ -132,25 +194,57 @@ def default_out(spec: StudySpec) -> Path:
 
 
 def run_study(spec: StudySpec, *, out: Path | None = None, storage: str | None = None,
-              n_trials: int | None = None, workers: int | None = None, progress: bool = False) -> Path:
-    """Run a spec; returns the output folder."""
+              n_trials: int | None = None, workers: int | None = None, progress: bool = False,
+              overwrite: bool = False, notify: Callable[[str], None] | None = None) -> Path:
+    """Run a spec; returns the output folder.
+
+    Every input is validated before the folder is touched; a folder holding a different study is
+    refused unless ``overwrite`` (:mod:`dse.outdir`); the same spec resumes. ``notify`` receives
+    the one-line messages a person should see (``resuming: ...``)."""
     out = Path(out) if out else default_out(spec)
     if spec.script is not None:
         module = load_script(spec.script)
         options = dict(spec.options)
         options.setdefault("seed", spec.seed)
-        module.run(out, **options)
+        with _claimed(out, spec, overwrite, notify):
+            module.run(out, **options)
         return out
-    return _run_search(spec, out, storage=storage, n_trials=n_trials, workers=workers, progress=progress)
+    return _run_search(spec, out, storage=storage, n_trials=n_trials, workers=workers, progress=progress,
+                       overwrite=overwrite, notify=notify)
 
 
-def _run_search(spec: StudySpec, out: Path, *, storage: str | None, n_trials: int | None,
-                workers: int | None, progress: bool) -> Path:
+@contextmanager
+def _claimed(out: Path, spec: StudySpec, overwrite: bool, notify: Callable[[str], None] | None,
+             resume_note: str | None = None) -> Iterator[None]:
+    """Claim ``out`` for ``spec`` (:func:`dse.outdir.claim`), run the block, and undo the claim when
+    the block rejects its input: a folder this run created is removed, a replaced study restored."""
+    from .outdir import claim, claim_and_create, drop, park, restore
+
+    state = claim(out, spec, overwrite=overwrite)
+    if state == "same" and notify is not None:
+        notify(resume_note or f"same spec as the results in {out}/: running it again into that folder")
+    parked = park(out) if state == "overwrite" else None
+    created = claim_and_create(out, spec, state)
+    try:
+        yield
+    except BaseException as exc:
+        # a rejected input leaves nothing behind; a replaced study comes back whatever stopped the
+        # run (an interrupted fresh Optuna study stays: its study.db resumes)
+        if parked is not None or (created and isinstance(exc, (DseInputError, UnavailableError))):
+            shutil.rmtree(out, ignore_errors=True)
+        if parked is not None:
+            restore(parked, out)
+        raise
+    if parked is not None:
+        drop(parked)
+
+
+def _plan_search(spec: StudySpec, *, storage: str | None, n_trials: int | None, workers: int | None) -> Any:
+    """Build model, workload, problem and solver: every input checked, nothing written."""
     from workloads import load as load_workload
 
     from .problem import Bound, Objective, Problem
     from .registry import make_model, solvers
-    from .report import StudyOutput
 
     model = make_model(spec.model, spec.params)
     params = dict(model.fixed)
@@ -160,6 +254,7 @@ def _run_search(spec: StudySpec, out: Path, *, storage: str | None, n_trials: in
     problem = Problem(model=model, workload=workload, space=space, seed=spec.seed,
                       objectives=tuple(Objective(m, d) for m, d in spec.objectives.items()),
                       bounds=tuple(Bound(m, b.get("low"), b.get("high")) for m, b in spec.bounds.items()))
+    problem.evaluate(space.grid_design(0, 1))  # objectives and bounds name metrics of the model
     options = dict(spec.solver_options)
     options.setdefault("seed", spec.seed)
     if n_trials is not None:
@@ -169,8 +264,19 @@ def _run_search(spec: StudySpec, out: Path, *, storage: str | None, n_trials: in
     if workers is not None:
         options["workers"] = workers
     solver = solvers.get(spec.solver)(**options)
-    out.mkdir(parents=True, exist_ok=True)
-    result = solver.solve(problem, out_dir=out, progress=progress)
+    return model, params, space, problem, options, solver
+
+
+def _run_search(spec: StudySpec, out: Path, *, storage: str | None, n_trials: int | None,
+                workers: int | None, progress: bool, overwrite: bool = False,
+                notify: Callable[[str], None] | None = None) -> Path:
+    from .report import StudyOutput
+
+    model, params, space, problem, options, solver = _plan_search(spec, storage=storage, n_trials=n_trials,
+                                                                   workers=workers)
+    note = getattr(solver, "resume_note", None)
+    with _claimed(out, spec, overwrite, notify, note(problem, out) if note else None):
+        result = solver.solve(problem, out_dir=out, progress=progress)
     summary = {
         "name": spec.name, "description": spec.description, "model": spec.model, "model_version": model.version,
         "workload": spec.workload, "params": {k: _plain(v) for k, v in params.items()},

@@ -2,9 +2,11 @@
 
 Inside the engine every quantity is in SI base units (seconds, hertz, bytes, bytes per second,
 watts, joules, square metres). A knob declares one of the unit kinds below; :func:`parse_quantity`
-turns text such as ``"400Mbps"``, ``"200MHz"`` or ``"2MiB"`` into that base unit.
+turns text such as ``"400Mbps"``, ``"200MHz"`` or ``"2MiB"`` into that base unit. A plain number
+(``"10e9"``, ``"0.04"``, ``4096``) is already in the base unit, which is how ``dse models``, the
+``--json`` echo and the TOML specs print values. NaN and infinities are never accepted.
 
-Bandwidth is stored in **bytes per second**: ``400Mbps`` = 400e6 bit/s = 5e7 B/s.
+Bandwidth is stored in **bytes per second**: ``400Mbps`` = 400e6 bit/s = 5e7 B/s (1 Gbps = 125 MB/s).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 
 from .errors import DseInputError
 
-__all__ = ["UNIT_KINDS", "parse_quantity", "format_quantity"]
+__all__ = ["UNIT_KINDS", "UNIT_HINTS", "parse_quantity", "format_quantity", "unit_hint"]
 
 _SI = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15,
        "m": 1e-3, "u": 1e-6, "µ": 1e-6, "n": 1e-9, "p": 1e-12, "f": 1e-15}
@@ -30,14 +32,37 @@ UNIT_KINDS: dict[str, dict[str, float]] = {
     "W": {"W": 1.0},
     "J": {"J": 1.0},
     "m2": {"m2": 1.0, "m^2": 1.0},
+    "m": {"m": 1.0},
+    "V": {"V": 1.0},
+}
+
+#: How to write a value of each kind, with the conversion a reader needs (used in error texts).
+UNIT_HINTS: dict[str, str] = {
+    "1": "a plain number, e.g. 0.5 or 12.9K",
+    "s": "seconds or a unit, e.g. 40ms or 0.04 (= 40 ms)",
+    "Hz": "Hz or a unit, e.g. 200MHz or 200e6",
+    "B": "bytes or a unit, e.g. 4096, 64KiB or 2MB (1 KiB = 1024 B; 8 bit = 1 B)",
+    "B/s": "B/s or a unit, e.g. 400MB/s or 3.2Gbps (1 Gbps = 125 MB/s)",
+    "W": "W or a unit, e.g. 10uW or 1e-5",
+    "J": "J or a unit, e.g. 5pJ or 5e-12",
+    "m2": "m2 or a unit, e.g. 1mm2 or 1e-6 (1 mm2 = 1e-6 m2)",
+    "m": "metres or a unit, e.g. 56nm or 5.6e-8",
+    "V": "volts or a unit, e.g. 900mV or 0.9",
 }
 
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _RE = re.compile(rf"^\s*({_NUM})\s*([A-Za-zµ/^0-9]*)\s*$")
 
 
+def unit_hint(kind: str) -> str:
+    """How to write a value of unit ``kind`` (``"B/s"`` -> ``"B/s or a unit, e.g. 400MB/s ..."``)."""
+    return UNIT_HINTS.get(kind, f"a number in {kind}")
+
+
 def _unit_factor(kind: str, suffix: str) -> float | None:
     table = UNIT_KINDS[kind]
+    if suffix == "":
+        return 1.0  # a plain number is in the SI base unit
     if suffix in table:
         return table[suffix]
     if kind == "m2" and suffix in ("mm2", "mm^2"):
@@ -53,8 +78,10 @@ def _unit_factor(kind: str, suffix: str) -> float | None:
     return None
 
 
-def parse_quantity(text: str | float | int, kind: str, *, field: str = "value") -> float:
-    """Parse ``text`` into the SI base unit of ``kind``.
+def parse_quantity(text: str | float | int, kind: str, *, field: str = "value", allowed: str | None = None) -> float:
+    """Parse ``text`` into the SI base unit of ``kind`` (a plain number is already in it).
+
+    ``allowed`` replaces the default "allowed" text of the error (callers that know a range).
 
     >>> parse_quantity("400Mbps", "B/s")
     50000000.0
@@ -62,30 +89,37 @@ def parse_quantity(text: str | float | int, kind: str, *, field: str = "value") 
     2097152.0
     >>> parse_quantity("200MHz", "Hz")
     200000000.0
+    >>> parse_quantity("10e9", "B/s")
+    10000000000.0
     """
     if kind not in UNIT_KINDS:
         raise DseInputError("unit", kind, "one of " + ", ".join(UNIT_KINDS))
+    what = allowed or ("a finite number, e.g. 0.5 or 12.9K" if kind == "1" else
+                       f"a finite number in {unit_hint(kind)}")
     if isinstance(text, bool):
-        raise DseInputError(field, text, f"a number in {kind}")
-    if isinstance(text, (int, float)):
-        value = float(text)
+        raise DseInputError(field, text, what)
+    if isinstance(text, (int, float)) or hasattr(text, "dtype"):
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            raise DseInputError(field, text, what) from None
     else:
         m = _RE.match(str(text))
         if not m:
-            raise DseInputError(field, text, f"a number with an optional {kind} unit, e.g. {_example(kind)}")
+            raise DseInputError(field, text, what + _non_finite_note(text))
         number, suffix = float(m.group(1)), m.group(2)
         factor = _unit_factor(kind, suffix)
         if factor is None:
-            raise DseInputError(field, text, f"a number with a {kind} unit, e.g. {_example(kind)}")
+            raise DseInputError(field, text, what)
         value = number * factor
     if not math.isfinite(value):
-        raise DseInputError(field, text, "a finite number")
+        raise DseInputError(field, text, what + " (NaN and infinity are not allowed)")
     return value
 
 
-def _example(kind: str) -> str:
-    return {"1": "12.9K", "s": "40ms", "Hz": "200MHz", "B": "2MiB", "B/s": "400Mbps",
-            "W": "10uW", "J": "5pJ", "m2": "1mm2"}[kind]
+def _non_finite_note(text: object) -> str:
+    word = str(text).strip().lower().lstrip("+-")
+    return " (NaN and infinity are not allowed)" if word in ("nan", "inf", "infinity") else ""
 
 
 def format_quantity(value: float, unit: str) -> str:

@@ -83,6 +83,21 @@ class OptunaSolver(Solver):
             result.save(out_dir)
         return result
 
+    def resume_note(self, problem: Problem, out_dir: Path | None) -> str | None:
+        """``"resuming: 256 of 256 trials already in study.db"`` when the storage holds this study's
+        trials, else None (read-only: nothing is created)."""
+        cfg = self._config(problem, out_dir)
+        url = cfg["url"]
+        if url is None or (url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file()):
+            return None
+        try:
+            study = optuna.load_study(study_name=cfg["study_name"], storage=open_storage(url))
+        except KeyError:  # no study of that name yet
+            return None
+        done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+        where = Path(url[len("sqlite:///"):]).name if url.startswith("sqlite:///") else redact(url)
+        return f"resuming: {done} of {cfg['n_trials']} trials already in {where}" if done else None
+
     # -- configuration ----------------------------------------------------------------------
     def _config(self, problem: Problem, out_dir: Path | None) -> dict[str, Any]:
         n_trials, batch, workers = self.opt("n_trials"), self.opt("batch_size"), self.opt("workers")

@@ -51,6 +51,9 @@ from dse.training.loop import accuracy, fit, fork_map, random_shift
 
 __all__ = ["run", "main", "digits_cnn_workload", "PUBLISHED", "TARGET", "PROTOCOLS"]
 
+#: Optional dependencies imported inside run(): `dse study run` checks them before writing anything.
+REQUIRES = ("torch",)
+
 PROTOCOLS = ("crypten", "cryptflow2")
 TARGET = {"speedup": 5.0, "acc_drop_pp": 1.0}
 PUBLISHED = [

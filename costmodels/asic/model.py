@@ -45,13 +45,6 @@ __all__ = ["SystolicArrayModel"]
 CHUNK_ELEMS = 1 << 15
 
 
-def _positive_float(text: Any) -> float:
-    v = float(text)
-    if not v > 0:
-        raise ValueError("must be > 0")
-    return v
-
-
 class SystolicArrayModel(CostModel):
     """Systolic-array timing (SCALE-Sim-exact compute cycles), memory roofline, energy and area."""
 
@@ -75,18 +68,18 @@ class SystolicArrayModel(CostModel):
                         "skip: compressed weights are skipped (cycles and energy), activations gated"),
     ))
     params = (
-        Param("node_nm", 45.0, "technology node in nm (7..130)", parse=float),
-        Param("vdd", 0.9, "supply voltage in V (0.3..1.5)", parse=float),
-        Param("psum_bits", 32, "partial-sum width in bits", parse=int),
+        Param("node_nm", 45.0, "technology node in nm (the scaling table's 7..130)", ge=7, le=130),
+        Param("vdd", 0.9, "supply voltage in V (0.3..1.5)", unit="V", ge=0.3, le=1.5),
+        Param("psum_bits", 32, "partial-sum width in bits (at least the 8-bit operand width)",
+              integer=True, ge=8, le=64),
         Param("index_bits", 4, "index bits per non-zero weight with sparse_pe=skip "
-                               "(4-bit relative index: Han et al., EIE, ISCA 2016)", parse=int),
-        Param("leak_scale", 1.0, "multiplier on leakage power (0 = no leakage; LP processes < 1)",
-              parse=float),
+                               "(4-bit relative index: Han et al., EIE, ISCA 2016)", integer=True, ge=0, le=32),
+        Param("leak_scale", 1.0, "multiplier on leakage power (0 = no leakage; LP processes < 1)", ge=0),
         Param("memory", "dram", "backing store: dram (off-chip, Eyeriss 200x ladder energy) or on-chip "
               "(a resident SRAM: transfers cost global-buffer energy; tiny edge chips)",
               choices=("dram", "on-chip")),
         Param("max_area_mm2", None, "area budget in mm^2 (points above it are infeasible; none by default)",
-              parse=_positive_float),
+              gt=0, optional=True),
     )
     capabilities = frozenset({"batch"})
     metric_units = {"cycles": "1", "stall_cycles": "1", "utilization": "1", "macs": "1",

@@ -69,9 +69,10 @@ def run(args: argparse.Namespace) -> int:
     sampler = make_sampler(args.noise, sigma=sigma, weight_bits=args.weight_bits, cell_bits=args.cell_bits,
                            device_type=args.device, rate_sa0=args.rate_sa0, rate_sa1=args.rate_sa1,
                            t_inference=args.t_inference)
+    loaded = load_net(args.weights, args.arch) if args.weights else None  # a bad file fails before any work
     data = load_digits(args.seed, image=args.arch == "cnn")
-    if args.weights:
-        net = load_net(args.weights, args.arch)
+    if loaded is not None:
+        net = loaded
     else:
         ts = args.train_sigma if args.train_sigma is not None else sigma * weight_sigma_factor(args.weight_bits, args.cell_bits)
         net = train_variant(make_net(args.arch, args.seed), data["x_train"], data["y_train"], args.train,

@@ -10,22 +10,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from dse.errors import DseInputError
 
-from .montecarlo import Sampler
 from .network import Conv, Dense, Net, make_cnn, make_mlp
 from .variation import (
     bitsliced_weights,
     check_bits,
+    check_rates,
     check_sigma,
     gaussian_weights,
     pcm_weights,
     stuck_at_weights,
 )
+
+if TYPE_CHECKING:  # scipy.stats (via montecarlo) is slow to import: `dse --help` should not pay for it
+    from .montecarlo import Sampler
 
 __all__ = ["ARCHS", "NOISES", "TRAININGS", "load_net", "make_net", "make_sampler", "save_net", "train_variant"]
 
@@ -57,6 +60,7 @@ def make_sampler(noise: str = "gaussian", *, sigma: float = 0.1, weight_bits: in
         return lambda ws, rng, n: [bitsliced_weights(w, sigma, rng, n, weight_bits=weight_bits,
                                                      cell_bits=cell_bits) for w in ws]
     if noise == "stuck-at":
+        check_rates(rate_sa0, rate_sa1)  # before any training, not at the first draw
         return lambda ws, rng, n: [stuck_at_weights(w, rate_sa0, rate_sa1, rng, n, weight_bits=weight_bits,
                                                     cell_bits=cell_bits) for w in ws]
     if noise == "pcm":
@@ -100,7 +104,14 @@ def load_net(path: str | Path, arch: str) -> Net:
     if not p.is_file():
         raise DseInputError("weights", str(p), "an existing .npz file written by --save")
     net = make_net(arch)
-    with np.load(p) as data:
+    try:
+        archive = np.load(p, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise DseInputError("weights", str(p), "an .npz file written by --save",
+                            detail=f"numpy cannot read it as an .npz archive: {type(exc).__name__}") from None
+    if not hasattr(archive, "files"):  # a bare .npy array, not an archive
+        raise DseInputError("weights", str(p), "an .npz file written by --save (got a single .npy array)")
+    with archive as data:
         n = len(net.weights())
         keys = [f"w{i}" for i in range(n)] + [f"b{i}" for i in range(n)]
         missing = [k for k in keys if k not in data]

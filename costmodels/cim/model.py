@@ -70,20 +70,6 @@ def weight_sigma_factor(weight_bits: Any, cell_bits: Any) -> Any:
     return math.sqrt((4 ** (n * d) - 1) / (4 ** d - 1)) / ((2 ** (n * d) - 1) / (2 ** d - 1))
 
 
-def _pos(x: str) -> float:
-    v = float(x)
-    if not v > 0:
-        raise ValueError("must be > 0")
-    return v
-
-
-def _frac(x: str) -> float:
-    v = float(x)
-    if not 0 <= v <= 1:
-        raise ValueError("must be in [0, 1]")
-    return v
-
-
 class CrossbarModel(CostModel):
     """ReRAM/NVM crossbar accelerator (NeuroSim-like defaults, ISAAC periphery, survey-bound ADC)."""
 
@@ -120,9 +106,12 @@ class CrossbarModel(CostModel):
         Param("signed", "differential", "how signed weights are stored", choices=("differential", "offset")),
         Param("cell_type", "1T1R", "cell footprint (NeuroSim)", choices=("1T1R", "crossbar")),
         Param("adc_model", "survey", "ADC energy: survey bound or ISAAC table", choices=("survey", "isaac")),
-        Param("input_activity", constant("input_activity"), "fraction of input bits that are 1, in (0, 1]", parse=_frac),
-        Param("wv_tolerance", constant("wv_tolerance"), "write-verify tolerance (device-range units) > 0", parse=_pos),
-        Param("feature_m", constant("feature_m"), "feature size F in m (> 0)", parse=_pos),
+        Param("input_activity", constant("input_activity"), "fraction of input bits that are 1, in (0, 1]",
+              gt=0, le=1),
+        Param("wv_tolerance", constant("wv_tolerance"), "write-verify tolerance (device-range units) > 0",
+              gt=0, le=1),
+        Param("feature_m", constant("feature_m"), "feature size F in m (an IC feature size: > 0, <= 10 um)",
+              unit="m", gt=0, le=1e-5),
     )
     capabilities = frozenset({"batch", "grad"})
     grad_knobs = ("adc_rate",)

@@ -32,6 +32,7 @@ __all__ = [
     "PCM_PROG_COEFF",
     "bitsliced_weights",
     "check_bits",
+    "check_rates",
     "check_sigma",
     "gaussian_weights",
     "pcm_drift",
@@ -132,6 +133,15 @@ def bitsliced_weights(w: np.ndarray, sigma: float, rng: np.random.Generator, dra
     return np.sign(q)[None] * mag * step
 
 
+def check_rates(rate_sa0: float, rate_sa1: float) -> None:
+    """Stuck-at rates: each a probability in [0, 1] (NaN rejected), together at most 1."""
+    for name, r in (("rate_sa0", rate_sa0), ("rate_sa1", rate_sa1)):
+        if not (0.0 <= float(r) <= 1.0):
+            raise DseInputError(name, r, "a probability in [0, 1]")
+    if rate_sa0 + rate_sa1 > 1.0:
+        raise DseInputError("rate_sa0 + rate_sa1", rate_sa0 + rate_sa1, "at most 1")
+
+
 def stuck_at_weights(w: np.ndarray, rate_sa0: float, rate_sa1: float, rng: np.random.Generator,
                      draws: int, *, weight_bits: int = 8, cell_bits: int = 2) -> np.ndarray:
     """Weights after stuck-at faults on every cell of a differential pair.
@@ -140,11 +150,7 @@ def stuck_at_weights(w: np.ndarray, rate_sa0: float, rate_sa1: float, rng: np.ra
     (w > 0) or negative column; the other column holds zeros. Each cell independently is stuck at
     0 (rate ``rate_sa0``) or at ``2^D - 1`` (rate ``rate_sa1``).
     """
-    for name, r in (("rate_sa0", rate_sa0), ("rate_sa1", rate_sa1)):
-        if not (0.0 <= float(r) <= 1.0):
-            raise DseInputError(name, r, "a probability in [0, 1]")
-    if rate_sa0 + rate_sa1 > 1.0:
-        raise DseInputError("rate_sa0 + rate_sa1", rate_sa0 + rate_sa1, "at most 1")
+    check_rates(rate_sa0, rate_sa1)
     weight_bits, cell_bits = check_bits(weight_bits, cell_bits)
     draws = _check_draws(draws)
     n = -(-weight_bits // cell_bits)

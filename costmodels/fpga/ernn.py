@@ -50,18 +50,21 @@ BLOCKS = tuple(2 ** i for i in range(7))  # 1..64
 
 
 def parse_accuracy(text: Any) -> dict[int, float]:
-    """``"1:20.1,8:20.3"`` -> ``{1: 20.1, 8: 20.3}`` (block size -> error in %)."""
-    if isinstance(text, dict):
-        return {int(k): float(v) for k, v in text.items()}
+    """``"1:20.1,8:20.3"`` -> ``{1: 20.1, 8: 20.3}`` (block size -> error in %).
+
+    Block sizes must be the model's (powers of two 1..64) and errors finite percentages in [0, 100]."""
+    allowed = "block:error pairs, e.g. 1:20.1,8:20.3,16:20.7 (blocks 1..64 powers of two, errors in [0, 100] %)"
+    items = text.items() if isinstance(text, dict) else [
+        item.partition(":")[::2] if ":" in item else (item, None) for item in filter(None, str(text).split(","))]
     out: dict[int, float] = {}
-    for item in filter(None, str(text).split(",")):
-        key, sep, value = item.partition(":")
+    for key, value in items:
         try:
-            if not sep:
-                raise ValueError
-            out[int(key)] = float(value)
-        except ValueError:
-            raise DseInputError("accuracy", text, "block:error pairs, e.g. 1:20.1,8:20.3,16:20.7") from None
+            block, err = int(key), float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise DseInputError("accuracy", text, allowed) from None
+        if block not in BLOCKS or not 0.0 <= err <= 100.0:  # NaN fails the comparison too
+            raise DseInputError("accuracy", text, allowed)
+        out[block] = err
     return out
 
 
@@ -112,7 +115,7 @@ class ERNNModel(CostModel):
     params = (
         Param("accuracy", "", "error % per block size, e.g. 1:20.1,8:20.3,16:20.7 (empty: no constraint)",
               parse=parse_accuracy),
-        Param("max_error", 100.0, "largest acceptable error % (with accuracy)", parse=float),
+        Param("max_error", 100.0, "largest acceptable error % (with accuracy)", ge=0, le=100),
     )
     capabilities = frozenset({"batch"})
     metric_units = {"dsp": "1", "bram36": "1", "lut": "1", "cycles": "1", "dense_ops_per_j": "1/J",

@@ -85,8 +85,8 @@ class TransformerAcceleratorModel(CostModel):
         Param("lengths", "glue", "sequence lengths: " + LENGTHS_ALLOWED, parse=_lengths),
         Param("granularity", "layer", "one stage per encoder layer or per sub-block",
               choices=GRANULARITIES),
-        Param("clock_hz", 0.0, "kernel clock in Hz (0 = the board's, data/boards.csv)", parse=float),
-        Param("window", 128, "batches per length-aware scheduling window", parse=int),
+        Param("clock_hz", 0.0, "kernel clock in Hz (0 = the board's, data/boards.csv)", unit="Hz", ge=0),
+        Param("window", 128, "batches per length-aware scheduling window", integer=True, ge=1, le=1 << 20),
     )
     capabilities = frozenset({"batch", "des"})
     metric_units = {"bubble_fraction": "1", "dsp": "1", "bram36": "1", "uram": "1", "lut": "1",

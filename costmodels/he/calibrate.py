@@ -12,7 +12,6 @@ limbs, not their size; every chain is 128-bit secure under SEAL's own check).
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import json
 import platform
@@ -229,7 +228,9 @@ def error_table(rows: Sequence[dict[str, Any]]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point registered under ``dse.calibrators`` as ``he``: ``fn(argv) -> exit code``."""
-    ap = argparse.ArgumentParser(prog="dse calibrate he", description=__doc__.split("\n")[0])
+    from dse.argparsing import OneLineParser
+
+    ap = OneLineParser(prog="dse calibrate he", description=__doc__.split("\n")[0])
     ap.add_argument("--backend", choices=("tenseal",), default="tenseal", help="library to measure")
     ap.add_argument("--quick", action="store_true", help="small grid, under a minute on 2 cores")
     ap.add_argument("--out", required=True, help="profile JSON to write")

@@ -70,7 +70,7 @@ class CkksModel(CostModel):
         Param("nonlinear_keep", "all", "LinGCN kept nodes per graph activation site: all, lingcn or 10,15,25,...",
               parse=lambda v: ",".join(map(str, parse_keep(v))) if parse_keep(v) else "all"),
         Param("secret", "ternary", "secret distribution", choices=("ternary", "sparse")),
-        Param("min_precision_bits", 8.0, "minimum bits of precision after a rescale", parse=float),
+        Param("min_precision_bits", 8.0, "minimum bits of precision after a rescale", ge=0, le=60),
     )
     capabilities = frozenset({"batch"})
     metric_units = {k: "1" for k in COUNT_METRICS}

@@ -21,8 +21,6 @@ from typing import Any
 import numpy as np
 
 from dse import Categorical, CostModel, DesignSpace, Feasibility, Int, Param, Pow2
-from dse.errors import DseInputError
-from dse.units import parse_quantity
 from dse.xp import constant
 
 from . import presets
@@ -34,22 +32,6 @@ __all__ = ["MAX_GPUS", "PLACEMENTS", "MultiGpuTransformerModel"]
 PLACEMENTS = ("hybrid", "limb", "token", "replicate")
 MAX_GPUS = 64
 _SINGLE = {"token": 0, "replicate": 1, "limb": 2}
-
-
-def _bytes(text: Any) -> float:
-    value = float(parse_quantity(text, "B", field="memory_budget"))
-    if value < 0:
-        raise DseInputError("memory_budget", text, "a size >= 0 (0 = the GPU's memory)")
-    return value
-
-
-def _int_in(name: str, low: int, high: int):
-    def parse(text: Any) -> int:
-        v = int(text)
-        if not low <= v <= high:
-            raise DseInputError(name, text, f"an integer in [{low}, {high}]")
-        return v
-    return parse
 
 
 _D = presets.ckks_defaults()
@@ -72,16 +54,16 @@ class MultiGpuTransformerModel(CostModel):
     params = (
         Param("gpu", "a100-40g", "GPU preset (default 40 GB: the AEGIS premise, 2048 tokens exceed one GPU)", choices=presets.gpu_names()),
         Param("link", "auto", "interconnect preset (auto = the GPU's)", choices=("auto",) + presets.link_names()),
-        Param("memory_budget", 0.0, "per-GPU memory budget in bytes (0 = the GPU's memory)", parse=_bytes),
-        Param("logn", _D.logn, "log2 ring degree", parse=_int_in("logn", 10, 17)),
-        Param("limbs", _D.limbs, "ciphertext primes at the top level (L+1)", parse=_int_in("limbs", 2, 200)),
-        Param("special_limbs", _D.special_limbs, "special primes K", parse=_int_in("special_limbs", 1, 200)),
-        Param("dnum", _D.dnum, "key-switching digits", parse=_int_in("dnum", 1, 200)),
-        Param("user_levels", _D.user_levels, "levels after a bootstrap", parse=_int_in("user_levels", 1, 200)),
-        Param("boot_levels", _D.boot_levels, "levels a bootstrap consumes", parse=_int_in("boot_levels", 0, 200)),
+        Param("memory_budget", 0.0, "per-GPU memory budget in bytes (0 = the GPU's memory)", unit="B", ge=0),
+        Param("logn", _D.logn, "log2 ring degree", integer=True, ge=10, le=17),
+        Param("limbs", _D.limbs, "ciphertext primes at the top level (L+1)", integer=True, ge=2, le=200),
+        Param("special_limbs", _D.special_limbs, "special primes K", integer=True, ge=1, le=200),
+        Param("dnum", _D.dnum, "key-switching digits", integer=True, ge=1, le=200),
+        Param("user_levels", _D.user_levels, "levels after a bootstrap", integer=True, ge=1, le=200),
+        Param("boot_levels", _D.boot_levels, "levels a bootstrap consumes", integer=True, ge=0, le=200),
         Param("weights", "layer", "encoded weights resident: one encoder layer at a time, or all",
               choices=("layer", "all")),
-        Param("chunks", 8, "pipeline pieces per layer when overlapping", parse=_int_in("chunks", 1, 4096)),
+        Param("chunks", 8, "pipeline pieces per layer when overlapping", integer=True, ge=1, le=4096),
     )
     capabilities = frozenset({"batch", "des"})
     metric_units = {"speedup": "1", "scaling_efficiency": "1", "key_switches": "1", "bootstraps": "1",

@@ -17,7 +17,6 @@ from typing import ClassVar
 import numpy as np
 
 from dse import Categorical, CostModel, DesignSpace, Feasibility, Float, Int, Param
-from dse.units import parse_quantity
 from dse.xp import constant
 
 from .compiled import MAX_PARTIES, PROTOCOLS, WEIGHTS, config_index, cost_tensor
@@ -27,20 +26,6 @@ from .presets import network
 __all__ = ["NETWORK_CHOICES", "MpcModel"]
 
 NETWORK_CHOICES = ("lan", "wan", "custom")
-
-
-def _positive_int(v) -> int:
-    i = int(float(v))
-    if i != float(v) or i < 0:
-        raise ValueError("not a non-negative integer")
-    return i
-
-
-def _poly_degree(v) -> int:
-    i = _positive_int(v)
-    if not 1 <= i <= 8:
-        raise ValueError("degree outside [1, 8]")
-    return i
 
 
 class MpcModel(CostModel):
@@ -62,13 +47,12 @@ class MpcModel(CostModel):
     ))
     params = (
         Param("bandwidth", 1e9 / 8, "link bandwidth for network=custom, e.g. 1Gbps (stored in B/s)",
-              parse=lambda v: parse_quantity(v, "B/s", field="bandwidth")),
-        Param("rtt", 1e-3, "round-trip time for network=custom, e.g. 5ms",
-              parse=lambda v: parse_quantity(v, "s", field="rtt")),
+              unit="B/s", gt=0),
+        Param("rtt", 1e-3, "round-trip time for network=custom, e.g. 5ms", unit="s", ge=0),
         Param("poly_degree", 2, "degree of the polynomial replacing dropped ReLUs (1..8)",
-              parse=_poly_degree),
-        Param("bits", 0, "bit width of cryptflow2/delphi/cheetah (0 = profile default)",
-              parse=_positive_int),
+              integer=True, ge=1, le=8),
+        Param("bits", 0, "ring bit width l of cryptflow2/delphi/cheetah (0 = profile default; "
+              "shares live in 64-bit words)", integer=True, ge=8, le=64, special=(0,)),
         Param("batchnorm", "folded", "folded into the previous layer, or separate: an elementwise product "
               "with the model's scale vector plus its truncation, as SCI runs Athos-compiled models",
               choices=BATCHNORM),

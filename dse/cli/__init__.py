@@ -11,17 +11,13 @@ import sys
 from typing import Any, Sequence
 
 from .._version import __version__
+from ..argparsing import OneLineParser
 from ..errors import DseError, DseInputError, UnavailableError
 
 __all__ = ["main", "build_parser"]
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (no usage dump) and exit status 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"dse: error: {message} (see `{self.prog} --help`)\n")
-        raise SystemExit(2)
+_Parser = OneLineParser
 
 
 def build_parser() -> argparse.ArgumentParser:

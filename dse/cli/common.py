@@ -12,13 +12,20 @@ __all__ = ["split_assignments", "resolve_sets", "build_model", "load_workload", 
 
 
 def split_assignments(items: Sequence[str] | None, flag: str = "--set") -> list[tuple[str, str]]:
-    """``["rows=32", "bandwidth=400Mbps"]`` -> ``[("rows", "32"), ("bandwidth", "400Mbps")]``."""
-    out = []
+    """``["rows=32", "bandwidth=400Mbps"]`` -> ``[("rows", "32"), ("bandwidth", "400Mbps")]``.
+
+    A key given twice is an error (never "last one wins")."""
+    out: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
     for item in items or ():
         key, eq, value = item.partition("=")
-        if not eq or not key.strip():
+        key = key.strip()
+        if not eq or not key:
             raise DseInputError(flag, item, "key=value (e.g. rows=32 or bandwidth=400Mbps)")
-        out.append((key.strip(), value.strip()))
+        if key in seen:
+            raise DseInputError(f"{flag} {key}", item, f"each key once (already given as {key}={seen[key]})")
+        seen[key] = value.strip()
+        out.append((key, value.strip()))
     return out
 
 
@@ -30,7 +37,12 @@ def resolve_sets(model_cls: type[CostModel], pairs: Sequence[tuple[str, str]]) -
     params = {p.name: p for p in model_cls.params}
     for key, value in pairs:
         if key in model_cls.space:
-            design[key] = model_cls.space[key].parse(value)
+            knob = model_cls.space[key]
+            design[key] = knob.parse(value)
+            try:
+                knob.validate([design[key]])
+            except DseInputError as exc:  # name the value as typed (-200MHz), not its SI number
+                raise DseInputError(key, value, exc.allowed) from None
         elif key in params:
             fixed[key] = value
         else:

@@ -13,7 +13,10 @@ def add_parsers(sub: Any) -> None:
     ssub = p.add_subparsers(dest="study_command", metavar="ACTION", parser_class=sub._parser_class)
     r = ssub.add_parser("run", help="run SPEC.toml and write CSV + PNG + report.md")
     r.add_argument("spec", help="study spec (TOML)")
-    r.add_argument("--out", type=Path, help="output folder (default studies/out/<name>)")
+    r.add_argument("--out", type=Path, help="output folder (default studies/out/<name>); a folder holding "
+                   "this spec resumes it, one holding another study is refused")
+    r.add_argument("--overwrite", action="store_true",
+                   help="replace the different study held in --out (kept until this run finishes)")
     r.add_argument("--storage", help="Optuna RDB URL shared by workers (default: SQLite file in --out)")
     r.add_argument("--n-trials", type=int, dest="n_trials", help="trial budget (completed trials)")
     r.add_argument("--workers", type=int, help="worker processes sharing the storage")
@@ -37,7 +40,8 @@ def run_study_cmd(args: Any) -> int:
         raise DseInputError("--workers", args.workers, "an integer >= 1")
     spec = load_spec(args.spec)
     out = run_study(spec, out=args.out, storage=args.storage, n_trials=args.n_trials, workers=args.workers,
-                    progress=not args.no_progress and sys.stderr.isatty())
+                    progress=not args.no_progress and sys.stderr.isatty(), overwrite=args.overwrite,
+                    notify=print)
     print(f"wrote {out}/ ({', '.join(sorted(p.name for p in Path(out).iterdir() if not p.name.startswith('.')))})")
     return 0
 

@@ -1,7 +1,8 @@
 """``dse sweep MODEL --workload W [--set k=v] [--grid k=a,b,c] [--range k=lo:hi] --objective M[:min|max]``.
 
 An exhaustive vectorised sweep written like a study (results.csv, best.csv = Pareto front,
-summary.json, pareto.png, report.md).
+summary.json, pareto.png, report.md) into a new ``studies/out/sweep-<model>-<n>`` folder per run
+unless ``--out`` is given. Every flag is checked before the folder is created.
 """
 
 from __future__ import annotations
@@ -28,54 +29,81 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--objective", "-o", action="append", default=[], metavar="METRIC[:min|max]",
                    help="objective (repeat for a Pareto sweep); default latency_s")
     p.add_argument("--chunk", type=int, default=65536, help="design points per evaluate call")
-    p.add_argument("--out", type=Path, help="output folder (default studies/out/sweep-<model>)")
+    p.add_argument("--out", type=Path, help="output folder (default: a new studies/out/sweep-<model>-<n> "
+                   "per run); a folder holding another sweep or study is refused")
+    p.add_argument("--overwrite", action="store_true", help="replace the different results held in --out")
     p.set_defaults(func=run)
 
 
-def run(args: Any) -> int:
+def sweep_spec(args: Any) -> Any:
+    """The :class:`~dse.study.StudySpec` of a ``dse sweep`` command line (every flag checked)."""
+    from ..errors import UnknownNameError
     from ..registry import models
-    from ..study import StudySpec, _run_search
+    from ..study import StudySpec
 
     model_cls = models.get(args.model)
     space: dict[str, Any] = {}
     params: dict[str, Any] = {}
     points: dict[str, int] = {}
     param_names = {p.name for p in model_cls.params}
+    given: dict[str, str] = {}
+
+    def once(flag: str, key: str) -> None:
+        if key in given:
+            raise DseInputError(f"{flag} {key}", key, f"each knob in one flag only (already given with {given[key]})")
+        given[key] = flag
+
     for key, value in split_assignments(args.set):
+        once("--set", key)
         if key in model_cls.space:
             space[key] = [value]
         elif key in param_names:
             params[key] = value
         else:
-            from ..errors import UnknownNameError
-
             raise UnknownNameError(f"knob or parameter of {args.model}", key,
                                    list(model_cls.space.names) + sorted(param_names))
     for key, value in split_assignments(args.grid, "--grid"):
-        space[key] = [v for v in value.split(",") if v]
+        once("--grid", key)
+        space[key] = [v.strip() for v in value.split(",") if v.strip()]
     for key, value in split_assignments(args.range, "--range"):
+        once("--range", key)
         parts = value.split(":")
-        if len(parts) not in (2, 3):
+        if len(parts) not in (2, 3) or not all(p.strip() for p in parts):
             raise DseInputError("--range", f"{key}={value}", "KNOB=LOW:HIGH or KNOB=LOW:HIGH:POINTS")
         space[key] = {"low": parts[0], "high": parts[1]}
         if len(parts) == 3:
+            if not parts[2].strip().isdigit() or int(parts[2]) < 2:
+                raise DseInputError(f"--range {key} points", parts[2], "an integer >= 2 (grid points)")
             points[key] = int(parts[2])
     objectives: dict[str, str] = {}
     for item in args.objective or ["latency_s"]:
         metric, _, direction = item.partition(":")
+        if metric in objectives:
+            raise DseInputError(f"--objective {metric}", item, "each metric once")
         objectives[metric] = direction or "min"
     if args.chunk < 1:
         raise DseInputError("--chunk", args.chunk, "an integer >= 1")
-    spec = StudySpec(path=Path("."), name=f"sweep-{args.model}", model=args.model, workload=args.workload,
-                     params=params, space=space, objectives=objectives, solver="sweep",
-                     solver_options={"chunk": args.chunk, **({"points": points} if points else {})})
     for metric, direction in objectives.items():
         if direction not in ("min", "max"):
             raise DseInputError(f"--objective {metric}", direction, "min or max")
-    out = args.out or Path("studies") / "out" / spec.name
+    command = " ".join([f"dse sweep {args.model} -w {args.workload}"]
+                       + [f"--set {x}" for x in args.set] + [f"--grid {x}" for x in args.grid]
+                       + [f"--range {x}" for x in args.range] + [f"-o {x}" for x in args.objective])
+    return StudySpec(path=Path(command), name=f"sweep-{args.model}", model=args.model,
+                     workload=args.workload, params=params, space=space, objectives=objectives, solver="sweep",
+                     solver_options={"chunk": args.chunk, **({"points": points} if points else {})})
+
+
+def run(args: Any) -> int:
     import sys
 
-    _run_search(spec, out, storage=None, n_trials=None, workers=None, progress=sys.stderr.isatty())
+    from ..outdir import next_free
+    from ..study import _run_search
+
+    spec = sweep_spec(args)
+    out = args.out or next_free(Path("studies") / "out" / spec.name)
+    _run_search(spec, out, storage=None, n_trials=None, workers=None, progress=sys.stderr.isatty(),
+                overwrite=args.overwrite, notify=print)
     import pandas as pd
 
     best = pd.read_csv(Path(out) / "best.csv")

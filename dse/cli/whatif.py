@@ -6,6 +6,7 @@ import json
 import sys
 from typing import Any
 
+from ..errors import DseInputError
 from ..registry import models
 from ..units import format_quantity
 from .common import build_model, check_workload_kind, load_workload, resolve_sets, split_assignments
@@ -73,9 +74,9 @@ def _human(v: Any, unit: str) -> str:
 
 
 def run(args: Any) -> int:
-    sets = split_assignments(args.set)
-    if args.profile:
-        sets.append(("profile", args.profile))
+    if args.layers < 0:
+        raise DseInputError("--layers", args.layers, "an integer >= 0 (0 = all layers)")
+    sets = split_assignments(args.set + ([f"profile={args.profile}"] if args.profile else []))
     result = whatif_result(args.model, args.workload, sets)
     units = result.pop("_units")
     if args.json:

@@ -82,7 +82,7 @@ def test_whatif_infeasible_point_is_an_answer():
 @pytest.mark.parametrize("args,needle", [
     (("whatif", "nosuch", "-w", "resnet20-cifar"), "model: got 'nosuch'"),
     (("whatif", "toy", "-w", "nonet"), "workload: got 'nonet'"),
-    (("whatif", "toy", "-w", "resnet20-cifar", "--set", "pes=3"), "pes: got 3"),
+    (("whatif", "toy", "-w", "resnet20-cifar", "--set", "pes=3"), "pes: got '3'"),
     (("whatif", "toy", "-w", "resnet20-cifar", "--set", "bogus=1"), "got 'bogus'"),
     (("whatif", "toy", "-w", "resnet20-cifar", "--set", "clock=fast"), "clock: got 'fast'"),
     (("whatif", "toy", "-w", "resnet20-cifar", "--set", "noequals"), "--set: got 'noequals'"),

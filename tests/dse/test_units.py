@@ -46,3 +46,27 @@ def test_format_quantity():
     assert format_quantity(4.2e-3, "s") == "4.2 ms"
     assert format_quantity(10.6e-6, "W") == "10.6 uW"
     assert format_quantity(0, "s") == "0"
+
+
+@pytest.mark.parametrize("text,kind,expected", [("10e9", "B/s", 10e9), ("200e6", "Hz", 200e6), ("0.04", "s", 0.04),
+                                                ("4096", "B", 4096.0), ("1e-6", "m2", 1e-6), (4096, "B", 4096.0)])
+def test_plain_si_numbers_are_accepted_for_every_unit(text, kind, expected):
+    """A plain number (as `dse models`, --json and TOML specs print them) is in the SI base unit."""
+    assert parse_quantity(text, kind) == expected
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-inf", "1e400", float("nan"), float("inf")])
+def test_non_finite_values_are_rejected_as_such(text):
+    """NaN and infinities (also by overflow) are rejected with a message saying so, not a unit hint only."""
+    with pytest.raises(DseInputError) as err:
+        parse_quantity(text, "1", field="relu_keep")
+    assert "NaN and infinity are not allowed" in str(err.value)
+
+
+@pytest.mark.parametrize("kind,hint", [("B/s", "1 Gbps = 125 MB/s"), ("B", "1 KiB = 1024 B"), ("s", "40ms"),
+                                       ("Hz", "200MHz")])
+def test_unit_errors_suggest_units_of_the_right_kind(kind, hint):
+    """A value in the wrong kind of unit gets an example of the right kind, with the conversion."""
+    with pytest.raises(DseInputError) as err:
+        parse_quantity("3 parsecs", kind, field="x")
+    assert hint in str(err.value)

@@ -59,7 +59,10 @@ def load_layer_list(path: str | Path) -> Workload:
     path = Path(path)
     where = path.name
     try:
-        text = path.read_text()
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DseInputError("workload", str(path), "a UTF-8 text layer list (.json or .toml)",
+                            detail=f"byte {exc.start} is not UTF-8: a binary file?") from None
     except OSError as exc:
         raise DseInputError("workload", str(path), "a readable layer-list file", detail=str(exc)) from None
     try:

@@ -12,6 +12,7 @@ the input ciphertext still holds (special primes excluded); ``op`` is one of ``a
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from collections.abc import Callable, Iterator
@@ -128,27 +129,46 @@ def _unique(rows: list[TraceRow]) -> tuple[TraceRow, ...]:
     return tuple(out)
 
 
+def _text(path: Path) -> str:
+    """The file's text, or a one-line error for an unreadable or binary (non-UTF-8) file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DseInputError("workload", str(path), "a readable HE op trace file", detail=exc.strerror) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DseInputError("workload", str(path), "a UTF-8 text file (CSV or JSON HE op trace)",
+                            detail=f"byte {exc.start} is not UTF-8: a binary file?") from None
+    if "\x00" in text:
+        raise DseInputError("workload", str(path), "a UTF-8 text file (CSV or JSON HE op trace)",
+                            detail="it contains NUL bytes: a binary file?")
+    return text
+
+
 def load_trace(path: str | Path) -> HeTrace:
     """Read an HE op trace (CSV or JSON) into an :class:`HeTrace`; bad rows raise DseInputError."""
     path = Path(path)
     where = path.name
     if path.suffix.lower() == ".json":
         try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
+            data = json.loads(_text(path))
+        except ValueError as exc:
             raise DseInputError("workload", str(path), "a readable JSON trace", detail=str(exc)) from None
         recs = data.get("trace") if isinstance(data, dict) else data
         name = data.get("name", path.stem) if isinstance(data, dict) else path.stem
         if not isinstance(recs, list) or not all(isinstance(r, dict) for r in recs):
             raise DseInputError("workload", str(path), "a JSON list of {op, n, limbs, count} objects")
     else:
-        with open(path, newline="") as fh:
-            reader = csv.DictReader(fh)
+        reader = csv.DictReader(io.StringIO(_text(path), newline=""))
+        try:
             header = [h.strip().lower() for h in (reader.fieldnames or [])]
             missing = [c for c in TRACE_COLUMNS if c not in header]
             if missing:
                 raise DseInputError(f"{where} header", ",".join(header), "columns op,n,limbs,count (an HE op trace)")
             recs = [{k.strip().lower(): v for k, v in r.items() if k} for r in reader]
+        except csv.Error as exc:
+            raise DseInputError("workload", str(path), "a CSV HE op trace", detail=str(exc)) from None
         name = path.stem
     if not recs:
         raise DseInputError(f"{where} rows", 0, "at least one operation row")
