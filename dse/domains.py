@@ -162,8 +162,8 @@ def check_domains(model_cls: Any) -> int:
                 model_cls.space.design({knob.name: [value]})
                 model_cls.space.design({knob.name: [knob.parse(text)]})
             else:
-                rejected(knob.name, lambda v=value: model_cls.space.design({knob.name: [v]}))
-                rejected(knob.name, lambda t=text: model_cls.space.design({knob.name: [knob.parse(t)]}))
+                rejected(knob.name, lambda v=value, k=knob: model_cls.space.design({k.name: [v]}))
+                rejected(knob.name, lambda t=text, k=knob: model_cls.space.design({k.name: [k.parse(t)]}))
             checked += 1
     for p in model_cls.params:
         for value, ok in param_boundaries(p):
@@ -171,6 +171,6 @@ def check_domains(model_cls: Any) -> int:
                 if ok:
                     model_cls(**{p.name: given}).get_params()
                 else:
-                    rejected(p.name, lambda g=given: model_cls(**{p.name: g}).get_params())
+                    rejected(p.name, lambda g=given, q=p: model_cls(**{q.name: g}).get_params())
             checked += 1
     return checked
