@@ -9,11 +9,13 @@ ciphertexts, plaintext weights and switching keys. HE op traces are summed row b
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from dse import Categorical, CostModel, DesignSpace, Feasibility, Int, Param, Pow2
+from dse.errors import DseInputError
 from dse.metrics import to_numpy
 from dse.xp import constant
 
@@ -32,12 +34,29 @@ from .params import (
     security_bits,
     special_primes,
 )
+from .paramsets import paramset, paramset_names
 from .presets import DEFAULT_PROFILE, get_profile
+from .security import SECRETS, coverage_reason, effective_hamming
 from .primitives import poly_eval_cost_xp
 
 __all__ = ["CkksModel", "parse_profile"]
 
-COUNT_METRICS = ("rotations", "pt_mults", "ct_mults", "rescales", "bootstraps", "levels_used", "he_ops")
+
+def _hamming(value: Any) -> int:
+    v = int(value)
+    if v < 1:
+        raise DseInputError("hamming", value, "an integer >= 1")
+    return v
+
+
+def _preset(value: Any) -> str:
+    text = str(value)
+    if text:
+        paramset(text)  # raises with the list of presets
+    return text
+
+COUNT_METRICS = ("rotations", "pt_mults", "ct_mults", "rescales", "bootstraps", "levels_used", "he_ops",
+                 "ring_degree", "chain_levels")
 
 
 def parse_profile(value: Any) -> str:
@@ -69,7 +88,11 @@ class CkksModel(CostModel):
         Param("profile", DEFAULT_PROFILE, "a built-in profile name or a JSON profile path", parse=parse_profile),
         Param("nonlinear_keep", "all", "LinGCN kept nodes per graph activation site: all, lingcn or 10,15,25,...",
               parse=lambda v: ",".join(map(str, parse_keep(v))) if parse_keep(v) else "all"),
-        Param("secret", "ternary", "secret distribution", choices=("ternary", "sparse")),
+        Param("secret", "ternary", "secret distribution: ternary (uniform), sparse (Hamming weight `hamming`), gaussian",
+              choices=SECRETS),
+        Param("hamming", 192, "Hamming weight of a sparse secret", parse=_hamming),
+        Param("preset", "", "a bootstrappable parameter preset (" + ", ".join(paramset_names())
+              + "): fixes N, levels, bit sizes, dnum, secret and bootstrapping structure", parse=_preset),
         Param("min_precision_bits", 8.0, "minimum bits of precision after a rescale", parse=float),
     )
     capabilities = frozenset({"batch"})
@@ -86,24 +109,45 @@ class CkksModel(CostModel):
         for lam in SECURITY_LEVELS:
             sec = xp.where(design.eq("security", lam), float(lam), sec)
         f["security"] = sec
+        preset = self.param("preset")
+        if preset:
+            for name, v in paramset(preset).knobs().items():
+                f[name] = xp.zeros_like(f["N"]) + v
         f["slots"] = f["N"] / 2.0 * (1.0 + xp.astype(design.eq("ring", "conjugate-invariant"), xp.float64))
         return f
 
+    def secret(self) -> tuple[str, int]:
+        """(distribution, Hamming weight) in force: the preset's, else the ``secret``/``hamming`` params."""
+        preset = self.param("preset")
+        if preset:
+            ps = paramset(preset)
+            return ps.secret, ps.hamming
+        return self.param("secret"), self.param("hamming")
+
     def _feasibility(self, xp: Any, design: Any, k: dict[str, Any], n: Any, logqp: Any) -> Feasibility:
-        """Security (HE-standard table at ring degree ``n``), first prime, precision, secret."""
+        """Security (table of the secret distribution at ring degree ``n``), first prime, precision."""
+        secret, h = self.secret()
         f = Feasibility(xp, design.n, like=design["N"])
-        f.require(xp.ones_like(k["N"]) > (1.0 if self.param("secret") != "ternary" else 0.0),
-                  "sparse secret: security is outside the HE-standard table (ternary secrets only)")
-        f.require(logqp <= max_log_qp(n, k["security"]),
-                  "insecure: log2(QP) exceeds the HE-standard maximum for N at the required security (ternary secret)")
+        bound = max_log_qp(n, k["security"], secret=secret, hamming=h)
+        f.require(bound > 0, coverage_reason(secret, h))
+        f.require(logqp <= bound,
+                  f"insecure: log2(QP) exceeds the maximum for N at the required security ({secret} secret)")
         f.require(k["first_bits"] > k["scale_bits"], "first prime must be larger than the scale (first_bits > scale_bits)")
-        f.require(precision_bits(n, k["scale_bits"]) >= self.param("min_precision_bits"),
+        f.require(precision_bits(n, k["scale_bits"], effective_hamming(n, secret, h)) >= self.param("min_precision_bits"),
                   "precision below min_precision_bits (scale_bits too small for N)")
         return f
 
+    def _profile(self) -> Any:
+        """The device profile, with the preset's bootstrapping structure when a preset is set."""
+        prof = get_profile(self.param("profile"))
+        preset = self.param("preset")
+        if preset:
+            prof = replace(prof, boot=paramset(preset).boot)
+        return prof
+
     # -- evaluation --------------------------------------------------------------------------
     def _evaluate(self, workload: Any, design: Any, xp: Any):
-        prof = get_profile(self.param("profile"))
+        prof = self._profile()
         k = self._knobs(design, xp)
         if getattr(workload, "kind", "network") == "he-trace":
             from .trace import evaluate_trace
@@ -111,9 +155,13 @@ class CkksModel(CostModel):
             return evaluate_trace(self, workload, design, k, prof, xp)
         kspecial = special_primes(k["levels"], k["dnum"], prof.keyswitch)
         logqp = log_qp(k["first_bits"], k["scale_bits"], k["levels"], k["special_bits"], kspecial)
+        if self.param("preset"):
+            logqp = xp.zeros_like(k["N"]) + paramset(self.param("preset")).log_qp
         feas = self._feasibility(xp, design, k, k["N"], logqp)
-        common = {"security_bits": security_bits(k["N"], logqp), "precision_bits": precision_bits(k["N"], k["scale_bits"]),
-                  "log_qp_bits": logqp}
+        secret, h = self.secret()
+        common = {"security_bits": security_bits(k["N"], logqp, secret=secret, hamming=h),
+                  "precision_bits": precision_bits(k["N"], k["scale_bits"], effective_hamming(k["N"], secret, h)),
+                  "log_qp_bits": logqp, "ring_degree": k["N"] + 0.0, "chain_levels": k["levels"] + 0.0}
         return self._network(workload, design, k, prof, feas, common, xp)
 
     def _variants(self, workload: Any, design: Any, k: dict[str, Any], prof: Any) -> tuple[Any, np.ndarray]:

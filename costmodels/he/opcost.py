@@ -68,14 +68,17 @@ class BootConfig:
     stc_levels: int = 3
     evalmod_degree: int = 30
     double_angle: int = 3
+    mod1_inv_degree: int = 0  # arcsine correction polynomial after the cosine (Lattigo Mod1InvDegree)
+    extra_levels: int = 0     # levels a preset's chain spends that this structure does not explain
 
     @property
     def evalmod_depth(self) -> int:
-        return math.ceil(math.log2(self.evalmod_degree + 1)) + self.double_angle
+        inv = math.ceil(math.log2(self.mod1_inv_degree + 1)) if self.mod1_inv_degree > 0 else 0
+        return math.ceil(math.log2(self.evalmod_degree + 1)) + self.double_angle + inv
 
     @property
     def depth(self) -> int:
-        return self.cts_levels + self.evalmod_depth + self.stc_levels
+        return self.cts_levels + self.evalmod_depth + self.stc_levels + self.extra_levels
 
 
 @dataclass(frozen=True)
