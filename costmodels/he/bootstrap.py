@@ -29,7 +29,7 @@ DEFAULT_BOOT = BootConfig()
 __all__ = ["bootstrap_latency", "bootstrap_ops", "bootstrap_rotation_keys"]
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=8192)
 def bootstrap_ops(slots: int, cfg: BootConfig = DEFAULT_BOOT) -> tuple[tuple[str, float, int], ...]:
     """(op, count, level offset below the top) of one bootstrap of a ``slots``-slot ciphertext."""
     out: list[tuple[str, float, int]] = [("rescale", 1.0, 0)]  # ModRaise: NTT-bound pass at the top

@@ -51,13 +51,15 @@ class Placement:
     end: Any      # (P,) int64 level of the output
 
 
-def place_bootstraps(xp: Any, *, delta: Any, levels: Any, boot_depth: int, boot_cost: Any,
-                     layer_cost: Callable[[int], Any], lmax: int) -> Placement:
+def place_bootstraps(xp: Any, *, delta: Any, levels: Any, boot_depth: Any, boot_cost: Any,
+                     layer_cost: Callable[[int], Any], lmax: int, boot_to: Any = None) -> Placement:
     """Shortest path over (layer, level).
 
     ``delta`` (P, layers) int levels each layer consumes on the chain; ``levels`` (P,) int the chain
     length L; ``boot_cost`` (P, layers) seconds of bootstrapping before layer i; ``layer_cost(i)``
-    (P, lmax+1) seconds of layer i entered at level 0..lmax (inf where impossible).
+    (P, lmax+1) seconds of layer i entered at level 0..lmax (inf where impossible); ``boot_depth``
+    (int or (P,)) levels a bootstrap consumes; ``boot_to`` ((P,), optional) levels it returns
+    (default ``levels - boot_depth``).
     """
     p, n_layers = delta.shape
     i64 = xp.int64
@@ -69,7 +71,9 @@ def place_bootstraps(xp: Any, *, delta: Any, levels: Any, boot_depth: int, boot_
     start = xp.minimum(levels, rem[:, 0]) if n_layers else levels
     ref = xp.astype(boot_cost[:, :1] * 0.0 + xp.astype(lv, boot_cost.dtype), boot_cost.dtype)
     value = xp.where(lv == start[:, None], ref * 0.0, ref * 0.0 + inf)
-    l_eff = levels - boot_depth
+    l_eff = levels - xp.astype(boot_depth + 0 * levels, i64)
+    if boot_to is not None:
+        l_eff = xp.minimum(l_eff, xp.astype(boot_to, i64))
     trail = []
     for i in range(n_layers):
         d = delta[:, i]

@@ -19,7 +19,8 @@ from dse.errors import DseInputError
 from dse.metrics import to_numpy
 from dse.xp import constant
 
-from .bootstrap import bootstrap_latency, bootstrap_rotation_keys
+from .bootplan import boot_plan
+from .bootstrap import bootstrap_rotation_keys
 from .compile import compile_variants
 from .gcn import GCN_PACKINGS
 from .levels import chain_increments, place_bootstraps
@@ -83,6 +84,11 @@ class CkksModel(CostModel):
         Categorical("packing", default="ama", choices=GCN_PACKINGS, doc="graph-convolution layout"),
         Categorical("matvec", default="bsgs", choices=MATVEC_METHODS, doc="linear layers: BSGS+hoisting or diagonal"),
         Int("act_degree", default=2, low=1, high=63, doc="polynomial degree replacing non-polynomial activations"),
+        Int("boot_cts_levels", default=0, low=0, high=8, doc="CoeffToSlot levels (0 = profile/preset): levels vs rotations"),
+        Int("boot_stc_levels", default=0, low=0, high=8, doc="SlotToCoeff levels (0 = profile/preset)"),
+        Int("boot_return", default=0, low=0, high=60, doc="levels a bootstrap returns (0 = all: L - bootstrap depth)"),
+        Categorical("boot_slots", default="full", choices=("full", "sparse"),
+                    doc="bootstrap every ciphertext over N/2 slots, or over the slots its data fills"),
     ))
     params = (
         Param("profile", DEFAULT_PROFILE, "a built-in profile name or a JSON profile path", parse=parse_profile),
@@ -104,7 +110,8 @@ class CkksModel(CostModel):
     # -- design decoding ----------------------------------------------------------------------
     def _knobs(self, design: Any, xp: Any) -> dict[str, Any]:
         f = {k: xp.astype(design[k], xp.float64) for k in ("N", "levels", "scale_bits", "first_bits",
-                                                          "special_bits", "dnum", "act_degree")}
+                                                          "special_bits", "dnum", "act_degree", "boot_cts_levels",
+                                                          "boot_stc_levels", "boot_return")}
         sec = xp.zeros_like(f["N"])
         for lam in SECURITY_LEVELS:
             sec = xp.where(design.eq("security", lam), float(lam), sec)
@@ -231,10 +238,10 @@ class CkksModel(CostModel):
                 cost = cost + act_add[:, i:i + 1] * sh("add", o)
             return cost
 
-        boot = bootstrap_latency(prof, k["N"], k["levels"] + 1.0, dnum=k["dnum"])
-        boot_cost = boot[:, None] * a["live_cts"]
-        place = place_bootstraps(xp, delta=delta, levels=k["levels"], boot_depth=prof.boot.depth,
-                                 boot_cost=boot_cost, layer_cost=layer_cost, lmax=lmax)
+        plan = boot_plan(xp, prof, k, design, a["fill"], a["live_cts"])
+        boot_cost = plan.cost
+        place = place_bootstraps(xp, delta=delta, levels=k["levels"], boot_depth=plan.depth,
+                                 boot_cost=boot_cost, layer_cost=layer_cost, lmax=lmax, boot_to=plan.returns)
         # infeasible points: report the plain chain (no bootstrap), independent of the batch
         ok = xp.isfinite(place.total)
         lv_i = xp.astype(k["levels"], xp.int64)
@@ -278,7 +285,7 @@ class CkksModel(CostModel):
         totals["client_s"] = (a["input_cts"] * (gather("encode", start) + gather("encrypt", start))
                               + a["output_cts"] * gather("decrypt", end))
         totals.update(common)
-        feas.require((total_depth <= k["levels"]) | (k["levels"] > prof.boot.depth),
+        feas.require((total_depth <= k["levels"]) | (k["levels"] > plan.depth),
                      "multiplicative depth exceeds levels and the chain is too short to bootstrap "
                      "(levels <= bootstrap depth)")
         feas.require(xp.isfinite(place.total),
