@@ -52,8 +52,10 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
     top = xp.maximum(ret + depth + 1.0, xp.ones_like(ret))
     sparse = design.eq("boot_slots", "sparse")
     log_full = xp.log2(k["N"] / 2.0)
+    fill = xp.where(xp.isfinite(fill), fill, xp.zeros_like(fill) + 2.0**40)  # unknown shape: full
     used = xp.ceil(xp.log2(xp.maximum(fill, xp.ones_like(fill))))
-    log_used = xp.where(sparse[:, None], xp.minimum(log_full[:, None], used), log_full[:, None] + 0.0 * fill)
+    full_row = log_full[:, None] + xp.zeros_like(fill)
+    log_used = xp.where(sparse[:, None], xp.minimum(full_row, used), full_row)
     cts_np, stc_np = to_numpy(cts).astype(int), to_numpy(stc).astype(int)
     lu_np = to_numpy(log_used).astype(int)
     # distinct (CtS levels, StC levels, log2 slots) structures in the batch, as count vectors

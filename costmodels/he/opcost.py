@@ -195,7 +195,14 @@ def plaintext_bytes(n: Any, limbs: Any, word_bytes: int = 8) -> Any:
     return limbs * n * word_bytes
 
 
-def switching_key_bytes(n: Any, top_limbs: Any, dnum: Any, shape: str, word_bytes: int = 8) -> Any:
-    """One relinearisation or rotation key: beta_top x 2 x (L+1+K) x N words (he.md §3)."""
+def switching_key_bytes(n: Any, top_limbs: Any, dnum: Any, shape: str, word_bytes: int = 8,
+                        k_special: Any = None) -> Any:
+    """One relinearisation or rotation key: beta_top x 2 x (L+1+K) x N words (he.md §3).
+
+    ``k_special`` overrides K (a chain whose P primes are not alpha = ceil((L+1)/dnum) of them,
+    e.g. Lattigo's presets or he-multigpu's ``special_limbs``); beta_top stays ceil((L+1)/alpha).
+    """
     _, k, beta = keyswitch_geometry(top_limbs, top_limbs, dnum, shape)
+    if k_special is not None:
+        k = k_special
     return beta * 2.0 * (top_limbs + k) * n * word_bytes

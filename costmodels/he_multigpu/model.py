@@ -52,6 +52,23 @@ def _int_in(name: str, low: int, high: int):
     return parse
 
 
+def _preset(value: Any) -> str:
+    text = str(value)
+    if text:
+        presets.CkksParams.from_paramset(text)  # raises with the list of presets
+    return text
+
+
+def _op_profile(value: Any) -> str:
+    text = str(value)
+    if text != "roofline":
+        from costmodels.he import get_profile
+
+        if get_profile(text).keyswitch != "hybrid":
+            raise DseInputError("op_profile", text, "roofline or an he profile with hybrid key switching")
+    return text
+
+
 _D = presets.ckks_defaults()
 
 
@@ -82,6 +99,10 @@ class MultiGpuTransformerModel(CostModel):
         Param("weights", "layer", "encoded weights resident: one encoder layer at a time, or all",
               choices=("layer", "all")),
         Param("chunks", 8, "pipeline pieces per layer when overlapping", parse=_int_in("chunks", 1, 4096)),
+        Param("preset", "", "a costmodels.he parameter preset (e.g. lattigo-n16-h192): replaces logn, limbs, "
+              "special_limbs, dnum, user_levels and boot_levels", parse=_preset),
+        Param("op_profile", "roofline", "per-op costs: this model's GPU roofline, or an `he` device profile "
+              "(gpu-cheddar-a100, ...) shared with the he model", parse=_op_profile),
     )
     capabilities = frozenset({"batch", "des"})
     metric_units = {"speedup": "1", "scaling_efficiency": "1", "key_switches": "1", "bootstraps": "1",
@@ -90,6 +111,8 @@ class MultiGpuTransformerModel(CostModel):
 
     # -- fixed parameters -----------------------------------------------------------------
     def ckks(self) -> presets.CkksParams:
+        if self.param("preset"):
+            return presets.CkksParams.from_paramset(self.param("preset"))
         return replace(_D, logn=self.param("logn"), limbs=self.param("limbs"),
                        special_limbs=self.param("special_limbs"), dnum=self.param("dnum"),
                        user_levels=self.param("user_levels"), boot_levels=self.param("boot_levels")).check()
@@ -107,8 +130,9 @@ class MultiGpuTransformerModel(CostModel):
 
     def compiled(self, workload: Any) -> Compiled:
         p, g = self.ckks(), self.gpu_profile()
-        key = ("he-multigpu", p, g.key)
-        return workload.memo(key, lambda: compile_workload(workload, p, presets.constants(), g))
+        opp = self.param("op_profile")
+        key = ("he-multigpu", p, g.key, opp)
+        return workload.memo(key, lambda: compile_workload(workload, p, presets.constants(), g, opp))
 
     def resident_weight_polys(self, comp: Compiled) -> float:
         if self.param("weights") == "all":

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from costmodels.he.opcost import ciphertext_bytes, switching_key_bytes
+from costmodels.he.paramsets import paramset
 from dse.datafiles import load_toml
 from dse.errors import DseInputError
 
@@ -85,12 +89,21 @@ class CkksParams:
         return -(-self.limbs // self.dnum)
 
     def key_bytes(self) -> float:
-        """One switching key: dnum * 2 * (L+1+K) * N * w bytes (he.md s3)."""
-        return float(self.dnum * 2 * (self.limbs + self.special_limbs) * self.n * self.word_bytes)
+        """One switching key: dnum * 2 * (L+1+K) * N * w bytes -- :func:`costmodels.he.switching_key_bytes`."""
+        return float(switching_key_bytes(np.float64(self.n), np.float64(self.limbs), np.float64(self.dnum), "hybrid",
+                                         self.word_bytes, k_special=np.float64(self.special_limbs)))
 
     def ct_bytes(self, limbs: Any) -> Any:
-        """A ciphertext with ``limbs`` primes: 2 * limbs * N * w bytes (he.md s3)."""
-        return 2 * limbs * self.n * self.word_bytes
+        """A ciphertext with ``limbs`` primes: 2 * limbs * N * w bytes -- :func:`costmodels.he.ciphertext_bytes`."""
+        return ciphertext_bytes(self.n, limbs, self.word_bytes)
+
+    @staticmethod
+    def from_paramset(name: str) -> CkksParams:
+        """A :mod:`costmodels.he` preset (``lattigo-n16-h192``...) as this model's parameter set."""
+        ps = paramset(name)
+        return CkksParams(logn=int(ps.n).bit_length() - 1, limbs=ps.levels + 1, special_limbs=ps.k_special,
+                          dnum=ps.dnum, word_bytes=ps.word_bytes, user_levels=ps.user_levels,
+                          boot_levels=ps.boot_depth, source=ps.source).check()
 
     def check(self) -> CkksParams:
         if not 10 <= self.logn <= 17:
