@@ -17,6 +17,7 @@ Per design point (vectorised; Python loops only over the distinct discrete value
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -26,9 +27,24 @@ from dse.metrics import to_numpy
 from dse.xp import constant
 
 from .bootstrap import bootstrap_ops
-from .opcost import Profile, op_latency
+from .opcost import BootConfig, Profile, op_latency
 
 __all__ = ["BootPlan", "boot_plan"]
+
+_BOOT_OPS = ("rescale", "ks_modup", "rotate_hoisted", "rotate", "mul_plain", "add", "conjugate", "mul", "relinearize")
+_MAX_OFF = 128
+
+
+@lru_cache(maxsize=8192)
+def _count_vector(code: int, base: BootConfig) -> np.ndarray:
+    """Op counts of one bootstrap structure (code = (CtS levels * 64 + StC levels) * 64 + log2 slots),
+    laid out as ``ops x level offsets`` (offset < 128)."""
+    cfg = replace(base, cts_levels=code // 4096, stc_levels=code // 64 % 64)
+    vec = np.zeros(len(_BOOT_OPS) * _MAX_OFF)
+    for op, cnt, off in bootstrap_ops(2 ** (code % 64), cfg):
+        vec[_BOOT_OPS.index(op) * _MAX_OFF + off] += cnt
+    vec.setflags(write=False)
+    return vec
 
 
 @dataclass(frozen=True)
@@ -61,14 +77,10 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
     # distinct (CtS levels, StC levels, log2 slots) structures in the batch, as count vectors
     code = ((cts_np * 64 + stc_np)[:, None] * 64 + lu_np).reshape(-1)
     codes, inv = np.unique(code, return_inverse=True)
-    structures = [bootstrap_ops(2 ** int(c % 64), replace(base, cts_levels=int(c // 4096), stc_levels=int(c // 64 % 64)))
-                  for c in codes.tolist()]
-    keys = sorted({(op, off) for ops in structures for op, _, off in ops})
-    col = {key: j for j, key in enumerate(keys)}
-    counts = np.zeros((len(codes), len(keys)))
-    for i, ops in enumerate(structures):
-        for op, cnt, off in ops:
-            counts[i, col[(op, off)]] += cnt
+    counts_all = np.stack([_count_vector(int(c), base) for c in codes.tolist()])  # (combos, ops x offsets)
+    used_cols = np.flatnonzero(counts_all.any(axis=0))
+    keys = [(_BOOT_OPS[j // _MAX_OFF], j % _MAX_OFF) for j in used_cols.tolist()]
+    counts = counts_all[:, used_cols]
     # per-op latency at each (op, level offset) once for the batch: (P, keys)
     one = xp.ones_like(top)
     lat = xp.stack([op_latency(prof, op, k["N"], xp.maximum(top - off, one), top_limbs=top, dnum=k["dnum"])

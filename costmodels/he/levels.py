@@ -21,6 +21,14 @@ from typing import Any
 __all__ = ["Placement", "chain_increments", "place_bootstraps"]
 
 
+def _to_numpy(a: Any) -> Any:
+    import numpy as np
+
+    if hasattr(a, "detach"):
+        return a.detach().cpu().numpy()
+    return np.asarray(a)
+
+
 def chain_increments(xp: Any, depth: Any, parents: Sequence[Sequence[int]]) -> tuple[Any, Any]:
     """``(delta (P, layers), total (P,))`` from per-layer depths ``(P, layers)`` and the DAG."""
     zero = xp.zeros_like(depth[:, 0])
@@ -75,12 +83,17 @@ def place_bootstraps(xp: Any, *, delta: Any, levels: Any, boot_depth: Any, boot_
     if boot_to is not None:
         l_eff = xp.minimum(l_eff, xp.astype(boot_to, i64))
     trail = []
+    d_np = _to_numpy(delta)
     for i in range(n_layers):
         d = delta[:, i]
         cost = layer_cost(i)
         here = value + cost
-        idx = lv + d[:, None]
-        cont = xp.where(idx <= lmax, xp.take_along_axis(here, xp.clip(idx, 0, lmax), axis=1), inf)
+        lo, hi = (int(d_np[:, i].min()), int(d_np[:, i].max())) if p else (0, 0)
+        if lo == hi and lo <= lmax:  # one shift for every point: a slice instead of a gather
+            cont = here if lo == 0 else xp.concat([here[:, lo:], xp.full_like(here[:, :lo], inf)], axis=1)
+        else:
+            idx = lv + d[:, None]
+            cont = xp.where(idx <= lmax, xp.take_along_axis(here, xp.clip(idx, 0, lmax), axis=1), inf)
         tgt = xp.minimum(l_eff, rem[:, i])
         ok = (l_eff >= 1) & (tgt >= d)
         best_prev = xp.min(value, axis=1)

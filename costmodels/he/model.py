@@ -252,8 +252,24 @@ class CkksModel(CostModel):
         place_start = xp.where(ok, place.start, xp.minimum(lv_i, xp.sum(d_i, axis=1)))
         place_end = xp.where(ok, place.end, xp.zeros_like(lv_i))
         lat_layers = []
-        for i in range(len(net.names)):
-            lat_layers.append(xp.take_along_axis(layer_cost(i), entry[:, i:i + 1], axis=1)[:, 0])
+        at_cache: dict[tuple[str, int, int], Any] = {}
+
+        def at(op: str, off: int, i: int) -> Any:  # latency of (op, offset) at layer i's entry level, (P,)
+            if (op, off, i) not in at_cache:
+                at_cache[(op, off, i)] = xp.take_along_axis(sh(op, off), entry[:, i:i + 1], axis=1)[:, 0]
+            return at_cache[(op, off, i)]
+
+        for i in range(len(net.names)):  # the chosen entry level only: (P,) gathers, not (P, levels) tables
+            cnt = xp.take(counts_v[:, i, :], vidx, axis=0)
+            li = xp.zeros_like(k["N"])
+            for e, (op, off) in enumerate(net.entries):
+                if np.any(net.counts[:, i, e]):
+                    li = li + cnt[:, e] * at(op, off, i)
+            if np.any(net.arrays["act_cts"][:, i]):
+                o = act_off[i]
+                km = at("mul", o, i) + at("relinearize", o, i) + at("rescale", o, i)
+                li = li + act_ct[:, i] * km + act_pt[:, i] * at("mul_plain", o, i) + act_add[:, i] * at("add", o, i)
+            lat_layers.append(li)
         lat = xp.stack(lat_layers, axis=1) + booted * boot_cost
 
         def op_count(*names: str) -> Any:
