@@ -10,9 +10,9 @@ Registered as ``he-boot`` in the ``dse.claims`` entry-point group (``dse validat
 * **restatement**: a preset's log2(QP) summed from its primes against the figure its publisher
   states (bookkeeping).
 
-All structure-only predictions carry the same tolerance, +-50 % (declared before the values were
-computed: a factor-1.5 band is what a per-op model of a composite this large is expected to
-hold); a miss keeps its ``gap`` text explaining the cause.
+All structure-only predictions carry one tolerance, +-50 %, not tuned per claim; a miss keeps
+its ``gap`` text explaining the cause. GPU bootstraps predicted by he-multigpu's device roofline
+are claims of that package (``costmodels.he_multigpu.claims_boot``).
 """
 
 from __future__ import annotations
