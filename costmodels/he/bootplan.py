@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from dse.metrics import to_numpy
-
 from dse.xp import constant
 
 from .bootstrap import bootstrap_ops

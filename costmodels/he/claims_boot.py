@@ -110,9 +110,9 @@ def _resnet_claims() -> list[Claim]:
         ("gpu-cheddar-a100", 1.32, "[Cheddar24] scale-snu/cheddar-fhe README: ResNet-20 inference 1.32 s, A100 80GB",
          gap_uniform.format(x="")),
         ("gpu-tensorfhe-a100", 4.94, "[TensorFHE23] as listed in scale-snu/cheddar-fhe README: ResNet-20 4.94 s, A100 40GB",
-         "36 bootstraps x 250 ms = 9.0 s alone exceed the published 4.94 s: TensorFHE's ResNet-20 must bootstrap "
-         "fewer or cheaper (sparse-slot, batched) ciphertexts than Orion's packing priced here, and its batched "
-         "kernels (88K HMult/s) are not what a uniformly scaled CPU profile prices"),
+         ("36 bootstraps x 250 ms = 9.0 s alone exceed the published 4.94 s: TensorFHE's ResNet-20 must bootstrap "
+          "fewer or cheaper (sparse-slot, batched) ciphertexts than Orion's packing priced here, and its batched "
+          "kernels (88K HMult/s) are not what a uniformly scaled CPU profile prices")),
     ]
     return [Claim(id=f"he-resnet20-{p}", family="he", kind="validation",
                   what=f"ResNet-20 (CIFAR-10) end to end on {p}, Orion's ResNet config and ReLU polynomials (15,15,27)",
@@ -136,7 +136,7 @@ def claims() -> list[Claim]:
     return _boot_claims() + _resnet_claims() + _preset_claims()
 
 
-def CLAIMS() -> list[Claim]:  # noqa: N802 - the entry point name the registry expects
+def CLAIMS() -> list[Claim]:
     return claims()
 
 

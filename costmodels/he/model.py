@@ -37,8 +37,8 @@ from .params import (
 )
 from .paramsets import paramset, paramset_names
 from .presets import DEFAULT_PROFILE, get_profile
-from .security import SECRETS, coverage_reason, effective_hamming
 from .primitives import poly_eval_cost_xp
+from .security import SECRETS, coverage_reason, effective_hamming
 
 __all__ = ["CkksModel", "parse_profile"]
 

@@ -176,10 +176,58 @@ class CkksParams:
     secret: str = "ternary"
     hamming: int = 0
     log_qp_exact: float = 0.0  # a preset's exact sum of prime bits (0: from the bit sizes)
+    k_fixed: int = 0           # special primes K when not alpha = ceil((L+1)/dnum) (0: derived)
+    word_bytes: int = 8        # bytes per RNS word (8; 4 for 32-bit libraries such as Cheddar)
+    boot_depth: int = 14       # levels a bootstrap consumes
+    boot_return: int = 0       # levels a bootstrap returns (0: all, L - boot_depth)
+    source: str = ""
 
     @property
     def k_special(self) -> int:
+        if self.k_fixed > 0:
+            return int(self.k_fixed)
         return int(special_primes(np.asarray(float(self.levels)), self.dnum, self.keyswitch))
+
+    # -- chain geometry and sizes (shared with he-multigpu) ----------------------------------
+    @property
+    def logn(self) -> int:
+        return int(self.n).bit_length() - 1
+
+    @property
+    def limbs(self) -> int:
+        """Ciphertext primes at the top level, L + 1."""
+        return int(self.levels) + 1
+
+    @property
+    def special_limbs(self) -> int:
+        return self.k_special
+
+    @property
+    def alpha(self) -> int:
+        """Limbs per key-switching digit, ceil((L+1)/dnum) (hybrid; 1 for SEAL-style)."""
+        return -(-self.limbs // max(1, int(self.dnum))) if self.keyswitch == "hybrid" else 1
+
+    @property
+    def boot_levels(self) -> int:
+        return int(self.boot_depth)
+
+    @property
+    def user_levels(self) -> int:
+        """Levels left for the network after a bootstrap: ``boot_return``, or L - boot_depth."""
+        return int(self.boot_return) if self.boot_return > 0 else self.usable_levels(self.boot_depth)
+
+    def ct_bytes(self, limbs: Any) -> Any:
+        """A ciphertext with ``limbs`` primes: 2 limbs N w bytes (:func:`.opcost.ciphertext_bytes`)."""
+        from .opcost import ciphertext_bytes
+
+        return ciphertext_bytes(self.n, limbs, self.word_bytes)
+
+    def key_bytes(self) -> float:
+        """One switching key at the top level (:func:`.opcost.switching_key_bytes`, this chain's K)."""
+        from .opcost import switching_key_bytes
+
+        return float(switching_key_bytes(np.float64(self.n), np.float64(self.limbs), np.float64(self.dnum),
+                                         self.keyswitch, self.word_bytes, k_special=np.float64(self.k_special)))
 
     @property
     def log_qp(self) -> float:
@@ -230,7 +278,7 @@ class CkksParams:
     def describe(self) -> dict[str, Any]:
         return {"n": self.n, "levels": self.levels, "slots": self.slots, "log_qp": self.log_qp,
                 "k_special": self.k_special, "security_bits": self.security_bits,
-                "usable_levels_after_bootstrap": self.usable_levels(14),
+                "usable_levels_after_bootstrap": self.user_levels,
                 "precision_bits": round(self.precision_bits, 2), "problems": self.problems()}
 
     @staticmethod

@@ -75,9 +75,10 @@ class ParamSet:
     def ckks_params(self) -> CkksParams:
         """The :class:`CkksParams` view (hybrid key switching, the preset's exact log2 QP)."""
         return CkksParams(n=self.n, levels=self.levels, scale_bits=self.scale_bits,
-                          first_bits=int(round(self.first_bits)), special_bits=int(round(self.special_bits)),
+                          first_bits=round(self.first_bits), special_bits=round(self.special_bits),
                           dnum=self.dnum, keyswitch="hybrid", security=self.security, secret=self.secret,
-                          hamming=self.hamming, log_qp_exact=self.log_qp)
+                          hamming=self.hamming, log_qp_exact=self.log_qp, k_fixed=self.k_special,
+                          word_bytes=self.word_bytes, boot_depth=self.boot_depth, source=self.source)
 
     def knobs(self) -> dict[str, float]:
         """Values of the ``he`` model's knobs this preset fixes."""

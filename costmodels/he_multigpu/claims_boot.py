@@ -26,7 +26,7 @@ def _roofline_boot(gpu: str) -> float:
     return float(bootstrap_seconds(presets.ckks_defaults(), presets.constants(), presets.gpu(gpu)))
 
 
-def CLAIMS() -> list[Claim]:  # noqa: N802 - the entry point name the registry expects
+def CLAIMS() -> list[Claim]:
     out = [Claim(id="he-boot-roofline-warpdrive-a100-80g", family="he-multigpu", kind="calibration",
                  what="he-multigpu GPU roofline: N=2^16 bootstrap on A100-80G", reference=0.121, unit="s",
                  source=_SRC_WARPDRIVE, rel_tol=0.01, compute=lambda: _roofline_boot("a100-80g"),
@@ -34,8 +34,8 @@ def CLAIMS() -> list[Claim]:  # noqa: N802 - the entry point name the registry e
     rows = [("cheddar-h100", "h100-sxm", 0.0312, _SRC_BOOT["gpu-cheddar-h100"], _ROOFLINE_GAP),
             ("cheddar-a100-80g", "a100-80g", 0.0400, _SRC_BOOT["gpu-cheddar-a100"], _ROOFLINE_GAP),
             ("tensorfhe-a100-40g", "a100-40g", 0.250, _SRC_BOOT["gpu-tensorfhe-a100"],
-             "TensorFHE batches operations for throughput; its single-bootstrap latency is above a roofline fitted "
-             "to a latency-optimised library")]
+             ("TensorFHE batches operations for throughput; its single-bootstrap latency is above a roofline "
+              "fitted to a latency-optimised library"))]
     for name, gpu, ref, src, gap in rows:
         out.append(Claim(id=f"he-boot-roofline-{name}", family="he-multigpu", kind="validation",
                          what=f"he-multigpu GPU roofline (fitted to WarpDrive only): N=2^16 bootstrap on {gpu}",

@@ -15,7 +15,6 @@ chosen mesh ``mesh_token``, ``mesh_feature``, ``mesh_limb``. Per layer: ``latenc
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -55,7 +54,7 @@ def _int_in(name: str, low: int, high: int):
 def _preset(value: Any) -> str:
     text = str(value)
     if text:
-        presets.CkksParams.from_paramset(text)  # raises with the list of presets
+        presets.from_paramset(text)  # raises with the list of presets
     return text
 
 
@@ -112,10 +111,11 @@ class MultiGpuTransformerModel(CostModel):
     # -- fixed parameters -----------------------------------------------------------------
     def ckks(self) -> presets.CkksParams:
         if self.param("preset"):
-            return presets.CkksParams.from_paramset(self.param("preset"))
-        return replace(_D, logn=self.param("logn"), limbs=self.param("limbs"),
-                       special_limbs=self.param("special_limbs"), dnum=self.param("dnum"),
-                       user_levels=self.param("user_levels"), boot_levels=self.param("boot_levels")).check()
+            return presets.from_paramset(self.param("preset"))
+        return presets.ckks_params(logn=self.param("logn"), limbs=self.param("limbs"),
+                                   special_limbs=self.param("special_limbs"), dnum=self.param("dnum"),
+                                   word_bytes=_D.word_bytes, user_levels=self.param("user_levels"),
+                                   boot_levels=self.param("boot_levels"), source=_D.source)
 
     def gpu_profile(self) -> presets.GpuProfile:
         return presets.gpu(self.param("gpu"))

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from costmodels.he import CkksModel, ciphertext_bytes, switching_key_bytes
+from costmodels.he import CkksModel, CkksParams, ciphertext_bytes, switching_key_bytes
 from costmodels.he.paramsets import paramset
 from costmodels.he_multigpu import MultiGpuTransformerModel, presets
 from workloads import load
@@ -14,7 +14,8 @@ from workloads import load
 
 def test_sizes_are_the_he_formulas():
     """Ciphertext and key bytes of he-multigpu are costmodels.he's formulas with its K."""
-    p = presets.CkksParams.from_paramset("lattigo-n16-h192")
+    p = presets.from_paramset("lattigo-n16-h192")
+    assert isinstance(p, CkksParams)  # one parameter class for he and he-multigpu
     ps = paramset("lattigo-n16-h192")
     assert (p.limbs, p.special_limbs, p.dnum, p.user_levels, p.boot_levels) == (25, 5, 5, 9, 15)
     assert p.ct_bytes(25) == ciphertext_bytes(65536, 25, 8) == 2 * 25 * 65536 * 8
