@@ -74,7 +74,30 @@ def headline(frame: pd.DataFrame, seq_len: int, gpus: int) -> dict[str, Any]:
     out["memory_per_device_bytes"] = float(hyb.memory_bytes_per_device)
     out["memory_single_gpu_bytes"] = float(hyb.memory_single_gpu_bytes)
     out["memory_reduction"] = float(hyb.memory_bytes_per_device / hyb.memory_single_gpu_bytes - 1.0)
+    best_lat = feas.loc[feas["latency_s"].idxmin()]
+    out["fastest_single"] = best_lat.placement
+    out["latency_gain_vs_fastest_single"] = float(hyb.latency_s / best_lat.latency_s - 1.0)
     return out
+
+
+def pays_off(sens: pd.DataFrame) -> str:
+    """Plain-language verdict per GPU: where the hybrid placement stops paying off."""
+    lines = []
+    for _, r in sens.iterrows():
+        single_axis = sorted(int(x) for x in str(r["mesh"]).split("x")).count(1) == 2
+        gain = r["latency_gain_vs_fastest_single"]
+        if single_axis or gain > -0.005:
+            why = (f"the hybrid reduces to one axis (mesh {r['mesh']}) and is {gain:+.1%} vs the fastest single "
+                   f"placement ({r['fastest_single']})")
+            if r["attention_comm_reduction"] > 0:
+                why += (f"; its attention traffic is {r['attention_comm_reduction']:+.1%} vs the best single placement "
+                        f"for attention ({r['attention_best_single']}), because the mesh minimises total latency, "
+                        "not attention bytes")
+            lines.append(f"- `{r['gpu']}`: does not pay off: {why}.")
+        else:
+            lines.append(f"- `{r['gpu']}`: pays off (mesh {r['mesh']}, {gain:+.1%} latency vs {r['fastest_single']}, "
+                         f"FFN comm {r['ffn_comm_reduction']:+.1%}, attention comm {r['attention_comm_reduction']:+.1%}).")
+    return "\n".join(lines) + "\n"
 
 
 def _plots(out: StudyOutput, frame: pd.DataFrame, gpus: int, seq_len: int) -> None:
@@ -171,7 +194,8 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, workload: str = "bert-
     des = pd.DataFrame(des_rows)
 
     sens_rows = []
-    for key in sensitivity_gpus or (["a100-80g"] if quick else ["a100-80g", "h100-sxm", "rtx4090"]):
+    keys = sensitivity_gpus or (["a100-80g"] if quick else ["a100-80g", "h100-sxm", "rtx4090"])
+    for key in [gpu] + [k for k in keys if k != gpu]:
         f2 = _evaluate(MultiGpuTransformerModel(gpu=key), wl, _grid([headline_seq_len], [1, headline_gpus]))
         sens_rows.append({"gpu": key, **headline(f2, headline_seq_len, headline_gpus)})
     sens = pd.DataFrame(sens_rows)
@@ -202,8 +226,8 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, workload: str = "bert-
 
 def _report(wl: str, layers: int, gpu: str, head: dict[str, Any], cmp: pd.DataFrame, des: pd.DataFrame,
             sens: pd.DataFrame, consts: pd.DataFrame, quick: bool) -> str:
-    sens_cols = ["gpu", "mesh", "ffn_comm_reduction", "attention_comm_reduction", "scaling_efficiency",
-                 "speedup", "memory_reduction", "ffn_best_single", "attention_best_single"]
+    sens_cols = ["gpu", "mesh", "latency_gain_vs_fastest_single", "ffn_comm_reduction", "attention_comm_reduction",
+                 "scaling_efficiency", "speedup", "memory_reduction", "ffn_best_single", "attention_best_single"]
     return (
         f"# AEGIS-style multi-GPU placement of encrypted {wl} ({layers} layers{', quick' if quick else ''})\n\n"
         f"GPU preset `{gpu}`; headline point {head['seq_len']} tokens on {head['gpus']} GPUs; hybrid mesh "
@@ -221,6 +245,7 @@ def _report(wl: str, layers: int, gpu: str, head: dict[str, Any], cmp: pd.DataFr
         "\nWith overlap off the twin must equal the analytic model exactly; with overlap on the twin lets "
         "pipelines run across layers and is at most the analytic estimate.\n\n"
         "## Sensitivity to the GPU preset\n\n" + markdown_table(sens[sens_cols], ".3f") +
+        "\nWhere the hybrid placement stops paying off:\n\n" + pays_off(sens) +
         "\n## Assumed constants\n\n" + markdown_table(consts) +
         "\nFiles: results.csv (every point), headline.csv, comparison.csv, des_check.csv, sensitivity.csv, "
         "constants.csv, aegis_multigpu.png.\n"

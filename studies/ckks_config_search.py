@@ -104,6 +104,25 @@ def _one(key: str, *, quick: bool, seed: int, n_trials: int, baseline_evals: int
     return rows, traj, repairs, meas, evaluated
 
 
+#: memory budgets (bytes) at which Orion's shipped configuration is re-checked (issue 17: AlexNet at 64 and 128 GB)
+ORION_BUDGETS = (64e9, 128e9)
+
+
+def orion_at_budgets(keys: list[str], input_range: float) -> pd.DataFrame:
+    """Orion's shipped configuration of each benchmark under each budget of ``ORION_BUDGETS``."""
+    from dataclasses import replace
+
+    rows = []
+    for key in keys:
+        for budget in ORION_BUDGETS:
+            res = orion_baseline(replace(benchmark(key), memory_budget_bytes=budget), input_range=input_range)
+            r = res.table.iloc[0]
+            rows.append({"benchmark": key, "memory_budget_bytes": budget, "feasible": bool(r["feasible"]),
+                         "latency_s": float(r["latency_s"]), "memory_bytes": float(r["memory_bytes"]),
+                         "reason": str(r["reason"])})
+    return pd.DataFrame(rows)
+
+
 def _plot(out: StudyOutput, traj: pd.DataFrame) -> None:
     import matplotlib
 
@@ -147,7 +166,9 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, benchmarks: list[str] 
         {"benchmark": k, "workload": benchmark(k).workload, "profile": benchmark(k).profile,
          "precision_target_bits": benchmark(k).precision_bits, "memory_budget_bytes": benchmark(k).memory_budget_bytes,
          "activation": benchmark(k).activation, "source": benchmark(k).source} for k in keys])
+    budgets = orion_at_budgets(keys, input_range)
     with StudyOutput(out) as o:
+        o.table("orion_budgets.csv", budgets)
         o.table("results.csv", results)
         o.table("trajectories.csv", traj)
         o.table("repairs.csv", repairs)
@@ -155,7 +176,8 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, benchmarks: list[str] 
         o.table("evaluated.csv", pd.concat(evald, ignore_index=True))
         o.table("constants.csv", constants)
         _plot(o, traj)
-        o.markdown(_report(results, repairs, measured, constants, quick, input_range, n_trials, baseline_evals, seeds))
+        o.markdown(_report(results, repairs, measured, constants, quick, input_range, n_trials, baseline_evals, seeds)
+                   + "\n## Orion's shipped configuration at 64 GB and 128 GB\n\n" + markdown_table(budgets, ".4g"))
     ours = results[results.method == "multi-fidelity (ours)"].set_index("benchmark")
     head = {f"{k}_latency_s": float(ours.loc[k, "latency_s"]) for k in keys}
     head.update({f"{k}_feasible": bool(ours.loc[k, "feasible"]) for k in keys})

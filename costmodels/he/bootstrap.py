@@ -29,7 +29,7 @@ DEFAULT_BOOT = BootConfig()
 __all__ = ["bootstrap_latency", "bootstrap_ops", "bootstrap_rotation_keys"]
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=8192)
 def bootstrap_ops(slots: int, cfg: BootConfig = DEFAULT_BOOT) -> tuple[tuple[str, float, int], ...]:
     """(op, count, level offset below the top) of one bootstrap of a ``slots``-slot ciphertext."""
     out: list[tuple[str, float, int]] = [("rescale", 1.0, 0)]  # ModRaise: NTT-bound pass at the top
@@ -50,12 +50,16 @@ def bootstrap_ops(slots: int, cfg: BootConfig = DEFAULT_BOOT) -> tuple[tuple[str
     out.extend([("conjugate", 1.0, mid), ("add", 2.0, mid)])
     poly = poly_eval_cost(cfg.evalmod_degree)
     mults = poly["ct_mults"] + cfg.double_angle
-    depth = cfg.evalmod_depth
+    if cfg.mod1_inv_degree > 0:
+        inv = poly_eval_cost(cfg.mod1_inv_degree)
+        mults += inv["ct_mults"]
+        poly = {k: poly[k] + inv[k] for k in ("scalar_mults", "adds")} | {"ct_mults": poly["ct_mults"]}
+    depth = max(1, cfg.evalmod_depth)
     for j in range(depth):  # spread the multiplies evenly over the EvalMod levels, 2 ciphertexts
         share = 2.0 * mults / depth
         out.extend([("mul", share, mid + j), ("relinearize", share, mid + j), ("rescale", share, mid + j)])
     out.extend([("mul_plain", 2.0 * poly["scalar_mults"], mid), ("add", 2.0 * poly["adds"], mid)])
-    dft(cfg.stc_levels, mid + depth)
+    dft(cfg.stc_levels, mid + depth + cfg.extra_levels)
     return tuple(out)
 
 

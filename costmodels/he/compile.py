@@ -37,6 +37,7 @@ class CompiledNetwork:
     cts_out: np.ndarray
     temps: np.ndarray
     plaintexts: np.ndarray
+    fill: np.ndarray          # (layers,) slots the layer's input data occupies per ciphertext
     rot_keys: int             # distinct rotation amounts (identical layers share keys)
     input_cts: float
     output_cts: float
@@ -66,8 +67,9 @@ def _build(workload: Any, cfg: LoweringConfig) -> CompiledNetwork:
     live = np.zeros(n)
     for i in range(n):
         live[i] = sum(cts_of[p] for p, last in last_use.items() if p < i and last >= i)
+    fill = _fill(workload, ops)
     return CompiledNetwork(
-        names=tuple(o.name for o in ops), kinds=tuple(o.kind for o in ops), entries=tuple(entries), counts=counts,
+        fill=fill, names=tuple(o.name for o in ops), kinds=tuple(o.kind for o in ops), entries=tuple(entries), counts=counts,
         depth=np.array([o.counts.depth for o in ops], float), act_cts=np.array([o.act_cts for o in ops], float),
         act_degree=np.array([o.act_degree for o in ops], float), act_seq=np.array([o.act_seq for o in ops], float),
         act_consumes=np.array([1.0 if o.act_consumes else 0.0 for o in ops]),
@@ -76,6 +78,25 @@ def _build(workload: Any, cfg: LoweringConfig) -> CompiledNetwork:
         plaintexts=np.array([o.counts.plaintexts for o in ops], float),
         rot_keys=int(sum({o.signature: o.counts.rot_keys for o in ops}.values())),
         input_cts=float(ops[0].cts_in) if ops else 0.0, output_cts=float(ops[-1].cts_out) if ops else 0.0)
+
+
+def _fill(workload: Any, ops: list[LayerOps]) -> np.ndarray:
+    """Slots occupied per input ciphertext of each layer: input elements / input ciphertexts.
+
+    Used by sparse-slot bootstrapping (a ciphertext holding ``fill`` values is bootstrapped over
+    2^ceil(log2 fill) slots). Layers without a known input shape count as full (inf).
+    """
+    shapes = {}
+    for layer in getattr(workload, "layers", ()):
+        shp = getattr(layer, "in_shape", None)
+        if shp:
+            shapes[layer.name] = float(np.prod(shp))
+    out = np.full(len(ops), np.inf)
+    for i, o in enumerate(ops):
+        el = shapes.get(o.name)
+        if el and o.cts_in > 0:
+            out[i] = el / o.cts_in
+    return out
 
 
 @dataclass(frozen=True)
@@ -99,7 +120,7 @@ def compile_variants(workload: Any, cfgs: Sequence[LoweringConfig]) -> StackedNe
         for j, e in enumerate(net.entries):
             counts[v, :, col[e]] = net.counts[:, j]
     names = ("depth", "act_cts", "act_degree", "act_seq", "act_consumes", "live_cts", "cts_in", "cts_out",
-             "temps", "plaintexts")
+             "temps", "plaintexts", "fill")
     arrays = {k: np.stack([getattr(net, k) for net in nets]) for k in names}
     for k in ("rot_keys", "input_cts", "output_cts"):
         arrays[k] = np.array([float(getattr(net, k)) for net in nets])

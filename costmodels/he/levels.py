@@ -21,6 +21,14 @@ from typing import Any
 __all__ = ["Placement", "chain_increments", "place_bootstraps"]
 
 
+def _to_numpy(a: Any) -> Any:
+    import numpy as np
+
+    if hasattr(a, "detach"):
+        return a.detach().cpu().numpy()
+    return np.asarray(a)
+
+
 def chain_increments(xp: Any, depth: Any, parents: Sequence[Sequence[int]]) -> tuple[Any, Any]:
     """``(delta (P, layers), total (P,))`` from per-layer depths ``(P, layers)`` and the DAG."""
     zero = xp.zeros_like(depth[:, 0])
@@ -51,13 +59,15 @@ class Placement:
     end: Any      # (P,) int64 level of the output
 
 
-def place_bootstraps(xp: Any, *, delta: Any, levels: Any, boot_depth: int, boot_cost: Any,
-                     layer_cost: Callable[[int], Any], lmax: int) -> Placement:
+def place_bootstraps(xp: Any, *, delta: Any, levels: Any, boot_depth: Any, boot_cost: Any,
+                     layer_cost: Callable[[int], Any], lmax: int, boot_to: Any = None) -> Placement:
     """Shortest path over (layer, level).
 
     ``delta`` (P, layers) int levels each layer consumes on the chain; ``levels`` (P,) int the chain
     length L; ``boot_cost`` (P, layers) seconds of bootstrapping before layer i; ``layer_cost(i)``
-    (P, lmax+1) seconds of layer i entered at level 0..lmax (inf where impossible).
+    (P, lmax+1) seconds of layer i entered at level 0..lmax (inf where impossible); ``boot_depth``
+    (int or (P,)) levels a bootstrap consumes; ``boot_to`` ((P,), optional) levels it returns
+    (default ``levels - boot_depth``).
     """
     p, n_layers = delta.shape
     i64 = xp.int64
@@ -69,14 +79,21 @@ def place_bootstraps(xp: Any, *, delta: Any, levels: Any, boot_depth: int, boot_
     start = xp.minimum(levels, rem[:, 0]) if n_layers else levels
     ref = xp.astype(boot_cost[:, :1] * 0.0 + xp.astype(lv, boot_cost.dtype), boot_cost.dtype)
     value = xp.where(lv == start[:, None], ref * 0.0, ref * 0.0 + inf)
-    l_eff = levels - boot_depth
+    l_eff = levels - xp.astype(boot_depth + 0 * levels, i64)
+    if boot_to is not None:
+        l_eff = xp.minimum(l_eff, xp.astype(boot_to, i64))
     trail = []
+    d_np = _to_numpy(delta)
     for i in range(n_layers):
         d = delta[:, i]
         cost = layer_cost(i)
         here = value + cost
-        idx = lv + d[:, None]
-        cont = xp.where(idx <= lmax, xp.take_along_axis(here, xp.clip(idx, 0, lmax), axis=1), inf)
+        lo, hi = (int(d_np[:, i].min()), int(d_np[:, i].max())) if p else (0, 0)
+        if lo == hi and lo <= lmax:  # one shift for every point: a slice instead of a gather
+            cont = here if lo == 0 else xp.concat([here[:, lo:], xp.full_like(here[:, :lo], inf)], axis=1)
+        else:
+            idx = lv + d[:, None]
+            cont = xp.where(idx <= lmax, xp.take_along_axis(here, xp.clip(idx, 0, lmax), axis=1), inf)
         tgt = xp.minimum(l_eff, rem[:, i])
         ok = (l_eff >= 1) & (tgt >= d)
         best_prev = xp.min(value, axis=1)

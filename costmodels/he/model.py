@@ -9,15 +9,18 @@ ciphertexts, plaintext weights and switching keys. HE op traces are summed row b
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from dse import Categorical, CostModel, DesignSpace, Feasibility, Int, Param, Pow2
+from dse.errors import DseInputError
 from dse.metrics import to_numpy
 from dse.xp import constant
 
-from .bootstrap import bootstrap_latency, bootstrap_rotation_keys
+from .bootplan import boot_plan
+from .bootstrap import bootstrap_rotation_keys
 from .compile import compile_variants
 from .gcn import GCN_PACKINGS
 from .levels import chain_increments, place_bootstraps
@@ -32,12 +35,29 @@ from .params import (
     security_bits,
     special_primes,
 )
+from .paramsets import paramset, paramset_names
 from .presets import DEFAULT_PROFILE, get_profile
 from .primitives import poly_eval_cost_xp
+from .security import SECRETS, coverage_reason, effective_hamming
 
 __all__ = ["CkksModel", "parse_profile"]
 
-COUNT_METRICS = ("rotations", "pt_mults", "ct_mults", "rescales", "bootstraps", "levels_used", "he_ops")
+
+def _hamming(value: Any) -> int:
+    v = int(value)
+    if v < 1:
+        raise DseInputError("hamming", value, "an integer >= 1")
+    return v
+
+
+def _preset(value: Any) -> str:
+    text = str(value)
+    if text:
+        paramset(text)  # raises with the list of presets
+    return text
+
+COUNT_METRICS = ("rotations", "pt_mults", "ct_mults", "rescales", "bootstraps", "levels_used", "he_ops",
+                 "ring_degree", "chain_levels")
 
 
 def parse_profile(value: Any) -> str:
@@ -64,12 +84,21 @@ class CkksModel(CostModel):
         Categorical("packing", default="ama", choices=GCN_PACKINGS, doc="graph-convolution layout"),
         Categorical("matvec", default="bsgs", choices=MATVEC_METHODS, doc="linear layers: BSGS+hoisting or diagonal"),
         Int("act_degree", default=2, low=1, high=63, doc="polynomial degree replacing non-polynomial activations"),
+        Int("boot_cts_levels", default=0, low=0, high=8, doc="CoeffToSlot levels (0 = profile/preset): levels vs rotations"),
+        Int("boot_stc_levels", default=0, low=0, high=8, doc="SlotToCoeff levels (0 = profile/preset)"),
+        Int("boot_return", default=0, low=0, high=60, doc="levels a bootstrap returns (0 = all: L - bootstrap depth)"),
+        Categorical("boot_slots", default="full", choices=("full", "sparse"),
+                    doc="bootstrap every ciphertext over N/2 slots, or over the slots its data fills"),
     ))
     params = (
         Param("profile", DEFAULT_PROFILE, "a built-in profile name or a JSON profile path", parse=parse_profile),
         Param("nonlinear_keep", "all", "LinGCN kept nodes per graph activation site: all, lingcn or 10,15,25,...",
               parse=lambda v: ",".join(map(str, parse_keep(v))) if parse_keep(v) else "all"),
-        Param("secret", "ternary", "secret distribution", choices=("ternary", "sparse")),
+        Param("secret", "ternary", "secret distribution: ternary (uniform), sparse (Hamming weight `hamming`), gaussian",
+              choices=SECRETS),
+        Param("hamming", 192, "Hamming weight of a sparse secret", parse=_hamming),
+        Param("preset", "", "a bootstrappable parameter preset (" + ", ".join(paramset_names())
+              + "): fixes N, levels, bit sizes, dnum, secret and bootstrapping structure", parse=_preset),
         Param("min_precision_bits", 8.0, "minimum bits of precision after a rescale", ge=0, le=60),
     )
     capabilities = frozenset({"batch"})
@@ -81,29 +110,51 @@ class CkksModel(CostModel):
     # -- design decoding ----------------------------------------------------------------------
     def _knobs(self, design: Any, xp: Any) -> dict[str, Any]:
         f = {k: xp.astype(design[k], xp.float64) for k in ("N", "levels", "scale_bits", "first_bits",
-                                                          "special_bits", "dnum", "act_degree")}
+                                                          "special_bits", "dnum", "act_degree", "boot_cts_levels",
+                                                          "boot_stc_levels", "boot_return")}
         sec = xp.zeros_like(f["N"])
         for lam in SECURITY_LEVELS:
             sec = xp.where(design.eq("security", lam), float(lam), sec)
         f["security"] = sec
+        preset = self.param("preset")
+        if preset:
+            for name, v in paramset(preset).knobs().items():
+                f[name] = xp.zeros_like(f["N"]) + v
         f["slots"] = f["N"] / 2.0 * (1.0 + xp.astype(design.eq("ring", "conjugate-invariant"), xp.float64))
         return f
 
+    def secret(self) -> tuple[str, int]:
+        """(distribution, Hamming weight) in force: the preset's, else the ``secret``/``hamming`` params."""
+        preset = self.param("preset")
+        if preset:
+            ps = paramset(preset)
+            return ps.secret, ps.hamming
+        return self.param("secret"), self.param("hamming")
+
     def _feasibility(self, xp: Any, design: Any, k: dict[str, Any], n: Any, logqp: Any) -> Feasibility:
-        """Security (HE-standard table at ring degree ``n``), first prime, precision, secret."""
+        """Security (table of the secret distribution at ring degree ``n``), first prime, precision."""
+        secret, h = self.secret()
         f = Feasibility(xp, design.n, like=design["N"])
-        f.require(xp.ones_like(k["N"]) > (1.0 if self.param("secret") != "ternary" else 0.0),
-                  "sparse secret: security is outside the HE-standard table (ternary secrets only)")
-        f.require(logqp <= max_log_qp(n, k["security"]),
-                  "insecure: log2(QP) exceeds the HE-standard maximum for N at the required security (ternary secret)")
+        bound = max_log_qp(n, k["security"], secret=secret, hamming=h)
+        f.require(bound > 0, coverage_reason(secret, h))
+        f.require(logqp <= bound,
+                  f"insecure: log2(QP) exceeds the maximum for N at the required security ({secret} secret)")
         f.require(k["first_bits"] > k["scale_bits"], "first prime must be larger than the scale (first_bits > scale_bits)")
-        f.require(precision_bits(n, k["scale_bits"]) >= self.param("min_precision_bits"),
+        f.require(precision_bits(n, k["scale_bits"], effective_hamming(n, secret, h)) >= self.param("min_precision_bits"),
                   "precision below min_precision_bits (scale_bits too small for N)")
         return f
 
+    def _profile(self) -> Any:
+        """The device profile, with the preset's bootstrapping structure when a preset is set."""
+        prof = get_profile(self.param("profile"))
+        preset = self.param("preset")
+        if preset:
+            prof = replace(prof, boot=paramset(preset).boot)
+        return prof
+
     # -- evaluation --------------------------------------------------------------------------
     def _evaluate(self, workload: Any, design: Any, xp: Any):
-        prof = get_profile(self.param("profile"))
+        prof = self._profile()
         k = self._knobs(design, xp)
         if getattr(workload, "kind", "network") == "he-trace":
             from .trace import evaluate_trace
@@ -111,9 +162,13 @@ class CkksModel(CostModel):
             return evaluate_trace(self, workload, design, k, prof, xp)
         kspecial = special_primes(k["levels"], k["dnum"], prof.keyswitch)
         logqp = log_qp(k["first_bits"], k["scale_bits"], k["levels"], k["special_bits"], kspecial)
+        if self.param("preset"):
+            logqp = xp.zeros_like(k["N"]) + paramset(self.param("preset")).log_qp
         feas = self._feasibility(xp, design, k, k["N"], logqp)
-        common = {"security_bits": security_bits(k["N"], logqp), "precision_bits": precision_bits(k["N"], k["scale_bits"]),
-                  "log_qp_bits": logqp}
+        secret, h = self.secret()
+        common = {"security_bits": security_bits(k["N"], logqp, secret=secret, hamming=h),
+                  "precision_bits": precision_bits(k["N"], k["scale_bits"], effective_hamming(k["N"], secret, h)),
+                  "log_qp_bits": logqp, "ring_degree": k["N"] + 0.0, "chain_levels": k["levels"] + 0.0}
         return self._network(workload, design, k, prof, feas, common, xp)
 
     def _variants(self, workload: Any, design: Any, k: dict[str, Any], prof: Any) -> tuple[Any, np.ndarray]:
@@ -183,10 +238,10 @@ class CkksModel(CostModel):
                 cost = cost + act_add[:, i:i + 1] * sh("add", o)
             return cost
 
-        boot = bootstrap_latency(prof, k["N"], k["levels"] + 1.0, dnum=k["dnum"])
-        boot_cost = boot[:, None] * a["live_cts"]
-        place = place_bootstraps(xp, delta=delta, levels=k["levels"], boot_depth=prof.boot.depth,
-                                 boot_cost=boot_cost, layer_cost=layer_cost, lmax=lmax)
+        plan = boot_plan(xp, prof, k, design, a["fill"], a["live_cts"])
+        boot_cost = plan.cost
+        place = place_bootstraps(xp, delta=delta, levels=k["levels"], boot_depth=plan.depth,
+                                 boot_cost=boot_cost, layer_cost=layer_cost, lmax=lmax, boot_to=plan.returns)
         # infeasible points: report the plain chain (no bootstrap), independent of the batch
         ok = xp.isfinite(place.total)
         lv_i = xp.astype(k["levels"], xp.int64)
@@ -197,8 +252,24 @@ class CkksModel(CostModel):
         place_start = xp.where(ok, place.start, xp.minimum(lv_i, xp.sum(d_i, axis=1)))
         place_end = xp.where(ok, place.end, xp.zeros_like(lv_i))
         lat_layers = []
-        for i in range(len(net.names)):
-            lat_layers.append(xp.take_along_axis(layer_cost(i), entry[:, i:i + 1], axis=1)[:, 0])
+        at_cache: dict[tuple[str, int, int], Any] = {}
+
+        def at(op: str, off: int, i: int) -> Any:  # latency of (op, offset) at layer i's entry level, (P,)
+            if (op, off, i) not in at_cache:
+                at_cache[(op, off, i)] = xp.take_along_axis(sh(op, off), entry[:, i:i + 1], axis=1)[:, 0]
+            return at_cache[(op, off, i)]
+
+        for i in range(len(net.names)):  # the chosen entry level only: (P,) gathers, not (P, levels) tables
+            cnt = xp.take(counts_v[:, i, :], vidx, axis=0)
+            li = xp.zeros_like(k["N"])
+            for e, (op, off) in enumerate(net.entries):
+                if np.any(net.counts[:, i, e]):
+                    li = li + cnt[:, e] * at(op, off, i)
+            if np.any(net.arrays["act_cts"][:, i]):
+                o = act_off[i]
+                km = at("mul", o, i) + at("relinearize", o, i) + at("rescale", o, i)
+                li = li + act_ct[:, i] * km + act_pt[:, i] * at("mul_plain", o, i) + act_add[:, i] * at("add", o, i)
+            lat_layers.append(li)
         lat = xp.stack(lat_layers, axis=1) + booted * boot_cost
 
         def op_count(*names: str) -> Any:
@@ -230,7 +301,7 @@ class CkksModel(CostModel):
         totals["client_s"] = (a["input_cts"] * (gather("encode", start) + gather("encrypt", start))
                               + a["output_cts"] * gather("decrypt", end))
         totals.update(common)
-        feas.require((total_depth <= k["levels"]) | (k["levels"] > prof.boot.depth),
+        feas.require((total_depth <= k["levels"]) | (k["levels"] > plan.depth),
                      "multiplicative depth exceeds levels and the chain is too short to bootstrap "
                      "(levels <= bootstrap depth)")
         feas.require(xp.isfinite(place.total),

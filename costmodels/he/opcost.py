@@ -68,14 +68,17 @@ class BootConfig:
     stc_levels: int = 3
     evalmod_degree: int = 30
     double_angle: int = 3
+    mod1_inv_degree: int = 0  # arcsine correction polynomial after the cosine (Lattigo Mod1InvDegree)
+    extra_levels: int = 0     # levels a preset's chain spends that this structure does not explain
 
     @property
     def evalmod_depth(self) -> int:
-        return math.ceil(math.log2(self.evalmod_degree + 1)) + self.double_angle
+        inv = math.ceil(math.log2(self.mod1_inv_degree + 1)) if self.mod1_inv_degree > 0 else 0
+        return math.ceil(math.log2(self.evalmod_degree + 1)) + self.double_angle + inv
 
     @property
     def depth(self) -> int:
-        return self.cts_levels + self.evalmod_depth + self.stc_levels
+        return self.cts_levels + self.evalmod_depth + self.stc_levels + self.extra_levels
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,14 @@ def plaintext_bytes(n: Any, limbs: Any, word_bytes: int = 8) -> Any:
     return limbs * n * word_bytes
 
 
-def switching_key_bytes(n: Any, top_limbs: Any, dnum: Any, shape: str, word_bytes: int = 8) -> Any:
-    """One relinearisation or rotation key: beta_top x 2 x (L+1+K) x N words [HanKi20]."""
+def switching_key_bytes(n: Any, top_limbs: Any, dnum: Any, shape: str, word_bytes: int = 8,
+                        k_special: Any = None) -> Any:
+    """One relinearisation or rotation key: beta_top x 2 x (L+1+K) x N words [HanKi20].
+
+    ``k_special`` overrides K (a chain whose P primes are not alpha = ceil((L+1)/dnum) of them,
+    e.g. Lattigo's presets or he-multigpu's ``special_limbs``); beta_top stays ceil((L+1)/alpha).
+    """
     _, k, beta = keyswitch_geometry(top_limbs, top_limbs, dnum, shape)
+    if k_special is not None:
+        k = k_special
     return beta * 2.0 * (top_limbs + k) * n * word_bytes

@@ -3,7 +3,8 @@
 Everything here is vectorised: arguments may be Python numbers, numpy arrays or torch tensors of
 one shape (a batch of design points). Sources:
 
-* maximum log2(QP) per ring degree N and security level: ``data/security.csv`` (HE standard 2018
+* maximum log2(QP) per ring degree N, security level and secret distribution: :mod:`.security`
+  (uniform ternary: ``data/security.csv``, HE standard 2018
   for N <= 32768, identical to SEAL ``hestdparms.h``; OpenFHE ``stdlatticeparms.cpp`` for 2^16 and
   2^17; ternary secret, sigma ~ 3.2). [HEStandard18; OpenFHE22].
 * chain layout ``q0 | L x Delta | K x P``: SEAL / EVA convention ([EVA20], EVA
@@ -28,6 +29,9 @@ import numpy as np
 from dse.datafiles import load_csv
 from dse.errors import DseInputError
 from dse.xp import namespace
+
+from .security import bound as secbound
+from .security import check_secret, coverage_reason, effective_hamming
 
 __all__ = [
     "KEYSWITCH_SHAPES",
@@ -69,16 +73,22 @@ def _arr(xp: Any, v: Any, like: Any) -> Any:
     return xp.asarray(float(v), dtype=xp.float64) if like is None else xp.zeros_like(like, dtype=xp.float64) + float(v)
 
 
-def max_log_qp(n: Any, security: Any = 128, *, quantum: bool = False) -> Any:
-    """Largest log2(QP) that keeps ``security`` bits at ring degree ``n`` (0 where n is not tabled)."""
+def max_log_qp(n: Any, security: Any = 128, *, quantum: bool = False, secret: str = "ternary",
+               hamming: int = 0) -> Any:
+    """Largest log2(QP) that keeps ``security`` bits at ring degree ``n`` (0 where no table row covers it).
+
+    ``secret`` / ``hamming`` select the table (:mod:`.security`: uniform ternary, sparse with
+    Hamming weight ``hamming``, Gaussian); the sparse rule is conservative (same N, h_e <= h).
+    """
     xp = namespace(n, security)
     n = _arr(xp, n, None)
     sec = _arr(xp, security, n)
-    table = security_table(quantum)
     out = xp.zeros_like(n)
-    for i, deg in enumerate(RING_DEGREES):
-        for j, lam in enumerate(SECURITY_LEVELS):
-            out = xp.where((n == deg) & (sec == lam), table[i, j], out)
+    for deg in RING_DEGREES:
+        for lam in SECURITY_LEVELS:
+            b = secbound(deg, lam, secret, int(hamming), quantum)
+            if b > 0:
+                out = xp.where((n == deg) & (sec == lam), b, out)
     return out
 
 
@@ -99,12 +109,13 @@ def log_qp(first_bits: Any, scale_bits: Any, levels: Any, special_bits: Any, k_s
     return first_bits + levels * scale_bits + k_special * special_bits
 
 
-def security_bits(n: Any, logqp: Any, *, quantum: bool = False) -> Any:
+def security_bits(n: Any, logqp: Any, *, quantum: bool = False, secret: str = "ternary", hamming: int = 0) -> Any:
     """Highest lambda in {128, 192, 256} whose bound holds for (n, log2 QP); 0 when even 128 fails."""
     xp = namespace(n, logqp)
     out = xp.zeros_like(_arr(xp, logqp, None))
     for lam in SECURITY_LEVELS:  # ascending, so the last passing level wins
-        out = xp.where(logqp <= max_log_qp(n, lam, quantum=quantum), float(lam), out)
+        bound = max_log_qp(n, lam, quantum=quantum, secret=secret, hamming=hamming)
+        out = xp.where((logqp <= bound) & (bound > 0), float(lam), out)
     return out
 
 
@@ -128,7 +139,8 @@ def precision_bits(n: Any, scale_bits: Any, hamming: Any = None) -> Any:
 
 
 def smallest_ring(depth: Any, *, scale_bits: Any = 40, first_bits: Any = 60, special_bits: Any = 60,
-                  dnum: Any = 1, shape: str = "seal", security: Any = 128, quantum: bool = False) -> Any:
+                  dnum: Any = 1, shape: str = "seal", security: Any = 128, quantum: bool = False,
+                  secret: str = "ternary", hamming: int = 0) -> Any:
     """EVA's rule: the smallest N whose security bound holds for a chain of ``depth`` rescale primes.
 
     Returns 0 where no tabled N (<= 2^17) fits. Vectorised over all arguments.
@@ -139,7 +151,8 @@ def smallest_ring(depth: Any, *, scale_bits: Any = 40, first_bits: Any = 60, spe
     need = log_qp(first_bits, scale_bits, depth, special_bits, k)
     out = xp.zeros_like(need)
     for deg in reversed(RING_DEGREES):  # descending, so the smallest fitting N is written last
-        out = xp.where(need <= max_log_qp(xp.zeros_like(need) + deg, security, quantum=quantum), float(deg), out)
+        cap = max_log_qp(xp.zeros_like(need) + deg, security, quantum=quantum, secret=secret, hamming=hamming)
+        out = xp.where((need <= cap) & (cap > 0), float(deg), out)
     return out
 
 
@@ -160,13 +173,65 @@ class CkksParams:
     security: int = 128
     conjugate_invariant: bool = False
     secret: str = "ternary"
+    hamming: int = 0
+    log_qp_exact: float = 0.0  # a preset's exact sum of prime bits (0: from the bit sizes)
+    k_fixed: int = 0           # special primes K when not alpha = ceil((L+1)/dnum) (0: derived)
+    word_bytes: int = 8        # bytes per RNS word (8; 4 for 32-bit libraries such as Cheddar)
+    boot_depth: int = 14       # levels a bootstrap consumes
+    boot_return: int = 0       # levels a bootstrap returns (0: all, L - boot_depth)
+    source: str = ""
 
     @property
     def k_special(self) -> int:
+        if self.k_fixed > 0:
+            return int(self.k_fixed)
         return int(special_primes(np.asarray(float(self.levels)), self.dnum, self.keyswitch))
+
+    # -- chain geometry and sizes (shared with he-multigpu) ----------------------------------
+    @property
+    def logn(self) -> int:
+        return int(self.n).bit_length() - 1
+
+    @property
+    def limbs(self) -> int:
+        """Ciphertext primes at the top level, L + 1."""
+        return int(self.levels) + 1
+
+    @property
+    def special_limbs(self) -> int:
+        return self.k_special
+
+    @property
+    def alpha(self) -> int:
+        """Limbs per key-switching digit, ceil((L+1)/dnum) (hybrid; 1 for SEAL-style)."""
+        return -(-self.limbs // max(1, int(self.dnum))) if self.keyswitch == "hybrid" else 1
+
+    @property
+    def boot_levels(self) -> int:
+        return int(self.boot_depth)
+
+    @property
+    def user_levels(self) -> int:
+        """Levels left for the network after a bootstrap: ``boot_return``, or L - boot_depth."""
+        return int(self.boot_return) if self.boot_return > 0 else self.usable_levels(self.boot_depth)
+
+    def ct_bytes(self, limbs: Any) -> Any:
+        """A ciphertext with ``limbs`` primes: 2 limbs N w bytes (:func:`.opcost.ciphertext_bytes`)."""
+        from .opcost import ciphertext_bytes
+
+        return ciphertext_bytes(self.n, limbs, self.word_bytes)
+
+    def key_bytes(self) -> float:
+        """One switching key at the top level (:func:`.opcost.switching_key_bytes`, this chain's K)."""
+        from .opcost import switching_key_bytes
+
+        return float(switching_key_bytes(np.float64(self.n), np.float64(self.limbs), np.float64(self.dnum),
+                                         self.keyswitch, self.word_bytes, k_special=np.float64(self.k_special)))
 
     @property
     def log_qp(self) -> float:
+        if self.log_qp_exact > 0:
+            return float(self.log_qp_exact)
         return float(log_qp(self.first_bits, self.scale_bits, self.levels, self.special_bits, self.k_special))
 
     @property
@@ -175,26 +240,28 @@ class CkksParams:
 
     @property
     def precision_bits(self) -> float:
-        return float(precision_bits(np.asarray(float(self.n)), float(self.scale_bits)))
+        h = effective_hamming(np.asarray(float(self.n)), self.secret, self.hamming)
+        return float(precision_bits(np.asarray(float(self.n)), float(self.scale_bits), h))
 
     @property
     def security_bits(self) -> int:
-        if self.secret != "ternary":
-            return 0
-        return int(security_bits(np.asarray(float(self.n)), np.asarray(self.log_qp)))
+        return int(security_bits(np.asarray(float(self.n)), np.asarray(self.log_qp), secret=self.secret,
+                                 hamming=self.hamming))
 
     def problems(self) -> list[str]:
         """Reasons this set is unusable (empty when feasible)."""
         out = []
         if self.n not in RING_DEGREES:
             out.append(f"N={self.n} is not a power of two in [{RING_DEGREES[0]}, {RING_DEGREES[-1]}]")
-        if self.secret != "ternary":
-            out.append(f"secret {self.secret!r}: security outside the HE-standard table (ternary secrets only)")
-        elif self.n in RING_DEGREES:
-            bound = float(max_log_qp(np.asarray(float(self.n)), self.security))
-            if self.log_qp > bound:
+        check_secret(self.secret, self.hamming)
+        if self.n in RING_DEGREES:
+            bound = float(max_log_qp(np.asarray(float(self.n)), self.security, secret=self.secret,
+                                     hamming=self.hamming))
+            if bound <= 0:
+                out.append(coverage_reason(self.secret, self.hamming))
+            elif self.log_qp > bound:
                 out.append(f"insecure: log2(QP)={self.log_qp:g} > {bound:g} allowed at N={self.n} for "
-                           f"{self.security}-bit security")
+                           f"{self.security}-bit security ({self.secret} secret)")
         if self.first_bits <= self.scale_bits:
             out.append("first prime must be larger than the scale (first_bits > scale_bits)")
         return out
@@ -210,7 +277,7 @@ class CkksParams:
     def describe(self) -> dict[str, Any]:
         return {"n": self.n, "levels": self.levels, "slots": self.slots, "log_qp": self.log_qp,
                 "k_special": self.k_special, "security_bits": self.security_bits,
-                "usable_levels_after_bootstrap": self.usable_levels(14),
+                "usable_levels_after_bootstrap": self.user_levels,
                 "precision_bits": round(self.precision_bits, 2), "problems": self.problems()}
 
     @staticmethod
@@ -219,7 +286,8 @@ class CkksParams:
         shape = kw.get("keyswitch", "seal")
         n = int(smallest_ring(np.asarray(float(depth)), scale_bits=kw.get("scale_bits", 40),
                               first_bits=kw.get("first_bits", 60), special_bits=kw.get("special_bits", 60),
-                              dnum=kw.get("dnum", 1), shape=shape, security=kw.get("security", 128)))
+                              dnum=kw.get("dnum", 1), shape=shape, security=kw.get("security", 128),
+                              secret=kw.get("secret", "ternary"), hamming=kw.get("hamming", 0)))
         if n == 0:
             raise DseInputError("depth", depth, f"a depth whose chain fits N <= 2^17 at {kw.get('security', 128)}-bit security")
         return CkksParams(n=n, levels=int(depth), **kw)

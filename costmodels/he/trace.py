@@ -18,6 +18,7 @@ from dse.xp import constant
 from .bootstrap import bootstrap_latency
 from .opcost import ciphertext_bytes, op_latency, switching_key_bytes
 from .params import log_qp, precision_bits, security_bits, special_primes
+from .security import effective_hamming
 
 __all__ = ["evaluate_trace", "trace_arrays"]
 
@@ -77,8 +78,9 @@ def evaluate_trace(model: Any, trace: Any, design: Any, k: dict[str, Any], prof:
     kspecial = special_primes(levels_trace, k["dnum"], prof.keyswitch)
     logqp = log_qp(k["first_bits"], k["scale_bits"], levels_trace, k["special_bits"], kspecial)
     n_trace = xp.zeros_like(k["N"]) + n_max
-    totals["security_bits"] = security_bits(n_trace, logqp)
-    totals["precision_bits"] = precision_bits(n_trace, k["scale_bits"])
+    secret, h = model.secret()
+    totals["security_bits"] = security_bits(n_trace, logqp, secret=secret, hamming=h)
+    totals["precision_bits"] = precision_bits(n_trace, k["scale_bits"], effective_hamming(n_trace, secret, h))
     totals["log_qp_bits"] = logqp
     feas = model._feasibility(xp, design, k, n_trace, logqp)
     names = tuple(r.name for r in trace.rows)

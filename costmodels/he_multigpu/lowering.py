@@ -51,7 +51,7 @@ import numpy as np
 from dse.xp import constant
 from workloads.ir import Attention, Linear
 
-from .gpu_ops import bootstrap_seconds, op_seconds
+from .gpu_ops import bootstrap_seconds, he_bootstrap_seconds, he_op_seconds, op_seconds
 from .presets import CkksParams, Constants, GpuProfile
 
 __all__ = ["BASIS", "Compiled", "SubStage", "basis_values", "compile_workload", "pow2"]
@@ -216,8 +216,12 @@ class Compiled:
     substages: list[list[SubStage]] = field(repr=False, default_factory=list)
 
 
-def compile_workload(workload: Any, p: CkksParams, c: Constants, g: GpuProfile) -> Compiled:
-    """Lower every layer, walk the levels and fold op latencies into coefficient matrices."""
+def compile_workload(workload: Any, p: CkksParams, c: Constants, g: GpuProfile, op_profile: str = "roofline") -> Compiled:
+    """Lower every layer, walk the levels and fold op latencies into coefficient matrices.
+
+    ``op_profile`` = ``roofline`` prices ops with this package's GPU roofline (:mod:`.gpu_ops`);
+    an ``he`` profile name prices them with the ``he`` model's per-op and bootstrap formulas.
+    """
     seq_len = workload.info("seq_len")
     layers = list(workload.layers)
     col_par = {l.name for l in layers if isinstance(l, Linear) and pow2(l.out_shape[-1]) > pow2(l.in_shape[-1])}
@@ -231,12 +235,13 @@ def compile_workload(workload: Any, p: CkksParams, c: Constants, g: GpuProfile) 
                             "steps_rep", "kv_units", "ar_units", "live_split", "live_stream",
                             "key_switches", "bootstraps")}
     weight_polys, min_limbs, ar_count = np.zeros(L), np.full(L, float(p.limbs)), np.zeros(L)
-    t_boot = bootstrap_seconds(p, c, g)
+    roofline = op_profile == "roofline"
+    t_boot = bootstrap_seconds(p, c, g) if roofline else he_bootstrap_seconds(p, op_profile)
     hme, kk, top = c.boot_hmult_equivalents, p.special_limbs, p.limbs
     rot_sizes: set[int] = set()
     for i, layer_subs in enumerate(subs):
         for s in layer_subs:
-            t = op_seconds(p, c, g, s.limbs)
+            t = op_seconds(p, c, g, s.limbs) if roofline else he_op_seconds(p, op_profile, s.limbs)
             sec = sum(coef * float(t[op]) for op, coef in s.ops.items()) + s.boots * t_boot
             ks = s.ops.get("rotate", 0) + s.ops.get("relin", 0)
             resc = s.ops.get("rescale", 0)

@@ -15,7 +15,6 @@ chosen mesh ``mesh_token``, ``mesh_feature``, ``mesh_limb``. Per layer: ``latenc
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -32,6 +31,23 @@ __all__ = ["MAX_GPUS", "PLACEMENTS", "MultiGpuTransformerModel"]
 PLACEMENTS = ("hybrid", "limb", "token", "replicate")
 MAX_GPUS = 64
 _SINGLE = {"token": 0, "replicate": 1, "limb": 2}
+
+
+def _preset(value: Any) -> str:
+    text = str(value)
+    if text:
+        presets.from_paramset(text)  # raises with the list of presets
+    return text
+
+
+def _op_profile(value: Any) -> str:
+    text = str(value)
+    if text != "roofline":
+        from costmodels.he import get_profile
+
+        if get_profile(text).keyswitch != "hybrid":
+            raise DseInputError("op_profile", text, "roofline or an he profile with hybrid key switching")
+    return text
 
 
 _D = presets.ckks_defaults()
@@ -64,6 +80,10 @@ class MultiGpuTransformerModel(CostModel):
         Param("weights", "layer", "encoded weights resident: one encoder layer at a time, or all",
               choices=("layer", "all")),
         Param("chunks", 8, "pipeline pieces per layer when overlapping", integer=True, ge=1, le=4096),
+        Param("preset", "", "a costmodels.he parameter preset (e.g. lattigo-n16-h192): replaces logn, limbs, "
+              "special_limbs, dnum, user_levels and boot_levels", parse=_preset),
+        Param("op_profile", "roofline", "per-op costs: this model's GPU roofline, or an `he` device profile "
+              "(gpu-cheddar-a100, ...) shared with the he model", parse=_op_profile),
     )
     capabilities = frozenset({"batch", "des"})
     metric_units = {"speedup": "1", "scaling_efficiency": "1", "key_switches": "1", "bootstraps": "1",
@@ -72,9 +92,12 @@ class MultiGpuTransformerModel(CostModel):
 
     # -- fixed parameters -----------------------------------------------------------------
     def ckks(self) -> presets.CkksParams:
-        return replace(_D, logn=self.param("logn"), limbs=self.param("limbs"),
-                       special_limbs=self.param("special_limbs"), dnum=self.param("dnum"),
-                       user_levels=self.param("user_levels"), boot_levels=self.param("boot_levels")).check()
+        if self.param("preset"):
+            return presets.from_paramset(self.param("preset"))
+        return presets.ckks_params(logn=self.param("logn"), limbs=self.param("limbs"),
+                                   special_limbs=self.param("special_limbs"), dnum=self.param("dnum"),
+                                   word_bytes=_D.word_bytes, user_levels=self.param("user_levels"),
+                                   boot_levels=self.param("boot_levels"), source=_D.source)
 
     def gpu_profile(self) -> presets.GpuProfile:
         return presets.gpu(self.param("gpu"))
@@ -89,8 +112,9 @@ class MultiGpuTransformerModel(CostModel):
 
     def compiled(self, workload: Any) -> Compiled:
         p, g = self.ckks(), self.gpu_profile()
-        key = ("he-multigpu", p, g.key)
-        return workload.memo(key, lambda: compile_workload(workload, p, presets.constants(), g))
+        opp = self.param("op_profile")
+        key = ("he-multigpu", p, g.key, opp)
+        return workload.memo(key, lambda: compile_workload(workload, p, presets.constants(), g, opp))
 
     def resident_weight_polys(self, comp: Compiled) -> float:
         if self.param("weights") == "all":

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from costmodels.he.params import CkksParams as HeCkksParams
+from costmodels.he.paramsets import paramset
 from dse.datafiles import load_toml
 from dse.errors import DseInputError
 
@@ -18,8 +20,11 @@ __all__ = [
     "Constants",
     "GpuProfile",
     "LinkProfile",
+    "check",
     "ckks_defaults",
+    "ckks_params",
     "constants",
+    "from_paramset",
     "gpu",
     "gpu_names",
     "link",
@@ -58,54 +63,44 @@ class LinkProfile:
     source: str
 
 
-@dataclass(frozen=True)
-class CkksParams:
-    """CKKS parameter set: N = 2^logn, ``limbs`` = L+1 at the top, K special primes, dnum digits."""
+#: The CKKS parameter class is the he family's (one class for both models): N, L, dnum, K,
+#: word size, bootstrap depth and return level; sizes by its ``ct_bytes`` / ``key_bytes``.
+CkksParams = HeCkksParams
 
-    logn: int = 16
-    limbs: int = 24
-    special_limbs: int = 8
-    dnum: int = 3
-    word_bytes: int = 8
-    user_levels: int = 9
-    boot_levels: int = 14
-    source: str = ""
 
-    @property
-    def n(self) -> int:
-        return 1 << self.logn
+def ckks_params(*, logn: int = 16, limbs: int = 24, special_limbs: int = 8, dnum: int = 3, word_bytes: int = 8,
+                user_levels: int = 9, boot_levels: int = 14, source: str = "") -> CkksParams:
+    """This model's knob names as a :class:`costmodels.he.CkksParams` (hybrid key switching), checked."""
+    return check(CkksParams(n=1 << int(logn), levels=int(limbs) - 1, dnum=int(dnum), keyswitch="hybrid",
+                            k_fixed=int(special_limbs), word_bytes=int(word_bytes), boot_depth=int(boot_levels),
+                            boot_return=int(user_levels), source=source), logn=int(logn), user_levels=int(user_levels))
 
-    @property
-    def slots(self) -> int:
-        return self.n // 2
 
-    @property
-    def alpha(self) -> int:
-        """Limbs per key-switching digit, ceil((L+1)/dnum) [HanKi20]."""
-        return -(-self.limbs // self.dnum)
+def from_paramset(name: str) -> CkksParams:
+    """A :mod:`costmodels.he` preset (``lattigo-n16-h192``...) as this model's parameter set."""
+    ps = paramset(name)
+    return ckks_params(logn=ps.ckks_params().logn, limbs=ps.levels + 1, special_limbs=ps.k_special, dnum=ps.dnum,
+                       word_bytes=ps.word_bytes, user_levels=ps.user_levels, boot_levels=ps.boot_depth,
+                       source=ps.source)
 
-    def key_bytes(self) -> float:
-        """One switching key: dnum * 2 * (L+1+K) * N * w bytes [HanKi20]."""
-        return float(self.dnum * 2 * (self.limbs + self.special_limbs) * self.n * self.word_bytes)
 
-    def ct_bytes(self, limbs: Any) -> Any:
-        """A ciphertext with ``limbs`` primes: 2 * limbs * N * w bytes [CKKS17]."""
-        return 2 * limbs * self.n * self.word_bytes
-
-    def check(self) -> CkksParams:
-        if not 10 <= self.logn <= 17:
-            raise DseInputError("logn", self.logn, "an integer in [10, 17]")
-        if self.limbs < 2:
-            raise DseInputError("limbs", self.limbs, "an integer >= 2")
-        if not 1 <= self.dnum <= self.limbs:
-            raise DseInputError("dnum", self.dnum, f"an integer in [1, limbs={self.limbs}]")
-        if self.special_limbs < self.alpha:
-            raise DseInputError("special_limbs", self.special_limbs,
-                                f">= ceil(limbs/dnum) = {self.alpha} (hybrid key switching needs K >= alpha)")
-        if self.user_levels < 1 or self.user_levels + self.boot_levels > self.limbs - 1:
-            raise DseInputError("user_levels", self.user_levels,
-                                f"an integer >= 1 with user_levels + boot_levels <= limbs - 1 = {self.limbs - 1}")
-        return self
+def check(p: CkksParams, *, logn: int | None = None, user_levels: int | None = None) -> CkksParams:
+    """Validate a hybrid chain for this model (errors name this model's parameters)."""
+    logn = p.logn if logn is None else logn
+    user = p.user_levels if user_levels is None else user_levels
+    if not 10 <= logn <= 17:
+        raise DseInputError("logn", logn, "an integer in [10, 17]")
+    if p.limbs < 2:
+        raise DseInputError("limbs", p.limbs, "an integer >= 2")
+    if not 1 <= p.dnum <= p.limbs:
+        raise DseInputError("dnum", p.dnum, f"an integer in [1, limbs={p.limbs}]")
+    if p.special_limbs < p.alpha:
+        raise DseInputError("special_limbs", p.special_limbs,
+                            f">= ceil(limbs/dnum) = {p.alpha} (hybrid key switching needs K >= alpha)")
+    if user < 1 or user + p.boot_levels > p.limbs - 1:
+        raise DseInputError("user_levels", user,
+                            f"an integer >= 1 with user_levels + boot_levels <= limbs - 1 = {p.limbs - 1}")
+    return p
 
 
 @dataclass(frozen=True)
@@ -144,7 +139,7 @@ def link(key: str) -> LinkProfile:
 
 
 def ckks_defaults() -> CkksParams:
-    return CkksParams(**_load("ckks.toml")["params"])
+    return ckks_params(**_load("ckks.toml")["params"])
 
 
 def constants() -> Constants:

@@ -60,3 +60,16 @@ def test_calibrate_requires_out():
     """`dse calibrate he` validates its own arguments (argparse usage error, exit 2)."""
     r = dse("calibrate", "he", "--backend", "tenseal")
     assert r.returncode == 2 and "--out" in r.stderr
+
+
+def test_whatif_bootstrapped_networks_with_sparse_preset():
+    """Issue 17 done-when: ResNet-20 and one BERT-base layer, bootstrapped, 128-bit sparse-secret preset, one whatif each."""
+    for workload, extra in (("resnet20-cifar", ["--set", "act_degree=15"]), ("bert-base:layers=1", [])):
+        r = dse("whatif", "he", "--workload", workload, "--set", "preset=lattigo-n16-h192", "--profile",
+                "gpu-cheddar-a100", *extra, "--json")
+        assert r.returncode == 0, r.stderr
+        m = json.loads(r.stdout)["metrics"]
+        assert json.loads(r.stdout)["feasible"]
+        assert m["security_bits"] == 128 and m["log_qp_bits"] == 1546 and m["bootstraps"] >= 1
+    bad = dse("whatif", "he", "--workload", "resnet20-cifar", "--set", "preset=lattigo-n99")
+    assert bad.returncode == 2 and "preset" in bad.stderr and "Traceback" not in bad.stderr

@@ -60,27 +60,37 @@ def test_problems_name_the_reason():
     bad = CkksParams(n=8192, levels=10, scale_bits=40)
     assert bad.problems() and "insecure" in bad.problems()[0]
     assert "first prime" in CkksParams(n=32768, levels=5, scale_bits=60, first_bits=50).problems()[0]
-    assert "sparse" in CkksParams(n=32768, levels=5, secret="sparse").problems()[0]
+    assert "sparse secret h=64" in CkksParams(n=32768, levels=5, secret="sparse", hamming=64).problems()[0]
     # N=2^15, 40-bit scale: 40 - log2(sqrt(N/3)(3+8 sqrt(2N/3))) ~ 23.1 bits
     assert abs(float(precision_bits(np.array(32768.0), 40.0)) - 23.08) < 0.01
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(n_exp=st.integers(10, 17), levels=st.integers(1, 60), scale=st.integers(20, 60), first=st.integers(20, 60),
-       special=st.integers(20, 61), sec=st.sampled_from([128, 192, 256]))
-def test_insecure_parameter_set_is_never_feasible(n_exp, levels, scale, first, special, sec):
-    """Property: whenever the model calls a point feasible, log2(QP) <= the table bound at that security."""
-    model = CkksModel()
+       special=st.integers(20, 61), sec=st.sampled_from([128, 192, 256]),
+       secret=st.sampled_from([("ternary", 192), ("sparse", 32), ("sparse", 192), ("sparse", 256),
+                               ("sparse", 32768), ("gaussian", 192)]))
+def test_insecure_parameter_set_is_never_feasible(n_exp, levels, scale, first, special, sec, secret):
+    """Property, every secret kind: a feasible point has log2(QP) <= a published row for (N, secret, h <= weight, lambda)."""
+    from costmodels.he.security import secret_rows
+
+    dist, h = secret
+    model = CkksModel(secret=dist, hamming=h)
     design = {"N": [2**n_exp], "levels": [levels], "scale_bits": [scale], "first_bits": [first],
               "special_bits": [special], "security": [sec]}
     m = model.evaluate(_tiny(), design).numpy()
-    bound = float(max_log_qp(np.array(2.0**n_exp), sec))
     lqp = first + levels * scale + special
+    if dist == "ternary":
+        rows = [float(max_log_qp(np.array(2.0**n_exp), sec))]
+    else:  # independent of the bound() lookup: scan the published rows directly
+        rows = [r.max_log_qp for r in secret_rows() if r.secret == dist and r.n == 2**n_exp and r.lam >= sec
+                and (dist != "sparse" or r.hamming <= h)]
     if m.feasible[0]:
-        assert lqp <= bound
+        assert rows and lqp <= max(rows)
         assert m.totals["security_bits"][0] >= sec
-    if lqp > bound:
-        assert not m.feasible[0] and "insecure" in m.reason_of(0)
+    if not rows or lqp > max(rows):
+        assert not m.feasible[0]
+        assert ("insecure" if rows and max(rows) > 0 else "no") in m.reason_of(0)
 
 
 def _tiny():

@@ -52,3 +52,24 @@ def test_aegis_study_quick(tmp_path):
     assert (off.des_vs_analytic.abs() < 1e-9).all()
     assert head["hybrid_feasible"]
     assert head["total_comm_reduction"] <= 0.0
+
+
+def test_pays_off_verdict_follows_the_mesh():
+    """A one-axis hybrid mesh with no latency gain is reported as not paying off; a 2x2 mesh with a gain as paying off."""
+    import sys
+
+    import pandas as pd
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "studies"))
+    try:
+        import aegis_multigpu
+    finally:
+        sys.path.pop(0)
+    rows = pd.DataFrame([
+        {"gpu": "x", "mesh": "4x1x1", "latency_gain_vs_fastest_single": 0.0, "fastest_single": "token",
+         "ffn_comm_reduction": 0.0, "attention_comm_reduction": 0.065, "attention_best_single": "replicate"},
+        {"gpu": "y", "mesh": "2x2x1", "latency_gain_vs_fastest_single": -0.04, "fastest_single": "replicate",
+         "ffn_comm_reduction": -0.6, "attention_comm_reduction": -0.3, "attention_best_single": "replicate"}])
+    text = aegis_multigpu.pays_off(rows).splitlines()
+    assert "does not pay off" in text[0] and "+6.5%" in text[0]
+    assert "pays off" in text[1] and "does not" not in text[1]

@@ -22,7 +22,7 @@ def test_ciphertext_and_key_sizes_match_derived_examples():
 
 def test_keyswitch_traffic_and_work_hand_count():
     """Hybrid key switch at N=2^13, l=4, K=2, dnum=2 (alpha=2, beta=2), counted by hand ([MAD23], [HanKi20])."""
-    p = presets.CkksParams(logn=13, limbs=4, special_limbs=2, dnum=2, user_levels=1, boot_levels=1)
+    p = presets.ckks_params(logn=13, limbs=4, special_limbs=2, dnum=2, user_levels=1, boot_levels=1)
     n, w = 8192, 8
     nbytes, mm = op_traffic(p, 4)["keyswitch"]
     # traffic: input 4 + extended 2*6 written and read + key 2*2*6 + IP result 2*6 written, read + out 2*4
@@ -64,6 +64,6 @@ def test_bad_ckks_parameters_are_rejected():
     from dse.errors import DseInputError
 
     with pytest.raises(DseInputError, match="special_limbs"):
-        replace(presets.ckks_defaults(), dnum=1).check()
+        presets.check(replace(presets.ckks_defaults(), dnum=1))
     with pytest.raises(DseInputError, match="user_levels"):
-        replace(presets.ckks_defaults(), user_levels=20).check()
+        presets.check(replace(presets.ckks_defaults(), boot_return=20))

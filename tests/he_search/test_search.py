@@ -116,3 +116,16 @@ def test_config_search_study_quick(tmp_path):
     for f in ("results.csv", "trajectories.csv", "ckks_config_search.png", "report.md"):
         assert (tmp_path / f).exists(), f
     assert "Orion shipped config" in (tmp_path / "report.md").read_text()
+
+
+def test_orion_alexnet_feasibility_depends_only_on_the_budget():
+    """Orion's AlexNet (~106 GB) is infeasible at 64 GB and feasible at 128 GB with the same latency."""
+    sys.path.insert(0, str(ROOT / "studies"))
+    try:
+        import ckks_config_search
+    finally:
+        sys.path.pop(0)
+    t = ckks_config_search.orion_at_budgets(["alexnet"], 8.0)
+    assert t.feasible.tolist() == [False, True]
+    assert "budget" in t.reason.iloc[0] and t.latency_s.iloc[0] == t.latency_s.iloc[1]
+    assert 64e9 < t.memory_bytes.iloc[0] < 128e9

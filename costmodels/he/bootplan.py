@@ -1,0 +1,90 @@
+"""Bootstrapping knobs of the ``he`` model: DFT depth, return level and sparse-slot bootstrapping.
+
+Per design point (vectorised; Python loops only over the distinct discrete values in the batch):
+
+* ``boot_cts_levels`` / ``boot_stc_levels`` (0 = the profile's or preset's): levels CoeffToSlot /
+  SlotToCoeff consume. Fewer levels -> a higher radix per BSGS stage -> more rotations (a stage of
+  radix 2^r has 2^(r+1) - 1 diagonals, :func:`.bootstrap.bootstrap_ops`); more levels -> fewer
+  rotations but a deeper bootstrap (fewer levels left for the network).
+* ``boot_return`` (0 = all: L - depth): levels a bootstrap returns. ModRaise then lifts to
+  ``return + depth + 1`` limbs instead of L + 1, so each bootstrap is cheaper and bootstraps are
+  more frequent (Orion/OpenFHE's ``levelsAvailableAfterBootstrap``).
+* ``boot_slots`` = ``sparse``: a ciphertext whose data fills f < N/2 slots is bootstrapped over
+  2^ceil(log2 f) slots (sparse-slot bootstrapping: CoeffToSlot/SlotToCoeff over log2 of the used
+  slots; Cheon et al. 2018 §4.3), chosen per placement by the layer it precedes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from dse.metrics import to_numpy
+from dse.xp import constant
+
+from .bootstrap import bootstrap_ops
+from .opcost import BootConfig, Profile, op_latency
+
+__all__ = ["BootPlan", "boot_plan"]
+
+_BOOT_OPS = ("rescale", "ks_modup", "rotate_hoisted", "rotate", "mul_plain", "add", "conjugate", "mul", "relinearize")
+_MAX_OFF = 128
+
+
+@lru_cache(maxsize=8192)
+def _count_vector(code: int, base: BootConfig) -> np.ndarray:
+    """Op counts of one bootstrap structure (code = (CtS levels * 64 + StC levels) * 64 + log2 slots),
+    laid out as ``ops x level offsets`` (offset < 128)."""
+    cfg = replace(base, cts_levels=code // 4096, stc_levels=code // 64 % 64)
+    vec = np.zeros(len(_BOOT_OPS) * _MAX_OFF)
+    for op, cnt, off in bootstrap_ops(2 ** (code % 64), cfg):
+        vec[_BOOT_OPS.index(op) * _MAX_OFF + off] += cnt
+    vec.setflags(write=False)
+    return vec
+
+
+@dataclass(frozen=True)
+class BootPlan:
+    """Per point: bootstrap seconds per layer cut ``(P, layers)``, depth ``(P,)``, levels returned ``(P,)``."""
+
+    cost: Any
+    depth: Any
+    returns: Any
+
+
+def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any, live: Any) -> BootPlan:
+    """Bootstrap cost before each layer (seconds x live ciphertexts), depth and return level per point."""
+    base = prof.boot
+    cts = xp.where(k["boot_cts_levels"] > 0, k["boot_cts_levels"], float(base.cts_levels))
+    stc = xp.where(k["boot_stc_levels"] > 0, k["boot_stc_levels"], float(base.stc_levels))
+    fixed = float(base.evalmod_depth + base.extra_levels)
+    depth = cts + stc + fixed
+    full = k["levels"] - depth
+    ret = xp.where(k["boot_return"] > 0, xp.minimum(k["boot_return"], full), full)
+    top = xp.maximum(ret + depth + 1.0, xp.ones_like(ret))
+    sparse = design.eq("boot_slots", "sparse")
+    log_full = xp.log2(k["N"] / 2.0)
+    fill = xp.where(xp.isfinite(fill), fill, xp.zeros_like(fill) + 2.0**40)  # unknown shape: full
+    used = xp.ceil(xp.log2(xp.maximum(fill, xp.ones_like(fill))))
+    full_row = log_full[:, None] + xp.zeros_like(fill)
+    log_used = xp.where(sparse[:, None], xp.minimum(full_row, used), full_row)
+    cts_np, stc_np = to_numpy(cts).astype(int), to_numpy(stc).astype(int)
+    lu_np = to_numpy(log_used).astype(int)
+    # distinct (CtS levels, StC levels, log2 slots) structures in the batch, as count vectors
+    code = ((cts_np * 64 + stc_np)[:, None] * 64 + lu_np).reshape(-1)
+    codes, inv = np.unique(code, return_inverse=True)
+    counts_all = np.stack([_count_vector(int(c), base) for c in codes.tolist()])  # (combos, ops x offsets)
+    used_cols = np.flatnonzero(counts_all.any(axis=0))
+    keys = [(_BOOT_OPS[j // _MAX_OFF], j % _MAX_OFF) for j in used_cols.tolist()]
+    counts = counts_all[:, used_cols]
+    # per-op latency at each (op, level offset) once for the batch: (P, keys)
+    one = xp.ones_like(top)
+    lat = xp.stack([op_latency(prof, op, k["N"], xp.maximum(top - off, one), top_limbs=top, dnum=k["dnum"])
+                    for op, off in keys], axis=1)
+    per_combo = prof.boot_scale * (lat @ constant(xp, counts.T, like=top))  # (P, combos)
+    idx = constant(xp, inv.reshape(lu_np.shape).astype(np.int64), like=top, dtype=xp.int64)
+    per_ct = xp.take_along_axis(per_combo, idx, axis=1)
+    return BootPlan(per_ct * live, depth, ret)

@@ -1,0 +1,108 @@
+"""Security bound per secret distribution: max log2(QP) for (N, secret, Hamming weight h, lambda).
+
+Three secret distributions:
+
+* ``ternary`` -- uniform ternary secret: the HE-standard table (``data/security.csv``, [HEStd18]
+  for N <= 2^15, OpenFHE ``stdlatticeparms.cpp`` for 2^16 and 2^17), classical and quantum;
+* ``gaussian`` -- secret drawn from the error distribution (sigma ~ 3.2): the HE standard's
+  error-distributed rows (``data/security_secrets.csv``), N <= 2^15, classical only;
+* ``sparse`` -- fixed Hamming weight h ternary secret: rows of ``data/security_secrets.csv``, each
+  a published (N, h, lambda, max log2 QP) point with its source.
+
+Conservative interpolation rule (never optimistic): a sparse set (N, h, log2 QP) is certified at
+``lambda_e`` only by a row with the **same N**, a weight ``h_e <= h`` (a heavier secret is at least
+as hard in the sparse regime) and ``log2 QP <= max_e``; among such rows the largest bound wins.
+Nothing is interpolated between weights or ring degrees (a weight between two rows takes the lower
+row's bound; a ring degree without a row is infeasible). A (secret, N, h, lambda) that no row
+covers has bound 0 and the model reports it infeasible with the reason :func:`coverage_reason`.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from dse.errors import DseInputError
+
+__all__ = ["SECRETS", "SecurityRow", "bound", "coverage_reason", "effective_hamming", "secret_rows"]
+
+DATA = Path(__file__).parent / "data"
+SECRETS = ("ternary", "sparse", "gaussian")
+#: error standard deviation of the HE standard (sigma ~ 3.2), used for the Gaussian secret's norm
+SIGMA = 3.2
+
+
+@dataclass(frozen=True)
+class SecurityRow:
+    """One published security point: ``max_log_qp`` bits keep ``lam`` bits at ring degree ``n``."""
+
+    secret: str
+    n: int
+    hamming: int
+    lam: int
+    max_log_qp: float
+    kind: str  # "table" (a security table) or "publisher" (the set's own published security)
+    source: str
+
+
+@lru_cache(maxsize=1)
+def secret_rows() -> tuple[SecurityRow, ...]:
+    """Rows of ``data/security_secrets.csv`` (sparse and Gaussian secrets)."""
+    with open(DATA / "security_secrets.csv", newline="") as fh:
+        return tuple(SecurityRow(r["secret"], int(r["n"]), int(r["hamming"]), int(r["lambda"]),
+                                 float(r["max_log_qp"]), r["kind"], r["source"]) for r in csv.DictReader(fh))
+
+
+def check_secret(secret: str, hamming: int) -> None:
+    """Raise :class:`DseInputError` for an unknown distribution or a non-positive sparse weight."""
+    if secret not in SECRETS:
+        raise DseInputError("secret", secret, "one of " + ", ".join(SECRETS))
+    if secret == "sparse" and int(hamming) < 1:
+        raise DseInputError("hamming", hamming, "an integer >= 1 (Hamming weight of the sparse secret)")
+
+
+@lru_cache(maxsize=4096)
+def bound(n: int, lam: int, secret: str = "ternary", hamming: int = 0, quantum: bool = False) -> float:
+    """Largest log2(QP) keeping ``lam`` bits at ring degree ``n`` for the secret; 0 when no row covers it."""
+    check_secret(secret, hamming)
+    if secret == "ternary":
+        from .params import RING_DEGREES, SECURITY_LEVELS, security_table
+
+        if n not in RING_DEGREES or lam not in SECURITY_LEVELS:
+            return 0.0
+        return float(security_table(quantum)[RING_DEGREES.index(n), SECURITY_LEVELS.index(lam)])
+    if quantum:
+        return 0.0  # no quantum rows for sparse / Gaussian secrets
+    best = 0.0
+    for r in secret_rows():
+        if r.secret != secret or r.n != n or r.lam < lam:
+            continue
+        if secret == "sparse" and r.hamming > hamming:
+            continue
+        best = max(best, r.max_log_qp)
+    return best
+
+
+def coverage_reason(secret: str, hamming: int) -> str:
+    """Infeasibility text for a (secret, h) outside every table, naming the rows that exist."""
+    if secret == "sparse":
+        have = sorted({(r.n, r.hamming, r.lam) for r in secret_rows() if r.secret == "sparse"})
+        rows = ", ".join(f"N={n} h>={h} {lam}-bit" for n, h, lam in have)
+        return (f"sparse secret h={hamming}: no published security row covers this N and security "
+                f"(rows: {rows}; see docs/he.md)")
+    return f"{secret} secret: no security table row for this N and security (see docs/he.md)"
+
+
+def effective_hamming(n: Any, secret: str, hamming: int) -> Any:
+    """Squared norm of the secret for the rescale rounding bound (CKKS paper Lemma 3).
+
+    Uniform ternary: 2N/3 expected non-zeros; sparse: h; Gaussian: N sigma^2.
+    """
+    if secret == "sparse":
+        return 0.0 * n + float(hamming)
+    if secret == "gaussian":
+        return n * SIGMA**2
+    return 2.0 * n / 3.0

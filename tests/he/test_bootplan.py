@@ -1,0 +1,42 @@
+"""Bootstrapping knobs: DFT depth (levels vs rotations), return level, sparse-slot bootstrapping."""
+
+from __future__ import annotations
+
+from costmodels.he import CkksModel, bootstrap_ops
+from costmodels.he.opcost import BootConfig
+from workloads import load
+
+
+def _run(**design):
+    m = CkksModel(preset="lattigo-n16-h192", profile="openfhe-cpu")
+    out = m.evaluate(load("resnet20-cifar"), {"N": [65536], **{k: [v] for k, v in design.items()}}).numpy()
+    assert out.feasible[0], out.reason_of(0)
+    return {k: float(v[0]) for k, v in out.totals.items()}
+
+
+def _rotations(cfg: BootConfig, slots: int = 32768) -> float:
+    return sum(c for op, c, _ in bootstrap_ops(slots, cfg) if op in ("rotate", "rotate_hoisted"))
+
+
+def test_fewer_dft_levels_cost_more_rotations():
+    """CoeffToSlot/SlotToCoeff in 2 levels each need more rotations than in 4 (radix 2^8 vs 2^4 stages)."""
+    two, four = BootConfig(cts_levels=2, stc_levels=2), BootConfig(cts_levels=4, stc_levels=4)
+    assert _rotations(two) > 2 * _rotations(four)
+    assert two.depth == four.depth - 4
+
+
+def test_sparse_slot_bootstrap_is_cheaper_only_where_data_is_sparse():
+    """ResNet-20 stages fill 16384/8192/4096 of 32768 slots: sparse-slot bootstrapping lowers latency; counts equal."""
+    full, sparse = _run(), _run(boot_slots="sparse")
+    assert sparse["latency_s"] < full["latency_s"]
+    assert sparse["bootstraps"] == full["bootstraps"] and sparse["rotations"] == full["rotations"]
+    fewer_slots = sum(c for _, c, _ in bootstrap_ops(4096, BootConfig(4, 3)))
+    assert fewer_slots < sum(c for _, c, _ in bootstrap_ops(32768, BootConfig(4, 3)))
+
+
+def test_lower_return_level_means_more_but_cheaper_bootstraps():
+    """Returning 5 instead of 9 levels: more bootstraps (ModRaise to 5+15+1 limbs instead of 25)."""
+    full, low = _run(), _run(boot_return=5)
+    assert low["bootstraps"] > full["bootstraps"]
+    per_full = full["latency_s"] / full["bootstraps"]
+    assert low["latency_s"] / low["bootstraps"] < per_full

@@ -1,0 +1,53 @@
+"""Bootstrappable presets: each is feasible at its published security; chains add up as published."""
+
+from __future__ import annotations
+
+import pytest
+
+from costmodels.he import CkksModel
+from costmodels.he.paramsets import paramset, paramset_names
+from dse.errors import DseInputError
+from workloads import load
+
+#: log2(QP) each preset's publisher states (Lattigo's set names; Cheddar bootparam_40: 1373.5 + 371.9)
+PUBLISHED_LOG_QP = {"lattigo-n16-h192": 1546, "lattigo-n16-h192-p45": 1547, "lattigo-n15-h192": 768,
+                    "lattigo-n16-dense": 1767, "cheddar-n16": 1745.4}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED_LOG_QP))
+def test_preset_is_feasible_at_its_published_security(name):
+    """The model reports the preset secure at the security its publisher states, and log QP as published."""
+    ps = paramset(name)
+    p = ps.ckks_params()
+    assert p.problems() == [] and p.security_bits >= ps.security
+    assert abs(ps.log_qp - PUBLISHED_LOG_QP[name]) < 0.5
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED_LOG_QP))
+def test_preset_levels_after_bootstrapping_match_the_publisher(name):
+    """L minus the bootstrapping structure's depth equals the published levels left after bootstrapping."""
+    ps = paramset(name)
+    assert ps.levels - ps.boot_depth == ps.user_levels
+
+
+def test_lattigo_default_set_shape():
+    """N16QP1546H192H32: 25 Q primes (L=24), 5 P primes -> dnum 5, depth 15 = CtS 4 + EvalMod 8 + StC 3."""
+    ps = paramset("lattigo-n16-h192")
+    assert (ps.levels, ps.k_special, ps.dnum, ps.boot.evalmod_depth, ps.boot_depth) == (24, 5, 5, 8, 15)
+
+
+def test_presets_listed_and_unknown_rejected():
+    """Every preset is loadable by name; an unknown name lists the presets."""
+    assert set(PUBLISHED_LOG_QP) == set(paramset_names())
+    with pytest.raises(DseInputError, match="lattigo-n16-h192"):
+        paramset("seal-n16")
+
+
+def test_bootstrapped_resnet20_with_sparse_preset():
+    """ResNet-20 under lattigo-n16-h192 is feasible at 128 bits, bootstraps, and uses the preset's chain."""
+    m = CkksModel(preset="lattigo-n16-h192", profile="openfhe-cpu").evaluate(load("resnet20-cifar"), {"N": [32768]})
+    m = m.numpy()
+    assert m.feasible[0]
+    t = {k: float(v[0]) for k, v in m.totals.items()}
+    assert t["security_bits"] == 128 and t["log_qp_bits"] == 1546 and t["ring_degree"] == 65536
+    assert t["chain_levels"] == 24 and t["bootstraps"] >= 1 and t["levels_used"] > 24
