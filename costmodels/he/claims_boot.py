@@ -4,7 +4,9 @@ Registered as ``he-boot`` in the ``dse.claims`` entry-point group (``dse validat
 
 * **validation**: the bootstrap *structure* (ModRaise, BSGS CoeffToSlot / SlotToCoeff, EvalMod,
   priced op by op with per-op constants fitted only to per-operation rows) against a published
-  bootstrap time that no constant was fitted to (``boot_scale`` = 1); GPU ResNet-20 end to end.
+  bootstrap time that no constant was fitted to (``boot_scale`` = 1). GPU ResNet-20 end to end
+  (it needs Orion's configurations from ``costmodels.he_search``) is in
+  ``costmodels.he_search.claims_resnet``.
 * **calibration**: each profile's ``boot_scale`` (CPU) or uniform factor (GPU) fitted to a
   published bootstrap time.
 * **restatement**: a preset's log2(QP) summed from its primes against the figure its publisher
@@ -18,7 +20,6 @@ are claims of that package (``costmodels.he_multigpu.claims_boot``).
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -53,20 +54,6 @@ def _boot(profile: str, structure_only: bool) -> float:
                                    dnum=float(r["dnum"]), slots=r["slots"]))
 
 
-@cache
-def _resnet20(profile: str) -> float:
-    """ResNet-20 end to end with Orion's ResNet configuration and activation polynomials (15, 15, 27)."""
-    from costmodels.he_search.benchmarks import benchmark, orion_config
-
-    from .model import CkksModel
-
-    bench, cfg = benchmark("resnet20"), orion_config("resnet")
-    prof = get_profile(profile)
-    design = {k: [v] for k, v in cfg.design(prof.keyswitch, prof.boot.depth).items()}
-    m = CkksModel(profile=profile).evaluate(bench.orion_workload(), design).numpy()
-    return float(m.totals["latency_s"][0]) if m.feasible[0] else float("nan")
-
-
 def _boot_claims() -> list[Claim]:
     out = []
     gaps = {
@@ -99,28 +86,6 @@ def _boot_claims() -> list[Claim]:
     return out
 
 
-def _resnet_claims() -> list[Claim]:
-    gap_uniform = ("36 bootstraps (18 placements x 2 ciphertexts) are 85 % of the predicted time: at 1.05 s Cheddar "
-                   "can run at most ~33 full bootstraps, so its ResNet-20 bootstraps fewer or sparser ciphertexts "
-                   "than Orion's packing priced here; GPU profiles are heaan-cpu's per-op shape scaled to one "
-                   "bootstrap time (no per-op GPU calibration yet){x}")
-    rows = [
-        ("gpu-cheddar-h100", 1.05, "[Cheddar24] scale-snu/cheddar-fhe README: ResNet-20 inference 1.05 s, H100 80GB",
-         gap_uniform.format(x="")),
-        ("gpu-cheddar-a100", 1.32, "[Cheddar24] scale-snu/cheddar-fhe README: ResNet-20 inference 1.32 s, A100 80GB",
-         gap_uniform.format(x="")),
-        ("gpu-tensorfhe-a100", 4.94, "[TensorFHE23] as listed in scale-snu/cheddar-fhe README: ResNet-20 4.94 s, A100 40GB",
-         ("36 bootstraps x 250 ms = 9.0 s alone exceed the published 4.94 s: TensorFHE's ResNet-20 must bootstrap "
-          "fewer or cheaper (sparse-slot, batched) ciphertexts than Orion's packing priced here, and its batched "
-          "kernels (88K HMult/s) are not what a uniformly scaled CPU profile prices")),
-    ]
-    return [Claim(id=f"he-resnet20-{p}", family="he", kind="validation",
-                  what=f"ResNet-20 (CIFAR-10) end to end on {p}, Orion's ResNet config and ReLU polynomials (15,15,27)",
-                  reference=ref, unit="s", source=src, rel_tol=STRUCT_TOL, compute=lambda p=p: _resnet20(p),
-                  fitted_to=(f"he-boot-anchor-{p}",), gap=gap, slow=True)
-            for p, ref, src, gap in rows]
-
-
 def _preset_claims() -> list[Claim]:
     stated = {"lattigo-n16-h192": 1546.0, "lattigo-n16-h192-p45": 1547.0, "lattigo-n15-h192": 768.0,
               "lattigo-n16-dense": 1767.0, "cheddar-n16": 1373.5 + 371.9}
@@ -133,7 +98,7 @@ def _preset_claims() -> list[Claim]:
 
 def claims() -> list[Claim]:
     """Every claim of this module (built lazily: data files are read on first use)."""
-    return _boot_claims() + _resnet_claims() + _preset_claims()
+    return _boot_claims() + _preset_claims()
 
 
 def CLAIMS() -> list[Claim]:

@@ -20,18 +20,16 @@ one shape (a batch of design points). Sources:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from dse.datafiles import load_csv
 from dse.errors import DseInputError
 from dse.xp import namespace
 
+from .security import RING_DEGREES, SECURITY_LEVELS, check_secret, coverage_reason, effective_hamming, security_table
 from .security import bound as secbound
-from .security import check_secret, coverage_reason, effective_hamming
 
 __all__ = [
     "KEYSWITCH_SHAPES",
@@ -49,22 +47,7 @@ __all__ = [
 ]
 
 DATA = Path(__file__).parent / "data"
-RING_DEGREES: tuple[int, ...] = tuple(2**k for k in range(10, 18))
-SECURITY_LEVELS: tuple[int, ...] = (128, 192, 256)
 KEYSWITCH_SHAPES = ("seal", "hybrid")
-
-
-@lru_cache(maxsize=2)
-def security_table(quantum: bool = False) -> np.ndarray:
-    """``(len(RING_DEGREES), 3)`` array of max log2(QP) for lambda = 128, 192, 256 (classic or quantum)."""
-    table = np.zeros((len(RING_DEGREES), len(SECURITY_LEVELS)))
-    for row in load_csv(DATA / "security.csv"):
-        if int(row["quantum"]) != int(quantum):
-            continue
-        table[RING_DEGREES.index(int(row["n"])), SECURITY_LEVELS.index(int(row["lambda"]))] = float(row["max_log_qp"])
-    if np.any(table == 0):
-        raise RuntimeError("security.csv is missing entries")  # pragma: no cover - data integrity
-    return table
 
 
 def _arr(xp: Any, v: Any, like: Any) -> Any:

@@ -25,11 +25,30 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from dse.datafiles import load_csv
 from dse.errors import DseInputError
 
 __all__ = ["SECRETS", "SecurityRow", "bound", "coverage_reason", "effective_hamming", "secret_rows"]
 
 DATA = Path(__file__).parent / "data"
+RING_DEGREES: tuple[int, ...] = tuple(2**k for k in range(10, 18))
+SECURITY_LEVELS: tuple[int, ...] = (128, 192, 256)
+
+
+@lru_cache(maxsize=2)
+def security_table(quantum: bool = False) -> np.ndarray:
+    """``(len(RING_DEGREES), 3)`` array of max log2(QP) for lambda = 128, 192, 256 (classic or quantum)."""
+    table = np.zeros((len(RING_DEGREES), len(SECURITY_LEVELS)))
+    for row in load_csv(DATA / "security.csv"):
+        if int(row["quantum"]) != int(quantum):
+            continue
+        table[RING_DEGREES.index(int(row["n"])), SECURITY_LEVELS.index(int(row["lambda"]))] = float(row["max_log_qp"])
+    if np.any(table == 0):
+        raise RuntimeError("security.csv is missing entries")  # pragma: no cover - data integrity
+    return table
+
 SECRETS = ("ternary", "sparse", "gaussian")
 #: error standard deviation of the HE standard (sigma ~ 3.2), used for the Gaussian secret's norm
 SIGMA = 3.2
@@ -69,8 +88,6 @@ def bound(n: int, lam: int, secret: str = "ternary", hamming: int = 0, quantum: 
     """Largest log2(QP) keeping ``lam`` bits at ring degree ``n`` for the secret; 0 when no row covers it."""
     check_secret(secret, hamming)
     if secret == "ternary":
-        from .params import RING_DEGREES, SECURITY_LEVELS, security_table
-
         if n not in RING_DEGREES or lam not in SECURITY_LEVELS:
             return 0.0
         return float(security_table(quantum)[RING_DEGREES.index(n), SECURITY_LEVELS.index(lam)])
