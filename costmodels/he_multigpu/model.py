@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from dse import Categorical, CostModel, DesignSpace, Feasibility, Int, Param, Pow2
+from dse.errors import DseInputError
 from dse.xp import constant
 
 from . import presets
