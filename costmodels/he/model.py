@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from dse import Categorical, CostModel, DesignSpace, Feasibility, Int, Param, Pow2
-from dse.errors import DseInputError
 from dse.metrics import to_numpy
 from dse.xp import constant
 
@@ -41,13 +40,6 @@ from .primitives import poly_eval_cost_xp
 from .security import SECRETS, coverage_reason, effective_hamming
 
 __all__ = ["CkksModel", "parse_profile"]
-
-
-def _hamming(value: Any) -> int:
-    v = int(value)
-    if v < 1:
-        raise DseInputError("hamming", value, "an integer >= 1")
-    return v
 
 
 def _preset(value: Any) -> str:
@@ -96,7 +88,7 @@ class CkksModel(CostModel):
               parse=lambda v: ",".join(map(str, parse_keep(v))) if parse_keep(v) else "all"),
         Param("secret", "ternary", "secret distribution: ternary (uniform), sparse (Hamming weight `hamming`), gaussian",
               choices=SECRETS),
-        Param("hamming", 192, "Hamming weight of a sparse secret", parse=_hamming),
+        Param("hamming", 192, "Hamming weight of a sparse secret", integer=True, ge=1, le=1 << 17),
         Param("preset", "", "a bootstrappable parameter preset (" + ", ".join(paramset_names())
               + "): fixes N, levels, bit sizes, dnum, secret and bootstrapping structure", parse=_preset),
         Param("min_precision_bits", 8.0, "minimum bits of precision after a rescale", ge=0, le=60),
