@@ -215,7 +215,9 @@ class CkksModel(CostModel):
         layers["memory_bytes"] = ((a["cts_in"] + a["cts_out"] + a["temps"] + a["live_cts"])
                                   * ciphertext_bytes(n_c, entry_limbs, w) + a["plaintexts"] * plaintext_bytes(n_c, entry_limbs, w))
         totals = {name: xp.sum(v, axis=1) for name, v in layers.items() if name not in ("memory_bytes", "levels_used")}
-        totals["latency_s"] = xp.where(xp.isfinite(place.total), totals["latency_s"], float("inf"))
+        # no bootstrap placement exists: latency and the bootstrap count cannot exist (NaN, not inf/0)
+        totals["latency_s"] = xp.where(ok, totals["latency_s"], float("nan"))
+        totals["bootstraps"] = xp.where(ok, totals["bootstraps"], float("nan"))
         totals["levels_used"] = total_depth
         boot_keys = xp.zeros_like(k["N"])
         for deg in RING_DEGREES:

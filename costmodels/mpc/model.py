@@ -127,6 +127,16 @@ class MpcModel(CostModel):
         for code, text in enumerate(reasons):
             if text and reasons.index(text) == code:
                 f.require(code_of != code, text)
+        # a (protocol, parties, weights) combination the protocol does not define has no costs:
+        # NaN, not the zeros of its empty profile row (relus_kept is the network's, so it stays)
+        exists = (code_of == 0)[:, None]
+        nan = constant(xp, np.asarray(np.nan), like=like)
+
+        def cost(a):
+            return xp.where(exists, a, nan)
+
+        online, offline, rounds = cost(online), cost(offline), cost(rounds)
+        latency, compute, offline_latency = cost(latency), cost(compute), cost(offline_latency)
         return self.make_metrics(
             totals={"comm_bytes": xp.sum(online, axis=1), "offline_comm_bytes": xp.sum(offline, axis=1),
                     "rounds": xp.sum(rounds, axis=1), "latency_s": xp.sum(latency, axis=1),
