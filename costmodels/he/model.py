@@ -74,6 +74,7 @@ class CkksModel(CostModel):
     )
     capabilities = frozenset({"batch"})
     metric_units = {k: "1" for k in COUNT_METRICS}
+    param_units = {"min_precision_bits": "bit"}
     workload_kinds = ("network", "he-trace")
     example_workloads = ("resnet20-cifar", "stgcn3-256")
     example_params = ({}, {"profile": "openfhe-cpu"})
@@ -100,6 +101,15 @@ class CkksModel(CostModel):
         f.require(precision_bits(n, k["scale_bits"]) >= self.param("min_precision_bits"),
                   "precision below min_precision_bits (scale_bits too small for N)")
         return f
+
+    def effective_design(self, workload: Any, point: Any) -> dict[str, Any]:
+        """An op trace carries its own ring degree: ``N`` is the trace's largest (see :mod:`.trace`)."""
+        out = super().effective_design(workload, point)
+        if getattr(workload, "kind", "network") == "he-trace":
+            from .trace import trace_arrays
+
+            out["N"] = int(trace_arrays(workload)["n"].max())
+        return out
 
     # -- evaluation --------------------------------------------------------------------------
     def _evaluate(self, workload: Any, design: Any, xp: Any):

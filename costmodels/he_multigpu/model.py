@@ -86,6 +86,7 @@ class MultiGpuTransformerModel(CostModel):
     capabilities = frozenset({"batch", "des"})
     metric_units = {"speedup": "1", "scaling_efficiency": "1", "key_switches": "1", "bootstraps": "1",
                     "mesh_token": "1", "mesh_feature": "1", "mesh_limb": "1"}
+    param_units = {"memory_budget": "B"}
     example_workloads = ("bert-base:layers=2",)
 
     # -- fixed parameters -----------------------------------------------------------------

@@ -75,6 +75,7 @@ class MpcModel(CostModel):
     )
     capabilities = frozenset({"batch", "grad"})
     metric_units: ClassVar[dict[str, str]] = {"rounds": "1", "relus_kept": "1"}
+    param_units = {"bandwidth": "B/s", "rtt": "s", "bits": "bit"}
     grad_knobs = ("relu_keep",)
     grad_metric = "latency_s"
     example_workloads = ("resnet20-cifar",)
@@ -93,6 +94,14 @@ class MpcModel(CostModel):
                 bw.append(net.bytes_per_s)
                 rtt.append(net.rtt_s)
         return np.asarray(bw), np.asarray(rtt)
+
+    def effective_design(self, workload, point):
+        """``bandwidth``/``rtt`` are the network preset's unless ``network=custom``."""
+        out = super().effective_design(workload, point)
+        if out.get("network", "custom") != "custom":
+            net = network(out["network"])
+            out["bandwidth"], out["rtt"] = net.bytes_per_s, net.rtt_s
+        return out
 
     def _evaluate(self, workload, design, xp):
         table, reasons, sites = cost_tensor(workload, poly_degree=self.param("poly_degree"),
