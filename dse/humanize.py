@@ -9,11 +9,12 @@ Values inside the engine are SI base units (:mod:`dse.units`); this module only 
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-__all__ = ["quantity", "count", "knob_range", "scale_for", "metric_label", "Scale"]
+__all__ = ["Scale", "count", "knob_range", "metric_label", "quantity", "scale_for"]
 
 _PREFIX = {-15: "f", -12: "p", -9: "n", -6: "µ", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P"}
 _BINARY = ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"))

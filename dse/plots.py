@@ -25,7 +25,7 @@ from .errors import DseInputError
 from .humanize import Scale, metric_label, scale_for
 from .report import StudyOutput
 
-__all__ = ["write_report", "pareto_mask", "column_units"]
+__all__ = ["column_units", "pareto_mask", "write_report"]
 
 
 def pareto_mask(values: np.ndarray) -> np.ndarray:
@@ -62,7 +62,7 @@ def column_units(summary: dict[str, Any], columns: Any) -> dict[str, str]:
             continue
         try:
             units[c] = unit_of(c, cls.metric_units if cls is not None else None)
-        except Exception:  # noqa: BLE001 - not a metric (feasible, reason, number...)
+        except Exception:  # noqa: BLE001, S112 - not a metric (feasible, reason, number...)
             continue
     return units
 
@@ -197,7 +197,7 @@ def _pareto_figure(summary: dict[str, Any], results: pd.DataFrame, units: dict[s
         full_front[np.flatnonzero(ok)] = pareto_mask(allv[ok] * signs)
     for p, (i, j) in enumerate(pairs):
         ax = axes[p // cols][p % cols]
-        (mx, dx), (my, dy) = objectives[i], objectives[j]
+        mx, my = objectives[i][0], objectives[j][0]
         x, y = scales[mx](results[mx].to_numpy(float)), scales[my](results[my].to_numpy(float))
         _scatter(ax, x, y, feas, cats, cat, p == 0)
         if ok.any():
@@ -215,8 +215,7 @@ def _pareto_figure(summary: dict[str, Any], results: pd.DataFrame, units: dict[s
         ax.set_ylabel(metric_label(my, scales[my]))
         _axis(ax, "x", x)
         _axis(ax, "y", y)
-        handles, labels = ax.get_legend_handles_labels()
-        if labels:
+        if ax.get_legend_handles_labels()[1]:
             ax.legend(fontsize=7)
     for p in range(len(pairs), rows * cols):
         axes[p // cols][p % cols].set_visible(False)

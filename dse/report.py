@@ -163,7 +163,7 @@ def study_markdown(summary: dict[str, Any], results: pd.DataFrame, best: pd.Data
     """``report.md`` of a search study: what was searched, how many designs were evaluated (all of
     them, not only the rows kept in results.csv), and the distinct designs on the front in human
     units."""
-    from .humanize import metric_label, quantity, Scale
+    from .humanize import Scale, metric_label, quantity
 
     objectives = list(summary["objectives"].items())
     info = summary.get("info", {}) or {}

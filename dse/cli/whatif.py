@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from ..humanize import quantity
-from .common import build_model, check_workload_kind, load_workload, resolve_sets, split_assignments
 from ..registry import models
+from .common import build_model, check_workload_kind, load_workload, resolve_sets, split_assignments
 
 __all__ = ["add_parser", "whatif_result"]
 
