@@ -55,7 +55,7 @@ def quantity(value: Any, unit: str) -> str:
         return _si(value * 8.0, "bit/s")
     if unit == "B":
         for size, name in _BINARY:
-            if abs(value) >= size and value % size == 0:
+            if abs(value) >= size and value % size == 0 and abs(value) / size < 10000:
                 return f"{value / size:g} {name}"
         return _si(value, "B") if abs(value) >= 1000 else f"{value:g} B"
     if unit == "m2":

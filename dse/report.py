@@ -169,7 +169,10 @@ def study_markdown(summary: dict[str, Any], results: pd.DataFrame, best: pd.Data
     info = summary.get("info", {}) or {}
     knobs = [k for k in summary.get("space", {}) if k in results]
     feas = results["feasible"].astype(bool) if "feasible" in results else pd.Series(True, index=results.index)
-    evaluated = int(info.get("grid_points", summary.get("n_evals", len(results))))
+    # a sweep may keep only its front rows (grid_points counts them all); a resumed study's
+    # results.csv holds every trial while n_evals counts this run's
+    evaluated = int(info.get("grid_points", len(results)))
+    this_run = int(summary.get("n_evals", evaluated))
     n_feasible = int(info.get("n_feasible", int(feas.sum())))
     words = [f"{'lowest' if d == 'min' else 'highest'} {metric_label(m, Scale(1, '')).strip()}" for m, d in objectives]
     md = [f"# Study {summary['name']}", ""]
@@ -184,7 +187,9 @@ def study_markdown(summary: dict[str, Any], results: pd.DataFrame, best: pd.Data
         parts = [f"≥ {quantity(b['low'], units.get(metric, '1'))}" if b.get("low") is not None else "",
                  f"≤ {quantity(b['high'], units.get(metric, '1'))}" if b.get("high") is not None else ""]
         md.append(f"- bound: {metric_label(metric, Scale(1, '')).strip()} " + " and ".join(p for p in parts if p))
-    md.append(f"- evaluated: {evaluated:,} designs in {summary['wall_time_s']:.3g} s; feasible: {n_feasible:,} of {evaluated:,}")
+    run = (f" ({this_run:,} in this run, {summary['wall_time_s']:.3g} s)" if this_run != evaluated
+           else f" in {summary['wall_time_s']:.3g} s")
+    md.append(f"- evaluated: {evaluated:,} designs{run}; feasible: {n_feasible:,} of {evaluated:,}")
     if len(results) < evaluated:
         md.append(f"- results.csv keeps {len(results):,} of the {evaluated:,} rows ({info.get('kept', 'a subset')})")
     fixed = [k for k in knobs if results[k].nunique() == 1]

@@ -100,6 +100,13 @@ class TransformerAcceleratorModel(CostModel):
         gran = self.param("granularity")
         return workload.memo(("fpga.stages", gran), lambda: compile_stages(workload, gran))
 
+    def effective_design(self, workload: Any, point: Any) -> dict[str, Any]:
+        """``clock_hz=0`` means the board's clock: show the one used."""
+        out = super().effective_design(workload, point)
+        if float(out.get("clock_hz", 0.0)) <= 0 and "board" in out:
+            out["clock_hz"] = presets.board(out["board"]).clock_hz
+        return out
+
     # -- evaluation ------------------------------------------------------------------------------
     def _core(self, workload, design, xp) -> SimpleNamespace:
         """Stage arrays of a batch of designs (shared by ``_evaluate`` and the DES tables)."""

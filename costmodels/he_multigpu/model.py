@@ -106,6 +106,13 @@ class MultiGpuTransformerModel(CostModel):
         b = self.param("memory_budget")
         return float(b) if b > 0 else self.gpu_profile().memory_bytes
 
+    def effective_design(self, workload: Any, point: Any) -> dict[str, Any]:
+        """``link=auto`` and ``memory_budget=0`` mean the GPU's: show the link and budget used."""
+        out = super().effective_design(workload, point)
+        out["link"] = self.link_profile().key
+        out["memory_budget"] = self.budget_bytes()
+        return out
+
     def compiled(self, workload: Any) -> Compiled:
         p, g = self.ckks(), self.gpu_profile()
         key = ("he-multigpu", p, g.key)
