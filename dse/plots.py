@@ -72,10 +72,15 @@ def knob_columns(summary: dict[str, Any], results: pd.DataFrame) -> list[str]:
 
 
 def main_category(summary: dict[str, Any], results: pd.DataFrame) -> str | None:
-    """The categorical knob to colour points by: the first text knob that takes 2..10 values."""
+    """The categorical knob to colour points by: the first text knob the study let take 2..10 values
+    (even when the rows kept show only one of them)."""
     for k in knob_columns(summary, results):
         col = results[k]
-        if not pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col) and 2 <= col.nunique() <= 10:
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        allowed = str(summary["space"].get(k, ""))
+        n = len(allowed[len("one of "):].split(",")) if allowed.startswith("one of ") else col.nunique()
+        if 2 <= n <= 10:
             return k
     return None
 
@@ -166,6 +171,9 @@ def _pareto_figure(summary: dict[str, Any], results: pd.DataFrame, units: dict[s
     scales = {m: scale_for(results[m].to_numpy(float)[feas] if feas.any() else results[m].to_numpy(float),
                            units.get(m, "1")) for m, _ in objectives}
     title = f"{summary['name']}: {summary['model']} on {summary['workload']}\n{_best_phrase(objectives)}"
+    evaluated = int((summary.get("info") or {}).get("grid_points", len(results)))
+    if evaluated > len(results):
+        title += f"\n(the {len(results):,} rows kept of {evaluated:,} evaluated)"
     if len(objectives) == 1:
         (m, d), sc = objectives[0], scales[objectives[0][0]]
         fig, ax = plt.subplots(figsize=(6.4, 4.6))
