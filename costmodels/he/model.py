@@ -103,12 +103,15 @@ class CkksModel(CostModel):
         return f
 
     def effective_design(self, workload: Any, point: Any) -> dict[str, Any]:
-        """An op trace carries its own ring degree: ``N`` is the trace's largest (see :mod:`.trace`)."""
+        """An op trace carries its own ring degree and chain: ``N`` is the trace's largest and the
+        key-switching chain has ``max(levels, trace limbs - 1)`` levels (see :mod:`.trace`)."""
         out = super().effective_design(workload, point)
         if getattr(workload, "kind", "network") == "he-trace":
             from .trace import trace_arrays
 
-            out["N"] = int(trace_arrays(workload)["n"].max())
+            t = trace_arrays(workload)
+            out["N"] = int(t["n"].max())
+            out["levels"] = max(int(out["levels"]), int(t["limbs"].max()) - 1)
         return out
 
     # -- evaluation --------------------------------------------------------------------------
