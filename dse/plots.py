@@ -260,7 +260,7 @@ def write_report(out: str | Path) -> Path:
     with StudyOutput(out) as files:
         files.figure("pareto", _pareto_figure(summary, results, units))
         if layers is not None:
-            metric = objectives[0][0] if objectives[0][0] in layers else [c for c in layers.columns if c not in ("layer", "kind")][0]
+            metric = objectives[0][0] if objectives[0][0] in layers else next(c for c in layers.columns if c not in ("layer", "kind"))
             files.table("layers", layers)
             files.figure("breakdown", _breakdown_figure(layers, metric, units.get(metric, "1")))
         files.markdown(study_markdown(summary, results, best, units, has_breakdown=layers is not None))

@@ -45,7 +45,7 @@ keep = "pareto"
 
 
 def _dse(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dse", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "dse", *args], capture_output=True, text=True, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +77,8 @@ def test_report_counts_every_evaluated_point_and_shows_human_units(study):
     assert len(results) < 36
     summary = json.loads((out / "summary.json").read_text())
     n_feasible = summary["info"]["n_feasible"]
-    assert f"- evaluated: 36 designs in " in md and f"feasible: {n_feasible} of 36" in md
-    assert "| latency (ms) |" in md.replace(" | area", " |") or "latency (ms)" in md
+    assert "- evaluated: 36 designs in " in md and f"feasible: {n_feasible} of 36" in md
+    assert "latency (ms)" in md
     assert "area (mm²)" in md and "ifmap_sram=64 KiB" in md and "bound: area ≤ 1 mm²" in md
 
 
