@@ -118,6 +118,10 @@ class CostModel:
     params: ClassVar[tuple[Param, ...]] = ()
     capabilities: ClassVar[frozenset[str]] = frozenset({"batch"})
     metric_units: ClassVar[Mapping[str, str]] = {}
+    #: unit of each numeric fixed parameter's stored value, for display (``dse models``, ``whatif``):
+    #: an SI kind of :data:`dse.units.UNIT_KINDS` (``"B/s"``, ``"s"``, ``"Hz"``, ``"B"``) or a
+    #: display unit (``"nm"``, ``"V"``, ``"bit"``, ``"%"``); parameters not listed are plain.
+    param_units: ClassVar[Mapping[str, str]] = {}
     #: Workload kinds the model accepts (``"network"``, ``"he-trace"``...), for clear errors.
     workload_kinds: ClassVar[tuple[str, ...]] = ("network",)
 
@@ -142,6 +146,13 @@ class CostModel:
 
     def get_params(self) -> dict[str, Any]:
         return {p.name: self.param(p.name) for p in self.params}
+
+    def effective_design(self, workload: Any, point: Mapping[str, Any]) -> dict[str, Any]:
+        """The knob and parameter values a design point is really evaluated with (what ``whatif``
+        shows): ``point`` (one design point, labels for categoricals) plus every fixed parameter.
+        Models whose presets or workloads override a value (a network preset's bandwidth, a trace's
+        own ring degree) extend this so the display never shows a value that was not used."""
+        return {**dict(point), **self.get_params()}
 
     # -- evaluation ----------------------------------------------------------------------------
     def evaluate(self, workload: Any, design: Mapping[str, Any] | Design, *, xp: Any = None,

@@ -3,14 +3,18 @@
 Reads ``summary.json``, ``results.csv`` and ``best.csv`` written by :func:`dse.study.run_study`,
 re-evaluates the best design for its per-layer breakdown (``layers.csv``), and draws
 
-* ``pareto.png`` – the first two objectives of every evaluated point, feasible/infeasible, with
-  the non-dominated front (single objective: the running best against evaluation count);
+* ``pareto.png`` – every evaluated point in each pair of objectives (one panel per pair), in human
+  units (ms, mm², µJ: the scale picked from the data), coloured by the main categorical knob,
+  infeasible points as grey crosses, metric bounds as dashed lines, and in each panel the
+  non-dominated front *of that pair*; with three or more objectives the points of the full
+  front are ringed. A single objective plots the running best against the evaluation count;
 * ``breakdown.png`` – the per-layer share of the first objective for the best design.
 """
 
 from __future__ import annotations
 
 import json
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -18,25 +22,17 @@ import numpy as np
 import pandas as pd
 
 from .errors import DseInputError
-from .report import StudyOutput, markdown_table
+from .humanize import Scale, metric_label, scale_for
+from .report import StudyOutput
 
-__all__ = ["write_report", "pareto_mask"]
+__all__ = ["column_units", "pareto_mask", "write_report"]
 
 
 def pareto_mask(values: np.ndarray) -> np.ndarray:
-    """Non-dominated rows of ``values`` (minimisation on every column). O(n^2/chunk) memory-safe."""
-    try:
-        from .pareto import pareto_mask as fast  # provided by the solvers work; same semantics
+    """Non-dominated rows of ``values`` (minimisation on every column)."""
+    from .pareto import pareto_mask as fast
 
-        return fast(values)
-    except ImportError:  # pragma: no cover - fallback while dse.pareto is absent
-        n = len(values)
-        keep = np.ones(n, bool)
-        for i in range(n):
-            if keep[i]:
-                dominated = np.all(values[i] <= values, axis=1) & np.any(values[i] < values, axis=1)
-                keep &= ~dominated
-        return keep
+    return fast(values)
 
 
 def _read(out: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
@@ -48,6 +44,45 @@ def _read(out: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
         raise DseInputError("DIR", str(out), "a study output folder with summary.json, results.csv, best.csv",
                             detail=f"missing {Path(exc.filename).name}") from None
     return summary, results, best
+
+
+def column_units(summary: dict[str, Any], columns: Any) -> dict[str, str]:
+    """SI unit of every knob and metric column (from the model's space and metric names)."""
+    from .metrics import unit_of
+    from .registry import models
+
+    units: dict[str, str] = {}
+    try:
+        cls = models.get(summary["model"])
+    except Exception:  # noqa: BLE001 - a report of an unavailable model still draws, unit-less
+        cls = None
+    for c in columns:
+        if cls is not None and c in cls.space:
+            units[c] = cls.space[c].unit
+            continue
+        try:
+            units[c] = unit_of(c, cls.metric_units if cls is not None else None)
+        except Exception:  # noqa: BLE001, S112 - not a metric (feasible, reason, number...)
+            continue
+    return units
+
+
+def knob_columns(summary: dict[str, Any], results: pd.DataFrame) -> list[str]:
+    return [k for k in summary.get("space", {}) if k in results]
+
+
+def main_category(summary: dict[str, Any], results: pd.DataFrame) -> str | None:
+    """The categorical knob to colour points by: the first text knob the study let take 2..10 values
+    (even when the rows kept show only one of them)."""
+    for k in knob_columns(summary, results):
+        col = results[k]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        allowed = str(summary["space"].get(k, ""))
+        n = len(allowed[len("one of "):].split(",")) if allowed.startswith("one of ") else col.nunique()
+        if 2 <= n <= 10:
+            return k
+    return None
 
 
 def _best_layers(summary: dict[str, Any], best: pd.DataFrame) -> pd.DataFrame | None:
@@ -71,7 +106,146 @@ def _best_layers(summary: dict[str, Any], best: pd.DataFrame) -> pd.DataFrame | 
     return frame
 
 
+def _best_phrase(objectives: list[tuple[str, str]]) -> str:
+    words = [f"{'lowest' if d == 'min' else 'highest'} {metric_label(m, Scale(1, '')).strip()}" for m, d in objectives]
+    if len(words) == 1:
+        return f"best = {words[0]}"
+    return "best = Pareto front (no design better in all of: " + ", ".join(words) + ")"
+
+
+def _axis(ax: Any, which: str, values: np.ndarray) -> None:
+    """Log scale when the data span more than 10x, labelled with plain numbers at 1-2-5 (fewer
+    on wide spans) and no minor-tick labels, so tick labels never run together."""
+    from matplotlib import ticker
+
+    v = values[np.isfinite(values) & (values > 0)]
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    if len(v) and v.min() > 0 and v.max() / v.min() > 10 and np.all(values[np.isfinite(values)] > 0):
+        (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+        decades = np.log10(v.max() / v.min())
+        subs = (1.0, 2.0, 5.0) if decades <= 2 else (1.0, 3.0) if decades <= 4 else (1.0,)
+        axis.set_major_locator(ticker.LogLocator(base=10, subs=subs))
+        axis.set_major_formatter(ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+        axis.set_minor_formatter(ticker.NullFormatter())
+    else:
+        axis.set_major_locator(ticker.MaxNLocator(6))
+    if which == "x":
+        ax.tick_params(axis="x", labelrotation=0)
+
+
+def _bound_lines(ax: Any, which: str, metric: str, bounds: dict[str, Any], scale: Scale) -> None:
+    b = bounds.get(metric) or {}
+    for side, sym in (("low", "≥"), ("high", "≤")):
+        if b.get(side) is None:
+            continue
+        v = float(scale([b[side]])[0])
+        label = f"bound: {metric_label(metric, Scale(1, '')).strip()} {sym} {v:.4g} {scale.unit}".rstrip()
+        (ax.axvline if which == "x" else ax.axhline)(v, ls="--", c="tab:red", lw=1, label=label)
+
+
+def _scatter(ax: Any, x: np.ndarray, y: np.ndarray, feas: np.ndarray, cats: pd.Series | None, cat_name: str | None,
+             legend: bool) -> None:
+    if cats is None:
+        ax.scatter(x[feas], y[feas], s=9, c="0.55", label="feasible" if legend else None)
+    else:
+        for i, value in enumerate(sorted(cats[feas].astype(str).unique())):
+            sel = feas & (cats.astype(str).to_numpy() == value)
+            ax.scatter(x[sel], y[sel], s=9, color=f"C{i}", label=f"{cat_name}={value}" if legend else None)
+    bad = ~feas & np.isfinite(x) & np.isfinite(y)
+    if bad.any():
+        ax.scatter(x[bad], y[bad], s=9, c="0.75", marker="x", label="infeasible" if legend else None)
+    missing = int(np.sum(~(np.isfinite(x) & np.isfinite(y))))
+    if missing and legend:
+        ax.scatter([], [], s=9, c="0.75", marker="x", label=f"{missing} without this metric (not drawn)")
+
+
+def _pareto_figure(summary: dict[str, Any], results: pd.DataFrame, units: dict[str, str]) -> Any:
+    import matplotlib.pyplot as plt
+
+    objectives = list(summary["objectives"].items())
+    bounds = summary.get("bounds", {}) or {}
+    feas = results["feasible"].astype(bool).to_numpy() if "feasible" in results else np.ones(len(results), bool)
+    cat = main_category(summary, results)
+    cats = results[cat] if cat else None
+    scales = {m: scale_for(results[m].to_numpy(float)[feas] if feas.any() else results[m].to_numpy(float),
+                           units.get(m, "1")) for m, _ in objectives}
+    title = f"{summary['name']}: {summary['model']} on {summary['workload']}\n{_best_phrase(objectives)}"
+    evaluated = int((summary.get("info") or {}).get("grid_points", len(results)))
+    if evaluated > len(results):
+        title += f"\n(the {len(results):,} rows kept of {evaluated:,} evaluated)"
+    if len(objectives) == 1:
+        (m, d), sc = objectives[0], scales[objectives[0][0]]
+        fig, ax = plt.subplots(figsize=(6.4, 4.6))
+        vals = sc(results[m].to_numpy(float))
+        vals_f = np.where(feas, vals, np.nan)
+        run = (np.fmin if d == "min" else np.fmax).accumulate(np.nan_to_num(vals_f, nan=np.inf if d == "min" else -np.inf))
+        n = np.arange(1, len(vals) + 1)
+        _scatter(ax, n.astype(float), vals, feas, cats, cat, True)
+        ax.plot(n, np.where(np.isfinite(run), run, np.nan), "-", c="k", lw=1.2, label="best so far")
+        _bound_lines(ax, "y", m, bounds, sc)
+        ax.set_xlabel("evaluation")
+        from matplotlib import ticker
+
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+        ax.set_ylabel(metric_label(m, sc))
+        _axis(ax, "y", vals)
+        ax.legend(fontsize=7)
+        ax.set_title(title, fontsize=9)
+        return fig
+    pairs = list(combinations(range(len(objectives)), 2))
+    cols = min(3, len(pairs))
+    rows = -(-len(pairs) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.0 * cols, 4.3 * rows), squeeze=False)
+    signs = np.array([1.0 if d == "min" else -1.0 for _, d in objectives])
+    allv = results[[m for m, _ in objectives]].to_numpy(float)
+    ok = feas & np.all(np.isfinite(allv), axis=1)
+    full_front = np.zeros(len(results), bool)
+    if ok.any():
+        full_front[np.flatnonzero(ok)] = pareto_mask(allv[ok] * signs)
+    for p, (i, j) in enumerate(pairs):
+        ax = axes[p // cols][p % cols]
+        mx, my = objectives[i][0], objectives[j][0]
+        x, y = scales[mx](results[mx].to_numpy(float)), scales[my](results[my].to_numpy(float))
+        _scatter(ax, x, y, feas, cats, cat, p == 0)
+        if ok.any():
+            pts = np.column_stack([x, y])[ok]
+            front = pts[pareto_mask(pts * signs[[i, j]])]
+            front = front[np.argsort(front[:, 0])]
+            pair = "Pareto front" if len(objectives) == 2 else "front of this pair"
+            ax.plot(front[:, 0], front[:, 1], "-", c="k", lw=1.2, label=pair)
+            if len(objectives) > 2:
+                ax.scatter(x[full_front], y[full_front], s=40, facecolors="none", edgecolors="k", lw=0.8,
+                           label=f"on the {len(objectives)}-objective front")
+        _bound_lines(ax, "x", mx, bounds, scales[mx])
+        _bound_lines(ax, "y", my, bounds, scales[my])
+        ax.set_xlabel(metric_label(mx, scales[mx]))
+        ax.set_ylabel(metric_label(my, scales[my]))
+        _axis(ax, "x", x)
+        _axis(ax, "y", y)
+        if ax.get_legend_handles_labels()[1]:
+            ax.legend(fontsize=7)
+    for p in range(len(pairs), rows * cols):
+        axes[p // cols][p % cols].set_visible(False)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _breakdown_figure(layers: pd.DataFrame, metric: str, unit: str) -> Any:
+    import matplotlib.pyplot as plt
+
+    top = layers.nlargest(min(30, len(layers)), metric)[::-1]
+    sc = scale_for(top[metric].to_numpy(float), unit)
+    fig, ax = plt.subplots(figsize=(6.4, max(3, 0.22 * len(top))))
+    ax.barh(top["layer"], sc(top[metric]), color="tab:blue")
+    ax.set_xlabel(f"{metric_label(metric, sc)} of the best design, per layer")
+    ax.set_title(f"largest {len(top)} of {len(layers)} layers", fontsize=9)
+    ax.tick_params(axis="y", labelsize=7)
+    return fig
+
+
 def write_report(out: str | Path) -> Path:
+    """Draw ``pareto.png`` (+ ``breakdown.png``, ``layers.csv``) and write ``report.md`` in ``out``."""
     out = Path(out)
     summary, results, best = _read(out)
     objectives = list(summary["objectives"].items())
@@ -79,69 +253,14 @@ def write_report(out: str | Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .report import study_markdown
 
+    units = column_units(summary, list(results.columns) + (list(layers.columns) if layers is not None else []))
     with StudyOutput(out) as files:
-        fig, ax = plt.subplots(figsize=(6, 4.5))
-        feas = results["feasible"].astype(bool) if "feasible" in results else pd.Series(True, index=results.index)
-        if len(objectives) >= 2:
-            (mx, dx), (my, dy) = objectives[0], objectives[1]
-            ax.scatter(results.loc[feas, mx], results.loc[feas, my], s=8, c="0.6", label="feasible")
-            if (~feas).any():
-                ax.scatter(results.loc[~feas, mx], results.loc[~feas, my], s=8, c="tab:red", marker="x",
-                           alpha=0.4, label="infeasible")
-            if feas.any():
-                pts = results.loc[feas, [mx, my]].to_numpy(float)
-                signs = np.array([1 if dx == "min" else -1, 1 if dy == "min" else -1])
-                front = pts[pareto_mask(pts * signs)]
-                front = front[np.argsort(front[:, 0])]
-                ax.plot(front[:, 0], front[:, 1], "o-", c="tab:blue", ms=4, label="Pareto front")
-            ax.set_xlabel(mx)
-            ax.set_ylabel(my)
-            for col, setter in ((mx, ax.set_xscale), (my, ax.set_yscale)):
-                if results[col].min() > 0 and results[col].max() / max(results[col].min(), 1e-300) > 10:
-                    setter("log")
-        else:
-            (m, d) = objectives[0]
-            vals = results[m].where(feas).to_numpy(float)
-            run = np.fmin.accumulate(np.nan_to_num(vals, nan=np.inf)) if d == "min" else np.fmax.accumulate(np.nan_to_num(vals, nan=-np.inf))
-            ax.plot(np.arange(1, len(vals) + 1), vals, ".", c="0.6", label="evaluated")
-            ax.plot(np.arange(1, len(vals) + 1), run, "-", c="tab:blue", label="best so far")
-            ax.set_xlabel("evaluation")
-            ax.set_ylabel(m)
-        ax.set_title(f"{summary['name']}: {summary['model']} on {summary['workload']}")
-        ax.legend(fontsize=8)
-        files.figure("pareto", fig)
-
+        files.figure("pareto", _pareto_figure(summary, results, units))
         if layers is not None:
-            metric = objectives[0][0] if objectives[0][0] in layers else [c for c in layers.columns if c not in ("layer", "kind")][0]
+            metric = objectives[0][0] if objectives[0][0] in layers else next(c for c in layers.columns if c not in ("layer", "kind"))
             files.table("layers", layers)
-            top = layers.nlargest(min(30, len(layers)), metric)[::-1]
-            fig, ax = plt.subplots(figsize=(6, max(3, 0.22 * len(top))))
-            ax.barh(top["layer"], top[metric], color="tab:blue")
-            ax.set_xlabel(f"{metric} (best design, per layer)")
-            ax.tick_params(axis="y", labelsize=7)
-            files.figure("breakdown", fig)
-
-        md = [f"# Study {summary['name']}", ""]
-        if summary.get("description"):
-            md += [summary["description"], ""]
-        md += [f"- model: `{summary['model']}` v{summary.get('model_version', '?')}, params {summary.get('params', {})}",
-               f"- workload: `{summary['workload']}`",
-               f"- solver: `{summary['solver']}` {summary.get('solver_options', {})}",
-               "- objectives: " + ", ".join(f"{m} ({d})" for m, d in objectives),
-               f"- evaluations: {summary['n_evals']:,} in {summary['wall_time_s']:.2f} s",
-               f"- feasible: {int(feas.sum()):,} of {len(results):,}", ""]
-        scalars = {k: v for k, v in summary.get("info", {}).items() if isinstance(v, (str, int, float, bool))}
-        if scalars:
-            md += ["Solver info: " + ", ".join(f"{k}={v}" for k, v in scalars.items()), ""]
-        knobs = [k for k in summary.get("space", {}) if k in best and results[k].nunique() > 1]
-        metric_cols = [m for m, _ in objectives] + [m for m in summary.get("bounds", {}) if m not in summary["objectives"]]
-        shown = best[[c for c in knobs + metric_cols if c in best]].drop_duplicates()
-        md += [f"## Best designs ({len(best)} on the front; all columns in best.csv)", "",
-               markdown_table(shown.head(20)), "",
-               "![Pareto](pareto.png)", ""]
-        if layers is not None:
-            md += ["![Per-layer breakdown](breakdown.png)", ""]
-        files.markdown("\n".join(md))
+            files.figure("breakdown", _breakdown_figure(layers, metric, units.get(metric, "1")))
+        files.markdown(study_markdown(summary, results, best, units, has_breakdown=layers is not None))
     return out

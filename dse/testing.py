@@ -9,7 +9,8 @@ Use it two ways:
 
 Checks: registered and contract attributes declared; deterministic; a batch equals a loop of
 single points; ``layers=False`` gives the same totals; metrics finite and non-negative on feasible points, every name with an SI unit;
-per-layer arrays shaped ``(N, L)``; infeasible corners masked, not raised; numpy and torch give the
+per-layer arrays shaped ``(N, L)``; infeasible corners masked, not raised, and keeping their computed
+metrics (never a zeroed row); numpy and torch give the
 same numbers (when torch is installed); autograd matches finite differences for ``grad`` models
 (scalar ``grad_knobs``, and array-valued inputs a model declares with ``grad_relaxations(workload)``);
 every row a search reports (sweep, Optuna, Pyomo) on a randomly restricted sub-space equals a
@@ -109,6 +110,29 @@ def check_metrics_sane(model: CostModel, workload: Any, seed: int = 0) -> None:
         assert len(m.layer_kinds) in (0, n_layers)
 
 
+def check_infeasible_keeps_metrics(model: CostModel, workload: Any, seed: int = 0) -> None:
+    """An infeasible point keeps its computed metrics (NaN where one cannot exist), never zeros put in
+    by a mask: no metric that is positive on every feasible point of a sample is zero on every
+    infeasible one, and no infeasible point has all such metrics zero."""
+    d = model.space.sample(256, seed + 6)
+    m = model.evaluate(workload, d).numpy()
+    bad = ~m.feasible
+    if int(bad.sum()) < 2 or not m.feasible.any():
+        return
+    positive = [k for k, v in m.totals.items() if np.all(v[m.feasible] > 0)]
+    if not positive:
+        return
+    zero = np.stack([m.totals[k][bad] == 0 for k in positive], axis=1)
+    masked = [k for k, col in zip(positive, zero.T) if col.all()]
+    assert not masked, (f"{model.name}: {', '.join(masked)} zero on every infeasible point but positive on every "
+                        "feasible one; keep the computed values (NaN where none exists)")
+    rows = np.flatnonzero(zero.all(axis=1))
+    if rows.size:
+        i = int(np.flatnonzero(bad)[rows[0]])
+        raise AssertionError(f"{model.name}: infeasible point {d.point(i)} ({m.reason_of(i)}) has every metric "
+                             f"zeroed ({', '.join(positive)}); keep the computed values, NaN where none exists")
+
+
 def check_corners_masked_not_raised(model: CostModel, workload: Any, seed: int = 0) -> None:
     """Extreme corners of the space evaluate without exceptions (infeasible ones are masked)."""
     space = model.space
@@ -162,7 +186,11 @@ def check_gradients(model: CostModel, workload: Any, seed: int = 0) -> None:
         lo = d.with_arrays(**{knob: x0 - h})
         hi = d.with_arrays(**{knob: x0 + h})
         fd = (to_numpy(model.evaluate(workload, hi).totals[target]) - to_numpy(model.evaluate(workload, lo).totals[target])) / (2 * h)
-        np.testing.assert_allclose(grad.numpy(), fd, rtol=1e-4, atol=1e-9 * max(1.0, float(np.abs(fd).max())),
+        exists = np.isfinite(fd)  # an infeasible point's metric may be NaN (it cannot exist)
+        grad, fd = grad.numpy()[exists], fd[exists]
+        if not fd.size:
+            continue
+        np.testing.assert_allclose(grad, fd, rtol=1e-4, atol=1e-9 * max(1.0, float(np.abs(fd).max())),
                                    err_msg=f"{model.name}: d{target}/d{knob} autograd vs finite differences")
     # array-valued relaxations (per-site gate probabilities...): model.grad_relaxations(workload)
     # returns {name: (fn, x0)}, fn mapping a float64 array (numpy or torch) to an array
@@ -306,6 +334,7 @@ CHECKS: dict[str, Callable[[CostModel, Any, int], None]] = {
     "totals_only": check_totals_only,
     "metrics_sane": check_metrics_sane,
     "corners_masked": check_corners_masked_not_raised,
+    "infeasible_keeps_metrics": check_infeasible_keeps_metrics,
     "torch_matches_numpy": check_torch_matches_numpy,
     "gradients": check_gradients,
     "search_matches_whatif": check_search_matches_whatif,
@@ -360,6 +389,9 @@ class CostModelConformance:
 
     def test_search_matches_whatif(self):
         check_search_matches_whatif(*self._case(), self.seed)
+
+    def test_infeasible_keeps_metrics(self):
+        check_infeasible_keeps_metrics(*self._case(), self.seed)
 
     def test_torch_matches_numpy(self):
         import pytest

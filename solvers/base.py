@@ -42,13 +42,13 @@ class SolveResult:
         """Write ``results.csv``, ``best.csv`` and ``solve.json`` into ``out_dir`` (atomically)."""
         import json
 
-        from dse.report import atomic_write_text
+        from dse.report import atomic_write_text, csv_text
 
         out = Path(out_dir)
         meta = {"n_evals": int(self.n_evals), "wall_time_s": float(self.wall_time_s), "info": self.info}
         files = [out / RESULTS_CSV, out / BEST_CSV, out / SOLVE_JSON]
-        atomic_write_text(files[0], self.table.to_csv(index=False))
-        atomic_write_text(files[1], self.best.to_csv(index=False))
+        atomic_write_text(files[0], csv_text(self.table))
+        atomic_write_text(files[1], csv_text(self.best))
         atomic_write_text(files[2], json.dumps(meta, indent=2, sort_keys=True, default=_json_default) + "\n")
         return files
 

@@ -123,14 +123,14 @@ def layers(xp, p: dict[str, Any], r: dict[str, Any], c: dict[str, float], df: st
         spill = spill if df is not None else xp.where(p["os"], zero, spill)
         spill *= r["o"] * (2.0 * c["psum_bits"] / 8.0)
         dram += spill
-    dram_bytes = per_batch(dram)
+    dram_bytes = xp.ceil(per_batch(dram))  # whole bytes per layer (sub-byte words are packed)
     # -- SRAM accesses, stalls, energy ------------------------------------------------------
     e_sram = r["n"] * (fmult * p["e_f8"] if df != "ws" else p["e_f8"])  # filter reads
     e_sram += r["m"] * (imult * p["e_if8"])  # ifmap reads
     e_sram *= kw
     e_sram += r["o"] * (p["e_out"] * pick(one, fr, fr))  # ofmap writes
     e_sram = per_batch(e_sram)
-    stall = dram_bytes * p["cyc_per_byte"]
+    stall = xp.ceil(dram_bytes * p["cyc_per_byte"])  # a transfer occupies whole clock cycles
     stall -= cycles
     stall = xp.maximum(stall, zero)
     busy = cycles + stall

@@ -11,7 +11,7 @@ design rows against ``(L, 1)`` layer columns (:mod:`.arith`):
   and the count is SCALE-Sim's exactly.
 * **DRAM traffic** (:mod:`.memory`) with reuse in the three SRAMs and the psum spill of WS/IS.
 * **stall cycles** -- roofline per layer with double-buffered overlap of DRAM transfers and
-  compute: ``stall = max(0, dram_bytes / (dram_bw / clock) - cycles)``, so a layer takes
+  compute: ``stall = max(0, ceil(dram_bytes / (dram_bw / clock)) - cycles)`` (whole cycles), so a layer takes
   ``max(compute, memory)`` cycles.
 * **energy** -- per executed MAC the multiply (``(bits/8)^2``) and accumulate (``psum_bits``),
   zero-gated for ``gate``/``skip`` PEs, two operand hops PE-to-PE and a register-file psum
@@ -84,6 +84,7 @@ class SystolicArrayModel(CostModel):
     capabilities = frozenset({"batch"})
     metric_units = {"cycles": "1", "stall_cycles": "1", "utilization": "1", "macs": "1",
                     "ops_per_j": "1/J"}
+    param_units = {"node_nm": "nm", "vdd": "V", "psum_bits": "bit", "index_bits": "bit", "max_area_mm2": "mm²"}
     example_workloads = ("resnet20-cifar",)
     example_params = ({}, {"node_nm": 28.0, "vdd": 0.8, "max_area_mm2": 2.0})
 

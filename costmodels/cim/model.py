@@ -118,6 +118,7 @@ class CrossbarModel(CostModel):
     grad_metric = "latency_s"
     metric_units = {k: "1" for k in ("crossbars", "adc_conversions", "cells", "wv_iterations", "weight_sigma",
                                      "effective_weight_sigma", "unmapped_macs", "utilization")}
+    param_units = {"feature_m": "m"}
     example_workloads = ("resnet20-cifar",)
     example_params = ({}, {"signed": "offset", "adc_model": "isaac", "cell_type": "crossbar"})
 

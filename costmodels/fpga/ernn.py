@@ -120,6 +120,7 @@ class ERNNModel(CostModel):
     capabilities = frozenset({"batch"})
     metric_units = {"dsp": "1", "bram36": "1", "lut": "1", "cycles": "1", "dense_ops_per_j": "1/J",
                     "mults": "1"}
+    param_units = {"max_error": "%"}
     example_workloads = ("lstm-timit",)
     example_params = ({}, {"accuracy": "1:20.0,4:20.1,8:20.2,16:20.5,32:21.3", "max_error": 20.6})
 
@@ -168,7 +169,7 @@ class ERNNModel(CostModel):
 
         dsp = dsp_per_mac(xp, bits) * xp.sum(units_l, axis=1)
         bram = xp.sum(bram36_sdp(xp, units_l * bits[:, None], xp.ceil(words / units_l)), axis=1)
-        lut = xp.sum(300.0 + 1.1 * units_l * (adds / mults) * acc_bits[:, None], axis=1)
+        lut = xp.sum(xp.ceil(300.0 + 1.1 * units_l * (adds / mults) * acc_bits[:, None]), axis=1)  # whole LUTs
 
         fz = Feasibility(xp, design.n, like=code)
         fz.require(dsp <= pick("dsp_budget"), "exceeds the board's DSP budget (dsp)")

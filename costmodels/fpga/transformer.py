@@ -91,6 +91,7 @@ class TransformerAcceleratorModel(CostModel):
     capabilities = frozenset({"batch", "des"})
     metric_units = {"bubble_fraction": "1", "dsp": "1", "bram36": "1", "uram": "1", "lut": "1",
                     "mac_ops": "1", "padding_fraction": "1"}
+    param_units = {"clock_hz": "Hz"}
     example_workloads = ("bert-base",)
     example_params = ({}, {"lengths": "fixed:128", "granularity": "sublayer"})
 
@@ -98,6 +99,13 @@ class TransformerAcceleratorModel(CostModel):
     def _compiled(self, workload) -> StageTable:
         gran = self.param("granularity")
         return workload.memo(("fpga.stages", gran), lambda: compile_stages(workload, gran))
+
+    def effective_design(self, workload: Any, point: Any) -> dict[str, Any]:
+        """``clock_hz=0`` means the board's clock: show the one used."""
+        out = super().effective_design(workload, point)
+        if float(out.get("clock_hz", 0.0)) <= 0 and "board" in out:
+            out["clock_hz"] = presets.board(out["board"]).clock_hz
+        return out
 
     # -- evaluation ------------------------------------------------------------------------------
     def _core(self, workload, design, xp) -> SimpleNamespace:
@@ -211,7 +219,7 @@ class TransformerAcceleratorModel(CostModel):
         index_bits = float(np.ceil(np.log2(v.l_max + 1.0)))
         lut_pf = (lut_mvau(xp, pe_pf, c(simd), qk, qk, c(simd) * xp.ones_like(pe_pf), lut_mult=True)
                   + lut_topk(xp, pe_pf, v.k[:, None], 2.0 * qk + float(np.log2(simd)), index_bits))
-        lut = lut_mac + v.sparse * xp.sum(xp.astype(v.quad_p > 0, xp.float64) * lut_pf, axis=1)
+        lut = xp.ceil(lut_mac + v.sparse * xp.sum(xp.astype(v.quad_p > 0, xp.float64) * lut_pf, axis=1))  # whole LUTs
         tiles = xp.sum(v.has_work * bram36_sdp(xp, m_peak * bits, c(2.0 * TILE_DEPTH)), axis=1)
         deep = (2.0 * v.l_max * (width_p + attn_p) * bits + v.sparse[:, None] * v.l_max * attn_p * qk)
         rows = (1.0 - v.sparse[:, None]) * heads_p * v.l_max * SCORE_BITS

@@ -95,6 +95,7 @@ class CkksModel(CostModel):
     )
     capabilities = frozenset({"batch"})
     metric_units = {k: "1" for k in COUNT_METRICS}
+    param_units = {"min_precision_bits": "bit"}
     workload_kinds = ("network", "he-trace")
     example_workloads = ("resnet20-cifar", "stgcn3-256")
     example_params = ({}, {"profile": "openfhe-cpu"})
@@ -143,6 +144,18 @@ class CkksModel(CostModel):
         if preset:
             prof = replace(prof, boot=paramset(preset).boot)
         return prof
+
+    def effective_design(self, workload: Any, point: Any) -> dict[str, Any]:
+        """An op trace carries its own ring degree and chain: ``N`` is the trace's largest and the
+        key-switching chain has ``max(levels, trace limbs - 1)`` levels (see :mod:`.trace`)."""
+        out = super().effective_design(workload, point)
+        if getattr(workload, "kind", "network") == "he-trace":
+            from .trace import trace_arrays
+
+            t = trace_arrays(workload)
+            out["N"] = int(t["n"].max())
+            out["levels"] = max(int(out["levels"]), int(t["limbs"].max()) - 1)
+        return out
 
     # -- evaluation --------------------------------------------------------------------------
     def _evaluate(self, workload: Any, design: Any, xp: Any):
@@ -278,7 +291,9 @@ class CkksModel(CostModel):
         layers["memory_bytes"] = ((a["cts_in"] + a["cts_out"] + a["temps"] + a["live_cts"])
                                   * ciphertext_bytes(n_c, entry_limbs, w) + a["plaintexts"] * plaintext_bytes(n_c, entry_limbs, w))
         totals = {name: xp.sum(v, axis=1) for name, v in layers.items() if name not in ("memory_bytes", "levels_used")}
-        totals["latency_s"] = xp.where(xp.isfinite(place.total), totals["latency_s"], float("inf"))
+        # no bootstrap placement exists: latency and the bootstrap count cannot exist (NaN, not inf/0)
+        totals["latency_s"] = xp.where(ok, totals["latency_s"], float("nan"))
+        totals["bootstraps"] = xp.where(ok, totals["bootstraps"], float("nan"))
         totals["levels_used"] = total_depth
         boot_keys = xp.zeros_like(k["N"])
         for deg in RING_DEGREES:

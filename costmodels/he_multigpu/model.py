@@ -89,6 +89,7 @@ class MultiGpuTransformerModel(CostModel):
     capabilities = frozenset({"batch", "des"})
     metric_units = {"speedup": "1", "scaling_efficiency": "1", "key_switches": "1", "bootstraps": "1",
                     "mesh_token": "1", "mesh_feature": "1", "mesh_limb": "1"}
+    param_units = {"memory_budget": "B"}
     example_workloads = ("bert-base:layers=2",)
 
     # -- fixed parameters -----------------------------------------------------------------
@@ -110,6 +111,13 @@ class MultiGpuTransformerModel(CostModel):
     def budget_bytes(self) -> float:
         b = self.param("memory_budget")
         return float(b) if b > 0 else self.gpu_profile().memory_bytes
+
+    def effective_design(self, workload: Any, point: Any) -> dict[str, Any]:
+        """``link=auto`` and ``memory_budget=0`` mean the GPU's: show the link and budget used."""
+        out = super().effective_design(workload, point)
+        out["link"] = self.link_profile().key
+        out["memory_budget"] = self.budget_bytes()
+        return out
 
     def compiled(self, workload: Any) -> Compiled:
         p, g = self.ckks(), self.gpu_profile()

@@ -79,6 +79,8 @@ def _layer_costs(workload, protocol: str, parties: int, weights: str, poly_degre
                 else:
                     f = f + proto.op_cost(op, parties, shared)
             fixed[:, j], relu[:, j], poly[:, j] = f.as_tuple(), r.as_tuple(), p.as_tuple()
+        for a in (fixed, relu, poly):  # whole bytes per layer and branch (online, offline)
+            a[:2] = np.ceil(a[:2])
     else:
         for j, layer_ops in enumerate(ops):
             sites[j] = sum(op.args[0] for op in layer_ops if op.site)

@@ -59,6 +59,7 @@ class MpcModel(CostModel):
     )
     capabilities = frozenset({"batch", "grad"})
     metric_units: ClassVar[dict[str, str]] = {"rounds": "1", "relus_kept": "1"}
+    param_units = {"bandwidth": "B/s", "rtt": "s", "bits": "bit"}
     grad_knobs = ("relu_keep",)
     grad_metric = "latency_s"
     example_workloads = ("resnet20-cifar",)
@@ -77,6 +78,14 @@ class MpcModel(CostModel):
                 bw.append(net.bytes_per_s)
                 rtt.append(net.rtt_s)
         return np.asarray(bw), np.asarray(rtt)
+
+    def effective_design(self, workload, point):
+        """``bandwidth``/``rtt`` are the network preset's unless ``network=custom``."""
+        out = super().effective_design(workload, point)
+        if out.get("network", "custom") != "custom":
+            net = network(out["network"])
+            out["bandwidth"], out["rtt"] = net.bytes_per_s, net.rtt_s
+        return out
 
     def _evaluate(self, workload, design, xp):
         table, reasons, sites = cost_tensor(workload, poly_degree=self.param("poly_degree"),
@@ -111,6 +120,16 @@ class MpcModel(CostModel):
         for code, text in enumerate(reasons):
             if text and reasons.index(text) == code:
                 f.require(code_of != code, text)
+        # a (protocol, parties, weights) combination the protocol does not define has no costs:
+        # NaN, not the zeros of its empty profile row (relus_kept is the network's, so it stays)
+        exists = (code_of == 0)[:, None]
+        nan = constant(xp, np.asarray(np.nan), like=like)
+
+        def cost(a):
+            return xp.where(exists, a, nan)
+
+        online, offline, rounds = cost(online), cost(offline), cost(rounds)
+        latency, compute, offline_latency = cost(latency), cost(compute), cost(offline_latency)
         return self.make_metrics(
             totals={"comm_bytes": xp.sum(online, axis=1), "offline_comm_bytes": xp.sum(offline, axis=1),
                     "rounds": xp.sum(rounds, axis=1), "latency_s": xp.sum(latency, axis=1),

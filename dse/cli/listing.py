@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..humanize import knob_range, quantity
 from ..registry import kernels, models, solvers
 
 __all__ = ["add_parsers"]
@@ -32,14 +33,43 @@ def _model_info(entry: Any) -> dict[str, Any]:
             version=cls.version,
             capabilities=sorted(cls.capabilities),
             knobs={k.name: {"type": type(k).__name__.lower(), "default": _plain(k.default), "unit": k.unit,
-                            "allowed": k.allowed(), "doc": k.doc} for k in cls.space},
-            params={p.name: {"default": _plain(p.default), "doc": p.doc, "unit": p.unit or "1",
+                            "allowed": k.allowed(), "doc": k.doc, "default_shown": quantity(k.default, k.unit),
+                            "range_shown": knob_range(k)} for k in cls.space},
+            params={p.name: {"default": _plain(p.default), "doc": p.doc,
+                             "unit": p.unit or cls.param_units.get(p.name, "1"),
                              "allowed": p.allowed(),
+                             "default_shown": _param_default(cls, p),
                              **({"choices": list(p.choices)} if p.choices else {})} for p in cls.params},
             metrics=dict(cls.metric_units),
             doc=(cls.__doc__ or "").strip().split("\n")[0],
         )
     return info
+
+
+def _param_default(cls: Any, p: Any) -> str:
+    if p.default is None or p.default == "":
+        return "none"
+    return quantity(p.default, cls.param_units.get(p.name, "1"))
+
+
+def _print_model(info: dict[str, Any]) -> None:
+    """One model: header, then one line per knob and parameter: name, default, range, meaning."""
+    caps = ",".join(info["capabilities"])
+    print(f"{info['name']}  v{info['version']}  [{caps}]  {info['doc']}")
+    rows = [(k, v["default_shown"], v["range_shown"], v["doc"]) for k, v in info["knobs"].items()]
+    prow = [(k, v["default_shown"], ", ".join(map(str, v["choices"])) if "choices" in v else "", v["doc"])
+            for k, v in info["params"].items()]
+    names = [r[0] for r in rows + prow] or [""]
+    w_name = max(len(n) for n in names)
+    w_def = max([len(r[1]) for r in rows + prow] or [0])
+    for title, table in (("knobs (searched; default, allowed)", rows), ("parameters (fixed; default)", prow)):
+        if not table:
+            continue
+        print(f"  {title}")
+        for name, default, allowed, doc in table:
+            extra = "  ".join(x for x in (allowed, doc) if x)
+            print(f"    {name:<{w_name}}  {default:<{w_def}}  {extra}".rstrip())
+    print()
 
 
 def _plain(v: Any) -> Any:
@@ -57,12 +87,8 @@ def run_models(args: Any) -> int:
         if not info["available"]:
             print(f"{info['name']:<18} UNAVAILABLE: {info['why']}")
             continue
-        caps = ",".join(info["capabilities"])
-        print(f"{info['name']:<18} v{info['version']:<6} [{caps}]  {info['doc']}")
-        knobs = ", ".join(f"{k} ({v['allowed']})" for k, v in info["knobs"].items())
-        print(f"{'':<18} knobs: {knobs}")
-        if info["params"]:
-            print(f"{'':<18} params: " + ", ".join(f"{k}={v['default']}" for k, v in info["params"].items()))
+        _print_model(info)
+    print("Values in human units; --set accepts them (rtt=40ms, bandwidth=400Mbps, ifmap_sram=64KiB).")
     for label, reg in (("solvers", solvers), ("kernels", kernels)):
         entries = reg.entries()
         if entries:

@@ -38,17 +38,26 @@ def run_study_cmd(args: Any) -> int:
         raise DseInputError("--n-trials", args.n_trials, "an integer >= 1")
     if args.workers is not None and args.workers < 1:
         raise DseInputError("--workers", args.workers, "an integer >= 1")
+    import time
+
+    from ..report import written_since
+
+    t0 = time.time()
     spec = load_spec(args.spec)
     out = run_study(spec, out=args.out, storage=args.storage, n_trials=args.n_trials, workers=args.workers,
                     progress=not args.no_progress and sys.stderr.isatty(), overwrite=args.overwrite,
                     notify=print)
-    print(f"wrote {out}/ ({', '.join(sorted(p.name for p in Path(out).iterdir() if not p.name.startswith('.')))})")
+    print(f"wrote {out}/ ({', '.join(written_since(out, t0))})")
     return 0
 
 
 def run_report(args: Any) -> int:
-    from ..plots import write_report
+    import time
 
+    from ..plots import write_report
+    from ..report import written_since
+
+    t0 = time.time()
     out = write_report(args.dir)
-    print(f"wrote {out}/report.md, pareto.png" + (", breakdown.png" if (Path(out) / "breakdown.png").exists() else ""))
+    print(f"wrote {out}/ ({', '.join(written_since(out, t0))})")
     return 0

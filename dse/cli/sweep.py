@@ -32,6 +32,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--out", type=Path, help="output folder (default: a new studies/out/sweep-<model>-<n> "
                    "per run); a folder holding another sweep or study is refused")
     p.add_argument("--overwrite", action="store_true", help="replace the different results held in --out")
+    p.add_argument("--full-space", action="store_true", dest="full_space",
+                   help="sweep every knob not named by --set/--grid/--range over its whole grid "
+                        "(default: such knobs stay at their defaults, listed on screen)")
     p.set_defaults(func=run)
 
 
@@ -75,6 +78,8 @@ def sweep_spec(args: Any) -> Any:
             if not parts[2].strip().isdigit() or int(parts[2]) < 2:
                 raise DseInputError(f"--range {key} points", parts[2], "an integer >= 2 (grid points)")
             points[key] = int(parts[2])
+    if not getattr(args, "full_space", False):
+        _fix_unnamed_at_defaults(model_cls, space)
     objectives: dict[str, str] = {}
     for item in args.objective or ["latency_s"]:
         metric, _, direction = item.partition(":")
@@ -87,6 +92,7 @@ def sweep_spec(args: Any) -> Any:
         if direction not in ("min", "max"):
             raise DseInputError(f"--objective {metric}", direction, "min or max")
     command = " ".join([f"dse sweep {args.model} -w {args.workload}"]
+                       + (["--full-space"] if getattr(args, "full_space", False) else [])
                        + [f"--set {x}" for x in args.set] + [f"--grid {x}" for x in args.grid]
                        + [f"--range {x}" for x in args.range] + [f"-o {x}" for x in args.objective])
     return StudySpec(path=Path(command), name=f"sweep-{args.model}", model=args.model,
@@ -95,19 +101,53 @@ def sweep_spec(args: Any) -> Any:
 
 
 def run(args: Any) -> int:
+    import json
     import sys
+    import time
 
     from ..outdir import next_free
+    from ..report import written_since
     from ..study import _run_search
 
     spec = sweep_spec(args)
     out = args.out or next_free(Path("studies") / "out" / spec.name)
+    t0 = time.time()
     _run_search(spec, out, storage=None, n_trials=None, workers=None, progress=sys.stderr.isatty(),
                 overwrite=args.overwrite, notify=print)
+    _print_front(Path(out), json.loads((Path(out) / "summary.json").read_text()))
+    print(f"\nwrote {out}/ ({', '.join(written_since(out, t0))})")
+    return 0
+
+
+def _print_front(out: Path, summary: dict[str, Any]) -> None:
+    """The distinct front designs: swept knobs and objectives, in human units (all columns in best.csv)."""
     import pandas as pd
 
-    best = pd.read_csv(Path(out) / "best.csv")
-    with pd.option_context("display.width", 200, "display.max_columns", 30, "display.float_format", "{:.4g}".format):
-        print(best.head(20).to_string(index=False))
-    print(f"\nwrote {out}/ (results.csv, best.csv, pareto.png, report.md)")
-    return 0
+    from ..plots import column_units
+    from ..report import _human_cells
+
+    results, best = pd.read_csv(out / "results.csv"), pd.read_csv(out / "best.csv")
+    knobs = [k for k in summary["space"] if k in best]
+    swept = [k for k in knobs if results[k].nunique() > 1]
+    best = best.drop_duplicates(subset=knobs)
+    cols = swept + [m for m in summary["objectives"] if m in best]
+    info = summary.get("info", {})
+    print(f"front: {len(best)} of {int(info.get('grid_points', len(results))):,} evaluated designs "
+          f"({int(info.get('n_feasible', results['feasible'].sum())):,} feasible):")
+    shown = _human_cells(best[cols].head(20), column_units(summary, cols), knobs)
+    print(shown.to_string(index=False))
+    if len(best) > 20:
+        print(f"... {len(best) - 20} more in best.csv")
+
+
+def _fix_unnamed_at_defaults(model_cls: Any, space: dict[str, Any]) -> None:
+    """Knobs the command does not name stay at their defaults (said on screen), so a sweep of
+    ``--range rows=8:128`` sweeps rows, not the product of every knob's grid."""
+    from ..humanize import quantity
+
+    fixed = [k for k in model_cls.space if k.name not in space]
+    for k in fixed:
+        space[k.name] = [k.default]
+    if fixed:
+        shown = ", ".join(f"{k.name}={quantity(k.default, k.unit).replace(' ', '')}" for k in fixed)
+        print(f"fixed at defaults (name a knob with --grid/--range to sweep it, or --full-space): {shown}")

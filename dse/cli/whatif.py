@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import DseInputError
+from ..humanize import quantity
 from ..registry import models
-from ..units import format_quantity
 from .common import build_model, check_workload_kind, load_workload, resolve_sets, split_assignments
 
 __all__ = ["add_parser", "whatif_result"]
@@ -36,17 +37,26 @@ def whatif_result(model_name: str, workload_spec: str, sets: list[tuple[str, str
     design = model.space.design({k: [v] for k, v in design_values.items()})
     metrics = model.evaluate(workload, design)
     point = metrics.point(0)
-    shown_design = {**design.point(0), **model.get_params()}
+    shown_design = model.effective_design(workload, design.point(0))
     return {
         "model": model_name,
         "workload": getattr(workload, "name", workload_spec),
         "design": {k: _jsonable(v) for k, v in shown_design.items()},
-        "metrics": point["metrics"],
-        "layers": point["layers"],
+        "metrics": _counts_as_int(point["metrics"], metrics.units),
+        "layers": [{**l, "metrics": _counts_as_int(l["metrics"], metrics.units)} for l in point["layers"]],
         "feasible": point["feasible"],
         "reason": point["reason"],
         "_units": dict(metrics.units),
     }
+
+
+def _counts_as_int(values: dict[str, Any], units: Mapping[str, str]) -> dict[str, Any]:
+    """Counts and byte totals (unit ``1`` or ``B``) that are whole numbers become JSON integers."""
+    out = {}
+    for k, v in values.items():
+        whole = isinstance(v, float) and v.is_integer() and abs(v) < 2**53
+        out[k] = int(v) if whole and units.get(k) in ("1", "B") else v
+    return out
 
 
 def _jsonable(v: Any) -> Any:
@@ -64,13 +74,18 @@ def _jsonable(v: Any) -> Any:
 
 
 def _human(v: Any, unit: str) -> str:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return str(v)
-    if unit not in ("1", ""):
-        return format_quantity(v, unit)
-    if float(v).is_integer() and abs(v) < 1e15:
-        return f"{int(v):,}"
-    return f"{v:,.6g}"
+    if v is None:
+        return "n/a (cannot exist for this design)"
+    return quantity(v, unit)
+
+
+def _design_value(model_name: str, key: str, value: Any) -> str:
+    """A design/parameter value in human units (``rtt=40 ms``, ``ifmap_sram=64 KiB``)."""
+    cls = models.get(model_name)
+    unit = cls.space[key].unit if key in cls.space else cls.param_units.get(key, "1")
+    if unit in ("1", "") or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return quantity(value, unit).replace(" ", "")
 
 
 def run(args: Any) -> int:
@@ -84,7 +99,7 @@ def run(args: Any) -> int:
         return 0
     print(f"model     {result['model']}")
     print(f"workload  {result['workload']}")
-    print("design    " + ", ".join(f"{k}={v}" for k, v in result["design"].items()))
+    print("design    " + ", ".join(f"{k}={_design_value(args.model, k, v)}" for k, v in result["design"].items()))
     status = "yes" if result["feasible"] else f"NO: {result['reason']}"
     print(f"feasible  {status}")
     print()

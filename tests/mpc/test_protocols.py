@@ -116,8 +116,8 @@ def test_separate_batchnorm_is_priced_as_sci_runs_it():
     cf = CrypTFlow2()
     norms = [l for l in w.layers if l.kind == "norm"]
     assert len(norms) == 53
-    extra_bytes = sum(2 * math.ceil(l.activations / cf.he_n) * cf.ct_bytes + l.activations * cf.trunc_b
-                      for l in norms)
+    extra_bytes = sum(math.ceil(2 * math.ceil(l.activations / cf.he_n) * cf.ct_bytes + l.activations * cf.trunc_b)
+                      for l in norms)  # whole bytes per layer
     extra_rounds = len(norms) * (1 + cf.trunc_r)
 
     def total(proto, bn, c):

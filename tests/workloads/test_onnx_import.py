@@ -165,3 +165,72 @@ def test_torch_export_round_trip():
     # conv 16x16x16 outputs x 27, depthwise 16x16x16 x 9, global average pool 16 x 256, linear 16 x 10
     assert w.macs == 16 * 16 * 16 * 27 + 16 * 16 * 16 * 9 + 16 * 256 + 16 * 10
     assert w.relus == 2 * 16 * 16 * 16
+
+
+def _torch_cnn(torch):
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(3, 16, 3, stride=2, padding=1), torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
+        torch.nn.Conv2d(16, 16, 3, padding=1, groups=16, bias=False), torch.nn.ReLU6(),
+        torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(16, 10)).eval()
+
+
+def test_torch_default_exporter_round_trip(tmp_path):
+    """torch.onnx.export with its default (torch.export-based) exporter on torch 2.13 imports: same MACs
+    and ReLUs as the TorchScript export; the exporter folds BatchNorm into the conv, so the BN's 32
+    affine parameters are gone (ReduceMean over (2, 3) is the global average pool)."""
+    torch = pytest.importorskip("torch", reason="torch not installed")
+    pytest.importorskip("onnxscript", reason="the default exporter needs onnxscript (pip install onnxscript)")
+    import warnings
+
+    net = _torch_cnn(torch)
+    path = tmp_path / "net.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, (torch.zeros(1, 3, 32, 32),), str(path))
+    w = workloads.load(path)
+    assert w.macs == 16 * 16 * 16 * 27 + 16 * 16 * 16 * 9 + 16 * 256 + 16 * 10
+    assert w.relus == 2 * 16 * 16 * 16
+    assert w.params == sum(p.numel() for p in net.parameters()) - 2 * 16
+
+
+def _external_cnn(tmp_path):
+    nodes = [helper.make_node("Conv", ["x", "w1", "b1"], ["c"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"], name="relu"),
+             helper.make_node("Flatten", ["r"], ["f"], name="flat"),
+             helper.make_node("Gemm", ["f", "w2", "b2"], ["y"], name="fc", transB=1)]
+    m = model(nodes, [init("w1", 8, 3, 3, 3), init("b1", 8), init("w2", 10, 8 * 16 * 16), init("b2", 10)], [1, 3, 16, 16], "y")
+    ref = onnx_to_workload(m, "ref")
+    path = tmp_path / "ext.onnx"
+    onnx.save(m, str(path), save_as_external_data=True, all_tensors_to_one_file=True, location="ext.data",
+              size_threshold=0)
+    return path, ref
+
+
+def test_external_data_weights_load_from_shapes_alone(tmp_path):
+    """A model whose weights live in an external-data file loads from the initializers' dims alone: the
+    same layers, MACs and parameters with the data file deleted."""
+    path, ref = _external_cnn(tmp_path)
+    assert (tmp_path / "ext.data").stat().st_size > 4 * (8 * 27 + 10 * 8 * 256)  # the weights really are outside
+    (tmp_path / "ext.data").unlink()
+    w = load_onnx(path)
+    assert (len(w), w.macs, w.params, w.relus) == (len(ref), ref.macs, ref.params, ref.relus)
+
+
+def test_external_data_constant_read_on_demand(tmp_path):
+    """A shape-deciding constant in external data (ReduceMean axes) is read from its file; without the
+    file the error names the tensor in one line."""
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["c"], name="conv", kernel_shape=[1, 1]),
+             helper.make_node("ReduceMean", ["c", "axes"], ["m"], name="gap", keepdims=0),
+             helper.make_node("Gemm", ["m", "w2"], ["y"], name="fc", transB=1)]
+    axes = numpy_helper.from_array(np.array([2, 3], dtype=np.int64), "axes")
+    m = model(nodes, [init("w1", 4, 3, 1, 1), axes, init("w2", 5, 4)], [1, 3, 8, 8], "y")
+    path = tmp_path / "gap.onnx"
+    onnx.save(m, str(path), save_as_external_data=True, all_tensors_to_one_file=True, location="gap.data",
+              size_threshold=0)
+    w = load_onnx(path)
+    assert [l.kind for l in w.layers] == ["conv2d", "pool2d", "reshape", "linear"]
+    assert w.macs == 4 * 3 * 64 + 4 * 64 + 5 * 4
+    (tmp_path / "gap.data").unlink()
+    with pytest.raises(DseInputError) as err:
+        load_onnx(path)
+    assert "axes" in str(err.value) and "\n" not in str(err.value)

@@ -1,7 +1,8 @@
 """ONNX graphs as workloads (via the ``onnx`` package and its shape inference).
 
 The leading dimension of every tensor is the batch and is dropped (the IR is per sample).
-Weights must be initializers (or ``Constant`` nodes). Supported operators:
+Weights must be initializers (or ``Constant`` nodes); only their shapes are read (external data
+files are left unread). Supported operators:
 
 ==============================  =============================================================
 ONNX                            IR
@@ -13,7 +14,8 @@ Gemm, MatMul                    ``linear`` when the right operand is a 2-D initi
 Relu, Gelu, Sigmoid, Tanh,      ``activation`` (Softmax along the last axis only; Clip(0, 6)
 Softmax, HardSwish, Clip        is ``relu6``, Clip(0, inf) is ``relu``)
 MaxPool, AveragePool,           ``pool2d``
-GlobalAveragePool/MaxPool
+GlobalAveragePool/MaxPool,
+ReduceMean over axes (2, 3)
 BatchNormalization,             ``norm`` (``batch`` / ``layer``; LayerNorm on the last axis)
 LayerNormalization
 Add, Sub, Mul, Div, Concat      ``add`` / ``mul`` / ``concat``; an initializer operand becomes a
@@ -35,12 +37,13 @@ from typing import Any
 from dse.errors import DseInputError
 
 from ..graph import Tensor, Workload, WorkloadBuilder
-from ..ir import Pool2d, numel
+from ..ir import numel
+from .onnx_pool import PoolOps
 
 __all__ = ["load_onnx", "onnx_to_workload", "SUPPORTED_OPS"]
 
 SUPPORTED_OPS = ("Conv", "Gemm", "MatMul", "Relu", "Gelu", "Sigmoid", "Tanh", "Softmax", "HardSwish", "Clip",
-                 "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization",
+                 "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "BatchNormalization",
                  "LayerNormalization", "Add", "Sub", "Mul", "Div", "Concat", "Flatten", "Reshape", "Transpose",
                  "Identity", "Dropout", "Constant")
 _ACTS = {"Relu": "relu", "Gelu": "gelu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax",
@@ -56,24 +59,30 @@ def _onnx() -> Any:
 
 
 def load_onnx(path: str | Path) -> Workload:
-    """Read an ``.onnx`` file, run ONNX shape inference, and convert it to a :class:`Workload`."""
+    """Read an ``.onnx`` file, run ONNX shape inference, and convert it to a :class:`Workload`.
+
+    Weights stored as external data (``onnx.save(..., save_as_external_data=True)``, every model
+    over 2 GB) are not read: layer shapes come from the initializers' ``dims``. Only a small
+    constant that decides a shape (a ``Reshape`` target, ``ReduceMean`` axes) is read, on demand.
+    """
     onnx = _onnx()
     path = Path(path)
     try:
-        model = onnx.load(str(path))
+        model = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # noqa: BLE001 - any parse failure is bad input
         raise DseInputError("workload", str(path), "a readable ONNX model", detail=_short(exc)) from None
-    return onnx_to_workload(model, name=path.stem)
+    return onnx_to_workload(model, name=path.stem, base_dir=path.parent)
 
 
-def onnx_to_workload(model: Any, name: str = "onnx") -> Workload:
-    """Convert an in-memory ``onnx.ModelProto`` (shape inference is applied here)."""
+def onnx_to_workload(model: Any, name: str = "onnx", base_dir: str | Path | None = None) -> Workload:
+    """Convert an in-memory ``onnx.ModelProto`` (shape inference is applied here); ``base_dir``
+    is where external-data files live (for the few constants whose values are needed)."""
     onnx = _onnx()
     try:
         model = onnx.shape_inference.infer_shapes(model)
     except Exception as exc:  # noqa: BLE001
         raise DseInputError("onnx model", name, "a model ONNX shape inference accepts", detail=_short(exc)) from None
-    return _Converter(model, name).run()
+    return _Converter(model, name, base_dir).run()
 
 
 def _short(exc: Exception) -> str:
@@ -87,13 +96,14 @@ def _dims(type_proto: Any) -> tuple[int | None, ...] | None:
     return tuple(d.dim_value if d.HasField("dim_value") else None for d in t.shape.dim)
 
 
-class _Converter:
-    def __init__(self, model: Any, name: str):
+class _Converter(PoolOps):
+    def __init__(self, model: Any, name: str, base_dir: str | Path | None = None):
         from onnx import numpy_helper
 
         self.np = numpy_helper
         self.graph = model.graph
         self.name = name
+        self.base_dir = Path(base_dir) if base_dir is not None else Path(".")
         self.consts: dict[str, Any] = {t.name: t for t in self.graph.initializer}
         self.values: dict[str, Any] = {}
         self.shapes: dict[str, tuple[int | None, ...] | None] = {}
@@ -113,9 +123,27 @@ class _Converter:
         if name in self.values:
             return self.values[name]
         if name in self.consts:
-            self.values[name] = self.np.to_array(self.consts[name])
+            self.values[name] = self.np.to_array(self._tensor_data(self.consts[name]))
             return self.values[name]
         return None
+
+    def _tensor_data(self, t: Any) -> Any:
+        """``t`` with its data: an external-data tensor is read from its file (only this one)."""
+        from onnx import TensorProto
+        from onnx.external_data_helper import load_external_data_for_tensor
+
+        if t.data_location != TensorProto.EXTERNAL:
+            return t
+        copy = TensorProto()
+        copy.CopyFrom(t)
+        try:
+            load_external_data_for_tensor(copy, str(self.base_dir))
+        except Exception as exc:  # noqa: BLE001 - a missing/short data file is bad input
+            raise DseInputError(f"onnx model {self.name}.initializer {t.name}", "external data",
+                                "its external-data file next to the model (its value decides a shape)",
+                                detail=_short(exc)) from None
+        copy.data_location = TensorProto.DEFAULT
+        return copy
 
     def is_const(self, name: str) -> bool:
         return name in self.consts or name in self.values
@@ -293,39 +321,6 @@ class _Converter:
         if lo == 0 and (hi is None or hi == float("inf")):
             return self._act(node, "relu")
         raise self.bad(node, "range", (lo, hi), "Clip(0, 6) (ReLU6) or Clip(0, inf) (ReLU)")
-
-    def _pool(self, node: Any, a: dict[str, Any], mode: str) -> Tensor:
-        x = self.act_in(node, node.input[0])
-        k = tuple(a.get("kernel_shape", ()))
-        if len(k) != 2 or len(x.shape) != 3:
-            raise self.bad(node, "kernel_shape", k, "a 2-D pooling window on a (C, H, W) tensor")
-        if any(v != 1 for v in a.get("dilations", (1, 1))):
-            raise self.bad(node, "dilations", a.get("dilations"), "1")
-        s = tuple(a.get("strides", (1, 1)))
-        pad = self.padding(node, a, x.shape[1:], k, s, (1, 1))
-        out = self.b.add_layer(Pool2d, [x], f"{mode}pool", self.layer_name(node), mode=mode, kernel=k, stride=s,
-                               padding=pad)
-        if a.get("ceil_mode", 0) and self.shapes.get(node.output[0]):
-            self.check_shape(node, out)  # ceil_mode is fine whenever it does not change the size
-        return out
-
-    def op_MaxPool(self, node: Any, a: dict[str, Any]) -> Tensor:
-        return self._pool(node, a, "max")
-
-    def op_AveragePool(self, node: Any, a: dict[str, Any]) -> Tensor:
-        return self._pool(node, a, "avg")
-
-    def op_GlobalAveragePool(self, node: Any, a: dict[str, Any]) -> Tensor:
-        x = self.act_in(node, node.input[0])
-        if len(x.shape) != 3:
-            raise self.bad(node, "input shape", x.shape, "(C, H, W)")
-        return self.b.global_avgpool(x, name=self.layer_name(node))
-
-    def op_GlobalMaxPool(self, node: Any, a: dict[str, Any]) -> Tensor:
-        x = self.act_in(node, node.input[0])
-        if len(x.shape) != 3:
-            raise self.bad(node, "input shape", x.shape, "(C, H, W)")
-        return self.b.maxpool(x, x.shape[1:], stride=x.shape[1:], name=self.layer_name(node))  # type: ignore[arg-type]
 
     def op_BatchNormalization(self, node: Any, a: dict[str, Any]) -> Tensor:
         return self.b.norm(self.act_in(node, node.input[0]), "batch", name=self.layer_name(node))
