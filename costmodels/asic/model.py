@@ -49,7 +49,7 @@ class SystolicArrayModel(CostModel):
     """Systolic-array timing (SCALE-Sim-exact compute cycles), memory roofline, energy and area."""
 
     name = "asic-systolic"
-    version = "1"
+    version = "2"  # 2: stall cycles and DRAM bytes are whole numbers (rounded up)
     space = DesignSpace((
         Int("rows", default=32, low=1, high=4096, log=True, doc="PE rows R"),
         Int("cols", default=32, low=1, high=4096, log=True, doc="PE columns C"),

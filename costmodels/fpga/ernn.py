@@ -105,7 +105,7 @@ class ERNNModel(CostModel):
     """Block-circulant RNN accelerator: latency, energy and resources per block size and bit width."""
 
     name = "fpga-ernn"
-    version = "1"
+    version = "2"  # 2: LUT counts are whole numbers
     space = DesignSpace((
         Categorical("board", default="ku060", choices=presets.board_names(), doc="FPGA board"),
         Pow2("block", default=16, low=1, high=64, doc="circulant block size b (1 = dense)"),

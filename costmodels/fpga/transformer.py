@@ -66,7 +66,7 @@ class TransformerAcceleratorModel(CostModel):
     """Coarse-pipelined transformer accelerator with sparse attention and length-aware scheduling."""
 
     name = "fpga-transformer"
-    version = "2"  # 2: per-request MAC metric renamed macs -> mac_ops (it shadowed the knob)
+    version = "3"  # 2: macs metric -> mac_ops (it shadowed the knob); 3: whole LUT counts
     space = DesignSpace((
         Categorical("board", default="u200", choices=BOARDS, doc="FPGA board (data/boards.csv)"),
         Categorical("attention", default="sparse", choices=("dense", "sparse"),
