@@ -78,8 +78,7 @@ def sweep_spec(args: Any) -> Any:
             if not parts[2].strip().isdigit() or int(parts[2]) < 2:
                 raise DseInputError(f"--range {key} points", parts[2], "an integer >= 2 (grid points)")
             points[key] = int(parts[2])
-    if not getattr(args, "full_space", False):
-        _fix_unnamed_at_defaults(model_cls, space)
+    note = "" if getattr(args, "full_space", False) else _fix_unnamed_at_defaults(model_cls, space)
     objectives: dict[str, str] = {}
     for item in args.objective or ["latency_s"]:
         metric, _, direction = item.partition(":")
@@ -95,7 +94,7 @@ def sweep_spec(args: Any) -> Any:
                        + (["--full-space"] if getattr(args, "full_space", False) else [])
                        + [f"--set {x}" for x in args.set] + [f"--grid {x}" for x in args.grid]
                        + [f"--range {x}" for x in args.range] + [f"-o {x}" for x in args.objective])
-    return StudySpec(path=Path(command), name=f"sweep-{args.model}", model=args.model,
+    return StudySpec(path=Path(command), name=f"sweep-{args.model}", model=args.model, description=note,
                      workload=args.workload, params=params, space=space, objectives=objectives, solver="sweep",
                      solver_options={"chunk": args.chunk, **({"points": points} if points else {})})
 
@@ -114,6 +113,8 @@ def run(args: Any) -> int:
     t0 = time.time()
     _run_search(spec, out, storage=None, n_trials=None, workers=None, progress=sys.stderr.isatty(),
                 overwrite=args.overwrite, notify=print)
+    if spec.description:  # said once the command is known to be valid (a rejected one prints one line)
+        print(spec.description)
     _print_front(Path(out), json.loads((Path(out) / "summary.json").read_text()))
     print(f"\nwrote {out}/ ({', '.join(written_since(out, t0))})")
     return 0
@@ -140,7 +141,7 @@ def _print_front(out: Path, summary: dict[str, Any]) -> None:
         print(f"... {len(best) - 20} more in best.csv")
 
 
-def _fix_unnamed_at_defaults(model_cls: Any, space: dict[str, Any]) -> None:
+def _fix_unnamed_at_defaults(model_cls: Any, space: dict[str, Any]) -> str:
     """Knobs the command does not name stay at their defaults (said on screen), so a sweep of
     ``--range rows=8:128`` sweeps rows, not the product of every knob's grid."""
     from ..humanize import quantity
@@ -148,6 +149,7 @@ def _fix_unnamed_at_defaults(model_cls: Any, space: dict[str, Any]) -> None:
     fixed = [k for k in model_cls.space if k.name not in space]
     for k in fixed:
         space[k.name] = [k.default]
-    if fixed:
-        shown = ", ".join(f"{k.name}={quantity(k.default, k.unit).replace(' ', '')}" for k in fixed)
-        print(f"fixed at defaults (name a knob with --grid/--range to sweep it, or --full-space): {shown}")
+    if not fixed:
+        return ""
+    shown = ", ".join(f"{k.name}={quantity(k.default, k.unit).replace(' ', '')}" for k in fixed)
+    return f"fixed at defaults (name a knob with --grid/--range to sweep it, or --full-space): {shown}"
