@@ -35,7 +35,8 @@ from types import ModuleType
 from typing import Any, Callable, Iterable
 
 __all__ = [
-    "KINDS", "Claim", "ClaimResult", "all_claims", "check_registry", "load_study", "ratio",
+    "KINDS", "Claim", "ClaimResult", "all_claims", "check_registry", "load_repo_module",
+    "load_study", "ratio",
     "register", "repo_file", "run_claim", "run_claims",
 ]
 
@@ -223,12 +224,18 @@ def repo_file(rel: str) -> Path:
     return path
 
 
-@lru_cache(maxsize=None)
 def load_study(name: str) -> ModuleType:
     """``studies/<name>.py`` of the checkout, loaded by path (studies are scripts, not a package;
     a claim about a study's published-vs-ours number calls the study's own function)."""
-    path = repo_file(f"studies/{name}.py")
-    spec = importlib.util.spec_from_file_location(f"_dse_study_{name}", path)
+    return load_repo_module(f"studies/{name}.py")
+
+
+@lru_cache(maxsize=None)
+def load_repo_module(rel: str) -> ModuleType:
+    """A script of the checkout (a study, a peer-golden recorder under ``tests/``) loaded by path."""
+    path = repo_file(rel)
+    name = "_dse_repo_" + rel.replace("/", "_").removesuffix(".py")
+    spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(mod)  # type: ignore[union-attr]
     return mod
