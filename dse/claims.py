@@ -92,7 +92,7 @@ class Claim:
     def tolerance_text(self) -> str:
         if self.rel_tol is not None:
             return f"±{self.rel_tol * 100:g} %"
-        return f"±{self.abs_tol:g} {self.unit}"
+        return f"±{self.abs_tol:g}" + ("" if self.unit == "1" else f" {self.unit}")
 
     def missing(self) -> str:
         """Why this claim cannot run here ('' when it can)."""

@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 from .claims import KINDS, Claim, ClaimResult, all_claims, check_registry, run_claim
 
 __all__ = ["select", "run", "exit_status", "format_table", "to_json", "render_markdown",
-           "fmt_value", "fmt_error"]
+           "fmt_value", "fmt_error", "ref_text"]
 
 
 def select(family: str | None = None, kind: str | None = None, fast: bool = False) -> list[Claim]:
@@ -64,6 +64,11 @@ def fmt_value(x: float | None) -> str:
     return f"{x:.4e}"
 
 
+def ref_text(c: Claim) -> str:
+    """Reference with its unit ("1" = a plain ratio or count, shown without a unit)."""
+    return fmt_value(c.reference) + ("" if c.unit == "1" else f" {c.unit}")
+
+
 def fmt_error(r: ClaimResult) -> str:
     if r.error is None:
         return "-"
@@ -74,7 +79,7 @@ def fmt_error(r: ClaimResult) -> str:
 
 def _row(r: ClaimResult) -> list[str]:
     c = r.claim
-    return [c.id, c.family, c.kind, c.what, f"{fmt_value(c.reference)} {c.unit}",
+    return [c.id, c.family, c.kind, c.what, ref_text(c),
             fmt_value(r.value), fmt_error(r), c.tolerance_text,
             r.status + (f" ({r.why})" if r.why and r.status != "pass" else "")]
 
@@ -154,7 +159,7 @@ def render_markdown(results: Sequence[ClaimResult]) -> str:
             if r.status == "error" and not peer:
                 status = f"error: {r.why}"
             lines.append("| " + " | ".join(_md_escape(x) for x in (
-                f"`{c.id}`", c.kind, c.what, f"{fmt_value(c.reference)} {c.unit}", ours, err,
+                f"`{c.id}`", c.kind, c.what, ref_text(c), ours, err,
                 c.tolerance_text, status, c.source)) + " |")
             extra = []
             if c.fitted:
