@@ -131,6 +131,12 @@ def render_markdown(results: Sequence[ClaimResult]) -> str:
         "to its source (bookkeeping). Only validations and peers measure fidelity.",
         "Error is relative ((ours − reference) / reference) unless the tolerance has a unit.",
         "",
+        "Tolerances are set per class of claim, not per claim: 0 for counts read from a peer or",
+        "a recorded peer run; half a unit of the last published digit for rounded restatements;",
+        "±1–3 % for restated arithmetic and calibrations; ±10 % for per-operation constants;",
+        "±25 % for end-to-end network figures and ratios against papers; a test's stated bound",
+        "where a test already held one (e.g. ±20 % for held-out HE mixes).",
+        "",
         "## Counts",
         "",
         "| family | " + " | ".join(KINDS) + " | total | fail |",
@@ -143,7 +149,13 @@ def render_markdown(results: Sequence[ClaimResult]) -> str:
     tot = [sum(by_fk.get((f, k), 0) for f in families) for k in KINDS]
     lines.append("| **all** | " + " | ".join(map(str, tot)) + f" | {sum(tot)} | {sum(fails.values())} |")
     lines += ["", "A *fail* is a published figure the model does not reproduce within the stated",
-              "tolerance; its cause is in the notes below the table.", ""]
+              "tolerance; its cause is in the notes below each family's table.", ""]
+    missed = [r for r in results if r.status in ("fail", "error")]
+    if missed:
+        lines += ["### Outside tolerance", ""]
+        lines += [f"- `{r.claim.id}` ({r.claim.kind}): ours {fmt_value(r.value)} vs {ref_text(r.claim)}"
+                  f" ({fmt_error(r)}, tolerance {r.claim.tolerance_text})" for r in missed]
+        lines.append("")
     for f in families:
         lines += [f"## {f}", "", "| id | kind | what | reference | ours | error | tolerance | status | source |",
                   "|---|---|---|---|---|---|---|---|---|"]
