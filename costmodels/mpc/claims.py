@@ -123,6 +123,15 @@ def _shamir(op: str, n: int, part: str) -> float:
     return float(c.online_bytes if part == "online" else c.offline_bytes)
 
 
+def _relu_bytes(proto: str, bits: int) -> float:
+    from .protocols_2pc import CrypTFlow2, Delphi
+
+    if proto == "cryptflow2":
+        return float(CrypTFlow2(bits).relu(1, n=2, shared=False).online_bytes)
+    c = Delphi(bits).relu(1, n=2, shared=False)
+    return float(c.online_bytes + c.offline_bytes)
+
+
 def _garbler_bytes(bits: int) -> float:
     from .fpga import and_gates_per_relu
 
@@ -213,6 +222,14 @@ CLAIMS: list[Claim] = [
             (lambda n=n, part=part: _shamir("mul", n, part)), abs_tol=0.0,
             )
       for n, part, ref in ((3, "online", 96), (3, "offline", 6960), (5, "online", 256), (5, "offline", 36192))],
+    *[Claim(f"mpc-cryptflow2-relu-l{b}", "mpc", f"CrypTFlow2 (SCI) ReLU bytes per element at l = {b}",
+            ref, "B", "EzPC SCI ReLU, measured bytes [CrypTFlow2_20] (copied into data/*.csv)", "restatement",
+            (lambda b=b: _relu_bytes("cryptflow2", b)), abs_tol=0.0)
+      for b, ref in ((32, 539.5), (37, 596.5), (64, 1121.0))],
+    *[Claim(f"mpc-delphi-relu-l{b}", "mpc", f"DELPHI GC ReLU bytes per element (online + offline) at l = {b}",
+            ref, "B", "emp-toolkit half-gates GC ReLU, measured total [Delphi20] (copied into data/*.csv)",
+            "restatement", (lambda b=b: _relu_bytes("delphi", b)), abs_tol=1e-9)
+      for b, ref in ((32, 4132.0), (41, 5538.0), (64, 8316.0))],
     *[Claim(f"mpc-gc-garbler-l{b}", "mpc", f"GC ReLU garbler bytes at l = {b} (3 l AND gates x 32 B + "
             "l labels x 16 B)", ref, "B", "emp-toolkit half-gates GC ReLU, measured bytes [Delphi20] / "
             "[HalfGates15]", "calibration", (lambda b=b: _garbler_bytes(b)), rel_tol=0.03,
