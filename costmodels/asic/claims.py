@@ -16,9 +16,9 @@ from dse.claims import Claim, load_repo_module, load_study, repo_file
 __all__ = ["CLAIMS"]
 
 GOLDENS = "tests/asic/data/scalesim_goldens.json"
-SCALESIM_REC = ("SCALE-Sim 3.0.0 [ScaleSimV3], recorded COMPUTE_REPORT / DETAILED_ACCESS of 108 runs "
+SCALESIM_REC = ("SCALE-Sim 3.0.0 [ScaleSim3], recorded COMPUTE_REPORT / DETAILED_ACCESS of 108 runs "
                 f"({GOLDENS}; re-record: python -m tests.asic.make_scalesim_goldens)")
-VA = "[Qin25] (ASP-DAC'25, arXiv 2410.17395, abstract)"
+VA = "[VAChip25] (ASP-DAC'25, arXiv 2410.17395, abstract)"
 
 
 @lru_cache(maxsize=1)
@@ -141,18 +141,18 @@ CLAIMS: list[Claim] = [
           "8-bit): max |ours - SCALE-Sim Overall Util|", 0.0, "1", SCALESIM_REC, "validation",
           _golden_max_util_error, abs_tol=1e-9),
     Claim("asic-scalesim-56x56", "asic", "56x56x64->64 3x3 conv on a 32x32 WS array: total cycles",
-          108_359.0, "cycles", "SCALE-Sim 3.0.0 [ScaleSimV3] run, COMPUTE_REPORT Total Cycles "
+          108_359.0, "cycles", "SCALE-Sim 3.0.0 [ScaleSim3] run, COMPUTE_REPORT Total Cycles "
           "(64 kB SRAMs)", "validation", lambda: _cycles(54 * 54, 9 * 64, 64), abs_tol=0.0),
     Claim("asic-scalesim-28x28", "asic", "28x28x128->128 3x3 conv on a 32x32 WS array: total cycles",
-          110_879.0, "cycles", "SCALE-Sim 3.0.0 [ScaleSimV3] run, COMPUTE_REPORT Total Cycles "
+          110_879.0, "cycles", "SCALE-Sim 3.0.0 [ScaleSim3] run, COMPUTE_REPORT Total Cycles "
           "(64 kB SRAMs)", "validation", lambda: _cycles(26 * 26, 9 * 128, 128), abs_tol=0.0),
     Claim("asic-scalesim-live-small", "asic", "live SCALE-Sim on 12 small cases (8x16 array): max "
-          "|ours - SCALE-Sim| cycles", 0.0, "cycles", "SCALE-Sim 3.0.0 [ScaleSimV3] in .venv-scalesim "
+          "|ours - SCALE-Sim| cycles", 0.0, "cycles", "SCALE-Sim 3.0.0 [ScaleSim3] in .venv-scalesim "
           "(bash .ci/setup_scalesim.sh; costmodels.asic.scalesim_peer.run)", "peer",
           lambda: _live_max_cycle_error(True), abs_tol=1.0, requires=("scalesim",),
           available=_scalesim_available),
     Claim("asic-scalesim-live-all", "asic", "live SCALE-Sim on all 108 cases: max |ours - "
-          "SCALE-Sim| cycles (about 5 min)", 0.0, "cycles", "SCALE-Sim 3.0.0 [ScaleSimV3] in "
+          "SCALE-Sim| cycles (about 5 min)", 0.0, "cycles", "SCALE-Sim 3.0.0 [ScaleSim3] in "
           ".venv-scalesim (costmodels.asic.scalesim_peer.run)", "peer",
           lambda: _live_max_cycle_error(False), abs_tol=1.0, requires=("scalesim",),
           available=_scalesim_available, slow=True),

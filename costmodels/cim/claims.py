@@ -23,9 +23,9 @@ from dse.claims import REPO, Claim, load_study, repo_file
 __all__ = ["CLAIMS"]
 
 GOLDEN = "tests/cim/data/aihwkit_golden.json"
-AIHWKIT = ("aihwkit 1.1.0 [aihwkit21] PCMLikeNoiseModel(g_max=25), perfect IO, no drift compensation; "
+AIHWKIT = ("aihwkit 1.1.0 [AIHWKit21] PCMLikeNoiseModel(g_max=25), perfect IO, no drift compensation; "
            f"256->64 layer, 200 programmings, recorded ({GOLDEN}; re-record: python -m costmodels.cim.peer_aihwkit 200)")
-SURVEY = "[Murmann] ADC survey bound as in the Accelergy ADC plug-in [Accelergy19]"
+SURVEY = "[MurmannADC] ADC survey bound as in the Accelergy ADC plug-in [Accelergy19]"
 
 
 def _survey(bits: int, rate: float) -> float:
@@ -120,11 +120,11 @@ CLAIMS: list[Claim] = [
       for name, t in (("programmed", "None"), ("1h", "3600.0"), ("1y", "31500000.0"))],
     Claim("cim-aihwkit-pcm-live", "cim", "live aihwkit run of the same layer (60 programmings): max "
           "|ours / aihwkit - 1| over programmed / 1 h / 1 year", 0.0, "1",
-          "aihwkit 1.1.0 [aihwkit21] in .venv-aihwkit (costmodels.cim.peer_aihwkit.aihwkit_stats)", "peer",
+          "aihwkit 1.1.0 [AIHWKit21] in .venv-aihwkit (costmodels.cim.peer_aihwkit.aihwkit_stats)", "peer",
           _pcm_live_max_err, abs_tol=0.02, requires=("aihwkit",), available=_aihwkit_available, slow=True),
     Claim("cim-kpp-rc-vs-gaussian", "cim", "1st-percentile accuracy gain of right-censored over Gaussian "
           "noise training (MLP, digits, best sigma), percentage points", 26.0, "pp",
-          "[Yan23] ICCAD'23: up to 26 % KPP improvement over prior methods", "validation",
+          "[KPP23] ICCAD'23: up to 26 % KPP improvement over prior methods", "validation",
           lambda: _kpp()["rcg_minus_gauss_pp"], rel_tol=0.25, requires=("torch", "sklearn"), slow=True,
           gap="on this 4,736-weight MLP the right-censored noise is within the training spread of tuned "
               "Gaussian injection; the paper's networks and baselines are larger"),

@@ -21,7 +21,7 @@ __all__ = ["CLAIMS"]
 SEAL_VM = ("seal-tenseal-vm profile vs its recorded held-out op mixes: TenSEAL 0.3.18 / SEAL on this "
            "2-core VM, 2026-11-25 (costmodels/he/data/profiles/seal-tenseal-vm.json; re-record: "
            "dse calibrate he --backend tenseal)")
-CRYPTORACLE = "[CryptOracle25] UnaryLab/CryptOracle resnet-logreg-primitives.csv (OpenFHE, 1 thread)"
+CRYPTORACLE = "[CryptOracle26] UnaryLab/CryptOracle resnet-logreg-primitives.csv (OpenFHE, 1 thread)"
 CRYPTOGCN = "[CryptoGCN22] abstract (arXiv 2209.11904)"
 LINGCN = "[LinGCN23] frontier figure figures/plot_frontiers_LinGCN.png and text (14.2x)"
 
@@ -171,7 +171,7 @@ CLAIMS: list[Claim] = [
           "[HyPHEN24] HEaaN table", "calibration", lambda: _bootstrap("heaan-cpu", True), rel_tol=0.01,
           fitted=("heaan-cpu boot_scale",)),
     Claim("he-security-2p15", "he", "largest log2(QP) at N = 2^15, 128-bit, ternary secret", 881.0,
-          "bits", "[HEStd18] Table 1 / SEAL hestdparms.h", "restatement", lambda: _max_log_qp(15), abs_tol=0.0),
+          "bits", "[HEStandard18] Table 1 / SEAL hestdparms.h", "restatement", lambda: _max_log_qp(15), abs_tol=0.0),
     Claim("he-security-2p16", "he", "largest log2(QP) at N = 2^16, 128-bit, ternary secret", 1747.0,
           "bits", "OpenFHE stdlatticeparms.cpp [OpenFHE22]", "restatement", lambda: _max_log_qp(16), abs_tol=0.0),
     Claim("he-bsgs-64", "he", "64x64 BSGS mat-vec rotations (7 hoisted baby + 7 giant)", 14.0, "1",

@@ -65,7 +65,7 @@ def trace_error_same_host(reps: int = 2) -> float:
 CLAIMS: list[Claim] = [
     *[Claim(f"he_search-orion-{key}-secure", "he_search", f"Orion {key} shipped parameters (log2 QP "
             f"{qp} at N = 2^{logn}) classified 128-bit secure by our HE-standard table", 128.0, "bits",
-            f"[Orion25] baahl-nyu/orion configs/{key}.yml, 128-bit per its authors; [HEStd18] bound",
+            f"[Orion25] baahl-nyu/orion configs/{key}.yml, 128-bit per its authors; [HEStandard18] bound",
             "restatement", (lambda key=key: _orion_security(key)), abs_tol=0.0)
       for key, qp, logn in (("mlp", 217, 13), ("lenet", 380, 14))],
     Claim("he_search-alexnet-feasible", "he_search", "a 128-bit AlexNet configuration meeting precision "

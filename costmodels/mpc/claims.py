@@ -223,27 +223,27 @@ CLAIMS: list[Claim] = [
             )
       for n, part, ref in ((3, "online", 96), (3, "offline", 6960), (5, "online", 256), (5, "offline", 36192))],
     *[Claim(f"mpc-cryptflow2-relu-l{b}", "mpc", f"CrypTFlow2 (SCI) ReLU bytes per element at l = {b}",
-            ref, "B", "EzPC SCI ReLU, measured bytes [CrypTFlow2_20] (copied into data/*.csv)", "restatement",
+            ref, "B", "EzPC SCI ReLU, measured bytes [CrypTFlow2-20] (copied into data/*.csv)", "restatement",
             (lambda b=b: _relu_bytes("cryptflow2", b)), abs_tol=0.0)
       for b, ref in ((32, 539.5), (37, 596.5), (64, 1121.0))],
     *[Claim(f"mpc-delphi-relu-l{b}", "mpc", f"DELPHI GC ReLU bytes per element (online + offline) at l = {b}",
-            ref, "B", "emp-toolkit half-gates GC ReLU, measured total [Delphi20] (copied into data/*.csv)",
+            ref, "B", "emp-toolkit half-gates GC ReLU, measured total [DELPHI20] (copied into data/*.csv)",
             "restatement", (lambda b=b: _relu_bytes("delphi", b)), abs_tol=1e-9)
       for b, ref in ((32, 4132.0), (41, 5538.0), (64, 8316.0))],
     *[Claim(f"mpc-gc-garbler-l{b}", "mpc", f"GC ReLU garbler bytes at l = {b} (3 l AND gates x 32 B + "
-            "l labels x 16 B)", ref, "B", "emp-toolkit half-gates GC ReLU, measured bytes [Delphi20] / "
+            "l labels x 16 B)", ref, "B", "emp-toolkit half-gates GC ReLU, measured bytes [DELPHI20] / "
             "[HalfGates15]", "calibration", (lambda b=b: _garbler_bytes(b)), rel_tol=0.03,
             fitted=("and_per_relu_per_bit = 3 (derived from these three measured garbler sizes)",))
       for b, ref in ((32, 3569), (41, 4704), (64, 7197))],
     Claim("mpc-wrn-relu-cryptflow2", "mpc", "WRN-22-8 full ReLU traffic, CrypTFlow2 l = 32",
-          734e6, "B", "[CrypTFlow2_20] measured SCI ReLU bytes x 1,359,872 ReLUs", "restatement",
+          734e6, "B", "[CrypTFlow2-20] measured SCI ReLU bytes x 1,359,872 ReLUs", "restatement",
           lambda: _wrn_relu_bytes("cryptflow2"), rel_tol=0.002,
           gap="the reference is the per-ReLU constant times the ReLU count, the model's own arithmetic"),
     Claim("mpc-wrn-relu-crypten", "mpc", "WRN-22-8 full ReLU traffic, CrypTen 2PC", 631e6, "B",
           "CrypTen 0.4.1 [CrypTen21] ReLU bytes x 1,359,872 ReLUs", "restatement",
           lambda: _wrn_relu_bytes("crypten"), rel_tol=0.002),
     Claim("mpc-wrn-relu-gc", "mpc", "WRN-22-8 full ReLU traffic, GC l = 32", 5.6e9, "B",
-          "[Delphi20] measured GC ReLU bytes x 1,359,872 ReLUs", "restatement",
+          "[DELPHI20] measured GC ReLU bytes x 1,359,872 ReLUs", "restatement",
           lambda: _wrn_relu_bytes("delphi"), rel_tol=0.01),
     Claim("mpc-wrn-12k-relu", "mpc", "WRN-22-8 at a 12.9K ReLU budget (CrypTen 2PC, uniform keep): "
           "ReLU bytes", 6.0e6, "B", "12.9K x 464 B (CrypTen ReLU) (budget from [AutoReP23])", "restatement",

@@ -27,7 +27,7 @@ def _files(out: Path, *names: str) -> None:
 def test_va_chip_quick(tmp_path):
     """The VA-chip study's peak GOPS is 2 x 512 PEs x clock / (1 - 0.5 sparsity) at the clock that
     fits the model's cycles into 0.035 ms (a calibration: claim asic-va-gops, 150 GOPS +-25 %
-    [Qin25]); its report prints the model's own power, not only the paper's."""
+    [VAChip25]); its report prints the model's own power, not only the paper's."""
     study = _study("va_chip")
     head = study.run(tmp_path, quick=True)
     _files(tmp_path, "va_chip.csv", "va_chip.png")
