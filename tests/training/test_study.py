@@ -25,6 +25,7 @@ def test_spec_points_at_the_study_script():
     assert spec.options["network"] == "wan"
 
 
+@pytest.mark.slow
 def test_quick_study_via_cli(tmp_path):
     """`dse study run` on a quick spec writes CSV + PNG + report.md; the baseline latency equals
     the registered mpc model's all-ReLU latency on the zoo's digits-cnn; the bounds table shows
