@@ -25,14 +25,17 @@ __all__ = ["select", "run", "exit_status", "format_table", "to_json", "render_ma
 
 def select(family: str | None = None, kind: str | None = None, fast: bool = False) -> list[Claim]:
     """The registered claims, filtered; raises ``DseInputError`` for an unknown family/kind."""
-    from .errors import DseInputError
+    from .errors import DseError, DseInputError
 
     if kind is not None and kind not in KINDS:
         raise DseInputError("--kind", kind, ", ".join(KINDS))
-    claims = all_claims()
+    try:
+        claims = all_claims()
+    except (ImportError, ValueError) as exc:  # a broken claims module or a duplicate id
+        raise DseError(f"claim registry: {type(exc).__name__}: {exc}") from exc
     problems = check_registry(claims)
     if problems:
-        raise ValueError("claim registry is dishonest: " + "; ".join(problems))
+        raise DseError("claim registry is dishonest: " + "; ".join(problems))
     families = sorted({c.family for c in claims})
     if family is not None and family not in families:
         raise DseInputError("--family", family, ", ".join(families))
