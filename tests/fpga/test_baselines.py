@@ -51,6 +51,8 @@ def test_live_layer_to_sgemm_ratio_matches_the_recorded_one():
     pytest.importorskip("torch")
     from costmodels.fpga.calibrate import measure
 
-    out = measure(seq_lens=(128,), repeats=3)
+    runs = [measure(seq_lens=(128,), repeats=3) for _ in range(3)]  # best of 3 per side: load noise
+    layer = max(r[128]["flops"] for r in runs)
+    sgemm = max(r["sgemm"]["flops"] for r in runs)
     recorded = RECORDED[128][1] / RECORDED["sgemm_flops"]
-    assert out[128]["flops"] / out["sgemm"]["flops"] == pytest.approx(recorded, rel=0.25)
+    assert layer / sgemm == pytest.approx(recorded, rel=0.25)
