@@ -28,12 +28,16 @@ import importlib.util
 import math
 import time
 from dataclasses import dataclass
+from functools import cache
 from importlib import metadata
+from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable, Iterable
 
 __all__ = [
-    "KINDS", "Claim", "ClaimResult", "all_claims", "check_registry", "ratio", "register",
-    "run_claim", "run_claims",
+    "KINDS", "Claim", "ClaimResult", "all_claims", "check_registry", "load_repo_module",
+    "load_study", "ratio",
+    "register", "repo_file", "run_claim", "run_claims",
 ]
 
 KINDS = ("validation", "calibration", "peer", "restatement")
@@ -50,7 +54,9 @@ class Claim:
     or the peer, its version and the exact command). ``fitted`` names the constants fitted to
     this reference (calibrations only); ``fitted_to`` lists ids of *other* claims whose
     references a constant used here was fitted to. ``gap`` explains a known miss (cause, not
-    excuse); a claim with a gap still fails when outside its tolerance.
+    excuse); a claim with a gap still fails when outside its tolerance. ``available`` (optional)
+    returns ``(ok, why)`` for peers that are not importable modules (e.g. SCALE-Sim in its own
+    venv); ``slow`` claims are left out by ``dse validate --fast``.
     """
 
     id: str
@@ -68,6 +74,7 @@ class Claim:
     requires: tuple[str, ...] = ()
     slow: bool = False
     gap: str = ""
+    available: Callable[[], tuple[bool, str]] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -85,12 +92,22 @@ class Claim:
     def tolerance_text(self) -> str:
         if self.rel_tol is not None:
             return f"±{self.rel_tol * 100:g} %"
-        return f"±{self.abs_tol:g} {self.unit}"
+        return f"±{self.abs_tol:g}" + ("" if self.unit == "1" else f" {self.unit}")
 
     def missing(self) -> str:
         """Why this claim cannot run here ('' when it can)."""
-        absent = [m for m in self.requires if importlib.util.find_spec(m) is None]
+        if self.available is not None:
+            ok, why = self.available()
+            return "" if ok else f"peer not available: {why}"
+        absent = [m for m in self.requires if _find_spec(m) is None]
         return f"peer not installed: {', '.join(absent)}" if absent else ""
+
+
+def _find_spec(module: str) -> Any:
+    try:
+        return importlib.util.find_spec(module)
+    except (ImportError, ValueError):  # a parent package missing or broken
+        return None
 
 
 @dataclass(frozen=True)
@@ -193,3 +210,32 @@ def run_claims(claims: Iterable[Claim]) -> list[ClaimResult]:
 def ratio(a: float, b: float) -> float:
     return float(a) / float(b)
 
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def repo_file(rel: str) -> Path:
+    """A file of the source checkout (recorded peer goldens live in ``tests/*/data``); claims that
+    need one report an error, not a pass, when the engine is installed without its checkout."""
+    path = REPO / rel
+    if not path.exists():
+        raise FileNotFoundError(f"{rel} (claims that read recorded goldens need the source checkout)")
+    return path
+
+
+def load_study(name: str) -> ModuleType:
+    """``studies/<name>.py`` of the checkout, loaded by path (studies are scripts, not a package;
+    a claim about a study's published-vs-ours number calls the study's own function)."""
+    return load_repo_module(f"studies/{name}.py")
+
+
+@cache
+def load_repo_module(rel: str) -> ModuleType:
+    """A script of the checkout (a study, a peer-golden recorder under ``tests/``) loaded by path."""
+    path = repo_file(rel)
+    name = "_dse_repo_" + rel.replace("/", "_").removesuffix(".py")
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod

@@ -1,5 +1,5 @@
 """The ``dse`` command line: ``models``, ``workloads``, ``show``, ``whatif``, ``sweep``, ``study run``,
-``report``, ``calibrate``, plus sub-commands contributed by families (``dse.commands``).
+``report``, ``calibrate``, ``validate``, plus sub-commands contributed by families (``dse.commands``).
 
 Bad input prints one line (``dse: error: <field>: got <value>; allowed: <...>``) and exits 2.
 """
@@ -21,7 +21,7 @@ _Parser = OneLineParser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import listing, study, sweep, whatif
+    from . import listing, study, sweep, validate, whatif
 
     parser = _Parser(prog="dse", description="Cost models and design-space exploration for private "
                      "and hardware-accelerated neural-network inference.")
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     whatif.add_parser(sub)
     sweep.add_parser(sub)
     study.add_parsers(sub)
+    validate.add_parser(sub)
     _add_calibrate(sub)
     _add_plugin_commands(sub)
     return parser

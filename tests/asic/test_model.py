@@ -147,15 +147,17 @@ def test_human_units_parse():
         MODEL.space["ifmap_sram"].validate([48 * 1024])
 
 
-def test_energy_ladder_against_zigzag_tpu_like():
-    """Eyeriss ladder anchored on Horowitz: DRAM 10.6 pJ/bit and global buffer 0.32 pJ/bit at
-    45 nm; ZigZag's tpu_like.yaml [ZigZag21; zigzag-dse 3.9.1] uses 700 pJ / 64 bit = 10.9 pJ/bit DRAM and
-    416 pJ / 2048 bit = 0.20 pJ/bit for a 2 MB SRAM. Same order, within 1.6x."""
+def test_energy_ladder_is_eyeriss_relative_to_the_16bit_mac():
+    """Eyeriss ladder: DRAM 200x, global buffer 6x, PE 2x, RF 1x the 16-bit MAC energy per 16-bit
+    word, and an 8-bit multiply at (8/8)^2 of the 8-bit anchor; the comparisons with ZigZag's
+    tpu_like energies are claims asic-dram-energy-zigzag and asic-sram-2mb-energy-zigzag."""
     t = tech(45.0, 0.9)
-    assert t.e_dram_bit_j == pytest.approx(10.625e-12)
-    assert 1 / 1.6 < t.e_dram_bit_j / (700e-12 / 64) < 1.6
-    assert 1 / 1.6 < t.e_glb_bit_j / (416.16e-12 / 2048) < 1.6
-    assert t.e_mult8_j == pytest.approx(0.2e-12)  # Horowitz ISSCC'14
+    word = t.e_mac16_j / 16
+    assert t.e_dram_bit_j == pytest.approx(200 * word, rel=1e-12)
+    assert t.e_glb_bit_j == pytest.approx(6 * word, rel=1e-12)
+    assert t.e_pe_bit_j == pytest.approx(2 * word, rel=1e-12)
+    assert t.e_rf_bit_j == pytest.approx(word, rel=1e-12)
+    assert t.e_mult(4) == pytest.approx(t.e_mult8_j / 4, rel=1e-12)
 
 
 def test_stillmaker_scaling_reproduces_the_paper_example():

@@ -5,6 +5,9 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pandas as pd
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -22,13 +25,19 @@ def _files(out: Path, *names: str) -> None:
 
 
 def test_va_chip_quick(tmp_path):
-    """The VA-chip reproduction reports peak GOPS near the published 150 (same order) and lists
-    the published 10.60 uW next to ours."""
-    head = _study("va_chip").run(tmp_path, quick=True)
+    """The VA-chip study's peak GOPS is 2 x 512 PEs x clock / (1 - 0.5 sparsity) at the clock that
+    fits the model's cycles into 0.035 ms (a calibration: claim asic-va-gops, 150 GOPS +-25 %
+    [VAChip25]); its report prints the model's own power, not only the paper's."""
+    study = _study("va_chip")
+    head = study.run(tmp_path, quick=True)
     _files(tmp_path, "va_chip.csv", "va_chip.png")
-    assert 50 < head["peak_gops_8bit_dense_equiv"] < 450
-    assert head["paper_power_uw"] == 10.60 and head["closest_avg_power_uw"] > 0
-    assert "10.60" in (tmp_path / "report.md").read_text()
+    ref = study.scenario(8, 0.9, 1.0)
+    assert head["clock_mhz_8bit"] * 1e6 == pytest.approx(ref["cycles_per_inference"] / 0.035e-3, rel=1e-12)
+    assert head["peak_gops_8bit_dense_equiv"] == pytest.approx(2 * 512 * head["clock_mhz_8bit"] * 1e6 / 0.5 / 1e9)
+    assert head["peak_gops_8bit_dense_equiv"] == pytest.approx(150, rel=0.25)
+    df = pd.read_csv(tmp_path / "va_chip.csv")
+    assert head["closest_avg_power_uw"] in set(df.avg_power_uw)
+    assert f"{head['closest_avg_power_uw']:.2f}" in (tmp_path / "report.md").read_text()
 
 
 def test_eve_runtime_quick(tmp_path):
@@ -44,8 +53,6 @@ def test_asic_dse_quick(tmp_path):
     """Optuna's front approaches the exhaustive-sweep front (hypervolume ratio rises to > 0.9)."""
     head = _study("asic_dse").run(tmp_path, quick=True, n_trials=96)
     _files(tmp_path, "asic_dse.csv", "asic_dse_summary.csv", "asic_dse.png")
-    import pandas as pd
-
     df = pd.read_csv(tmp_path / "asic_dse.csv")
     assert df.hv_ratio.max() <= 1.0 + 1e-9 and df.hv_ratio.iloc[-1] > 0.85
     assert head["resnet18-imagenet"]["space_points"] == 4050

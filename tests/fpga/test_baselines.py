@@ -18,8 +18,9 @@ def bert_stages():
 
 @pytest.mark.parametrize("length,measured_s", [(8, 0.006), (32, 0.006), (128, 0.018), (512, 0.088)])
 def test_titan_rtx_profile_reproduces_hf_benchmark(bert_stages, length, measured_s):
-    """Hugging Face benchmark docs (TITAN RTX, PyTorch 1.4 FP32, bert-base-uncased, batch 8):
-    6 / 6 / 18 / 88 ms at 8 / 32 / 128 / 512 tokens; the roofline profile is within 10%."""
+    """Calibration, not validation (claims fpga-titan-rtx-*): eff_gemm and overhead of the TITAN RTX
+    profile are fitted to these Hugging Face timings (PyTorch 1.4 FP32, bert-base-uncased, batch 8:
+    6 / 6 / 18 / 88 ms at 8 / 32 / 128 / 512 tokens); the fit stays within 10 % of each."""
     t = float(batch_time_s(baseline("titan-rtx"), bert_stages, length, 8))
     assert t == pytest.approx(measured_s, rel=0.10)
 
@@ -42,16 +43,16 @@ def test_serving_pads_to_the_batch_maximum(bert_stages):
     assert one.energy_j == pytest.approx(baseline("titan-rtx").power_w * one.latency_s)
 
 
-@pytest.mark.slow
-def test_live_host_measurement_is_in_range():
-    """Re-measure on this host: 0.4-1.0 of the FP32 peak. Timing on a shared 2-core machine is
-    noise, so this runs only with DSE_LIVE_CALIBRATION=1 on an otherwise idle host."""
-    import os
-
-    if os.environ.get("DSE_LIVE_CALIBRATION") != "1":
-        pytest.skip("set DSE_LIVE_CALIBRATION=1 on an idle host to re-measure")
+@pytest.mark.timing
+def test_live_layer_to_sgemm_ratio_matches_the_recorded_one():
+    """Same host, same run: a BERT layer's FLOP/s over a 2048^3 SGEMM's is the recorded ratio
+    (117.2 / 144.9 GFLOP/s = 0.81) within 25 %; the recorded absolute FLOP/s belong to the
+    2-core VM they were measured on, so only the ratio carries over to another host."""
     pytest.importorskip("torch")
     from costmodels.fpga.calibrate import measure
 
-    out = measure(seq_lens=(128,), repeats=3)
-    assert 0.4 < out[128]["efficiency"] < 1.0
+    runs = [measure(seq_lens=(128,), repeats=3) for _ in range(3)]  # best of 3 per side: load noise
+    layer = max(r[128]["flops"] for r in runs)
+    sgemm = max(r["sgemm"]["flops"] for r in runs)
+    recorded = RECORDED[128][1] / RECORDED["sgemm_flops"]
+    assert layer / sgemm == pytest.approx(recorded, rel=0.25)

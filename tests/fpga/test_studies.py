@@ -34,7 +34,7 @@ def test_fpga_transformer_quick(tmp_path):
               "report.md"):
         assert (out / f).is_file(), f
     text = (out / "report.md").read_text()
-    assert "80.2" in text and "2.6" in text and "Every assumed constant" in text
+    assert f"**{result['length_aware_sparse_vs_padded_dense']:.2f}x**" in text and "Every assumed constant" in text
     dist = pd.read_csv(out / "distributions.csv")
     fixed = dist[dist["lengths"].str.startswith("fixed")]
     assert (fixed["des_gap_pct"].abs() < 1e-6).all()
@@ -44,7 +44,8 @@ def test_fpga_transformer_quick(tmp_path):
 
 
 def test_ernn_quick(tmp_path):
-    """E-RNN vs ESE / C-LSTM ratios are computed and reported next to 37.4x and >2x."""
+    """E-RNN vs ESE / C-LSTM ratios are computed and written to comparison.csv (the published 37.4x,
+    33.5x and >2x they are compared with are claims fpga-ernn-*/fpga-clstm-*)."""
     mod = _load("ernn")
     out = tmp_path / "ernn"
     result = mod.run(out, quick=True)
@@ -52,4 +53,5 @@ def test_ernn_quick(tmp_path):
     assert result["ernn_vs_clstm"] > 1.0 and result["ernn_vs_ese"] > 1.0
     for f in ("block_sweep.csv", "comparison.csv", "dse_best.csv", "assumptions.csv", "efficiency_vs_block.png", "report.md"):
         assert (out / f).is_file(), f
-    assert "37.4" in (out / "report.md").read_text()
+    comp = pd.read_csv(out / "comparison.csv").set_index("comparison")["this_model (board power)"]
+    assert comp.to_dict() == pytest.approx(result, rel=1e-9)

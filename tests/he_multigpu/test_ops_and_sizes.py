@@ -34,18 +34,23 @@ def test_keyswitch_traffic_and_work_hand_count():
 
 
 def test_fitted_hbm_efficiency_reproduces_warpdrive_bootstrap():
-    """hbm_efficiency in data/ckks.toml is the fit to WarpDrive's A100-80G bootstrap, 121 ms [WarpDrive25]."""
+    """Calibration (claim he_multigpu-boot-a100-80g): hbm_efficiency in data/ckks.toml is the fit to
+    WarpDrive's A100-80G bootstrap, 121 ms [WarpDrive25]; re-fitting recovers the stored constant."""
     p, c = presets.ckks_defaults(), presets.constants()
     g = presets.gpu("a100-80g")
     assert bootstrap_seconds(p, c, g) == pytest.approx(0.121, rel=0.01)
     assert fit_hbm_efficiency(p, c, g, 0.121) == pytest.approx(c.hbm_efficiency, rel=0.01)
 
 
-@pytest.mark.parametrize("gpu", ["a100-40g", "a100-80g", "h100-sxm"])
-def test_bootstrap_within_published_gpu_span(gpu):
-    """[Cheddar24, README]: published N=2^16 GPU bootstraps span 31.2 ms (Cheddar H100) .. 250 ms (TensorFHE A100)."""
+def test_bootstrap_follows_hbm_bandwidth():
+    """The roofline bootstrap is memory-bound: H100 < A100-80G < A100-40G in the order of their HBM
+    bandwidth, and faster than bandwidth alone only by the compute-bound part (the published
+    H100/A100 ratio is claim he_multigpu-boot-h100-vs-a100)."""
     p, c = presets.ckks_defaults(), presets.constants()
-    assert 0.0312 <= bootstrap_seconds(p, c, presets.gpu(gpu)) <= 0.250
+    t = {g: bootstrap_seconds(p, c, presets.gpu(g)) for g in ("h100-sxm", "a100-80g", "a100-40g")}
+    bw = {g: presets.gpu(g).hbm_bytes_per_s for g in t}
+    assert t["h100-sxm"] < t["a100-80g"] < t["a100-40g"]
+    assert t["h100-sxm"] / t["a100-80g"] >= bw["a100-80g"] / bw["h100-sxm"] - 1e-9
 
 
 def test_op_latency_grows_with_limbs_and_keyswitch_dominates():

@@ -1,0 +1,191 @@
+"""Run the claim registry and report it: the table of ``dse validate``, its JSON, and
+``docs/validation.md``.
+
+``docs/validation.md`` is generated, never edited by hand::
+
+    dse validate --markdown docs/validation.md
+
+(``tests/dse/test_validation_doc.py`` fails when the committed file is stale). Peer claims are
+listed with their command but their values read "run in CI": they depend on which peers are
+installed, and a generated file must not.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from typing import Iterable, Sequence
+
+from .claims import KINDS, Claim, ClaimResult, all_claims, check_registry, run_claim
+
+__all__ = ["select", "run", "exit_status", "format_table", "to_json", "render_markdown",
+           "fmt_value", "fmt_error", "ref_text"]
+
+
+def select(family: str | None = None, kind: str | None = None, fast: bool = False) -> list[Claim]:
+    """The registered claims, filtered; raises ``DseInputError`` for an unknown family/kind."""
+    from .errors import DseError, DseInputError
+
+    if kind is not None and kind not in KINDS:
+        raise DseInputError("--kind", kind, ", ".join(KINDS))
+    try:
+        claims = all_claims()
+    except (ImportError, ValueError) as exc:  # a broken claims module or a duplicate id
+        raise DseError(f"claim registry: {type(exc).__name__}: {exc}") from exc
+    problems = check_registry(claims)
+    if problems:
+        raise DseError("claim registry is dishonest: " + "; ".join(problems))
+    families = sorted({c.family for c in claims})
+    if family is not None and family not in families:
+        raise DseInputError("--family", family, ", ".join(families))
+    return [c for c in claims if (family is None or c.family == family)
+            and (kind is None or c.kind == kind) and not (fast and c.slow)]
+
+
+def run(claims: Iterable[Claim], peers: bool = True) -> list[ClaimResult]:
+    """Run every claim; with ``peers=False`` peer claims are skipped ("run in CI")."""
+    out = []
+    for c in claims:
+        if c.kind == "peer" and not peers:
+            out.append(ClaimResult(c, None, None, "skip", "peer: run in CI"))
+        else:
+            out.append(run_claim(c))
+    return out
+
+
+def exit_status(results: Sequence[ClaimResult]) -> int:
+    """0 when every claim that ran is within its tolerance, else 1."""
+    return 0 if all(r.status in ("pass", "skip") for r in results) else 1
+
+
+def fmt_value(x: float | None) -> str:
+    if x is None:
+        return "-"
+    if x == 0 or (math.isfinite(x) and 1e-3 <= abs(x) < 1e6):
+        return f"{x:.6g}"
+    return f"{x:.4e}"
+
+
+def ref_text(c: Claim) -> str:
+    """Reference with its unit ("1" = a plain ratio or count, shown without a unit)."""
+    return fmt_value(c.reference) + ("" if c.unit == "1" else f" {c.unit}")
+
+
+def fmt_error(r: ClaimResult) -> str:
+    if r.error is None:
+        return "-"
+    if r.claim.rel_tol is not None:
+        return f"{r.error * 100:+.2f} %"
+    return f"{r.error:+.4g}"
+
+
+def _row(r: ClaimResult) -> list[str]:
+    c = r.claim
+    return [c.id, c.family, c.kind, c.what, ref_text(c),
+            fmt_value(r.value), fmt_error(r), c.tolerance_text,
+            r.status + (f" ({r.why})" if r.why and r.status != "pass" else "")]
+
+
+HEAD = ["id", "family", "kind", "what", "reference", "ours", "error", "tolerance", "status"]
+
+
+def format_table(results: Sequence[ClaimResult], width: int = 60) -> str:
+    """Plain-text table for a terminal (the ``what`` column cut to ``width`` characters)."""
+    rows = [HEAD] + [[(v if i != 3 or len(v) <= width else v[:width - 1] + "…")
+                      for i, v in enumerate(_row(r))] for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEAD) - 1)]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(row[:-1], widths)) + "  " + row[-1] for row in rows]
+    counts = Counter(r.status for r in results)
+    lines.append("")
+    lines.append(", ".join(f"{counts.get(s, 0)} {s}" for s in ("pass", "fail", "error", "skip"))
+                 + f" of {len(results)} claims")
+    return "\n".join(lines)
+
+
+def to_json(results: Sequence[ClaimResult]) -> str:
+    def clean(d: dict) -> dict:
+        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+
+    return json.dumps({"claims": [clean(r.as_dict()) for r in results],
+                       "counts": dict(Counter(r.status for r in results))}, indent=1)
+
+
+def _md_escape(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(results: Sequence[ClaimResult]) -> str:
+    """``docs/validation.md``: counts per kind and family, then one table per family."""
+    claims = [r.claim for r in results]
+    families = sorted({c.family for c in claims})
+    by_fk = Counter((c.family, c.kind) for c in claims)
+    lines = [
+        "# Validation: every claim the README and docs make",
+        "",
+        "Generated by `dse validate --markdown docs/validation.md` from the claim registry",
+        "(`dse/claims.py`, one `costmodels/<family>/claims*.py` per family); do not edit by hand.",
+        "`dse validate [--family F] [--kind K] [--json] [--fast]` runs the same claims live.",
+        "",
+        "Kinds: **validation** — the reference was never used to fit anything; **peer** — a live run",
+        "of a real library (values here read \"run in CI\": they need the peer installed);",
+        "**calibration** — a constant (named) was fitted to the reference, so agreement is by",
+        "construction; **restatement** — the model's own formula or a copied constant printed next",
+        "to its source (bookkeeping). Only validations and peers measure fidelity.",
+        "Error is relative ((ours − reference) / reference) unless the tolerance has a unit.",
+        "",
+        "Tolerances are set per class of claim, not per claim: 0 for counts read from a peer or",
+        "a recorded peer run; half a unit of the last published digit for rounded restatements;",
+        "±1–3 % for restated arithmetic and calibrations; ±10 % for per-operation constants;",
+        "±25 % for end-to-end network figures and ratios against papers; a test's stated bound",
+        "where a test already held one (e.g. ±20 % for held-out HE mixes).",
+        "",
+        "## Counts",
+        "",
+        "| family | " + " | ".join(KINDS) + " | total | fail |",
+        "|---|" + "---|" * (len(KINDS) + 2),
+    ]
+    fails = Counter(r.claim.family for r in results if r.status in ("fail", "error"))
+    for f in families:
+        n = [by_fk.get((f, k), 0) for k in KINDS]
+        lines.append(f"| {f} | " + " | ".join(map(str, n)) + f" | {sum(n)} | {fails.get(f, 0)} |")
+    tot = [sum(by_fk.get((f, k), 0) for f in families) for k in KINDS]
+    lines.append("| **all** | " + " | ".join(map(str, tot)) + f" | {sum(tot)} | {sum(fails.values())} |")
+    lines += ["", "A *fail* is a published figure the model does not reproduce within the stated",
+              "tolerance; its cause is in the notes below each family's table.", ""]
+    missed = [r for r in results if r.status in ("fail", "error")]
+    if missed:
+        lines += ["### Outside tolerance", ""]
+        lines += [f"- `{r.claim.id}` ({r.claim.kind}): ours {fmt_value(r.value)} vs {ref_text(r.claim)}"
+                  f" ({fmt_error(r)}, tolerance {r.claim.tolerance_text})" for r in missed]
+        lines.append("")
+    for f in families:
+        lines += [f"## {f}", "", "| id | kind | what | reference | ours | error | tolerance | status | source |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        notes = []
+        for r in results:
+            c = r.claim
+            if c.family != f:
+                continue
+            peer = c.kind == "peer"
+            ours = "run in CI" if peer else fmt_value(r.value)
+            err = "" if peer else fmt_error(r)
+            status = "peer" if peer else r.status
+            if r.status == "error" and not peer:
+                status = f"error: {r.why}"
+            lines.append("| " + " | ".join(_md_escape(x) for x in (
+                f"`{c.id}`", c.kind, c.what, ref_text(c), ours, err,
+                c.tolerance_text, status, c.source)) + " |")
+            extra = []
+            if c.fitted:
+                extra.append("fitted: " + ", ".join(c.fitted))
+            if c.fitted_to:
+                extra.append("uses constants fitted to: " + ", ".join(f"`{x}`" for x in c.fitted_to))
+            if c.gap:
+                extra.append(c.gap)
+            if extra:
+                notes.append(f"- `{c.id}`: " + "; ".join(extra))
+        if notes:
+            lines += ["", *notes]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
