@@ -77,10 +77,10 @@ def _crypten_live(weights: str) -> float:
     from .model import MpcModel
     from .protocols import CrypTen
 
-    code = ("import json, sys; sys.path.insert(0, %r); from tests.mpc.crypten_net import build_net; "
+    code = (f"import json, sys; sys.path.insert(0, {str(REPO)!r}); from tests.mpc.crypten_net import build_net; "
             "from costmodels.mpc.calibrate import measure_workload; "
-            "f = measure_workload(build_net(), parties=2, weights=%r, seed=0); "
-            "print(json.dumps(f[['calls', 'wire_bytes', 'rank0_bytes']].to_dict('list')))") % (str(REPO), weights)
+            f"f = measure_workload(build_net(), parties=2, weights={weights!r}, seed=0); "
+            "print(json.dumps(f[['calls', 'wire_bytes', 'rank0_bytes']].to_dict('list')))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900, cwd=REPO)
     if run.returncode != 0:
         raise RuntimeError(run.stderr.strip()[-500:])
