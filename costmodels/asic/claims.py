@@ -27,7 +27,7 @@ def _goldens() -> list[dict]:
 
 
 def _golden_max_cycle_error() -> float:
-    from .scalesim_peer import analytic
+    from .peer_scalesim import analytic
 
     worst = 0
     for rec in _goldens():
@@ -38,7 +38,7 @@ def _golden_max_cycle_error() -> float:
 
 
 def _golden_sram_mismatches() -> float:
-    from .scalesim_peer import analytic
+    from .peer_scalesim import analytic
 
     bad = 0
     for rec in _goldens():
@@ -67,7 +67,7 @@ def _golden_max_util_error() -> float:
 
 
 def _live_max_cycle_error(small: bool) -> float:
-    from .scalesim_peer import analytic, run
+    from .peer_scalesim import analytic, run
 
     worst = 0
     for rec in _goldens():
@@ -82,7 +82,7 @@ def _live_max_cycle_error(small: bool) -> float:
 
 
 def _scalesim_available() -> tuple[bool, str]:
-    from .scalesim_peer import available
+    from .peer_scalesim import available
 
     return available()
 
@@ -148,12 +148,12 @@ CLAIMS: list[Claim] = [
           "(64 kB SRAMs)", "validation", lambda: _cycles(26 * 26, 9 * 128, 128), abs_tol=0.0),
     Claim("asic-scalesim-live-small", "asic", "live SCALE-Sim on 12 small cases (8x16 array): max "
           "|ours - SCALE-Sim| cycles", 0.0, "cycles", "SCALE-Sim 3.0.0 [ScaleSim3] in .venv-scalesim "
-          "(bash .ci/setup_scalesim.sh; costmodels.asic.scalesim_peer.run)", "peer",
+          "(bash .ci/setup_scalesim.sh; costmodels.asic.peer_scalesim.run)", "peer",
           lambda: _live_max_cycle_error(True), abs_tol=1.0, requires=("scalesim",),
           available=_scalesim_available),
     Claim("asic-scalesim-live-all", "asic", "live SCALE-Sim on all 108 cases: max |ours - "
           "SCALE-Sim| cycles (about 5 min)", 0.0, "cycles", "SCALE-Sim 3.0.0 [ScaleSim3] in "
-          ".venv-scalesim (costmodels.asic.scalesim_peer.run)", "peer",
+          ".venv-scalesim (costmodels.asic.peer_scalesim.run)", "peer",
           lambda: _live_max_cycle_error(False), abs_tol=1.0, requires=("scalesim",),
           available=_scalesim_available, slow=True),
     Claim("asic-dram-energy-zigzag", "asic", "DRAM energy per bit (Eyeriss ladder 200x a 16-bit "

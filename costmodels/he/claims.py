@@ -69,20 +69,6 @@ def _hoisted(op: str) -> float:
     return float(op_latency(_profile("openfhe-cpu"), op, n, l, top_limbs=l, dnum=2))
 
 
-def _bootstrap(profile: str, anchored: bool) -> float:
-    import dataclasses
-
-    import numpy as np
-
-    from .bootstrap import bootstrap_latency
-
-    top, dnum, slots = {"openfhe-cpu": (28, 2, 4096), "heaan-cpu": (25, 3, 32768)}[profile]
-    p = _profile(profile)
-    if not anchored:
-        p = dataclasses.replace(p, boot_scale=1.0)
-    return float(bootstrap_latency(p, np.array(65536.0), np.array(float(top)), dnum=dnum, slots=slots))
-
-
 def _max_log_qp(logn: int) -> float:
     import numpy as np
 
@@ -154,22 +140,6 @@ CLAIMS: list[Claim] = [
     Claim("he-openfhe-hoisted-rotation", "he", "OpenFHE hoisted rotation after the precompute, "
           "N = 2^16, L = 10 (not fitted)", 0.047, "s", CRYPTORACLE + ": 47 ms per rotation",
           "validation", lambda: _hoisted("rotate_hoisted"), rel_tol=0.25),
-    Claim("he-boot-openfhe-structural", "he", "OpenFHE bootstrap from its op structure before "
-          "anchoring (boot_scale = 1), N = 2^16, 2^12 slots", 12.6, "s",
-          CRYPTORACLE + ": bootstrap 12.6 s", "validation", lambda: _bootstrap("openfhe-cpu", False),
-          rel_tol=0.25, gap="level budget {4,4} and the chain's top limbs are assumed; OpenFHE's "
-          "bootstrap uses sparse-secret encapsulation and fused kernels the op sum does not see"),
-    Claim("he-boot-heaan-structural", "he", "HEaaN bootstrap from its op structure before anchoring, "
-          "N = 2^16, full slots, 64 threads", 2.16, "s",
-          "[HyPHEN24] HEaaN table (bootstrap 2160 ms, 64 threads)", "validation",
-          lambda: _bootstrap("heaan-cpu", False), rel_tol=0.25,
-          gap="HEaaN's chain (top limbs) is assumed; per-op factors come from openfhe-cpu"),
-    Claim("he-boot-openfhe-anchored", "he", "OpenFHE bootstrap after anchoring", 12.6, "s",
-          CRYPTORACLE, "calibration", lambda: _bootstrap("openfhe-cpu", True), rel_tol=0.01,
-          fitted=("openfhe-cpu boot_scale",)),
-    Claim("he-boot-heaan-anchored", "he", "HEaaN bootstrap after anchoring", 2.16, "s",
-          "[HyPHEN24] HEaaN table", "calibration", lambda: _bootstrap("heaan-cpu", True), rel_tol=0.01,
-          fitted=("heaan-cpu boot_scale",)),
     Claim("he-security-2p15", "he", "largest log2(QP) at N = 2^15, 128-bit, ternary secret", 881.0,
           "bits", "[HEStandard18] Table 1 / SEAL hestdparms.h", "restatement", lambda: _max_log_qp(15), abs_tol=0.0),
     Claim("he-security-2p16", "he", "largest log2(QP) at N = 2^16, 128-bit, ternary secret", 1747.0,

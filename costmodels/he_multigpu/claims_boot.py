@@ -3,7 +3,7 @@
 Registered as ``he-multigpu-boot`` in the ``dse.claims`` entry-point group. The roofline's one
 efficiency constant (``hbm_efficiency``, ``data/ckks.toml``) is fitted to WarpDrive's A100-80G
 bootstrap (calibration); every other library's published bootstrap is a validation of it, with
-the he family's structure tolerance (+-50 %).
+the he family's structure tolerance (+-25 %, the registry's tolerance for a composite prediction).
 """
 
 from __future__ import annotations
