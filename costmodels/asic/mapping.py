@@ -1,0 +1,256 @@
+"""Loop-nest cost of a batch of mappings of one layer on one :class:`~.arch.Arch` (numpy, shape N).
+
+A layer is the 7-deep conv loop nest ``B, K, C, OY, OX, FY, FX`` (:class:`Layer7`; GEMM is
+``OY = FY = FX = 1``, depthwise makes the input depend on ``K`` instead of ``C``). A mapping is
+
+* a spatial unrolling ``sp[n, a, d]``: the factor of loop ``d`` unrolled on array dimension ``a``;
+* a temporal loop list ``tdim[n, j]``, ``tfac[n, j]`` (innermost first; padding loops have factor
+  1), its factors multiplying to ``ceil(D_d / spatial_d)`` per dimension (imperfect factorisation
+  pads the last tile: the padded iterations cost cycles, the MAC count stays the layer's).
+
+Memory allocation (LOMA's bottom-up rule, Symons et al., AICAS 2021): memories are visited
+innermost first; a memory takes the longest prefix of the loop list whose tiles of every operand
+it serves (at that operand's precision, x2 when double-buffered) fit its capacity, never fewer
+loops than the level below it. The counts then follow the Eyeriss/Timeloop reuse analysis
+(Chen et al., ISCA 2016, Sec. V; Parashar et al., ISPASS 2019) with these rules, per operand,
+for the tile of level ``k`` (boundary ``p_k`` = loops inside it):
+
+* **refills** ``F_k``: product of the loop factors above ``p_k`` after skipping the run of loops
+  irrelevant to the operand directly above it (stationarity);
+* **multicast**: a parent instance reads a child's tile once for all the children it serves
+  (footprint with the spatial factors of the parent's ``served_dims``); each child instance is
+  written its own copy;
+* **halo reuse**: when the first relevant loop above an input tile runs over ``OY/OX/FY/FX``, the
+  tile slides: the data moved over that loop is the union footprint, not ``f`` tiles;
+  footprints of ``IY`` use ``min(OY*FY, (OY-1)*stride + (FY-1)*dilation + 1)`` (a stride-2 1x1
+  conv reads only the pixels it uses);
+* **partial sums** (read-modify-write): an output tile visited ``R_k`` times (refills rule with
+  the reduction loops ``C, FY, FX`` as irrelevant) and ``D_k`` distinct tiles drains ``R_k``
+  times up and is refilled ``R_k - D_k`` times; its final ``D_k`` drains carry ``O_final`` bits,
+  the rest ``O`` (psum) bits. Spatial reduction over an unrolled ``C/FY/FX`` is the multicast rule
+  run backwards (children drain their own psums, the parent receives the reduced tile).
+
+Latency: ``compute = prod(tfac)`` cycles; each memory moves its read and write bits through its
+ports (per instance; one shared port when ``rw_port``), and stalls by the excess over compute
+(transfers overlap compute: the double-buffered roofline); plus the exposed first-tile load of
+``I`` and ``W`` through their chains and the last output tile's write-back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .arch import OPERANDS, Arch
+
+__all__ = ["Layer7", "DIMS", "evaluate_mappings", "RELEVANT"]
+
+DIMS = ("B", "K", "C", "OY", "OX", "FY", "FX")
+B, K, C, OY, OX, FY, FX = range(7)
+#: relevant loop dimensions per operand (depthwise: the input follows K instead of C)
+RELEVANT = {"W": (K, C, FY, FX), "O": (B, K, OY, OX), "I": (B, C, OY, OX, FY, FX)}
+_PARTIAL = (OY, OX, FY, FX)
+
+
+@dataclass(frozen=True)
+class Layer7:
+    """One conv/GEMM layer as loop bounds; ``repeat`` independent copies run one after another."""
+
+    name: str
+    dims: tuple[int, int, int, int, int, int, int]
+    stride: tuple[int, int] = (1, 1)
+    dilation: tuple[int, int] = (1, 1)
+    depthwise: bool = False
+    repeat: int = 1
+    kind: str = "conv2d"
+
+    @property
+    def macs(self) -> int:
+        m = self.repeat
+        for d in self.dims:
+            m *= d
+        return m
+
+    def key(self) -> tuple:
+        return (self.dims, self.stride, self.dilation, self.depthwise)
+
+    def relevant(self, op: str) -> tuple[int, ...]:
+        if op == "I" and self.depthwise:
+            return (B, K, OY, OX, FY, FX)
+        return RELEVANT[op]
+
+
+def footprint(layer: Layer7, op: str, e: np.ndarray) -> np.ndarray:
+    """Elements of operand ``op`` touched by loop extents ``e[..., 7]``."""
+    if op == "W":
+        return e[..., K] * e[..., C] * e[..., FY] * e[..., FX]
+    if op == "O":
+        return e[..., B] * e[..., K] * e[..., OY] * e[..., OX]
+    (sy, sx), (dy, dx) = layer.stride, layer.dilation
+    iy = np.minimum(e[..., OY] * e[..., FY], (e[..., OY] - 1) * sy + (e[..., FY] - 1) * dy + 1)
+    ix = np.minimum(e[..., OX] * e[..., FX], (e[..., OX] - 1) * sx + (e[..., FX] - 1) * dx + 1)
+    ch = e[..., K] if layer.depthwise else e[..., C]
+    return e[..., B] * ch * iy * ix
+
+
+def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarray, tfac: np.ndarray) -> dict[str, np.ndarray]:
+    """Cost of N mappings: ``sp`` (N, A, 7), ``tdim`` (N, T) int, ``tfac`` (N, T) float.
+
+    Returns arrays of shape (N,): ``cycles`` (latency), ``compute_cycles``, ``stall_cycles``,
+    ``energy_pj`` and ``energy_{mac,rf,sram,dram}_pj``, ``dram_bits``, ``feasible`` (capacity),
+    plus ``bounds`` (N, M) loops inside each memory (operand-independent, see module docstring).
+    """
+    n, t = tdim.shape
+    mems = arch.memories
+    sp = sp.astype(np.float64)
+    onehot = tdim[:, :, None] == np.arange(7)
+    cum = np.ones((n, t + 1, 7))
+    cum[:, 1:, :] = np.cumprod(np.where(onehot, tfac[:, :, None], 1.0), axis=1)
+    s_all = sp.prod(axis=1)  # (N, 7)
+    n_active = s_all.prod(axis=1)
+    s_mem, inst = [], []
+    for m in mems:
+        s_mem.append(sp[:, list(m.served_dims), :].prod(axis=1) if m.served_dims else np.ones((n, 7)))
+        unserved = [a for a in range(len(arch.sizes)) if a not in m.served_dims]
+        inst.append(sp[:, unserved, :].prod(axis=(1, 2)) if unserved else np.ones(n))
+    # footprints per (operand, memory) over every prefix: (N, T+1)
+    foot = {(op, i): footprint(layer, op, cum * s_mem[i][:, None, :]) for i, m in enumerate(mems) for op in m.operands}
+    bits = {"I": arch.bits["I"], "W": arch.bits["W"], "O": arch.bits["O"]}
+    rows = np.arange(n)
+    chains = {op: arch.chain(op) for op in OPERANDS}
+    bound = np.zeros((n, len(mems)), dtype=np.int64)
+    lower = {op: np.zeros(n, dtype=np.int64) for op in OPERANDS}
+    feasible = np.ones(n, dtype=bool)
+    pidx = np.arange(t + 1)
+    for i, m in enumerate(mems):
+        if i == chains[m.operands[0]][-1] and all(chains[o][-1] == i for o in m.operands):
+            bound[:, i] = t  # top memory of its operands: holds everything
+            continue
+        total = np.zeros((n, t + 1))
+        for op in m.operands:
+            p = np.maximum(pidx[None, :], lower[op][:, None])
+            total += np.take_along_axis(foot[(op, i)], p, axis=1) * bits[op]
+        cap = m.size_bits / (2.0 if m.double_buffer else 1.0)
+        fits = total <= cap
+        ok = fits[:, 0] | fits.any(axis=1)
+        best = np.where(fits, pidx[None, :], -1).max(axis=1)
+        feasible &= ok & (best >= 0)
+        bound[:, i] = np.maximum(best, 0)
+        for op in m.operands:
+            bound_op = np.maximum(bound[:, i], lower[op])
+            lower[op] = bound_op
+    # suffix products of the loop factors: suf[:, j] = prod_{i >= j} tfac[:, i]
+    suf = np.ones((n, t + 1))
+    suf[:, :t] = np.cumprod(tfac[:, ::-1], axis=1)[:, ::-1]
+    compute = suf[:, 0]
+    e_read = np.zeros((n, len(mems)))
+    e_write = np.zeros((n, len(mems)))
+    rd_bits = np.zeros((n, len(mems)))
+    wr_bits = np.zeros((n, len(mems)))
+    onload = np.zeros(n)
+    offload = np.zeros(n)
+    for op in OPERANDS:
+        rel = np.zeros((n, t), dtype=bool)
+        for d in layer.relevant(op):
+            rel |= (tdim == d)
+        rel &= tfac > 1
+        q = np.full((n, t + 1), t, dtype=np.int64)  # first relevant loop at or above p
+        for j in range(t - 1, -1, -1):
+            q[:, j] = np.where(rel[:, j], j, q[:, j + 1])
+        refill = np.take_along_axis(suf, q, axis=1)  # (N, T+1)
+        ch = chains[op]
+        levels = [np.zeros(n, dtype=np.int64)] + [np.maximum(bound[:, i], 0) for i in ch]
+        for li, i in enumerate(ch):
+            levels[li + 1] = np.maximum(levels[li + 1], levels[li])
+        levels[-1] = np.full(n, t, dtype=np.int64)
+
+        def g(k: int, mem: int) -> np.ndarray:
+            """Volume of the level-k tile (k = -1: one element per MAC) seen by memory ``mem``."""
+            p = levels[k + 1]
+            return foot[(op, mem)][rows, p] * inst[mem]
+
+        def at(arr: np.ndarray, k: int) -> np.ndarray:
+            return arr[rows, levels[k + 1]]
+
+        if op == "O":
+            rel_f = np.where(rel, tfac, 1.0)
+            dsuf = np.ones((n, t + 1))
+            dsuf[:, :t] = np.cumprod(rel_f[:, ::-1], axis=1)[:, ::-1]
+            b_ps, b_fin = arch.bits["O"], arch.bits["O_final"]
+            for li, i in enumerate(ch):
+                k = li - 1
+                r_k = suf[:, 0] if k == -1 else at(refill, k)
+                d_k = at(dsuf, k)
+                drain_in = g(k, i) * r_k
+                fin_in = g(k, i) * d_k
+                wr = (drain_in - fin_in) * b_ps + fin_in * b_fin
+                rd = g(k, i) * (r_k - d_k) * b_ps
+                if li + 1 < len(ch):
+                    r_l, d_l = at(refill, li), at(dsuf, li)
+                    up = ch[li + 1]
+                    wr = wr + g(li, up) * (r_l - d_l) * b_ps
+                    rd = rd + (g(li, i) * (r_l - d_l)) * b_ps + g(li, i) * d_l * b_fin
+                rd_bits[:, i] += rd
+                wr_bits[:, i] += wr
+            if len(ch) > 1:
+                offload += foot[(op, ch[-1])][rows, levels[-2]] * inst[ch[-1]] * b_fin / mems[ch[-1]].w_bw
+            continue
+        b = bits[op]
+        for li, i in enumerate(ch):
+            k = li - 1
+            # fills of level k seen by memory i (its reads), with halo reuse for inputs
+            vol = g(k, i) * at(refill, k)
+            if op == "I":
+                qk = q[rows, levels[k + 1]]
+                qd = tdim[rows, np.minimum(qk, t - 1)]
+                slide = (qk < t) & np.isin(qd, _PARTIAL)
+                q1 = np.minimum(qk + 1, t)
+                halo = foot[(op, i)][rows, q1] * inst[i] * suf[rows, q1]
+                vol = np.where(slide, np.minimum(vol, halo), vol)
+            rd_bits[:, i] += vol * b
+            if li + 1 < len(ch):
+                up = ch[li + 1]
+                wvol = g(li, i) * at(refill, li)
+                if op == "I":
+                    ql = q[rows, levels[li + 1]]
+                    qd = tdim[rows, np.minimum(ql, t - 1)]
+                    slide = (ql < t) & np.isin(qd, _PARTIAL)
+                    q1 = np.minimum(ql + 1, t)
+                    halo = foot[(op, i)][rows, q1] * inst[i] * suf[rows, q1]
+                    wvol = np.where(slide, np.minimum(wvol, halo), wvol)
+                wr_bits[:, i] += wvol * b
+                onload += g(li, up) * b / (mems[up].r_bw * inst[up])
+    for i, m in enumerate(mems):
+        e_read[:, i] = rd_bits[:, i] * m.r_pj_per_bit
+        e_write[:, i] = wr_bits[:, i] * m.w_pj_per_bit
+    busy = np.zeros(n)
+    for i, m in enumerate(mems):
+        r, w = rd_bits[:, i] / inst[i], wr_bits[:, i] / inst[i]
+        cyc = (r + w) / m.r_bw if m.rw_port else np.maximum(r / m.r_bw, w / m.w_bw)
+        busy = np.maximum(busy, cyc)
+    stall = np.maximum(0.0, busy - compute)
+    cycles = compute + stall + onload + offload
+    mac_pj = arch.mac_pj if arch.mac_pj is not None else _mac_pj(arch)
+    e_mac = np.full(n, float(np.prod(layer.dims)) * mac_pj)
+    kinds = np.array([m.kind for m in mems])
+    e_mem = e_read + e_write
+    out = {
+        "cycles": cycles, "compute_cycles": compute, "stall_cycles": stall + onload + offload,
+        "energy_mac_pj": e_mac,
+        "energy_rf_pj": e_mem[:, kinds == "rf"].sum(axis=1),
+        "energy_sram_pj": e_mem[:, kinds == "sram"].sum(axis=1),
+        "energy_dram_pj": e_mem[:, kinds == "dram"].sum(axis=1),
+        "dram_bits": (rd_bits + wr_bits)[:, kinds == "dram"].sum(axis=1),
+        "utilization": float(np.prod(layer.dims)) / (cycles * arch.n_pe),
+        "spatial_utilization": n_active / arch.n_pe,
+        "feasible": feasible, "bounds": bound, "rd_bits": rd_bits, "wr_bits": wr_bits,
+    }
+    out["energy_pj"] = out["energy_mac_pj"] + out["energy_rf_pj"] + out["energy_sram_pj"] + out["energy_dram_pj"]
+    return out
+
+
+def _mac_pj(arch: Arch) -> float:
+    from .energy_table import mac_pj
+
+    return mac_pj(max(arch.bits["I"], arch.bits["W"]), arch.bits["O"])
