@@ -30,10 +30,14 @@ for the tile of level ``k`` (boundary ``p_k`` = loops inside it):
   the rest ``O`` (psum) bits. Spatial reduction over an unrolled ``C/FY/FX`` is the multicast rule
   run backwards (children drain their own psums, the parent receives the reduced tile).
 
-Latency: ``compute = prod(tfac)`` cycles; each memory moves its read and write bits through its
-ports (per instance; one shared port when ``rw_port``), and stalls by the excess over compute
-(transfers overlap compute: the double-buffered roofline); plus the exposed first-tile load of
-``I`` and ``W`` through their chains and the last output tile's write-back.
+Latency: ``compute = prod(tfac)`` cycles, plus the on-load (the largest first tile of ``I`` or
+``W`` read from the outermost memory, ZigZag's convention), the write-back of the last output tile
+of the innermost output level, and stalls = the larger of (a) the per-memory roofline excess
+(read and write bits per instance through its ports, one shared port when ``rw_port``, beyond
+compute + on-load + write-back) and (b) the exposed tile replacements: a level that cannot
+double-buffer (its tiles fill more than half of it, or ``double_buffer = false`` in ZigZag's
+automatic rule) hides a replacement only in ``period / (irrelevant loops at the tile's top)``
+cycles (ZigZag 3.9.1 ``calc_latency``; Mei et al., IEEE TC 2021).
 """
 
 from __future__ import annotations
@@ -120,6 +124,7 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
     rows = np.arange(n)
     chains = {op: arch.chain(op) for op in OPERANDS}
     bound = np.zeros((n, len(mems)), dtype=np.int64)
+    dbuf = np.ones((n, len(mems)), dtype=bool)
     lower = {op: np.zeros(n, dtype=np.int64) for op in OPERANDS}
     feasible = np.ones(n, dtype=bool)
     pidx = np.arange(t + 1)
@@ -137,6 +142,8 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         best = np.where(fits, pidx[None, :], -1).max(axis=1)
         feasible &= ok & (best >= 0)
         bound[:, i] = np.maximum(best, 0)
+        at_best = np.take_along_axis(total, np.maximum(best, 0)[:, None], axis=1)[:, 0]
+        dbuf[:, i] = m.double_buffer | (at_best <= m.size_bits / 2)
         for op in m.operands:
             bound_op = np.maximum(bound[:, i], lower[op])
             lower[op] = bound_op
@@ -150,6 +157,7 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
     wr_bits = np.zeros((n, len(mems)))
     onload = np.zeros(n)
     offload = np.zeros(n)
+    exposed = np.zeros(n)
     for op in OPERANDS:
         rel = np.zeros((n, t), dtype=bool)
         for d in layer.relevant(op):
@@ -159,6 +167,9 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         for j in range(t - 1, -1, -1):
             q[:, j] = np.where(rel[:, j], j, q[:, j + 1])
         refill = np.take_along_axis(suf, q, axis=1)  # (N, T+1)
+        irtop = np.ones((n, t + 1))  # product of the irrelevant loops directly below p
+        for j in range(t):
+            irtop[:, j + 1] = np.where(rel[:, j], 1.0, irtop[:, j] * tfac[:, j])
         ch = chains[op]
         levels = [np.zeros(n, dtype=np.int64)] + [np.maximum(bound[:, i], 0) for i in ch]
         for li, i in enumerate(ch):
@@ -193,8 +204,12 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
                     rd = rd + (g(li, i) * (r_l - d_l)) * b_ps + g(li, i) * d_l * b_fin
                 rd_bits[:, i] += rd
                 wr_bits[:, i] += wr
+                if li + 1 < len(ch):
+                    t_x = np.maximum(g(li, i) * b_ps / (mems[i].r_bw * inst[i]),
+                                     g(li, up) * b_ps / (mems[up].w_bw * inst[up]))
+                    exposed += _exposed(t_x, at(refill, li), compute, at(irtop, li), dbuf[:, i])
             if len(ch) > 1:
-                offload += foot[(op, ch[-1])][rows, levels[-2]] * inst[ch[-1]] * b_fin / mems[ch[-1]].w_bw
+                offload += g(0, ch[1]) * b_fin / (mems[ch[1]].w_bw * inst[ch[1]])
             continue
         b = bits[op]
         for li, i in enumerate(ch):
@@ -220,7 +235,10 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
                     halo = foot[(op, i)][rows, q1] * inst[i] * suf[rows, q1]
                     wvol = np.where(slide, np.minimum(wvol, halo), wvol)
                 wr_bits[:, i] += wvol * b
-                onload += g(li, up) * b / (mems[up].r_bw * inst[up])
+                t_x = np.maximum(g(li, up) * b / (mems[up].r_bw * inst[up]), g(li, i) * b / (mems[i].w_bw * inst[i]))
+                exposed += _exposed(t_x, at(refill, li), compute, at(irtop, li), dbuf[:, i])
+                if li + 2 == len(ch):
+                    onload = np.maximum(onload, g(li, up) * b / (mems[up].r_bw * inst[up]))
     for i, m in enumerate(mems):
         e_read[:, i] = rd_bits[:, i] * m.r_pj_per_bit
         e_write[:, i] = wr_bits[:, i] * m.w_pj_per_bit
@@ -229,7 +247,8 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         r, w = rd_bits[:, i] / inst[i], wr_bits[:, i] / inst[i]
         cyc = (r + w) / m.r_bw if m.rw_port else np.maximum(r / m.r_bw, w / m.w_bw)
         busy = np.maximum(busy, cyc)
-    stall = np.maximum(0.0, busy - compute)
+    # the on-load and write-back occupy the memories too: the roofline stall is what is left
+    stall = np.maximum(np.maximum(0.0, busy - compute - onload - offload), exposed)
     cycles = compute + stall + onload + offload
     mac_pj = arch.mac_pj if arch.mac_pj is not None else _mac_pj(arch)
     e_mac = np.full(n, float(np.prod(layer.dims)) * mac_pj)
@@ -248,6 +267,18 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
     }
     out["energy_pj"] = out["energy_mac_pj"] + out["energy_rf_pj"] + out["energy_sram_pj"] + out["energy_dram_pj"]
     return out
+
+
+def _exposed(t_x: np.ndarray, refills: np.ndarray, compute: np.ndarray, ir_top: np.ndarray,
+             dbuf: np.ndarray) -> np.ndarray:
+    """Stall cycles of one operand's link: each of the ``refills - 1`` tile replacements after
+    the first (that one is the on-load) takes ``t_x`` cycles and may hide in a window of the tile's
+    period (``compute / refills``) when double-buffered, or only in ``period / ir_top`` (the
+    irrelevant loops at the top of the tile, during which the tile is not read) otherwise
+    (ZigZag 3.9.1 ``CostModelEvaluation.calc_latency``, Mei et al., TC 2021)."""
+    period = compute / refills
+    window = np.where(dbuf, period, period / ir_top)
+    return np.maximum(0.0, t_x - window) * np.maximum(refills - 1, 0)
 
 
 def _mac_pj(arch: Arch) -> float:

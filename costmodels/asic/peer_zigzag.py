@@ -93,3 +93,48 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def layer7_of(rec: dict[str, Any], strides: dict[tuple, tuple[int, int]]) -> "Any":
+    """The engine's :class:`~.mapping.Layer7` of a recorded ZigZag layer (stride looked up by
+    loop bounds in the engine's own ResNet-18; ZigZag's record does not carry it)."""
+    from .mapping import Layer7
+
+    s = rec["sizes"]
+    dims = (s.get("B", 1), s["K"], s["C"], s.get("OY", 1), s.get("OX", 1), s.get("FY", 1), s.get("FX", 1))
+    return Layer7(rec["name"], tuple(int(x) for x in dims), strides.get(tuple(int(x) for x in dims), (1, 1)))
+
+
+def zigzag_mapping(rec: dict[str, Any], sizes: tuple[int, ...]) -> "Any":
+    """ZigZag's chosen mapping as a fixed :class:`~.mapping_search.Mapping`: tpu_like's spatial
+    unrolling (D1 K32, D2 C32, clipped to the layer) and the temporal loop order of the weights
+    (one order for all operands in ZigZag; innermost first)."""
+    from .mapping import DIMS
+    from .mapping_search import Mapping
+
+    w = dict(rec["temporal"])["W"]
+    loops = [(DIMS.index(d), int(round(f))) for lv in w for d, f in lv if d in DIMS and f > 1]
+    return Mapping(((0, DIMS.index("K"), 32), (1, DIMS.index("C"), 32)), tuple(loops))
+
+
+def compare(record: dict[str, Any], objective: str = "energy") -> list[dict[str, Any]]:
+    """Per layer: ZigZag's energy/cycles, the engine on ZigZag's mapping, the engine's own search."""
+    from workloads import load
+
+    from .arch import load_arch
+    from .mapping_search import search_layer, network_layers
+
+    strides = {l.dims: l.stride for l in network_layers(load("resnet18-imagenet"))}
+    arch = load_arch("tpu-like")
+    rows = []
+    for rec in record["layers"]:
+        layer = layer7_of(rec, strides)
+        fixed = search_layer(layer, arch, objective, fixed=zigzag_mapping(rec, arch.sizes))
+        own = search_layer(layer, arch, objective)
+        rows.append({"layer": rec["name"], "zz_energy_pj": rec["energy_pj"], "zz_cycles": rec["latency_cycles"],
+                     "fixed_energy_pj": fixed.metrics.get("energy_pj", float("nan")),
+                     "fixed_cycles": fixed.metrics.get("cycles", float("nan")),
+                     "own_energy_pj": own.metrics.get("energy_pj", float("nan")),
+                     "own_cycles": own.metrics.get("cycles", float("nan")),
+                     "fixed_text": fixed.text or fixed.reason, "own_text": own.text})
+    return rows
