@@ -16,6 +16,7 @@ The engine's own format is TOML (``data/arch/*.toml``)::
     [array]
     sizes = [32, 32]           # D1, D2 (up to three)
     mac_pj = 0.04              # optional; else Horowitz MAC at the operand precision
+    systolic = "ws"            # optional: os/ws/is systolic array, SCALE-Sim fill/drain per fold
     [precision]
     I = 8
     W = 8
@@ -82,6 +83,7 @@ class Arch:
     mac_pj: float | None = None
     clock_hz: float = 1e9
     source: str = ""
+    systolic: str = ""  # "", "os", "ws" or "is": the stationary operand of a systolic array
 
     @property
     def n_pe(self) -> int:
@@ -103,7 +105,7 @@ class Arch:
         return n
 
     def key(self) -> tuple:
-        return (self.sizes, self.memories, tuple(sorted(self.bits.items())), self.mac_pj)
+        return (self.sizes, self.memories, tuple(sorted(self.bits.items())), self.mac_pj, self.systolic)
 
     def with_knobs(self, *, sizes: tuple[int, ...] | None = None, glb_bits: float | None = None,
                    top_bw: float | None = None, bits: int | None = None) -> Arch:
@@ -210,11 +212,21 @@ def arch_from_dict(d: dict, where: str = "arch") -> Arch:
         mems.append(Memory(str(m.get("name", f"mem{i}")), kind, size, r_bw, w_bw, float(r_cost), float(w_cost),
                            tuple(ops), tuple(sorted(served)), bool(m.get("double_buffer", False)),
                            bool(m.get("rw_port", False))))
+    for k in arr:
+        if k not in ("sizes", "mac_pj", "systolic"):
+            raise DseInputError(f"{where}.array.{k}", "(unknown key)", "one of mac_pj, sizes, systolic")
     arch = Arch(str(d.get("name", where)), tuple(sizes), tuple(mems), bits,
                 float(arr["mac_pj"]) if "mac_pj" in arr else None,
-                _num(d, "clock_hz", where, default=1e9), str(d.get("source", "")))
+                _num(d, "clock_hz", where, default=1e9), str(d.get("source", "")), _systolic(arr, where))
     check_arch(arch, where)
     return arch
+
+
+def _systolic(arr: dict, where: str) -> str:
+    v = arr.get("systolic", "")
+    if v not in ("", "os", "ws", "is"):
+        raise DseInputError(f"{where}.array.systolic", v, "os, ws or is (the stationary operand), or absent")
+    return str(v)
 
 
 def check_arch(arch: Arch, where: str) -> None:

@@ -30,7 +30,8 @@ for the tile of level ``k`` (boundary ``p_k`` = loops inside it):
   the rest ``O`` (psum) bits. Spatial reduction over an unrolled ``C/FY/FX`` is the multicast rule
   run backwards (children drain their own psums, the parent receives the reduced tile).
 
-Latency: ``compute = prod(tfac)`` cycles, plus the on-load (the largest first tile of ``I`` or
+Latency: ``compute = prod(tfac)`` cycles (``systolic`` arrays add SCALE-Sim's fill/drain per
+fold of the stationary operand, :func:`_systolic_overhead`), plus the on-load (the largest first tile of ``I`` or
 ``W`` read from the outermost memory, ZigZag's convention), the write-back of the last output tile
 of the innermost output level, and stalls = the larger of (a) the per-memory roofline excess
 (read and write bits per instance through its ports, one shared port when ``rw_port``, beyond
@@ -109,17 +110,30 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
     mems = arch.memories
     sp = sp.astype(np.float64)
     onehot = tdim[:, :, None] == np.arange(7)
-    cum = np.ones((n, t + 1, 7))
-    cum[:, 1:, :] = np.cumprod(np.where(onehot, tfac[:, :, None], 1.0), axis=1)
+    step = np.where(onehot, tfac[:, :, None], 1.0)
+    cum = np.empty((n, t + 1, 7))
+    cum[:, 0, :] = 1.0
+    for j in range(t):  # a loop over T is faster than cumprod along a middle axis
+        np.multiply(cum[:, j, :], step[:, j, :], out=cum[:, j + 1, :])
     s_all = sp.prod(axis=1)  # (N, 7)
     n_active = s_all.prod(axis=1)
     s_mem, inst = [], []
+    ext: dict[tuple[int, ...], np.ndarray] = {}  # loop extents per served-dims set, (N, T+1, 7)
     for m in mems:
-        s_mem.append(sp[:, list(m.served_dims), :].prod(axis=1) if m.served_dims else np.ones((n, 7)))
+        s_mem.append(sp[:, list(m.served_dims), :].prod(axis=1) if m.served_dims else None)
+        if m.served_dims not in ext:
+            ext[m.served_dims] = cum * s_mem[-1][:, None, :] if m.served_dims else cum
         unserved = [a for a in range(len(arch.sizes)) if a not in m.served_dims]
         inst.append(sp[:, unserved, :].prod(axis=(1, 2)) if unserved else np.ones(n))
     # footprints per (operand, memory) over every prefix: (N, T+1)
-    foot = {(op, i): footprint(layer, op, cum * s_mem[i][:, None, :]) for i, m in enumerate(mems) for op in m.operands}
+    fcache: dict[tuple, np.ndarray] = {}
+    foot = {}
+    for i, m in enumerate(mems):
+        for op in m.operands:
+            key = (op, m.served_dims)
+            if key not in fcache:
+                fcache[key] = footprint(layer, op, ext[m.served_dims])
+            foot[(op, i)] = fcache[key]
     bits = {"I": arch.bits["I"], "W": arch.bits["W"], "O": arch.bits["O"]}
     rows = np.arange(n)
     chains = {op: arch.chain(op) for op in OPERANDS}
@@ -148,8 +162,7 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
             bound_op = np.maximum(bound[:, i], lower[op])
             lower[op] = bound_op
     # suffix products of the loop factors: suf[:, j] = prod_{i >= j} tfac[:, i]
-    suf = np.ones((n, t + 1))
-    suf[:, :t] = np.cumprod(tfac[:, ::-1], axis=1)[:, ::-1]
+    suf = _suffix_products(tfac)
     compute = suf[:, 0]
     e_read = np.zeros((n, len(mems)))
     e_write = np.zeros((n, len(mems)))
@@ -158,6 +171,7 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
     onload = np.zeros(n)
     offload = np.zeros(n)
     exposed = np.zeros(n)
+    folds: dict[str, np.ndarray] = {}
     for op in OPERANDS:
         rel = np.zeros((n, t), dtype=bool)
         for d in layer.relevant(op):
@@ -167,6 +181,7 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         for j in range(t - 1, -1, -1):
             q[:, j] = np.where(rel[:, j], j, q[:, j + 1])
         refill = np.take_along_axis(suf, q, axis=1)  # (N, T+1)
+        folds[op] = refill[:, 0]  # times the MAC-level operand changes after its stationary run
         irtop = np.ones((n, t + 1))  # product of the irrelevant loops directly below p
         for j in range(t):
             irtop[:, j + 1] = np.where(rel[:, j], 1.0, irtop[:, j] * tfac[:, j])
@@ -186,8 +201,7 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
 
         if op == "O":
             rel_f = np.where(rel, tfac, 1.0)
-            dsuf = np.ones((n, t + 1))
-            dsuf[:, :t] = np.cumprod(rel_f[:, ::-1], axis=1)[:, ::-1]
+            dsuf = _suffix_products(rel_f)
             b_ps, b_fin = arch.bits["O"], arch.bits["O_final"]
             for li, i in enumerate(ch):
                 k = li - 1
@@ -219,7 +233,7 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
             if op == "I":
                 qk = q[rows, levels[k + 1]]
                 qd = tdim[rows, np.minimum(qk, t - 1)]
-                slide = (qk < t) & np.isin(qd, _PARTIAL)
+                slide = (qk < t) & (qd >= OY)
                 q1 = np.minimum(qk + 1, t)
                 halo = foot[(op, i)][rows, q1] * inst[i] * suf[rows, q1]
                 vol = np.where(slide, np.minimum(vol, halo), vol)
@@ -230,7 +244,7 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
                 if op == "I":
                     ql = q[rows, levels[li + 1]]
                     qd = tdim[rows, np.minimum(ql, t - 1)]
-                    slide = (ql < t) & np.isin(qd, _PARTIAL)
+                    slide = (ql < t) & (qd >= OY)
                     q1 = np.minimum(ql + 1, t)
                     halo = foot[(op, i)][rows, q1] * inst[i] * suf[rows, q1]
                     wvol = np.where(slide, np.minimum(wvol, halo), wvol)
@@ -247,6 +261,8 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         r, w = rd_bits[:, i] / inst[i], wr_bits[:, i] / inst[i]
         cyc = (r + w) / m.r_bw if m.rw_port else np.maximum(r / m.r_bw, w / m.w_bw)
         busy = np.maximum(busy, cyc)
+    if arch.systolic:
+        compute = compute + _systolic_overhead(arch, folds)
     # the on-load and write-back occupy the memories too: the roofline stall is what is left
     stall = np.maximum(np.maximum(0.0, busy - compute - onload - offload), exposed)
     cycles = compute + stall + onload + offload
@@ -266,6 +282,27 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         "feasible": feasible, "bounds": bound, "rd_bits": rd_bits, "wr_bits": wr_bits,
     }
     out["energy_pj"] = out["energy_mac_pj"] + out["energy_rf_pj"] + out["energy_sram_pj"] + out["energy_dram_pj"]
+    return out
+
+
+def _systolic_overhead(arch: Arch, folds: dict[str, np.ndarray]) -> np.ndarray:
+    """SCALE-Sim 3.0.0's fill/drain cycles (``compute/systolic_compute_{os,ws,is}.py``): per fold
+    (each change of the array's stationary operand at the MACs: ``O`` for ``os``, ``W`` for
+    ``ws``, ``I`` for ``is``) ``R + C - 2`` cycles for os and ``2R + C - 2`` for ws/is, minus one
+    for the layer (SCALE-Sim counts to the index of the last output write)."""
+    r = arch.sizes[0]
+    c = arch.sizes[1] if len(arch.sizes) > 1 else 1
+    op = {"os": "O", "ws": "W", "is": "I"}[arch.systolic]
+    return folds[op] * (r + c - 2 if arch.systolic == "os" else 2 * r + c - 2) - 1.0
+
+
+def _suffix_products(f: np.ndarray) -> np.ndarray:
+    """``out[:, j] = prod(f[:, j:])`` with ``out[:, T] = 1``, shape (N, T+1)."""
+    n, t = f.shape
+    out = np.empty((n, t + 1))
+    out[:, t] = 1.0
+    for j in range(t - 1, -1, -1):
+        np.multiply(out[:, j + 1], f[:, j], out=out[:, j])
     return out
 
 

@@ -164,3 +164,34 @@ def test_cli_bad_arch_file_exit_2(tmp_path, text, fragment):
     r = _dse("whatif", "asic", "--workload", "lenet5", "--arch", str(p), "--json")
     assert r.returncode == 2 and r.stdout == ""
     assert len(r.stderr.strip().splitlines()) == 1 and fragment in r.stderr and str(p) in r.stderr
+
+
+def _scalesim_arch(r: int, c: int, dataflow: str):
+    return arch_from_dict({"array": {"sizes": [r, c], "systolic": dataflow},
+                           "precision": {"I": 8, "W": 8, "O": 32, "O_final": 8},
+                           "memory": [{"name": "sram", "size_bits": 1 << 40, "r_bw": 1 << 20, "operands": ["I", "W", "O"]},
+                                      {"name": "dram", "kind": "dram", "r_bw": 1 << 20, "operands": ["I", "W", "O"]}]},
+                          "scalesim")
+
+
+@pytest.mark.parametrize("m,kk,n", [(3136, 64, 256), (196, 1024, 256), (1, 512, 1000), (100, 33, 70), (49, 2048, 512)])
+@pytest.mark.parametrize("rc", [(32, 32), (8, 16), (16, 4)])
+@pytest.mark.parametrize("dataflow", ["os", "ws", "is"])
+def test_systolic_array_compute_cycles_equal_scalesim(m, kk, n, rc, dataflow):
+    """An R x C systolic array with one SRAM level and the os/ws/is loop nest has exactly the
+    compute cycles of ``asic-systolic`` (SCALE-Sim 3.0.0's count) for GEMM-shaped layers."""
+    from costmodels.asic.systolic import gemm_cycles
+
+    r, c = rc
+    arch = _scalesim_arch(r, c, dataflow)
+    layer = Layer7("g", (1, n, kk, 1, m, 1, 1))  # (M x K) @ (K x N): OX = M, C = K, K = N
+    ceil = lambda a, b: -(-a // b)  # noqa: E731
+    if dataflow == "os":  # rows: M, cols: N, time: K; column folds outer
+        sp, inner, outer = ((0, OX, min(r, m)), (1, K, min(c, n))), (C, kk), [(OX, ceil(m, r)), (K, ceil(n, c))]
+    elif dataflow == "ws":  # rows: K, cols: N, time: M
+        sp, inner, outer = ((0, C, min(r, kk)), (1, K, min(c, n))), (OX, m), [(C, ceil(kk, r)), (K, ceil(n, c))]
+    else:  # rows: K, cols: M, time: N
+        sp, inner, outer = ((0, C, min(r, kk)), (1, OX, min(c, m))), (K, n), [(C, ceil(kk, r)), (OX, ceil(m, c))]
+    loops = tuple(x for x in [inner] + outer if x[1] > 1)
+    res = search_layer(layer, arch, "latency", fixed=Mapping(sp, loops))
+    assert res.metrics["compute_cycles"] == gemm_cycles(m, kk, n, r, c, dataflow)
