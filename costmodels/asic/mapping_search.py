@@ -11,7 +11,9 @@ Candidates (pruned before evaluation):
   ``lpf_limit`` factors the two smallest factors of one dimension are merged (LOMA's
   loop-prime-factor limit, Symons et al., AICAS 2021); every distinct order of the factors is a
   candidate, and memories are allocated bottom-up per :mod:`.mapping`;
-* capacity: mappings whose tiles fit no allocation are masked, never chosen.
+* capacity: mappings whose tiles fit no allocation are masked, never chosen;
+* optional heuristic (``spatial_top = k``): only the ``k`` unrollings with the fewest ideal
+  compute cycles are searched (for hardware sweeps; the default 0 searches all).
 
 Objective: ``energy`` (pJ), ``latency`` (cycles) or ``edp`` (their product); ties go to the first
 candidate (deterministic order).
@@ -134,7 +136,17 @@ def temporal_orders(items: list[tuple[int, int]], t: int) -> tuple[np.ndarray, n
     return dims, facs
 
 
-def _candidates(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int):
+def top_spatial(layer: Layer7, spats: np.ndarray, keep: int) -> np.ndarray:
+    """The ``keep`` unrollings with the fewest ideal compute cycles ``prod ceil(D / spatial)``
+    (stable order; ZigZag likewise keeps its few best-utilised spatial mappings)."""
+    if keep <= 0 or len(spats) <= keep:
+        return spats
+    dims = np.asarray(layer.dims, dtype=np.float64)
+    cyc = np.ceil(dims[None, :] / spats.prod(axis=1)).prod(axis=1)
+    return spats[np.sort(np.argsort(cyc, kind="stable")[:keep])]
+
+
+def _candidates(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int, spatial_top: int = 0):
     if fixed is not None and fixed.spatial is not None:
         sp = np.ones((1, len(arch.sizes), 7))
         for a, d, f in fixed.spatial:
@@ -147,7 +159,7 @@ def _candidates(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int
                 sp[0, a, d] = max(1, sp[0, a, d] // 2)
         spats = sp
     else:
-        spats = spatial_candidates(layer, arch.sizes)
+        spats = top_spatial(layer, spatial_candidates(layer, arch.sizes), spatial_top)
     groups = []
     for s in spats:
         tot = s.prod(axis=0)
@@ -201,13 +213,14 @@ def mapping_text(arch: Arch, sp: np.ndarray, tdim: np.ndarray, tfac: np.ndarray,
 
 
 def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed: Mapping | None = None,
-                 lpf_limit: int = 6) -> LayerResult:
-    """Best mapping of ``layer`` on ``arch`` (memoised on shapes, architecture and options)."""
-    key = (layer.key(), arch.key(), objective, fixed, lpf_limit)
+                 lpf_limit: int = 6, spatial_top: int = 0) -> LayerResult:
+    """Best mapping of ``layer`` on ``arch`` (memoised on shapes, architecture and options);
+    ``spatial_top > 0`` searches only that many best-utilised spatial unrollings."""
+    key = (layer.key(), arch.key(), objective, fixed, lpf_limit, spatial_top)
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    cands, why = _candidates(layer, arch, fixed, lpf_limit)
+    cands, why = _candidates(layer, arch, fixed, lpf_limit, spatial_top)
     if cands is None:
         res = LayerResult({}, "", False, why, 0)
         _CACHE[key] = res

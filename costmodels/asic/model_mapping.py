@@ -73,7 +73,9 @@ class MappingModel(CostModel):
         Param("arch", "tpu-like", "an architecture preset (tpu-like, eyeriss) or a .toml/.yaml file", parse=str),
         Param("mapping", None, "a ZigZag mapping YAML (or TOML with the same keys); none: search all", parse=str),
         Param("objective", "energy", "mapping-search objective", choices=OBJECTIVES),
-        Param("lpf_limit", 6, "LOMA loop-prime-factor limit (2..8)", parse=lambda v: _bounded_int(v, 2, 8)),
+        Param("lpf_limit", 6, "LOMA loop-prime-factor limit (2..8)", parse=lambda v: _bounded_int(v, 2, 8, "lpf_limit")),
+        Param("spatial_top", 0, "search only the k best-utilised spatial unrollings per layer (0 = all)",
+              parse=lambda v: _bounded_int(v, 0, 10000, "spatial_top")),
         Param("node_nm", 28.0, "technology node in nm for area and leakage (7..130)", parse=float),
         Param("vdd", 0.9, "supply voltage in V for leakage (0.3..1.5)", parse=float),
         Param("leak_scale", 1.0, "multiplier on leakage power (0 = none)", parse=float),
@@ -102,8 +104,9 @@ class MappingModel(CostModel):
 
     def _search(self, arch: Arch, layers):
         fixed = _fixed_mapping(self.param("mapping"))
-        obj, lpf = str(self.param("objective")), int(self.param("lpf_limit"))
-        return [search_layer(l, arch, obj, fixed=fixed.get(l.name) if fixed else None, lpf_limit=lpf) for l in layers]
+        obj, lpf, top = str(self.param("objective")), int(self.param("lpf_limit")), int(self.param("spatial_top"))
+        return [search_layer(l, arch, obj, fixed=fixed.get(l.name) if fixed else None, lpf_limit=lpf, spatial_top=top)
+                for l in layers]
 
     def layer_mappings(self, workload: Any, point: dict[str, Any] | None = None) -> list[str]:
         """The chosen mapping of every layer (text, see :func:`.mapping_search.mapping_text`)."""
@@ -162,8 +165,8 @@ class MappingModel(CostModel):
                                  layer_kinds=tuple(l.kind for l in layers), feasibility=f)
 
 
-def _bounded_int(v: Any, lo: int, hi: int) -> int:
+def _bounded_int(v: Any, lo: int, hi: int, name: str) -> int:
     x = int(v)
     if not lo <= x <= hi:
-        raise DseInputError("lpf_limit", v, f"an integer in [{lo}, {hi}]")
+        raise DseInputError(name, v, f"an integer in [{lo}, {hi}]")
     return x
