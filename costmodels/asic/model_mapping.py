@@ -83,7 +83,8 @@ class MappingModel(CostModel):
     capabilities = frozenset({"batch"})
     metric_units = {"cycles": "1", "utilization": "1", "macs": "1"}
     example_workloads = ("resnet20-cifar",)
-    example_params = ({},)
+    #: conformance runs check the contract, not fidelity: a small search keeps them quick
+    example_params = ({"lpf_limit": 4, "spatial_top": 2},)
 
     def architecture(self) -> Arch:
         return _arch(str(self.param("arch")))
