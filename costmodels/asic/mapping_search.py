@@ -136,13 +136,17 @@ def temporal_orders(items: list[tuple[int, int]], t: int) -> tuple[np.ndarray, n
     return dims, facs
 
 
-def top_spatial(layer: Layer7, spats: np.ndarray, keep: int) -> np.ndarray:
+def top_spatial(layer: Layer7, arch: Arch, spats: np.ndarray, keep: int) -> np.ndarray:
     """The ``keep`` unrollings with the fewest ideal compute cycles ``prod ceil(D / spatial)``
-    (stable order; ZigZag likewise keeps its few best-utilised spatial mappings)."""
+    among those whose smallest tiles fit every memory (stable order; ZigZag likewise keeps its
+    few best-utilised spatial mappings)."""
     if keep <= 0 or len(spats) <= keep:
         return spats
+    pad = np.zeros((len(spats), 1), dtype=np.int64)  # one factor-1 loop: the smallest tiles
+    fits = evaluate_mappings(layer, arch, spats, pad, np.ones((len(spats), 1)))["feasible"]
     dims = np.asarray(layer.dims, dtype=np.float64)
     cyc = np.ceil(dims[None, :] / spats.prod(axis=1)).prod(axis=1)
+    cyc = np.where(fits, cyc, np.inf)
     return spats[np.sort(np.argsort(cyc, kind="stable")[:keep])]
 
 
@@ -159,7 +163,7 @@ def _candidates(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int
                 sp[0, a, d] = max(1, sp[0, a, d] // 2)
         spats = sp
     else:
-        spats = top_spatial(layer, spatial_candidates(layer, arch.sizes), spatial_top)
+        spats = top_spatial(layer, arch, spatial_candidates(layer, arch.sizes), spatial_top)
     groups = []
     for s in spats:
         tot = s.prod(axis=0)

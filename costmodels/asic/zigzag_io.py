@@ -6,8 +6,12 @@ Hardware (``zigzag/inputs/hardware/*.yaml``): ``memories`` (innermost first) wit
 shared port) and ``served_dimensions``; ``operational_array`` with ``unit_energy``, ``dimensions``,
 ``sizes``. Operand precisions are not in ZigZag's hardware file (they come with its workload):
 8-bit I/W, 16-bit partial sums, 8-bit final outputs are assumed, as ZigZag's ONNX parser does
-for quantised ResNet-18. Not supported (rejected naming the key): in-memory-compute arrays
-(``imc_array``), memories shared by operands with different links than ``I1->I, I2->W``.
+for quantised ResNet-18 (``operational_array.input_precision`` sets I/W when given). Not supported
+(rejected naming the file and key): in-memory compute (``is_imc``, ``adc_resolution``...), more
+than three array dimensions (``ascend_like``, ``edge_tpu_like``, ``meta_prototype``), CACTI cost
+extraction (``auto_cost_extraction: True``), operand links other than ``I1->I, I2->W``;
+``systolic_dimensions`` is accepted and ignored (ZigZag's cost model does not charge fill/drain
+either); ``force_double_buffering`` sets ``double_buffer``.
 
 Mapping (``zigzag/inputs/mapping/*.yaml``): a list of entries ``name`` (a layer name of the
 workload, or ``default``), ``spatial_mapping`` (``D1: ["K, 32"]``, several loops per dimension
@@ -33,6 +37,9 @@ __all__ = ["read_zigzag_or_own_yaml", "read_zigzag_hardware", "read_mapping", "M
 _OPS = {"I1": "I", "I2": "W", "O": "O"}
 _ZZ_TOP = {"name", "memories", "operational_array"}
 _IGNORED_ENTRIES = {"Add", "Pooling"}
+_ZZ_ARRAY = {"unit_energy", "unit_area", "dimensions", "sizes", "systolic_dimensions", "input_precision"}
+_ZZ_MEM = {"size", "r_cost", "w_cost", "area", "latency", "operands", "ports", "served_dimensions",
+           "auto_cost_extraction", "force_double_buffering"}
 
 
 def _yaml(path: Path) -> Any:
@@ -60,6 +67,13 @@ def read_zigzag_hardware(d: dict, where: str) -> Arch:
     oa = d.get("operational_array")
     if not isinstance(oa, dict):
         raise DseInputError(f"{where}: operational_array", oa, "a table with unit_energy, dimensions, sizes")
+    for k in oa:
+        if k not in _ZZ_ARRAY:
+            raise DseInputError(f"{where}: operational_array.{k}", oa[k], "a digital MAC array (keys "
+                                + ", ".join(sorted(_ZZ_ARRAY)) + "); in-memory compute is not supported")
+    prec = oa.get("input_precision", [8, 8])
+    if not (isinstance(prec, list) and len(prec) == 2 and all(isinstance(b, int) and 1 <= b <= 16 for b in prec)):
+        raise DseInputError(f"{where}: operational_array.input_precision", prec, "[I bits, W bits], each 1..16")
     dims, sizes = oa.get("dimensions"), oa.get("sizes")
     if not isinstance(dims, list) or not isinstance(sizes, list) or len(dims) != len(sizes) or not 1 <= len(dims) <= 3:
         raise DseInputError(f"{where}: operational_array.sizes", sizes, "1 to 3 sizes matching dimensions")
@@ -70,6 +84,11 @@ def read_zigzag_hardware(d: dict, where: str) -> Arch:
     names = list(mems_raw)
     for idx, (name, m) in enumerate(mems_raw.items()):
         w = f"{where}: memories.{name}"
+        for k in m:
+            if k not in _ZZ_MEM:
+                raise DseInputError(f"{w}.{k}", m[k], "memory keys " + ", ".join(sorted(_ZZ_MEM)))
+        if m.get("auto_cost_extraction"):
+            raise DseInputError(f"{w}.auto_cost_extraction", True, "False with explicit r_cost/w_cost (no CACTI here)")
         ops = m.get("operands", [])
         bad = [o for o in ops if o not in _OPS]
         if not ops or bad:
@@ -98,9 +117,9 @@ def read_zigzag_hardware(d: dict, where: str) -> Arch:
             raise DseInputError(f"{w}.size", m.get("size"), "a size in bits and numeric r_cost/w_cost") from None
         kind = "dram" if idx == len(names) - 1 else ("rf" if not served else "sram")
         mems.append(Memory(str(name), kind, size, r_bw, w_bw, r_cost, w_cost, tuple(_OPS[o] for o in ops),
-                           tuple(sorted(dims.index(s) for s in served)), False, rw))
+                           tuple(sorted(dims.index(s) for s in served)), bool(m.get("force_double_buffering", False)), rw))
     arch = Arch(str(d.get("name", where)), tuple(int(s) for s in sizes), tuple(mems),
-                {"I": 8, "W": 8, "O": 16, "O_final": 8}, float(oa.get("unit_energy", 0.0)) or None,
+                {"I": prec[0], "W": prec[1], "O": 16, "O_final": 8}, float(oa.get("unit_energy", 0.0)) or None,
                 1e9, f"ZigZag hardware file {where}")
     check_arch(arch, where)
     return arch

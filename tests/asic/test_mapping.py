@@ -195,3 +195,21 @@ def test_systolic_array_compute_cycles_equal_scalesim(m, kk, n, rc, dataflow):
     loops = tuple(x for x in [inner] + outer if x[1] > 1)
     res = search_layer(layer, arch, "latency", fixed=Mapping(sp, loops))
     assert res.metrics["compute_cycles"] == gemm_cycles(m, kk, n, r, c, dataflow)
+
+
+def test_zigzag_shipped_hardware_read_or_rejected():
+    """ZigZag's shipped tpu_like/eyeriss_like/tesla_npu_like files load; its in-memory-compute
+    and 4-D arrays are rejected with one error naming the file and key."""
+    from dse.errors import DseInputError
+
+    pytest.importorskip("zigzag", reason="zigzag-dse not installed (bash .ci/setup_zigzag.sh)")
+    from costmodels.asic.peer_zigzag import zigzag_inputs
+
+    hw = zigzag_inputs() / "hardware"
+    assert load_arch(str(hw / "tpu_like.yaml")).sizes == (32, 32)
+    assert load_arch(str(hw / "eyeriss_like.yaml")).sizes == (14, 12)
+    assert load_arch(str(hw / "tesla_npu_like.yaml")).sizes == (32, 32, 4)
+    for name, key in (("aimc.yaml", "is_imc"), ("edge_tpu_like.yaml", "sizes")):
+        with pytest.raises(DseInputError, match=key) as e:
+            load_arch(str(hw / name))
+        assert name in str(e.value)
