@@ -35,19 +35,22 @@ _SRC = ("ZigZag 3.9.1 get_hardware_performance_zigzag(resnet18.onnx, tpu_like.ya
         "opt='energy', lpf_limit=6), recorded in tests/asic/data/zigzag_tpu_like_resnet18.json")
 
 
-@lru_cache(maxsize=1)
-def _rows() -> tuple[dict, ...]:
+_REC_LAT = _REC.with_name("zigzag_tpu_like_resnet18_latency.json")
+
+
+@lru_cache(maxsize=2)
+def _rows(path: Path = _REC, objective: str = "energy") -> tuple[dict, ...]:
     from .peer_zigzag import compare
 
-    return tuple(compare(json.loads(_REC.read_text())))
+    return tuple(compare(json.loads(path.read_text()), objective))
 
 
-def _sum(key: str) -> float:
-    return float(sum(r[key] for r in _rows()))
+def _sum(key: str, path: Path = _REC, objective: str = "energy") -> float:
+    return float(sum(r[key] for r in _rows(path, objective)))
 
 
-def _ref(key: str) -> float:
-    rec = json.loads(_REC.read_text())
+def _ref(key: str, path: Path = _REC) -> float:
+    rec = json.loads(path.read_text())
     return float(sum(l[key] for l in rec["layers"]))
 
 
@@ -103,7 +106,15 @@ CLAIMS = [
           gap="per layer, the 1x1 stride-2 downsamples of layer3/layer4 are 1.30x/1.16x ZigZag's "
               "cycles: ZigZag's write-back of the final output differs from the engine's"),
     Claim("asic-zigzag-energy-search", "asic",
-          "ResNet-18 on tpu_like, energy of the engine's own mapping search (energy objective, J)",
-          _ref("energy_pj") * 1e-12, "J", _SRC, "validation", lambda: _sum("own_energy_pj") * 1e-12,
+          "ResNet-18 on tpu_like, ZigZag's spatial unrolling, energy of the engine's temporal "
+          "search (energy objective, J) vs ZigZag's LOMA optimum",
+          _ref("energy_pj") * 1e-12, "J", _SRC, "validation", lambda: _sum("spat_energy_pj") * 1e-12,
           rel_tol=0.05),
+    Claim("asic-zigzag-cycles-search", "asic",
+          "ResNet-18 on tpu_like, ZigZag's spatial unrolling, cycles of the engine's temporal "
+          "search (latency objective) vs ZigZag's LOMA optimum",
+          _ref("latency_cycles", _REC_LAT), "1", _SRC.replace("opt='energy'", "opt='latency'").replace(
+              "resnet18.json", "resnet18_latency.json"), "validation",
+          lambda: _sum("spat_cycles", _REC_LAT, "latency"), rel_tol=0.05,
+          gap="per layer, the three 1x1 stride-2 downsamples are 1.05x/1.30x/1.16x ZigZag's cycles"),
 ]

@@ -118,7 +118,10 @@ def zigzag_mapping(rec: dict[str, Any], sizes: tuple[int, ...]) -> "Any":
 
 
 def compare(record: dict[str, Any], objective: str = "energy") -> list[dict[str, Any]]:
-    """Per layer: ZigZag's energy/cycles, the engine on ZigZag's mapping, the engine's own search."""
+    """Per layer: ZigZag's energy/cycles, the engine on ZigZag's mapping (``fixed_*``), the
+    engine's search of the temporal mapping under ZigZag's spatial unrolling (``spat_*``, the
+    like-for-like comparison with LOMA, which searches only the temporal mapping here), and the
+    engine's full search (``own_*``, spatial unrolling free)."""
     from workloads import load
 
     from .arch import load_arch
@@ -131,10 +134,14 @@ def compare(record: dict[str, Any], objective: str = "energy") -> list[dict[str,
         layer = layer7_of(rec, strides)
         fixed = search_layer(layer, arch, objective, fixed=zigzag_mapping(rec, arch.sizes))
         own = search_layer(layer, arch, objective)
+        zm = zigzag_mapping(rec, arch.sizes)
+        spat = search_layer(layer, arch, objective, fixed=type(zm)(zm.spatial, None))
         rows.append({"layer": rec["name"], "zz_energy_pj": rec["energy_pj"], "zz_cycles": rec["latency_cycles"],
                      "fixed_energy_pj": fixed.metrics.get("energy_pj", float("nan")),
                      "fixed_cycles": fixed.metrics.get("cycles", float("nan")),
                      "own_energy_pj": own.metrics.get("energy_pj", float("nan")),
                      "own_cycles": own.metrics.get("cycles", float("nan")),
+                     "spat_energy_pj": spat.metrics.get("energy_pj", float("nan")),
+                     "spat_cycles": spat.metrics.get("cycles", float("nan")),
                      "fixed_text": fixed.text or fixed.reason, "own_text": own.text})
     return rows
