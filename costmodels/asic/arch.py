@@ -111,7 +111,7 @@ class Arch:
                    top_bw: float | None = None, bits: int | None = None) -> Arch:
         """A copy with the array resized, the largest shared on-chip memory resized (its per-bit
         energy rescaled by :func:`.energy_table.size_ratio`), the top memory's bandwidth and the
-        I/W precision changed."""
+        I/W precision changed (a file's own MAC energy rescaled by the Horowitz MAC curve)."""
         mems = list(self.memories)
         if glb_bits is not None:
             shared = [i for i, m in enumerate(mems) if m.kind == "sram" and len(m.served_dims) == len(self.sizes)]
@@ -124,10 +124,16 @@ class Arch:
             mems[-1] = replace(mems[-1], r_bw=float(top_bw), w_bw=float(top_bw),
                                r_cost_pj=mems[-1].r_pj_per_bit * top_bw, w_cost_pj=mems[-1].w_pj_per_bit * top_bw)
         b = dict(self.bits)
+        mac = self.mac_pj
         if bits is not None:
             b["I"] = b["W"] = int(bits)
             b["O_final"] = int(bits)
-        return replace(self, sizes=tuple(sizes) if sizes is not None else self.sizes, memories=tuple(mems), bits=b)
+            if mac is not None:  # rescale the file's MAC energy along the Horowitz MAC curve
+                from .energy_table import mac_pj
+
+                mac *= mac_pj(int(bits), b["O"]) / mac_pj(max(self.bits["I"], self.bits["W"]), b["O"])
+        return replace(self, sizes=tuple(sizes) if sizes is not None else self.sizes, memories=tuple(mems), bits=b,
+                       mac_pj=mac)
 
 
 def _need(d: dict, key: str, where: str, allowed: str) -> Any:
