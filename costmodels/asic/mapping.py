@@ -109,22 +109,26 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
     n, t = tdim.shape
     mems = arch.memories
     sp = sp.astype(np.float64)
-    onehot = tdim[:, :, None] == np.arange(7)
-    step = np.where(onehot, tfac[:, :, None], 1.0)
+    rows = np.arange(n)
     cum = np.empty((n, t + 1, 7))
     cum[:, 0, :] = 1.0
-    for j in range(t):  # a loop over T is faster than cumprod along a middle axis
-        np.multiply(cum[:, j, :], step[:, j, :], out=cum[:, j + 1, :])
+    for j in range(t):  # one loop at a time: cheaper than a one-hot cumprod over (N, T, 7)
+        cum[:, j + 1, :] = cum[:, j, :]
+        cum[rows, j + 1, tdim[:, j]] *= tfac[:, j]
+    per_axis = sp.prod(axis=2)  # (N, A): PEs used along each array dimension
     s_all = sp.prod(axis=1)  # (N, 7)
-    n_active = s_all.prod(axis=1)
+    n_active = per_axis.prod(axis=1)
     s_mem, inst = [], []
     ext: dict[tuple[int, ...], np.ndarray] = {}  # loop extents per served-dims set, (N, T+1, 7)
+    served_prod: dict[tuple[int, ...], np.ndarray | None] = {}
     for m in mems:
-        s_mem.append(sp[:, list(m.served_dims), :].prod(axis=1) if m.served_dims else None)
-        if m.served_dims not in ext:
-            ext[m.served_dims] = cum * s_mem[-1][:, None, :] if m.served_dims else cum
+        if m.served_dims not in served_prod:
+            served_prod[m.served_dims] = (s_all if len(m.served_dims) == sp.shape[1] else
+                                          sp[:, list(m.served_dims), :].prod(axis=1)) if m.served_dims else None
+            ext[m.served_dims] = cum * served_prod[m.served_dims][:, None, :] if m.served_dims else cum
+        s_mem.append(served_prod[m.served_dims])
         unserved = [a for a in range(len(arch.sizes)) if a not in m.served_dims]
-        inst.append(sp[:, unserved, :].prod(axis=(1, 2)) if unserved else np.ones(n))
+        inst.append(per_axis[:, unserved].prod(axis=1) if unserved else np.ones(n))
     # footprints per (operand, memory) over every prefix: (N, T+1)
     fcache: dict[tuple, np.ndarray] = {}
     foot = {}
@@ -135,7 +139,6 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
                 fcache[key] = footprint(layer, op, ext[m.served_dims])
             foot[(op, i)] = fcache[key]
     bits = {"I": arch.bits["I"], "W": arch.bits["W"], "O": arch.bits["O"]}
-    rows = np.arange(n)
     chains = {op: arch.chain(op) for op in OPERANDS}
     bound = np.zeros((n, len(mems)), dtype=np.int64)
     dbuf = np.ones((n, len(mems)), dtype=bool)
