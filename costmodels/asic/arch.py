@@ -236,7 +236,14 @@ def _systolic(arr: dict, where: str) -> str:
 
 
 def check_arch(arch: Arch, where: str) -> None:
-    """Every operand has a chain ending in one top memory shared by the whole array."""
+    """Every operand has a chain ending in one top memory shared by the whole array, and every
+    memory holds at least one element of each operand it serves (the smallest tile of any
+    mapping)."""
+    for m in arch.memories:
+        need = sum(arch.bits[op] for op in m.operands)
+        if m.size_bits < need:
+            raise DseInputError(f"{where}.memory.{m.name}.size_bits", m.size_bits,
+                                f">= {need} bits (one element of each of {', '.join(m.operands)})")
     for op in OPERANDS:
         ch = arch.chain(op)
         if not ch:

@@ -97,9 +97,21 @@ def test_search_returns_the_minimum_of_its_candidates():
 
 
 def test_infeasible_layer_is_a_reason_not_an_error():
-    """An output SRAM smaller than one psum leaves no feasible mapping: infeasible with a reason."""
-    res = search_layer(Layer7("x", (1, 2, 2, 1, 1, 1, 1)), _arch(8), "energy")
+    """A mapping whose smallest output tile exceeds the output SRAM is infeasible with a reason."""
+    arch = arch_from_dict({"array": {"sizes": [2]}, "precision": {"I": 8, "W": 8, "O": 16},
+                           "memory": [{"name": "o", "size_bits": 16, "r_bw": 16, "operands": ["O"]},
+                                      {"name": "dram", "kind": "dram", "r_bw": 64, "operands": ["I", "W", "O"]}]}, "t")
+    res = search_layer(Layer7("x", (1, 2, 2, 1, 1, 1, 1)), arch, "energy", fixed=Mapping(((0, K, 2),)))
     assert not res.feasible and "fits" in res.reason
+    assert search_layer(Layer7("x", (1, 2, 2, 1, 1, 1, 1)), arch, "energy").feasible
+
+
+def test_memory_smaller_than_one_element_is_a_file_error():
+    """A memory that cannot hold one element of its operands is rejected naming its size key."""
+    from dse.errors import DseInputError
+
+    with pytest.raises(DseInputError, match="o_sram.size_bits"):
+        _arch(8)
 
 
 def test_zigzag_record_energy_and_cycles():
