@@ -23,7 +23,13 @@ import numpy as np
 import workloads
 from costmodels.asic.arch import load_arch
 from costmodels.asic.mapping import Layer7, evaluate_mappings
-from costmodels.asic.mapping_search import CHUNK, _candidates, clear_cache, network_layers, search_layer
+from costmodels.asic.mapping_search import (
+    CHUNK,
+    _candidates,
+    clear_cache,
+    network_layers,
+    search_layer,
+)
 
 
 def evals_per_s(repeats: int = 3) -> tuple[float, int]:

@@ -39,7 +39,7 @@ from dse.errors import DseInputError
 
 from .energy_table import sram_pj_per_bit
 
-__all__ = ["Memory", "Arch", "OPERANDS", "load_arch", "arch_from_dict", "PRESETS"]
+__all__ = ["OPERANDS", "PRESETS", "Arch", "Memory", "arch_from_dict", "load_arch"]
 
 OPERANDS = ("I", "W", "O")
 KINDS = ("rf", "sram", "dram")

@@ -16,12 +16,13 @@ fitted to a validation case. Derived quantities:
 
 from __future__ import annotations
 
+import itertools
 import math
-from functools import lru_cache
+from functools import cache
 
 from .tech import load_table
 
-__all__ = ["mac_pj", "sram_pj_per_bit", "size_ratio", "rows"]
+__all__ = ["mac_pj", "rows", "size_ratio", "sram_pj_per_bit"]
 
 
 def rows(component: str) -> list[tuple[float, float, float]]:
@@ -34,14 +35,14 @@ def rows(component: str) -> list[tuple[float, float, float]]:
 def _loglog(x: float, pts: list[tuple[float, float]]) -> float:
     """Piecewise-linear interpolation of log(y) over log(x), end segments extrapolated."""
     lx = math.log(x)
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+    for (x0, y0), (x1, y1) in itertools.pairwise(pts):
         if lx <= math.log(x1) or (x1, y1) == pts[-1]:
             t = (lx - math.log(x0)) / (math.log(x1) - math.log(x0))
             return math.exp(math.log(y0) + t * (math.log(y1) - math.log(y0)))
     return pts[-1][1]  # pragma: no cover
 
 
-@lru_cache(maxsize=None)
+@cache
 def mac_pj(bits: int, psum_bits: int) -> float:
     """Integer MAC energy in pJ at 45 nm: multiply (``bits`` x ``bits``) + accumulate (``psum_bits``)."""
     (_, _, m8), (_, _, m32) = rows("mult")
@@ -52,7 +53,7 @@ def mac_pj(bits: int, psum_bits: int) -> float:
     return mult + add
 
 
-@lru_cache(maxsize=None)
+@cache
 def sram_pj_per_bit(size_bytes: float) -> float:
     """SRAM access energy per bit (pJ, 45 nm) for a macro of ``size_bytes`` (Horowitz points)."""
     pts = [(s, e / w) for s, w, e in rows("sram")]

@@ -49,7 +49,7 @@ import numpy as np
 
 from .arch import OPERANDS, Arch
 
-__all__ = ["Layer7", "DIMS", "evaluate_mappings", "RELEVANT"]
+__all__ = ["DIMS", "RELEVANT", "Layer7", "evaluate_mappings"]
 
 DIMS = ("B", "K", "C", "OY", "OX", "FY", "FX")
 B, K, C, OY, OX, FY, FX = range(7)

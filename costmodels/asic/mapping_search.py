@@ -31,13 +31,22 @@ import numpy as np
 from .arch import Arch
 from .mapping import DIMS, Layer7, evaluate_mappings
 
-__all__ = ["Mapping", "LayerResult", "search_layer", "spatial_candidates", "temporal_orders",
-           "prime_factors", "OBJECTIVES", "CHUNK", "clear_cache"]
+__all__ = [
+    "CHUNK",
+    "OBJECTIVES",
+    "LayerResult",
+    "Mapping",
+    "clear_cache",
+    "prime_factors",
+    "search_layer",
+    "spatial_candidates",
+    "temporal_orders",
+]
 
 OBJECTIVES = ("energy", "latency", "edp")
 #: candidates per evaluation chunk (bounds peak memory: ~2 kB per candidate and chunk)
 CHUNK = 8192
-_CACHE: dict[tuple, "LayerResult"] = {}
+_CACHE: dict[tuple, LayerResult] = {}
 
 
 @dataclass(frozen=True)
@@ -238,7 +247,7 @@ def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed:
         i = int(np.argmin(score))
         if score[i] < best_score:
             best_score = score[i]
-            best = ({k: (v[i] if v.ndim == 1 else v[i]) for k, v in out.items()}, sp[s + i], td[s + i], tf[s + i])
+            best = ({k: v[i] for k, v in out.items()}, sp[s + i], td[s + i], tf[s + i])
     if best is None:
         res = LayerResult({}, "", False, f"no mapping of {layer.name} fits the memories of {arch.name} "
                           "(the smallest tile exceeds a memory's capacity)", len(td))

@@ -32,7 +32,7 @@ from dse.errors import DseInputError
 from dse.xp import constant, is_torch
 
 from .arch import Arch, load_arch
-from .mapping_search import OBJECTIVES, search_layer, network_layers
+from .mapping_search import OBJECTIVES, network_layers, search_layer
 from .tech import tech
 
 __all__ = ["MappingModel"]

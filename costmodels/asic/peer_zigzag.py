@@ -42,15 +42,12 @@ def zigzag_inputs() -> Path:
 def _layer_record(cme: Any) -> dict[str, Any]:
     layer = cme.layer
     sizes = {str(k): int(v) for k, v in layer.layer_dim_sizes.items()}
-    tm = []
-    for op_loops in [cme.temporal_mapping.mapping_dic_origin]:
-        for op, levels in op_loops.items():
-            tm.append((str(op), [[(str(d), float(f)) for d, f in lv] for lv in levels]))
+    tm = [(str(op), [[(str(d), float(f)) for d, f in lv] for lv in levels])
+          for op, levels in cme.temporal_mapping.mapping_dic_origin.items()]
     sm = {str(k): [(str(d), float(f)) for d, f in v.items()] for k, v in cme.spatial_mapping.data.items()} \
         if hasattr(cme.spatial_mapping, "data") else str(cme.spatial_mapping)
     return {
         "name": str(layer.name), "sizes": sizes,
-        "stride": [int(layer.pr_scaling_factors.get(x, [[1, 1]])[0][1]) if hasattr(layer, "pr_scaling_factors") else 1 for x in ()],
         "energy_pj": float(cme.energy_total), "mac_energy_pj": float(cme.mac_energy),
         "mem_energy_pj": {str(k): [float(x) for x in v] for k, v in cme.mem_energy_breakdown.items()},
         "latency_cycles": float(cme.latency_total2), "ideal_cycles": float(cme.ideal_temporal_cycle),
@@ -95,7 +92,7 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-def layer7_of(rec: dict[str, Any], strides: dict[tuple, tuple[int, int]]) -> "Any":
+def layer7_of(rec: dict[str, Any], strides: dict[tuple, tuple[int, int]]) -> Any:
     """The engine's :class:`~.mapping.Layer7` of a recorded ZigZag layer (stride looked up by
     loop bounds in the engine's own ResNet-18; ZigZag's record does not carry it)."""
     from .mapping import Layer7
@@ -105,7 +102,7 @@ def layer7_of(rec: dict[str, Any], strides: dict[tuple, tuple[int, int]]) -> "An
     return Layer7(rec["name"], tuple(int(x) for x in dims), strides.get(tuple(int(x) for x in dims), (1, 1)))
 
 
-def zigzag_mapping(rec: dict[str, Any], sizes: tuple[int, ...]) -> "Any":
+def zigzag_mapping(rec: dict[str, Any], sizes: tuple[int, ...]) -> Any:
     """ZigZag's chosen mapping as a fixed :class:`~.mapping_search.Mapping`: tpu_like's spatial
     unrolling (D1 K32, D2 C32, clipped to the layer) and the temporal loop order of the weights
     (one order for all operands in ZigZag; innermost first)."""
@@ -113,7 +110,7 @@ def zigzag_mapping(rec: dict[str, Any], sizes: tuple[int, ...]) -> "Any":
     from .mapping_search import Mapping
 
     w = dict(rec["temporal"])["W"]
-    loops = [(DIMS.index(d), int(round(f))) for lv in w for d, f in lv if d in DIMS and f > 1]
+    loops = [(DIMS.index(d), round(f)) for lv in w for d, f in lv if d in DIMS and f > 1]
     return Mapping(((0, DIMS.index("K"), 32), (1, DIMS.index("C"), 32)), tuple(loops))
 
 
@@ -125,7 +122,7 @@ def compare(record: dict[str, Any], objective: str = "energy") -> list[dict[str,
     from workloads import load
 
     from .arch import load_arch
-    from .mapping_search import search_layer, network_layers
+    from .mapping_search import network_layers, search_layer
 
     strides = {l.dims: l.stride for l in network_layers(load("resnet18-imagenet"))}
     arch = load_arch("tpu-like")

@@ -32,7 +32,7 @@ from .arch import Arch, Memory, arch_from_dict, check_arch
 from .mapping import DIMS
 from .mapping_search import Mapping
 
-__all__ = ["read_zigzag_or_own_yaml", "read_zigzag_hardware", "read_mapping", "MappingTable"]
+__all__ = ["MappingTable", "read_mapping", "read_zigzag_hardware", "read_zigzag_or_own_yaml"]
 
 _OPS = {"I1": "I", "I2": "W", "O": "O"}
 _ZZ_TOP = {"name", "memories", "operational_array"}
