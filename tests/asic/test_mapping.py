@@ -134,7 +134,8 @@ def test_zigzag_record_energy_and_cycles():
 @pytest.mark.peer
 @pytest.mark.slow
 def test_zigzag_live_matches_record():
-    """A live ZigZag 3.9.1 run on tpu_like ResNet-18 reproduces the recorded per-layer energies."""
+    """A live ZigZag 3.9.1 run on tpu_like ResNet-18 reproduces the recorded per-layer energies, and
+    the engine on the live run's mappings is within 10% of its energy on every layer."""
     from costmodels.asic import peer_zigzag
 
     ok, why = peer_zigzag.available()
@@ -146,6 +147,8 @@ def test_zigzag_live_matches_record():
     rec = json.loads((DATA / "zigzag_tpu_like_resnet18.json").read_text())
     for a, b in zip(live["layers"], rec["layers"]):
         assert a["energy_pj"] == pytest.approx(b["energy_pj"], rel=1e-6)
+    rows = peer_zigzag.compare(live)
+    assert all(abs(r["fixed_energy_pj"] / r["zz_energy_pj"] - 1) <= 0.10 for r in rows)
 
 
 def _dse(*args):
