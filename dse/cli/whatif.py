@@ -22,6 +22,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
                    help="a design knob or fixed parameter; human units accepted (400Mbps, 200MHz, 2MiB)")
     p.add_argument("--profile", help="device/calibration profile (same as --set profile=...)")
+    p.add_argument("--arch", help="architecture file or preset (same as --set arch=...; models with an arch parameter)")
+    p.add_argument("--mapping", help="mapping file (same as --set mapping=...; models with a mapping parameter)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object")
     p.add_argument("--layers", type=int, default=40, help="max layer rows in the human table (0 = all)")
     p.set_defaults(func=run)
@@ -37,6 +39,10 @@ def whatif_result(model_name: str, workload_spec: str, sets: list[tuple[str, str
     design = model.space.design({k: [v] for k, v in design_values.items()})
     metrics = model.evaluate(workload, design)
     point = metrics.point(0)
+    describe = getattr(model, "layer_mappings", None)
+    if describe is not None and point["layers"]:
+        for row, text in zip(point["layers"], describe(workload, design.point(0))):
+            row["mapping"] = text
     shown_design = model.effective_design(workload, design.point(0))
     return {
         "model": model_name,
@@ -91,7 +97,9 @@ def _design_value(model_name: str, key: str, value: Any) -> str:
 def run(args: Any) -> int:
     if args.layers < 0:
         raise DseInputError("--layers", args.layers, "an integer >= 0 (0 = all layers)")
-    sets = split_assignments(args.set + ([f"profile={args.profile}"] if args.profile else []))
+    extra = [f"profile={args.profile}"] if args.profile else []
+    extra += [f"{key}={getattr(args, key)}" for key in ("arch", "mapping") if getattr(args, key, None)]
+    sets = split_assignments(args.set + extra)
     result = whatif_result(args.model, args.workload, sets)
     units = result.pop("_units")
     if args.json:

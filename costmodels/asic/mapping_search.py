@@ -1,0 +1,266 @@
+"""Per-layer mapping search of the ``asic`` model: candidates generated as arrays, evaluated in
+chunks by :func:`.mapping.evaluate_mappings`, best under an objective, memoised.
+
+Candidates (pruned before evaluation):
+
+* **spatial**: each array dimension unrolls at most one loop dimension (distinct ones; loops of
+  bound 1 are skipped as symmetric to no unrolling) by ``min(size, bound)`` and, when different,
+  by the largest divisor of the bound that fits (no padded tile); a mapping file may fix any
+  unrolling, including several loops on one array dimension (row-stationary replication);
+* **temporal**: the leftover bounds ``ceil(D / spatial)`` are split into prime factors; above
+  ``lpf_limit`` factors the two smallest factors of one dimension are merged (LOMA's
+  loop-prime-factor limit, Symons et al., AICAS 2021); every distinct order of the factors is a
+  candidate, and memories are allocated bottom-up per :mod:`.mapping`;
+* capacity: mappings whose tiles fit no allocation are masked, never chosen;
+* optional heuristic (``spatial_top = k``): only the ``k`` unrollings with the fewest ideal
+  compute cycles are searched (for hardware sweeps; the default 0 searches all).
+
+Objective: ``energy`` (pJ), ``latency`` (cycles) or ``edp`` (their product); ties go to the first
+candidate (deterministic order).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from .arch import Arch
+from .mapping import DIMS, Layer7, evaluate_mappings
+
+__all__ = [
+    "CHUNK",
+    "OBJECTIVES",
+    "LayerResult",
+    "Mapping",
+    "clear_cache",
+    "prime_factors",
+    "search_layer",
+    "spatial_candidates",
+    "temporal_orders",
+]
+
+OBJECTIVES = ("energy", "latency", "edp")
+#: candidates per evaluation chunk (bounds peak memory: ~2 kB per candidate and chunk)
+CHUNK = 8192
+_CACHE: dict[tuple, LayerResult] = {}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A fixed (part of a) mapping: ``spatial`` = ((array dim, loop dim, factor), ...), and an
+    optional ``temporal`` loop list ((loop dim, factor), ...) innermost first."""
+
+    spatial: tuple[tuple[int, int, int], ...] | None = None
+    temporal: tuple[tuple[int, int], ...] | None = None
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    """Best mapping of one layer (per copy of the layer; the model multiplies by ``repeat``)."""
+
+    metrics: dict[str, float]
+    text: str
+    feasible: bool
+    reason: str
+    evaluated: int
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
+def prime_factors(n: int) -> list[int]:
+    out, p = [], 2
+    while n > 1 and p * p <= n:
+        while n % p == 0:
+            out.append(p)
+            n //= p
+        p += 1
+    if n > 1:
+        out.append(n)
+    return out
+
+
+def spatial_candidates(layer: Layer7, sizes: tuple[int, ...]) -> np.ndarray:
+    """(S, A, 7) spatial factor arrays (see the module docstring)."""
+    dims = layer.dims
+    per_axis = []
+    for size in sizes:
+        opts: list[tuple[int, int] | None] = [None]
+        for d in range(7):
+            if dims[d] <= 1:
+                continue
+            f = min(size, dims[d])
+            opts.append((d, f))
+            div = max(x for x in range(1, f + 1) if dims[d] % x == 0)
+            if div != f and div > 1:
+                opts.append((d, div))
+        per_axis.append(opts)
+    out = []
+    for combo in itertools.product(*per_axis):
+        used = [c[0] for c in combo if c is not None]
+        if len(used) != len(set(used)):
+            continue
+        arr = np.ones((len(sizes), 7))
+        for a, c in enumerate(combo):
+            if c is not None:
+                arr[a, c[0]] = c[1]
+        out.append(arr)
+    return np.asarray(out)
+
+
+def _merged_factors(rest: list[int], lpf_limit: int) -> list[tuple[int, int]]:
+    per_dim = {d: sorted(prime_factors(r)) for d, r in enumerate(rest) if r > 1}
+    while sum(len(v) for v in per_dim.values()) > lpf_limit:
+        cands = [(v[0] * v[1], d) for d, v in per_dim.items() if len(v) >= 2]
+        if not cands:
+            break
+        _, d = min(cands)
+        v = per_dim[d]
+        per_dim[d] = sorted([v[0] * v[1]] + v[2:])
+    return [(d, f) for d in sorted(per_dim) for f in per_dim[d]]
+
+
+@lru_cache(maxsize=16)
+def _perms(n: int) -> np.ndarray:
+    return np.asarray(list(itertools.permutations(range(n))), dtype=np.int64).reshape(-1, n)
+
+
+def temporal_orders(items: list[tuple[int, int]], t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every distinct order of the (dim, factor) loops, padded to ``t`` loops: (P, t) dims, factors."""
+    if not items:
+        return np.zeros((1, t), dtype=np.int64), np.ones((1, t))
+    keys = np.asarray([d * 100003 + f for d, f in items], dtype=np.int64)
+    perm = _perms(len(items))
+    uniq = np.unique(keys[perm], axis=0)
+    dims, facs = uniq // 100003, (uniq % 100003).astype(np.float64)
+    pad = t - len(items)
+    if pad:
+        dims = np.concatenate([dims, np.zeros((len(dims), pad), dtype=np.int64)], axis=1)
+        facs = np.concatenate([facs, np.ones((len(facs), pad))], axis=1)
+    return dims, facs
+
+
+def top_spatial(layer: Layer7, arch: Arch, spats: np.ndarray, keep: int) -> np.ndarray:
+    """The ``keep`` unrollings with the fewest ideal compute cycles ``prod ceil(D / spatial)``
+    among those whose smallest tiles fit every memory (stable order; ZigZag likewise keeps its
+    few best-utilised spatial mappings)."""
+    if keep <= 0 or len(spats) <= keep:
+        return spats
+    pad = np.zeros((len(spats), 1), dtype=np.int64)  # one factor-1 loop: the smallest tiles
+    fits = evaluate_mappings(layer, arch, spats, pad, np.ones((len(spats), 1)))["feasible"]
+    dims = np.asarray(layer.dims, dtype=np.float64)
+    cyc = np.ceil(dims[None, :] / spats.prod(axis=1)).prod(axis=1)
+    cyc = np.where(fits, cyc, np.inf)
+    return spats[np.sort(np.argsort(cyc, kind="stable")[:keep])]
+
+
+def _candidates(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int, spatial_top: int = 0):
+    if fixed is not None and fixed.spatial is not None:
+        sp = np.ones((1, len(arch.sizes), 7))
+        for a, d, f in fixed.spatial:
+            if a >= len(arch.sizes):
+                return None, f"the mapping unrolls on D{a + 1}, the array has {len(arch.sizes)} dimensions"
+            sp[0, a, d] *= min(f, layer.dims[d])
+        for a, size in enumerate(arch.sizes):  # clip to the array (ZigZag reduces unrollings too)
+            while sp[0, a].prod() > size:
+                d = int(np.argmax(sp[0, a]))
+                sp[0, a, d] = max(1, sp[0, a, d] // 2)
+        spats = sp
+    else:
+        spats = top_spatial(layer, arch, spatial_candidates(layer, arch.sizes), spatial_top)
+    groups = []
+    for s in spats:
+        tot = s.prod(axis=0)
+        rest = [int(-(-layer.dims[d] // int(tot[d]))) for d in range(7)]
+        if fixed is not None and fixed.temporal is not None:
+            items = [(d, f) for d, f in fixed.temporal if f > 1]
+            got = [1] * 7
+            for d, f in items:
+                got[d] *= f
+            if got != rest:
+                want = " ".join(f"{DIMS[d]}{r}" for d, r in enumerate(rest) if r > 1)
+                return None, f"temporal loops of the mapping do not cover the layer (need {want})"
+            dims = np.asarray([[d for d, _ in items]], dtype=np.int64).reshape(1, -1)
+            facs = np.asarray([[f for _, f in items]], dtype=np.float64).reshape(1, -1)
+        else:
+            items = _merged_factors(rest, lpf_limit)
+            dims, facs = temporal_orders(items, len(items))
+        groups.append((s, dims, facs))
+    t = max(max(g[1].shape[1] for g in groups), 1)
+    sps, tds, tfs = [], [], []
+    for s, dims, facs in groups:
+        pad = t - dims.shape[1]
+        if pad:
+            dims = np.concatenate([dims, np.zeros((len(dims), pad), dtype=np.int64)], axis=1)
+            facs = np.concatenate([facs, np.ones((len(facs), pad))], axis=1)
+        sps.append(np.broadcast_to(s, (len(dims),) + s.shape))
+        tds.append(dims)
+        tfs.append(facs)
+    return (np.concatenate(sps), np.concatenate(tds), np.concatenate(tfs)), ""
+
+
+def _score(out: dict[str, np.ndarray], objective: str) -> np.ndarray:
+    if objective == "energy":
+        s = out["energy_pj"] * (1 + 1e-12 * out["cycles"])
+    elif objective == "latency":
+        s = out["cycles"] * (1 + 1e-12 * out["energy_pj"])
+    else:
+        s = out["energy_pj"] * out["cycles"]
+    return np.where(out["feasible"], s, np.inf)
+
+
+def mapping_text(arch: Arch, sp: np.ndarray, tdim: np.ndarray, tfac: np.ndarray, bounds: np.ndarray) -> str:
+    """``spatial D1:K32 D2:C32 | temporal C2 FY3 K2 OY56 | rf_128B@3 sram_2MB@4 dram@4``: the
+    unrolling, the temporal loops innermost first, and how many of them each memory holds."""
+    spatial = " ".join(f"D{a + 1}:" + "*".join(f"{DIMS[d]}{int(sp[a, d])}" for d in range(7) if sp[a, d] > 1)
+                       for a in range(len(arch.sizes)) if (sp[a] > 1).any()) or "none"
+    keep = [j for j in range(len(tfac)) if tfac[j] > 1]
+    loops = " ".join(f"{DIMS[int(tdim[j])]}{int(tfac[j])}" for j in keep) or "none"
+    alloc = " ".join(f"{m.name}@{sum(1 for j in keep if j < int(bounds[i]))}" for i, m in enumerate(arch.memories))
+    return f"spatial {spatial} | temporal {loops} | {alloc}"
+
+
+def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed: Mapping | None = None,
+                 lpf_limit: int = 6, spatial_top: int = 0) -> LayerResult:
+    """Best mapping of ``layer`` on ``arch`` (memoised on shapes, architecture and options);
+    ``spatial_top > 0`` searches only that many best-utilised spatial unrollings."""
+    key = (layer.key(), arch.key(), objective, fixed, lpf_limit, spatial_top)
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    cands, why = _candidates(layer, arch, fixed, lpf_limit, spatial_top)
+    if cands is None:
+        res = LayerResult({}, "", False, why, 0)
+        _CACHE[key] = res
+        return res
+    sp, td, tf = cands
+    best_score, best = np.inf, None
+    for s in range(0, len(td), CHUNK):
+        sl = slice(s, s + CHUNK)
+        out = evaluate_mappings(layer, arch, sp[sl], td[sl], tf[sl])
+        score = _score(out, objective)
+        i = int(np.argmin(score))
+        if score[i] < best_score:
+            best_score = score[i]
+            best = ({k: v[i] for k, v in out.items()}, sp[s + i], td[s + i], tf[s + i])
+    if best is None:
+        res = LayerResult({}, "", False, f"no mapping of {layer.name} fits the memories of {arch.name} "
+                          "(the smallest tile exceeds a memory's capacity)", len(td))
+    else:
+        m, s_, d_, f_ = best
+        metrics = {k: float(v) for k, v in m.items() if np.ndim(v) == 0 and k != "feasible"}
+        res = LayerResult(metrics, mapping_text(arch, s_, d_, f_, m["bounds"]), True, "", len(td))
+    _CACHE[key] = res
+    return res
+
+
+def network_layers(workload: Any) -> list[Layer7]:
+    """The workload's conv/GEMM layers as :class:`Layer7` (memoised per workload)."""
+    from .layers7 import to_layers7
+
+    return workload.memo("asic.layers7", lambda: to_layers7(workload))
