@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 import workloads
-from costmodels.asic.arch import load_arch
+from costmodels.asic.archfile import load_arch
 from costmodels.asic.mapping import DIMS
 from costmodels.asic.mapping_search import Mapping, clear_cache, network_layers, search_layer
 from costmodels.asic.peer_zigzag import compare

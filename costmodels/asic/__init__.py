@@ -4,7 +4,8 @@ model with its vectorised mapping search (see ``docs/asic.md``)."""
 
 from __future__ import annotations
 
-from .arch import Arch, Memory, load_arch
+from .arch import Arch, Memory
+from .archfile import load_arch
 from .eve import EveResult, Storage, Variant, analytic, pareto_variants, simulate
 from .lowering import GemmTable, lower
 from .mapping import Layer7, evaluate_mappings

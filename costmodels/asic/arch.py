@@ -39,7 +39,7 @@ from dse.errors import DseInputError
 
 from .energy_table import sram_pj_per_bit
 
-__all__ = ["OPERANDS", "PRESETS", "Arch", "Memory", "arch_from_dict", "load_arch"]
+__all__ = ["OPERANDS", "PRESETS", "Arch", "Memory", "arch_from_dict"]
 
 OPERANDS = ("I", "W", "O")
 KINDS = ("rf", "sram", "dram")
@@ -252,26 +252,3 @@ def check_arch(arch: Arch, where: str) -> None:
         if len(top.served_dims) != len(arch.sizes):
             raise DseInputError(f"{where}.memory.{top.name}.served_dims", list(top.served_dims),
                                 f"the outermost memory of {op} must serve every array dimension")
-
-
-def load_arch(spec: str) -> Arch:
-    """An architecture from a preset name (``tpu-like``...), an engine TOML file or a ZigZag YAML."""
-    if spec in PRESETS:
-        path = DATA / f"{spec}.toml"
-    else:
-        path = Path(spec)
-        if not path.is_file():
-            raise DseInputError("arch", spec, "a preset (" + ", ".join(PRESETS) + ") or an existing .toml/.yaml file")
-    if path.suffix in (".yaml", ".yml"):
-        from .zigzag_io import read_zigzag_or_own_yaml
-
-        return read_zigzag_or_own_yaml(path)
-    if path.suffix != ".toml":
-        raise DseInputError("arch", str(path), "a .toml (engine format) or .yaml (ZigZag 3.x or engine format) file")
-    import tomllib
-
-    try:
-        d = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise DseInputError(str(path), "(not valid TOML)", "a TOML architecture file", detail=str(exc)) from None
-    return arch_from_dict(d, str(path) if spec not in PRESETS else spec)

@@ -57,7 +57,7 @@ def _ref(key: str, path: Path = _REC) -> float:
 def eyeriss_alexnet() -> dict[str, float]:
     """DRAM accesses per MAC, energy per batch of 4 (J) and power at 35 fps (W) of AlexNet CONV
     layers on the ``eyeriss`` preset with a row-stationary unrolling."""
-    from .arch import load_arch
+    from .archfile import load_arch
     from .mapping import DIMS, Layer7
     from .mapping_search import Mapping, search_layer
 

@@ -190,17 +190,17 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
             irtop[:, j + 1] = np.where(rel[:, j], 1.0, irtop[:, j] * tfac[:, j])
         ch = chains[op]
         levels = [np.zeros(n, dtype=np.int64)] + [np.maximum(bound[:, i], 0) for i in ch]
-        for li, i in enumerate(ch):
+        for li in range(len(ch)):
             levels[li + 1] = np.maximum(levels[li + 1], levels[li])
         levels[-1] = np.full(n, t, dtype=np.int64)
 
         def g(k: int, mem: int) -> np.ndarray:
             """Volume of the level-k tile (k = -1: one element per MAC) seen by memory ``mem``."""
-            p = levels[k + 1]
-            return foot[(op, mem)][rows, p] * inst[mem]
+            p = levels[k + 1]  # noqa: B023 - called only inside this iteration of the operand loop
+            return foot[(op, mem)][rows, p] * inst[mem]  # noqa: B023
 
         def at(arr: np.ndarray, k: int) -> np.ndarray:
-            return arr[rows, levels[k + 1]]
+            return arr[rows, levels[k + 1]]  # noqa: B023 - called only inside this iteration
 
         if op == "O":
             rel_f = np.where(rel, tfac, 1.0)

@@ -31,7 +31,8 @@ from dse import CostModel, DesignSpace, Feasibility, Float, Int, Param
 from dse.errors import DseInputError
 from dse.xp import constant, is_torch
 
-from .arch import Arch, load_arch
+from .arch import Arch
+from .archfile import load_arch
 from .mapping_search import OBJECTIVES, network_layers, search_layer
 from .tech import tech
 

@@ -121,7 +121,7 @@ def compare(record: dict[str, Any], objective: str = "energy") -> list[dict[str,
     engine's full search (``own_*``, spatial unrolling free)."""
     from workloads import load
 
-    from .arch import load_arch
+    from .archfile import load_arch
     from .mapping_search import network_layers, search_layer
 
     strides = {l.dims: l.stride for l in network_layers(load("resnet18-imagenet"))}

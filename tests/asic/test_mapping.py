@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from costmodels.asic.arch import arch_from_dict, load_arch
+from costmodels.asic.arch import arch_from_dict
+from costmodels.asic.archfile import load_arch
 from costmodels.asic.mapping import DIMS, Layer7, evaluate_mappings
 from costmodels.asic.mapping_search import Mapping, _candidates, search_layer
 
