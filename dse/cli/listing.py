@@ -57,12 +57,12 @@ def _print_model(info: dict[str, Any]) -> None:
     caps = ",".join(info["capabilities"])
     print(f"{info['name']}  v{info['version']}  [{caps}]  {info['doc']}")
     rows = [(k, v["default_shown"], v["range_shown"], v["doc"]) for k, v in info["knobs"].items()]
-    prow = [(k, v["default_shown"], ", ".join(map(str, v["choices"])) if "choices" in v else "", v["doc"])
+    prow = [(k, v["default_shown"], ", ".join(map(str, v["choices"])) if "choices" in v else _short(v), v["doc"])
             for k, v in info["params"].items()]
     names = [r[0] for r in rows + prow] or [""]
     w_name = max(len(n) for n in names)
     w_def = max([len(r[1]) for r in rows + prow] or [0])
-    for title, table in (("knobs (searched; default, allowed)", rows), ("parameters (fixed; default)", prow)):
+    for title, table in (("knobs (searched; default, allowed)", rows), ("parameters (fixed; default, allowed)", prow)):
         if not table:
             continue
         print(f"  {title}")
@@ -70,6 +70,14 @@ def _print_model(info: dict[str, Any]) -> None:
             extra = "  ".join(x for x in (allowed, doc) if x)
             print(f"    {name:<{w_name}}  {default:<{w_def}}  {extra}".rstrip())
     print()
+
+
+def _short(v: dict[str, Any]) -> str:
+    """A numeric parameter's domain without the unit hints (``a number > 0 in B/s``)."""
+    text = str(v.get("allowed", ""))
+    if not text.startswith(("a number", "an integer", "0 or")):
+        return ""
+    return text.split(" or a unit")[0].split(", e.g.")[0]
 
 
 def _plain(v: Any) -> Any:
