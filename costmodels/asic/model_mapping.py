@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 
 from dse import CostModel, DesignSpace, Feasibility, Float, Int, Param
-from dse.errors import DseInputError
 from dse.xp import constant, is_torch
 
 from .arch import Arch
@@ -74,12 +73,12 @@ class MappingModel(CostModel):
         Param("arch", "tpu-like", "an architecture preset (tpu-like, eyeriss) or a .toml/.yaml file", parse=str),
         Param("mapping", None, "a ZigZag mapping YAML (or TOML with the same keys); none: search all", parse=str),
         Param("objective", "energy", "mapping-search objective", choices=OBJECTIVES),
-        Param("lpf_limit", 6, "LOMA loop-prime-factor limit (2..8)", parse=lambda v: _bounded_int(v, 2, 8, "lpf_limit")),
+        Param("lpf_limit", 6, "LOMA loop-prime-factor limit (2..8)", integer=True, ge=2, le=8),
         Param("spatial_top", 0, "search only the k best-utilised spatial unrollings per layer (0 = all)",
-              parse=lambda v: _bounded_int(v, 0, 10000, "spatial_top")),
-        Param("node_nm", 28.0, "technology node in nm for area and leakage (7..130)", parse=float),
-        Param("vdd", 0.9, "supply voltage in V for leakage (0.3..1.5)", parse=float),
-        Param("leak_scale", 1.0, "multiplier on leakage power (0 = none)", parse=float),
+              integer=True, ge=0, le=10000),
+        Param("node_nm", 28.0, "technology node in nm for area and leakage (7..130)", ge=7, le=130),
+        Param("vdd", 0.9, "supply voltage in V for leakage (0.3..1.5)", unit="V", ge=0.3, le=1.5),
+        Param("leak_scale", 1.0, "multiplier on leakage power (0 = none)", ge=0),
     )
     capabilities = frozenset({"batch"})
     metric_units = {"cycles": "1", "utilization": "1", "macs": "1"}
@@ -165,10 +164,3 @@ class MappingModel(CostModel):
             per = {k: constant(xp, v, like=like) for k, v in per.items()}
         return self.make_metrics(totals=totals, layers=per, layer_names=tuple(l.name for l in layers),
                                  layer_kinds=tuple(l.kind for l in layers), feasibility=f)
-
-
-def _bounded_int(v: Any, lo: int, hi: int, name: str) -> int:
-    x = int(v)
-    if not lo <= x <= hi:
-        raise DseInputError(name, v, f"an integer in [{lo}, {hi}]")
-    return x
