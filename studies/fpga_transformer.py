@@ -53,7 +53,7 @@ def _grid(model, wl, grid: dict, fixed: dict) -> tuple[dict | None, dict, str]:
 def headline(wl, *, board: str, lengths: str, cpu: str, gpu: str, quick: bool) -> tuple[pd.DataFrame, dict]:
     model = TransformerAcceleratorModel(lengths=lengths)
     grid = {"macs": [2048, 4096, 8192, 10240] if quick else [2048, 4096, 6144, 8192, 9216, 10240],
-            "batch": [1, 8] if quick else [1, 4, 8, 16], "lut_lanes": [1024, 4096]}
+            "batch": [1, 8] if quick else [1, 4, 8, 16], "lut_lanes": [1024, 4096], "nl_lanes": [4, 16]}
     best, fpga, _ = _grid(model, wl, grid, {"board": board, "attention": "sparse", "schedule": "length-aware"})
     base, fpga_pad, _ = _grid(model, wl, grid, {"board": board, "attention": "dense", "schedule": "padded"})
     st, dist = compile_stages(wl), parse_lengths(lengths)
@@ -80,6 +80,21 @@ def headline(wl, *, board: str, lengths: str, cpu: str, gpu: str, quick: bool) -
         ratios["energy_eff_vs_gpu" + suffix] = best_of(gpu, pad).energy_j / fpga["energy_j"]
     ratios["fpga_design"] = best
     return pd.DataFrame(rows), ratios
+
+
+def operators(wl, point: dict, lengths: str) -> pd.DataFrame:
+    """Per-operator rows (time, work, resources) of the headline design ``point``."""
+    model = TransformerAcceleratorModel(lengths=lengths)
+    m = model.evaluate(wl, {k: [v] for k, v in point.items() if k in model.space.names}).numpy()
+    rows = []
+    for j, (name, kind) in enumerate(zip(m.layer_names, m.layer_kinds)):
+        if kind != "operator":
+            continue
+        rows.append({"operator": name.removeprefix("op."), **{k: float(m.layers[k][0, j]) for k in
+                     ("latency_s", "work", "dsp", "lut", "bram36", "uram")}})
+    df = pd.DataFrame(rows)
+    df["dsp_share"] = df["dsp"] / max(float(m.totals["dsp"][0]), 1.0)
+    return df
 
 
 def distributions(wl, *, board: str, quick: bool, seed: int) -> pd.DataFrame:
@@ -200,6 +215,7 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, workload: str = "bert-
     """Writes CSV + PNG + report.md into ``out``; returns the headline ratios."""
     wl = workloads.load(workload)
     table, ratios = headline(wl, board=board, lengths=lengths, cpu=cpu, gpu=gpu, quick=quick)
+    ops = operators(wl, ratios["fpga_design"], lengths)
     dist = distributions(wl, board=board, quick=quick, seed=seed)
     scale = scaling(wl, board=scaling_board, quick=quick)
     alloc = allocation(quick)
@@ -211,21 +227,22 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, workload: str = "bert-
     with StudyOutput(out) as o:
         o.table("headline", table)
         o.table("comparison", compare)
+        o.table("operators", ops)
         o.table("distributions", dist)
         o.table("scaling", scale)
         o.table("allocation", alloc)
         o.table("assumptions", consts)
         _figures(o, ratios, dist, scale)
-        o.markdown(_report(table, compare, ratios, dist, scale, alloc, consts, board, lengths, quick))
+        o.markdown(_report(table, compare, ratios, ops, dist, scale, alloc, consts, board, lengths, quick))
     return {k: v for k, v in ratios.items() if k != "fpga_design"}
 
 
-def _report(table, compare, ratios, dist, scale, alloc, consts, board, lengths, quick) -> str:
+def _report(table, compare, ratios, ops, dist, scale, alloc, consts, board, lengths, quick) -> str:
     d = ratios["fpga_design"]
     return f"""# BERT-base on an FPGA: sparse attention + length-aware pipelining vs CPU/GPU{' (quick)' if quick else ''}
 
 Published: {SOURCE}. Our FPGA design: {board}, {lengths} lengths, best feasible point of the grid:
-macs={d['macs']}, batch={d['batch']}, lut_lanes={d['lut_lanes']}, stages={d['stages']}, top-k={d['topk']}.
+macs={d['macs']}, batch={d['batch']}, lut_lanes={d['lut_lanes']}, nl_lanes={d['nl_lanes']}, stages={d['stages']}, top-k={d['topk']}.
 Ratios use throughput (requests/s) and energy per request; each baseline is the better of batch 1
 and 8, its batches padded to the batch maximum (dynamic) or to the longest length (static shapes).
 
@@ -241,6 +258,13 @@ about {ratios['speedup_vs_cpu'] / PAPER['speedup_vs_cpu']:.2g}x as fast as ours 
 single-threaded inference). The GPU ratio depends mostly on the GPU's batch size and padding.
 
 {markdown_table(table)}
+## Per-operator breakdown of the FPGA design
+
+Busy time per request summed over the pipeline stages (the units of a stage run concurrently, so
+a stage takes the longest of its rows, not their sum), work per request (MACs, low-bit pre-filter
+MACs, elements through softmax / LayerNorm / GELU, weight bytes streamed) and resources.
+
+{markdown_table(ops)}
 ## Throughput vs length distribution (analytic twin and SimPy)
 
 {markdown_table(dist[['lengths', 'schedule', 'mean_len', 'throughput_per_s', 'des_throughput_per_s', 'des_gap_pct', 'latency_p99_s', 'des_latency_p99_s', 'bubble_fraction', 'des_bubble_fraction', 'padding_fraction']])}

@@ -3,7 +3,7 @@
 The tables hold what a batch's stage times are built from: per physical stage ``p`` and support
 length ``L_q`` the MAC work ``work[p, q]``, the pre-filter work ``pre[p, q]``, the MAC allocation
 balanced at each length ``alloc[p, q]`` (its last column is the static allocation of the padded
-design), the pre-filter lanes, the weight-streaming floor and the clock. They come from the same
+design), the pre-filter lanes, the weight-streaming floor, the non-linear units' time and the clock. They come from the same
 arrays as :meth:`TransformerAcceleratorModel._evaluate` (one point, numpy).
 """
 
@@ -29,6 +29,7 @@ class StageTables:
     alloc: np.ndarray     # (P, Q) MACs per stage balanced at each length
     lanes: np.ndarray     # (P,) pre-filter lanes
     t_mem: np.ndarray     # (P,) weight-streaming floor per request, s
+    t_nl: np.ndarray      # (P, Q) busiest non-linear unit's time per request, s
     clock_hz: float
     batch: int
     window: int
@@ -48,7 +49,7 @@ class StageTables:
         """Stage times ``(P, n)`` of requests at support indices ``q`` on MAC allocation ``alloc``."""
         t_mac = self.work[:, q] / (np.maximum(alloc, 1.0)[:, None] * self.clock_hz)
         t_pre = self.pre[:, q] / (np.maximum(self.lanes, 1e-9)[:, None] * self.clock_hz)
-        t = np.maximum(np.maximum(t_mac, t_pre), self.t_mem[:, None])
+        t = np.maximum(np.maximum(np.maximum(t_mac, t_pre), self.t_nl[:, q]), self.t_mem[:, None])
         return t * (self.work[:, q] > 0)
 
 
@@ -59,5 +60,5 @@ def stage_tables(model, workload, point: dict[str, Any]) -> StageTables:
     first = lambda key: to_numpy(v[key])[0]  # noqa: E731
     return StageTables(support=v["dist"].support.astype(np.int64), probs=v["dist"].probs,
                        work=first("work"), pre=first("pre"), alloc=first("alloc_by_len"),
-                       lanes=first("lanes"), t_mem=first("t_mem"), clock_hz=float(first("clock")),
+                       lanes=first("lanes"), t_mem=first("t_mem"), t_nl=first("t_nl"), clock_hz=float(first("clock")),
                        batch=int(first("batch")), window=int(model.param("window")))

@@ -9,9 +9,12 @@ stages, contiguous and balanced):
 * sparse attention adds a LUT engine of ``lut_lanes`` ``qk_bits``-bit multipliers (split in
   proportion to attention width) for the low-bit ``Q'K'^T`` pre-filter (``d L^2`` cheap MACs) and
   top-``k`` insertion sorters; it runs concurrently with the MAC array;
-* weights stream from off-chip memory once per batch (``B`` requests share every weight tile).
+* weights stream from off-chip memory once per batch (``B`` requests share every weight tile);
+* softmax, LayerNorm and GELU are hardware units of ``nl_lanes`` lanes per stage that holds them
+  (:mod:`costmodels.fpga.nonlinear`: I-BERT integer datapaths, DSP/LUT/BRAM per lane, passes per
+  element, pipeline depth), streaming next to the MAC array.
 
-Per-request stage time ``t_p(L) = max(W_p(L) / (m_p f), PF_p(L) / (lanes_p f), bytes_w / (B BW))``
+Per-request stage time ``t_p(L) = max(W_p(L) / (m_p f), PF_p(L) / (lanes_p f), t_nl_p(L), bytes_w / (B BW))``
 ([Zhang15]: ``t = max(ops / (MAC f), bytes / BW)``). ``schedule=padded`` pads each batch to its
 longest request and keeps the allocation made for the longest supported length;
 ``schedule=length-aware`` runs each request at its length and re-balances the MACs per length
@@ -38,6 +41,7 @@ from workloads.distributions.lengths import LENGTHS_ALLOWED, LengthDistribution,
 
 from . import presets
 from .lowering import GRANULARITIES, StageTable, compile_stages
+from .nonlinear import OPERATOR_ROWS, UNITS, unit_elements
 from .pipeline import length_aware_metrics, padded_metrics, pmf_of_max
 from .resources import BRAM36_BITS, URAM_BITS, bram36_sdp, dsp_per_mac, lut_mvau, lut_topk
 
@@ -66,7 +70,7 @@ class TransformerAcceleratorModel(CostModel):
     """Coarse-pipelined transformer accelerator with sparse attention and length-aware scheduling."""
 
     name = "fpga-transformer"
-    version = "2"  # 2: per-request MAC metric renamed macs -> mac_ops (it shadowed the knob)
+    version = "3"  # 3: softmax/LayerNorm/GELU units priced (nl_lanes knob), per-operator rows
     space = DesignSpace((
         Categorical("board", default="u200", choices=BOARDS, doc="FPGA board (data/boards.csv)"),
         Categorical("attention", default="sparse", choices=("dense", "sparse"),
@@ -80,6 +84,8 @@ class TransformerAcceleratorModel(CostModel):
         Pow2("lut_lanes", default=4096, low=256, high=65536, doc="LUT multipliers of the pre-filter"),
         Int("batch", default=8, low=1, high=64, doc="requests per batch (weight reuse)"),
         Int("stages", default=12, low=1, high=64, doc="physical pipeline stages"),
+        Pow2("nl_lanes", default=8, low=1, high=256,
+             doc="lanes (elements per clock) of each softmax / LayerNorm / GELU unit"),
     ))
     params = (
         Param("lengths", "glue", "sequence lengths: " + LENGTHS_ALLOWED, parse=_lengths),
@@ -90,7 +96,7 @@ class TransformerAcceleratorModel(CostModel):
     )
     capabilities = frozenset({"batch", "des"})
     metric_units = {"bubble_fraction": "1", "dsp": "1", "bram36": "1", "uram": "1", "lut": "1",
-                    "mac_ops": "1", "padding_fraction": "1"}
+                    "mac_ops": "1", "padding_fraction": "1", "work": "1"}
     example_workloads = ("bert-base",)
     example_params = ({}, {"lengths": "fixed:128", "granularity": "sublayer"})
 
@@ -149,7 +155,16 @@ class TransformerAcceleratorModel(CostModel):
         f = v.clock[:, None, None]
         t_mac = v.work / (xp.maximum(v.alloc, c(1.0)) * f)
         t_pre = v.pre / (xp.maximum(v.lanes, c(1e-9))[:, :, None] * f)
-        v.t_req = xp.maximum(xp.maximum(t_mac, t_pre), v.t_mem[:, :, None])
+        v.nl_lanes = xp.astype(design["nl_lanes"], f64)[:, None, None]
+        elems_log = unit_elements(xp, st, v.lengths, exact)                                # (N, S, Q) each
+        v.nl_elems = {u: xp.matmul(to_phys, e) for u, e in elems_log.items()}              # (N, P, Q)
+        v.nl_has = {u: xp.astype(xp.sum(e, axis=2) > 0, f64) for u, e in v.nl_elems.items()}  # (N, P)
+        v.t_nl_unit = {u: (UNITS[u].passes * e / v.nl_lanes + UNITS[u].depth_cycles * xp.astype(e > 0, f64)) / f
+                       for u, e in v.nl_elems.items()}
+        t_nl = xp.maximum(xp.maximum(v.t_nl_unit["softmax"], v.t_nl_unit["layernorm"]), v.t_nl_unit["gelu"])
+        v.t_nl = t_nl
+        v.t_mac, v.t_pre = t_mac, t_pre
+        v.t_req = xp.maximum(xp.maximum(xp.maximum(t_mac, t_pre), t_nl), v.t_mem[:, :, None])
         v.has_work = xp.astype(xp.sum(v.work, axis=2) > 0, f64)                           # (N, P)
         v.p_used = xp.sum(v.has_work, axis=1)
         return v
@@ -166,8 +181,10 @@ class TransformerAcceleratorModel(CostModel):
         weight_q = la[:, None] * v.probs[None, :] + (1.0 - la[:, None]) * pmf_b
         macs_req = xp.sum(xp.sum(v.work, axis=1) * weight_q, axis=1)
         pre_req = xp.sum(xp.sum(v.pre, axis=1) * weight_q, axis=1)
-        energy = self._energy(xp, v, macs_req, pre_req) + v.pick("static_w") / totals["throughput_per_s"]
-        res = self._resources(xp, v)
+        nl_req = {u: xp.sum(xp.sum(e, axis=1) * weight_q, axis=1) for u, e in v.nl_elems.items()}
+        energy = (self._energy(xp, v, macs_req, pre_req, nl_req)
+                  + v.pick("static_w") / totals["throughput_per_s"])
+        res, ops = self._resources(xp, v)
 
         fz = Feasibility(xp, v.n, like=v.code)
         for key, label in (("dsp", "DSP"), ("bram36", "BRAM"), ("uram", "URAM"), ("lut", "LUT")):
@@ -179,25 +196,28 @@ class TransformerAcceleratorModel(CostModel):
         pad_frac = (1.0 - la) * (1.0 - float(v.dist.mean()) / xp.sum(pmf_b * v.lengths[None, :], axis=1))
         totals.update(res, energy_j=energy, power_w=energy * totals["throughput_per_s"], mac_ops=macs_req,
                       padding_fraction=pad_frac)
-        layers = {"latency_s": xp.sum(t_log * weight_q[:, None, :], axis=2),
-                  "mac_ops": xp.sum(v.work_log * weight_q[:, None, :], axis=2)}
-        return self.make_metrics(totals=totals, layers=layers, layer_names=v.st.names,
-                                 layer_kinds=("stage",) * v.st.n, feasibility=fz)
+        layers = _breakdown(xp, v, t_log, weight_q, macs_req, pre_req, nl_req, ops)
+        return self.make_metrics(totals=totals, layers=layers, layer_names=v.st.names + OPERATOR_ROWS,
+                                 layer_kinds=("stage",) * v.st.n + ("operator",) * len(OPERATOR_ROWS),
+                                 feasibility=fz)
 
     @staticmethod
-    def _energy(xp: Any, v: SimpleNamespace, macs_req: Any, pre_req: Any) -> Any:
+    def _energy(xp: Any, v: SimpleNamespace, macs_req: Any, pre_req: Any, nl_req: dict) -> Any:
         """Dynamic energy per request: MACs (ASIC energy x FPGA factor), on-chip weight reads,
-        pre-filter LUT MACs and off-chip weight streaming (data/energy.toml)."""
+        pre-filter LUT MACs, non-linear units (16-bit multiplies and 32-bit adds per element) and
+        off-chip weight streaming (data/energy.toml)."""
         ec = presets.energy_constants()["fpga"]
         dyn = ec["dynamic_factor"]
         e_mac = dyn * (presets.mult_energy_j(v.bits) + presets.add_energy_j(2.0 * v.bits + 16.0))
         e_pre = dyn * (presets.mult_energy_j(v.qk) + presets.add_energy_j(2.0 * v.qk + 8.0))
         dram = xp.sum(v.wbytes, axis=1) * 8.0 / v.batch * v.pick("dram_j_per_bit")
-        return macs_req * (e_mac + v.bits * ec["sram_j_per_bit"]) + pre_req * e_pre + dram
+        e_nl = sum(nl_req[u] * UNITS[u].mults_per_element for u in nl_req) * dyn * (presets.mult_energy_j(16.0) + presets.add_energy_j(32.0))
+        return macs_req * (e_mac + v.bits * ec["sram_j_per_bit"]) + pre_req * e_pre + e_nl + dram
 
     @staticmethod
-    def _resources(xp: Any, v: SimpleNamespace) -> dict[str, Any]:
-        """DSP, LUT, BRAM36 and URAM of the MAC arrays, pre-filter, sorters and buffers."""
+    def _resources(xp: Any, v: SimpleNamespace) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """DSP, LUT, BRAM36 and URAM of the MAC arrays, pre-filter, sorters, non-linear units and
+        buffers: totals and a per-operator split (``ops[row][resource]``, ``(N,)`` each)."""
         c, st, bits, qk = v.c, v.st, v.bits[:, None], v.qk[:, None]
         m_peak = xp.max(v.alloc, axis=2)                                                  # (N, P)
         dsp = dsp_per_mac(xp, v.bits) * xp.max(xp.sum(v.alloc, axis=1), axis=1)
@@ -219,7 +239,19 @@ class TransformerAcceleratorModel(CostModel):
         uram = xp.where(has_uram, xp.sum(xp.ceil(deep / URAM_BITS), axis=1), c(0.0))
         bram = tiles + xp.sum(xp.ceil(rows / BRAM36_BITS), axis=1) + xp.where(
             has_uram, c(0.0), xp.sum(xp.ceil(deep / BRAM36_BITS), axis=1))
-        return {"dsp": dsp, "bram36": bram, "uram": uram, "lut": lut}
+        zero = c(0.0) * dsp
+        ops = {"op.mac_array": {"dsp": dsp, "lut": lut_mac, "bram36": zero, "uram": zero},
+               "op.prefilter": {"dsp": zero, "lut": lut - lut_mac, "bram36": zero, "uram": zero},
+               "op.weights": {"dsp": zero, "lut": zero, "bram36": tiles, "uram": zero},
+               "op.buffers": {"dsp": zero, "lut": zero, "bram36": bram - tiles, "uram": uram}}
+        for u, unit in UNITS.items():
+            has = xp.sum(v.nl_has[u], axis=1)                                               # units
+            lanes = v.nl_lanes[:, 0, 0]
+            ops[f"op.{u}"] = {"dsp": has * (lanes * unit.dsp_per_lane + unit.dsp_shared),
+                              "lut": has * (lanes * unit.lut_per_lane + unit.lut_shared),
+                              "bram36": has * (lanes * unit.bram36_per_lane + unit.bram36_shared), "uram": zero}
+        tot = {key: sum(ops[row][key] for row in ops) for key in ("dsp", "lut", "bram36", "uram")}
+        return tot, ops
 
     # -- tables for the discrete-event model ----------------------------------------------------
     def tables(self, workload, point: dict[str, Any]):
@@ -227,6 +259,29 @@ class TransformerAcceleratorModel(CostModel):
         from .tables import stage_tables
 
         return stage_tables(self, workload, point)
+
+
+def _breakdown(xp: Any, v: SimpleNamespace, t_log: Any, weight_q: Any, macs_req: Any, pre_req: Any,
+               nl_req: dict, ops: dict) -> dict[str, Any]:
+    """Per-layer metrics: one row per logical stage (time, MACs; resource columns 0) followed by
+    one row per operator (:data:`OPERATOR_ROWS`): busy time per request summed over the stages,
+    work per request (MACs, low-bit MACs, elements, streamed weight bytes) and its resources."""
+    wq = weight_q[:, None, :]
+    busy = lambda t: xp.sum(xp.sum(t, axis=1) * weight_q, axis=1)  # noqa: E731
+    t_w = v.t_mem[:, :, None] * v.has_work[:, :, None] * xp.ones_like(v.t_mac)
+    op_time = [busy(v.t_mac), busy(v.t_pre), busy(v.t_nl_unit["softmax"]), busy(v.t_nl_unit["layernorm"]),
+               busy(v.t_nl_unit["gelu"]), busy(t_w), 0.0 * macs_req]
+    stream = xp.sum(v.wbytes, axis=1) / v.batch
+    op_work = [macs_req, pre_req, nl_req["softmax"], nl_req["layernorm"], nl_req["gelu"], stream, 0.0 * macs_req]
+    stage_t = xp.sum(t_log * wq, axis=2)
+    stage_macs = xp.sum(v.work_log * wq, axis=2)
+    zeros = 0.0 * stage_t
+    col = lambda stage, per_op: xp.concat([stage, xp.stack(per_op, axis=1)], axis=1)  # noqa: E731
+    out = {"latency_s": col(stage_t, op_time), "mac_ops": col(stage_macs, [macs_req] + [0.0 * macs_req] * 6),
+           "work": col(stage_macs, op_work)}
+    for key in ("dsp", "lut", "bram36", "uram"):
+        out[key] = col(zeros, [ops[row][key] for row in OPERATOR_ROWS])
+    return out
 
 
 def _allocate(xp: Any, work: Any, m_total: Any) -> Any:

@@ -35,6 +35,9 @@ def test_fpga_transformer_quick(tmp_path):
         assert (out / f).is_file(), f
     text = (out / "report.md").read_text()
     assert "80.2" in text and "2.6" in text and "Every assumed constant" in text
+    ops = pd.read_csv(out / "operators.csv").set_index("operator")
+    for unit in ("softmax", "layernorm", "gelu"):  # every non-linear operator priced and busy
+        assert ops.loc[unit, "dsp"] > 0 and ops.loc[unit, "work"] > 0 and ops.loc[unit, "latency_s"] > 0
     dist = pd.read_csv(out / "distributions.csv")
     fixed = dist[dist["lengths"].str.startswith("fixed")]
     assert (fixed["des_gap_pct"].abs() < 1e-6).all()

@@ -35,7 +35,8 @@ def test_constant_length_closed_form(bert):
     assert reason is None
     assert tot["throughput_per_s"] == pytest.approx(1 / t, rel=1e-12)
     assert tot["latency_s"] == pytest.approx(12 * t, rel=1e-12)
-    assert tot["dsp"] == 12 * 672 / 2  # two INT8 MACs per DSP48E2
+    # two INT8 MACs per DSP48E2; per stage softmax + LayerNorm (8 lanes x 3 + 4 shared) and GELU (8 x 3)
+    assert tot["dsp"] == 12 * 672 / 2 + 12 * (2 * (8 * 3 + 4) + 8 * 3)
     assert tot["mac_ops"] == pytest.approx(st.macs(128).sum(), rel=1e-12)
 
 
@@ -103,9 +104,10 @@ def test_default_point_is_feasible_and_consistent(bert):
 
 
 def test_more_macs_more_throughput_and_per_stage_rows(bert):
-    """Throughput grows with the MAC budget; per-stage rows cover every logical stage."""
+    """Throughput grows with the MAC budget; per-stage rows cover every logical stage, then the
+    seven operator rows."""
     m = TransformerAcceleratorModel(lengths="squad", granularity="sublayer")
     out = m.evaluate(bert, {"macs": [2048, 4096, 8192]}).numpy()
     thr = out.totals["throughput_per_s"]
     assert thr[0] < thr[1] < thr[2]
-    assert out.layers["latency_s"].shape == (3, 37) and out.layer_names[1] == "encoder0.attn"
+    assert out.layers["latency_s"].shape == (3, 37 + 7) and out.layer_names[1] == "encoder0.attn"
