@@ -97,6 +97,17 @@ def operators(wl, point: dict, lengths: str) -> pd.DataFrame:
     return df
 
 
+def reconfiguration(wl, point: dict, lengths: str) -> pd.DataFrame:
+    """The headline design under the three MAC re-allocation rules (``reconfig`` parameter)."""
+    rows = []
+    for rule in ("shared", "static", "drain"):
+        model = TransformerAcceleratorModel(lengths=lengths, reconfig=rule)
+        m = model.evaluate(wl, {k: [v] for k, v in point.items() if k in model.space.names}).numpy()
+        rows.append({"reconfig": rule, "throughput_per_s": float(m.totals["throughput_per_s"][0]),
+                     "bubble_fraction": float(m.totals["bubble_fraction"][0]), "dsp": float(m.totals["dsp"][0])})
+    return pd.DataFrame(rows)
+
+
 def distributions(wl, *, board: str, quick: bool, seed: int) -> pd.DataFrame:
     rows = []
     n_req = 2048 if quick else 16384
@@ -167,6 +178,9 @@ def assumptions(board: str, cpu: str, gpu: str) -> pd.DataFrame:
         ("on-chip read energy", f"{ec['fpga']['sram_j_per_bit'] * 1e12:.3f} pJ/bit", ec["fpga"]["sram_source"]),
         ("DDR energy", f"{ec['fpga']['dram_ddr_j_per_bit'] * 1e12:.0f} pJ/bit", ec["fpga"]["dram_ddr_source"]),
         ("length-aware window", "128 batches", "assumed (model Param window)"),
+        ("non-linear units", "I-BERT integer datapaths, 3 DSP/lane; LUT per lane and depths assumed", "[IBERT21, Sec. 3.4-3.6]; LUT/depth assumed"),
+        ("weights", "on chip (URAM then BRAM) for the leading stages that fit, the rest streamed", "model rule (greedy in stage order)"),
+        ("MAC re-allocation", "shared pool, free (headline); static and drain shown", "model Param reconfig"),
         ("top-k, pre-filter bits", "k = 32, 4-bit Q'/K'", "assumed (DAC'22 example uses 4-bit)"),
         ("length presets", "glue / squad lognormal approximations", parse_lengths("glue").source),
     ]
@@ -216,6 +230,7 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, workload: str = "bert-
     wl = workloads.load(workload)
     table, ratios = headline(wl, board=board, lengths=lengths, cpu=cpu, gpu=gpu, quick=quick)
     ops = operators(wl, ratios["fpga_design"], lengths)
+    reconf = reconfiguration(wl, ratios["fpga_design"], lengths)
     dist = distributions(wl, board=board, quick=quick, seed=seed)
     scale = scaling(wl, board=scaling_board, quick=quick)
     alloc = allocation(quick)
@@ -228,16 +243,17 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, workload: str = "bert-
         o.table("headline", table)
         o.table("comparison", compare)
         o.table("operators", ops)
+        o.table("reconfiguration", reconf)
         o.table("distributions", dist)
         o.table("scaling", scale)
         o.table("allocation", alloc)
         o.table("assumptions", consts)
         _figures(o, ratios, dist, scale)
-        o.markdown(_report(table, compare, ratios, ops, dist, scale, alloc, consts, board, lengths, quick))
+        o.markdown(_report(table, compare, ratios, ops, reconf, dist, scale, alloc, consts, board, lengths, quick))
     return {k: v for k, v in ratios.items() if k != "fpga_design"}
 
 
-def _report(table, compare, ratios, ops, dist, scale, alloc, consts, board, lengths, quick) -> str:
+def _report(table, compare, ratios, ops, reconf, dist, scale, alloc, consts, board, lengths, quick) -> str:
     d = ratios["fpga_design"]
     return f"""# BERT-base on an FPGA: sparse attention + length-aware pipelining vs CPU/GPU{' (quick)' if quick else ''}
 
@@ -265,6 +281,18 @@ a stage takes the longest of its rows, not their sum), work per request (MACs, l
 MACs, elements through softmax / LayerNorm / GELU, weight bytes streamed) and resources.
 
 {markdown_table(ops)}
+Weights stay on chip (URAM, then BRAM) for the first stages whose weights fit the memory left by
+the buffers; the rest stream from off-chip memory (the `weights` row: bytes streamed per request,
+URAM/BRAM holding weights).
+
+## Re-allocating MACs between lengths
+
+`shared`: the per-length allocation is a schedule of one time-multiplexed MAC pool (no cost);
+`static`: the allocation balanced at the longest length, never changed; `drain`: the MACs are
+re-partitioned per length bucket (4), each change drains the pipeline ((S-1) steps), once per
+bucket present in a sorted window.
+
+{markdown_table(reconf)}
 ## Throughput vs length distribution (analytic twin and SimPy)
 
 {markdown_table(dist[['lengths', 'schedule', 'mean_len', 'throughput_per_s', 'des_throughput_per_s', 'des_gap_pct', 'latency_p99_s', 'des_latency_p99_s', 'bubble_fraction', 'des_bubble_fraction', 'padding_fraction']])}

@@ -55,6 +55,7 @@ TILE_DEPTH = 32
 SCORE_BITS = 16
 
 BOARDS = presets.board_names()
+RECONFIG = ("shared", "static", "drain")
 #: largest length support the vectorised model accepts (arrays are designs x stages x lengths)
 MAX_SUPPORT = 8192
 
@@ -70,7 +71,7 @@ class TransformerAcceleratorModel(CostModel):
     """Coarse-pipelined transformer accelerator with sparse attention and length-aware scheduling."""
 
     name = "fpga-transformer"
-    version = "3"  # 3: softmax/LayerNorm/GELU units priced (nl_lanes knob), per-operator rows
+    version = "4"  # 3: softmax/LayerNorm/GELU units priced, per-operator rows; 4: weights on chip, reconfig
     space = DesignSpace((
         Categorical("board", default="u200", choices=BOARDS, doc="FPGA board (data/boards.csv)"),
         Categorical("attention", default="sparse", choices=("dense", "sparse"),
@@ -86,6 +87,8 @@ class TransformerAcceleratorModel(CostModel):
         Int("stages", default=12, low=1, high=64, doc="physical pipeline stages"),
         Pow2("nl_lanes", default=8, low=1, high=256,
              doc="lanes (elements per clock) of each softmax / LayerNorm / GELU unit"),
+        Categorical("weights", default="auto", choices=("auto", "stream"),
+                    doc="weights on chip where they fit (auto) or always streamed from DDR/HBM"),
     ))
     params = (
         Param("lengths", "glue", "sequence lengths: " + LENGTHS_ALLOWED, parse=_lengths),
@@ -93,6 +96,10 @@ class TransformerAcceleratorModel(CostModel):
               choices=GRANULARITIES),
         Param("clock_hz", 0.0, "kernel clock in Hz (0 = the board's, data/boards.csv)", parse=float),
         Param("window", 128, "batches per length-aware scheduling window", parse=int),
+        Param("reconfig", "shared", "length-aware MAC re-allocation: shared (time-multiplexed pool, free), "
+              "static (no re-allocation) or drain (re-partitioned per length bucket, a pipeline drain "
+              "per change)", choices=RECONFIG),
+        Param("buckets", 4, "length buckets of a re-partitioned (reconfig=drain) design", parse=int),
     )
     capabilities = frozenset({"batch", "des"})
     metric_units = {"bubble_fraction": "1", "dsp": "1", "bram36": "1", "uram": "1", "lut": "1",
@@ -144,14 +151,17 @@ class TransformerAcceleratorModel(CostModel):
 
         # MAC allocation: balanced at each length; the padded design keeps the longest length's
         v.alloc_by_len = _allocate(xp, v.work, xp.astype(design["macs"], f64))            # (N, P, Q)
-        la3 = v.la[:, None, None]
+        la3 = v.la[:, None, None] * (0.0 if self.param("reconfig") == "static" else 1.0)
         v.alloc = la3 * v.alloc_by_len + (1.0 - la3) * v.alloc_by_len[:, :, -1:]
         lanes_total = xp.astype(design["lut_lanes"], f64)
         v.lanes = lanes_total[:, None] * v.quad_p / xp.maximum(xp.sum(v.quad_p, axis=1, keepdims=True), c(1.0))
 
         # per-request stage times (N, P, Q): MAC array, pre-filter, weight streaming
+        v.has_work = xp.astype(xp.sum(v.work, axis=2) > 0, f64)                           # (N, P)
         v.wbytes = per_phys(st.weights) * v.bits[:, None] / 8.0                           # (N, P)
-        v.t_mem = (v.wbytes > 0) * (xp.sum(v.wbytes, axis=1) / (v.batch * v.pick("bw_bytes_per_s")))[:, None]
+        v.onchip = _onchip(xp, v) * xp.astype(design.eq("weights", "auto"), f64)[:, None]  # (N, P)
+        v.stream = v.wbytes * (1.0 - v.onchip)
+        v.t_mem = xp.astype(v.stream > 0, f64) * (xp.sum(v.stream, axis=1) / (v.batch * v.pick("bw_bytes_per_s")))[:, None]
         f = v.clock[:, None, None]
         t_mac = v.work / (xp.maximum(v.alloc, c(1.0)) * f)
         t_pre = v.pre / (xp.maximum(v.lanes, c(1e-9))[:, :, None] * f)
@@ -165,7 +175,6 @@ class TransformerAcceleratorModel(CostModel):
         v.t_nl = t_nl
         v.t_mac, v.t_pre = t_mac, t_pre
         v.t_req = xp.maximum(xp.maximum(xp.maximum(t_mac, t_pre), t_nl), v.t_mem[:, :, None])
-        v.has_work = xp.astype(xp.sum(v.work, axis=2) > 0, f64)                           # (N, P)
         v.p_used = xp.sum(v.has_work, axis=1)
         return v
 
@@ -173,7 +182,8 @@ class TransformerAcceleratorModel(CostModel):
         v = self._core(workload, design, xp)
         c, la = v.c, v.la
         pad = padded_metrics(xp, v.t_req, v.probs, v.cdf, v.batch, v.p_used)
-        lam = length_aware_metrics(xp, v.t_req, v.probs, v.cdf, v.batch, v.p_used, float(self.param("window")))
+        lam = length_aware_metrics(xp, v.t_req, v.probs, v.cdf, v.batch, v.p_used, float(self.param("window")),
+                                   drains=self._drains(xp, v))
         totals = {key: la * lam[key] + (1.0 - la) * pad[key] for key in pad if key != "step_s"}
 
         # executed work per request (padding counted) and energy
@@ -201,6 +211,19 @@ class TransformerAcceleratorModel(CostModel):
                                  layer_kinds=("stage",) * v.st.n + ("operator",) * len(OPERATOR_ROWS),
                                  feasibility=fz)
 
+    def _drains(self, xp: Any, v: SimpleNamespace) -> Any:
+        """Pipeline drains per scheduling window of a re-partitioned design (``reconfig=drain``):
+        windows are sorted by length, so the partition changes once per length bucket present in
+        the window (``buckets`` equal-probability buckets, expected count over ``window x batch``
+        requests); 0 for ``shared`` and ``static``, and 0 when the per-length allocation equals the
+        static one at every length (nothing to re-partition, e.g. one identical layer per stage)."""
+        if self.param("reconfig") != "drain":
+            return 0.0
+        n_b = float(max(1, int(self.param("buckets"))))
+        moves = xp.astype(xp.max(xp.max(xp.abs(v.alloc_by_len - v.alloc_by_len[:, :, -1:]), axis=2), axis=1) > 0,
+                          xp.float64)
+        return moves * n_b * (1.0 - (1.0 - 1.0 / n_b) ** (float(self.param("window")) * v.batch))
+
     @staticmethod
     def _energy(xp: Any, v: SimpleNamespace, macs_req: Any, pre_req: Any, nl_req: dict) -> Any:
         """Dynamic energy per request: MACs (ASIC energy x FPGA factor), on-chip weight reads,
@@ -210,7 +233,7 @@ class TransformerAcceleratorModel(CostModel):
         dyn = ec["dynamic_factor"]
         e_mac = dyn * (presets.mult_energy_j(v.bits) + presets.add_energy_j(2.0 * v.bits + 16.0))
         e_pre = dyn * (presets.mult_energy_j(v.qk) + presets.add_energy_j(2.0 * v.qk + 8.0))
-        dram = xp.sum(v.wbytes, axis=1) * 8.0 / v.batch * v.pick("dram_j_per_bit")
+        dram = xp.sum(v.stream, axis=1) * 8.0 / v.batch * v.pick("dram_j_per_bit")
         e_nl = sum(nl_req[u] * UNITS[u].mults_per_element for u in nl_req) * dyn * (presets.mult_energy_j(16.0) + presets.add_energy_j(32.0))
         return macs_req * (e_mac + v.bits * ec["sram_j_per_bit"]) + pre_req * e_pre + e_nl + dram
 
@@ -222,8 +245,6 @@ class TransformerAcceleratorModel(CostModel):
         m_peak = xp.max(v.alloc, axis=2)                                                  # (N, P)
         dsp = dsp_per_mac(xp, v.bits) * xp.max(xp.sum(v.alloc, axis=1), axis=1)
         width_p = _group_max(xp, v.group, c(st.width))
-        attn_p = _group_max(xp, v.group, c(st.attn_d))
-        heads_p = _group_max(xp, v.group, c(st.heads))
         lut_mac = xp.sum(v.has_work * lut_mvau(xp, m_peak / PE_LANES, c(float(PE_LANES)), bits, bits,
                                                  width_p, lut_mult=False), axis=1)
         simd = float(max(1.0, np.max(np.where(st.heads > 0, st.attn_d / np.maximum(st.heads, 1.0), 1.0))))
@@ -232,18 +253,16 @@ class TransformerAcceleratorModel(CostModel):
         lut_pf = (lut_mvau(xp, pe_pf, c(simd), qk, qk, c(simd) * xp.ones_like(pe_pf), lut_mult=True)
                   + lut_topk(xp, pe_pf, v.k[:, None], 2.0 * qk + float(np.log2(simd)), index_bits))
         lut = lut_mac + v.sparse * xp.sum(xp.astype(v.quad_p > 0, xp.float64) * lut_pf, axis=1)
-        tiles = xp.sum(v.has_work * bram36_sdp(xp, m_peak * bits, c(2.0 * TILE_DEPTH)), axis=1)
-        deep = (2.0 * v.l_max * (width_p + attn_p) * bits + v.sparse[:, None] * v.l_max * attn_p * qk)
-        rows = (1.0 - v.sparse[:, None]) * heads_p * v.l_max * SCORE_BITS
-        has_uram = v.pick("uram_budget") > 0
-        uram = xp.where(has_uram, xp.sum(xp.ceil(deep / URAM_BITS), axis=1), c(0.0))
-        bram = tiles + xp.sum(xp.ceil(rows / BRAM36_BITS), axis=1) + xp.where(
-            has_uram, c(0.0), xp.sum(xp.ceil(deep / BRAM36_BITS), axis=1))
+        tiles, uram, bram = _buffers(xp, v)
         zero = c(0.0) * dsp
+        w_on = xp.sum(v.wbytes * v.onchip, axis=1) * 8.0                                  # bits on chip
+        uram_left = xp.maximum(v.pick("uram_budget") - uram, zero)
+        uram_w = xp.minimum(xp.ceil(w_on / URAM_BITS), xp.floor(uram_left))
+        bram_w = xp.ceil(xp.maximum(w_on - uram_w * URAM_BITS, zero) / BRAM36_BITS)
         ops = {"op.mac_array": {"dsp": dsp, "lut": lut_mac, "bram36": zero, "uram": zero},
                "op.prefilter": {"dsp": zero, "lut": lut - lut_mac, "bram36": zero, "uram": zero},
-               "op.weights": {"dsp": zero, "lut": zero, "bram36": tiles, "uram": zero},
-               "op.buffers": {"dsp": zero, "lut": zero, "bram36": bram - tiles, "uram": uram}}
+               "op.weights": {"dsp": zero, "lut": zero, "bram36": tiles + bram_w, "uram": uram_w},
+               "op.buffers": {"dsp": zero, "lut": zero, "bram36": bram, "uram": uram}}
         for u, unit in UNITS.items():
             has = xp.sum(v.nl_has[u], axis=1)                                               # units
             lanes = v.nl_lanes[:, 0, 0]
@@ -271,7 +290,7 @@ def _breakdown(xp: Any, v: SimpleNamespace, t_log: Any, weight_q: Any, macs_req:
     t_w = v.t_mem[:, :, None] * v.has_work[:, :, None] * xp.ones_like(v.t_mac)
     op_time = [busy(v.t_mac), busy(v.t_pre), busy(v.t_nl_unit["softmax"]), busy(v.t_nl_unit["layernorm"]),
                busy(v.t_nl_unit["gelu"]), busy(t_w), 0.0 * macs_req]
-    stream = xp.sum(v.wbytes, axis=1) / v.batch
+    stream = xp.sum(v.stream, axis=1) / v.batch
     op_work = [macs_req, pre_req, nl_req["softmax"], nl_req["layernorm"], nl_req["gelu"], stream, 0.0 * macs_req]
     stage_t = xp.sum(t_log * wq, axis=2)
     stage_macs = xp.sum(v.work_log * wq, axis=2)
@@ -282,6 +301,39 @@ def _breakdown(xp: Any, v: SimpleNamespace, t_log: Any, weight_q: Any, macs_req:
     for key in ("dsp", "lut", "bram36", "uram"):
         out[key] = col(zeros, [ops[row][key] for row in OPERATOR_ROWS])
     return out
+
+
+def _buffers(xp: Any, v: SimpleNamespace) -> tuple[Any, Any, Any]:
+    """BRAM36 of the double-buffered weight tiles, and URAM / BRAM36 of the activation ping-pong,
+    K/V, low-bit K' and dense score-row buffers sized for the longest length: ``(N,)`` each."""
+    c, st, bits, qk = v.c, v.st, v.bits[:, None], v.qk[:, None]
+    m_peak = xp.max(v.alloc, axis=2)
+    width_p = _group_max(xp, v.group, c(st.width))
+    attn_p = _group_max(xp, v.group, c(st.attn_d))
+    heads_p = _group_max(xp, v.group, c(st.heads))
+    tiles = xp.sum(v.has_work * bram36_sdp(xp, m_peak * bits, c(2.0 * TILE_DEPTH)), axis=1)
+    deep = (2.0 * v.l_max * (width_p + attn_p) * bits + v.sparse[:, None] * v.l_max * attn_p * qk)
+    rows = (1.0 - v.sparse[:, None]) * heads_p * v.l_max * SCORE_BITS
+    has_uram = v.pick("uram_budget") > 0
+    uram = xp.where(has_uram, xp.sum(xp.ceil(deep / URAM_BITS), axis=1), c(0.0))
+    bram = xp.sum(xp.ceil(rows / BRAM36_BITS), axis=1) + xp.where(
+        has_uram, c(0.0), xp.sum(xp.ceil(deep / BRAM36_BITS), axis=1))
+    return tiles, uram, bram
+
+
+def _onchip(xp: Any, v: SimpleNamespace) -> Any:
+    """1 for the physical stages whose weights stay on chip, ``(N, P)``: stages in pipeline order
+    while their cumulative weight bits fit in the URAM + BRAM budget left by the buffers, the
+    tiles and the non-linear units' seed tables (one BRAM36 per stage reserved, plus one block of
+    each kind for rounding); the rest stream from DDR/HBM."""
+    tiles, uram, bram = _buffers(xp, v)
+    zero = 0.0 * tiles
+    n_p = float(v.wbytes.shape[1])
+    cap = (xp.maximum(v.pick("uram_budget") - uram - 1.0, zero) * URAM_BITS
+           + xp.maximum(v.pick("bram36_budget") - tiles - bram - n_p - 1.0, zero) * BRAM36_BITS)
+    upper = v.c(np.triu(np.ones((int(n_p), int(n_p)))))
+    cum = xp.matmul(v.wbytes * 8.0, upper)                                                # (N, P)
+    return xp.astype(cum <= cap[:, None], xp.float64)
 
 
 def _allocate(xp: Any, work: Any, m_total: Any) -> Any:

@@ -41,12 +41,18 @@ def test_constant_length_closed_form(bert):
 
 
 def test_weight_streaming_floor(bert):
-    """With compute made fast, a request takes the weight bytes / (batch * bandwidth) per stage."""
+    """With compute made fast, a request takes the weight bytes / (batch * bandwidth) per stage;
+    with weights kept on chip where they fit, only the streamed bytes count."""
     st = compile_stages(bert)
-    tot, _ = _one(TransformerAcceleratorModel(lengths="fixed:8"), bert, board="u200", macs=65536, batch=2,
-                  attention="dense")
+    model = TransformerAcceleratorModel(lengths="fixed:8")
+    point = dict(board="u200", macs=65536, batch=2, attention="dense")
+    tot, _ = _one(model, bert, weights="stream", **point)
     floor = st.weights.sum() * 1.0 / (2 * board("u200").bw_bytes_per_s)
     assert tot["throughput_per_s"] == pytest.approx(1 / floor, rel=1e-12)
+    m = model.evaluate(bert, {k: [v] for k, v in {**point, "weights": "auto"}.items()}).numpy()
+    streamed = m.layers["work"][0, list(m.layer_names).index("op.weights")]     # bytes per request
+    assert 0 < streamed < st.weights.sum()
+    assert m.totals["throughput_per_s"][0] == pytest.approx(board("u200").bw_bytes_per_s / streamed, rel=1e-12)
 
 
 def test_schedules_agree_at_constant_length_and_split_on_distributions(bert):
