@@ -45,6 +45,29 @@ class StageTables:
             raise ValueError("lengths outside the distribution's support")
         return idx
 
+    def floor_times(self) -> np.ndarray:
+        """``(P, Q)`` per-request time of the units the MAC allocation does not change: the
+        pre-filter, the busiest non-linear unit and the weight streaming (0 where no work)."""
+        t_pre = self.pre / (np.maximum(self.lanes, 1e-9)[:, None] * self.clock_hz)
+        return np.maximum(np.maximum(t_pre, self.t_nl), self.t_mem[:, None]) * (self.work > 0)
+
+    def metrics(self, alloc: np.ndarray, schedule: str) -> dict[str, float]:
+        """Analytic pipeline totals (throughput, latency, p99, bubble) of this point with the MAC
+        allocation ``alloc`` ``(P, Q)`` per stage and length (e.g. a MILP's) instead of the model's
+        rule; ``schedule`` ``padded`` uses the last column for every batch."""
+        from .pipeline import length_aware_metrics, padded_metrics
+
+        q = np.arange(len(self.support))
+        if schedule == "padded":
+            alloc = np.repeat(alloc[:, -1:], len(q), axis=1)
+        t_req = np.stack([self.request_times(q[i:i + 1], alloc[:, i])[:, 0] for i in q], axis=1)[None]
+        cdf = np.cumsum(self.probs)
+        batch = np.array([float(self.batch)])
+        n_p = np.array([float(self.n_stages)])
+        out = (padded_metrics(np, t_req, self.probs, cdf, batch, n_p) if schedule == "padded" else
+               length_aware_metrics(np, t_req, self.probs, cdf, batch, n_p, float(self.window)))
+        return {k: float(v[0]) for k, v in out.items() if k != "step_s"}
+
     def request_times(self, q: np.ndarray, alloc: np.ndarray) -> np.ndarray:
         """Stage times ``(P, n)`` of requests at support indices ``q`` on MAC allocation ``alloc``."""
         t_mac = self.work[:, q] / (np.maximum(alloc, 1.0)[:, None] * self.clock_hz)
