@@ -32,6 +32,12 @@ from dse.study import script_main
 from workloads.distributions.lengths import parse_lengths
 
 PAPER = {"speedup_vs_cpu": 80.2, "speedup_vs_gpu": 2.6, "energy_eff_vs_gpu": 4.0}
+#: length-aware scheduling window (batches), the model's default; the fair baselines sort the same windows
+WINDOW = 128
+#: baseline batching rules: label and ratio-key suffix
+RULES = {"batch": ("batch <= 8, padded to the batch maximum", ""),
+         "max": ("batch <= 8, padded to the longest length (static shapes)", "_static_padding"),
+         "sorted": ("same rule as the FPGA: sorted windows of 128 batches, same batch choices", "_same_rule")}
 SOURCE = "Peng et al., DAC'22, arXiv 2208.03646 (abstract) [P]"
 
 
@@ -68,19 +74,22 @@ def headline(wl, *, board: str, lengths: str, cpu: str, gpu: str, quick: bool) -
             {"system": f"FPGA {board} dense + padded", "batch": base["batch"], "throughput_per_s": fpga_pad["throughput_per_s"],
              "latency_s": fpga_pad["latency_s"], "energy_j": fpga_pad["energy_j"], "power_w": fpga_pad["power_w"]}]
     res = {}
+    batches = {"batch": (1, 8), "max": (1, 8), "sorted": tuple(grid["batch"])}
+    label = {"batch": "padded to batch max", "max": "padded to max length",
+             "sorted": f"FPGA rule: sorted windows of {WINDOW} batches"}
     for name in (cpu, gpu):
-        for pad_to in ("batch", "max"):
-            for b in (1, 8):
-                r = serve(baseline(name), st, dist, b, pad_to)
+        for pad_to, bs in batches.items():
+            for b in bs:
+                r = serve(baseline(name), st, dist, b, pad_to, window=WINDOW)
                 res[(name, pad_to, b)] = r
-                rows.append({"system": f"{name} (padded to {pad_to} length)", "batch": b,
+                rows.append({"system": f"{name} ({label[pad_to]})", "batch": b,
                              "throughput_per_s": r.throughput_per_s, "latency_s": r.latency_s,
                              "energy_j": r.energy_j, "power_w": baseline(name).power_w})
-    best_of = lambda name, pad: max((res[(name, pad, b)] for b in (1, 8)), key=lambda r: r.throughput_per_s)  # noqa: E731
+    best_of = lambda name, pad: max((res[(name, pad, b)] for b in batches[pad]), key=lambda r: r.throughput_per_s)  # noqa: E731
     ratios = {"length_aware_sparse_vs_padded_dense": fpga["throughput_per_s"] / fpga_pad["throughput_per_s"],
               "speedup_vs_gpu_batch1": fpga["throughput_per_s"] / res[(gpu, "batch", 1)].throughput_per_s}
-    for pad in ("batch", "max"):
-        suffix = "" if pad == "batch" else "_static_padding"
+    for pad in ("batch", "max", "sorted"):
+        suffix = RULES[pad][1]
         ratios["speedup_vs_cpu" + suffix] = fpga["throughput_per_s"] / best_of(cpu, pad).throughput_per_s
         ratios["speedup_vs_gpu" + suffix] = fpga["throughput_per_s"] / best_of(gpu, pad).throughput_per_s
         ratios["energy_eff_vs_gpu" + suffix] = best_of(gpu, pad).energy_j / fpga["energy_j"]
@@ -266,10 +275,9 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, workload: str = "bert-
     scale = scaling(wl, board=scaling_board, quick=quick)
     alloc = allocation(quick)
     consts = assumptions(board, cpu, gpu)
-    compare = pd.DataFrame([{"comparison": k, "baseline padding": pad, "this_model": ratios[k + suffix],
+    compare = pd.DataFrame([{"comparison": k, "baseline rule": rule, "this_model": ratios[k + suffix],
                              "published": PAPER[k], "source": SOURCE}
-                            for pad, suffix in (("to batch max", ""), ("to max length", "_static_padding"))
-                            for k in PAPER])
+                            for rule, suffix in RULES.values() for k in PAPER])
     with StudyOutput(out) as o:
         o.table("headline", table)
         o.table("comparison", compare)
@@ -294,8 +302,11 @@ The FPGA's MACs are placed by the Pyomo/HiGHS MILP per length bucket (4 equal-pr
 buckets, the same DSP budget; HiGHS status {ratios['milp_status']}); the model's proportional rule is
 the baseline row (throughput MILP / rule = {ratios['milp_vs_proportional']:.4f}; the padded dense
 FPGA row keeps the rule).
-Ratios use throughput (requests/s) and energy per request; each baseline is the better of batch 1
-and 8, its batches padded to the batch maximum (dynamic) or to the longest length (static shapes).
+Ratios use throughput (requests/s) and energy per request, under three baseline rules: the
+better of batch 1 and 8 padded to the batch maximum (dynamic) or to the longest length (static
+shapes), and the FPGA's own rule (windows of {WINDOW} batches sorted by length, each batch padded
+to its maximum, the same batch choices as the FPGA grid). The last is the fair comparison: the
+FPGA design sorts its windows the same way.
 
 ## Our numbers next to the paper's
 

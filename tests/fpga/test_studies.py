@@ -29,6 +29,9 @@ def test_fpga_transformer_quick(tmp_path):
     for key in ("speedup_vs_cpu", "speedup_vs_gpu", "energy_eff_vs_gpu"):
         assert math.isfinite(result[key]) and result[key] > 0
     assert result["length_aware_sparse_vs_padded_dense"] > 1.0
+    # the GPU under the FPGA's own batching rule (sorted windows) is never slower than padded batches
+    assert result["speedup_vs_gpu_same_rule"] <= result["speedup_vs_gpu"]
+    assert "same rule as the FPGA" in (out / "comparison.csv").read_text()
     for f in ("headline.csv", "comparison.csv", "distributions.csv", "scaling.csv", "allocation.csv",
               "assumptions.csv", "headline.png", "throughput_vs_lengths.png", "dense_vs_sparse_scaling.png",
               "report.md"):
