@@ -100,26 +100,35 @@ def headline(wl, *, board: str, lengths: str, cpu: str, gpu: str, quick: bool) -
 
 
 def milp_design(model, wl, point: dict, tot: dict, n_buckets: int = 4) -> tuple[dict, str]:
-    """The design ``point`` with its MACs placed by the Pyomo/HiGHS MILP (per length bucket, same
-    DSP budget as the proportional rule, stage floors of the pre-filter, non-linear units and
-    weight streaming): pipeline totals from the model's stage tables; energy keeps the dynamic
-    part of ``tot`` and re-divides the static power by the new throughput."""
-    from costmodels.fpga.alloc import allocation_by_length, problem_from_tables, solve_milp
-    from costmodels.fpga.resources import dsp_per_mac
+    """The design ``point`` re-allocated by the Pyomo/HiGHS MILPs of ``costmodels/fpga/alloc_joint``:
+    the static joint MILP picks the non-linear lanes (1-16) and the on-chip weight set, then the
+    MACs per length bucket; the DSP budget is the point's total DSPs (MACs + non-linear units),
+    the memory the URAM/BRAM the point leaves free with all weights streamed. Pipeline totals come
+    from the model's stage tables; energy keeps the dynamic part of ``tot`` and re-divides the
+    static power by the new throughput."""
+    from costmodels.fpga.alloc_joint import evaluate_joint, joint_from_tables, two_step
+    from costmodels.fpga.resources import BRAM36_BITS, URAM_BITS, dsp_per_mac
 
     tables = model.tables(wl, point)
+    streamed = model.evaluate(wl, {k: [v] for k, v in {**point, "weights": "stream"}.items()
+                                   if k in model.space.names}).numpy().totals
+    b = presets.board(point["board"])
+    mem = (max(b.uram_budget - float(streamed["uram"][0]), 0.0) * URAM_BITS
+           + max(b.bram36_budget - float(streamed["bram36"][0]), 0.0) * BRAM36_BITS)
     per_mac = float(dsp_per_mac(np, np.array(float(point["bits"]))))
     n_opt = int(np.ceil(2.0 * point["macs"] / PE_LANES / max(tables.n_stages, 1))) + 1
-    p = problem_from_tables(tables, n_buckets=n_buckets, unit=PE_LANES, n_options=n_opt, dsp_per_mac=per_mac,
-                            bits=int(point["bits"]), dsp_budget=per_mac * point["macs"], bram_budget=1e9)
-    a = solve_milp(p, "per-bucket" if point["schedule"] == "length-aware" else "static")
+    p = joint_from_tables(tables, n_buckets=n_buckets, unit=PE_LANES, n_options=n_opt, lane_options=(1, 2, 4, 8, 16),
+                          dsp_per_mac=per_mac, dsp_budget=float(tot["dsp"]), mem_bits=mem)
+    a = two_step(tables, p, n_buckets)
     if a.status != "optimal":
         return tot, a.status
-    got = tables.metrics(allocation_by_length(tables, a, n_buckets), point["schedule"])
-    static = presets.board(point["board"]).static_w
+    got = evaluate_joint(tables, p, a, n_buckets, point["schedule"])
+    static = b.static_w
     dyn = tot["energy_j"] - static / tot["throughput_per_s"]
     energy = dyn + static / got["throughput_per_s"]
-    return {**tot, **got, "energy_j": energy, "power_w": energy * got["throughput_per_s"]}, a.status
+    lanes = sorted({int(p.lanes[i]) for i in a.u})
+    return ({**tot, **got, "energy_j": energy, "power_w": energy * got["throughput_per_s"]},
+            f"optimal; non-linear lanes {lanes}, {int(a.y.sum())} of {len(a.y)} stages' weights on chip")
 
 
 def operators(wl, point: dict, lengths: str) -> pd.DataFrame:
@@ -298,8 +307,9 @@ def _report(table, compare, ratios, ops, reconf, dist, scale, alloc, consts, boa
 
 Published: {SOURCE}. Our FPGA design: {board}, {lengths} lengths, best feasible point of the grid:
 macs={d['macs']}, batch={d['batch']}, lut_lanes={d['lut_lanes']}, nl_lanes={d['nl_lanes']}, stages={d['stages']}, top-k={d['topk']}.
-The FPGA's MACs are placed by the Pyomo/HiGHS MILP per length bucket (4 equal-probability
-buckets, the same DSP budget; HiGHS status {ratios['milp_status']}); the model's proportional rule is
+The FPGA design is re-allocated by the Pyomo/HiGHS MILPs (non-linear lanes and on-chip weights
+jointly, then the MACs per length bucket, 4 equal-probability buckets, the same DSP budget; HiGHS:
+{ratios['milp_status']}); the model's proportional rule is
 the baseline row (throughput MILP / rule = {ratios['milp_vs_proportional']:.4f}; the padded dense
 FPGA row keeps the rule).
 Ratios use throughput (requests/s) and energy per request, under three baseline rules: the

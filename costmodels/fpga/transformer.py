@@ -161,6 +161,7 @@ class TransformerAcceleratorModel(CostModel):
         v.wbytes = per_phys(st.weights) * v.bits[:, None] / 8.0                           # (N, P)
         v.onchip = _onchip(xp, v) * xp.astype(design.eq("weights", "auto"), f64)[:, None]  # (N, P)
         v.stream = v.wbytes * (1.0 - v.onchip)
+        v.bw = v.pick("bw_bytes_per_s")
         v.t_mem = xp.astype(v.stream > 0, f64) * (xp.sum(v.stream, axis=1) / (v.batch * v.pick("bw_bytes_per_s")))[:, None]
         f = v.clock[:, None, None]
         t_mac = v.work / (xp.maximum(v.alloc, c(1.0)) * f)
