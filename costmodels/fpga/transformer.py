@@ -60,6 +60,17 @@ RECONFIG = ("shared", "static", "drain")
 MAX_SUPPORT = 8192
 
 
+def _buckets(value: Any) -> int:
+    """Length buckets of a re-partitioned design: an integer from 1 to 64."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        n = 0
+    if n < 1 or n > 64 or str(value).strip() not in (str(n), f"{n}.0"):
+        raise DseInputError("buckets", str(value), "an integer from 1 to 64")
+    return n
+
+
 def _lengths(value: Any) -> str | LengthDistribution:
     """Validate a lengths spec; keep its text (JSON-friendly) or the distribution object given."""
     if len(parse_lengths(value).support) > MAX_SUPPORT:
@@ -99,7 +110,7 @@ class TransformerAcceleratorModel(CostModel):
         Param("reconfig", "shared", "length-aware MAC re-allocation: shared (time-multiplexed pool, free), "
               "static (no re-allocation) or drain (re-partitioned per length bucket, a pipeline drain "
               "per change)", choices=RECONFIG),
-        Param("buckets", 4, "length buckets of a re-partitioned (reconfig=drain) design", parse=int),
+        Param("buckets", 4, "length buckets of a re-partitioned (reconfig=drain) design", parse=_buckets),
     )
     capabilities = frozenset({"batch", "des"})
     metric_units = {"bubble_fraction": "1", "dsp": "1", "bram36": "1", "uram": "1", "lut": "1",
@@ -220,7 +231,7 @@ class TransformerAcceleratorModel(CostModel):
         static one at every length (nothing to re-partition, e.g. one identical layer per stage)."""
         if self.param("reconfig") != "drain":
             return 0.0
-        n_b = float(max(1, int(self.param("buckets"))))
+        n_b = float(self.param("buckets"))
         moves = xp.astype(xp.max(xp.max(xp.abs(v.alloc_by_len - v.alloc_by_len[:, :, -1:]), axis=2), axis=1) > 0,
                           xp.float64)
         return moves * n_b * (1.0 - (1.0 - 1.0 / n_b) ** (float(self.param("window")) * v.batch))
