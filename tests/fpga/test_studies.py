@@ -59,3 +59,14 @@ def test_ernn_quick(tmp_path):
     for f in ("block_sweep.csv", "comparison.csv", "dse_best.csv", "assumptions.csv", "efficiency_vs_block.png", "report.md"):
         assert (out / f).is_file(), f
     assert "37.4" in (out / "report.md").read_text()
+
+
+def test_fpga_dataflow_quick(tmp_path):
+    """The folding sweep finds a feasible W1A2 ResNet-18 (CIFAR) pipeline on both boards, faster
+    on the larger U50 than on the ZCU102, and writes its tables and report."""
+    mod = _load("fpga_dataflow")
+    out = tmp_path / "fpga_dataflow"
+    result = mod.run(out, quick=True)
+    assert result["u50_w1a2"] > result["zcu102_w1a2"] > 0
+    for f in ("sweep.csv", "best.csv", "throughput_vs_lut.png", "report.md"):
+        assert (out / f).is_file(), f
