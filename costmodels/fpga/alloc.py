@@ -28,7 +28,7 @@ import numpy as np
 from dse.errors import DseInputError
 
 __all__ = ["AllocationProblem", "Allocation", "solve_milp", "brute_force", "proportional", "options_for",
-           "problem_from_tables"]
+           "problem_from_tables", "bucket_of_lengths", "allocation_by_length"]
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,15 @@ class AllocationProblem:
     dsp_budget: float
     bram_budget: float
     clock_hz: float = 1.0
+    floor: np.ndarray | None = None  # (S, B) time floor of the stage's other units, s (or None)
 
     def __post_init__(self) -> None:
         work = np.atleast_2d(np.asarray(self.work, dtype=float))
         object.__setattr__(self, "work", work)
+        floor = np.zeros_like(work) if self.floor is None else np.asarray(self.floor, dtype=float)
+        if floor.shape != work.shape:
+            raise DseInputError("floor", floor.shape, f"{work.shape} like work")
+        object.__setattr__(self, "floor", floor)
         for name in ("probs", "macs", "dsp", "bram"):
             object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=float))
         if work.shape[1] != self.probs.shape[0]:
@@ -61,7 +66,7 @@ class AllocationProblem:
         choice = np.asarray(choice)
         macs = self.macs[choice]
         macs = macs[:, None] if macs.ndim == 1 else macs
-        return self.work / (macs * self.clock_hz)
+        return np.maximum(self.work / (macs * self.clock_hz), self.floor)
 
     def objective(self, choice: np.ndarray) -> float:
         return float(np.dot(self.probs, self.times(choice).max(axis=0)))
@@ -83,7 +88,7 @@ class Allocation:
 
 def _sub(problem: AllocationProblem, b: int) -> AllocationProblem:
     return AllocationProblem(problem.work[:, b:b + 1], np.array([1.0]), problem.macs, problem.dsp, problem.bram,
-                             problem.dsp_budget, problem.bram_budget, problem.clock_hz)
+                             problem.dsp_budget, problem.bram_budget, problem.clock_hz, problem.floor[:, b:b + 1])
 
 
 def _per_bucket(problem: AllocationProblem, solve) -> Allocation:
@@ -111,7 +116,8 @@ def solve_milp(problem: AllocationProblem, mode: str = "static", *, time_limit_s
     m.S, m.B, m.O = pyo.RangeSet(0, s_n - 1), pyo.RangeSet(0, b_n - 1), pyo.RangeSet(0, o_n - 1)
     m.x = pyo.Var(m.S, m.O, within=pyo.Binary)
     m.z = pyo.Var(m.B, within=pyo.NonNegativeReals)
-    t = problem.work[:, :, None] / (problem.macs[None, None, :] * problem.clock_hz) * scale  # (S, B, O)
+    t = np.maximum(problem.work[:, :, None] / (problem.macs[None, None, :] * problem.clock_hz),
+                   problem.floor[:, :, None]) * scale                                       # (S, B, O)
     m.one = pyo.Constraint(m.S, rule=lambda m, s: sum(m.x[s, o] for o in m.O) == 1)
     m.bottleneck = pyo.Constraint(m.S, m.B, rule=lambda m, s, b: m.z[b] >= sum(float(t[s, b, o]) * m.x[s, o] for o in m.O))
     m.dsp = pyo.Constraint(expr=sum(float(problem.dsp[o]) * m.x[s, o] for s in m.S for o in m.O) <= problem.dsp_budget)
@@ -166,15 +172,39 @@ def options_for(unit: int, n_options: int, *, dsp_per_mac: float, bits: int, til
 def problem_from_tables(tables, *, n_buckets: int, unit: int, n_options: int, dsp_per_mac: float, bits: int,
                         dsp_budget: float, bram_budget: float) -> AllocationProblem:
     """Bucket a design point's length support into ``n_buckets`` equal-probability buckets
-    (work = probability-weighted mean within the bucket) and build the allocation problem."""
+    (work = probability-weighted mean within the bucket) and build the allocation problem. The
+    time floor per stage is what the MAC array cannot shorten: the pre-filter, the non-linear
+    units and the weight streaming (bucket means of :meth:`StageTables.floor_times`)."""
     active = tables.work.sum(axis=1) > 0
     work = tables.work[active]
+    floor_all = tables.floor_times()[active]
     cdf = np.cumsum(tables.probs)
     bucket = np.minimum((cdf * n_buckets - 1e-9).astype(int), n_buckets - 1)
     probs = np.array([tables.probs[bucket == b].sum() for b in range(n_buckets)])
     keep = probs > 0
     w = np.stack([(work[:, bucket == b] * tables.probs[bucket == b]).sum(axis=1) / max(probs[b], 1e-300)
                   for b in range(n_buckets)], axis=1)
+    fl = np.stack([(floor_all[:, bucket == b] * tables.probs[bucket == b]).sum(axis=1) / max(probs[b], 1e-300)
+                   for b in range(n_buckets)], axis=1)
     macs, dsp, bram = options_for(unit, n_options, dsp_per_mac=dsp_per_mac, bits=bits)
     return AllocationProblem(w[:, keep], probs[keep] / probs[keep].sum(), macs, dsp, bram, dsp_budget,
-                             bram_budget, tables.clock_hz)
+                             bram_budget, tables.clock_hz, fl[:, keep])
+
+
+def bucket_of_lengths(tables, n_buckets: int) -> np.ndarray:
+    """Bucket index (as in :func:`problem_from_tables`, empty buckets skipped) of each support length."""
+    cdf = np.cumsum(tables.probs)
+    bucket = np.minimum((cdf * n_buckets - 1e-9).astype(int), n_buckets - 1)
+    used = np.unique(bucket)
+    return np.searchsorted(used, bucket)
+
+
+def allocation_by_length(tables, alloc: Allocation, n_buckets: int) -> np.ndarray:
+    """MACs per physical stage and support length ``(P, Q)`` of a MILP allocation (stages without
+    work keep 0); static allocations repeat over the lengths."""
+    active = tables.work.sum(axis=1) > 0
+    macs = alloc.macs if alloc.macs.ndim == 2 else alloc.macs[:, None]
+    cols = bucket_of_lengths(tables, n_buckets) if macs.shape[1] > 1 else np.zeros(len(tables.support), dtype=int)
+    out = np.zeros(tables.work.shape)
+    out[active] = macs[:, cols]
+    return out

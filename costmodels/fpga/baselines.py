@@ -23,7 +23,7 @@ from workloads.distributions.lengths import LengthDistribution
 from .lowering import StageTable
 from .presets import Baseline
 
-__all__ = ["BaselineResult", "batch_time_s", "serve"]
+__all__ = ["BaselineResult", "batch_time_s", "serve", "sorted_batch_pmfs"]
 
 FP32_BYTES = 4.0
 
@@ -46,12 +46,37 @@ def batch_time_s(profile: Baseline, stages: StageTable, length: float | np.ndarr
     return np.maximum(np.maximum(compute, memory), profile.overhead_s)
 
 
+def sorted_batch_pmfs(lengths: LengthDistribution, batch: int, window: int) -> np.ndarray:
+    """``(window, Q)`` pmf of each batch's longest length when a window of ``window x batch``
+    requests is sorted by length and cut into ``window`` consecutive batches: batch ``j``'s
+    longest request is order statistic ``k = (j+1) batch`` of ``n = window batch`` i.i.d. draws,
+    ``P(X_(k) <= x) = P(Binomial(n, F(x)) >= k)``."""
+    from scipy.stats import binom
+
+    n = int(window) * int(batch)
+    k = (np.arange(int(window)) + 1) * int(batch)
+    cdf = np.minimum(np.cumsum(lengths.probs), 1.0)
+    upto = binom.sf(k[:, None] - 1, n, cdf[None, :])          # P(X_(k) <= L_q)
+    upto[:, -1] = 1.0
+    return np.diff(np.concatenate([np.zeros((len(k), 1)), upto], axis=1), axis=1)
+
+
 def serve(profile: Baseline, stages: StageTable, lengths: LengthDistribution, batch: int,
-          pad_to: str = "batch") -> BaselineResult:
+          pad_to: str = "batch", window: int = 128) -> BaselineResult:
     """Expected latency/throughput/energy when batches of ``batch`` requests are padded to their
-    longest request (``pad_to="batch"``, dynamic padding) or to the longest supported length
-    (``pad_to="max"``, static shapes as in a fixed-size GEMM engine)."""
-    if pad_to == "max":
+    longest request (``pad_to="batch"``, dynamic padding), to the longest supported length
+    (``pad_to="max"``, static shapes as in a fixed-size GEMM engine), or padded to their longest
+    request after sorting windows of ``window`` batches by length (``pad_to="sorted"``, the
+    batching rule of the length-aware FPGA schedule)."""
+    if pad_to == "sorted":
+        if window < 1:
+            from dse.errors import DseInputError
+
+            raise DseInputError("window", window, "a positive number of batches")
+        pmf = sorted_batch_pmfs(lengths, batch, window)        # (W, Q)
+        t = float(np.mean(pmf @ batch_time_s(profile, stages, lengths.support, batch)))
+        padded = float(np.mean(pmf @ lengths.support))
+    elif pad_to == "max":
         t = float(batch_time_s(profile, stages, lengths.max_len, batch))
         padded = float(lengths.max_len)
     elif pad_to == "batch":
@@ -61,5 +86,5 @@ def serve(profile: Baseline, stages: StageTable, lengths: LengthDistribution, ba
     else:
         from dse.errors import DseInputError
 
-        raise DseInputError("pad_to", pad_to, "batch or max")
+        raise DseInputError("pad_to", pad_to, "batch, max or sorted")
     return BaselineResult(profile.name, t, batch / t, profile.power_w * t / batch, 1.0 - lengths.mean() / padded)

@@ -43,6 +43,10 @@ class StageTable:
     heads: np.ndarray     # summed attention heads
     weights: np.ndarray   # weight parameters held by the stage
     ref_len: int          # the workload's own sequence length
+    smax: np.ndarray      # softmax rows per token (heads): elements = smax * L * E(L)
+    ln_tok: np.ndarray    # LayerNorm elements per token (sum of normalised widths)
+    act_tok: np.ndarray   # GELU/tanh elements per token
+    act_const: np.ndarray  # activation elements per sequence (e.g. the pooler's tanh)
 
     @property
     def n(self) -> int:
@@ -58,6 +62,7 @@ class _Acc:
     def __init__(self, name: str):
         self.name = name
         self.lin = self.const = self.quad = self.attn_d = self.heads = self.weights = 0.0
+        self.smax = self.ln_tok = self.act_tok = self.act_const = 0.0
         self.width = 0.0
 
     def touch_width(self, w: float) -> None:
@@ -105,7 +110,7 @@ def compile_stages(workload, granularity: str = "layer") -> StageTable:
     for layer in workload.layers:
         top = layer.group.split(".")[0] if layer.group else ("post" if seen_group else "pre")
         seen_group = seen_group or bool(layer.group)
-        if layer.kind != "attention" and not layer.macs and not layer.params:
+        if layer.kind not in ("attention", "norm", "activation") and not layer.macs and not layer.params:
             continue  # reshapes, residual adds, slices: no work, no weights
         part = _part(layer, granularity)
         if layer.kind == "attention" and granularity == "sublayer":
@@ -118,7 +123,8 @@ def compile_stages(workload, granularity: str = "layer") -> StageTable:
                             "a network with linear/attention layers")
     col = lambda key: np.array([getattr(s, key) for s in stages], dtype=np.float64)  # noqa: E731
     return StageTable(tuple(s.name for s in stages), col("lin"), col("const"), col("quad"), col("width"),
-                      col("attn_d"), col("heads"), col("weights"), int(t))
+                      col("attn_d"), col("heads"), col("weights"), int(t), col("smax"), col("ln_tok"),
+                      col("act_tok"), col("act_const"))
 
 
 def _stage(groups, order, top: str, part: str) -> _Acc:
@@ -144,10 +150,14 @@ def _accumulate(acc: _Acc, layer, t: float, groups, order, top: str, granularity
         acc.quad += 2 * d
         acc.attn_d += d
         acc.heads += float(layer.heads)
+        acc.smax += float(layer.heads)
         qkv.weights += 3 * d * d + (3 * d if layer.bias else 0)
         out.weights += d * d + (d if layer.bias else 0)
         return
     acc.weights += float(layer.params)
+    if kind in ("norm", "activation"):
+        _nonlinear(acc, layer, t)
+        return
     if kind in ("linear",) or (kind == "matmul" and layer.weights != "none"):
         if tokenwise:
             acc.touch_width(shape[-1])
@@ -170,3 +180,21 @@ def _accumulate(acc: _Acc, layer, t: float, groups, order, top: str, granularity
         return
     if layer.macs:
         acc.const += layer.macs
+
+
+def _nonlinear(acc: _Acc, layer, t: float) -> None:
+    """Element counts of a norm / activation layer (softmax rows, LayerNorm and GELU elements)."""
+    shape = tuple(int(x) for x in layer.in_shape)
+    elements = float(np.prod(shape)) if shape else 0.0
+    n_t = sum(1 for dim in shape if dim == t)
+    leaf = layer.name.rsplit(".", 1)[-1]
+    if "softmax" in leaf and n_t >= 2:
+        acc.smax += elements / (t * t)
+    elif layer.kind == "norm" and n_t >= 1:
+        acc.ln_tok += elements / t
+    elif layer.kind == "norm":
+        acc.act_const += elements
+    elif n_t >= 1:
+        acc.act_tok += elements / t
+    else:
+        acc.act_const += elements

@@ -76,9 +76,11 @@ def padded_metrics(xp: Any, t_req: Any, probs: Any, cdf: Any, batch: Any, n_stag
 
 
 def length_aware_metrics(xp: Any, t_req: Any, probs: Any, cdf: Any, batch: Any, n_stages: Any,
-                         window: float) -> dict[str, Any]:
+                         window: float, drains: Any = 0.0, t_switch_s: float = 0.0) -> dict[str, Any]:
     """Length-aware, rank-sorted synchronous pipeline; ``t_req`` uses the allocation balanced at
-    each length ``L_q``. ``window`` = batches per scheduling window."""
+    each length ``L_q``. ``window`` = batches per scheduling window. ``drains``: pipeline drains
+    per window (re-partitioned MACs: the ``S-1`` batches in flight finish before the new partition
+    starts, ``(S-1) E[own]`` each, plus ``t_switch_s`` to switch)."""
     own = batch[:, None] * xp.max(t_req, axis=1)                       # (N, Q)
     e_own = xp.sum(own * probs[None, :], axis=1)
     n_win = batch * float(window)
@@ -88,7 +90,7 @@ def length_aware_metrics(xp: Any, t_req: Any, probs: Any, cdf: Any, batch: Any, 
     # the S-1 batches that end a window sit around quantile (S-1)/(2 window) of the lengths
     lo = _quantile_onehot(xp, xp.ones_like(own) * cdf[None, :], 0.5 * frac)
     e_lo = xp.sum(lo * own, axis=1)
-    e_step = e_own + frac * (e_hi - e_lo)
+    e_step = e_own + frac * (e_hi - e_lo) + drains * (tail * e_own + t_switch_s) / float(window)
     useful = batch * xp.sum(xp.sum(t_req * probs[None, None, :], axis=2), axis=1)
     star = _quantile_onehot(xp, xp.ones_like(own) * cdf[None, :], 0.99)
     p99 = n_stages * xp.sum(star * own, axis=1)

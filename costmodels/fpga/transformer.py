@@ -9,9 +9,12 @@ stages, contiguous and balanced):
 * sparse attention adds a LUT engine of ``lut_lanes`` ``qk_bits``-bit multipliers (split in
   proportion to attention width) for the low-bit ``Q'K'^T`` pre-filter (``d L^2`` cheap MACs) and
   top-``k`` insertion sorters; it runs concurrently with the MAC array;
-* weights stream from off-chip memory once per batch (``B`` requests share every weight tile).
+* weights stream from off-chip memory once per batch (``B`` requests share every weight tile);
+* softmax, LayerNorm and GELU are hardware units of ``nl_lanes`` lanes per stage that holds them
+  (:mod:`costmodels.fpga.nonlinear`: I-BERT integer datapaths, DSP/LUT/BRAM per lane, passes per
+  element, pipeline depth), streaming next to the MAC array.
 
-Per-request stage time ``t_p(L) = max(W_p(L) / (m_p f), PF_p(L) / (lanes_p f), bytes_w / (B BW))``
+Per-request stage time ``t_p(L) = max(W_p(L) / (m_p f), PF_p(L) / (lanes_p f), t_nl_p(L), bytes_w / (B BW))``
 ([Zhang15]: ``t = max(ops / (MAC f), bytes / BW)``). ``schedule=padded`` pads each batch to its
 longest request and keeps the allocation made for the longest supported length;
 ``schedule=length-aware`` runs each request at its length and re-balances the MACs per length
@@ -38,6 +41,7 @@ from workloads.distributions.lengths import LENGTHS_ALLOWED, LengthDistribution,
 
 from . import presets
 from .lowering import GRANULARITIES, StageTable, compile_stages
+from .nonlinear import OPERATOR_ROWS, UNITS, unit_elements
 from .pipeline import length_aware_metrics, padded_metrics, pmf_of_max
 from .resources import BRAM36_BITS, URAM_BITS, bram36_sdp, dsp_per_mac, lut_mvau, lut_topk
 
@@ -51,6 +55,7 @@ TILE_DEPTH = 32
 SCORE_BITS = 16
 
 BOARDS = presets.board_names()
+RECONFIG = ("shared", "static", "drain")
 #: largest length support the vectorised model accepts (arrays are designs x stages x lengths)
 MAX_SUPPORT = 8192
 
@@ -66,7 +71,7 @@ class TransformerAcceleratorModel(CostModel):
     """Coarse-pipelined transformer accelerator with sparse attention and length-aware scheduling."""
 
     name = "fpga-transformer"
-    version = "3"  # 2: macs metric -> mac_ops (it shadowed the knob); 3: whole LUT counts
+    version = "5"  # 2: macs metric -> mac_ops; 3: whole LUTs; 4: softmax/LayerNorm/GELU units, per-operator rows; 5: weights on chip, reconfig
     space = DesignSpace((
         Categorical("board", default="u200", choices=BOARDS, doc="FPGA board (data/boards.csv)"),
         Categorical("attention", default="sparse", choices=("dense", "sparse"),
@@ -80,6 +85,10 @@ class TransformerAcceleratorModel(CostModel):
         Pow2("lut_lanes", default=4096, low=256, high=65536, doc="LUT multipliers of the pre-filter"),
         Int("batch", default=8, low=1, high=64, doc="requests per batch (weight reuse)"),
         Int("stages", default=12, low=1, high=64, doc="physical pipeline stages"),
+        Pow2("nl_lanes", default=8, low=1, high=256,
+             doc="lanes (elements per clock) of each softmax / LayerNorm / GELU unit"),
+        Categorical("weights", default="auto", choices=("auto", "stream"),
+                    doc="weights on chip where they fit (auto) or always streamed from DDR/HBM"),
     ))
     params = (
         Param("lengths", "glue", "sequence lengths: " + LENGTHS_ALLOWED, parse=_lengths),
@@ -87,10 +96,14 @@ class TransformerAcceleratorModel(CostModel):
               choices=GRANULARITIES),
         Param("clock_hz", 0.0, "kernel clock in Hz (0 = the board's, data/boards.csv)", unit="Hz", ge=0),
         Param("window", 128, "batches per length-aware scheduling window", integer=True, ge=1, le=1 << 20),
+        Param("reconfig", "shared", "length-aware MAC re-allocation: shared (time-multiplexed pool, free), "
+              "static (no re-allocation) or drain (re-partitioned per length bucket, a pipeline drain "
+              "per change)", choices=RECONFIG),
+        Param("buckets", 4, "length buckets of a re-partitioned (reconfig=drain) design", integer=True, ge=1, le=64),
     )
     capabilities = frozenset({"batch", "des"})
     metric_units = {"bubble_fraction": "1", "dsp": "1", "bram36": "1", "uram": "1", "lut": "1",
-                    "mac_ops": "1", "padding_fraction": "1"}
+                    "mac_ops": "1", "padding_fraction": "1", "work": "1"}
     param_units = {"clock_hz": "Hz"}
     example_workloads = ("bert-base",)
     example_params = ({}, {"lengths": "fixed:128", "granularity": "sublayer"})
@@ -146,19 +159,31 @@ class TransformerAcceleratorModel(CostModel):
 
         # MAC allocation: balanced at each length; the padded design keeps the longest length's
         v.alloc_by_len = _allocate(xp, v.work, xp.astype(design["macs"], f64))            # (N, P, Q)
-        la3 = v.la[:, None, None]
+        la3 = v.la[:, None, None] * (0.0 if self.param("reconfig") == "static" else 1.0)
         v.alloc = la3 * v.alloc_by_len + (1.0 - la3) * v.alloc_by_len[:, :, -1:]
         lanes_total = xp.astype(design["lut_lanes"], f64)
         v.lanes = lanes_total[:, None] * v.quad_p / xp.maximum(xp.sum(v.quad_p, axis=1, keepdims=True), c(1.0))
 
         # per-request stage times (N, P, Q): MAC array, pre-filter, weight streaming
+        v.has_work = xp.astype(xp.sum(v.work, axis=2) > 0, f64)                           # (N, P)
         v.wbytes = per_phys(st.weights) * v.bits[:, None] / 8.0                           # (N, P)
-        v.t_mem = (v.wbytes > 0) * (xp.sum(v.wbytes, axis=1) / (v.batch * v.pick("bw_bytes_per_s")))[:, None]
+        v.onchip = _onchip(xp, v) * xp.astype(design.eq("weights", "auto"), f64)[:, None]  # (N, P)
+        v.stream = v.wbytes * (1.0 - v.onchip)
+        v.bw = v.pick("bw_bytes_per_s")
+        v.t_mem = xp.astype(v.stream > 0, f64) * (xp.sum(v.stream, axis=1) / (v.batch * v.pick("bw_bytes_per_s")))[:, None]
         f = v.clock[:, None, None]
         t_mac = v.work / (xp.maximum(v.alloc, c(1.0)) * f)
         t_pre = v.pre / (xp.maximum(v.lanes, c(1e-9))[:, :, None] * f)
-        v.t_req = xp.maximum(xp.maximum(t_mac, t_pre), v.t_mem[:, :, None])
-        v.has_work = xp.astype(xp.sum(v.work, axis=2) > 0, f64)                           # (N, P)
+        v.nl_lanes = xp.astype(design["nl_lanes"], f64)[:, None, None]
+        elems_log = unit_elements(xp, st, v.lengths, exact)                                # (N, S, Q) each
+        v.nl_elems = {u: xp.matmul(to_phys, e) for u, e in elems_log.items()}              # (N, P, Q)
+        v.nl_has = {u: xp.astype(xp.sum(e, axis=2) > 0, f64) for u, e in v.nl_elems.items()}  # (N, P)
+        v.t_nl_unit = {u: (UNITS[u].passes * e / v.nl_lanes + UNITS[u].depth_cycles * xp.astype(e > 0, f64)) / f
+                       for u, e in v.nl_elems.items()}
+        t_nl = xp.maximum(xp.maximum(v.t_nl_unit["softmax"], v.t_nl_unit["layernorm"]), v.t_nl_unit["gelu"])
+        v.t_nl = t_nl
+        v.t_mac, v.t_pre = t_mac, t_pre
+        v.t_req = xp.maximum(xp.maximum(xp.maximum(t_mac, t_pre), t_nl), v.t_mem[:, :, None])
         v.p_used = xp.sum(v.has_work, axis=1)
         return v
 
@@ -166,7 +191,8 @@ class TransformerAcceleratorModel(CostModel):
         v = self._core(workload, design, xp)
         c, la = v.c, v.la
         pad = padded_metrics(xp, v.t_req, v.probs, v.cdf, v.batch, v.p_used)
-        lam = length_aware_metrics(xp, v.t_req, v.probs, v.cdf, v.batch, v.p_used, float(self.param("window")))
+        lam = length_aware_metrics(xp, v.t_req, v.probs, v.cdf, v.batch, v.p_used, float(self.param("window")),
+                                   drains=self._drains(xp, v))
         totals = {key: la * lam[key] + (1.0 - la) * pad[key] for key in pad if key != "step_s"}
 
         # executed work per request (padding counted) and energy
@@ -174,8 +200,10 @@ class TransformerAcceleratorModel(CostModel):
         weight_q = la[:, None] * v.probs[None, :] + (1.0 - la[:, None]) * pmf_b
         macs_req = xp.sum(xp.sum(v.work, axis=1) * weight_q, axis=1)
         pre_req = xp.sum(xp.sum(v.pre, axis=1) * weight_q, axis=1)
-        energy = self._energy(xp, v, macs_req, pre_req) + v.pick("static_w") / totals["throughput_per_s"]
-        res = self._resources(xp, v)
+        nl_req = {u: xp.sum(xp.sum(e, axis=1) * weight_q, axis=1) for u, e in v.nl_elems.items()}
+        energy = (self._energy(xp, v, macs_req, pre_req, nl_req)
+                  + v.pick("static_w") / totals["throughput_per_s"])
+        res, ops = self._resources(xp, v)
 
         fz = Feasibility(xp, v.n, like=v.code)
         for key, label in (("dsp", "DSP"), ("bram36", "BRAM"), ("uram", "URAM"), ("lut", "LUT")):
@@ -187,31 +215,45 @@ class TransformerAcceleratorModel(CostModel):
         pad_frac = (1.0 - la) * (1.0 - float(v.dist.mean()) / xp.sum(pmf_b * v.lengths[None, :], axis=1))
         totals.update(res, energy_j=energy, power_w=energy * totals["throughput_per_s"], mac_ops=macs_req,
                       padding_fraction=pad_frac)
-        layers = {"latency_s": xp.sum(t_log * weight_q[:, None, :], axis=2),
-                  "mac_ops": xp.sum(v.work_log * weight_q[:, None, :], axis=2)}
-        return self.make_metrics(totals=totals, layers=layers, layer_names=v.st.names,
-                                 layer_kinds=("stage",) * v.st.n, feasibility=fz)
+        layers = _breakdown(xp, v, t_log, weight_q, macs_req, pre_req, nl_req, ops)
+        return self.make_metrics(totals=totals, layers=layers, layer_names=v.st.names + OPERATOR_ROWS,
+                                 layer_kinds=("stage",) * v.st.n + ("operator",) * len(OPERATOR_ROWS),
+                                 feasibility=fz)
+
+    def _drains(self, xp: Any, v: SimpleNamespace) -> Any:
+        """Pipeline drains per scheduling window of a re-partitioned design (``reconfig=drain``):
+        windows are sorted by length, so the partition changes once per length bucket present in
+        the window (``buckets`` equal-probability buckets, expected count over ``window x batch``
+        requests); 0 for ``shared`` and ``static``, and 0 when the per-length allocation equals the
+        static one at every length (nothing to re-partition, e.g. one identical layer per stage)."""
+        if self.param("reconfig") != "drain":
+            return 0.0
+        n_b = float(self.param("buckets"))
+        moves = xp.astype(xp.max(xp.max(xp.abs(v.alloc_by_len - v.alloc_by_len[:, :, -1:]), axis=2), axis=1) > 0,
+                          xp.float64)
+        return moves * n_b * (1.0 - (1.0 - 1.0 / n_b) ** (float(self.param("window")) * v.batch))
 
     @staticmethod
-    def _energy(xp: Any, v: SimpleNamespace, macs_req: Any, pre_req: Any) -> Any:
+    def _energy(xp: Any, v: SimpleNamespace, macs_req: Any, pre_req: Any, nl_req: dict) -> Any:
         """Dynamic energy per request: MACs (ASIC energy x FPGA factor), on-chip weight reads,
-        pre-filter LUT MACs and off-chip weight streaming (data/energy.toml)."""
+        pre-filter LUT MACs, non-linear units (16-bit multiplies and 32-bit adds per element) and
+        off-chip weight streaming (data/energy.toml)."""
         ec = presets.energy_constants()["fpga"]
         dyn = ec["dynamic_factor"]
         e_mac = dyn * (presets.mult_energy_j(v.bits) + presets.add_energy_j(2.0 * v.bits + 16.0))
         e_pre = dyn * (presets.mult_energy_j(v.qk) + presets.add_energy_j(2.0 * v.qk + 8.0))
-        dram = xp.sum(v.wbytes, axis=1) * 8.0 / v.batch * v.pick("dram_j_per_bit")
-        return macs_req * (e_mac + v.bits * ec["sram_j_per_bit"]) + pre_req * e_pre + dram
+        dram = xp.sum(v.stream, axis=1) * 8.0 / v.batch * v.pick("dram_j_per_bit")
+        e_nl = sum(nl_req[u] * UNITS[u].mults_per_element for u in nl_req) * dyn * (presets.mult_energy_j(16.0) + presets.add_energy_j(32.0))
+        return macs_req * (e_mac + v.bits * ec["sram_j_per_bit"]) + pre_req * e_pre + e_nl + dram
 
     @staticmethod
-    def _resources(xp: Any, v: SimpleNamespace) -> dict[str, Any]:
-        """DSP, LUT, BRAM36 and URAM of the MAC arrays, pre-filter, sorters and buffers."""
+    def _resources(xp: Any, v: SimpleNamespace) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """DSP, LUT, BRAM36 and URAM of the MAC arrays, pre-filter, sorters, non-linear units and
+        buffers: totals and a per-operator split (``ops[row][resource]``, ``(N,)`` each)."""
         c, st, bits, qk = v.c, v.st, v.bits[:, None], v.qk[:, None]
         m_peak = xp.max(v.alloc, axis=2)                                                  # (N, P)
         dsp = dsp_per_mac(xp, v.bits) * xp.max(xp.sum(v.alloc, axis=1), axis=1)
         width_p = _group_max(xp, v.group, c(st.width))
-        attn_p = _group_max(xp, v.group, c(st.attn_d))
-        heads_p = _group_max(xp, v.group, c(st.heads))
         lut_mac = xp.sum(v.has_work * lut_mvau(xp, m_peak / PE_LANES, c(float(PE_LANES)), bits, bits,
                                                  width_p, lut_mult=False), axis=1)
         simd = float(max(1.0, np.max(np.where(st.heads > 0, st.attn_d / np.maximum(st.heads, 1.0), 1.0))))
@@ -220,14 +262,24 @@ class TransformerAcceleratorModel(CostModel):
         lut_pf = (lut_mvau(xp, pe_pf, c(simd), qk, qk, c(simd) * xp.ones_like(pe_pf), lut_mult=True)
                   + lut_topk(xp, pe_pf, v.k[:, None], 2.0 * qk + float(np.log2(simd)), index_bits))
         lut = xp.ceil(lut_mac + v.sparse * xp.sum(xp.astype(v.quad_p > 0, xp.float64) * lut_pf, axis=1))  # whole LUTs
-        tiles = xp.sum(v.has_work * bram36_sdp(xp, m_peak * bits, c(2.0 * TILE_DEPTH)), axis=1)
-        deep = (2.0 * v.l_max * (width_p + attn_p) * bits + v.sparse[:, None] * v.l_max * attn_p * qk)
-        rows = (1.0 - v.sparse[:, None]) * heads_p * v.l_max * SCORE_BITS
-        has_uram = v.pick("uram_budget") > 0
-        uram = xp.where(has_uram, xp.sum(xp.ceil(deep / URAM_BITS), axis=1), c(0.0))
-        bram = tiles + xp.sum(xp.ceil(rows / BRAM36_BITS), axis=1) + xp.where(
-            has_uram, c(0.0), xp.sum(xp.ceil(deep / BRAM36_BITS), axis=1))
-        return {"dsp": dsp, "bram36": bram, "uram": uram, "lut": lut}
+        tiles, uram, bram = _buffers(xp, v)
+        zero = c(0.0) * dsp
+        w_on = xp.sum(v.wbytes * v.onchip, axis=1) * 8.0                                  # bits on chip
+        uram_left = xp.maximum(v.pick("uram_budget") - uram, zero)
+        uram_w = xp.minimum(xp.ceil(w_on / URAM_BITS), xp.floor(uram_left))
+        bram_w = xp.ceil(xp.maximum(w_on - uram_w * URAM_BITS, zero) / BRAM36_BITS)
+        ops = {"op.mac_array": {"dsp": dsp, "lut": lut_mac, "bram36": zero, "uram": zero},
+               "op.prefilter": {"dsp": zero, "lut": lut - lut_mac, "bram36": zero, "uram": zero},
+               "op.weights": {"dsp": zero, "lut": zero, "bram36": tiles + bram_w, "uram": uram_w},
+               "op.buffers": {"dsp": zero, "lut": zero, "bram36": bram, "uram": uram}}
+        for u, unit in UNITS.items():
+            has = xp.sum(v.nl_has[u], axis=1)                                               # units
+            lanes = v.nl_lanes[:, 0, 0]
+            ops[f"op.{u}"] = {"dsp": has * (lanes * unit.dsp_per_lane + unit.dsp_shared),
+                              "lut": has * (lanes * unit.lut_per_lane + unit.lut_shared),
+                              "bram36": has * (lanes * unit.bram36_per_lane + unit.bram36_shared), "uram": zero}
+        tot = {key: sum(ops[row][key] for row in ops) for key in ("dsp", "lut", "bram36", "uram")}
+        return tot, ops
 
     # -- tables for the discrete-event model ----------------------------------------------------
     def tables(self, workload, point: dict[str, Any]):
@@ -235,6 +287,62 @@ class TransformerAcceleratorModel(CostModel):
         from .tables import stage_tables
 
         return stage_tables(self, workload, point)
+
+
+def _breakdown(xp: Any, v: SimpleNamespace, t_log: Any, weight_q: Any, macs_req: Any, pre_req: Any,
+               nl_req: dict, ops: dict) -> dict[str, Any]:
+    """Per-layer metrics: one row per logical stage (time, MACs; resource columns 0) followed by
+    one row per operator (:data:`OPERATOR_ROWS`): busy time per request summed over the stages,
+    work per request (MACs, low-bit MACs, elements, streamed weight bytes) and its resources."""
+    wq = weight_q[:, None, :]
+    busy = lambda t: xp.sum(xp.sum(t, axis=1) * weight_q, axis=1)  # noqa: E731
+    t_w = v.t_mem[:, :, None] * v.has_work[:, :, None] * xp.ones_like(v.t_mac)
+    op_time = [busy(v.t_mac), busy(v.t_pre), busy(v.t_nl_unit["softmax"]), busy(v.t_nl_unit["layernorm"]),
+               busy(v.t_nl_unit["gelu"]), busy(t_w), 0.0 * macs_req]
+    stream = xp.sum(v.stream, axis=1) / v.batch
+    op_work = [macs_req, pre_req, nl_req["softmax"], nl_req["layernorm"], nl_req["gelu"], stream, 0.0 * macs_req]
+    stage_t = xp.sum(t_log * wq, axis=2)
+    stage_macs = xp.sum(v.work_log * wq, axis=2)
+    zeros = 0.0 * stage_t
+    col = lambda stage, per_op: xp.concat([stage, xp.stack(per_op, axis=1)], axis=1)  # noqa: E731
+    out = {"latency_s": col(stage_t, op_time), "mac_ops": col(stage_macs, [macs_req] + [0.0 * macs_req] * 6),
+           "work": col(stage_macs, op_work)}
+    for key in ("dsp", "lut", "bram36", "uram"):
+        out[key] = col(zeros, [ops[row][key] for row in OPERATOR_ROWS])
+    return out
+
+
+def _buffers(xp: Any, v: SimpleNamespace) -> tuple[Any, Any, Any]:
+    """BRAM36 of the double-buffered weight tiles, and URAM / BRAM36 of the activation ping-pong,
+    K/V, low-bit K' and dense score-row buffers sized for the longest length: ``(N,)`` each."""
+    c, st, bits, qk = v.c, v.st, v.bits[:, None], v.qk[:, None]
+    m_peak = xp.max(v.alloc, axis=2)
+    width_p = _group_max(xp, v.group, c(st.width))
+    attn_p = _group_max(xp, v.group, c(st.attn_d))
+    heads_p = _group_max(xp, v.group, c(st.heads))
+    tiles = xp.sum(v.has_work * bram36_sdp(xp, m_peak * bits, c(2.0 * TILE_DEPTH)), axis=1)
+    deep = (2.0 * v.l_max * (width_p + attn_p) * bits + v.sparse[:, None] * v.l_max * attn_p * qk)
+    rows = (1.0 - v.sparse[:, None]) * heads_p * v.l_max * SCORE_BITS
+    has_uram = v.pick("uram_budget") > 0
+    uram = xp.where(has_uram, xp.sum(xp.ceil(deep / URAM_BITS), axis=1), c(0.0))
+    bram = xp.sum(xp.ceil(rows / BRAM36_BITS), axis=1) + xp.where(
+        has_uram, c(0.0), xp.sum(xp.ceil(deep / BRAM36_BITS), axis=1))
+    return tiles, uram, bram
+
+
+def _onchip(xp: Any, v: SimpleNamespace) -> Any:
+    """1 for the physical stages whose weights stay on chip, ``(N, P)``: stages in pipeline order
+    while their cumulative weight bits fit in the URAM + BRAM budget left by the buffers, the
+    tiles and the non-linear units' seed tables (one BRAM36 per stage reserved, plus one block of
+    each kind for rounding); the rest stream from DDR/HBM."""
+    tiles, uram, bram = _buffers(xp, v)
+    zero = 0.0 * tiles
+    n_p = float(v.wbytes.shape[1])
+    cap = (xp.maximum(v.pick("uram_budget") - uram - 1.0, zero) * URAM_BITS
+           + xp.maximum(v.pick("bram36_budget") - tiles - bram - n_p - 1.0, zero) * BRAM36_BITS)
+    upper = v.c(np.triu(np.ones((int(n_p), int(n_p)))))
+    cum = xp.matmul(v.wbytes * 8.0, upper)                                                # (N, P)
+    return xp.astype(cum <= cap[:, None], xp.float64)
 
 
 def _allocate(xp: Any, work: Any, m_total: Any) -> Any:

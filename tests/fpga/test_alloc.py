@@ -64,3 +64,38 @@ def test_model_rule_is_near_the_milp_optimum_on_bert():
     rule = proportional(p, total_macs=2048, unit=32, length_index=-1)
     assert milp.status == "optimal" and rule.status == "optimal"
     assert milp.objective_s <= rule.objective_s <= 1.10 * milp.objective_s
+
+
+def test_tables_metrics_reproduce_the_model_and_milp_allocation_maps_back():
+    """StageTables.metrics with the model's own allocation equals the model's totals; a MILP
+    allocation mapped back to lengths uses at most the DSP budget and is no slower in expectation
+    than the proportional rule on the same problem."""
+    wl = workloads.load("bert-base:layers=2")
+    model = TransformerAcceleratorModel(lengths="squad", granularity="sublayer")
+    point = {"macs": 2048, "batch": 4, "nl_lanes": 4}
+    tables = model.tables(wl, point)
+    tot = model.evaluate(wl, {k: [v] for k, v in point.items()}).numpy().totals
+    for sched in ("length-aware",):
+        got = tables.metrics(tables.alloc, sched)
+        assert got["throughput_per_s"] == pytest.approx(float(tot["throughput_per_s"][0]), rel=1e-12)
+        assert got["latency_p99_s"] == pytest.approx(float(tot["latency_p99_s"][0]), rel=1e-12)
+    from costmodels.fpga.alloc import allocation_by_length
+
+    p = problem_from_tables(tables, n_buckets=4, unit=32, n_options=24, dsp_per_mac=0.5, bits=8,
+                            dsp_budget=1024.0, bram_budget=1e9)
+    milp = solve_milp(p, "per-bucket")
+    alloc = allocation_by_length(tables, milp, 4)
+    assert np.all(alloc.sum(axis=0) * 0.5 <= 1024.0 + 1e-9)
+    assert milp.objective_s <= proportional(p, 2048, 32).objective_s * (1 + 1e-9)
+
+
+def test_time_floor_enters_the_milp():
+    """A stage floor above every MAC option's time makes the optimum equal that floor (MACs
+    cannot buy time below the non-linear / streaming floor), in the MILP and by enumeration."""
+    macs, dsp, bram = options_for(32, 5, dsp_per_mac=0.5, bits=8)
+    work = np.array([[1e6], [2e6]])
+    floor = np.array([[1.0], [0.5]])  # seconds: far above work / (32 * f)
+    p = AllocationProblem(work, np.array([1.0]), macs, dsp, bram, 1e9, 1e9, 2.5e8, floor)
+    a = solve_milp(p, "static")
+    assert a.objective_s == pytest.approx(1.0)
+    assert brute_force(p, "static").objective_s == pytest.approx(1.0)

@@ -53,3 +53,12 @@ def test_whatif_ernn():
     r = _dse("whatif", "fpga-ernn", "--workload", "lstm-timit", "--set", "block=16", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["metrics"]["dense_ops_per_j"] > 0
+
+
+@pytest.mark.parametrize("setting,field", [("buckets=0", "buckets"), ("buckets=2.5", "buckets"),
+                                           ("reconfig=sometimes", "reconfig"), ("weights=disk", "weights"),
+                                           ("nl_lanes=3", "nl_lanes")])
+def test_whatif_bad_new_fields_are_one_line_errors(setting, field):
+    """The re-allocation, weights and non-linear-lane inputs reject bad values: exit 2, field named."""
+    r = _dse("whatif", "fpga-transformer", "--workload", "bert-base", "--set", setting, "--json")
+    assert r.returncode == 2 and field in r.stderr and "Traceback" not in r.stderr

@@ -29,12 +29,18 @@ def test_fpga_transformer_quick(tmp_path):
     for key in ("speedup_vs_cpu", "speedup_vs_gpu", "energy_eff_vs_gpu"):
         assert math.isfinite(result[key]) and result[key] > 0
     assert result["length_aware_sparse_vs_padded_dense"] > 1.0
+    # the GPU under the FPGA's own batching rule (sorted windows) is never slower than padded batches
+    assert result["speedup_vs_gpu_same_rule"] <= result["speedup_vs_gpu"]
+    assert "same rule as the FPGA" in (out / "comparison.csv").read_text()
     for f in ("headline.csv", "comparison.csv", "distributions.csv", "scaling.csv", "allocation.csv",
               "assumptions.csv", "headline.png", "throughput_vs_lengths.png", "dense_vs_sparse_scaling.png",
               "report.md"):
         assert (out / f).is_file(), f
     text = (out / "report.md").read_text()
     assert f"**{result['length_aware_sparse_vs_padded_dense']:.2f}x**" in text and "Every assumed constant" in text
+    ops = pd.read_csv(out / "operators.csv").set_index("operator")
+    for unit in ("softmax", "layernorm", "gelu"):  # every non-linear operator priced and busy
+        assert ops.loc[unit, "dsp"] > 0 and ops.loc[unit, "work"] > 0 and ops.loc[unit, "latency_s"] > 0
     dist = pd.read_csv(out / "distributions.csv")
     fixed = dist[dist["lengths"].str.startswith("fixed")]
     assert (fixed["des_gap_pct"].abs() < 1e-6).all()
@@ -55,3 +61,14 @@ def test_ernn_quick(tmp_path):
         assert (out / f).is_file(), f
     comp = pd.read_csv(out / "comparison.csv").set_index("comparison")["this_model (board power)"]
     assert comp.to_dict() == pytest.approx(result, rel=1e-9)
+
+
+def test_fpga_dataflow_quick(tmp_path):
+    """The folding sweep finds a feasible W1A2 ResNet-18 (CIFAR) pipeline on both boards, faster
+    on the larger U50 than on the ZCU102, and writes its tables and report."""
+    mod = _load("fpga_dataflow")
+    out = tmp_path / "fpga_dataflow"
+    result = mod.run(out, quick=True)
+    assert result["u50_w1a2"] > result["zcu102_w1a2"] > 0
+    for f in ("sweep.csv", "best.csv", "throughput_vs_lut.png", "report.md"):
+        assert (out / f).is_file(), f

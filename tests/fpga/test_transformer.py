@@ -35,17 +35,24 @@ def test_constant_length_closed_form(bert):
     assert reason is None
     assert tot["throughput_per_s"] == pytest.approx(1 / t, rel=1e-12)
     assert tot["latency_s"] == pytest.approx(12 * t, rel=1e-12)
-    assert tot["dsp"] == 12 * 672 / 2  # two INT8 MACs per DSP48E2
+    # two INT8 MACs per DSP48E2; per stage softmax + LayerNorm (8 lanes x 3 + 4 shared) and GELU (8 x 3)
+    assert tot["dsp"] == 12 * 672 / 2 + 12 * (2 * (8 * 3 + 4) + 8 * 3)
     assert tot["mac_ops"] == pytest.approx(st.macs(128).sum(), rel=1e-12)
 
 
 def test_weight_streaming_floor(bert):
-    """With compute made fast, a request takes the weight bytes / (batch * bandwidth) per stage."""
+    """With compute made fast, a request takes the weight bytes / (batch * bandwidth) per stage;
+    with weights kept on chip where they fit, only the streamed bytes count."""
     st = compile_stages(bert)
-    tot, _ = _one(TransformerAcceleratorModel(lengths="fixed:8"), bert, board="u200", macs=65536, batch=2,
-                  attention="dense")
+    model = TransformerAcceleratorModel(lengths="fixed:8")
+    point = dict(board="u200", macs=65536, batch=2, attention="dense")
+    tot, _ = _one(model, bert, weights="stream", **point)
     floor = st.weights.sum() * 1.0 / (2 * board("u200").bw_bytes_per_s)
     assert tot["throughput_per_s"] == pytest.approx(1 / floor, rel=1e-12)
+    m = model.evaluate(bert, {k: [v] for k, v in {**point, "weights": "auto"}.items()}).numpy()
+    streamed = m.layers["work"][0, list(m.layer_names).index("op.weights")]     # bytes per request
+    assert 0 < streamed < st.weights.sum()
+    assert m.totals["throughput_per_s"][0] == pytest.approx(board("u200").bw_bytes_per_s / streamed, rel=1e-12)
 
 
 def test_schedules_agree_at_constant_length_and_split_on_distributions(bert):
@@ -103,9 +110,10 @@ def test_default_point_is_feasible_and_consistent(bert):
 
 
 def test_more_macs_more_throughput_and_per_stage_rows(bert):
-    """Throughput grows with the MAC budget; per-stage rows cover every logical stage."""
+    """Throughput grows with the MAC budget; per-stage rows cover every logical stage, then the
+    seven operator rows."""
     m = TransformerAcceleratorModel(lengths="squad", granularity="sublayer")
     out = m.evaluate(bert, {"macs": [2048, 4096, 8192]}).numpy()
     thr = out.totals["throughput_per_s"]
     assert thr[0] < thr[1] < thr[2]
-    assert out.layers["latency_s"].shape == (3, 37) and out.layer_names[1] == "encoder0.attn"
+    assert out.layers["latency_s"].shape == (3, 37 + 7) and out.layer_names[1] == "encoder0.attn"

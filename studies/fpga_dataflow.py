@@ -1,0 +1,94 @@
+"""Folding sweep of a quantised CNN as a FINN-style dataflow pipeline on two boards.
+
+Method: ``fpga-dataflow`` (``costmodels/fpga/dataflow.py``) on ``resnet18-cifar`` at W1A2 and
+W4A4; the target cycles per frame sweep 400 log-spaced values from 64 to 1e8 (FINN's
+``SetFolding`` rule per unit); per board and precision the best feasible point (highest frames/s)
+and the throughput-LUT front. Not validated against FINN's published figures (see docs/fpga.md):
+the numbers are the FINN formulas' estimates, not measurements.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import workloads
+from costmodels.fpga.dataflow import DataflowModel
+from dse.report import StudyOutput, markdown_table
+from dse.study import script_main
+
+PRECISIONS = ((1, 2), (4, 4))
+
+
+def sweep(wl, boards: list[str], n_targets: int) -> pd.DataFrame:
+    """Every (board, precision, target) point with its totals and feasibility."""
+    targets = np.unique(np.geomspace(64, 1e8, n_targets).astype(int)).tolist()
+    frames = []
+    for b in boards:
+        for w, a in PRECISIONS:
+            n = len(targets)
+            m = DataflowModel().evaluate(wl, {"board": [b] * n, "target_cycles": targets, "wbits": [w] * n,
+                                              "abits": [a] * n}).numpy()
+            f = pd.DataFrame({"board": b, "wbits": w, "abits": a, "target_cycles": targets,
+                              "feasible": m.feasible, "reason": m.reason_texts()})
+            for k, v in m.totals.items():
+                f[k] = v
+            frames.append(f)
+    return pd.concat(frames, ignore_index=True)
+
+
+def best(table: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for key, g in table.groupby(["board", "wbits", "abits"], sort=True):
+        ok = g[g.feasible]
+        if ok.empty:
+            rows.append({"board": key[0], "wbits": key[1], "abits": key[2], "feasible": False,
+                         "reason": g["reason"].iloc[0]})
+            continue
+        r = ok.loc[ok["throughput_per_s"].idxmax()]
+        rows.append({k: r[k] for k in ("board", "wbits", "abits", "target_cycles", "throughput_per_s", "latency_s",
+                                       "lut", "dsp", "bram36")} | {"feasible": True, "reason": ""})
+    return pd.DataFrame(rows)
+
+
+def run(out: Path, *, quick: bool = False, seed: int = 0, workload: str = "resnet18-cifar",
+        boards=("zcu102", "u50"), **_: object) -> dict:
+    """Writes CSV + PNG + report.md into ``out``; returns the best frames/s per board and precision."""
+    import matplotlib.pyplot as plt
+
+    wl = workloads.load(workload)
+    table = sweep(wl, list(boards), 60 if quick else 400)
+    top = best(table)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for key, g in table[table.feasible].groupby(["board", "wbits", "abits"]):
+        ax.plot(g["lut"], g["throughput_per_s"], marker=".", ls="-", label=f"{key[0]} W{key[1]}A{key[2]}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("LUT")
+    ax.set_ylabel("frames / s")
+    ax.legend(fontsize=7)
+    with StudyOutput(out) as o:
+        o.table("sweep", table)
+        o.table("best", top)
+        o.figure("throughput_vs_lut", fig)
+        o.markdown(f"""# {workload} as a FINN-style dataflow pipeline{' (quick)' if quick else ''}
+
+Sweep of the folding target (cycles per frame) on {', '.join(boards)}; FINN formulas
+(`fpga-dataflow`), not measurements, and not validated against FINN's published figures.
+
+## Best feasible point per board and precision
+
+{markdown_table(top)}
+""")
+    return {f"{r['board']}_w{r['wbits']}a{r['abits']}": float(r.get("throughput_per_s", np.nan) or np.nan)
+            for r in top.to_dict("records")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    return script_main("fpga_dataflow", __doc__, run, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
