@@ -46,3 +46,11 @@ def test_adc_sweep_study_quick(tmp_path):
     for f in ("sweep.csv", "front.csv", "kpp_vs_energy.png", "kpp_vs_adc_bits.png", "report.md"):
         assert (tmp_path / "adc" / f).is_file()
     assert head["cheapest_adc_bits"] == 2 and head["cheapest_kpp"] < head["best_kpp"] - 0.3
+
+
+def test_fault_tolerance_study_quick(tmp_path):
+    """cim_fault_tolerance --quick: files written; MSB duplication keeps more accuracy at 2 % faults."""
+    head = _study("cim_fault_tolerance").run(tmp_path / "ft", quick=True)
+    for f in ("fault_results.csv", "fault_accuracy.png", "report.md"):
+        assert (tmp_path / "ft" / f).is_file()
+    assert head["mean_msb-dup"] > head["mean_unprotected-8b"]
