@@ -1,5 +1,7 @@
-"""Throughput of the crossbar family: cost-model design points per second and Monte Carlo draws
-per second (numpy, vectorised over draws). Prints numbers; no assertions.
+"""Throughput of the crossbar family: cost-model design points per second, Monte Carlo draws per
+second (numpy, vectorised over draws) with the exact product and through the functional crossbar
+(``CrossbarSim``: bit-serial inputs, weight slices, ADC per partial sum, IR drop), and the
+crossbar's cost relative to a plain forward pass. Prints numbers; no assertions.
 
     python benchmarks/cim_throughput.py
 """
@@ -34,6 +36,32 @@ def main() -> None:
         mc_accuracy(net, x, y, make_sampler("gaussian", sigma=0.1), 500)
         dt = time.perf_counter() - t
         print(f"Monte Carlo {arch} (539 images): {500 / dt:,.0f} draws/s")
+    crossbar_costs()
+
+
+def crossbar_costs(images: int = 539, draws: int = 20) -> None:
+    """Draws/s through the crossbar and its cost vs the exact product, for three knob settings."""
+    from costmodels.cim.codesign import calibrate, crossbar_for
+
+    rng = np.random.default_rng(0)
+    net = make_net("cnn")
+    x, y = rng.random((images, 1, 8, 8)), rng.integers(0, 10, images)
+    sampler = make_sampler("gaussian", sigma=0.1)
+    t = time.perf_counter()
+    mc_accuracy(net, x, y, sampler, 200, chunk=50)
+    plain = (time.perf_counter() - t) / 200
+    print(f"Monte Carlo cnn exact product: {1 / plain:,.1f} draws/s -> 1000 draws in {1000 * plain:.1f} s")
+    for label, point in (("default knobs (8-bit inputs, 1-bit DAC, 2-bit cells, 6-bit ADC)", {}),
+                         ("2-bit DAC, 4-bit cells", {"dac_bits": 2, "cell_bits": 4}),
+                         ("8-bit DAC, 8-bit cells (one step, one slice)", {"dac_bits": 8, "cell_bits": 8})):
+        sims = calibrate(net, x[:100], crossbar_for(point))
+        t = time.perf_counter()
+        mc_accuracy(net, x, y, sampler, draws, chunk=10, crossbar=sims)
+        per = (time.perf_counter() - t) / draws
+        s = sims[0]
+        print(f"Monte Carlo cnn crossbar, {label}: {1 / per:,.2f} draws/s, {per / plain:.1f}x the exact product "
+              f"({s.steps} steps x {s.slices} slices = {s.steps * s.slices} products per layer); "
+              f"1000 draws in {1000 * per:.0f} s")
 
 
 if __name__ == "__main__":

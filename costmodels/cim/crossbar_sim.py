@@ -79,6 +79,8 @@ class CrossbarSim:
     adc_clip: float = 1.0
     r_wire_ohm: float = 0.0
     g_on_s: float = 1e-4
+    adc_top: float = 0.0
+    x_top: float = 0.0
 
     def __post_init__(self) -> None:
         _int_in("rows", self.rows, 1, 4096)
@@ -96,6 +98,10 @@ class CrossbarSim:
             raise DseInputError("r_wire_ohm", self.r_wire_ohm, "a resistance >= 0 ohm")
         if not (math.isfinite(self.g_on_s) and self.g_on_s > 0):
             raise DseInputError("g_on_s", self.g_on_s, "a conductance > 0 S")
+        for name in ("adc_top", "x_top"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and v >= 0):
+                raise DseInputError(name, v, "a range >= 0 (0 = set from the call)")
 
     @property
     def slices(self) -> int:
@@ -142,25 +148,80 @@ def _digits(xp: Any, q: Any, count: int, bits: int) -> list[Any]:
     return out
 
 
-def _quantise_adc(xp: Any, p: Any, sim: CrossbarSim) -> Any:
-    """ADC conversion of signed partial sums ``p`` (differential pair: range +-full)."""
-    if sim.adc_bits == 0:
-        return p
-    if sim.adc_range == "full":
-        top = sim.full_scale
-    else:
-        top = float(xp.max(xp.abs(p))) * sim.adc_clip if p.shape[0] else 1.0
-        top = top if top > 0 else 1.0
-    levels = float(2 ** (sim.adc_bits - 1) - 1) if sim.adc_bits > 1 else 1.0  # signed: sign bit
+def _adc(xp: Any, p: Any, top: float, bits: int) -> Any:
+    """ADC conversion of signed partial sums ``p`` over ``[-top, top]`` (differential pair)."""
+    levels = float(2 ** (bits - 1) - 1) if bits > 1 else 1.0  # signed: one bit is the sign
     lsb = top / levels
     return xp.clip(xp.round(p / lsb), -levels, levels) * lsb
 
 
-def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim) -> Any:
+#: elements of one (chunk of a) partial-sum array; bounds the working set (~8 MB in float32)
+CHUNK_ELEMENTS = 1 << 21
+
+
+def _chunks(m: int, per_row: int) -> list[slice]:
+    step = max(1, CHUNK_ELEMENTS // max(per_row, 1))
+    return [slice(i, min(m, i + step)) for i in range(0, m, step)] or [slice(0, 0)]
+
+
+def _partial_sums(xp: Any, part: Any, gt: Any, sim: CrossbarSim, rows: int, tiles: int, pad: int,
+                  top: float | None, measure: bool = False) -> tuple[Any, float]:
+    """Shift-and-added (over input steps) partial sums ``(..., tiles, M, S N)`` of one unsigned input
+    part, each converted by the ADC over ``[-top, top]`` (``top=None``: not converted), and the
+    largest magnitude of any partial sum (``measure=True``; else 0). Runs over chunks of ``M`` rows and one input
+    step at a time, so the working set stays small."""
+    m = int(part.shape[-2])
+    shape = np.broadcast_shapes(tuple(part.shape[:-2]), tuple(gt.shape[:-3]))
+    lead = int(np.prod(shape))
+    sn = int(gt.shape[-1])
+    merged = lead > 1 and all(int(d) == 1 for d in part.shape[:-2])
+    if merged:  # inputs shared by all draws: one wide product (rows x draws S N), several x faster
+        gm = _move(xp.reshape(gt, (lead, tiles, rows, sn)), 0, -2)
+        gm = xp.reshape(gm, (tiles, rows, lead * sn))
+        part = xp.reshape(part, (m, int(part.shape[-1])))
+    step_w = [float(2 ** (t * sim.dac_bits)) for t in range(sim.steps)]
+    outs, peak = [], 0.0
+    for sl in _chunks(m, lead * tiles * int(gt.shape[-1])):
+        xc = part[..., sl, :]
+        digits = [xc] if top is None and not measure else _digits(xp, xc, sim.steps, sim.dac_bits)
+        acc = None
+        for t, d in enumerate(digits):
+            if merged:
+                p = _tile_x(xp, d, tiles, rows, pad) @ gm  # (tiles, m, lead S N)
+                p = xp.reshape(_move(xp.reshape(p, (tiles, int(p.shape[1]), lead, sn)), -2, 0),
+                               (*shape, tiles, int(p.shape[1]), sn))
+            else:
+                p = _tile_x(xp, d, tiles, rows, pad) @ gt  # one conversion per element
+            if measure and m:
+                peak = max(peak, float(xp.max(xp.abs(p))))
+            if top is not None:
+                p = _adc(xp, p, top, sim.adc_bits)
+            p = p * step_w[t] if len(digits) > 1 else p
+            acc = p if acc is None else acc + p
+        outs.append(acc)
+    return (outs[0] if len(outs) == 1 else xp.concat(outs, axis=-2)), peak
+
+
+def _move(a: Any, src: int, dst: int) -> Any:
+    return a.movedim(src, dst) if is_torch(a) else np.moveaxis(a, src, dst)
+
+
+def adc_top(sim: CrossbarSim, peak: float) -> float:
+    """ADC full-scale (partial-sum units): ``full_scale`` (``full``), else ``adc_top`` if set or
+    ``adc_clip`` x the observed ``peak``."""
+    if sim.adc_range == "full":
+        return sim.full_scale
+    top = sim.adc_top if sim.adc_top > 0 else sim.adc_clip * peak
+    return top if top > 0 else 1.0
+
+
+def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim, *, stats: dict[str, float] | None = None) -> Any:
     """``x @ w^T`` on the crossbar: ``x`` (..., M, K), ``w`` (..., N, K) -> (..., M, N).
 
-    Leading dimensions broadcast (Monte Carlo draws of ``w``). Input and weight ranges are the
-    largest magnitude per weight array and per call (dynamic per-tensor scaling).
+    Leading dimensions broadcast (Monte Carlo draws of ``w``). The weight range is the largest
+    magnitude per weight array; the input range is ``sim.x_top`` if set, else the largest input of
+    the call (dynamic per-tensor scaling). ``stats`` (a dict) receives ``x_peak`` and ``p_peak``,
+    the largest input and partial sum of the call (what :func:`calibrate` records).
     """
     xp = namespace(x, w)
     torch_mode = is_torch(x) or is_torch(w)
@@ -172,34 +233,34 @@ def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim) -> Any:
     wmax = xp.where(wmax > 0, wmax, xp.ones_like(wmax))
     wl = float(2 ** sim.weight_bits - 1)
     qw = xp.round(wd / wmax * wl)  # signed integer codes, |qw| <= 2^weight_bits - 1
-    xmax = float(xp.max(xp.abs(xd))) if xd.shape[-1] else 1.0
-    xmax = xmax if xmax > 0 else 1.0
+    x_peak = float(xp.max(xp.abs(xd))) if xd.shape[-1] and xd.shape[-2] else 0.0
+    xmax = sim.x_top if sim.x_top > 0 else (x_peak if x_peak > 0 else 1.0)
     xl = float(2 ** sim.input_bits - 1)
-    qx = xp.round(xd / xmax * xl)
-    tiles = -(-k // sim.rows)
-    pad = tiles * sim.rows - k
+    qx = xp.clip(xp.round(xd / xmax * xl), -xl, xl)
+    rows = min(sim.rows, k)  # a short matrix uses the top rows of one array: no zero rows simulated
+    tiles = -(-k // rows)
+    pad = tiles * rows - k
     # all weight slices side by side: (..., N, K) -> (..., S N, K), slice-major
     cells = _digits(xp, xp.abs(qw), sim.slices, sim.cell_bits)
     g = xp.concat([xp.sign(qw) * c for c in cells], axis=-2)  # differential pair: +/- columns
     if sim.r_wire_ohm > 0:
         g = g * _const(xp, _pair_factor(_numpy(g), sim, n), like=g)
-    gt = _tile(xp, g, tiles, sim.rows, pad)  # (..., tiles, rows, S N)
-    step_w = _const(xp, 2.0 ** (np.arange(sim.steps) * sim.dac_bits), like=gt)
+    gt = _tile(xp, g, tiles, rows, pad)  # (..., tiles, rows, S N)
+    gt = gt.contiguous() if torch_mode else np.ascontiguousarray(gt)  # BLAS-friendly strides
     slice_w = _const(xp, np.repeat(2.0 ** (np.arange(sim.slices) * sim.cell_bits), n), like=gt)
-    y = None
     parts = [qx] if bool(xp.all(qx >= 0)) else [xp.where(qx > 0, qx, 0 * qx), xp.where(qx < 0, -qx, 0 * qx)]
+    need_peak = stats is not None or (sim.adc_bits > 0 and sim.adc_range == "calibrated" and sim.adc_top <= 0)
+    p_peak = 0.0
+    if need_peak:  # a first pass without conversion finds the largest partial sum
+        for part in parts:
+            p_peak = max(p_peak, _partial_sums(xp, part, gt, sim, rows, tiles, pad, None, True)[1])
+    if stats is not None:
+        stats.update(x_peak=x_peak, p_peak=p_peak)
+    top = adc_top(sim, p_peak) if sim.adc_bits > 0 else None
+    y = None
     for part_sign, part in zip((1.0, -1.0), parts):
-        if sim.adc_bits == 0:  # an ideal ADC: the partial sums need not be kept apart
-            x_all = _tile_x(xp, part, tiles, sim.rows, pad)[None]
-            weights_t = step_w[:1] * 0 + 1.0
-        else:
-            x_all = xp.stack([_tile_x(xp, d, tiles, sim.rows, pad)
-                              for d in _digits(xp, part, sim.steps, sim.dac_bits)])
-            weights_t = step_w
-        p = _quantise_adc(xp, x_all @ gt, sim)  # (T, ..., tiles, M, S N): one conversion each
-        shape_t = (p.shape[0],) + (1,) * (p.ndim - 1)
-        p = xp.sum(xp.sum(p * xp.reshape(weights_t, shape_t), axis=0), axis=-3)  # (..., M, S N)
-        p = p * slice_w
+        p, _ = _partial_sums(xp, part, gt, sim, rows, tiles, pad, top)
+        p = xp.sum(p, axis=-3) * slice_w  # (..., M, S N): row tiles and slices shift-added
         contrib = part_sign * xp.sum(xp.reshape(p, (*p.shape[:-1], sim.slices, n)), axis=-2)
         y = contrib if y is None else y + contrib
     sim_out = y * (wmax / wl * (xmax / xl))

@@ -74,7 +74,7 @@ class CrossbarModel(CostModel):
     """ReRAM/NVM crossbar accelerator (NeuroSim-like defaults, ISAAC periphery, survey-bound ADC)."""
 
     name = "cim"
-    version = "1"
+    version = "2"
     space = DesignSpace(
         (
             Pow2("rows", default=128, low=16, high=1024, doc="crossbar rows R (NeuroSim 128)"),
@@ -105,7 +105,8 @@ class CrossbarModel(CostModel):
     params = (
         Param("signed", "differential", "how signed weights are stored", choices=("differential", "offset")),
         Param("cell_type", "1T1R", "cell footprint (NeuroSim)", choices=("1T1R", "crossbar")),
-        Param("adc_model", "survey", "ADC energy: survey bound or ISAAC table", choices=("survey", "isaac")),
+        Param("adc_model", "survey-fit", "ADC energy: typical survey designs (fit), survey best-case bound, ISAAC table",
+              choices=("survey-fit", "survey", "isaac")),
         Param("input_activity", constant("input_activity"), "fraction of input bits that are 1, in (0, 1]",
               gt=0, le=1),
         Param("wv_tolerance", constant("wv_tolerance"), "write-verify tolerance (device-range units) > 0",
@@ -159,7 +160,9 @@ class CrossbarModel(CostModel):
         latency = v * t_vec
 
         # energy (J)
-        if self.param("adc_model") == "survey":
+        if self.param("adc_model") == "survey-fit":
+            e_conv = adc.typical_energy(adc_bits, rate, xp)
+        elif self.param("adc_model") == "survey":
             e_conv = adc.survey_energy(adc_bits, rate, xp)
         else:
             e_conv = adc.isaac_energy(design["adc_bits"], xp, like=like)[:, None]

@@ -99,8 +99,13 @@ def kpp(samples: Sequence[float] | np.ndarray, k: float = 1.0, confidence: float
 
 
 def mc_accuracy(net: Net, x: np.ndarray, y: np.ndarray, sampler: Sampler, draws: int = 1000, *,
-                seed: int = 0, chunk: int = 50) -> np.ndarray:
-    """Accuracy of ``net`` on (x, y) for ``draws`` device instances from ``sampler``: (draws,)."""
+                seed: int = 0, chunk: int = 50, crossbar: Any = None) -> np.ndarray:
+    """Accuracy of ``net`` on (x, y) for ``draws`` device instances from ``sampler``: (draws,).
+
+    ``crossbar``: computed on the functional crossbar (see :func:`~.network.forward`); give it
+    fixed ranges (``x_top``, ``adc_top``, e.g. from :func:`~.codesign.calibrate`) so that a draw's
+    result does not depend on the other draws of its chunk.
+    """
     if not (isinstance(draws, (int, np.integer)) and draws >= 1):
         raise DseInputError("draws", draws, "an integer >= 1")
     if not (isinstance(chunk, (int, np.integer)) and chunk >= 1):
@@ -112,5 +117,5 @@ def mc_accuracy(net: Net, x: np.ndarray, y: np.ndarray, sampler: Sampler, draws:
         stop = min(int(draws), start + int(chunk))
         per = [sampler(base, np.random.default_rng(s), 1) for s in children[start:stop]]
         ws = [np.concatenate([p[i] for p in per]) for i in range(len(base))]
-        out[start:stop] = accuracy(net, x, y, ws)
+        out[start:stop] = accuracy(net, x, y, ws, crossbar=crossbar)
     return out

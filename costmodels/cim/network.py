@@ -134,18 +134,39 @@ def _weights_for(net: Net, weights: Sequence[Any] | None) -> list[Any]:
     return list(weights)
 
 
+def _sims(net: Net, crossbar: Any) -> list[Any]:
+    """One crossbar description (or None) per Dense/Conv layer."""
+    n = len(net.weights())
+    if crossbar is None or not isinstance(crossbar, (list, tuple)):
+        return [crossbar] * n
+    if len(crossbar) != n:
+        raise DseInputError("crossbar", len(crossbar), f"one CrossbarSim or {n} (one per Dense/Conv layer)")
+    return list(crossbar)
+
+
 def _forward(net: Net, x: Any, weights: Sequence[Any] | None, ops: _Ops, cast: Any,
-             crossbar: Any = None) -> Any:
+             crossbar: Any = None, stats: list[dict[str, float]] | None = None) -> Any:
     ws = _weights_for(net, weights)
     per_draw = any(w.ndim == b.ndim + 1 for w, b in zip(ws, net.weights()))
     h = cast(x)[None]  # (D=1, B, ...)
     it = iter(ws)
+    sims = iter(_sims(net, crossbar))
+
+    def mm(a: Any, w: Any) -> Any:
+        d: dict[str, float] | None = {} if stats is not None else None
+        out = crossbar_matmul(a, w, sim, stats=d)
+        if stats is not None and d is not None:
+            stats.append(d)
+        return out
+
     for layer in net.layers:
+        if isinstance(layer, (Dense, Conv)):
+            sim = next(sims)
         if isinstance(layer, Dense):
             w = cast(next(it))
             w = w if w.ndim == 3 else w[None]
-            if crossbar is not None:
-                h = crossbar_matmul(h, w, crossbar)
+            if sim is not None:
+                h = mm(h, w)
             else:
                 h = h @ w.transpose(-1, -2) if ops.torch else h @ np.swapaxes(w, -1, -2)
             h = h + cast(layer.b)
@@ -157,8 +178,11 @@ def _forward(net: Net, x: Any, weights: Sequence[Any] | None, ops: _Ops, cast: A
             ho, wo = hh + 2 * layer.pad - k + 1, ww + 2 * layer.pad - k + 1
             patches = ops.stack_patches(ops.pad(h, layer.pad), k, ho, wo)  # (D, B, Ckk, L)
             wm = w.reshape(w.shape[0], 1, w.shape[1], -1)  # (D, 1, Cout, Ckk)
-            if crossbar is not None:  # rows of the product = output pixels
-                out = _swap(crossbar_matmul(_swap(patches), wm, crossbar))
+            if sim is not None:  # rows of the product = output pixels of all images
+                d_, b_, l_ = patches.shape[0], patches.shape[1], patches.shape[-1]
+                xm = _swap(patches).reshape(d_, b_ * l_, patches.shape[-2])  # (D, B L, Ckk)
+                om = mm(xm, wm[:, 0])  # (D, B L, Cout)
+                out = _swap(om.reshape(om.shape[0], b_, l_, om.shape[-1]))
             else:
                 out = wm @ patches  # (D, B, Cout, L)
             h = out.reshape(*out.shape[:2], w.shape[1], ho, wo) + cast(layer.b)[:, None, None]
@@ -180,14 +204,17 @@ def _swap(a: Any) -> Any:
 
 
 def forward(net: Net, x: np.ndarray, weights: Sequence[np.ndarray] | None = None, *,
-            dtype: Any = np.float32, crossbar: Any = None) -> np.ndarray:
+            dtype: Any = np.float32, crossbar: Any = None,
+            stats: list[dict[str, float]] | None = None) -> np.ndarray:
     """Logits (B, classes), or (D, B, classes) when any weight is given per draw (numpy).
 
-    ``crossbar`` (a :class:`~.crossbar_sim.CrossbarSim`) computes every Dense/Conv product the way
-    the crossbar does (weight slicing, DAC steps, ``rows``-input analog sums, ADC, IR drop);
-    ``None`` is the exact product.
+    ``crossbar`` (a :class:`~.crossbar_sim.CrossbarSim`, or a list of them, one per Dense/Conv
+    layer) computes every Dense/Conv product the way the crossbar does (weight slicing, DAC steps,
+    ``rows``-input analog sums, ADC, IR drop); ``None`` is the exact product. ``stats`` (a list)
+    receives one dict per crossbar layer with its largest input and partial sum (``x_peak``,
+    ``p_peak``; see :func:`~.crossbar_sim.crossbar_matmul`).
     """
-    return _forward(net, x, weights, _Ops(False), lambda a: np.asarray(a, dtype=dtype), crossbar)
+    return _forward(net, x, weights, _Ops(False), lambda a: np.asarray(a, dtype=dtype), crossbar, stats)
 
 
 def forward_torch(net: Net, x: Any, weights: Sequence[Any] | None = None, *, dtype: Any = None,

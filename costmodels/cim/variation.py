@@ -40,6 +40,7 @@ __all__ = [
     "pcm_weights",
     "quantize",
     "state_scale",
+    "msb_duplicated_weights",
     "stuck_at_weights",
 ]
 
@@ -163,6 +164,40 @@ def stuck_at_weights(w: np.ndarray, rate_sa0: float, rate_sa1: float, rng: np.ra
         d = np.where(u < rate_sa0, 0.0, np.where(u < rate_sa0 + rate_sa1, float(top), d[None]))
         cols.append(d)
     weights = (2.0 ** (cell_bits * np.arange(n))).reshape((1, n) + (1,) * q.ndim)
+    return ((cols[0] - cols[1]) * weights).sum(axis=1) * step
+
+
+def msb_duplicated_weights(w: np.ndarray, rate_sa0: float, rate_sa1: float, rng: np.random.Generator,
+                           draws: int, *, weight_bits: int = 8, cell_bits: int = 2) -> np.ndarray:
+    """Stuck-at faults with zero-space MSB protection: the same ``ceil(W/D)`` cells per column,
+    but the magnitude is stored in the lower ``n - 1`` cells (``(n - 1) D`` bits, e.g. 6 of 8) and
+    the top cell holds a copy of the most significant data cell. On read the two copies vote by
+    taking the smaller digit (our rule for two copies): a stuck-at-1 (LRS, the large-error fault)
+    on either copy is corrected, a stuck-at-0 on either copy is corrected when the true digit is 0
+    (most weights are small), otherwise it zeroes the MSB digit. No extra cells; the cost is
+    ``D`` bits of weight resolution. Fault model as :func:`stuck_at_weights`.
+    """
+    for name, r in (("rate_sa0", rate_sa0), ("rate_sa1", rate_sa1)):
+        if not (0.0 <= float(r) <= 1.0):
+            raise DseInputError(name, r, "a probability in [0, 1]")
+    if rate_sa0 + rate_sa1 > 1.0:
+        raise DseInputError("rate_sa0 + rate_sa1", rate_sa0 + rate_sa1, "at most 1")
+    weight_bits, cell_bits = check_bits(weight_bits, cell_bits)
+    draws = _check_draws(draws)
+    n = -(-weight_bits // cell_bits)
+    if n < 2:
+        raise DseInputError("weight_bits / cell_bits", (weight_bits, cell_bits), "at least two cells per weight")
+    q, step = quantize(w, (n - 1) * cell_bits)
+    top = 2 ** cell_bits - 1
+    cols = []
+    for sign in (1.0, -1.0):
+        d = _digits(np.where(np.sign(q) == sign, np.abs(q), 0.0), n - 1, cell_bits)
+        d = np.concatenate([d, d[-1:]])  # the top cell repeats the MSB data cell
+        u = rng.random((draws, *d.shape))
+        d = np.where(u < rate_sa0, 0.0, np.where(u < rate_sa0 + rate_sa1, float(top), d[None]))
+        voted = np.minimum(d[:, n - 2], d[:, n - 1])
+        cols.append(np.concatenate([d[:, :n - 2], voted[:, None]], axis=1))
+    weights = (2.0 ** (cell_bits * np.arange(n - 1))).reshape((1, n - 1) + (1,) * q.ndim)
     return ((cols[0] - cols[1]) * weights).sum(axis=1) * step
 
 

@@ -38,3 +38,19 @@ def test_write_verify_study_quick(tmp_path):
     s = pd.read_csv(tmp_path / "wv" / "wv_summary.csv").set_index("method")
     assert (s.full_verify_mean > s.no_verify_mean).all()
     assert s.loc["swim", "gap_closed_at_5pct"] > s.loc["random", "gap_closed_at_5pct"]
+
+
+def test_adc_sweep_study_quick(tmp_path):
+    """cim_adc_sweep --quick: files written; the 2-bit ADC is cheapest and loses KPP to the 8-bit one."""
+    head = _study("cim_adc_sweep").run(tmp_path / "adc", quick=True)
+    for f in ("sweep.csv", "front.csv", "kpp_vs_energy.png", "kpp_vs_adc_bits.png", "report.md"):
+        assert (tmp_path / "adc" / f).is_file()
+    assert head["cheapest_adc_bits"] == 2 and head["cheapest_kpp"] < head["best_kpp"] - 0.3
+
+
+def test_fault_tolerance_study_quick(tmp_path):
+    """cim_fault_tolerance --quick: files written; MSB duplication keeps more accuracy at 2 % faults."""
+    head = _study("cim_fault_tolerance").run(tmp_path / "ft", quick=True)
+    for f in ("fault_results.csv", "fault_accuracy.png", "report.md"):
+        assert (tmp_path / "ft" / f).is_file()
+    assert head["mean_msb-dup"] > head["mean_unprotected-8b"]

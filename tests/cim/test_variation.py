@@ -109,3 +109,24 @@ def test_bad_input_is_a_clear_error(call):
     with pytest.raises(DseInputError) as exc:
         call()
     assert "allowed" in str(exc.value)
+
+
+def test_msb_duplication_without_faults_is_the_shorter_quantisation():
+    """No faults: MSB-duplicated weights are the (n-1)-cell (6-bit) quantised weights exactly."""
+    from costmodels.cim.variation import msb_duplicated_weights, quantize
+
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((16, 24))
+    q, step = quantize(w, 6)
+    np.testing.assert_allclose(msb_duplicated_weights(w, 0.0, 0.0, rng, 2), np.broadcast_to(q * step, (2, 16, 24)))
+
+
+def test_msb_duplication_corrects_a_stuck_at_one_top_copy():
+    """An SA1 on one MSB copy is out-voted; unprotected, an SA1 on the top cell is a large error."""
+    from costmodels.cim.variation import msb_duplicated_weights, stuck_at_weights
+
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((64, 64)) * 0.1
+    err_p = np.abs(msb_duplicated_weights(w, 0.0, 0.02, rng, 10) - w).mean()
+    err_u = np.abs(stuck_at_weights(w, 0.0, 0.02, rng, 10) - w).mean()
+    assert err_p < 0.5 * err_u
