@@ -16,7 +16,7 @@ import numpy as np
 
 from dse.errors import UnknownNameError
 
-from .lowering import lower_workload
+from .lowering import fused_truncation, lower_workload
 from .protocols import Cost, CrypTen, Protocol, Shamir, SSNet
 from .protocols_2pc import Cheetah, CrypTFlow2, Delphi
 
@@ -68,6 +68,8 @@ def _layer_costs(workload, protocol: str, parties: int, weights: str, poly_degre
     reason = proto.feasible(parties, weights)
     if not reason:
         shared = weights == "shared"
+        deferred, fused = (fused_truncation(workload, batchnorm) if proto.fuses_truncation
+                           else ([False] * L, [False] * L))
         for j, layer_ops in enumerate(ops):
             f = r = p = Cost()
             for op in layer_ops:
@@ -76,6 +78,11 @@ def _layer_costs(workload, protocol: str, parties: int, weights: str, poly_degre
                     sites[j] += k
                     r = r + proto.op_cost(op, parties, shared)
                     p = p + proto.replacement(k, poly_degree, parties, shared)
+                    if fused[j]:  # the producer's deferred scale-down: fused, or stand-alone
+                        r = r + proto.relu_trunc(k)  # type: ignore[attr-defined]
+                        p = p + proto.trunc(k)  # type: ignore[attr-defined]
+                elif op.name == "linear" and deferred[j]:
+                    f = f + proto.linear(*op.args, n=parties, shared=shared, truncate=False)  # type: ignore[call-arg]
                 else:
                     f = f + proto.op_cost(op, parties, shared)
             fixed[:, j], relu[:, j], poly[:, j] = f.as_tuple(), r.as_tuple(), p.as_tuple()

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from workloads.ir import numel
 
-__all__ = ["BATCHNORM", "Op", "lower_layer", "lower_workload", "site_layers"]
+__all__ = ["BATCHNORM", "Op", "fused_truncation", "lower_layer", "lower_workload", "site_layers"]
 
 #: how batch norm is priced: folded into the previous linear layer, or a separate scaling layer
 BATCHNORM = ("folded", "separate")
@@ -125,3 +125,57 @@ def lower_workload(workload, batchnorm: str = "folded") -> list[tuple[Op, ...]]:
 def site_layers(workload) -> list[int]:
     """Indices of layers holding a ReLU activation site."""
     return [i for i, ops in enumerate(lower_workload(workload)) if any(o.site for o in ops)]
+
+
+_PASS = ("add",)  # local layers a deferred truncation passes through
+
+
+def fused_truncation(workload, batchnorm: str = "folded") -> tuple[list[bool], list[bool]]:
+    """Where a compiler moves a linear layer's scale-down into the following ReLU (EzPC Athos
+    ``IRBuilderCSF.py`` ``doTruncation``; SCI/OpenCheetah ``Relu(..., doTruncation)``).
+
+    Returns ``(deferred, fused)`` per layer: ``deferred[j]`` when layer ``j`` is linear and every
+    path from it through folded batch norms and adds ends in a ReLU site; ``fused[j]`` when the
+    ReLU site ``j`` receives such a deferred truncation (one truncation of its elements)."""
+    ops = lower_workload(workload, batchnorm)
+    layers = workload.layers
+    index = {l.name: i for i, l in enumerate(layers)}
+    consumers: list[list[int]] = [[] for _ in layers]
+    for i, l in enumerate(layers):
+        for src in getattr(l, "inputs", ()) or ():
+            if src in index:
+                consumers[index[src]].append(i)
+
+    def passes(i: int) -> bool:
+        return layers[i].kind in _PASS or (layers[i].kind == "norm" and not ops[i])
+
+    def ends_in_relu(i: int, seen: set[int]) -> set[int] | None:
+        """Sites reached from layer ``i``'s output, or None when some path ends elsewhere."""
+        out: set[int] = set()
+        if not consumers[i]:
+            return None
+        for c in consumers[i]:
+            if c in seen:
+                continue
+            seen.add(c)
+            if any(o.site for o in ops[c]) and len(ops[c]) == 1:
+                out.add(c)
+            elif passes(c):
+                sub = ends_in_relu(c, seen)
+                if sub is None:
+                    return None
+                out |= sub
+            else:
+                return None
+        return out
+
+    deferred = [False] * len(layers)
+    fused = [False] * len(layers)
+    for j, layer_ops in enumerate(ops):
+        if len(layer_ops) == 1 and layer_ops[0].name == "linear":
+            sites = ends_in_relu(j, set())
+            if sites:
+                deferred[j] = True
+                for s in sites:
+                    fused[s] = True
+    return deferred, fused

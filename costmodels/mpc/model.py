@@ -47,7 +47,7 @@ class MpcModel(CostModel):
     """MPC private inference: protocol profiles x parties x weight placement x network."""
 
     name = "mpc"
-    version = "1"
+    version = "2"
     space = DesignSpace((
         Categorical("protocol", default="crypten", choices=PROTOCOLS,
                     doc="crypten (n-party additive, CrypTen 0.4.1 counters), cryptflow2, delphi, "

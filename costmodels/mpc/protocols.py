@@ -62,6 +62,9 @@ class Protocol:
     min_parties = 2
     max_parties: int | None = None
     shared_weights = True  #: can evaluate secret-shared model weights
+    #: moves a linear layer's truncation into the following ReLU (``relu_trunc``); see
+    #: :func:`costmodels.mpc.lowering.fused_truncation`
+    fuses_truncation = False
 
     def feasible(self, parties: int, weights: str) -> str:
         """Empty when (parties, weights) is supported, else the reason."""
