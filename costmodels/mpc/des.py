@@ -7,7 +7,7 @@ CPU (one core per party, a ``simpy.Resource``), then runs ``r_l`` rounds, each t
 ``B_l / (r_l * chunks)`` bytes and waiting one RTT. Links:
 
 * ``topology="shared"``: one medium of bandwidth BW carries every party's traffic (``tc`` on a
-  loopback interface, the setting of OpenCheetah's LAN/WAN presets, mpc.md §4);
+  loopback interface, the setting of OpenCheetah's LAN/WAN presets, [Cheetah22, code scripts/throttle.sh]);
 * ``topology="mesh"``: each party has its own uplink of bandwidth BW and a round's bytes are split
   evenly over the ``n`` senders (all-to-all exchanges of CrypTen / Shamir), so contention appears
   only when independent layers send at the same time.
