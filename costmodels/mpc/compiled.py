@@ -81,8 +81,9 @@ def _layer_costs(workload, protocol: str, parties: int, weights: str, poly_degre
                     if fused[j]:  # the producer's deferred scale-down: fused, or stand-alone
                         r = r + proto.relu_trunc(k)  # type: ignore[attr-defined]
                         p = p + proto.trunc(k)  # type: ignore[attr-defined]
-                elif op.name == "linear" and deferred[j]:
-                    f = f + proto.linear(*op.args, n=parties, shared=shared, truncate=False)  # type: ignore[call-arg]
+                elif op.name == "linear" and proto.fuses_truncation:  # 2PC HE: packing + fusion
+                    f = f + proto.linear(*op.args, n=parties, shared=shared,  # type: ignore[call-arg]
+                                         truncate=not deferred[j], geom=op.geom)
                 else:
                     f = f + proto.op_cost(op, parties, shared)
             fixed[:, j], relu[:, j], poly[:, j] = f.as_tuple(), r.as_tuple(), p.as_tuple()

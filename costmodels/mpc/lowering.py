@@ -39,6 +39,19 @@ class Op:
     name: str
     args: tuple = ()
     site: bool = False  # a ReLU activation site (replaceable)
+    #: shape for HE packing: ("conv", C, H, W, M, fh, fw, stride, pad_rows, pad_cols) or
+    #: ("bn", C, H, W); empty when unknown (ideal packing)
+    geom: tuple = ()
+
+
+def _conv_geom(layer) -> tuple:
+    if layer.kind != "conv2d" or getattr(layer, "groups", 1) != 1 or len(layer.in_shape) != 3:
+        return ()
+    c, h, w = layer.in_shape
+    (fh, fw), (sh, sw), (ph, pw) = layer.kernel, layer.stride, layer.padding
+    if sh != sw:
+        return ()
+    return ("conv", c, h, w, layer.out_channels, fh, fw, sh, 2 * ph, 2 * pw)
 
 
 def _linear(x: int, w: int, y: int, macs: int, operand: str = "model") -> Op:
@@ -62,7 +75,8 @@ def lower_layer(layer, batchnorm: str = "folded") -> tuple[Op, ...]:
     """The operations of one layer (per sample)."""
     kind = layer.kind
     if kind in ("conv2d", "linear", "graphconv"):
-        return (_linear(numel(layer.in_shape), _weight_elems(layer), layer.activations, layer.macs),)
+        op = _linear(numel(layer.in_shape), _weight_elems(layer), layer.activations, layer.macs)
+        return (Op(op.name, op.args, geom=_conv_geom(layer)),)
     if kind == "matmul":
         a, b = layer.in_shapes
         if layer.weights == "none":
@@ -91,7 +105,9 @@ def lower_layer(layer, batchnorm: str = "folded") -> tuple[Op, ...]:
             return (Op("layernorm", (numel(layer.in_shape) // width, width)),)
         if batchnorm == "separate":
             k = numel(layer.in_shape)
-            return (_linear(k, 2 * layer.in_shape[0], k, k),)
+            op = _linear(k, 2 * layer.in_shape[0], k, k)
+            geom = ("bn", *layer.in_shape) if len(layer.in_shape) == 3 else ()
+            return (Op(op.name, op.args, geom=geom),)
         return ()
     if kind == "mul":
         return (Op("mul", (layer.activations,)),)

@@ -14,8 +14,8 @@
   blocks over silent OT (Ferret), approximate truncation, and the truncation after a ReLU with a
   known-zero MSB (OpenCheetah ``truncation-cheetah.cpp``). No fitted factor.
 
-Ciphertext counts assume ideal packing: ``ceil(elements / N)`` input and output ciphertexts
-per layer (a lower bound on Gazelle/Cheetah packing). A ciphertext is ``2 N log2(q) / 8`` bytes,
+Convolutions (and Cheetah's batch norms) follow the protocols' packing (:mod:`.he_packing`);
+other layers assume ideal packing: ``ceil(elements / N)`` input and output ciphertexts. A ciphertext is ``2 N log2(q) / 8`` bytes,
 half when seeded. HE compute = MACs x limbs x (SEAL PMult time per coefficient and limb).
 """
 
@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from . import blocks
+from . import blocks, he_packing
 from .presets import constant
 from .protocols import Cost, Protocol
 
@@ -60,6 +60,10 @@ class _HELinear:
         self.ct_in_bytes = self.ct_bytes / (2 if constant(k, "he_seeded_input") else 1)
         self.he_limbs = constant(k, "he_limbs")
         self.t_pmult = constant(k, "he_pmult_s_per_coeff_limb")
+        #: modulus bits of a fresh ciphertext (all primes but SEAL's special prime) and of a
+        #: result sent back (one prime fewer), for the packed layers (:mod:`.he_packing`)
+        if k != "delphi":  # DELPHI keeps ideal packing (its parameters are assumed)
+            self.q_in, self.q_out = constant(k, "he_logq_data"), constant(k, "he_logq_out")
 
     def he_linear(self, x: float, y: float, macs: float) -> Cost:
         cts_in, cts_out = math.ceil(x / self.he_n), math.ceil(y / self.he_n)
@@ -107,8 +111,20 @@ class CrypTFlow2(Protocol, _HELinear):
         """``k`` secret x secret products by correlated OTs (:func:`.blocks.mult`)."""
         return Cost(k * self.mult_b, 0, self.mult_r if k else 0, k * self.t_relu)
 
-    def linear(self, x, w, y, macs, operand, *, n, shared, truncate=True):
+    def packed_bytes(self, geom: tuple) -> float | None:
+        """HE bytes of a convolution from SCI_HE's packing (:mod:`.he_packing`); None = ideal."""
+        if not geom or geom[0] != "conv":
+            return None
+        _, c, h, w, m, fh, fw, s, ph, pw = geom
+        return he_packing.sci_he_conv(c, h, w, m, fh, fw, s, (ph, pw), n_min=int(self.he_n),
+                                      n_max=int(constant(self.key, "he_n_max")),
+                                      q_in=self.q_in, q_out=self.q_out)[0]
+
+    def linear(self, x, w, y, macs, operand, *, n, shared, truncate=True, geom=()):
         he = self.he_linear(x, y, macs)
+        packed = self.packed_bytes(geom) if operand == "model" else None
+        if packed is not None:
+            he = Cost(packed, he.offline_bytes, he.rounds, he.compute_s)
         if operand == "secret":  # both operands secret: the two cross products
             he = he.scale(2)
         return he + self.trunc(y) if truncate else he
@@ -147,6 +163,18 @@ class Cheetah(CrypTFlow2):
     @staticmethod
     def _blocks(ot, l: int, s: int):
         return blocks.relu(ot, l), blocks.trunc_approx(ot, l, s), blocks.trunc_msb0(ot, l, s)
+
+    def packed_bytes(self, geom: tuple) -> float | None:
+        """HE bytes of a convolution or batch norm from Cheetah's coefficient packing."""
+        if not geom:
+            return None
+        out_bits = self.bits + 1  # kept bits per output coefficient (truncate_for_decryption)
+        if geom[0] == "bn":
+            _, c, h, w = geom
+            return he_packing.cheetah_bn(c * h * w, self.bits, n=int(self.he_n), q_in=self.q_in)[0]
+        _, c, h, w, m, fh, fw, s, ph, pw = geom
+        return he_packing.cheetah_conv(c, h, w, m, fh, fw, s, (ph, pw), n=int(self.he_n),
+                                       q_in=self.q_in, out_bits=out_bits)[0]
 
 
 class Delphi(Protocol, _HELinear):
