@@ -17,7 +17,7 @@ import numpy as np
 from dse.errors import UnknownNameError
 
 from .lowering import fused_truncation, lower_workload
-from .protocols import Cost, CrypTen, Protocol, Shamir, SSNet
+from .protocols import Cost, CrypTen, Protocol, Rep3, Shamir, SSNet
 from .protocols_2pc import Cheetah, CrypTFlow2, Delphi
 
 __all__ = [
@@ -31,12 +31,12 @@ __all__ = [
     "make_protocol",
 ]
 
-PROTOCOLS = ("crypten", "cryptflow2", "delphi", "cheetah", "shamir", "ssnet")
+PROTOCOLS = ("crypten", "cryptflow2", "delphi", "cheetah", "shamir", "ssnet", "rep3")
 MAX_PARTIES = 8
 WEIGHTS = ("shared", "public")
 COMPONENTS = ("online_bytes", "offline_bytes", "rounds", "compute_s")
 _CLASSES = {"crypten": CrypTen, "cryptflow2": CrypTFlow2, "delphi": Delphi, "cheetah": Cheetah,
-            "shamir": Shamir, "ssnet": SSNet}
+            "shamir": Shamir, "ssnet": SSNet, "rep3": Rep3}
 
 
 def make_protocol(name: str, bits: int = 0) -> Protocol:

@@ -50,7 +50,7 @@ class MpcModel(CostModel):
     """MPC private inference: protocol profiles x parties x weight placement x network."""
 
     name = "mpc"
-    version = "3"
+    version = "4"
     space = DesignSpace((
         Categorical("protocol", default="crypten", choices=(*PROTOCOLS, AUTO),
                     doc="crypten (n-party additive, CrypTen 0.4.1 counters), cryptflow2, delphi, "

@@ -13,7 +13,9 @@ Representations and conversions per element (:mod:`.blocks`; OT flavour: silent 
 is on either side, else IKNP):
 
 * ``crypten`` (Z_2^64), ``cryptflow2``/``cheetah`` (Z_2^l, l = 37), ``delphi`` (field, ~41 bits),
-  ``shamir``/``ssnet`` (Shamir, 128-bit field);
+  ``shamir``/``ssnet`` (Shamir, 128-bit field), ``rep3`` (3-party replicated Z_2^64);
+* CrypTen (3 parties) -> rep3: each party sends its additive share to one neighbour (3 words);
+  rep3 -> CrypTen: local (drop one of the two shares);
 * Z_2^64 -> Z_2^l: local reduction (0); Z_2^l -> Z_2^64: the wrap bit of the two shares (a
   millionaire on ``l`` bits) and its B2A into 64 bits (SCI ``XTProtocol`` zero extension);
   Z_2^l <-> Z_2^l: none; ring <-> field: a wrap (millionaire on the source width) and a B2A into
@@ -38,7 +40,7 @@ __all__ = ["Selection", "conversion", "enumerate_selection", "select"]
 
 _WIDTH = {"crypten": 64, "delphi": 41}
 _FAMILY = {"crypten": "ring", "cryptflow2": "ring", "cheetah": "ring", "delphi": "field",
-           "shamir": "shamir", "ssnet": "shamir"}
+           "shamir": "shamir", "ssnet": "shamir", "rep3": "replicated"}
 
 
 def _width(p: str, bits: int) -> int:
@@ -53,6 +55,10 @@ def conversion(a: str, b: str, elements: float, bits: int = 0) -> Cost | None:
     if a == b or elements == 0:
         return Cost()
     fa, fb = _FAMILY[a], _FAMILY[b]
+    if "replicated" in (fa, fb):  # 3-party Z_2^64: additive -> replicated = each party sends its
+        if {a, b} != {"rep3", "crypten"}:  # share to one neighbour; replicated -> additive is local
+            return None
+        return Cost(elements * 3 * 8.0, 0.0, 1, 0.0) if b == "rep3" else Cost()
     if fa == "shamir" or fb == "shamir":
         return Cost() if fa == fb else None
     wa, wb = _width(a, bits), _width(b, bits)

@@ -108,3 +108,13 @@ def test_model_auto_matches_selection_and_reports_protocols():
     assert np.all(m.layers["protocol_index"][1] == PROTOCOLS.index("crypten"))
     inf = MpcModel().evaluate(wl, {"protocol": ["auto"], "parties": [3], "weights": ["public"]}).numpy()
     assert bool(inf.feasible[0])  # 3 parties: crypten / shamir / ssnet can run it
+
+
+def test_three_party_mix_uses_replicated_conversions():
+    """With 3 parties the MILP chooses among CrypTen, Shamir, SSNet and Rep3; equal to brute force."""
+    wl = _res()
+    for net in ("lan", "wan"):
+        a = select(wl, 3, "shared", **_net(net))
+        b = enumerate_selection(wl, 3, "shared", **_net(net))
+        assert a.objective == pytest.approx(b.objective, rel=1e-9)
+        assert set(a.protocols) <= {"crypten", "shamir", "ssnet", "rep3"}

@@ -120,3 +120,16 @@ def test_separate_batchnorm_is_priced_as_sci_runs_it():
     # mpc.cryptflow2-resnet50-bytes): 9.65 GB folded, 18.38 GB with SCI's separate batch norms
     assert total("cryptflow2", "folded", 0) / 1e9 == pytest.approx(9.65, abs=0.01)
     assert total("cryptflow2", "separate", 0) / 1e9 == pytest.approx(18.38, abs=0.01)
+
+
+def test_rep3_follows_mpspdz_ring_model():
+    """Rep3 (MP-SPDZ ``ring``): a fixed-point multiplication is 3 words reshared + 4 words of
+    probabilistic truncation = 56 B, as ``compile.py -E ring`` reports; ReLU 91 B and 8 rounds;
+    exactly 3 parties [MPSPDZ20, code Compiler/cost.py; compile.py -E ring]."""
+    from costmodels.mpc.protocols import Rep3
+
+    r = Rep3()
+    assert r.mul(1, n=3, shared=True).online_bytes == 56
+    assert r.relu(1, n=3, shared=True).as_tuple()[:3] == (91, 0, 8)
+    assert "3-party" in layer_costs(workloads.load("resnet20-cifar"), "rep3", 4, "shared").reason
+    assert layer_costs(workloads.load("resnet20-cifar"), "rep3", 3, "shared").reason == ""
