@@ -31,7 +31,7 @@ Blocks (structure read in OpenCheetah/EzPC ``SCI/src``: ``Millionaire/millionair
   ``l`` bits and one B2A, error of 1 ulp), and Cheetah's MSB-known-zero one fused into the
   preceding ReLU (one chosen OT of 1-bit messages and one B2A).
 
-Round trips: an OT batch = 1 (request, then the masked messages), an AND level = 1/2 (both
+Compute: ``ots`` work units per element times a per-unit time (:func:`ot_unit_s`). Round trips: an OT batch = 1 (request, then the masked messages), an AND level = 1/2 (both
 parties send at once), B2A = 1. These are the dependency depths of the code with no pipelining,
 an upper bound on SCI's own counter (which counts direction switches, see docs/mpc.md).
 ``MillionaireWithEquality`` is modelled as a millionaire with 2-bit leaves everywhere and two ANDs
@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 from .presets import constant
 
-__all__ = ["Block", "OTFlavour", "b2a", "drelu", "flavour", "millionaire", "mult", "relu",
+__all__ = ["Block", "OTFlavour", "b2a", "drelu", "flavour", "millionaire", "mult", "ot_unit_s", "relu",
            "trunc_approx", "trunc_faithful", "trunc_msb0", "trunc_msb_known"]
 
 RADIX = 4  #: SCI's MILL_PARAM (millionaire.h)
@@ -53,17 +53,20 @@ RADIX = 4  #: SCI's MILL_PARAM (millionaire.h)
 
 @dataclass(frozen=True)
 class Block:
-    """Cost of one block per element: ``bits`` sent by both parties, ``rounds`` (round trips)."""
+    """Cost of one block per element: ``bits`` sent by both parties, ``rounds`` (round trips),
+    ``ots`` OT work units (the compute proxy: a 1-of-2 IKNP OT or one silent random OT = 1, a
+    KK13 1-of-N OT = 2 for its 256-bit rows, a silent 1-of-N OT = log2 N random OTs)."""
 
     bits: float = 0.0
     rounds: float = 0.0
+    ots: float = 0.0
 
     def __add__(self, o: Block) -> Block:
-        return Block(self.bits + o.bits, self.rounds + o.rounds)
+        return Block(self.bits + o.bits, self.rounds + o.rounds, self.ots + o.ots)
 
     def par(self, o: Block) -> Block:
-        """Two blocks run side by side: bits add, rounds take the maximum."""
-        return Block(self.bits + o.bits, max(self.rounds, o.rounds))
+        """Two blocks run side by side: bits and work add, rounds take the maximum."""
+        return Block(self.bits + o.bits, max(self.rounds, o.rounds), self.ots + o.ots)
 
     @property
     def bytes(self) -> float:
@@ -82,18 +85,23 @@ class OTFlavour:
 
     def cot(self, msg: float) -> Block:
         """Correlated OT, chosen choice, one ``msg``-bit correction message (``send_cot``)."""
-        return Block(self.rot_bits + self.choice_bits + msg, 1)
+        return Block(self.rot_bits + self.choice_bits + msg, 1, 1)
 
     def ot(self, msg: float) -> Block:
         """1-of-2 OT of two chosen ``msg``-bit messages."""
-        return Block(self.rot_bits + self.choice_bits + 2 * msg, 1)
+        return Block(self.rot_bits + self.choice_bits + 2 * msg, 1, 1)
 
     def kkot(self, n: int, msg: float) -> Block:
         """1-of-``n`` OT of ``msg``-bit messages."""
         if n <= 2:
             return self.ot(msg)
         recv = self.kkot_bits or math.ceil(math.log2(n)) * (self.rot_bits + self.choice_bits)
-        return Block(recv + n * msg, 1)
+        units = 2 if self.kkot_bits else math.ceil(math.log2(n))
+        return Block(recv + n * msg, 1, units)
+
+    def triple_ots(self) -> float:
+        """OT work units per bit triple (SCI: half a KK13 OT; silent: 2 random OTs)."""
+        return 2.0 if self.silent else 1.0
 
     def triple(self) -> float:
         """Bits per bit triple (SCI: half a 1-of-16 OT of 2-bit messages; silent: 2 random OTs)."""
@@ -126,6 +134,7 @@ def millionaire(ot: OTFlavour, m: int, *, equality: bool = False) -> Block:
     r = m % RADIX
     if q == 1:
         return ot.kkot(2 ** m, 1)
+    nk = ot.kkot(2 ** RADIX, 2).ots
     levels = math.ceil(math.log2(q))
     if ot.silent or equality:  # every digit a 1-of-16 OT of 2 bits (OpenCheetah: USE_CHEETAH)
         leaves = q * ot.kkot(2 ** RADIX, 2).bits
@@ -138,7 +147,7 @@ def millionaire(ot: OTFlavour, m: int, *, equality: bool = False) -> Block:
         n_std, n_corr = 2 * (q - 1), 0
     tri = n_std * ot.triple() + n_corr * ot.corr_triple()
     ands = (n_std + n_corr) * AND_OPEN_BITS
-    return Block(leaves + tri + ands, 2 + 0.5 * levels)
+    return Block(leaves + tri + ands, 2 + 0.5 * levels, q * nk + (n_std + n_corr) * ot.triple_ots())
 
 
 def drelu(ot: OTFlavour, l: int) -> Block:
@@ -161,7 +170,7 @@ def trunc_faithful(ot: OTFlavour, l: int, s: int) -> Block:
     """SCI ``Truncation::truncate`` without the MSB: exact, by ``s`` bits."""
     lower = millionaire(ot, s)
     upper = millionaire(ot, l - s, equality=True)
-    and_ = Block(ot.triple() + AND_OPEN_BITS, 1.5)
+    and_ = Block(ot.triple() + AND_OPEN_BITS, 1.5, ot.triple_ots())
     return lower.par(upper) + and_ + b2a(ot, s).par(b2a(ot, l))
 
 
@@ -188,4 +197,14 @@ def mult(ot: OTFlavour, l: int) -> Block:
     ``LinearOT`` products): two cross terms, each ``l`` correlated OTs whose messages shrink
     from ``l`` to 1 bit (the bits above ``2^l`` are dropped)."""
     per = l * (ot.rot_bits + ot.choice_bits) + l * (l + 1) / 2
-    return Block(2 * per, 1)
+    return Block(2 * per, 1, 2 * l)
+
+
+def ot_unit_s(name: str) -> float:
+    """Seconds per OT work unit. IKNP: CALIBRATED — the SCI ReLU time measured on this VM
+    (``cryptflow2.relu_compute_s``, [CrypTFlow2-20; SCI, measured]) divided by the units of a
+    ReLU at l = 32 (the measured width). Ferret: one correlated OT in 22 ns ([Ferret20, abstract],
+    malicious version at 50 Mbps; the semi-honest one is 1-3 ns faster)."""
+    if name == "iknp":
+        return constant("cryptflow2", "relu_compute_s") / relu(flavour("iknp"), 32).ots
+    return constant("ot", "ferret_s_per_rot")

@@ -90,26 +90,26 @@ class CrypTFlow2(Protocol, _HELinear):
         s = int(constant(self.key, "scale_bits"))
         relu, trunc, fused = self._blocks(ot, self.bits, s)
         mult = blocks.mult(ot, self.bits)
-        self.relu_b, self.relu_r = relu.bytes, relu.rounds
-        self.trunc_b, self.trunc_r = trunc.bytes, trunc.rounds
-        self.fused_b, self.fused_r = fused.bytes, fused.rounds
-        self.mult_b, self.mult_r = mult.bytes, mult.rounds
-        self.t_relu = constant(self.key, "relu_compute_s")
+        unit = blocks.ot_unit_s(self.ot_flavour)
+        self.relu_b, self.relu_r, self.t_relu = relu.bytes, relu.rounds, relu.ots * unit
+        self.trunc_b, self.trunc_r, self.t_trunc = trunc.bytes, trunc.rounds, trunc.ots * unit
+        self.fused_b, self.fused_r, self.t_fused = fused.bytes, fused.rounds, fused.ots * unit
+        self.mult_b, self.mult_r, self.t_mult = mult.bytes, mult.rounds, mult.ots * unit
 
     @staticmethod
     def _blocks(ot, l: int, s: int):
         return blocks.relu(ot, l), blocks.trunc_faithful(ot, l, s), blocks.trunc_msb_known(ot, l, s)
 
     def trunc(self, k: float) -> Cost:
-        return Cost(k * self.trunc_b, 0, self.trunc_r if k else 0, k * self.t_relu)
+        return Cost(k * self.trunc_b, 0, self.trunc_r if k else 0, k * self.t_trunc)
 
     def relu_trunc(self, k: float) -> Cost:
         """Truncation fused into a ReLU (the ReLU's output is known non-negative)."""
-        return Cost(k * self.fused_b, 0, self.fused_r if k else 0, k * self.t_relu)
+        return Cost(k * self.fused_b, 0, self.fused_r if k else 0, k * self.t_fused)
 
     def triple_product(self, k: float) -> Cost:
         """``k`` secret x secret products by correlated OTs (:func:`.blocks.mult`)."""
-        return Cost(k * self.mult_b, 0, self.mult_r if k else 0, k * self.t_relu)
+        return Cost(k * self.mult_b, 0, self.mult_r if k else 0, k * self.t_mult)
 
     def packed_bytes(self, geom: tuple) -> float | None:
         """HE bytes of a convolution from SCI_HE's packing (:mod:`.he_packing`); None = ideal."""
