@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from . import blocks, he_packing
+from . import blocks, he_packing, sirnn
 from .presets import constant
 from .protocols import Cost, Protocol
 
@@ -95,6 +95,7 @@ class CrypTFlow2(Protocol, _HELinear):
         self.trunc_b, self.trunc_r, self.t_trunc = trunc.bytes, trunc.rounds, trunc.ots * unit
         self.fused_b, self.fused_r, self.t_fused = fused.bytes, fused.rounds, fused.ots * unit
         self.mult_b, self.mult_r, self.t_mult = mult.bytes, mult.rounds, mult.ots * unit
+        self._ot, self._unit, self._scale = ot, unit, s
 
     @staticmethod
     def _blocks(ot, l: int, s: int):
@@ -149,6 +150,31 @@ class CrypTFlow2(Protocol, _HELinear):
 
     def mul(self, k, *, n, shared):
         return self.triple_product(k) + self.trunc(k)
+
+    # -- SiRNN math functions over the same OT blocks (:mod:`.sirnn`) -------------------------
+    def _block(self, k: float, blk) -> Cost:
+        return Cost(k * blk.bytes, 0, blk.rounds if k else 0, k * blk.ots * self._unit)
+
+    def nonlin(self, k, fn, *, n, shared):
+        l, s = self.bits, self._scale
+        if fn in ("sigmoid", "tanh"):
+            return self._block(k, sirnn.sigmoid(self._ot, l, s))
+        if fn in ("gelu", "silu", "hardswish"):  # x * sigmoid(a x)
+            return self._block(k, sirnn.gelu(self._ot, l, s))
+        raise NotImplementedError(f"{self.name}: activation {fn}")
+
+    def softmax(self, rows, width, *, n, shared):
+        """Row max (a max-pool), exp of every element, one reciprocal per row, the products."""
+        l, s = self.bits, self._scale
+        return (self.maxpool(rows, width, n=n, shared=shared) + self._block(rows * width, sirnn.exp(self._ot, l, s))
+                + self._block(rows, sirnn.div(self._ot, l, s)) + self.mul(rows * width, n=n, shared=shared))
+
+    def layernorm(self, rows, width, *, n, shared):
+        """Mean (public scale), variance (squares), 1/sqrt per row priced as SiRNN's reciprocal
+        (ASSUMPTION: SiRNN's rsqrt has a similar look-up + product structure), products."""
+        l, s = self.bits, self._scale
+        return (self.avgpool(rows, n=n, shared=shared) + self.mul(rows * width, n=n, shared=shared)
+                + self._block(rows, sirnn.div(self._ot, l, s)) + self.mul(rows * width, n=n, shared=shared))
 
 
 class Cheetah(CrypTFlow2):

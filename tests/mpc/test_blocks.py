@@ -100,3 +100,30 @@ def test_ferret_block_much_cheaper_than_iknp():
     OT and 256 per 1-of-16 OT, Ferret ~1.4 bits per random OT)."""
     assert blocks.relu(blocks.flavour("ferret"), 37).bits * 5 < blocks.relu(blocks.flavour("iknp"), 37).bits
     assert math.isclose(blocks.flavour("iknp").kkot(16, 2).bits, 256 + 32)
+
+
+def test_transformer_pieces_of_2pc_profiles_are_structural(monkeypatch):
+    """CrypTFlow2/Cheetah price GELU, softmax and LayerNorm from SiRNN blocks: BERT-base never
+    falls back to CrypTen's ratio to a ReLU (NONLINEAR_RELU_RATIO)."""
+    from costmodels.mpc.protocols import Protocol
+
+    def boom(*a, **k):
+        raise AssertionError("ReLU-ratio fallback used")
+
+    monkeypatch.setattr(Protocol, "_like_relu", boom)
+    wl = workloads.load("bert-base")
+    for proto in STRUCTURAL:
+        _layer_costs(wl, proto, 2, "public", 2, 0)
+
+
+def test_sirnn_exp_has_one_lookup_per_8_bit_digit():
+    """SiRNN exp at l = 37, s = 12: 5 digits -> 5 one-of-256 look-ups of 14-bit outputs, 4
+    products; removing the look-ups and products leaves decomposition and extension only."""
+    from costmodels.mpc import sirnn
+
+    ot = blocks.flavour("iknp")
+    e = sirnn.exp(ot, 37, 12)
+    lut = ot.kkot(256, 14).bits
+    assert lut == 256 + 256 * 14
+    rest = e.bits - 5 * lut - 4 * blocks.mult(ot, 14).bits
+    assert 0 < rest < 5 * lut
