@@ -72,6 +72,8 @@ def _layer_costs(workload, protocol: str, parties: int, weights: str, poly_degre
                            else ([False] * L, [False] * L))
         for j, layer_ops in enumerate(ops):
             f = r = p = Cost()
+            if fused[j] and not layer_ops:  # an identity site: the deferred scale-down alone
+                f = proto.trunc(float(workload.layers[j].activations))  # type: ignore[attr-defined]
             for op in layer_ops:
                 if op.site:
                     k = op.args[0]

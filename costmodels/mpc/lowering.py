@@ -146,13 +146,20 @@ def site_layers(workload) -> list[int]:
 _PASS = ("add",)  # local layers a deferred truncation passes through
 
 
+def _is_identity(layer) -> bool:
+    return layer.kind == "activation" and getattr(layer, "fn", "") == "identity"
+
+
 def fused_truncation(workload, batchnorm: str = "folded") -> tuple[list[bool], list[bool]]:
     """Where a compiler moves a linear layer's scale-down into the following ReLU (EzPC Athos
     ``IRBuilderCSF.py`` ``doTruncation``; SCI/OpenCheetah ``Relu(..., doTruncation)``).
 
     Returns ``(deferred, fused)`` per layer: ``deferred[j]`` when layer ``j`` is linear and every
-    path from it through folded batch norms and adds ends in a ReLU site; ``fused[j]`` when the
-    ReLU site ``j`` receives such a deferred truncation (one truncation of its elements)."""
+    path from it through folded batch norms and adds ends in an activation site (a ReLU, or a site
+    rewritten to ``identity``); ``fused[j]`` when the site ``j`` receives such a deferred
+    truncation: one truncation of its elements, fused into the ReLU (MSB known), stand-alone for
+    a polynomial or an identity. The cost of the scale-down thus sits in the site's layer, so
+    rewriting a site never changes another layer's price."""
     ops = lower_workload(workload, batchnorm)
     layers = workload.layers
     index = {l.name: i for i, l in enumerate(layers)}
@@ -174,7 +181,7 @@ def fused_truncation(workload, batchnorm: str = "folded") -> tuple[list[bool], l
             if c in seen:
                 continue
             seen.add(c)
-            if any(o.site for o in ops[c]) and len(ops[c]) == 1:
+            if (any(o.site for o in ops[c]) and len(ops[c]) == 1) or _is_identity(layers[c]):
                 out.add(c)
             elif passes(c):
                 sub = ends_in_relu(c, seen)
