@@ -9,6 +9,10 @@ y * k[e, p, q]`` with ``c`` the layer's cost under ``p`` (all ReLUs kept: fixed 
 edge (``x[i, p] + x[j, q] <= 1``). Solved with HiGHS (:mod:`solvers.highs`); :func:`enumerate_selection`
 solves the same problem by brute force for small networks.
 
+Weights: with 2 parties and ``weights="public"`` the model owner is the server (CrypTFlow2, DELPHI,
+Cheetah keep its weights private); CrypTen's own "public" weights would be known to the client too,
+so in a mix CrypTen is priced with secret-shared weights (the server shares them).
+
 Representations and conversions per element (:mod:`.blocks`; OT flavour: silent OT when Cheetah
 is on either side, else IKNP):
 
@@ -102,8 +106,11 @@ def _problem(workload, parties, weights, bandwidth_Bps, rtt_s, objective, candid
     arrays and the edge conversion table, or a reason."""
     names, tabs, reasons = [], [], []
     for p in candidates:
+        # CrypTen's "public" weights are known to every party; next to server-held-weight
+        # protocols (2 parties) it must keep the server's weights private: secret-shared weights
+        w = "shared" if (p == "crypten" and parties == 2 and weights == "public") else weights
         try:
-            lc = layer_costs(workload, p, parties, weights, poly_degree=poly_degree, bits=bits, batchnorm=batchnorm)
+            lc = layer_costs(workload, p, parties, w, poly_degree=poly_degree, bits=bits, batchnorm=batchnorm)
         except NotImplementedError as exc:
             reasons.append(f"{p}: {exc}")
             continue

@@ -89,3 +89,12 @@ def test_ssnet_parties_study_quick(tmp_path):
     assert head["max_abs_mpspdz_error_bytes"] == 0
     assert 1.5 < head["growth_resnet20-cifar_shamir"] < 2.6
     assert "3x-14x" in (tmp_path / "report.md").read_text()
+
+
+def test_pi_protocols_study_quick(tmp_path):
+    """The protocol study writes its files; the auto mix is never slower than the best single
+    2-party protocol on the quick workload."""
+    head = _study("pi_protocols").run(tmp_path, quick=True)
+    for f in ("results.csv", "published.csv", "report.md"):
+        assert (tmp_path / f).exists(), f
+    assert all(v >= 1 - 1e-9 for v in head.values())
