@@ -1,13 +1,12 @@
 """ReLU budget vs latency and bytes: WRN-22-8 and ResNet-18 (CIFAR), CrypTen / CrypTFlow2 / DELPHI,
-LAN and WAN. Budgets from 12.9K (AutoReP's CIFAR point, [AutoReP23]) to all ReLUs.
+LAN and WAN. Budgets from 12.9K (AutoReP's CIFAR point, [AutoReP23, abstract]) to all ReLUs.
 
 For every (workload, protocol, network, budget) the ReLU-budget MILP (``costmodels/mpc/relu_budget.py``,
 uniform sensitivity: keep exactly the budget, placed to minimise latency) chooses which channels
 stay ReLU; the rest become ``a x^2 + b x + c``. We report latency, online/offline bytes and their
 split into ReLU, polynomial and non-ReLU traffic, next to the uniform spread of the same budget,
 and show that the polynomial replacements are not free: at 12.9K their traffic is several times
-the remaining ReLUs' (21.6 MB vs 6.0 MB, 3.6x, for WRN-22-8 in CrypTen 2PC, derived from the
-per-element costs [CrypTen21; crypten 0.4.1, measured]).
+the remaining ReLUs' (derived from [CrypTen21; crypten 0.4.1, measured]: 21.6 MB vs 6.0 MB, 3.6x, for WRN-22-8 in CrypTen 2PC).
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from dse.report import StudyOutput, markdown_table
 from dse.study import script_main
 
 REFERENCE = {"relu_mb": 6.0, "poly_mb": 21.6, "ratio": 3.6,
-             "source": "derived: WRN-22-8 at 12.9K [AutoReP23], 464 B/ReLU, 16 B/poly [CrypTen21; measured]"}
+             "source": "derived from [CrypTen21; crypten 0.4.1, measured]: WRN-22-8 at 12.9K in CrypTen 2PC (464 B/ReLU, 16 B/poly)"}
 
 
 def _workload(name: str):
@@ -110,14 +109,20 @@ def _plot(out: StudyOutput, frame: pd.DataFrame) -> None:
 
 
 def _constants() -> pd.DataFrame:
+    from costmodels.mpc.protocols_2pc import CrypTFlow2
+
     c = constants()
-    rows = [("crypten 2PC ReLU / x^2 bytes", "464 / 16 B per element", "[CrypTen21; crypten 0.4.1, measured] (measured; model exact)"),
-            ("cryptflow2 ReLU bytes (l=37)", f"{c['cryptflow2']['relu_bytes_l37']} B", "[CrypTFlow2-20; SCI, measured]"),
-            ("cryptflow2 faithful truncation (l=37)", f"{c['cryptflow2']['trunc_bytes_l37']} B", "[CrypTFlow2-20; SCI, measured]"),
+    cf = CrypTFlow2()
+    rows = [("crypten 2PC ReLU / x^2 bytes", "464 / 16 B per element", "[CrypTen21; crypten 0.4.1, measured] (model exact)"),
+            ("cryptflow2 ReLU bytes (l=37)", f"{cf.relu_b:.1f} B from IKNP/KK13 blocks (SCI measured "
+             f"{c['cryptflow2']['relu_bytes_l37']} B)", "costmodels/mpc/blocks.py; [CrypTFlow2-20; SCI, measured]"),
+            ("cryptflow2 faithful truncation (l=37)", f"{cf.trunc_b:.1f} B from blocks (SCI measured "
+             f"{c['cryptflow2']['trunc_bytes_l37']} B); fused after a ReLU {cf.fused_b:.1f} B",
+             "costmodels/mpc/blocks.py; [CrypTFlow2-20; SCI, measured]"),
             ("delphi GC ReLU (l=41)", f"{c['delphi']['gc_bytes_l41']} B total, 16 l B online", "[HalfGates15; SCI GC/, measured]"),
-            ("LAN / WAN", "3 Gbit/s, 0.3 ms / 400 Mbit/s, 40 ms", "OpenCheetah throttle.sh [Cheetah22, code scripts/throttle.sh]"),
+            ("LAN / WAN", "3 Gbit/s, 0.3 ms / 400 Mbit/s, 40 ms", "[Cheetah22, code scripts/throttle.sh]"),
             ("weights", "public (the server's); batch norm folded", "assumption"),
-            ("replacement", "a x^2 + b x + c, public per-channel coefficients", "AutoReP [AutoReP23]"),
+            ("replacement", "a x^2 + b x + c, public per-channel coefficients", "[AutoReP23]"),
             ("sensitivity", "uniform (MILP keeps exactly the budget, placement minimises latency)", "assumption")]
     return pd.DataFrame(rows, columns=["constant", "value", "source"])
 
@@ -163,7 +168,7 @@ def _report(frame, headline, head, quick, granularity) -> str:
         fmt[c] = (fmt[c] / 1e6).round(3)
     ref = ""
     if "wrn_crypten_ratio" in head:
-        ref = (f"\n| quantity | ours | derived from [CrypTen21; crypten 0.4.1, measured] |\n|---|---|---|\n"
+        ref = (f"\n| quantity | ours | derived from [CrypTen21; measured] |\n|---|---|---|\n"
                f"| ReLU traffic at 12.9K (MB) | {head['wrn_crypten_relu_mb']:.2f} | {REFERENCE['relu_mb']} |\n"
                f"| polynomial traffic (MB) | {head['wrn_crypten_poly_mb']:.2f} | {REFERENCE['poly_mb']} |\n"
                f"| poly / ReLU | {head['wrn_crypten_ratio']:.2f} | {REFERENCE['ratio']} |\n\n"

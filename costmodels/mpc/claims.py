@@ -157,20 +157,6 @@ def _wrn_12k() -> tuple[float, float]:
     return float((keep * t.bytes_relu).sum()), float(((1 - keep) * t.bytes_poly).sum())
 
 
-def _resnet50_bytes(proto: str, bn: str = "folded") -> float:
-    lc = _layer_costs(_wl("resnet50-imagenet"), proto, 2, "public", batchnorm=bn)
-    return float(lc.fixed[0].sum() + lc.relu[0].sum())
-
-
-def _resnet50_wan_ratio() -> float:
-    from .model import MpcModel
-
-    m = MpcModel().evaluate(_wl("resnet50-imagenet"), {"protocol": ["cryptflow2", "cheetah"],
-                                                       "weights": ["public"] * 2, "network": ["wan"] * 2}).numpy()
-    lat = m.totals["latency_s"]
-    return float(lat[0] / lat[1])
-
-
 @lru_cache(maxsize=1)
 def _ssnet_speedups() -> tuple[float, float]:
     from .model import MpcModel
@@ -250,25 +236,6 @@ CLAIMS: list[Claim] = [
           lambda: _wrn_12k()[0], rel_tol=0.01),
     Claim("mpc-wrn-12k-poly", "mpc", "WRN-22-8 at 12.9K: replacement polynomial bytes", 21.6e6, "B",
           "1,346,972 x 16 B (CrypTen x^2) (budget from [AutoReP23])", "restatement", lambda: _wrn_12k()[1], rel_tol=0.01),
-    Claim("mpc-cheetah-resnet50-bytes", "mpc", "Cheetah ResNet-50 total communication", 2.3e9, "B",
-          CHEETAH, "calibration", lambda: _resnet50_bytes("cheetah"), rel_tol=0.01,
-          fitted=("nonlinear_scale = 0.1329 (Cheetah's non-linear bytes = SCI bytes x this factor)",)),
-    Claim("mpc-cryptflow2-resnet50-bytes-separate", "mpc", "CrypTFlow2 ResNet-50 total communication, "
-          "batch norm priced as SCI runs it (batchnorm=separate)", 29.7e9, "B",
-          CHEETAH + " (12.9 x 2.3 GB)", "validation",
-          lambda: _resnet50_bytes("cryptflow2", "separate"), rel_tol=0.25,
-          gap="ideal HE packing: SCI_HE pads each image to a power of two, packs 2 channels per "
-              "ciphertext for 56x56 maps and splits strided convolutions; SCI_HE rotations not modelled"),
-    Claim("mpc-cryptflow2-resnet50-bytes-folded", "mpc", "CrypTFlow2 ResNet-50 total communication, "
-          "batch norm folded (default)", 29.7e9, "B", CHEETAH + " (12.9 x 2.3 GB)", "validation",
-          lambda: _resnet50_bytes("cryptflow2", "folded"), rel_tol=0.25,
-          gap="SCI does not fold batch norm (+8.45 GB with batchnorm=separate) and packs HE less "
-              "ideally than the model"),
-    Claim("mpc-resnet50-wan-speedup", "mpc", "CrypTFlow2 / Cheetah ResNet-50 WAN latency", 5.6, "1",
-          CHEETAH + ": 5.6x faster on WAN", "validation", _resnet50_wan_ratio, rel_tol=0.25,
-          fitted_to=("mpc-cheetah-resnet50-bytes",),
-          gap="compute constants (HE PMult per coefficient, SCI ReLU time) are coarse and Cheetah's "
-              "silent-OT compute is not modelled; Cheetah's bytes are the calibrated 2.3 GB"),
     Claim("mpc-ssnet-speedup-max", "mpc", "SSNet-style vs additive (CrypTen) speed-up, max over "
           "ResNet-18/50, 3 and 5 parties, LAN/WAN", 14.0, "1", SSNET, "validation",
           lambda: _ssnet_speedups()[1], rel_tol=0.25, gap=SSNET_GAP),

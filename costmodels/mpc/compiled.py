@@ -16,8 +16,8 @@ import numpy as np
 
 from dse.errors import UnknownNameError
 
-from .lowering import lower_workload
-from .protocols import Cost, CrypTen, Protocol, Shamir, SSNet
+from .lowering import fused_truncation, lower_workload
+from .protocols import Cost, CrypTen, Protocol, Rep3, Shamir, SSNet
 from .protocols_2pc import Cheetah, CrypTFlow2, Delphi
 
 __all__ = [
@@ -31,12 +31,12 @@ __all__ = [
     "make_protocol",
 ]
 
-PROTOCOLS = ("crypten", "cryptflow2", "delphi", "cheetah", "shamir", "ssnet")
+PROTOCOLS = ("crypten", "cryptflow2", "delphi", "cheetah", "shamir", "ssnet", "rep3")
 MAX_PARTIES = 8
 WEIGHTS = ("shared", "public")
 COMPONENTS = ("online_bytes", "offline_bytes", "rounds", "compute_s")
 _CLASSES = {"crypten": CrypTen, "cryptflow2": CrypTFlow2, "delphi": Delphi, "cheetah": Cheetah,
-            "shamir": Shamir, "ssnet": SSNet}
+            "shamir": Shamir, "ssnet": SSNet, "rep3": Rep3}
 
 
 def make_protocol(name: str, bits: int = 0) -> Protocol:
@@ -68,14 +68,24 @@ def _layer_costs(workload, protocol: str, parties: int, weights: str, poly_degre
     reason = proto.feasible(parties, weights)
     if not reason:
         shared = weights == "shared"
+        deferred, fused = (fused_truncation(workload, batchnorm) if proto.fuses_truncation
+                           else ([False] * L, [False] * L))
         for j, layer_ops in enumerate(ops):
             f = r = p = Cost()
+            if fused[j] and not layer_ops:  # an identity site: the deferred scale-down alone
+                f = proto.trunc(float(workload.layers[j].activations))  # type: ignore[attr-defined]
             for op in layer_ops:
                 if op.site:
                     k = op.args[0]
                     sites[j] += k
                     r = r + proto.op_cost(op, parties, shared)
                     p = p + proto.replacement(k, poly_degree, parties, shared)
+                    if fused[j]:  # the producer's deferred scale-down: fused, or stand-alone
+                        r = r + proto.relu_trunc(k)  # type: ignore[attr-defined]
+                        p = p + proto.trunc(k)  # type: ignore[attr-defined]
+                elif op.name == "linear" and proto.fuses_truncation:  # 2PC HE: packing + fusion
+                    f = f + proto.linear(*op.args, n=parties, shared=shared,  # type: ignore[call-arg]
+                                         truncate=not deferred[j], geom=op.geom)
                 else:
                     f = f + proto.op_cost(op, parties, shared)
             fixed[:, j], relu[:, j], poly[:, j] = f.as_tuple(), r.as_tuple(), p.as_tuple()

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from workloads.ir import numel
 
-__all__ = ["BATCHNORM", "Op", "lower_layer", "lower_workload", "site_layers"]
+__all__ = ["BATCHNORM", "Op", "fused_truncation", "lower_layer", "lower_workload", "site_layers"]
 
 #: how batch norm is priced: folded into the previous linear layer, or a separate scaling layer
 BATCHNORM = ("folded", "separate")
@@ -39,6 +39,19 @@ class Op:
     name: str
     args: tuple = ()
     site: bool = False  # a ReLU activation site (replaceable)
+    #: shape for HE packing: ("conv", C, H, W, M, fh, fw, stride, pad_rows, pad_cols) or
+    #: ("bn", C, H, W); empty when unknown (ideal packing)
+    geom: tuple = ()
+
+
+def _conv_geom(layer) -> tuple:
+    if layer.kind != "conv2d" or getattr(layer, "groups", 1) != 1 or len(layer.in_shape) != 3:
+        return ()
+    c, h, w = layer.in_shape
+    (fh, fw), (sh, sw), (ph, pw) = layer.kernel, layer.stride, layer.padding
+    if sh != sw:
+        return ()
+    return ("conv", c, h, w, layer.out_channels, fh, fw, sh, 2 * ph, 2 * pw)
 
 
 def _linear(x: int, w: int, y: int, macs: int, operand: str = "model") -> Op:
@@ -62,7 +75,8 @@ def lower_layer(layer, batchnorm: str = "folded") -> tuple[Op, ...]:
     """The operations of one layer (per sample)."""
     kind = layer.kind
     if kind in ("conv2d", "linear", "graphconv"):
-        return (_linear(numel(layer.in_shape), _weight_elems(layer), layer.activations, layer.macs),)
+        op = _linear(numel(layer.in_shape), _weight_elems(layer), layer.activations, layer.macs)
+        return (Op(op.name, op.args, geom=_conv_geom(layer)),)
     if kind == "matmul":
         a, b = layer.in_shapes
         if layer.weights == "none":
@@ -91,7 +105,9 @@ def lower_layer(layer, batchnorm: str = "folded") -> tuple[Op, ...]:
             return (Op("layernorm", (numel(layer.in_shape) // width, width)),)
         if batchnorm == "separate":
             k = numel(layer.in_shape)
-            return (_linear(k, 2 * layer.in_shape[0], k, k),)
+            op = _linear(k, 2 * layer.in_shape[0], k, k)
+            geom = ("bn", *layer.in_shape) if len(layer.in_shape) == 3 else ()
+            return (Op(op.name, op.args, geom=geom),)
         return ()
     if kind == "mul":
         return (Op("mul", (layer.activations,)),)
@@ -125,3 +141,64 @@ def lower_workload(workload, batchnorm: str = "folded") -> list[tuple[Op, ...]]:
 def site_layers(workload) -> list[int]:
     """Indices of layers holding a ReLU activation site."""
     return [i for i, ops in enumerate(lower_workload(workload)) if any(o.site for o in ops)]
+
+
+_PASS = ("add",)  # local layers a deferred truncation passes through
+
+
+def _is_identity(layer) -> bool:
+    return layer.kind == "activation" and getattr(layer, "fn", "") == "identity"
+
+
+def fused_truncation(workload, batchnorm: str = "folded") -> tuple[list[bool], list[bool]]:
+    """Where a compiler moves a linear layer's scale-down into the following ReLU (EzPC Athos
+    ``IRBuilderCSF.py`` ``doTruncation``; SCI/OpenCheetah ``Relu(..., doTruncation)``).
+
+    Returns ``(deferred, fused)`` per layer: ``deferred[j]`` when layer ``j`` is linear and every
+    path from it through folded batch norms and adds ends in an activation site (a ReLU, or a site
+    rewritten to ``identity``); ``fused[j]`` when the site ``j`` receives such a deferred
+    truncation: one truncation of its elements, fused into the ReLU (MSB known), stand-alone for
+    a polynomial or an identity. The cost of the scale-down thus sits in the site's layer, so
+    rewriting a site never changes another layer's price."""
+    ops = lower_workload(workload, batchnorm)
+    layers = workload.layers
+    index = {l.name: i for i, l in enumerate(layers)}
+    consumers: list[list[int]] = [[] for _ in layers]
+    for i, l in enumerate(layers):
+        for src in getattr(l, "inputs", ()) or ():
+            if src in index:
+                consumers[index[src]].append(i)
+
+    def passes(i: int) -> bool:
+        return layers[i].kind in _PASS or (layers[i].kind == "norm" and not ops[i])
+
+    def ends_in_relu(i: int, seen: set[int]) -> set[int] | None:
+        """Sites reached from layer ``i``'s output, or None when some path ends elsewhere."""
+        out: set[int] = set()
+        if not consumers[i]:
+            return None
+        for c in consumers[i]:
+            if c in seen:
+                continue
+            seen.add(c)
+            if (any(o.site for o in ops[c]) and len(ops[c]) == 1) or _is_identity(layers[c]):
+                out.add(c)
+            elif passes(c):
+                sub = ends_in_relu(c, seen)
+                if sub is None:
+                    return None
+                out |= sub
+            else:
+                return None
+        return out
+
+    deferred = [False] * len(layers)
+    fused = [False] * len(layers)
+    for j, layer_ops in enumerate(ops):
+        if len(layer_ops) == 1 and layer_ops[0].name == "linear":
+            sites = ends_in_relu(j, set())
+            if sites:
+                deferred[j] = True
+                for s in sites:
+                    fused[s] = True
+    return deferred, fused

@@ -22,8 +22,11 @@ from dse.xp import constant
 from .compiled import MAX_PARTIES, PROTOCOLS, WEIGHTS, config_index, cost_tensor
 from .lowering import BATCHNORM
 from .presets import network
+from .protocol_select import select
 
-__all__ = ["NETWORK_CHOICES", "MpcModel"]
+__all__ = ["AUTO", "NETWORK_CHOICES", "MpcModel"]
+
+AUTO = "auto"  #: per-layer protocol selection (:mod:`costmodels.mpc.protocol_select`)
 
 NETWORK_CHOICES = ("lan", "wan", "custom")
 
@@ -32,11 +35,12 @@ class MpcModel(CostModel):
     """MPC private inference: protocol profiles x parties x weight placement x network."""
 
     name = "mpc"
-    version = "1"
+    version = "4"
     space = DesignSpace((
-        Categorical("protocol", default="crypten", choices=PROTOCOLS,
+        Categorical("protocol", default="crypten", choices=(*PROTOCOLS, AUTO),
                     doc="crypten (n-party additive, CrypTen 0.4.1 counters), cryptflow2, delphi, "
-                        "cheetah (2-party, server holds weights), shamir / ssnet (n >= 3)"),
+                        "cheetah (2-party, server holds weights), shamir / ssnet (n >= 3), "
+                        "auto (per-layer choice by MILP, minimising latency)"),
         Int("parties", default=2, low=2, high=MAX_PARTIES, doc="number of computing parties"),
         Categorical("weights", default="shared", choices=WEIGHTS,
                     doc="shared: model weights secret-shared; public: known to the computing party"),
@@ -58,7 +62,8 @@ class MpcModel(CostModel):
               choices=BATCHNORM),
     )
     capabilities = frozenset({"batch", "grad"})
-    metric_units: ClassVar[dict[str, str]] = {"rounds": "1", "relus_kept": "1"}
+    metric_units: ClassVar[dict[str, str]] = {"latency_s": "s", "rounds": "1", "relus_kept": "1",
+                                              "protocol_index": "1"}  # index into PROTOCOLS (per layer)
     param_units = {"bandwidth": "B/s", "rtt": "s", "bits": "bit"}
     grad_knobs = ("relu_keep",)
     grad_metric = "latency_s"
@@ -87,15 +92,49 @@ class MpcModel(CostModel):
             out["bandwidth"], out["rtt"] = net.bytes_per_s, net.rtt_s
         return out
 
+    def _auto(self, workload, design, L: int):
+        """Per-row arrays for ``protocol=auto`` rows: (3, 4, L) cost parts, (L,) protocol index,
+        reason; one MILP per distinct (parties, weights, network) among those rows."""
+        proto = np.asarray(design["protocol"]).astype(int)
+        rows = np.flatnonzero(proto == len(PROTOCOLS))
+        parts = np.zeros((design.n, 3, 4, L))
+        pidx = np.tile(np.asarray([-1.0]), (design.n, L))
+        why = [""] * design.n
+        if not len(rows):
+            return parts, pidx, why
+        bw, rtt = self.network_arrays()
+        parties = np.asarray(design["parties"]).astype(int)
+        weights = np.asarray(design["weights"]).astype(int)
+        net = np.asarray(design["network"]).astype(int)
+        for key in sorted({(int(parties[r]), int(weights[r]), int(net[r])) for r in rows}):
+            n, w, k = key
+            sol = workload.memo(("mpc.auto", n, w, float(bw[k]), float(rtt[k]), self.param("poly_degree"),
+                                 self.param("bits"), self.param("batchnorm")),
+                                lambda n=n, w=w, k=k: select(workload, n, WEIGHTS[w], bandwidth_Bps=float(bw[k]),
+                                                             rtt_s=float(rtt[k]), poly_degree=self.param("poly_degree"),
+                                                             bits=self.param("bits"),
+                                                             batchnorm=self.param("batchnorm")))
+            mine = [r for r in rows if (int(parties[r]), int(weights[r]), int(net[r])) == key]
+            parts[mine] = np.stack([sol.fixed, sol.relu, sol.poly])
+            pidx[mine] = [PROTOCOLS.index(p) if p else -1 for p in sol.protocols]
+            for r in mine:
+                why[r] = sol.reason
+        return parts, pidx, why
+
     def _evaluate(self, workload, design, xp):
         table, reasons, sites = cost_tensor(workload, poly_degree=self.param("poly_degree"),
                                             bits=self.param("bits"), batchnorm=self.param("batchnorm"))
         like = design["relu_keep"]
         n_cfg, _, _, L = table.shape
-        idx = config_index(design["protocol"], design["parties"], design["weights"])
+        is_auto = design["protocol"] == len(PROTOCOLS)
+        code = xp.where(is_auto, xp.zeros_like(design["protocol"]), design["protocol"])
+        idx = config_index(code, design["parties"], design["weights"])
         idx = xp.astype(idx, xp.int64)
         t = constant(xp, table.reshape(n_cfg, 12 * L), like=like)
         sel = xp.reshape(xp.take(t, idx, axis=0), (-1, 3, 4, L))
+        auto_parts, auto_idx, auto_why = self._auto(workload, design, L)
+        if any(np.asarray(is_auto)):
+            sel = xp.where(is_auto[:, None, None, None], constant(xp, auto_parts, like=like), sel)
         keep = xp.clip(like, 0.0, 1.0)[:, None] if hasattr(xp, "clip") else like[:, None]
         fixed, relu, poly = sel[:, 0], sel[:, 1], sel[:, 2]
 
@@ -117,12 +156,18 @@ class MpcModel(CostModel):
         f = Feasibility(xp, design.n, like=design["parties"])
         codes = np.asarray([reasons.index(r) for r in reasons])
         code_of = xp.take(constant(xp, codes, like=like, dtype=xp.int64), idx, axis=0)
-        for code, text in enumerate(reasons):
-            if text and reasons.index(text) == code:
-                f.require(code_of != code, text)
-        # a (protocol, parties, weights) combination the protocol does not define has no costs:
-        # NaN, not the zeros of its empty profile row (relus_kept is the network's, so it stays)
-        exists = (code_of == 0)[:, None]
+        for c, text in enumerate(reasons):
+            if text and reasons.index(text) == c:
+                f.require(xp.logical_or(code_of != c, is_auto), text)
+        for text in sorted({w for w in auto_why if w}):
+            f.require(constant(xp, np.asarray([w != text for w in auto_why]), like=design["parties"], dtype=bool), text)
+        fixed_idx = xp.astype(design["protocol"], xp.float64) if hasattr(xp, "float64") else design["protocol"]
+        pidx = xp.where(is_auto[:, None], constant(xp, auto_idx, like=like),
+                        fixed_idx[:, None] + xp.zeros_like(sel[:, 0, 0]))
+        # a (protocol, parties, weights) combination the protocol does not define, or an auto row with
+        # no protocol that fits, has no costs: NaN, not zeros (relus_kept is the network's, so it stays)
+        auto_ok = constant(xp, np.asarray([not w for w in auto_why]), like=design["parties"], dtype=bool)
+        exists = xp.where(is_auto, auto_ok, code_of == 0)[:, None]
         nan = constant(xp, np.asarray(np.nan), like=like)
 
         def cost(a):
@@ -136,7 +181,7 @@ class MpcModel(CostModel):
                     "compute_s": xp.sum(compute, axis=1), "offline_latency_s": xp.sum(offline_latency, axis=1),
                     "relus_kept": xp.sum(keep * site, axis=1)},
             layers={"comm_bytes": online, "offline_comm_bytes": offline, "rounds": rounds,
-                    "latency_s": latency},
+                    "latency_s": latency, "protocol_index": pidx},
             layer_names=tuple(l.name for l in workload.layers),
             layer_kinds=tuple(l.kind for l in workload.layers),
             feasibility=f,

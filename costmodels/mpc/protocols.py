@@ -20,7 +20,7 @@ from . import crypten_ops as cx
 from .lowering import Op
 from .presets import constant
 
-__all__ = ["NONLINEAR_RELU_RATIO", "Cost", "CrypTen", "Protocol", "SSNet", "Shamir"]
+__all__ = ["NONLINEAR_RELU_RATIO", "Cost", "CrypTen", "Protocol", "Rep3", "SSNet", "Shamir"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,9 @@ class Protocol:
     min_parties = 2
     max_parties: int | None = None
     shared_weights = True  #: can evaluate secret-shared model weights
+    #: moves a linear layer's truncation into the following ReLU (``relu_trunc``); see
+    #: :func:`costmodels.mpc.lowering.fused_truncation`
+    fuses_truncation = False
 
     def feasible(self, parties: int, weights: str) -> str:
         """Empty when (parties, weights) is supported, else the reason."""
@@ -256,3 +259,58 @@ class SSNet(Shamir):
     def relu(self, k, *, n, shared):
         online = k * (self.mult_elems(n) + self.reveal_elems(n))
         return self._elems(online, k * self.random_elems(n), constant("ssnet", "relu_rounds"))
+
+
+class Rep3(Protocol):
+    """Three-party replicated secret sharing over Z_2^64, semi-honest, honest majority (the
+    Falcon/CryptGPU setting), costed with MP-SPDZ's compile-time model for ``ring``
+    ([MPSPDZ20, code Compiler/cost.py]): a multiplication or a dot product reshares 3 ring
+    elements (one per party), a probabilistic truncation costs 4, an opening 3; no offline phase.
+    ReLU: MP-SPDZ's ``ml.relu`` under ``compile.py -E ring``, 91 B online and 8 VM rounds per
+    element ([MPSPDZ20; compile.py -E ring]). A public linear map is local on replicated shares."""
+
+    name = "rep3"
+    min_parties = 3
+    max_parties = 3
+
+    def __init__(self) -> None:
+        self.wb = constant("rep3", "word_bytes")
+        self.t_word = constant("shamir", "compute_s_per_word")
+        self.t_mac = constant("crypten", "compute_s_per_mac_public")
+
+    def _words(self, k: float, words: float, rounds: float) -> Cost:
+        return Cost(k * words * self.wb, 0.0, rounds if k else 0, k * words * self.t_word)
+
+    def trunc(self, k: float) -> Cost:
+        return self._words(k, constant("rep3", "trunc_words"), 1)
+
+    def mult(self, k: float) -> Cost:
+        return self._words(k, constant("rep3", "mult_words"), 1)
+
+    def linear(self, x, w, y, macs, operand, *, n, shared):
+        local = Cost(compute_s=macs * self.t_mac)
+        if shared or operand == "secret":  # cheap dot product: one reshare per output
+            return local + self.mult(y) + self.trunc(y)
+        return local + self.trunc(y)
+
+    def relu(self, k, *, n, shared):
+        return Cost(k * constant("rep3", "relu_bytes"), 0.0, constant("rep3", "relu_rounds") if k else 0,
+                    k * constant("rep3", "relu_bytes") / self.wb * self.t_word)
+
+    def poly(self, k, degree, *, n, shared):
+        total = self.trunc(k)
+        prods = max(degree - 1, 0)
+        if prods:
+            m = self.mult(k * prods) + self.trunc(k * prods)
+            total = total + Cost(m.online_bytes, 0.0, 2 * math.ceil(math.log2(degree)), m.compute_s)
+        return total
+
+    def maxpool(self, outputs, window, *, n, shared):
+        per = self.relu(outputs * (window - 1), n=n, shared=shared)
+        return Cost(per.online_bytes, 0.0, per.rounds * math.ceil(math.log2(window)), per.compute_s)
+
+    def avgpool(self, outputs, *, n, shared):
+        return self.trunc(outputs)
+
+    def mul(self, k, *, n, shared):
+        return self.mult(k) + self.trunc(k)

@@ -94,3 +94,12 @@ def test_ssnet_parties_study_quick(tmp_path):
     assert (claim.speedup_ssnet_vs_additive == claim.crypten_s / claim.ssnet_s).all()
     assert head["speedup_range"] == (claim.speedup_ssnet_vs_additive.min(), claim.speedup_ssnet_vs_additive.max())
     assert head["speedup_range"][0] > 1
+
+
+def test_pi_protocols_study_quick(tmp_path):
+    """The protocol study writes its files; the auto mix is never slower than the best single
+    2-party protocol on the quick workload."""
+    head = _study("pi_protocols").run(tmp_path, quick=True)
+    for f in ("results.csv", "published.csv", "report.md"):
+        assert (tmp_path / f).exists(), f
+    assert all(v >= 1 - 1e-9 for v in head.values())

@@ -73,7 +73,7 @@ def test_expected_mode_is_the_mpc_site_table_and_pasnet_form():
 
 def _pasnet_costs(ns=(16384, 8192, 4096)):
     """Test fixture only: PASNet's per-site table, LAT_relu = 13.6 N + 0.4, LAT_poly = 0.03 N + 0.2
-    (harveyp123/PASNet-DAC2023 models/gate_tmp.py, units unstated; [PASNet23])."""
+    ([PASNet23, code models/gate_tmp.py], units unstated)."""
     ns = np.asarray(ns, dtype=float)
     lat = np.stack([1360 * 0.01 * ns + 0.4, 3 * 0.01 * ns + 0.2], axis=1)
     return SiteCosts(tuple(f"act{i}" for i in range(len(ns))), (("relu", "poly"),) * len(ns), lat, 0.0,

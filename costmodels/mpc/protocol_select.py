@@ -1,0 +1,225 @@
+"""Per-layer protocol selection (``protocol=auto``): a MILP choosing, for every layer, one of the
+protocols that can run it, with the cost of converting the shared representation at each edge
+where the protocol changes, minimising latency (or bytes).
+
+Variables: ``x[l, p]`` binary (layer ``l`` runs protocol ``p``), ``y[e, p, q]`` (edge ``e = (i, j)``
+goes from ``p`` to ``q``) with ``y >= x[i, p] + x[j, q] - 1``. Objective: ``sum x * c[l, p] + sum
+y * k[e, p, q]`` with ``c`` the layer's cost under ``p`` (all ReLUs kept: fixed + ReLU part) and
+``k`` the conversion of the edge's tensor. A pair without a priced conversion is forbidden on an
+edge (``x[i, p] + x[j, q] <= 1``). Solved with HiGHS (:mod:`solvers.highs`); :func:`enumerate_selection`
+solves the same problem by brute force for small networks.
+
+Weights: with 2 parties and ``weights="public"`` the model owner is the server (CrypTFlow2, DELPHI,
+Cheetah keep its weights private); CrypTen's own "public" weights would be known to the client too,
+so in a mix CrypTen is priced with secret-shared weights (the server shares them).
+
+Representations and conversions per element (:mod:`.blocks`; OT flavour: silent OT when Cheetah
+is on either side, else IKNP):
+
+* ``crypten`` (Z_2^64), ``cryptflow2``/``cheetah`` (Z_2^l, l = 37), ``delphi`` (field, ~41 bits),
+  ``shamir``/``ssnet`` (Shamir, 128-bit field), ``rep3`` (3-party replicated Z_2^64);
+* CrypTen (3 parties) -> rep3: each party sends its additive share to one neighbour (3 words);
+  rep3 -> CrypTen: local (drop one of the two shares);
+* Z_2^64 -> Z_2^l: local reduction (0); Z_2^l -> Z_2^64: the wrap bit of the two shares (a
+  millionaire on ``l`` bits) and its B2A into 64 bits (SCI ``XTProtocol`` zero extension);
+  Z_2^l <-> Z_2^l: none; ring <-> field: a wrap (millionaire on the source width) and a B2A into
+  the destination width; shamir <-> ssnet: none; additive <-> Shamir: not priced (forbidden).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import blocks
+from .compiled import PROTOCOLS, layer_costs
+from .presets import constant
+from .protocols import Cost
+
+__all__ = ["Selection", "conversion", "enumerate_selection", "select"]
+
+_WIDTH = {"crypten": 64, "delphi": 41}
+_FAMILY = {"crypten": "ring", "cryptflow2": "ring", "cheetah": "ring", "delphi": "field",
+           "shamir": "shamir", "ssnet": "shamir", "rep3": "replicated"}
+
+
+def _width(p: str, bits: int) -> int:
+    if p in ("cryptflow2", "cheetah"):
+        return int(bits or constant(p, "bits"))
+    return _WIDTH.get(p, 128)
+
+
+def conversion(a: str, b: str, elements: float, bits: int = 0) -> Cost | None:
+    """Cost of moving ``elements`` shared values from protocol ``a``'s representation to ``b``'s
+    (None: no priced conversion)."""
+    if a == b or elements == 0:
+        return Cost()
+    fa, fb = _FAMILY[a], _FAMILY[b]
+    if "replicated" in (fa, fb):  # 3-party Z_2^64: additive -> replicated = each party sends its
+        if {a, b} != {"rep3", "crypten"}:  # share to one neighbour; replicated -> additive is local
+            return None
+        return Cost(elements * 3 * 8.0, 0.0, 1, 0.0) if b == "rep3" else Cost()
+    if fa == "shamir" or fb == "shamir":
+        return Cost() if fa == fb else None
+    wa, wb = _width(a, bits), _width(b, bits)
+    if fa == fb == "ring" and wb <= wa:
+        return Cost()  # reduction mod 2^wb is local
+    ot = blocks.flavour("ferret" if "cheetah" in (a, b) else "iknp")
+    blk = blocks.millionaire(ot, wa) + blocks.b2a(ot, wb)
+    return Cost(elements * blk.bytes, 0.0, blk.rounds, 0.0)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Chosen protocol per layer (``None`` entries when infeasible), the objective value, the
+    per-layer cost arrays of the mix (``(4, L)``: bytes, offline bytes, rounds, compute, with
+    conversions charged to the consuming layer), and ``reason`` when no mix exists."""
+
+    protocols: tuple[str | None, ...]
+    objective: float
+    fixed: np.ndarray
+    relu: np.ndarray
+    poly: np.ndarray
+    reason: str = ""
+    method: str = "milp"
+    wall_s: float = 0.0
+
+
+def _edges(workload) -> list[tuple[int, int, float]]:
+    index = {l.name: i for i, l in enumerate(workload.layers)}
+    out = []
+    for j, l in enumerate(workload.layers):
+        for src in getattr(l, "inputs", ()) or ():
+            if src in index:
+                i = index[src]
+                out.append((i, j, float(math.prod(workload.layers[i].out_shape))))
+    return out
+
+
+def _problem(workload, parties, weights, bandwidth_Bps, rtt_s, objective, candidates, poly_degree, bits,
+             batchnorm):
+    """Candidate protocols, their layer costs (P, L) in objective units, the per-protocol cost
+    arrays and the edge conversion table, or a reason."""
+    names, tabs, reasons = [], [], []
+    for p in candidates:
+        # CrypTen's "public" weights are known to every party; next to server-held-weight
+        # protocols (2 parties) it must keep the server's weights private: secret-shared weights
+        w = "shared" if (p == "crypten" and parties == 2 and weights == "public") else weights
+        try:
+            lc = layer_costs(workload, p, parties, w, poly_degree=poly_degree, bits=bits, batchnorm=batchnorm)
+        except NotImplementedError as exc:
+            reasons.append(f"{p}: {exc}")
+            continue
+        if lc.reason:
+            reasons.append(lc.reason)
+            continue
+        names.append(p)
+        tabs.append(lc)
+
+    def value(c: np.ndarray) -> np.ndarray:  # c: (4, ...) components
+        if objective == "bytes":
+            return c[0]
+        return c[2] * rtt_s + c[0] / bandwidth_Bps + c[3]
+
+    cost = np.array([value(t.fixed + t.relu) for t in tabs]) if tabs else np.zeros((0, 0))
+    edges = _edges(workload)
+    conv: dict[tuple[int, int, int], tuple[float, Cost]] = {}
+    for e, (_i, _j, elems) in enumerate(edges):
+        for a, pa in enumerate(names):
+            for b, pb in enumerate(names):
+                c = conversion(pa, pb, elems, bits)
+                if c is not None and a != b:
+                    conv[e, a, b] = (float(value(np.array(c.as_tuple()))), c)
+    return names, tabs, cost, edges, conv, reasons
+
+
+def _assemble(names, tabs, edges, conv, choice, objective_value, method, t0) -> Selection:
+    L = tabs[0].fixed.shape[1]
+    fixed = np.stack([tabs[choice[j]].fixed[:, j] for j in range(L)], axis=1)
+    relu = np.stack([tabs[choice[j]].relu[:, j] for j in range(L)], axis=1)
+    poly = np.stack([tabs[choice[j]].poly[:, j] for j in range(L)], axis=1)
+    for e, (i, j, _n) in enumerate(edges):
+        a, b = choice[i], choice[j]
+        if a != b:
+            fixed[:, j] += np.array(conv[e, a, b][1].as_tuple())
+    return Selection(tuple(names[c] for c in choice), float(objective_value), fixed, relu, poly,
+                     "", method, time.perf_counter() - t0)
+
+
+def _infeasible(L: int, why: str, method: str, t0: float) -> Selection:
+    z = np.zeros((4, L))
+    return Selection((None,) * L, math.inf, z, z, z, why, method, time.perf_counter() - t0)
+
+
+def select(workload, parties: int = 2, weights: str = "public", *, bandwidth_Bps: float, rtt_s: float,
+           objective: str = "latency", candidates: tuple[str, ...] = PROTOCOLS, poly_degree: int = 2,
+           bits: int = 0, batchnorm: str = "folded", time_limit_s: float = 30.0) -> Selection:
+    """Per-layer protocol choice by MILP (HiGHS). ``objective``: ``latency`` (s) or ``bytes``."""
+    import pyomo.environ as pyo
+
+    from solvers.highs import solve
+
+    t0 = time.perf_counter()
+    L = len(workload.layers)
+    names, tabs, cost, edges, conv, reasons = _problem(workload, parties, weights, bandwidth_Bps, rtt_s,
+                                                       objective, candidates, poly_degree, bits, batchnorm)
+    if not names:
+        return _infeasible(L, "no protocol can run this network: " + "; ".join(reasons), "milp", t0)
+    P = len(names)
+    scale = max(float(cost.max()), 1e-30)
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(range(L), range(P), domain=pyo.Binary)
+    m.one = pyo.Constraint(range(L), rule=lambda m, j: sum(m.x[j, p] for p in range(P)) == 1)
+    keys = list(conv)
+    m.y = pyo.Var(range(len(keys)), domain=pyo.NonNegativeReals, bounds=(0, 1))
+    m.link = pyo.Constraint(range(len(keys)), rule=lambda m, k: m.y[k] >= m.x[edges[keys[k][0]][0], keys[k][1]]
+                            + m.x[edges[keys[k][0]][1], keys[k][2]] - 1)
+    banned = [(e, a, b) for e in range(len(edges)) for a in range(P) for b in range(P)
+              if a != b and (e, a, b) not in conv]
+    m.ban = pyo.Constraint(range(len(banned)), rule=lambda m, k: m.x[edges[banned[k][0]][0], banned[k][1]]
+                           + m.x[edges[banned[k][0]][1], banned[k][2]] <= 1)
+    m.obj = pyo.Objective(expr=sum(m.x[j, p] * (cost[p, j] / scale) for j in range(L) for p in range(P))
+                          + sum(m.y[k] * (conv[keys[k]][0] / scale) for k in range(len(keys))))
+    res = solve(m, time_limit_s=time_limit_s, mip_gap=1e-9)
+    if not res.loaded:
+        return _infeasible(L, f"no feasible protocol mix (HiGHS: {res.status})", "milp", t0)
+    choice = [max(range(P), key=lambda p: pyo.value(m.x[j, p])) for j in range(L)]
+    obj = _objective(cost, edges, conv, choice)
+    return _assemble(names, tabs, edges, conv, choice, obj, "milp", t0)
+
+
+def _objective(cost, edges, conv, choice) -> float:
+    total = float(sum(cost[choice[j], j] for j in range(len(choice))))
+    for e, (i, j, _n) in enumerate(edges):
+        a, b = choice[i], choice[j]
+        if a != b:
+            if (e, a, b) not in conv:
+                return math.inf
+            total += conv[e, a, b][0]
+    return total
+
+
+def enumerate_selection(workload, parties: int = 2, weights: str = "public", *, bandwidth_Bps: float,
+                        rtt_s: float, objective: str = "latency", candidates: tuple[str, ...] = PROTOCOLS,
+                        poly_degree: int = 2, bits: int = 0, batchnorm: str = "folded") -> Selection:
+    """The same problem by brute force over all ``P^L`` assignments (small networks only)."""
+    t0 = time.perf_counter()
+    L = len(workload.layers)
+    names, tabs, cost, edges, conv, reasons = _problem(workload, parties, weights, bandwidth_Bps, rtt_s,
+                                                       objective, candidates, poly_degree, bits, batchnorm)
+    if not names:
+        return _infeasible(L, "no protocol can run this network: " + "; ".join(reasons), "enumerate", t0)
+    if len(names) ** L > 2_000_000:
+        raise ValueError(f"enumeration of {len(names)}^{L} assignments is too large")
+    best, best_choice = math.inf, None
+    for choice in itertools.product(range(len(names)), repeat=L):
+        v = _objective(cost, edges, conv, choice)
+        if v < best:
+            best, best_choice = v, choice
+    if best_choice is None:
+        return _infeasible(L, "no feasible protocol mix", "enumerate", t0)
+    return _assemble(names, tabs, edges, conv, list(best_choice), best, "enumerate", t0)
