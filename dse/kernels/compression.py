@@ -231,7 +231,7 @@ def block_circulant_project(w: Any, *, block: int) -> np.ndarray:
     w = _arr(w)
     c = circulant_first_columns(w, block=block)
     m = w.reshape(w.shape[0], -1) if w.ndim > 1 else w.reshape(1, -1)
-    return c.ravel()[_circ_index(*m.shape, int(block))].reshape(w.shape)
+    return c.ravel()[_circ_index(m.shape[0], m.shape[1], int(block))].reshape(w.shape)
 
 
 # -- torch wrappers and registry specs ---------------------------------------------------------------
