@@ -172,6 +172,9 @@ def _front(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def run(out: Path, *, quick: bool = False, seed: int = 0, trials: int | None = None) -> dict[str, Any]:
+    import torch
+
+    torch.set_num_threads(1)  # small CNN: one thread is fastest, and 2 shared cores oversubscribe badly
     t0 = time.perf_counter()
     st = settings(quick, trials=trials)
     ctx = prepare(st, seed)

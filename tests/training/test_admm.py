@@ -14,6 +14,11 @@ torch = pytest.importorskip("torch")
 from dse.training.admm import admm_compress, admm_phase, compression_stats, masked_retrain  # noqa: E402
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    torch.set_num_threads(1)  # tiny nets: threads only contend on the shared cores
+
+
 def _data(seed=0):
     g = torch.Generator().manual_seed(seed)
     X = torch.randn(256, 12, generator=g)

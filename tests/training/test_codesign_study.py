@@ -17,6 +17,9 @@ TINY = dict(pretrain_epochs=1, search_epochs=2, finetune_epochs=1, lambdas=[1.0]
 
 @pytest.fixture(scope="module")
 def ctx():
+    import torch
+
+    torch.set_num_threads(1)
     return C.prepare(C.settings(True, **TINY))
 
 
