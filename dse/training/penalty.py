@@ -11,7 +11,7 @@ unitless (``normalize=False`` gives seconds). With ``budget_s`` the term is
 (:attr:`LatencyPenalty.log`). It runs on numpy arrays too (no torch needed) and is differentiable
 in the probabilities under torch.
 
-:class:`ReluCountPenalty` is AutoReP's budget loss (mpc.md §1.1, ``train_util.py``):
+:class:`ReluCountPenalty` is AutoReP's budget loss ([AutoReP23, code train_util.py]):
 ``weight * max(0, kept / total - budget)`` over per-element masks.
 """
 

@@ -7,7 +7,7 @@ latency of that layer under each option (``latency_s[s, k]``, option 0 is the re
 
     T(p) = base + sum_s sum_k p[s, k] * latency_s[s, k]                         ("expected")
 
-which is exact whenever every ``p[s]`` is one-hot (PASNet ``loss_lat``, mpc.md §1.2).
+which is exact whenever every ``p[s]`` is one-hot (PASNet ``loss_lat``, [PASNet23]).
 
 When only a *fraction* ``k_s`` of a ReLU site is kept (AutoReP's per-element masks), the ReLU and
 polynomial batches of the site run side by side and share rounds (the rule of
