@@ -12,7 +12,7 @@ The knobs split in two:
 For every enumerated combination, ``starts`` seeded starting points (the knob defaults clipped
 into range, then uniform in ``u``) run ``steps`` Adam steps on ``sign * objective / |objective at
 start|`` (+ ``bound_weight * sum max(0, relative bound violation)``), all in one batched torch
-evaluation per step; after each step ``u`` is clipped to ``[0, 1]`` (projection onto the bounds).
+evaluation per step, the step size decaying on a cosine to 0; after each step ``u`` is clipped to ``[0, 1]`` (projection onto the bounds).
 At the end each relaxed Int/Pow2 knob is rounded to its grid: both neighbours (floor/ceil on the
 lattice, or in log2 for Pow2) are candidates, every combination of them is kept.
 
@@ -86,10 +86,11 @@ class GradientSolver(Solver):
         enum = [k for k in space.knobs if k not in relaxed]
         sizes = dict(self.opt("grid_sizes") or {})
         axes = dict(zip(space.names, grid_axes(space, sizes)))
-        combos = list(itertools.product(*[axes[k.name] for k in enum]))
-        if len(combos) > int(self.opt("max_combinations")):
-            raise DseInputError("enumerated combinations", len(combos),
+        n_combos = math.prod(len(axes[k.name]) for k in enum)  # checked before anything is materialised
+        if n_combos > int(self.opt("max_combinations")):
+            raise DseInputError("enumerated combinations", n_combos,
                                 f"at most max_combinations={self.opt('max_combinations')} (restrict the space)")
+        combos = list(itertools.product(*[axes[k.name] for k in enum]))
         n = len(combos) * starts
         rng = np.random.default_rng(int(self.opt("seed")))
         fixed = {k.name: np.repeat(np.asarray([c[i] for c in combos]), starts) for i, k in enumerate(enum)}
@@ -103,6 +104,7 @@ class GradientSolver(Solver):
         history: list[float] = []
         if relaxed and steps:
             opt = torch.optim.Adam([u], lr=float(self.opt("lr")))
+            sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 0.5 * (1 + math.cos(math.pi * t / steps)))
             scale = None
             for _ in range(steps):
                 m = model.evaluate(problem.workload, Design(space, {**tfixed, **self._values(relaxed, u)}, n),
@@ -116,6 +118,7 @@ class GradientSolver(Solver):
                 if u.grad is not None:
                     u.grad = torch.nan_to_num(u.grad, nan=0.0, posinf=0.0, neginf=0.0)
                 opt.step()
+                sched.step()
                 with torch.no_grad():
                     u.clamp_(0.0, 1.0)  # projection onto the knob bounds
                 history.append(float(loss.detach()))

@@ -94,3 +94,24 @@ def test_bad_inputs(w):
     with pytest.raises(dse.errors.UnknownNameError):
         GradientSolver(step=3)
     assert np.isfinite(GradientSolver(steps=0).solve(Problem(Bowl(), w, (Objective("latency_s"),))).best["latency_s"]).all()
+
+
+def test_interior_optimum_under_a_bound_on_cim(w):
+    """cim, min energy s.t. latency <= 100 us: the optimum ADC rate is interior; the gradient solver matches or beats a 101-point sweep."""
+    m = dse.models.get("cim")()
+    spec = {k.name: [k.default] for k in m.space.knobs if k.name not in ("adc_rate", "adc_bits", "rows")}
+    spec.update(adc_bits=[4, 6], rows=[64, 128])
+    from solvers import Bound
+
+    prob = Problem(m, w, (Objective("energy_j"),), space=m.space.restrict(spec), bounds=(Bound("latency_s", high=1e-4),))
+    g = GradientSolver(steps=400, starts=3).solve(prob).best
+    s = SweepSolver(keep="all", grid_sizes={"adc_rate": 101}).solve(prob).best
+    lo, hi = m.space["adc_rate"].low, m.space["adc_rate"].high
+    assert lo < g["adc_rate"].iloc[0] < hi and g["latency_s"].iloc[0] <= 1e-4
+    assert g["energy_j"].iloc[0] <= s["energy_j"].iloc[0]
+
+
+def test_enumeration_guard_before_materialising(w):
+    """A space whose enumerated grid exceeds max_combinations fails fast with DseInputError (the full cim space: ~1.9e11)."""
+    with pytest.raises(DseInputError, match="max_combinations"):
+        GradientSolver().solve(Problem(dse.models.get("cim")(), w, (Objective("energy_j"),)))
