@@ -35,8 +35,10 @@ from dse.training.loop import accuracy, fit, fork_map  # noqa: E402
 
 __all__ = ["run", "main", "GRID", "QUICK_GRID"]
 
-GRID = {"density": (0.5, 0.3, 0.2, 0.1, 0.05), "bits": (8, 4, 3, 2), "seeds": 3}
-QUICK_GRID = {"density": (0.3, 0.1), "bits": (4, 2), "seeds": 1}
+GRID = {"density": (0.5, 0.3, 0.2, 0.1, 0.05), "bits": (8, 4, 3, 2), "seeds": 3,
+        "structured": {"density": (0.3, 0.2), "bits": 4}}
+QUICK_GRID = {"density": (0.3, 0.1), "bits": (4, 2), "seeds": 1, "structured": {"density": (0.3,), "bits": 4}}
+STRUCTURES = ("unstructured", "filter", "block", "pattern")
 RECIPE = {"epochs": 15, "lr": 3e-3, "admm_epochs": 8, "retrain_epochs": 8, "rho": 1e-2}
 _CTX: dict[str, Any] = {}
 
@@ -54,19 +56,35 @@ def _compress(job: dict[str, Any]) -> dict[str, Any]:
     seed, density, bits = job["seed"], job["density"], job["bits"]
     net = _net(seed)
     net.load_state_dict(_CTX["states"][seed])
-    names = list(weight_parameters(net))
+    params = weight_parameters(net)
+    names = list(params)
     kind = "ternary" if bits == 2 else "uniform"
-    prune = {n: functools.partial(C.prune_unstructured, density=max(density, 0.5) if i == 0 else density)
+    structure = job.get("structure", "unstructured")
+    prune = {n: _pruner(structure, max(density, 0.5) if i == 0 else density, params[n].dim(), last=i == len(names) - 1)
              for i, n in enumerate(names)} if density < 1 else {}
     quant = {n: functools.partial(C.quantize, bits=bits, kind=kind) for n in names}
     t0 = time.perf_counter()
     admm_compress(net, Xtr, ytr, prune=prune, quantize=quant, admm_epochs=RECIPE["admm_epochs"],
                   retrain_epochs=RECIPE["retrain_epochs"], rho=RECIPE["rho"], lr=RECIPE["lr"], seed=seed)
     stats = compression_stats(net, {n: bits for n in names})
-    return {"seed": seed, "density_target": density, "bits": bits, "kind": kind, "ratio": stats["ratio"],
+    return {"seed": seed, "structure": structure, "density_target": density, "bits": bits, "kind": kind,
+            "ratio": stats["ratio"],
             "density": stats["density"], "max_distinct_values": max(r["distinct_values"] for r in stats["layers"]),
             "acc_val": accuracy(net, Xva, yva), "acc_test": accuracy(net, Xte, yte),
             "compress_s": time.perf_counter() - t0}
+
+
+def _pruner(structure: str, density: float, ndim: int, last: bool) -> Any:
+    """The projection of one layer: ``filter`` prunes output filters/rows (the classifier, whose rows are the
+    classes, falls back to unstructured), ``block`` 4x4 tiles of the (O, I*kh*kw) view, ``pattern`` one 4-entry
+    pattern per 3x3 kernel plus connectivity pruning to the kept fraction (linear layers: unstructured)."""
+    if structure == "filter" and not last:
+        return functools.partial(C.prune_filter, density=density, axis=0)
+    if structure == "block":
+        return functools.partial(C.prune_block, density=density, block=(4, 4))
+    if structure == "pattern" and ndim == 4:
+        return functools.partial(C.prune_pattern, n_entries=4, kernel_density=min(1.0, density * 9 / 4))
+    return functools.partial(C.prune_unstructured, density=density)
 
 
 def run(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 2) -> dict[str, Any]:
@@ -77,10 +95,15 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 2) -> d
     bases = fork_map(_baseline, seeds, workers)
     _CTX["states"] = {b["seed"]: b.pop("state") for b in bases}
     jobs = [{"seed": s, "density": d, "bits": b} for d in grid["density"] for b in grid["bits"] for s in seeds]
-    runs = pd.DataFrame(fork_map(_compress, jobs, workers))
+    sg = grid["structured"]
+    jobs += [{"seed": s, "density": d, "bits": sg["bits"], "structure": st} for st in STRUCTURES[1:]
+             for d in sg["density"] for s in seeds]
+    allruns = pd.DataFrame(fork_map(_compress, jobs, workers))
+    allruns["acc_val"] *= 100
+    allruns["acc_test"] *= 100
+    runs = allruns[allruns.structure == "unstructured"].copy()
+    structured = _structured(allruns, sg, 100 * pd.DataFrame(bases).acc_test.mean())
     base = pd.DataFrame(bases)
-    runs["acc_val"] *= 100
-    runs["acc_test"] *= 100
     base_val, base_test = 100 * base.acc_val.mean(), 100 * base.acc_test.mean()
     agg = (runs.groupby(["density_target", "bits"], as_index=False)
            .agg(ratio=("ratio", "mean"), acc_val=("acc_val", "mean"), acc_test=("acc_test", "mean"),
@@ -95,14 +118,25 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, workers: int = 2) -> d
             "drop_test_pp": float(pick.drop_test_pp) if pick is not None else float("nan"),
             "elapsed_s": time.perf_counter() - t0}
     with StudyOutput(out) as so:
-        so.table("runs", runs)
+        so.table("runs", allruns)
+        so.table("structured", structured)
         so.table("summary", agg)
-        so.markdown(_report(agg, head, base_val, base_test, len(seeds)))
+        so.markdown(_report(agg, head, base_val, base_test, len(seeds), structured))
         so.json("headline", head)
     return head
 
 
-def _report(agg: pd.DataFrame, head: dict[str, Any], base_val: float, base_test: float, n_seeds: int) -> str:
+def _structured(allruns: pd.DataFrame, sg: dict[str, Any], base_test: float) -> pd.DataFrame:
+    r = allruns[allruns.density_target.isin(sg["density"]) & (allruns.bits == sg["bits"])]
+    out = (r.groupby(["structure", "density_target"], as_index=False)
+           .agg(ratio=("ratio", "mean"), density=("density", "mean"), acc_test=("acc_test", "mean"),
+                acc_test_sd=("acc_test", "std")))
+    out["drop_test_pp"] = base_test - out.acc_test
+    return out
+
+
+def _report(agg: pd.DataFrame, head: dict[str, Any], base_val: float, base_test: float, n_seeds: int,
+            structured: pd.DataFrame) -> str:
     line = (f"Largest ratio within 1 pp of the baseline's validation accuracy: **{head['ratio_at_1pp']:.1f}x** "
             f"(kept fraction {head['density']:g}, {head['bits']} bits; test drop {head['drop_test_pp']:.2f} pp)"
             if head["bits"] else "No configuration stayed within 1 pp on validation.")
@@ -111,6 +145,10 @@ def _report(agg: pd.DataFrame, head: dict[str, Any], base_val: float, base_test:
         f"Baseline (all-ReLU, float32): validation {base_val:.2f}%, test {base_test:.2f}% (mean of {n_seeds} seeds).", "",
         line, "",
         "## All configurations (means over seeds)", "", markdown_table(agg), "",
+        "## Pruning structure at the same kept fraction (4 bits)", "",
+        "`filter`: whole output filters/rows (classifier unstructured); `block`: 4x4 tiles of the (O, I*kh*kw) "
+        "view; `pattern`: one 4-of-9 pattern per 3x3 kernel (centre kept, PatDNN shape [PatDNN20]) plus "
+        "connectivity pruning, linear layers unstructured.", "", markdown_table(structured), "",
         "## Notes", "",
         "- Ratio = 32 x weights / (non-zeros x bits) over conv/linear weights; sparse-index storage is not counted "
         "and biases/BatchNorm stay float, so this is an upper bound on what a stored format reaches.",
