@@ -15,7 +15,8 @@ own median rule over the stored per-epoch accuracies: after ``warmup`` epochs a 
 validation accuracy is more than ``prune_margin_pp`` below the median of completed trials at that
 epoch is pruned (it stops trials whose network collapses, whatever their latency).
 
-Storage: ``study.db`` (SQLite) in the output folder; a rerun with the same ``--out`` resumes (trials
+Every completed co-design trial's network is saved to ``networks/trial<N>.pt`` (state dict of the
+gated, frozen network + the design and metrics that priced it). Storage: ``study.db`` (SQLite) in the output folder; a rerun with the same ``--out`` resumes (trials
 left RUNNING by a kill are marked FAIL and asked again). Knobs not searched here: the network
 setting (fixed; LAN/WAN is the deployment, not a choice), the polynomial degree (the trainable
 polynomial branch is degree 2). Run ``python studies/codesign_pi.py [--quick]``.
@@ -94,7 +95,7 @@ def train_trial(ctx: dict[str, Any], st: dict[str, Any], protocol: str, lam: flo
     choices = "".join(LETTERS[c.options[s][int(np.argmax(p))]] for s, p in enumerate(P))
     return {"protocol": protocol, "penalty_weight": float(lam), "acc_val": 100 * accuracy(net, Xva, yva),
             "acc_test": 100 * accuracy(net, Xte, yte), "latency_s": float(c.latency(P, mode="exact")),
-            "choices": choices, "curve": curve}
+            "choices": choices, "curve": curve, "state": {k: v.clone() for k, v in net.state_dict().items()}}
 
 
 class _MedianRule:
@@ -147,6 +148,7 @@ def codesign(out: Path, ctx: dict[str, Any], st: dict[str, Any], seed: int) -> p
             continue
         for k in ("acc_test", "choices"):
             trial.set_user_attr(k, r[k])
+        _save_network(out, trial.number, r, st)
         study.tell(trial, [r["acc_val"], r["latency_s"]])
     rows = []
     for t in finished():
@@ -157,12 +159,25 @@ def codesign(out: Path, ctx: dict[str, Any], st: dict[str, Any], seed: int) -> p
     return pd.DataFrame(rows)
 
 
+def _save_network(out: Path, number: int, r: dict[str, Any], st: dict[str, Any]) -> Path:
+    """``out/networks/trial<N>.pt``: the trained weights (gated modules, frozen) with the design that priced them."""
+    import torch
+
+    path = out / "networks" / f"trial{number:04d}.pt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    design = {k: r[k] for k in ("protocol", "penalty_weight", "choices", "latency_s", "acc_val", "acc_test")}
+    tmp = path.with_suffix(".tmp")
+    torch.save({"state_dict": r["state"], "design": {**design, "network": st["network"], "weights": st["weights"]}}, tmp)
+    tmp.replace(path)
+    return path
+
+
 def two_stage(ctx: dict[str, Any], st: dict[str, Any]) -> tuple[str, pd.DataFrame]:
     """Stage 1: the protocol with the lowest all-ReLU latency (cost model only); stage 2: train each lambda."""
     ref = {p: float(c.reference_s) for p, c in ctx["costs"].items()}
     proto = min(ref, key=ref.get)
     rows = [{"arm": "two-stage", **train_trial(ctx, st, proto, lam)} for lam in st["lambdas"]]
-    return proto, pd.DataFrame(rows).drop(columns=["curve"])
+    return proto, pd.DataFrame(rows).drop(columns=["curve", "state"])
 
 
 def _front(df: pd.DataFrame) -> pd.DataFrame:

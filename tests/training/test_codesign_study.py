@@ -50,6 +50,14 @@ def test_resume_after_kill_no_lost_or_duplicate(ctx, tmp_path):
     states = [t.state for t in optuna.load_study(study_name="codesign_pi",
                                                  storage=f"sqlite:///{tmp_path / 'study.db'}").trials]
     assert states.count(optuna.trial.TrialState.FAIL) == 1 and optuna.trial.TrialState.RUNNING not in states
+    import torch
+
+    done = again[again.state == "COMPLETE"]
+    saved = sorted(p.name for p in (tmp_path / "networks").glob("*.pt"))
+    assert saved == [f"trial{n:04d}.pt" for n in sorted(done.trial)]
+    blob = torch.load(tmp_path / "networks" / saved[0], weights_only=False)
+    row = done.sort_values("trial").iloc[0]
+    assert blob["design"]["protocol"] == row.protocol and blob["design"]["latency_s"] == row.latency_s
 
 
 def test_median_rule_prunes_only_far_below_median():
