@@ -1,0 +1,263 @@
+"""Co-design search that trains: Optuna over (2PC protocol, latency-penalty weight) with latency-aware training inside.
+
+Question: when the search proposes the protocol *and* trains the digits CNN for it (PASNet-style
+latency-in-loss, [PASNet23]), is the (accuracy, latency) front better than the two-stage
+baseline that first fixes the protocol by pricing the all-ReLU network, then trains?
+
+Trial (``train_trial``): the cost table of the proposed protocol (``costmodels.mpc.training.mpc_costs``,
+ReLU sites relu/poly/identity, pools max/avg, the given network), softmax gates bound to the
+pre-trained all-ReLU network, ``fit`` with ``CE/KD + lambda * T(p)/T_ref`` for ``search_epochs``
+(validation accuracy recorded after every epoch), gates frozen to their arg-max, ``finetune_epochs``
+more; objectives: validation accuracy (max) and exact 2PC latency of the frozen network (min).
+
+Pruning: Optuna 5.1 refuses ``Trial.report`` in multi-objective studies, so the study applies its
+own median rule over the stored per-epoch accuracies: after ``warmup`` epochs a trial whose
+validation accuracy is more than ``prune_margin_pp`` below the median of completed trials at that
+epoch is pruned (it stops trials whose network collapses, whatever their latency).
+
+Every completed co-design trial's network is saved to ``networks/trial<N>.pt`` (state dict of the
+gated, frozen network + the design and metrics that priced it). Storage: ``study.db`` (SQLite) in the output folder; a rerun with the same ``--out`` resumes (trials
+left RUNNING by a kill are marked FAIL and asked again). Knobs not searched here: the network
+setting (fixed; LAN/WAN is the deployment, not a choice), the polynomial degree (the trainable
+polynomial branch is degree 2). Run ``python studies/codesign_pi.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from latency_aware_training import LETTERS, _net, digits_cnn_workload, digits_split, make_costs  # noqa: E402
+
+from dse.pareto import hypervolume, non_dominated, reference_point  # noqa: E402
+from dse.report import StudyOutput, markdown_table  # noqa: E402
+from dse.study import script_main  # noqa: E402
+from dse.training import LatencyPenalty, bind_gates  # noqa: E402
+from dse.training.loop import accuracy, fit  # noqa: E402
+
+__all__ = ["run", "main", "train_trial", "settings", "PROTOCOLS"]
+
+PROTOCOLS = ("crypten", "cryptflow2")
+
+
+def settings(quick: bool, **over: Any) -> dict[str, Any]:
+    s = {"pretrain_epochs": 6 if quick else 20, "search_epochs": 3 if quick else 6, "finetune_epochs": 2 if quick else 4,
+         "trials": 6 if quick else 30, "lambdas": [0.5, 4.0] if quick else [0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0],
+         "lambda_range": (0.1, 30.0), "lr": 3e-3, "arch_lr": 0.05, "batch": 64, "kd_weight": 0.9,
+         "kd_temperature": 4.0, "warmup": 1, "prune_margin_pp": 10.0, "network": "wan", "weights": "shared"}
+    s.update({k: v for k, v in over.items() if v is not None})
+    return s
+
+
+def prepare(st: dict[str, Any], seed: int = 0) -> dict[str, Any]:
+    """Data split, per-protocol cost tables and the pre-trained all-ReLU network (state dict)."""
+    data = digits_split(0)
+    w = digits_cnn_workload()
+    costs = {p: make_costs(w, p, st["weights"], st["network"]) for p in PROTOCOLS}
+    net = _net(seed)
+    fit(net, *data["train"], epochs=st["pretrain_epochs"], lr=st["lr"], batch=st["batch"], seed=seed)
+    return {"data": data, "costs": costs, "state": {k: v.clone() for k, v in net.state_dict().items()},
+            "base_acc_val": accuracy(net, *data["val"]), "base_acc_test": accuracy(net, *data["test"]), "seed": seed}
+
+
+def train_trial(ctx: dict[str, Any], st: dict[str, Any], protocol: str, lam: float, report: Any = None) -> dict[str, Any]:
+    """One inner training; ``report(epoch, acc_val)`` may raise to stop the trial (pruning)."""
+    data, c, seed = ctx["data"], ctx["costs"][protocol], ctx["seed"]
+    (Xtr, ytr), (Xva, yva), (Xte, yte) = data["train"], data["val"], data["test"]
+    net, teacher = _net(seed), _net(seed)
+    net.load_state_dict(ctx["state"])
+    teacher.load_state_dict(ctx["state"])
+    kd = dict(teacher=teacher, kd_weight=st["kd_weight"], kd_temperature=st["kd_temperature"], batch=st["batch"],
+              seed=seed)
+    gates = bind_gates(net, c, example_input=Xtr[:8])
+    pen = LatencyPenalty(c, gates, weight=float(lam))
+    curve: list[float] = []
+
+    def on_epoch(e: int) -> None:
+        curve.append(100 * accuracy(net, Xva, yva))
+        if report is not None:
+            report(e, curve[-1])
+
+    fit(net, Xtr, ytr, epochs=st["search_epochs"], lr=st["lr"], extra_loss=pen, arch_params=gates.arch_parameters(),
+        arch_lr=st["arch_lr"], on_epoch=on_epoch, **kd)
+    gates.freeze()
+    fit(net, Xtr, ytr, epochs=st["finetune_epochs"], lr=st["lr"], **kd)
+    import torch
+
+    with torch.no_grad():
+        P = c.probs([g.probs().double().numpy() for g in gates])[1]
+    choices = "".join(LETTERS[c.options[s][int(np.argmax(p))]] for s, p in enumerate(P))
+    return {"protocol": protocol, "penalty_weight": float(lam), "acc_val": 100 * accuracy(net, Xva, yva),
+            "acc_test": 100 * accuracy(net, Xte, yte), "latency_s": float(c.latency(P, mode="exact")),
+            "choices": choices, "curve": curve, "state": {k: v.clone() for k, v in net.state_dict().items()}}
+
+
+class _MedianRule:
+    """Prune when acc < median(completed trials' acc at this epoch) - margin, after ``warmup`` epochs."""
+
+    def __init__(self, study: Any, warmup: int, margin: float):
+        self.study, self.warmup, self.margin = study, int(warmup), float(margin)
+
+    def __call__(self, epoch: int, acc: float) -> None:
+        import optuna
+
+        if epoch + 1 < self.warmup:
+            return
+        done = [t.user_attrs.get("curve", []) for t in self.study.get_trials(deepcopy=False)
+                if t.state == optuna.trial.TrialState.COMPLETE]
+        at = [cv[epoch] for cv in done if len(cv) > epoch]
+        if len(at) >= 2 and acc < float(np.median(at)) - self.margin:
+            raise optuna.TrialPruned(f"epoch {epoch}: {acc:.1f}% < median {np.median(at):.1f}% - {self.margin:g} pp")
+
+
+def codesign(out: Path, ctx: dict[str, Any], st: dict[str, Any], seed: int) -> pd.DataFrame:
+    """The Optuna outer loop (resumable on ``out/study.db``); returns every finished trial."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    out.mkdir(parents=True, exist_ok=True)
+    study = optuna.create_study(study_name="codesign_pi", storage=f"sqlite:///{out / 'study.db'}",
+                                directions=["maximize", "minimize"], load_if_exists=True,
+                                sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=4))
+    for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        study.tell(t.number, state=optuna.trial.TrialState.FAIL)  # left by a killed run: asked again
+    rule = _MedianRule(study, st["warmup"], st["prune_margin_pp"])
+    finished = lambda: [t for t in study.get_trials(deepcopy=False)  # noqa: E731
+                        if t.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)]
+    while len(finished()) < st["trials"]:
+        trial = study.ask()
+        protocol = trial.suggest_categorical("protocol", list(PROTOCOLS))
+        lam = trial.suggest_float("penalty_weight", *st["lambda_range"], log=True)
+        curve: list[float] = []
+
+        def report(e: int, acc: float, trial: Any = trial, curve: list[float] = curve) -> None:
+            curve.append(acc)
+            trial.set_user_attr("curve", list(curve))
+            rule(e, acc)
+
+        try:
+            r = train_trial(ctx, st, protocol, lam, report)
+        except optuna.TrialPruned:
+            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+            continue
+        for k in ("acc_test", "choices"):
+            trial.set_user_attr(k, r[k])
+        _save_network(out, trial.number, r, st)
+        study.tell(trial, [r["acc_val"], r["latency_s"]])
+    rows = []
+    for t in finished():
+        rows.append({"arm": "codesign", "trial": t.number, "state": t.state.name, **t.params,
+                     "acc_val": t.values[0] if t.values else np.nan, "latency_s": t.values[1] if t.values else np.nan,
+                     "acc_test": t.user_attrs.get("acc_test", np.nan), "choices": t.user_attrs.get("choices", ""),
+                     "epochs_run": len(t.user_attrs.get("curve", []))})
+    return pd.DataFrame(rows)
+
+
+def _save_network(out: Path, number: int, r: dict[str, Any], st: dict[str, Any]) -> Path:
+    """``out/networks/trial<N>.pt``: the trained weights (gated modules, frozen) with the design that priced them."""
+    import torch
+
+    path = out / "networks" / f"trial{number:04d}.pt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    design = {k: r[k] for k in ("protocol", "penalty_weight", "choices", "latency_s", "acc_val", "acc_test")}
+    tmp = path.with_suffix(".tmp")
+    torch.save({"state_dict": r["state"], "design": {**design, "network": st["network"], "weights": st["weights"]}}, tmp)
+    tmp.replace(path)
+    return path
+
+
+def two_stage(ctx: dict[str, Any], st: dict[str, Any]) -> tuple[str, pd.DataFrame]:
+    """Stage 1: the protocol with the lowest all-ReLU latency (cost model only); stage 2: train each lambda."""
+    ref = {p: float(c.reference_s) for p, c in ctx["costs"].items()}
+    proto = min(ref, key=ref.get)
+    rows = [{"arm": "two-stage", **train_trial(ctx, st, proto, lam)} for lam in st["lambdas"]]
+    return proto, pd.DataFrame(rows).drop(columns=["curve", "state"])
+
+
+def _front(df: pd.DataFrame) -> pd.DataFrame:
+    ok = df.dropna(subset=["acc_val", "latency_s"])
+    F = np.stack([-ok.acc_val.to_numpy(), ok.latency_s.to_numpy()], axis=1)
+    return ok.iloc[np.flatnonzero(non_dominated(F))].sort_values("latency_s")
+
+
+def run(out: Path, *, quick: bool = False, seed: int = 0, trials: int | None = None) -> dict[str, Any]:
+    import torch
+
+    torch.set_num_threads(1)  # small CNN: one thread is fastest, and 2 shared cores oversubscribe badly
+    t0 = time.perf_counter()
+    st = settings(quick, trials=trials)
+    ctx = prepare(st, seed)
+    proto, base = two_stage(ctx, st)
+    co = codesign(Path(out), ctx, st, seed)
+    fronts = {"two-stage": _front(base), "codesign": _front(co[co.state == "COMPLETE"])}
+    allF = np.concatenate([np.stack([-f.acc_val.to_numpy(), f.latency_s.to_numpy()], 1) for f in fronts.values()])
+    ref = reference_point(allF, margin=0.1)
+    hv = {k: hypervolume(np.stack([-f.acc_val.to_numpy(), f.latency_s.to_numpy()], 1), ref) for k, f in fronts.items()}
+    head = {"two_stage_protocol": proto, "hv_two_stage": hv["two-stage"], "hv_codesign": hv["codesign"],
+            "trials": int(len(co)), "pruned": int((co.state == "PRUNED").sum()),
+            "base_acc_val": 100 * ctx["base_acc_val"], "elapsed_s": time.perf_counter() - t0}
+    runs = pd.concat([base, co], ignore_index=True)
+    with StudyOutput(out) as so:
+        so.table("runs", runs)
+        so.table("fronts", pd.concat([f.assign(front=k) for k, f in fronts.items()], ignore_index=True))
+        so.figure("front", _plot(runs, fronts))
+        so.markdown(_report(st, ctx, proto, fronts, hv, ref, head))
+        so.json("headline", head)
+    return head
+
+
+def _plot(runs: pd.DataFrame, fronts: dict[str, pd.DataFrame]) -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for (arm, marker), color in zip((("two-stage", "s"), ("codesign", "o")), ("tab:blue", "tab:red")):
+        r = runs[(runs.arm == arm) & runs.latency_s.notna()]
+        ax.scatter(r.latency_s, r.acc_val, marker=marker, color=color, alpha=0.4, label=f"{arm} trials")
+        f = fronts[arm]
+        ax.step(f.latency_s, f.acc_val, where="post", color=color, label=f"{arm} front")
+    ax.set_xscale("log")
+    ax.set_xlabel("2PC latency per sample (s)")
+    ax.set_ylabel("validation accuracy (%)")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def _report(st, ctx, proto, fronts, hv, ref, head) -> str:
+    cols = ["protocol", "penalty_weight", "acc_val", "acc_test", "latency_s", "choices"]
+    return "\n".join([
+        "# Co-design search that trains (digits CNN, 2PC)", "",
+        f"All-ReLU pre-trained network: validation {100 * ctx['base_acc_val']:.2f}%, test "
+        f"{100 * ctx['base_acc_test']:.2f}%. Two-stage baseline protocol (lowest all-ReLU latency, network "
+        f"`{st['network']}`): `{proto}`.", "",
+        "## Fronts (validation accuracy max, latency min)", "",
+        "### Two-stage (protocol fixed, then trained for each lambda)", "", markdown_table(fronts["two-stage"][cols]), "",
+        "### Co-design (Optuna over protocol x lambda, training inside)", "", markdown_table(fronts["codesign"][cols]), "",
+        f"Trials: {head['trials']} co-design ({head['pruned']} pruned by the median rule), {len(st['lambdas'])} "
+        "two-stage trainings.", "",
+        "## Hypervolumes", "",
+        f"Objectives (−validation accuracy in %, latency in s), common reference point {np.round(ref, 6).tolist()}: "
+        f"two-stage **{hv['two-stage']:.4g}**, co-design **{hv['codesign']:.4g}**.", "",
+        "## Settings", "", f"`{st}`", "",
+        "Not compared here: the gradient co-design of issue 20 (joint gates + hardware knobs in one backward pass): "
+        "the mpc model has no continuous protocol knob to descend on.", ""])
+
+
+def _options(ap) -> None:
+    ap.add_argument("--trials", type=int, default=None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return script_main("codesign_pi", __doc__, run, argv, options=_options)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
