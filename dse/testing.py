@@ -278,7 +278,7 @@ def _search_rows(model: CostModel, workload: Any, space: Any, seed: int) -> dict
         "sweep": {"grid_sizes": sizes, "keep": "all"},
         "optuna": {"n_trials": 8, "batch_size": 4, "sampler": "random", "seed": seed},
         "pyomo": {"grid_sizes": sizes, "method": "onehot"},
-        "gradient": {"seed": seed, "steps": 30, "starts": 2},
+        "gradient": {"seed": seed, "steps": 30, "starts": 2, "grid_sizes": sizes},
     }
     for name, options in runs.items():
         if name not in solvers.names() or (name == "gradient" and "grad" not in model.capabilities):
