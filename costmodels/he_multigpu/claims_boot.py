@@ -27,7 +27,7 @@ def _roofline_boot(gpu: str) -> float:
 
 
 def CLAIMS() -> list[Claim]:
-    out = [Claim(id="he-boot-roofline-warpdrive-a100-80g", family="he-multigpu", kind="calibration",
+    out = [Claim(id="he-boot-roofline-warpdrive-a100-80g", family="he_multigpu", kind="calibration",
                  what="he-multigpu GPU roofline: N=2^16 bootstrap on A100-80G", reference=0.121, unit="s",
                  source=_SRC_WARPDRIVE, rel_tol=0.01, compute=lambda: _roofline_boot("a100-80g"),
                  fitted=("he_multigpu data/ckks.toml gpu.hbm_efficiency",))]
@@ -37,7 +37,7 @@ def CLAIMS() -> list[Claim]:
              ("TensorFHE batches operations for throughput; its single-bootstrap latency is above a roofline "
               "fitted to a latency-optimised library"))]
     for name, gpu, ref, src, gap in rows:
-        out.append(Claim(id=f"he-boot-roofline-{name}", family="he-multigpu", kind="validation",
+        out.append(Claim(id=f"he-boot-roofline-{name}", family="he_multigpu", kind="validation",
                          what=f"he-multigpu GPU roofline (fitted to WarpDrive only): N=2^16 bootstrap on {gpu}",
                          reference=ref, unit="s", source=src, rel_tol=STRUCT_TOL, compute=lambda g=gpu: _roofline_boot(g),
                          fitted_to=("he-boot-roofline-warpdrive-a100-80g",), gap=gap))

@@ -208,10 +208,6 @@ CLAIMS: list[Claim] = [
             (lambda n=n, part=part: _shamir("mul", n, part)), abs_tol=0.0,
             )
       for n, part, ref in ((3, "online", 96), (3, "offline", 6960), (5, "online", 256), (5, "offline", 36192))],
-    *[Claim(f"mpc-cryptflow2-relu-l{b}", "mpc", f"CrypTFlow2 (SCI) ReLU bytes per element at l = {b}",
-            ref, "B", "EzPC SCI ReLU, measured bytes [CrypTFlow2-20] (copied into data/*.csv)", "restatement",
-            (lambda b=b: _relu_bytes("cryptflow2", b)), abs_tol=0.0)
-      for b, ref in ((32, 539.5), (37, 596.5), (64, 1121.0))],
     *[Claim(f"mpc-delphi-relu-l{b}", "mpc", f"DELPHI GC ReLU bytes per element (online + offline) at l = {b}",
             ref, "B", "emp-toolkit half-gates GC ReLU, measured total [DELPHI20] (copied into data/*.csv)",
             "restatement", (lambda b=b: _relu_bytes("delphi", b)), abs_tol=1e-9)
@@ -221,10 +217,6 @@ CLAIMS: list[Claim] = [
             "[HalfGates15]", "calibration", (lambda b=b: _garbler_bytes(b)), rel_tol=0.03,
             fitted=("and_per_relu_per_bit = 3 (derived from these three measured garbler sizes)",))
       for b, ref in ((32, 3569), (41, 4704), (64, 7197))],
-    Claim("mpc-wrn-relu-cryptflow2", "mpc", "WRN-22-8 full ReLU traffic, CrypTFlow2 l = 32",
-          734e6, "B", "[CrypTFlow2-20] measured SCI ReLU bytes x 1,359,872 ReLUs", "restatement",
-          lambda: _wrn_relu_bytes("cryptflow2"), rel_tol=0.002,
-          gap="the reference is the per-ReLU constant times the ReLU count, the model's own arithmetic"),
     Claim("mpc-wrn-relu-crypten", "mpc", "WRN-22-8 full ReLU traffic, CrypTen 2PC", 631e6, "B",
           "CrypTen 0.4.1 [CrypTen21] ReLU bytes x 1,359,872 ReLUs", "restatement",
           lambda: _wrn_relu_bytes("crypten"), rel_tol=0.002),

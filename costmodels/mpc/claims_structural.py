@@ -53,38 +53,38 @@ _MEASURED = {("mill", 32): 491.5, ("mill", 37): 546.0, ("mill", 64): 1057.0,
              ("trunc", 32): 524.5, ("trunc", 37): 649.6, ("trunc", 64): 1104.5}
 
 CLAIMS: list[Claim] = [
-    Claim(id=f"mpc.sci-{kind}-l{l}", family="mpc",
+    Claim(id=f"mpc-sci-{kind}-l{l}", family="mpc",
           what=f"SCI {kind} bytes per element at l = {l} from IKNP/KK13 block structure",
           reference=ref, unit="B", source=_SCI, kind="validation", rel_tol=0.10,
           compute=partial(_block, kind, l))
     for (kind, l), ref in _MEASURED.items()
 ] + [
-    Claim(id="mpc.sci-relu-time", family="mpc",
+    Claim(id="mpc-sci-relu-time", family="mpc",
           what="SCI ReLU compute at l = 32 (IKNP OT work unit x 28 units)",
           reference=405e-3 / 65_536, unit="s", source=_SCI + "; stock relu-OT test, 405 ms / 65,536 ReLUs",
           kind="calibration", rel_tol=1e-3, fitted=("blocks.ot_unit_s('iknp')",),
           compute=lambda: CrypTFlow2(32).t_relu),
-    Claim(id="mpc.cheetah-resnet50-bytes", family="mpc",
+    Claim(id="mpc-cheetah-resnet50-bytes", family="mpc",
           what="Cheetah ResNet-50 total communication from silent-OT blocks + HE linear layers",
           reference=2.3e9, unit="B", source=_PAPER, kind="validation", rel_tol=0.25,
           compute=partial(_resnet50, "cheetah", "comm_bytes"),
           gap="+26 %: output ciphertexts assume SEAL's compression removes the zeroed "
               "bits, batch norm's CRT-to-ring conversion is not modelled, and our ResNet-50 has 53 batch "
               "norms where OpenCheetah's (pre-activation) has 49; with batch norm folded: 1.53 GB"),
-    Claim(id="mpc.cryptflow2-resnet50-bytes", family="mpc",
+    Claim(id="mpc-cryptflow2-resnet50-bytes", family="mpc",
           what="CrypTFlow2 ResNet-50 total communication from IKNP blocks + SCI_HE linear layers",
           reference=12.9 * 2.3e9, unit="B", source=_PAPER + "; 12.9x Cheetah's 2.3 GB (derived)",
           kind="validation", rel_tol=0.25, compute=partial(_resnet50, "cryptflow2", "comm_bytes"),
           gap="SCI_HE runs over a prime field (ReLUFieldProtocol, FieldDiv truncation), dearer than the "
               "ring blocks modelled here; SCI_HE's fully connected packing and rotations are not modelled"),
-    Claim(id="mpc.cheetah-resnet50-wan-s", family="mpc",
+    Claim(id="mpc-cheetah-resnet50-wan-s", family="mpc",
           what="Cheetah ResNet-50 WAN latency (upper bound 150 s published)",
           reference=150.0, unit="s", source=_PAPER + ": < 2.5 min", kind="validation", rel_tol=0.25,
           compute=partial(_resnet50, "cheetah", "latency_s"),
           gap="ours exceeds the published upper bound (< 150 s) by ~23 %: compute is OT work units x "
               "Ferret's published 22 ns per COT plus SEAL PMult per MAC (not Cheetah's measured "
               "throughput); rounds are the unpipelined block depth"),
-    Claim(id="mpc.cryptflow2-over-cheetah-wan", family="mpc",
+    Claim(id="mpc-cryptflow2-over-cheetah-wan", family="mpc",
           what="CrypTFlow2 / Cheetah ResNet-50 WAN latency ratio",
           reference=5.6, unit="1", source=_PAPER, kind="validation", rel_tol=0.25,
           compute=partial(_ratio, "latency_s"),

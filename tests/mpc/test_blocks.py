@@ -19,7 +19,7 @@ from dse.datafiles import load_csv
 STRUCTURAL = ("cryptflow2", "cheetah")
 
 
-@pytest.mark.parametrize("claim", [c for c in CLAIMS if c.id.startswith("mpc.sci-")], ids=lambda c: c.id)
+@pytest.mark.parametrize("claim", [c for c in CLAIMS if c.id.startswith("mpc-sci-")], ids=lambda c: c.id)
 def test_sci_blocks_agree_with_measured_sci(claim):
     """Millionaire, ReLU and faithful truncation counted from SCI's code structure fall within
     10 % of the SCI bytes measured at l = 32/37/64 (nothing fitted to them)."""
@@ -29,7 +29,7 @@ def test_sci_blocks_agree_with_measured_sci(claim):
 def test_no_calibrated_row_used_by_structural_protocols(monkeypatch):
     """Building and pricing CrypTFlow2/Cheetah reads no protocols.csv byte/round row marked
     CALIBRATED (their bytes and rounds are structural; the one calibrated compute time, unit s,
-    is declared as claim mpc.sci-relu-time)."""
+    is declared as claim mpc-sci-relu-time)."""
     calibrated = {(r["protocol"], r["key"]) for r in load_csv(presets.DATA / "protocols.csv")
                   if "CALIBRATED" in r["source"].upper() and r["unit"] != "s"}
     used: set[tuple[str, str]] = set()

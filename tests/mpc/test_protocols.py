@@ -117,7 +117,7 @@ def test_separate_batchnorm_is_priced_as_sci_runs_it():
     assert total("cryptflow2", "separate", 0) - total("cryptflow2", "folded", 0) == pytest.approx(extra_bytes, rel=1e-12)
     assert total("cryptflow2", "separate", 2) - total("cryptflow2", "folded", 2) == pytest.approx(extra_rounds)
     assert total("crypten", "separate", 0) == total("crypten", "folded", 0)
-    # the comparison with CrypTFlow2's published 29.7 GB is claim mpc.cryptflow2-resnet50-bytes;
+    # the comparison with CrypTFlow2's published 29.7 GB is claim mpc-cryptflow2-resnet50-bytes;
     # the totals themselves are regression pins (tests/regression/pins.json)
 
 
