@@ -109,7 +109,7 @@ def _preload() -> None:
         try:
             models.get(name)
         except Exception:  # noqa: BLE001 - an unavailable model is reported by its own case
-            pass
+            continue
     import solvers.optuna_search  # noqa: F401
     import solvers.sweep  # noqa: F401
     import workloads.zoo  # noqa: F401
