@@ -113,6 +113,8 @@ class GradientSolver(Solver):
                 if scale is None:
                     scale = f.detach().abs().clamp_min(1e-300)
                 loss = (f / scale).sum() + float(self.opt("bound_weight")) * self._violation(problem, m)
+                if not loss.requires_grad:  # the objective does not depend on the relaxed knobs here
+                    break
                 opt.zero_grad()
                 loss.backward()
                 if u.grad is not None:
