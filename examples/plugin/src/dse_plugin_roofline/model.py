@@ -32,13 +32,6 @@ from dse.xp import constant
 __all__ = ["RooflineModel"]
 
 
-def _positive(value: Any) -> float:
-    x = float(value)
-    if not x > 0:
-        raise ValueError("must be > 0")
-    return x
-
-
 class RooflineModel(CostModel):
     """Roofline latency and MAC + DRAM energy of a network on ``pes`` MAC units (a toy template)."""
 
@@ -51,9 +44,9 @@ class RooflineModel(CostModel):
         Pow2("buffer_bytes", default=65536, low=4096, high=1 << 20, unit="B", doc="on-chip weight buffer"),
     ))
     params = (
-        Param("bytes_per_value", 1.0, "bytes per weight or activation (> 0)", parse=_positive),
-        Param("e_mac", 0.3e-12, "energy per MAC in J (> 0)", parse=_positive),
-        Param("e_dram_byte", 0.25e-9, "DRAM energy per byte in J (> 0)", parse=_positive),
+        Param("bytes_per_value", 1.0, "bytes per weight or activation (> 0)", unit="B", gt=0),
+        Param("e_mac", 0.3e-12, "energy per MAC in J (> 0)", unit="J", gt=0),
+        Param("e_dram_byte", 0.25e-9, "DRAM energy per byte in J (> 0)", unit="J", gt=0),
     )
     capabilities = frozenset({"batch", "grad"})
     metric_units = {"compute_bound_layers": "1"}
