@@ -128,12 +128,7 @@ def allocate(table, budgets: float | Sequence[float], sensitivity=None, *,
     from solvers.highs import solve
 
     t0 = time.perf_counter()
-    b = _check_budgets(table, budgets)
-    units = site_units(table, granularity)
-    sig = _sigmas(table, units, sensitivity)
-    K, S = len(b), len(table)
-    e = table.elements / units
-    w = np.ones(K) if weights is None else np.asarray(weights, dtype=float)
+    b, units, sig, K, S, e, w = _setup(table, budgets, sensitivity, granularity, weights)
     net = table.network
     lin_r = (table.bytes_relu / net.bytes_per_s + table.compute_relu_s)
     lin_p = (table.bytes_poly / net.bytes_per_s + table.compute_poly_s)
@@ -184,16 +179,22 @@ def allocate(table, budgets: float | Sequence[float], sensitivity=None, *,
                       res.status, time.perf_counter() - t0)
 
 
-def enumerate_allocation(table, budgets, sensitivity=None, *, granularity: str | int = "channel",
-                         weights: Sequence[float] | None = None, loss_tol: float = 1e-6) -> Allocation:
-    """Brute force over every nested choice of kept units (small cases only)."""
-    t0 = time.perf_counter()
+def _setup(table, budgets, sensitivity, granularity, weights):
+    """What the MILP and the brute force share: checked budgets, units per site, sensitivities,
+    counts (K budgets, S sites), elements per unit and budget weights."""
     b = _check_budgets(table, budgets)
     units = site_units(table, granularity)
     sig = _sigmas(table, units, sensitivity)
     K, S = len(b), len(table)
-    e = table.elements / units
     w = np.ones(K) if weights is None else np.asarray(weights, dtype=float)
+    return b, units, sig, K, S, table.elements / units, w
+
+
+def enumerate_allocation(table, budgets, sensitivity=None, *, granularity: str | int = "channel",
+                         weights: Sequence[float] | None = None, loss_tol: float = 1e-6) -> Allocation:
+    """Brute force over every nested choice of kept units (small cases only)."""
+    t0 = time.perf_counter()
+    b, units, sig, K, S, e, w = _setup(table, budgets, sensitivity, granularity, weights)
     if np.prod(units + 1.0) ** K > 2e6:
         raise DseInputError("table", f"{S} sites", "a small case (enumeration over <= 2e6 choices)")
     choices = np.array(list(itertools.product(*[range(u + 1) for u in units])))
