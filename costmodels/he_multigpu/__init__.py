@@ -1,13 +1,14 @@
-"""Multi-GPU placement of encrypted (CKKS) transformers: analytic model, SimPy twin, presets.
+"""Multi-GPU placement of CKKS networks: analytic model, SimPy twin, presets.
 
-AEGIS-style (arXiv 2604.03425) token x feature x limb placement of a transformer under CKKS on
-G GPUs linked by NVLink/PCIe; see ``docs/he_multigpu.md``.
+AEGIS-style (arXiv 2604.03425) token x feature x limb placement of a network under CKKS on G GPUs
+linked by NVLink/PCIe, priced per GPU by the ``he`` model (one GPU model: G = 1 is ``he``); see
+``docs/he_multigpu.md``.
 """
 
 from __future__ import annotations
 
 from .gpu_ops import bootstrap_seconds, fit_hbm_efficiency, op_seconds, op_traffic
-from .lowering import BASIS, Compiled, basis_values, compile_workload
+from .lowering import Compiled, compile_workload, resequence
 from .model import MAX_GPUS, PLACEMENTS, MultiGpuTransformerModel
 from .placement import MeshResult, mesh_candidates, mesh_costs
 from .presets import (
@@ -22,7 +23,6 @@ from .presets import (
 )
 
 __all__ = [
-    "BASIS",
     "MAX_GPUS",
     "PLACEMENTS",
     "CkksParams",
@@ -32,7 +32,6 @@ __all__ = [
     "LinkProfile",
     "MeshResult",
     "MultiGpuTransformerModel",
-    "basis_values",
     "bootstrap_seconds",
     "ckks_defaults",
     "compile_workload",
@@ -44,4 +43,5 @@ __all__ = [
     "mesh_costs",
     "op_seconds",
     "op_traffic",
+    "resequence",
 ]

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from .lowering import BASIS, basis_values
+from .model import _ARRAYS, first_poly_bytes
 from .placement import mesh_costs
 
 __all__ = ["DesResult", "LayerPlan", "plan", "simulate"]
@@ -64,28 +64,29 @@ def plan(model: Any, workload: Any, point: dict[str, Any]) -> LayerPlan:
     design = model.space.design({k: [v] for k, v in point.items()})
     metrics = model.evaluate(workload, design).numpy()
     gt, gf, gl = (int(metrics.totals[k][0]) for k in ("mesh_token", "mesh_feature", "mesh_limb"))
-    p, comp = model.ckks(), model.compiled(workload)
-    basis = basis_values(np, comp, design["seq_len"], p.slots)
+    comp = model.compiled(workload, int(design["seq_len"][0]))
+    arr = {name: np.asarray(getattr(comp, name), dtype=float)[None, :] for name in _ARRAYS}
+    arr["key_bytes"] = np.array([comp.key_bytes])
     overlap = design.eq("overlap", "on")
     one = np.ones(1)
-    r = mesh_costs(np, comp, basis, gt * one, gf * one, gl * one, p=p, link=model.link_profile(),
-                   chunks=model.param("chunks"), overlap=overlap, budget_bytes=model.budget_bytes(),
-                   weight_polys=model.resident_weight_polys(comp), like=design["gpus"])
-    b = basis[0]
-    sec_split = (b * comp.sec_split).sum(-1)
-    sec_rep = (b * comp.sec_rep).sum(-1)
-    cin = b[:, BASIS.index("CIN")]
+    r = mesh_costs(np, arr, gt * one, gf * one, gl * one, poly_bytes=first_poly_bytes(model),
+                   top_limbs=float(model.ckks().limbs), link=model.link_profile(), chunks=model.param("chunks"),
+                   overlap=overlap, budget_bytes=model.budget_bytes(), all_weights=model.param("weights") == "all",
+                   like=design["gpus"])
     L = len(comp.names)
     loads = np.zeros((gt * gf * gl, L))
     for j in range(L):
-        st = _deal(cin[j], gt)
-        sl = _deal(max(comp.min_limbs[j], 1.0), gl)
-        sf = _deal(comp.heads[j], gf) if comp.heads[j] > 0 else np.full(gf, 1.0 / gf)
+        st = _deal(max(comp.cts_in[j], 1.0), gt)
+        sl = _deal(max(comp.entry_limbs[j], 1.0), gl)
+        if comp.split[j]:
+            sf = _deal(comp.heads[j], gf) if comp.heads[j] > 0 else np.full(gf, 1.0 / gf)
+        else:
+            sf = np.ones(gf)
         dev = 0
         for a in range(gt):
             for bb in range(gf):
                 for c in range(gl):
-                    loads[dev, j] = sec_split[j] * st[a] * sf[bb] * sl[c] + sec_rep[j] * st[a] * sl[c]
+                    loads[dev, j] = comp.seconds[j] * st[a] * sf[bb] * sl[c]
                     dev += 1
     return LayerPlan(loads, r.comm_s[0].copy(), (gt, gf, gl), int(model.param("chunks")),
                      float(metrics.totals["latency_s"][0]), bool(overlap[0]))

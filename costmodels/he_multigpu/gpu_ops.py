@@ -32,8 +32,7 @@ import numpy as np
 
 from .presets import CkksParams, Constants, GpuProfile
 
-__all__ = ["OPS", "bootstrap_seconds", "fit_hbm_efficiency", "he_bootstrap_seconds", "he_op_seconds", "op_seconds",
-           "op_traffic"]
+__all__ = ["OPS", "bootstrap_seconds", "fit_hbm_efficiency", "op_seconds", "op_traffic"]
 
 OPS = ("add", "pmult", "tensor", "rescale", "keyswitch", "rotate", "relin", "hmult")
 
@@ -89,30 +88,3 @@ def fit_hbm_efficiency(p: CkksParams, c: Constants, g: GpuProfile, target_boot_s
         t = bootstrap_seconds(p, replace(c, hbm_efficiency=mid), g)
         lo, hi = (mid, hi) if t > target_boot_s else (lo, mid)
     return 0.5 * (lo + hi)
-
-
-def he_op_seconds(p: CkksParams, profile: str, limbs: Any) -> dict[str, np.ndarray]:
-    """Latency (s) of each primitive from a :mod:`costmodels.he` device profile (shared op costs).
-
-    The ``he`` model's per-op formula (:func:`costmodels.he.op_latency`, hybrid key switching with
-    dnum digits of alpha = ceil(limbs_top / dnum) limbs) priced with the named profile; keyswitch =
-    relinearisation, hmult = tensor + relinearisation + rescale.
-    """
-    from costmodels.he import get_profile, op_latency
-
-    prof = get_profile(profile)
-    l = np.asarray(limbs, dtype=np.float64)
-    n = np.float64(p.n) + 0.0 * l
-    lat = {op: np.asarray(op_latency(prof, op, n, l, top_limbs=np.float64(p.limbs) + 0.0 * l, dnum=float(p.dnum)))
-           for op in ("add", "mul_plain", "mul", "rescale", "relinearize", "rotate")}
-    return {"add": lat["add"], "pmult": lat["mul_plain"], "tensor": lat["mul"], "rescale": lat["rescale"],
-            "keyswitch": lat["relinearize"], "rotate": lat["rotate"], "relin": lat["relinearize"],
-            "hmult": lat["mul"] + lat["relinearize"] + lat["rescale"]}
-
-
-def he_bootstrap_seconds(p: CkksParams, profile: str) -> float:
-    """One bootstrap priced by the ``he`` model's bootstrap structure and the named profile."""
-    from costmodels.he import bootstrap_latency, get_profile
-
-    prof = get_profile(profile)
-    return float(bootstrap_latency(prof, np.asarray(float(p.n)), np.asarray(float(p.limbs)), dnum=float(p.dnum)))

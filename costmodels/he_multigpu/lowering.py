@@ -1,64 +1,40 @@
-"""Lowering of a transformer workload to CKKS operations, with level accounting (our lowering).
+"""The ``he`` family's lowering and per-op costs, annotated with what each placement axis splits.
 
-Layout: token-major packing. A ``(T, d)`` activation pads d to the next power of two d_p and
-holds S/d_p tokens per ciphertext (S = N/2 slots), so it occupies ``ceil(T d_p / S)``
-ciphertexts. Counts are linear in a small *basis* of sequence-length functions evaluated per
-layer (all ``ceil``):
+There is one CKKS lowering in the engine, :mod:`costmodels.he` (channel packing, BSGS linear
+layers with hoisted rotations, E2DM activation products, polynomial activations, a layers x
+levels shortest-path bootstrap placement). This module runs the ``he`` model once per sequence
+length on the (flattened) workload and keeps, per ``he`` layer:
 
-==========  ===============================  ==================================================
-basis       value                            used by
-==========  ===============================  ==================================================
-ONE         1                                -
-CIN, COUT   ciphertexts of input / output    every layer
-GROUPS      ceil(T max(din_p, dout_p) / S)    ct-pt matmul token groups
-CS          ceil(H T^2 / S)                  attention scores (dense packing)
-PROD        ceil(T^2 D / S)                  slot products of QK^T and of A.V (each)
-CR          ceil(H T / S)                    softmax row sums
-CSLOGT      CS ceil(log2 T)                  softmax sum + broadcast rotations
-CXLOGT      CIN ceil(log2 T)                 A.V reduction rotations
-==========  ===============================  ==================================================
+* ``seconds``: the ``he`` model's single-GPU latency of the layer, bootstraps included -- so
+  that ``he-multigpu`` with G = 1 *is* ``he`` (conformance test ``test_g1_equals_he``);
+* ``cts_in``, plaintexts and memory (``he``'s ``compile_network`` and per-layer ``memory_bytes``);
+* key switches (rotations + ciphertext products + each bootstrap's own key switches from
+  :func:`costmodels.he.bootstrap_ops`), rescales and bootstraps, from ``he``'s per-layer metrics;
+* the entry level of each layer, re-walked along the layer chain from ``he``'s levels used and
+  bootstrap positions (the ``he`` placement is a DAG path; a residual branch is approximated by
+  the chain -- this only sizes limb all-gathers and plaintexts).
 
-Per layer kind (m = min(din_p, dout_p), r = max/min; op counts per layer after [Gazelle18] and [Orion25]):
-
-* ``linear``: GAZELLE hybrid diagonal method with BSGS per token group: ``m`` PMults and adds,
-  ``2 ceil(sqrt m) + log2 r`` rotations, one rescale per output ciphertext; ``m`` plaintexts.
-* ``attention``: Q/K/V/O projections as four D x D ``linear`` maps; QK^T and A.V as slot-wise
-  ct-ct products (PROD multiplies + relins, one alignment rotation each, then a rotate-and-sum
-  over head_dim / T); softmax exp by ``exp_squarings`` squarings, 1/sum by ``inverse_iterations``
-  Newton steps (2 multiplies each) on the row sums.
-* ``activation``: Paterson-Stockmeyer polynomial of degree ``gelu_degree``:
-  ``ceil(sqrt(2d)) + ceil(log2 d)`` non-scalar multiplies, d scalar multiplies, depth
-  ``ceil(log2(d+1))``.
-* ``norm`` (layer): two rotate-and-sums over d_p, 1/sqrt by Newton (3 multiplies per
-  iteration), depth ``2 it + 2``. Batch norm folds into the previous layer (free).
-* ``add``: one addition per ciphertext. Everything else (embedding, slice, reshape) is free
-  (client-side or a re-indexing).
-
-Level walk: a fresh ciphertext has ``limbs-1`` levels; a sub-stage whose depth does not fit
-bootstraps its input tensor first (to ``user_levels``), and a sub-stage deeper than
-``user_levels`` bootstraps again mid-way. Orion/EVA place bootstraps the same greedy way along a
-chain [Orion25; EVA20]; this is the simple chain version.
+Placement roles of a layer (the IR, not costs): ``attention`` = a layer of an expanded
+:class:`~workloads.ir.Attention` block (head-parallel under the feature axis; its last linear
+all-reduces; an activation x activation product all-gathers its second operand, K or V, under
+the token axis); ``split`` = work divisible over the feature axis (attention layers, linear
+layers, an activation after a column-parallel linear); everything else runs on the replicated
+residual stream. Units: seconds, bytes, limb-polynomials (N x word bytes).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from dse.xp import constant
-from workloads.ir import Attention, Linear
+from dse.errors import DseInputError
+from workloads.graph import Workload
+from workloads.ir import Activation, Attention, Linear, MatMul
 
-from .gpu_ops import bootstrap_seconds, he_bootstrap_seconds, he_op_seconds, op_seconds
-from .presets import CkksParams, Constants, GpuProfile
-
-__all__ = ["BASIS", "Compiled", "SubStage", "basis_values", "compile_workload", "pow2"]
-
-BASIS = ("ONE", "CIN", "COUT", "GROUPS", "CS", "PROD", "CR", "CSLOGT", "CXLOGT")
-_IX = {b: i for i, b in enumerate(BASIS)}
-_K = len(BASIS)
+__all__ = ["Compiled", "boot_keyswitch_units", "compile_workload", "pow2", "resequence"]
 
 
 def pow2(d: int) -> int:
@@ -66,298 +42,168 @@ def pow2(d: int) -> int:
     return 1 << max(0, math.ceil(math.log2(max(d, 1))))
 
 
-def _vec(**terms: float) -> np.ndarray:
-    v = np.zeros(_K)
-    for name, coef in terms.items():
-        v[_IX[name]] += coef
-    return v
-
-
-@dataclass
-class SubStage:
-    """One step of a layer: depth, op counts (basis coefficient vectors) and what it refreshes."""
-
-    name: str
-    depth: int
-    ops: dict[str, np.ndarray]
-    boot_on: np.ndarray
-    feature_split: bool = True
-    kv_cts: np.ndarray | None = None         # K and V ciphertexts produced (token all-gather)
-    allreduce_cts: np.ndarray | None = None  # ciphertexts all-reduced under feature partitioning
-    plaintexts: float = 0.0                  # encoded weight plaintexts (at this sub-stage's limbs)
-    live_split: np.ndarray | None = None     # ciphertexts live, partitioned by features/heads
-    live_stream: np.ndarray | None = None    # ciphertexts live on the replicated residual stream
-    limbs: float = 0.0                       # mean limbs during the sub-stage (set by the walk)
-    limbs_in: float = 0.0                    # limbs of the input ciphertexts (before any refresh)
-    limbs_out: float = 0.0                   # limbs of the output ciphertexts
-    boots: np.ndarray = field(default_factory=lambda: np.zeros(_K))
-
-
-@dataclass
-class LayerDims:
-    name: str
-    kind: str
-    tokens: int          # tokens of the layer's input rows
-    scales: bool         # whether ``tokens`` follows the design's seq_len
-    din_p: int
-    dout_p: int
-    heads: int = 0
-    d_model: int = 0
-    group: str = ""
-
-
-def _dims(layer: Any, seq_len: int | None) -> LayerDims:
-    shape = layer.in_shape
-    tokens = shape[0] if len(shape) >= 2 else 1
-    width = shape[-1]
-    out = layer.out_shape[-1]
-    scales = seq_len is not None and len(shape) >= 2 and tokens == seq_len
-    if isinstance(layer, Attention):
-        return LayerDims(layer.name, "attention", tokens, scales, pow2(width), pow2(width), layer.heads,
-                         width, layer.group)
-    return LayerDims(layer.name, layer.kind, tokens, scales, pow2(width), pow2(out), group=layer.group)
-
-
-def _linear_sub(name: str, din_p: int, dout_p: int, c: Constants, *, count: int = 1,
-                basis_in: str = "CIN", basis_out: str = "COUT", groups: str = "GROUPS") -> SubStage:
-    m, r = min(din_p, dout_p), max(din_p, dout_p) // min(din_p, dout_p)
-    rot = 2 * math.ceil(math.sqrt(m)) + math.log2(r)
-    ops = {"pmult": _vec(**{groups: count * m}), "add": _vec(**{groups: count * m}),
-           "rotate": _vec(**{groups: count * rot}), "rescale": _vec(**{basis_out: count})}
-    return SubStage(name, 1, ops, _vec(**{basis_in: 1}), plaintexts=count * m,
-                    live_stream=_vec(**{basis_in: 1}), live_split=_vec(**{basis_out: count}))
-
-
-def lower_layer(layer: Any, dims: LayerDims, c: Constants, column_parallel_inputs: set[str]) -> list[SubStage]:
-    """Sub-stages of one layer (see the module docstring for the formulas)."""
-    it = c.inverse_iterations
-    if dims.kind == "attention":
-        d_p, hd = dims.din_p, dims.d_model // dims.heads
-        qkv = _linear_sub("qkv", d_p, d_p, c, count=3, basis_out="CIN", groups="CIN")
-        qkv.kv_cts = _vec(CIN=2)
-        r = c.exp_squarings
-        qk = SubStage("qk", 1, {"tensor": _vec(PROD=1), "relin": _vec(PROD=1), "add": _vec(PROD=1),
-                                "rotate": _vec(PROD=1, CS=math.ceil(math.log2(max(hd, 2)))),
-                                "rescale": _vec(CS=1)}, _vec(CIN=2), live_split=_vec(CIN=3, CS=1))
-        sm = SubStage("softmax", r + 2 * it + 1,
-                      {"tensor": _vec(CS=r + 1, CR=2 * it), "relin": _vec(CS=r + 1, CR=2 * it),
-                       "rotate": _vec(CSLOGT=2), "add": _vec(CS=2), "rescale": _vec(CS=r + 1, CR=2 * it)},
-                      _vec(CS=1), live_split=_vec(CIN=1, CS=1))
-        av = SubStage("av", 1, {"tensor": _vec(PROD=1), "relin": _vec(PROD=1), "add": _vec(PROD=1),
-                                "rotate": _vec(PROD=1, CXLOGT=1), "rescale": _vec(CIN=1)},
-                      _vec(CS=1, CIN=1), live_split=_vec(CIN=2, CS=1))
-        out = _linear_sub("out", d_p, d_p, c, basis_out="CIN", groups="CIN")
-        out.allreduce_cts = _vec(CIN=1)
-        subs = [qkv, qk, sm, av, out]
-        for s in subs:
-            s.live_stream = _vec(CIN=1)
-        return subs
-    if dims.kind == "linear":
-        s = _linear_sub("matmul", dims.din_p, dims.dout_p, c)
-        if dims.dout_p <= dims.din_p:      # row-parallel under feature partitioning: all-reduce
-            s.allreduce_cts = _vec(COUT=1)
-            s.live_split, s.live_stream = _vec(CIN=1), _vec(COUT=1)
-        return [s]
-    if dims.kind == "activation" and getattr(layer, "fn", "") != "identity":
-        dg = c.gelu_degree
-        nonscalar = math.ceil(math.sqrt(2 * dg)) + math.ceil(math.log2(dg))
-        split = layer.inputs[0] in column_parallel_inputs
-        live = _vec(CIN=2)
-        return [SubStage("poly", math.ceil(math.log2(dg + 1)),
-                         {"tensor": _vec(CIN=nonscalar), "relin": _vec(CIN=nonscalar),
-                          "rescale": _vec(CIN=nonscalar), "pmult": _vec(CIN=dg), "add": _vec(CIN=dg)},
-                         _vec(CIN=1), feature_split=split,
-                         live_split=live if split else None, live_stream=None if split else live)]
-    if dims.kind == "norm" and getattr(layer, "mode", "") == "layer":
-        mults = 1 + 3 * it + 1
-        lg = math.ceil(math.log2(max(dims.din_p, 2)))
-        return [SubStage("layernorm", 2 * it + 2,
-                         {"rotate": _vec(CIN=2 * lg), "tensor": _vec(CIN=mults), "relin": _vec(CIN=mults),
-                          "rescale": _vec(CIN=mults), "pmult": _vec(CIN=2), "add": _vec(CIN=4)},
-                         _vec(CIN=1), feature_split=False, live_stream=_vec(CIN=2))]
-    if dims.kind == "add":
-        return [SubStage("add", 0, {"add": _vec(COUT=1)}, _vec(COUT=1), feature_split=False,
-                         live_stream=_vec(COUT=2))]
-    return []
-
-
-@dataclass
+@dataclass(frozen=True)
 class Compiled:
-    """Per-layer coefficient matrices ``(L, K)`` over :data:`BASIS` plus per-layer dimensions.
-
-    Byte-valued entries are in units of ``N * word_bytes`` (one limb-polynomial).
-    """
+    """Per-layer arrays ``(L,)`` of one sequence length (layer order = the ``he`` model's)."""
 
     names: tuple[str, ...]
     kinds: tuple[str, ...]
-    groups: tuple[str, ...]
-    tokens: np.ndarray          # (L,) fixed tokens of non-scaling layers
-    scales: np.ndarray          # (L,) bool
-    din_p: np.ndarray
-    dout_p: np.ndarray
-    heads: np.ndarray
-    d_model: np.ndarray
-    sec_split: np.ndarray       # single-GPU seconds, divisible over all three mesh axes
-    sec_rep: np.ndarray         # seconds replicated across feature groups
-    ks_units_split: np.ndarray  # limb all-gather limb-polys per (G_l - 1)/G_l, split part
-    ks_units_rep: np.ndarray
-    steps_split: np.ndarray     # collective steps per (G_l - 1), split part
-    steps_rep: np.ndarray
-    kv_units: np.ndarray        # limb-polys of K and V (token all-gather)
-    ar_units: np.ndarray        # limb-polys all-reduced under feature partitioning
-    ar_count: np.ndarray        # (L,) all-reduces per layer
-    live_split: np.ndarray      # limb-polys live, split over every axis
-    live_stream: np.ndarray     # limb-polys live on the replicated stream
+    attention: np.ndarray       # bool: layer of an attention block
+    split: np.ndarray           # bool: work divisible over the feature axis
+    heads: np.ndarray           # heads of the attention block (0 elsewhere)
+    scales: np.ndarray          # bool: a (tokens, width) layer of the residual stream
+    seconds: np.ndarray         # he per-layer latency (s), bootstraps included
+    cts_in: np.ndarray
+    entry_limbs: np.ndarray
     key_switches: np.ndarray
     bootstraps: np.ndarray
-    weight_polys: np.ndarray    # (L,) limb-polys of encoded plaintext weights
-    min_limbs: np.ndarray       # (L,) lowest limbs reached in the layer
-    rotation_keys: int
-    substages: list[list[SubStage]] = field(repr=False, default_factory=list)
+    ks_units: np.ndarray        # limb-polys all-gathered under limb partitioning, x (G_l - 1)/G_l
+    steps: np.ndarray           # collective steps under limb partitioning, x (G_l - 1)
+    kv_units: np.ndarray        # limb-polys of K/V operands all-gathered under token partitioning
+    ar_units: np.ndarray        # limb-polys all-reduced under feature partitioning
+    ar_count: np.ndarray
+    ct_bytes: np.ndarray        # ciphertext memory of the layer (B)
+    pt_bytes: np.ndarray        # plaintext (weight) memory of the layer (B)
+    key_bytes: float            # switching keys (B)
+    latency_s: float            # the he model's total (s)
+    feasible: bool
+    reason: str | None
 
 
-def compile_workload(workload: Any, p: CkksParams, c: Constants, g: GpuProfile, op_profile: str = "roofline") -> Compiled:
-    """Lower every layer, walk the levels and fold op latencies into coefficient matrices.
+def resequence(workload: Any, tokens: int) -> Any:
+    """``workload`` with its sequence length replaced by ``tokens`` (0 or equal: unchanged).
 
-    ``op_profile`` = ``roofline`` prices ops with this package's GPU roofline (:mod:`.gpu_ops`);
-    an ``he`` profile name prices them with the ``he`` model's per-op and bootstrap formulas.
+    Only a transformer-style workload (every shape ``(T,)`` or ``(T, d)`` before flattening, with
+    T = its ``seq_len``) can be resequenced; T must not also be a feature width (else the leading
+    dimension would be ambiguous).
     """
-    seq_len = workload.info("seq_len")
-    layers = list(workload.layers)
-    col_par = {l.name for l in layers if isinstance(l, Linear) and pow2(l.out_shape[-1]) > pow2(l.in_shape[-1])}
-    dims = [_dims(l, seq_len) for l in layers]
-    subs = [lower_layer(l, d, c, col_par) for l, d in zip(layers, dims)]
-    ref = basis_values(np, _plan_view(dims), np.array([PLAN_TOKENS]), p.slots)[0]
-    _walk_levels(subs, p, [float(ref[i] @ s.boot_on) for i, ls in enumerate(subs) for s in ls])
-    L = len(layers)
-    z = lambda: np.zeros((L, _K))
-    out = {k: z() for k in ("sec_split", "sec_rep", "ks_units_split", "ks_units_rep", "steps_split",
-                            "steps_rep", "kv_units", "ar_units", "live_split", "live_stream",
-                            "key_switches", "bootstraps")}
-    weight_polys, min_limbs, ar_count = np.zeros(L), np.full(L, float(p.limbs)), np.zeros(L)
-    roofline = op_profile == "roofline"
-    t_boot = bootstrap_seconds(p, c, g) if roofline else he_bootstrap_seconds(p, op_profile)
-    hme, kk, top = c.boot_hmult_equivalents, p.special_limbs, p.limbs
-    rot_sizes: set[int] = set()
-    for i, layer_subs in enumerate(subs):
-        for s in layer_subs:
-            t = op_seconds(p, c, g, s.limbs) if roofline else he_op_seconds(p, op_profile, s.limbs)
-            sec = sum(coef * float(t[op]) for op, coef in s.ops.items()) + s.boots * t_boot
-            ks = s.ops.get("rotate", 0) + s.ops.get("relin", 0)
-            resc = s.ops.get("rescale", 0)
-            units = ks * (s.limbs + 2 * kk) + resc * 2 + s.boots * hme * (top + 2 * kk)
-            steps = 2 * ks + resc + s.boots * hme * 2
-            part = "split" if s.feature_split else "rep"
-            out[f"sec_{part}"][i] += sec
-            out[f"ks_units_{part}"][i] += units
-            out[f"steps_{part}"][i] += steps
-            out["key_switches"][i] += ks + s.boots * hme
-            out["bootstraps"][i] += s.boots
-            ct_in, ct_out = 2 * s.limbs_in, 2 * s.limbs_out
-            if s.kv_cts is not None:
-                out["kv_units"][i] += s.kv_cts * ct_out
-            if s.allreduce_cts is not None:
-                out["ar_units"][i] += s.allreduce_cts * ct_out
-                ar_count[i] += 1
-            if s.live_split is not None:
-                out["live_split"][i] = np.maximum(out["live_split"][i], s.live_split * ct_in)
-            if s.live_stream is not None:
-                out["live_stream"][i] = np.maximum(out["live_stream"][i], s.live_stream * ct_in)
-            weight_polys[i] += s.plaintexts * s.limbs_in
-            min_limbs[i] = min(min_limbs[i], s.limbs - (s.depth - 1) / 2.0)
-            if s.plaintexts:
-                rot_sizes.add(int(min(dims[i].din_p, dims[i].dout_p)))
-    keys = sum(2 * math.ceil(math.sqrt(m)) for m in rot_sizes) + int(math.log2(p.slots)) + 2
+    t0 = workload.info("seq_len") if hasattr(workload, "info") else None
+    if not tokens or tokens == t0:
+        return workload
+    if t0 is None:
+        raise DseInputError("seq_len", tokens, "0 (the workload has no sequence length to change)")
+    shapes = [s for l in workload.layers for s in (*l.in_shapes, l.out_shape)]
+    widths = {d for s in shapes for d in s[1:]}
+    if any(len(s) > 2 for s in shapes) or t0 in widths:
+        raise DseInputError("seq_len", tokens, f"0: {workload.name}'s sequence length {t0} cannot be told "
+                                               "apart from its feature widths")
+
+    def fix(s: tuple[int, ...]) -> tuple[int, ...]:
+        return (tokens,) + tuple(s[1:]) if s and s[0] == t0 else tuple(s)
+
+    layers = tuple(replace(l, in_shapes=tuple(fix(s) for s in l.in_shapes)) for l in workload.layers)
+    meta = tuple((k, tokens if k == "seq_len" else v) for k, v in workload.meta)
+    return Workload(workload.name, fix(tuple(workload.input_shape)), layers, meta, workload.kind)
+
+
+def boot_keyswitch_units(prof: Any, slots: int, top_limbs: float, k_special: float) -> tuple[float, float, float]:
+    """(key switches, limb-polys all-gathered, collective steps) of one bootstrap under limb partitioning.
+
+    Each key switch of the bootstrap (:func:`costmodels.he.bootstrap_ops`: hoisted and plain
+    rotations, conjugation, relinearisations) all-gathers its input (l limbs) and the 2K special
+    limbs; each rescale broadcasts the dropped limb of both polynomials.
+    """
+    from costmodels.he import bootstrap_ops
+
+    ks = units = steps = 0.0
+    for op, count, off in bootstrap_ops(slots, prof.boot):
+        limbs = max(top_limbs - off, 1.0)
+        if op in ("rotate", "rotate_hoisted", "conjugate", "relinearize"):
+            ks, units, steps = ks + count, units + count * (limbs + 2 * k_special), steps + 2 * count
+        elif op == "rescale":
+            units, steps = units + 2 * count, steps + count
+    return ks, units, steps
+
+
+def _roles(flat: Any, attn_heads: dict[str, int]) -> dict[str, dict[str, Any]]:
+    """Placement role of every flattened layer (see the module docstring)."""
+    roles: dict[str, dict[str, Any]] = {}
+    col_par: set[str] = set()
+    last_linear: dict[str, str] = {}
+    for l in flat.layers:
+        block = next((b for b in attn_heads if l.name.startswith(b + ".")), "")
+        r = {"block": block, "heads": attn_heads.get(block, 0), "split": bool(block), "ar": False, "kv": ""}
+        if isinstance(l, Linear):
+            r["split"] = True
+            if block:
+                last_linear[block] = l.name
+            elif pow2(l.out_shape[-1]) > pow2(l.in_shape[-1]):
+                col_par.add(l.name)
+            else:
+                r["ar"] = True
+        elif isinstance(l, Activation) and l.inputs and l.inputs[0] in col_par:
+            r["split"] = True
+        elif isinstance(l, MatMul) and l.weights == "none" and block:
+            r["kv"] = l.inputs[1]
+        roles[l.name] = r
+    for name in last_linear.values():
+        roles[name]["ar"] = True
+    return roles
+
+
+def compile_workload(workload: Any, he_model: Any, point: dict[str, Any], *, boot_return: int,
+                     k_special: int) -> Compiled:
+    """Run ``he_model`` at ``point`` on ``workload`` and annotate its layers (module docstring).
+
+    ``boot_return`` = the ``he`` knob (0 = all levels above the bootstrap's depth).
+    """
+    from costmodels.he import LoweringConfig, compile_network, plaintext_bytes
+
+    m = he_model.evaluate(workload, {k: [v] for k, v in point.items()}).numpy()
+    flat = workload.flatten() if any(isinstance(l, Attention) for l in workload.layers) else workload
+    prof = he_model._profile()
+    n = float(m.totals["ring_degree"][0])
+    slots = int(n // 2)
+    net = compile_network(flat, LoweringConfig(slots, "ama", "bsgs", 0.5 if prof.hoisting else 1.0, None, 1))
+    if tuple(net.names) != tuple(m.layer_names):
+        raise RuntimeError("he lowering and he metrics disagree on the layer order")
+    heads = {l.name: l.heads for l in workload.layers if isinstance(l, Attention)}
+    roles = _roles(flat, heads)
+    lay = {k: np.nan_to_num(np.asarray(v[0], dtype=float)) for k, v in m.layers.items()}
+    names = tuple(m.layer_names)
+    count = len(names)
+    top = float(m.totals["chain_levels"][0])
+    full = max(top - prof.boot.depth, 0.0)
+    user_levels = min(float(boot_return), full) if boot_return > 0 else full
+    # entry level of each layer: re-walk he's levels used and bootstrap positions along the chain
+    entry = np.zeros(count)
+    level = top
+    for i in range(count):
+        if lay["bootstraps"][i] > 0:
+            level = user_levels
+        entry[i] = level
+        level = max(level - lay["levels_used"][i], 0.0)
+    limbs = entry + 1.0
+    b_ks, b_units, b_steps = boot_keyswitch_units(prof, slots, top + 1.0, float(k_special))
+    ks = lay["rotations"] + lay["ct_mults"]
+    boots = lay["bootstraps"]
+    index = {nm: i for i, nm in enumerate(names)}
+    kv = np.zeros(count)
+    ar = np.zeros(count)
+    for i, nm in enumerate(names):
+        r = roles[nm]
+        if r["kv"]:
+            kv[i] = net.cts_out[index[r["kv"]]] * 2.0 * limbs[i]
+        if r["ar"]:
+            ar[i] = net.cts_out[i] * 2.0 * limbs[i]
+    w = prof.word_bytes
+    mem = lay["memory_bytes"]
+    pt = np.minimum(net.plaintexts * np.asarray(plaintext_bytes(n, limbs, w), dtype=float), mem)
+    if flat.info("seq_len") is None:  # no token stream (a CNN): every layer that does work is split by ciphertexts
+        scales = lay["latency_s"] > 0
+    else:
+        scales = np.array([len(l.in_shape) == 2 and l.in_shape[0] == flat.info("seq_len") and l.kind != "embedding"
+                           for l in flat.layers])
+    total_mem = float(np.nan_to_num(m.totals["memory_bytes"][0]))
     return Compiled(
-        names=tuple(l.name for l in layers), kinds=tuple(d.kind for d in dims),
-        groups=tuple(d.group for d in dims),
-        tokens=np.array([d.tokens for d in dims], float), scales=np.array([d.scales for d in dims]),
-        din_p=np.array([d.din_p for d in dims], float), dout_p=np.array([d.dout_p for d in dims], float),
-        heads=np.array([d.heads for d in dims], float), d_model=np.array([d.d_model for d in dims], float),
-        ar_count=ar_count, weight_polys=weight_polys, min_limbs=np.floor(min_limbs),
-        rotation_keys=keys, substages=subs, **out)
-
-
-#: Sequence length at which bootstrap placement weighs tensor sizes (scores grow as T^2, the
-#: residual stream as T); the plan is fixed at compile time so that it does not vary per point.
-PLAN_TOKENS = 2048
-
-
-def _consume(depth: int, level: int, user: int) -> tuple[int, int]:
-    """(bootstraps, end level) of a depth-``depth`` step started at ``level`` (mid-way refreshes)."""
-    if depth <= level:
-        return 0, level - depth
-    remaining = depth - level
-    nb = -(-remaining // user)
-    return nb, user - (remaining - (nb - 1) * user)
-
-
-def _walk_levels(subs: list[list[SubStage]], p: CkksParams, weights: list[float]) -> None:
-    """Bootstrap placement as a shortest path over (sub-stage, level) (Orion's level DAG, [Orion25]).
-
-    At each sub-stage either continue at the current level (refreshing mid-way if deeper than
-    what is left) or bootstrap the input first; the cost of a bootstrap is the number of
-    ciphertexts it refreshes at :data:`PLAN_TOKENS` tokens (``weights``). Sets ``limbs`` (mean
-    limbs during the step) and ``boots`` (basis coefficients) of every sub-stage.
-    """
-    flat = [s for layer_subs in subs for s in layer_subs]
-    top, user = p.limbs - 1, p.user_levels
-    inf = float("inf")
-    cost = [inf] * (top + 1)
-    cost[top] = 0.0
-    back: list[list[tuple[int, int, int, int]]] = []
-    for s, w in zip(flat, weights):
-        new = [inf] * (top + 1)
-        choice: list[tuple[int, int, int, int]] = [(-1, 0, 0, 0)] * (top + 1)
-        for lv in range(top + 1):
-            if cost[lv] == inf:
-                continue
-            for refresh in (0, 1):
-                start = user if refresh else lv
-                nb, end = _consume(s.depth, start, user)
-                c = cost[lv] + (nb + refresh) * w + 1e-9 * refresh
-                if c < new[end]:
-                    new[end] = c
-                    choice[end] = (lv, refresh, nb, start)
-        back.append(choice)
-        cost = new
-    end = min(range(top + 1), key=lambda lv: (cost[lv], -lv))
-    for s, choice in zip(reversed(flat), reversed(back)):
-        prev, refresh, nb, start = choice[end]
-        s.boots = s.boot_on * (nb + refresh)
-        s.limbs_in, s.limbs_out = (user if refresh else prev) + 1.0, end + 1.0
-        s.limbs = (start + end) / 2.0 + 1.0 if s.depth and nb == 0 else \
-            (user + max(end, 0)) / 2.0 + 1.0 if s.depth else end + 1.0
-        end = prev
-
-
-def _plan_view(dims: list[LayerDims]) -> Any:
-    """A minimal object with the per-layer fields :func:`basis_values` reads."""
-    from types import SimpleNamespace
-
-    return SimpleNamespace(tokens=np.array([d.tokens for d in dims], float),
-                           scales=np.array([d.scales for d in dims]),
-                           din_p=np.array([d.din_p for d in dims], float),
-                           dout_p=np.array([d.dout_p for d in dims], float),
-                           heads=np.array([d.heads for d in dims], float),
-                           d_model=np.array([d.d_model for d in dims], float))
-
-
-def basis_values(xp: Any, comp: Compiled, seq_len: Any, slots: int) -> Any:
-    """``(N, L, K)`` basis values for the design's sequence lengths (0 = the workload's own)."""
-    like = seq_len
-    cst = lambda a: constant(xp, np.asarray(a, dtype=np.float64), like=like)
-    t_design = xp.astype(seq_len, xp.float64)[:, None]
-    scales = cst(comp.scales)[None, :] > 0
-    t = xp.where(scales & (t_design > 0), t_design, cst(comp.tokens)[None, :] + 0 * t_design)
-    din, dout, heads, dm = (cst(a)[None, :] for a in (comp.din_p, comp.dout_p, comp.heads, comp.d_model))
-    s = float(slots)
-    cin = xp.ceil(t * din / s)
-    cout = xp.ceil(t * dout / s)
-    groups = xp.ceil(t * xp.maximum(din, dout) / s)
-    cs = xp.ceil(heads * t * t / s)
-    prod = xp.ceil(t * t * dm / s)
-    cr = xp.ceil(heads * t / s)
-    logt = xp.ceil(xp.log2(xp.maximum(t, 2.0)))
-    one = 1.0 + 0 * t
-    return xp.stack([one, cin, cout, groups, cs, prod, cr, cs * logt, cin * logt], axis=-1)
+        names=names, kinds=tuple(m.layer_kinds),
+        attention=np.array([bool(roles[nm]["block"]) for nm in names]),
+        split=np.array([bool(roles[nm]["split"]) for nm in names]),
+        heads=np.array([float(roles[nm]["heads"]) for nm in names]),
+        scales=scales, seconds=lay["latency_s"], cts_in=np.asarray(net.cts_in, dtype=float), entry_limbs=limbs,
+        key_switches=ks + boots * b_ks, bootstraps=boots,
+        ks_units=ks * (limbs + 2.0 * k_special) + lay["rescales"] * 2.0 + boots * b_units,
+        steps=2.0 * ks + lay["rescales"] + boots * b_steps,
+        kv_units=kv, ar_units=ar, ar_count=(ar > 0).astype(float),
+        ct_bytes=mem - pt, pt_bytes=pt, key_bytes=max(total_mem - float(mem.max(initial=0.0)), 0.0),
+        latency_s=float(m.totals["latency_s"][0]), feasible=bool(m.feasible[0]), reason=m.reason_of(0))

@@ -1,16 +1,22 @@
-"""``he-multigpu``: an encrypted (CKKS) transformer placed on G GPUs (AEGIS-style hybrid).
+"""``he-multigpu``: a CKKS network placed on G GPUs (AEGIS-style token x feature x limb hybrid).
+
+One GPU model: the per-GPU costs are the ``he`` model's (same lowering, per-op costs, bootstrap
+placement, ciphertext and key sizes, device profile), so with ``gpus=1`` this model *is* ``he``
+(:mod:`.lowering`); this model adds the partition of that work over a mesh, the communication
+each partition needs and the per-device memory (:mod:`.placement`).
 
 Knobs: ``seq_len`` (tokens; 0 = the workload's own), ``gpus`` (a power of two), ``placement``
-(``hybrid``, ``limb``, ``token``, ``replicate``; see :mod:`.placement`) and ``overlap`` (pipeline
-collectives with computation). Fixed parameters: the GPU and link presets, the memory budget,
-the CKKS parameter set (defaults in ``data/ckks.toml``) and weight residency.
+(``hybrid``, ``limb``, ``token``, ``replicate``) and ``overlap`` (pipeline collectives with
+computation). Fixed parameters: the GPU and link presets, the memory budget, the CKKS parameter
+set (``preset``, or ``logn``/``limbs``/``dnum``/``user_levels``), the ``he`` device profile
+(``op_profile``; ``auto`` = the GPU's) and the activation polynomial degree.
 
 Totals: ``latency_s``, ``compute_s``, ``comm_s``, ``comm_bytes`` (summed over devices),
 ``comm_attention_bytes``, ``comm_ffn_bytes``, ``memory_bytes_per_device``,
 ``memory_single_gpu_bytes``, ``single_gpu_latency_s``, ``speedup`` and ``scaling_efficiency``
 (speedup / G against one GPU with unlimited memory), ``key_switches``, ``bootstraps`` and the
-chosen mesh ``mesh_token``, ``mesh_feature``, ``mesh_limb``. Per layer: ``latency_s``,
-``compute_s``, ``comm_s``, ``comm_bytes``.
+chosen mesh ``mesh_token``, ``mesh_feature``, ``mesh_limb``. Per layer (the ``he`` model's
+layers): ``latency_s``, ``compute_s``, ``comm_s``, ``comm_bytes``.
 """
 
 from __future__ import annotations
@@ -21,10 +27,11 @@ import numpy as np
 
 from dse import Categorical, CostModel, DesignSpace, Feasibility, Int, Param, Pow2
 from dse.errors import DseInputError
+from dse.metrics import to_numpy
 from dse.xp import constant
 
 from . import presets
-from .lowering import Compiled, basis_values, compile_workload
+from .lowering import Compiled, compile_workload, resequence
 from .placement import MeshResult, mesh_candidates, mesh_costs
 
 __all__ = ["MAX_GPUS", "PLACEMENTS", "MultiGpuTransformerModel"]
@@ -32,6 +39,8 @@ __all__ = ["MAX_GPUS", "PLACEMENTS", "MultiGpuTransformerModel"]
 PLACEMENTS = ("hybrid", "limb", "token", "replicate")
 MAX_GPUS = 64
 _SINGLE = {"token": 0, "replicate": 1, "limb": 2}
+_ARRAYS = ("split", "attention", "heads", "scales", "seconds", "cts_in", "entry_limbs", "ks_units", "steps",
+           "kv_units", "ar_units", "ar_count", "ct_bytes", "pt_bytes", "key_switches", "bootstraps")
 
 
 def _preset(value: Any) -> str:
@@ -43,11 +52,11 @@ def _preset(value: Any) -> str:
 
 def _op_profile(value: Any) -> str:
     text = str(value)
-    if text != "roofline":
+    if text != "auto":
         from costmodels.he import get_profile
 
         if get_profile(text).keyswitch != "hybrid":
-            raise DseInputError("op_profile", text, "roofline or an he profile with hybrid key switching")
+            raise DseInputError("op_profile", text, "auto or an he profile with hybrid key switching")
     return text
 
 
@@ -55,10 +64,10 @@ _D = presets.ckks_defaults()
 
 
 class MultiGpuTransformerModel(CostModel):
-    """Latency, communication and per-device memory of a CKKS transformer on a GPU mesh."""
+    """Latency, communication and per-device memory of a CKKS network on a GPU mesh."""
 
     name = "he-multigpu"
-    version = "1"
+    version = "2"  # 2: the he family's lowering and per-op costs (G=1 == he), he device profiles per GPU
     space = DesignSpace((
         Int("seq_len", default=0, low=0, high=16384, doc="tokens (0 = the workload's own sequence length)"),
         Pow2("gpus", default=4, low=1, high=MAX_GPUS, doc="number of GPUs"),
@@ -69,22 +78,23 @@ class MultiGpuTransformerModel(CostModel):
                     doc="pipeline collectives with computation (reordered polynomial operators)"),
     ))
     params = (
-        Param("gpu", "a100-40g", "GPU preset (default 40 GB: the AEGIS premise, 2048 tokens exceed one GPU)", choices=presets.gpu_names()),
+        Param("gpu", "a100-40g", "GPU preset (default 40 GB: the AEGIS premise, long sequences exceed one GPU)",
+              choices=presets.gpu_names()),
         Param("link", "auto", "interconnect preset (auto = the GPU's)", choices=("auto",) + presets.link_names()),
         Param("memory_budget", 0.0, "per-GPU memory budget in bytes (0 = the GPU's memory)", unit="B", ge=0),
-        Param("logn", _D.logn, "log2 ring degree", integer=True, ge=10, le=17),
-        Param("limbs", _D.limbs, "ciphertext primes at the top level (L+1)", integer=True, ge=2, le=200),
-        Param("special_limbs", _D.special_limbs, "special primes K", integer=True, ge=1, le=200),
-        Param("dnum", _D.dnum, "key-switching digits", integer=True, ge=1, le=200),
-        Param("user_levels", _D.user_levels, "levels after a bootstrap", integer=True, ge=1, le=200),
-        Param("boot_levels", _D.boot_levels, "levels a bootstrap consumes", integer=True, ge=0, le=200),
-        Param("weights", "layer", "encoded weights resident: one encoder layer at a time, or all",
-              choices=("layer", "all")),
+        Param("preset", "lattigo-n16-h192", "a costmodels.he parameter preset; empty = the logn, limbs, dnum "
+              "and user_levels parameters", parse=_preset),
+        Param("logn", _D.logn, "log2 ring degree (preset empty)", integer=True, ge=10, le=17),
+        Param("limbs", _D.limbs, "ciphertext primes at the top level, L+1 (preset empty)", integer=True, ge=2, le=61),
+        Param("dnum", _D.dnum, "key-switching digits (preset empty)", integer=True, ge=1, le=61),
+        Param("user_levels", _D.user_levels, "levels a bootstrap returns (preset empty; he's boot_return)",
+              integer=True, ge=1, le=60),
+        Param("act_degree", 15, "polynomial degree of non-polynomial activations (GELU, softmax, tanh)",
+              integer=True, ge=1, le=63),
+        Param("weights", "layer", "encoded weights resident: one layer at a time, or all", choices=("layer", "all")),
         Param("chunks", 8, "pipeline pieces per layer when overlapping", integer=True, ge=1, le=4096),
-        Param("preset", "", "a costmodels.he parameter preset (e.g. lattigo-n16-h192): replaces logn, limbs, "
-              "special_limbs, dnum, user_levels and boot_levels", parse=_preset),
-        Param("op_profile", "roofline", "per-op costs: this model's GPU roofline, or an `he` device profile "
-              "(gpu-cheddar-a100, ...) shared with the he model", parse=_op_profile),
+        Param("op_profile", "auto", "the costmodels.he device profile pricing every operation (auto = the "
+              "GPU's, data/gpus.toml)", parse=_op_profile),
     )
     capabilities = frozenset({"batch", "des"})
     metric_units = {"speedup": "1", "scaling_efficiency": "1", "key_switches": "1", "bootstraps": "1",
@@ -94,15 +104,37 @@ class MultiGpuTransformerModel(CostModel):
 
     # -- fixed parameters -----------------------------------------------------------------
     def ckks(self) -> presets.CkksParams:
+        """Chain sizes (N, limbs, K = special primes, dnum) of the parameter set in force."""
         if self.param("preset"):
             return presets.from_paramset(self.param("preset"))
-        return presets.ckks_params(logn=self.param("logn"), limbs=self.param("limbs"),
-                                   special_limbs=self.param("special_limbs"), dnum=self.param("dnum"),
-                                   word_bytes=_D.word_bytes, user_levels=self.param("user_levels"),
-                                   boot_levels=self.param("boot_levels"), source=_D.source)
+        limbs, dnum = self.param("limbs"), self.param("dnum")
+        if not 1 <= dnum <= limbs:
+            raise DseInputError("dnum", dnum, f"an integer in [1, limbs={limbs}]")
+        return presets.ckks_params(logn=self.param("logn"), limbs=limbs, special_limbs=-(-limbs // dnum),
+                                   dnum=dnum, word_bytes=_D.word_bytes, user_levels=self.param("user_levels"),
+                                   boot_levels=0, source="he-multigpu logn/limbs/dnum/user_levels")
 
     def gpu_profile(self) -> presets.GpuProfile:
         return presets.gpu(self.param("gpu"))
+
+    def he_profile(self) -> str:
+        """Name of the ``costmodels.he`` device profile in force."""
+        opp = self.param("op_profile")
+        return self.gpu_profile().profile if opp == "auto" else opp
+
+    def he_model(self) -> Any:
+        """The ``he`` model this model runs per GPU (same profile, preset and activation degree)."""
+        from costmodels.he import CkksModel
+
+        return CkksModel(profile=self.he_profile(), preset=self.param("preset"))
+
+    def he_point(self) -> dict[str, Any]:
+        """The ``he`` design point equivalent to this model's parameters."""
+        point: dict[str, Any] = {"act_degree": self.param("act_degree")}
+        if not self.param("preset"):
+            point.update(N=1 << self.param("logn"), levels=self.param("limbs") - 1, dnum=self.param("dnum"),
+                         boot_return=self.param("user_levels"))
+        return point
 
     def link_profile(self) -> presets.LinkProfile:
         key = self.param("link")
@@ -113,37 +145,44 @@ class MultiGpuTransformerModel(CostModel):
         return float(b) if b > 0 else self.gpu_profile().memory_bytes
 
     def effective_design(self, workload: Any, point: Any) -> dict[str, Any]:
-        """``link=auto`` and ``memory_budget=0`` mean the GPU's: show the link and budget used."""
+        """``link=auto``, ``memory_budget=0`` and ``op_profile=auto`` mean the GPU's: show them."""
         out = super().effective_design(workload, point)
         out["link"] = self.link_profile().key
         out["memory_budget"] = self.budget_bytes()
+        out["op_profile"] = self.he_profile()
         return out
 
-    def compiled(self, workload: Any) -> Compiled:
-        p, g = self.ckks(), self.gpu_profile()
-        opp = self.param("op_profile")
-        key = ("he-multigpu", p, g.key, opp)
-        return workload.memo(key, lambda: compile_workload(workload, p, presets.constants(), g, opp))
-
-    def resident_weight_polys(self, comp: Compiled) -> float:
-        if self.param("weights") == "all":
-            return float(comp.weight_polys.sum())
-        per_group: dict[str, float] = {}
-        for grp, w in zip(comp.groups, comp.weight_polys):
-            per_group[grp] = per_group.get(grp, 0.0) + float(w)
-        return max(per_group.values(), default=0.0)
+    def compiled(self, workload: Any, seq_len: int = 0) -> Compiled:
+        """The ``he`` lowering of ``workload`` at ``seq_len`` tokens, annotated (memoised)."""
+        p = self.ckks()
+        point = self.he_point()
+        key = ("he-multigpu", self.he_profile(), self.param("preset"), tuple(sorted(point.items())), int(seq_len))
+        return workload.memo(key, lambda: compile_workload(
+            resequence(workload, int(seq_len)), self.he_model(), point,
+            boot_return=0 if self.param("preset") else self.param("user_levels"), k_special=p.special_limbs))
 
     # -- evaluation -----------------------------------------------------------------------
     def _evaluate(self, workload: Any, design: Any, xp: Any) -> Any:
-        p, link = self.ckks(), self.link_profile()
-        comp = self.compiled(workload)
         like = design["gpus"]
-        basis = basis_values(xp, comp, design["seq_len"], p.slots)
+        seq = to_numpy(design["seq_len"]).astype(np.int64)
+        uniq, inv = np.unique(seq, return_inverse=True)
+        comps = [self.compiled(workload, int(t)) for t in uniq]
+        first = comps[0]
+        idx = constant(xp, inv.reshape(-1).astype(np.int64), like=like, dtype=xp.int64)
+
+        def rows(name: str) -> Any:
+            stack = np.stack([np.asarray(getattr(c, name), dtype=np.float64) for c in comps])
+            return xp.take(constant(xp, stack, like=like), idx, axis=0)
+
+        arr = {name: rows(name) for name in _ARRAYS}
+        arr["key_bytes"] = rows("key_bytes")
+        he_ok = rows("feasible") > 0
         gpus = xp.astype(design["gpus"], xp.float64)
         overlap = design.eq("overlap", "on")
         placement = design["placement"]
-        kw = {"p": p, "link": link, "chunks": self.param("chunks"), "overlap": overlap,
-              "budget_bytes": self.budget_bytes(), "weight_polys": self.resident_weight_polys(comp), "like": like}
+        kw = {"poly_bytes": float(first_poly_bytes(self)), "top_limbs": float(self.ckks().limbs),
+              "link": self.link_profile(), "chunks": self.param("chunks"), "overlap": overlap,
+              "budget_bytes": self.budget_bytes(), "all_weights": self.param("weights") == "all", "like": like}
         one = xp.ones_like(gpus)
         best: MeshResult | None = None
         best_key = best_mesh = None
@@ -155,7 +194,9 @@ class MultiGpuTransformerModel(CostModel):
             for name, axis in _SINGLE.items():
                 if (gt, gf, gl) == single[axis]:
                     eligible = eligible | ((gpus == prod) & (placement == PLACEMENTS.index(name)))
-            r = mesh_costs(xp, comp, basis, gt * one, gf * one, gl * one, **kw)
+            if not bool(to_numpy(xp.any(eligible))):
+                continue
+            r = mesh_costs(xp, arr, gt * one, gf * one, gl * one, **kw)
             total = xp.sum(r.latency_s, axis=1)
             key = xp.where(r.feasible, total, 1e250 + r.memory_bytes)
             key = xp.where(eligible, key, xp.asarray(float("inf"), dtype=xp.float64) + 0 * key)
@@ -166,50 +207,54 @@ class MultiGpuTransformerModel(CostModel):
             best = _select(xp, take, r, best)
             best_key = xp.where(take, key, best_key)
             best_mesh = tuple(xp.where(take, v * one, b) for v, b in zip((gt, gf, gl), best_mesh))
-        assert best is not None and best_mesh is not None
-        single = mesh_costs(xp, comp, basis, one, one, one, **kw)
+        if best is None or best_mesh is None:
+            raise DseInputError("gpus", to_numpy(gpus).tolist(), f"powers of two up to {MAX_GPUS}")
+        single = mesh_costs(xp, arr, one, one, one, **kw)
 
         f = Feasibility(xp, design.n, like=like)
+        reasons = sorted({c.reason for c in comps if not c.feasible and c.reason})
+        f.require(he_ok, "the he model reports this parameter set infeasible: " + ("; ".join(reasons) or "see he"))
         f.require(best.limb_ok, f"limb partitioning needs at most as many GPUs on the limb axis as ciphertext "
-                                f"limbs (limbs={p.limbs}); lower gpus or use another placement")
-        f.require(best.token_ok, "token partitioning needs at least one activation ciphertext per GPU "
-                                 "(ceil(seq_len * d_model_p / slots) >= gpus on the token axis)")
+                                f"limbs (limbs={self.ckks().limbs}); lower gpus or use another placement")
+        f.require(best.token_ok, "token partitioning needs at least one input ciphertext per GPU on the token "
+                                 "axis in every layer of the token stream")
         f.require(best.feature_ok, "replicate (head/feature) partitioning needs gpus on the feature axis "
                                    "<= attention heads")
         f.require(best.memory_ok, f"per-device memory exceeds the memory budget ({self.budget_bytes():.3g} B): "
                                   "more GPUs, weights=layer, or a smaller seq_len")
 
-        names, kinds = comp.names, comp.kinds
-        attn = constant(xp, [k == "attention" for k in kinds], like=like)
-        ffn = constant(xp, [k in ("linear", "activation") for k in kinds], like=like)
+        attn = arr["attention"]
+        ffn = constant(xp, [k in ("linear", "activation") for k in first.kinds], like=like)[None, :] * (1 - attn)
         latency = xp.sum(best.latency_s, axis=1)
         t1 = xp.sum(single.compute_s, axis=1)
         speedup = t1 / latency
-        coef = lambda m: xp.sum(basis * _c(xp, m, like)[None], axis=-1)
         totals = {
             "latency_s": latency,
             "compute_s": xp.sum(best.compute_s, axis=1),
             "comm_s": xp.sum(best.comm_s, axis=1),
             "comm_bytes": xp.sum(best.comm_bytes, axis=1),
-            "comm_attention_bytes": xp.sum(best.comm_bytes * attn[None, :], axis=1),
-            "comm_ffn_bytes": xp.sum(best.comm_bytes * ffn[None, :], axis=1),
+            "comm_attention_bytes": xp.sum(best.comm_bytes * attn, axis=1),
+            "comm_ffn_bytes": xp.sum(best.comm_bytes * ffn, axis=1),
             "memory_bytes_per_device": best.memory_bytes,
             "memory_single_gpu_bytes": single.memory_bytes,
             "single_gpu_latency_s": t1,
             "speedup": speedup,
             "scaling_efficiency": speedup / gpus,
-            "key_switches": xp.sum(coef(comp.key_switches), axis=1),
-            "bootstraps": xp.sum(coef(comp.bootstraps), axis=1),
+            "key_switches": xp.sum(arr["key_switches"], axis=1),
+            "bootstraps": xp.sum(arr["bootstraps"], axis=1),
             "mesh_token": best_mesh[0], "mesh_feature": best_mesh[1], "mesh_limb": best_mesh[2],
         }
         layers = {"latency_s": best.latency_s, "compute_s": best.compute_s, "comm_s": best.comm_s,
                   "comm_bytes": best.comm_bytes}
-        return self.make_metrics(totals=totals, layers=layers, layer_names=names, layer_kinds=kinds,
+        return self.make_metrics(totals=totals, layers=layers, layer_names=first.names, layer_kinds=first.kinds,
                                  feasibility=f)
 
 
-def _c(xp: Any, a: np.ndarray, like: Any) -> Any:
-    return constant(xp, a, like=like)
+def first_poly_bytes(model: MultiGpuTransformerModel) -> float:
+    """Bytes of one limb-polynomial: N x the he profile's word size."""
+    from costmodels.he import get_profile
+
+    return float(model.ckks().n * get_profile(model.he_profile()).word_bytes)
 
 
 def _select(xp: Any, take: Any, new: MeshResult, old: MeshResult) -> MeshResult:

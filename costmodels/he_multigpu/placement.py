@@ -20,10 +20,11 @@ are split only as far as memory requires ([AEGIS26, abstract]).
 
 Per device and layer, with B = N * word_bytes bytes per limb-polynomial:
 
-* compute  = sec_split * f / G + sec_rep * f / (G_t G_l), f = load-imbalance factors
-  ceil(C/G_t) G_t / C, ceil(l/G_l) G_l / l, ceil(H/G_f) G_f / H;
-* limb all-gather bytes = B (ks_units_split / (G_t G_f) + ks_units_rep / G_t) (G_l - 1) / G_l,
-  ks_units = sum over key switches of (l + 2K) + 2 per rescale (+ bootstrap key switches);
+* compute  = t * f / G (feature-split layers) or t * f / (G_t G_l) (replicated stream), t = the
+  ``he`` model's single-GPU seconds of the layer, f = load-imbalance factors ceil(C/G_t) G_t / C,
+  ceil(l/G_l) G_l / l, ceil(H/G_f) G_f / H (C = input ciphertexts, l = entry limbs, H = heads);
+* limb all-gather bytes = B ks_units / (G_t G_f or G_t) (G_l - 1) / G_l,
+  ks_units = sum over key switches of (l + 2K) + 2 per rescale (+ each bootstrap's key switches);
 * K/V all-gather bytes  = B kv_units (G_t - 1) / G_t / (G_f G_l);
 * all-reduce bytes      = B ar_units 2 (G_f - 1) / G_f / (G_t G_l)  (ring all-reduce);
 * comm time = bytes / min(link, fabric / G) + steps * link latency;
@@ -38,16 +39,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from dse.xp import constant
 
-from .lowering import BASIS, Compiled
-from .presets import CkksParams, LinkProfile
+from .presets import LinkProfile
 
 __all__ = ["MeshResult", "mesh_candidates", "mesh_costs"]
-
-_CIN = BASIS.index("CIN")
 
 
 @dataclass
@@ -80,36 +76,37 @@ def mesh_candidates(max_gpus: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def mesh_costs(xp: Any, comp: Compiled, basis: Any, gt: Any, gf: Any, gl: Any, *, p: CkksParams,
-               link: LinkProfile, chunks: int, overlap: Any, budget_bytes: float,
-               weight_polys: float, like: Any) -> MeshResult:
-    """Costs of the mesh ``(gt, gf, gl)`` (float arrays ``(N,)``) for every design point."""
+def mesh_costs(xp: Any, arr: dict[str, Any], gt: Any, gf: Any, gl: Any, *, poly_bytes: float, top_limbs: float,
+               link: LinkProfile, chunks: int, overlap: Any, budget_bytes: float, all_weights: bool,
+               like: Any) -> MeshResult:
+    """Costs of the mesh ``(gt, gf, gl)`` (float arrays ``(N,)``) for every design point.
 
-    def cst(a: Any) -> Any:
-        return constant(xp, np.asarray(a, dtype=np.float64), like=like)
-
-    def dot(coef: np.ndarray) -> Any:
-        return xp.sum(basis * cst(coef)[None, :, :], axis=-1)
-
-    poly = float(p.n * p.word_bytes)
+    ``arr`` holds the per-point per-layer arrays ``(N, L)`` of :class:`.lowering.Compiled`
+    (gathered by sequence length) and ``key_bytes`` ``(N,)``.
+    """
     gt2, gf2, gl2 = gt[:, None], gf[:, None], gl[:, None]
     g2 = gt2 * gf2 * gl2
-    cin = xp.maximum(basis[..., _CIN], 1.0)
+    split = arr["split"]
+    rep = 1.0 - split
+    cin = xp.maximum(arr["cts_in"], 1.0)
     f_tok = xp.ceil(cin / gt2) * gt2 / cin
-    minl = cst(np.maximum(comp.min_limbs, 1.0))[None, :]
+    minl = xp.maximum(arr["entry_limbs"], 1.0)
     f_limb = xp.ceil(minl / gl2) * gl2 / minl
-    heads = cst(np.maximum(comp.heads, 1.0))[None, :]
-    is_attn = cst(comp.heads > 0)[None, :]
+    heads = xp.maximum(arr["heads"], 1.0)
+    is_attn = arr["attention"]
     f_feat = 1.0 + is_attn * (xp.ceil(heads / gf2) * gf2 / heads - 1.0)
-    compute = (dot(comp.sec_split) * f_feat / g2 + dot(comp.sec_rep) / (gt2 * gl2)) * f_tok * f_limb
+    share = split * f_feat / g2 + rep / (gt2 * gl2)
+    compute = arr["seconds"] * share * f_tok * f_limb
 
-    limb_b = poly * (dot(comp.ks_units_split) / (gt2 * gf2) + dot(comp.ks_units_rep) / gt2) * (gl2 - 1) / gl2
-    limb_steps = (dot(comp.steps_split) / (gt2 * gf2) + dot(comp.steps_rep) / gt2) * (gl2 - 1)
-    kv_b = poly * dot(comp.kv_units) * (gt2 - 1) / gt2 / (gf2 * gl2)
-    kv_steps = is_attn * 2 * (gt2 - 1)
-    ar_b = poly * dot(comp.ar_units) * 2 * (gf2 - 1) / gf2 / (gt2 * gl2)
-    ar_steps = cst(comp.ar_count)[None, :] * 2 * (gf2 - 1)
+    spread = split / (gt2 * gf2) + rep / gt2
+    limb_b = poly_bytes * arr["ks_units"] * spread * (gl2 - 1) / gl2
+    limb_steps = arr["steps"] * spread * (gl2 - 1)
+    kv_b = poly_bytes * arr["kv_units"] * (gt2 - 1) / gt2 / (gf2 * gl2)
+    kv_steps = (arr["kv_units"] > 0) * 2 * (gt2 - 1)
+    ar_b = poly_bytes * arr["ar_units"] * 2 * (gf2 - 1) / gf2 / (gt2 * gl2)
+    ar_steps = arr["ar_count"] * 2 * (gf2 - 1)
     dev_bytes = limb_b + kv_b + ar_b
+    cst = lambda v: constant(xp, v, like=like)
     bw = xp.minimum(cst(link.bytes_per_s), cst(link.fabric_bytes_per_s) / g2)
     comm = dev_bytes / bw + (limb_steps + kv_steps + ar_steps) * link.latency_s
 
@@ -117,21 +114,19 @@ def mesh_costs(xp: Any, comp: Compiled, basis: Any, gt: Any, gf: Any, gl: Any, *
     piped = xp.maximum(compute, comm) + xp.minimum(compute, comm) / k
     latency = xp.where(overlap[:, None], piped, compute + comm)
 
-    keys = comp.rotation_keys * p.key_bytes() / gl
-    weights = weight_polys * poly / (gl * gf)
-    kv_extra = dot(comp.kv_units) * (1.0 - 1.0 / gt2) / (gf2 * gl2)
-    act = poly * (dot(comp.live_split) / g2 + dot(comp.live_stream) / (gt2 * gl2) + kv_extra)
-    memory = keys + weights + xp.max(act, axis=1)
+    w_share = split / (gf2 * gl2) + rep / gl2
+    act = (arr["ct_bytes"] * (split / g2 + rep / (gt2 * gl2)) + arr["pt_bytes"] * w_share
+           + poly_bytes * arr["kv_units"] * (1.0 - 1.0 / gt2) / (gf2 * gl2))
+    weights = xp.sum(arr["pt_bytes"] * w_share, axis=1) if all_weights else 0.0
+    memory = arr["key_bytes"] / gl + weights + xp.max(act, axis=1)
 
-    scaling = cst(comp.scales)[None, :] > 0
-    any_scaling = bool(np.any(comp.scales))
-    cin_min = xp.min(xp.where(scaling, cin, cst(1e30) + 0 * cin), axis=1) if any_scaling \
-        else xp.min(cin, axis=1)
-    h_min = float(comp.heads[comp.heads > 0].min()) if np.any(comp.heads > 0) else 1e30
+    big = cst(1e30) + 0 * cin
+    cin_min = xp.min(xp.where(arr["scales"] > 0, cin, big), axis=1)
+    h_min = xp.min(xp.where(is_attn > 0, heads, big), axis=1)
     return MeshResult(
         compute_s=compute, comm_s=comm, comm_bytes=dev_bytes * g2, latency_s=latency,
         memory_bytes=memory,
-        limb_ok=gl <= p.limbs,
+        limb_ok=gl <= top_limbs,
         token_ok=gt <= cin_min,
         feature_ok=gf <= h_min,
         memory_ok=memory <= budget_bytes,

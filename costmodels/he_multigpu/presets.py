@@ -40,7 +40,8 @@ def _load(name: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class GpuProfile:
-    """One GPU: memory capacity (B), peak HBM bandwidth (B/s), INT32 throughput (op/s)."""
+    """One GPU: memory capacity (B), peak HBM bandwidth (B/s), INT32 throughput (op/s), link, and
+    the ``costmodels.he`` device profile that prices CKKS operations on it."""
 
     key: str
     name: str
@@ -49,6 +50,7 @@ class GpuProfile:
     int32_ops_per_s: float
     link: str
     source: str
+    profile: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_whatif_json_has_the_interface_totals():
     """`dse whatif he-multigpu --workload bert-base --set seq_len=2048 --set gpus=4 --set placement=hybrid --json`."""
     cmd = [sys.executable, "-m", "dse", "whatif", "he-multigpu", "--workload", "bert-base", "--set", "seq_len=2048",
-           "--set", "gpus=4", "--set", "placement=hybrid", "--json"]
+           "--set", "gpus=4", "--set", "placement=hybrid", "--set", "memory_budget=10TB", "--json"]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
     assert out.returncode == 0, out.stderr
     res = json.loads(out.stdout)

@@ -20,9 +20,9 @@ def _reason(model, wl, **point):
 
 
 def test_more_gpus_than_limbs_for_limb_partitioning(bert):
-    """32 GPUs on the limb axis with 24 limbs is infeasible, and the reason says so."""
-    reason = _reason(MultiGpuTransformerModel(memory_budget=1e12), bert, seq_len=2048, gpus=32, placement="limb")
-    assert reason is not None and "limb partitioning" in reason and "limbs=24" in reason
+    """32 GPUs on the limb axis with Lattigo's 25 limbs is infeasible, and the reason says so."""
+    reason = _reason(MultiGpuTransformerModel(memory_budget=1e13), bert, seq_len=2048, gpus=32, placement="limb")
+    assert reason is not None and "limb partitioning" in reason and "limbs=25" in reason
 
 
 def test_memory_budget_too_small(bert):
@@ -32,14 +32,14 @@ def test_memory_budget_too_small(bert):
 
 
 def test_token_partitioning_needs_a_ciphertext_per_gpu(bert):
-    """16 tokens of width 1024 fill one ciphertext at N=2^16: it cannot be split over 2 GPUs."""
-    reason = _reason(MultiGpuTransformerModel(memory_budget=1e12), bert, seq_len=16, gpus=2, placement="token")
+    """16 tokens of width 768 fill one ciphertext at N=2^16: it cannot be split over 2 GPUs."""
+    reason = _reason(MultiGpuTransformerModel(memory_budget=1e13), bert, seq_len=16, gpus=2, placement="token")
     assert reason is not None and "token partitioning" in reason
 
 
 def test_head_partitioning_needs_no_more_gpus_than_heads(bert):
     """BERT-base has 12 heads: 16 GPUs on the feature axis is infeasible."""
-    reason = _reason(MultiGpuTransformerModel(memory_budget=1e12), bert, seq_len=2048, gpus=16,
+    reason = _reason(MultiGpuTransformerModel(memory_budget=1e13), bert, seq_len=2048, gpus=16,
                      placement="replicate")
     assert reason is not None and "heads" in reason
 

@@ -24,14 +24,26 @@ def test_sizes_are_the_he_formulas():
 
 
 def test_he_op_profile_changes_latency_not_counts():
-    """op_profile = an he profile reprices ops; key switches and bootstraps come from the same lowering."""
+    """op_profile reprices ops; key switches and bootstraps come from the same (he) lowering."""
     w = load("bert-base:layers=2")
     design = {"gpus": [1], "placement": ["token"], "seq_len": [128]}
-    roof = MultiGpuTransformerModel(gpu="a100-80g").evaluate(w, design).numpy()
-    shared = MultiGpuTransformerModel(gpu="a100-80g", op_profile="gpu-cheddar-a100").evaluate(w, design).numpy()
-    assert shared.totals["key_switches"][0] == roof.totals["key_switches"][0]
-    assert shared.totals["bootstraps"][0] == roof.totals["bootstraps"][0]
-    assert not math.isclose(shared.totals["latency_s"][0], roof.totals["latency_s"][0], rel_tol=0.05)
+    auto = MultiGpuTransformerModel(gpu="a100-80g", memory_budget=1e13)
+    assert auto.he_profile() == "gpu-cheddar-a100"
+    a = auto.evaluate(w, design).numpy()
+    other = MultiGpuTransformerModel(gpu="a100-80g", op_profile="gpu-tensorfhe-a100", memory_budget=1e13)
+    b = other.evaluate(w, design).numpy()
+    assert b.totals["key_switches"][0] == a.totals["key_switches"][0]
+    assert b.totals["bootstraps"][0] == a.totals["bootstraps"][0]
+    assert b.totals["latency_s"][0] > 2 * a.totals["latency_s"][0]  # TensorFHE's bootstrap is 6x Cheddar's
+
+
+def test_every_gpu_preset_names_an_he_profile():
+    """op_profile=auto resolves, for every GPU preset, to a built-in he profile with hybrid key switching."""
+    from costmodels.he import get_profile
+
+    for key in presets.gpu_names():
+        prof = get_profile(presets.gpu(key).profile)
+        assert prof.keyswitch == "hybrid" and prof.device == "gpu"
 
 
 def test_seal_profile_rejected_for_multigpu():
