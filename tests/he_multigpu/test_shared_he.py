@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from costmodels.he import CkksModel, CkksParams, ciphertext_bytes, switching_key_bytes
