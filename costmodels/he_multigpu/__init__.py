@@ -7,17 +7,14 @@ linked by NVLink/PCIe, priced per GPU by the ``he`` model (one GPU model: G = 1 
 
 from __future__ import annotations
 
-from .gpu_ops import bootstrap_seconds, fit_hbm_efficiency, op_seconds, op_traffic
 from .lowering import Compiled, compile_workload, resequence
 from .model import MAX_GPUS, PLACEMENTS, MultiGpuTransformerModel
 from .placement import MeshResult, mesh_candidates, mesh_costs
 from .presets import (
     CkksParams,
-    Constants,
     GpuProfile,
     LinkProfile,
     ckks_defaults,
-    constants,
     gpu,
     link,
 )
@@ -27,21 +24,15 @@ __all__ = [
     "PLACEMENTS",
     "CkksParams",
     "Compiled",
-    "Constants",
     "GpuProfile",
     "LinkProfile",
     "MeshResult",
     "MultiGpuTransformerModel",
-    "bootstrap_seconds",
     "ckks_defaults",
     "compile_workload",
-    "constants",
-    "fit_hbm_efficiency",
     "gpu",
     "link",
     "mesh_candidates",
     "mesh_costs",
-    "op_seconds",
-    "op_traffic",
     "resequence",
 ]

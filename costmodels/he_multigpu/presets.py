@@ -17,13 +17,11 @@ from dse.errors import DseInputError
 
 __all__ = [
     "CkksParams",
-    "Constants",
     "GpuProfile",
     "LinkProfile",
     "check",
     "ckks_defaults",
     "ckks_params",
-    "constants",
     "from_paramset",
     "gpu",
     "gpu_names",
@@ -105,19 +103,6 @@ def check(p: CkksParams, *, logn: int | None = None, user_levels: int | None = N
     return p
 
 
-@dataclass(frozen=True)
-class Constants:
-    """Bootstrapping, GPU-kernel and lowering constants (``data/ckks.toml``)."""
-
-    boot_hmult_equivalents: float
-    hbm_efficiency: float
-    int32_ops_per_modmul: float
-    kernel_launch_s: float
-    gelu_degree: int
-    exp_squarings: int
-    inverse_iterations: int
-
-
 def gpu_names() -> tuple[str, ...]:
     return tuple(_load("gpus.toml"))
 
@@ -142,16 +127,3 @@ def link(key: str) -> LinkProfile:
 
 def ckks_defaults() -> CkksParams:
     return ckks_params(**_load("ckks.toml")["params"])
-
-
-def constants() -> Constants:
-    d = _load("ckks.toml")
-    return Constants(
-        boot_hmult_equivalents=float(d["bootstrap"]["hmult_equivalents"]),
-        hbm_efficiency=float(d["gpu"]["hbm_efficiency"]),
-        int32_ops_per_modmul=float(d["gpu"]["int32_ops_per_modmul"]),
-        kernel_launch_s=float(d["gpu"]["kernel_launch_s"]),
-        gelu_degree=int(d["lowering"]["gelu_degree"]),
-        exp_squarings=int(d["lowering"]["exp_squarings"]),
-        inverse_iterations=int(d["lowering"]["inverse_iterations"]),
-    )

@@ -57,14 +57,3 @@ def test_transformer_bootstrap_cost_is_finite_with_unknown_shapes():
     w = load("bert-base:layers=1")
     full = CkksModel(profile="gpu-cheddar-a100", preset="lattigo-n16-h192").evaluate(w, {"N": [65536]}).numpy()
     assert full.feasible[0] and 0 < full.totals["latency_s"][0] < 1e3
-
-
-def test_roofline_claims_registered_with_their_calibration():
-    """he-multigpu-boot: WarpDrive is the calibration, the other libraries are validations fitted_to it."""
-    from dse.claims import all_claims, check_registry
-
-    cs = {c.id: c for c in all_claims(family="he_multigpu") if c.id.startswith("he-boot-roofline")}
-    assert cs["he-boot-roofline-warpdrive-a100-80g"].kind == "calibration"
-    vals = [c for c in cs.values() if c.kind == "validation"]
-    assert len(vals) == 3 and all(c.fitted_to == ("he-boot-roofline-warpdrive-a100-80g",) for c in vals)
-    assert check_registry(all_claims()) == []
