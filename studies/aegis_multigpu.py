@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from costmodels.he_multigpu import MultiGpuTransformerModel, presets
+from costmodels.he_multigpu import MultiGpuTransformerModel
 from costmodels.he_multigpu.des import simulate
 from dse.report import StudyOutput, markdown_table
 from dse.study import script_main
