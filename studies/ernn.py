@@ -106,7 +106,8 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, workload: str = "lstm-
         ("C-LSTM config", "block 8, 16-bit", "C-LSTM used FFT8/FFT16 and 16-bit [P]; block 8 assumed for equal accuracy"),
         ("E-RNN config", "block 16, 12-bit", "assumed (ADMM allows larger blocks; 12-bit quantisation [M])"),
         ("FFT stage latency", f"{STAGE_CYCLES} cycles", "assumed"), ("activation latency", f"{ACT_CYCLES} cycles", "assumed"),
-        ("static board power", ", ".join(f"{b}: {board(b).static_w} W" for b in boards), "assumed [M]"),
+        ("static board power", ", ".join(f"{b}: {board(b).static_w} W ({board(b).static_basis})" for b in boards),
+         "; ".join(sorted({board(b).static_source for b in boards}))),
         ("accuracy table (DSE demo)", EXAMPLE_ACCURACY, "illustrative, not measured"),
     ], columns=["constant", "value", "source"])
     with StudyOutput(out) as o:

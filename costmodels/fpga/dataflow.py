@@ -39,7 +39,7 @@ from dse.xp import constant
 from . import presets
 from .resources import bram18_sdp, lut_mvau
 
-__all__ = ["DataflowModel", "Unit", "map_layers"]
+__all__ = ["DataflowModel", "Unit", "map_layers", "unit_resources"]
 
 FREE = ("reshape", "flatten", "slice", "dropout", "identity")
 FUSED = ("norm", "activation")
@@ -97,6 +97,23 @@ def map_layers(workload) -> tuple[Unit, ...]:
     return tuple(units)
 
 
+def unit_resources(units: tuple[Unit, ...], pe: np.ndarray, simd: np.ndarray, wbits: np.ndarray,
+                   abits: np.ndarray, use_dsp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(LUT, DSP, BRAM36) per unit for folding ``pe``, ``simd`` (``(N, U)``) and operand widths
+    ``wbits``, ``abits`` (broadcast to ``(N, U)``; ``abits`` = the unit's input activation bits):
+    FINN's MVAU formulas (module docstring); streaming units cost nothing here."""
+    mvau = np.array([u.kind != "stream" for u in units])[None, :]
+    mw = np.array([u.mw for u in units], dtype=float)[None, :]
+    mh = np.array([u.mh for u in units], dtype=float)[None, :]
+    lut = np.where(mvau, np.where(use_dsp, lut_mvau(np, pe, simd, wbits, abits, mw, lut_mult=False),
+                                  lut_mvau(np, pe, simd, wbits, abits, mw, lut_mult=True)), 0.0)
+    dsp = np.where(mvau & use_dsp, pe * simd * np.ceil((wbits + abits) / 48.0), 0.0)
+    bram18 = np.where(mvau, bram18_sdp(np, pe * simd * wbits, mw * mh / (pe * simd)), 0.0)
+    line = np.array([u.line_bits_per_abit for u in units])[None, :] * abits
+    bram18 = bram18 + np.ceil(line / (18 * 1024))
+    return lut, dsp, np.ceil(bram18 / 2.0)
+
+
 class DataflowModel(CostModel):
     """FINN-style dataflow pipeline of a CNN/MLP on one FPGA, folded to a target cycle count."""
 
@@ -130,16 +147,7 @@ class DataflowModel(CostModel):
         w = to_numpy(design["wbits"]).astype(float)[:, None]
         a = to_numpy(design["abits"]).astype(float)[:, None]
         use_dsp = to_numpy(design.eq("mult", "dsp")).astype(bool)[:, None]
-        mvau = np.array([u.kind != "stream" for u in units])[None, :]
-        mw = np.array([u.mw for u in units], dtype=float)[None, :]
-        mh = np.array([u.mh for u in units], dtype=float)[None, :]
-        lut = np.where(mvau, np.where(use_dsp, lut_mvau(np, pe, simd, w, a, mw, lut_mult=False),
-                                      lut_mvau(np, pe, simd, w, a, mw, lut_mult=True)), 0.0)
-        dsp = np.where(mvau & use_dsp, pe * simd * np.ceil((w + a) / 48.0), 0.0)
-        bram18 = np.where(mvau, bram18_sdp(np, pe * simd * w, mw * mh / (pe * simd)), 0.0)
-        line = np.array([u.line_bits_per_abit for u in units])[None, :] * a
-        bram18 = bram18 + np.ceil(line / (18 * 1024))
-        bram36 = np.ceil(bram18 / 2.0)
+        lut, dsp, bram36 = unit_resources(units, pe, simd, w, a, use_dsp)
         code = to_numpy(design["board"]).astype(int)
         table = presets.board_arrays(presets.board_names())
         clock = table["clock_hz"][code]

@@ -21,7 +21,9 @@ pipelined over time, each step of a layer waits for the previous one (recurrence
 step takes ``ceil(mults/units) + depth`` cycles with ``depth = 2*log2(b)*STAGE_CYCLES +
 ceil(log2 q) + ACT_CYCLES`` [assumed latencies]. Weights stay on chip (BRAM, FINN layout).
 Energy per input of ``T`` frames in steady-state streaming: ``T * (dynamic per frame + static power
-/ frame rate)``, dynamic = arithmetic (Horowitz 45 nm x the FPGA factor) + on-chip operand reads.
+/ frame rate)``, dynamic = arithmetic (Horowitz 45 nm x the FPGA factor) + on-chip operand reads;
+the static part is also reported alone (``energy_static_j``): on the KU060 and VX690T boards it is
+an assumed idle power (no measurement found, ``static_basis`` in data/boards.csv).
 
 Accuracy: a user-supplied table ``accuracy="1:20.1,8:20.3,16:20.7"`` (error % per block size) and
 ``max_error`` make block sizes whose error exceeds the limit (or is missing) infeasible.
@@ -105,7 +107,7 @@ class ERNNModel(CostModel):
     """Block-circulant RNN accelerator: latency, energy and resources per block size and bit width."""
 
     name = "fpga-ernn"
-    version = "2"  # 2: LUT counts are whole numbers
+    version = "3"  # 3: energy_static_j (static power assumed on ku060/vx690t); 2: LUT counts are whole numbers
     space = DesignSpace((
         Categorical("board", default="ku060", choices=presets.board_names(), doc="FPGA board"),
         Pow2("block", default=16, low=1, high=64, doc="circulant block size b (1 = dense)"),
@@ -162,7 +164,8 @@ class ERNNModel(CostModel):
                      + xp.sum(adds, axis=1) * presets.add_energy_j(acc_bits)
                      + xp.sum(nonlin, axis=1) * presets.add_energy_j(bits)) * ec["dynamic_factor"]
         per_frame = per_frame + xp.sum(mults, axis=1) * bits * ec["sram_j_per_bit"]  # operand reads
-        energy = t_steps * (per_frame + pick("static_w") / frames_per_s)   # streaming steady state
+        energy_static = t_steps * pick("static_w") / frames_per_s   # idle board power x time per input
+        energy = t_steps * per_frame + energy_static                    # streaming steady state
         dense_macs = xp.sum(g_rows * g_cols + xp.where(has_proj, p_rows * p_cols, c(0.0)) + elem, axis=1)
         dense_ops = 2.0 * dense_macs * t_steps
         power = pick("static_w") + per_frame * frames_per_s
@@ -183,6 +186,7 @@ class ERNNModel(CostModel):
                        "block size's error exceeds max_error or is not in the accuracy table (accuracy)")
 
         totals = {"latency_s": latency, "throughput_per_s": frames_per_s, "energy_j": energy,
+                  "energy_static_j": energy_static,
                   "power_w": power, "dense_ops_per_s": dense_ops / t_steps * frames_per_s,
                   "dense_ops_per_j": dense_ops / energy, "dsp": dsp, "bram36": bram, "lut": lut,
                   "cycles": step_max, "mults": xp.sum(mults, axis=1), "weight_bits": xp.sum(words, axis=1) * bits}

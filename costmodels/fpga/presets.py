@@ -1,7 +1,10 @@
 """Device tables of the FPGA family: boards, CPU/GPU baselines, energy constants.
 
 Data live in ``data/boards.csv``, ``data/baselines.csv`` and ``data/energy.toml``; every row
-carries a ``source`` (``[V]`` verified, ``[P]`` paper abstract, ``[M]`` recalled/assumed, see
+carries a ``source``. A board's static power ``static_w`` is the measured idle power of the card
+(shell loaded, no kernel) where a measurement exists (``static_basis = measured-idle``, U50 and the
+U200/U250 family [XRT21]); elsewhere it is an assumption (``static_basis = assumed``) and the
+models report it as a separate ``energy_static_j`` so a reader can drop it (``[V]`` verified, ``[P]`` paper abstract, ``[M]`` recalled/assumed, see
 ``docs/references.md``). Resource budgets apply the empirical utilisation cap of 0.75 used by
 ``fpga_board_info`` (routing congestion makes higher utilisation impractical; an assumption)
 on top of the resources left after the platform shell [AMD-UG1702].
@@ -49,7 +52,14 @@ class Board:
     bw_bytes_per_s: float
     mem_kind: str
     static_w: float
+    static_basis: str     # measured-idle | assumed (data/boards.csv ``static_source`` says which measurement)
+    static_source: str
     source: str
+
+    @property
+    def static_sourced(self) -> bool:
+        """True when the static (idle) board power is a measurement, not an assumption."""
+        return self.static_basis != "assumed"
 
     @property
     def dsp_budget(self) -> float:

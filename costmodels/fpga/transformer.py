@@ -25,6 +25,13 @@ Resources: DSP per MAC, LUT of the MAC arrays / LUT multipliers / sorters, BRAM3
 tiles (FINN formulas, :mod:`costmodels.fpga.resources`) and URAM (or BRAM on boards without URAM)
 for the activation ping-pong, K/V and low-bit K' buffers sized for the longest length. A design
 over the board budget (usable after the shell x 0.75) is infeasible, the resource named.
+
+Energy per request = dynamic (MACs, pre-filter, non-linear units, weight reads and streaming;
+:meth:`TransformerAcceleratorModel._energy`) + the board's static power over the throughput,
+reported alone as ``energy_static_j``. Static power is the card's measured idle power for the
+U50 and the U200/U250 family ([XRT21], ``data/boards.csv``) and an assumption on the other boards
+(``static_basis = assumed``); per-resource dynamic power (XPE-style mW per DSP/LUT/BRAM at a
+clock) is not modelled: no such figures were available to us.
 """
 
 from __future__ import annotations
@@ -71,7 +78,7 @@ class TransformerAcceleratorModel(CostModel):
     """Coarse-pipelined transformer accelerator with sparse attention and length-aware scheduling."""
 
     name = "fpga-transformer"
-    version = "5"  # 2: macs metric -> mac_ops; 3: whole LUTs; 4: softmax/LayerNorm/GELU units, per-operator rows; 5: weights on chip, reconfig
+    version = "6"  # 6: measured idle board power (U50/U200/U250), energy_static_j; 2: macs metric -> mac_ops; 3: whole LUTs; 4: softmax/LayerNorm/GELU units, per-operator rows; 5: weights on chip, reconfig
     space = DesignSpace((
         Categorical("board", default="u200", choices=BOARDS, doc="FPGA board (data/boards.csv)"),
         Categorical("attention", default="sparse", choices=("dense", "sparse"),
@@ -201,8 +208,8 @@ class TransformerAcceleratorModel(CostModel):
         macs_req = xp.sum(xp.sum(v.work, axis=1) * weight_q, axis=1)
         pre_req = xp.sum(xp.sum(v.pre, axis=1) * weight_q, axis=1)
         nl_req = {u: xp.sum(xp.sum(e, axis=1) * weight_q, axis=1) for u, e in v.nl_elems.items()}
-        energy = (self._energy(xp, v, macs_req, pre_req, nl_req)
-                  + v.pick("static_w") / totals["throughput_per_s"])
+        energy_static = v.pick("static_w") / totals["throughput_per_s"]   # idle board power x time per request
+        energy = self._energy(xp, v, macs_req, pre_req, nl_req) + energy_static
         res, ops = self._resources(xp, v)
 
         fz = Feasibility(xp, v.n, like=v.code)
@@ -213,7 +220,8 @@ class TransformerAcceleratorModel(CostModel):
         alloc_log = xp.matmul(v.group, v.alloc)                                           # (N, S, Q)
         t_log = v.work_log / (xp.maximum(alloc_log, c(1.0)) * v.clock[:, None, None])
         pad_frac = (1.0 - la) * (1.0 - float(v.dist.mean()) / xp.sum(pmf_b * v.lengths[None, :], axis=1))
-        totals.update(res, energy_j=energy, power_w=energy * totals["throughput_per_s"], mac_ops=macs_req,
+        totals.update(res, energy_j=energy, energy_static_j=energy_static,
+                      power_w=energy * totals["throughput_per_s"], mac_ops=macs_req,
                       padding_fraction=pad_frac)
         layers = _breakdown(xp, v, t_log, weight_q, macs_req, pre_req, nl_req, ops)
         return self.make_metrics(totals=totals, layers=layers, layer_names=v.st.names + OPERATOR_ROWS,

@@ -58,3 +58,23 @@ def test_unmappable_node_is_one_line_exit_2():
     r = subprocess.run([sys.executable, "-m", "dse", "whatif", "fpga-dataflow", "--workload", "bert-base", "--json"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "embeddings.word" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_unmappable_onnx_node_is_one_line_exit_2(tmp_path):
+    """An ONNX Concat has no streaming unit: `dse whatif` exits 2 with one line naming the node."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    w = [numpy_helper.from_array(rng.standard_normal((4, 3, 3, 3)).astype(np.float32), n) for n in ("w1", "w2")]
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["a"], name="conv_a", pads=[1, 1, 1, 1]),
+             helper.make_node("Conv", ["x", "w2"], ["b"], name="conv_b", pads=[1, 1, 1, 1]),
+             helper.make_node("Concat", ["a", "b"], ["y"], name="cat", axis=1)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], w)
+    path = tmp_path / "cat.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]), str(path))
+    r = subprocess.run([sys.executable, "-m", "dse", "whatif", "fpga-dataflow", "--workload", str(path), "--json"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1 and "layer cat" in r.stderr and "concat" in r.stderr
