@@ -67,15 +67,19 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
     top = xp.maximum(ret + depth + 1.0, xp.ones_like(ret))
     sparse = design.eq("boot_slots", "sparse")
     log_full = xp.log2(k["N"] / 2.0)
-    fill = xp.where(xp.isfinite(fill), fill, xp.zeros_like(fill) + 2.0**40)  # unknown shape: full
-    used = xp.ceil(xp.log2(xp.maximum(fill, xp.ones_like(fill))))
-    full_row = log_full[:, None] + xp.zeros_like(fill)
-    log_used = xp.where(sparse[:, None], xp.minimum(full_row, used), full_row)
     cts_np, stc_np = to_numpy(cts).astype(int), to_numpy(stc).astype(int)
-    lu_np = to_numpy(log_used).astype(int)
-    # distinct (CtS levels, StC levels, log2 slots) structures in the batch, as count vectors
-    code = ((cts_np * 64 + stc_np)[:, None] * 64 + lu_np).reshape(-1)
-    codes, inv = np.unique(code, return_inverse=True)
+    if isinstance(fill, np.ndarray):  # numpy: per-layer codes only for sparse-slot points
+        codes, inv, per_point = _codes_numpy(cts_np, stc_np, to_numpy(log_full), to_numpy(sparse), fill)
+    else:
+        fill = xp.where(xp.isfinite(fill), fill, xp.zeros_like(fill) + 2.0**40)  # unknown shape: full
+        used = xp.ceil(xp.log2(xp.maximum(fill, xp.ones_like(fill))))
+        full_row = log_full[:, None] + xp.zeros_like(fill)
+        log_used = xp.where(sparse[:, None], xp.minimum(full_row, used), full_row)
+        lu_np = to_numpy(log_used).astype(int)
+        # distinct (CtS levels, StC levels, log2 slots) structures in the batch, as count vectors
+        code = ((cts_np * 64 + stc_np)[:, None] * 64 + lu_np).reshape(-1)
+        codes, inv = np.unique(code, return_inverse=True)
+        inv, per_point = inv.reshape(lu_np.shape), None
     counts_all = np.stack([_count_vector(int(c), base) for c in codes.tolist()])  # (combos, ops x offsets)
     used_cols = np.flatnonzero(counts_all.any(axis=0))
     keys = [(_BOOT_OPS[j // _MAX_OFF], j % _MAX_OFF) for j in used_cols.tolist()]
@@ -84,7 +88,49 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
     one = xp.ones_like(top)
     lat = xp.stack([op_latency(prof, op, k["N"], xp.maximum(top - off, one), top_limbs=top, dnum=k["dnum"])
                     for op, off in keys], axis=1)
+    if per_point is not None:  # numpy: only the (point, structure) pairs in use, summed in key order
+        sp = np.flatnonzero(per_point < 0)
+        full = np.flatnonzero(per_point >= 0)
+        cost = np.empty(live.shape)
+        cost[full] = (prof.boot_scale * _dot(lat, counts, full, per_point[full]))[:, None] * live[full]
+        if sp.size:
+            pair = sp[:, None] * len(codes) + inv[sp]
+            uniq, back = np.unique(pair, return_inverse=True)
+            per = prof.boot_scale * _dot(lat, counts, uniq // len(codes), uniq % len(codes))
+            cost[sp] = per[back.reshape(pair.shape)] * live[sp]
+        return BootPlan(cost, depth, ret)
     per_combo = prof.boot_scale * (lat @ constant(xp, counts.T, like=top))  # (P, combos)
-    idx = constant(xp, inv.reshape(lu_np.shape).astype(np.int64), like=top, dtype=xp.int64)
+    idx = constant(xp, inv.astype(np.int64), like=top, dtype=xp.int64)
     per_ct = xp.take_along_axis(per_combo, idx, axis=1)
     return BootPlan(per_ct * live, depth, ret)
+
+
+def _dot(lat: np.ndarray, counts: np.ndarray, rows: np.ndarray, combos: np.ndarray) -> np.ndarray:
+    """``sum_j lat[rows, j] * counts[combos, j]`` accumulated in key order (batch-independent)."""
+    out = np.zeros(len(rows))
+    for j in range(counts.shape[1]):
+        out = out + lat[rows, j] * counts[combos, j]
+    return out
+
+
+def _codes_numpy(cts: np.ndarray, stc: np.ndarray, log_full: np.ndarray, sparse: np.ndarray,
+                 fill: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct structure codes (sorted), ``inv`` (P, layers) combo index of sparse-slot points
+    (-1 on other rows) and ``per_point`` (P,) combo index of full-slot points (-1 on sparse rows)."""
+    base = (cts * 64 + stc) * 64
+    full_code = base + log_full.astype(int)
+    sp = np.flatnonzero(sparse)
+    rows = fill[sp]
+    rows = np.where(np.isfinite(rows), rows, 2.0**40)  # unknown shape: full
+    used = np.ceil(np.log2(np.maximum(rows, 1.0)))
+    lu = np.minimum(log_full[sp][:, None] + np.zeros_like(rows), used).astype(int)
+    sp_code = base[sp][:, None] + lu
+    present = np.zeros(int(max(full_code.max(initial=0), sp_code.max(initial=0))) + 1, bool)
+    present[full_code[~sparse]] = True
+    present[sp_code.ravel()] = True
+    codes = np.flatnonzero(present)
+    remap = np.cumsum(present) - 1
+    inv = np.full(fill.shape, -1, np.int64)
+    inv[sp] = remap[sp_code]
+    per_point = np.where(sparse, -1, remap[full_code])
+    return codes, inv, per_point
