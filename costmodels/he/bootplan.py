@@ -25,8 +25,10 @@ import numpy as np
 from dse.metrics import to_numpy
 from dse.xp import constant
 
+from . import fastplace
 from .bootstrap import bootstrap_ops
-from .opcost import BootConfig, Profile, op_latency
+from .opcost import BootConfig, Profile, keyswitch_geometry, op_latency
+from .placement import group_index
 
 __all__ = ["BootPlan", "boot_plan"]
 
@@ -85,24 +87,41 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
     keys = [(_BOOT_OPS[j // _MAX_OFF], j % _MAX_OFF) for j in used_cols.tolist()]
     counts = counts_all[:, used_cols]
     # per-op latency at each (op, level offset) once for the batch: (P, keys)
+    if per_point is not None:  # numpy: per group of equal (N, top, digit size), then the pairs in use
+        return BootPlan(_numpy_costs(prof, k, to_numpy(top), keys, counts, codes, inv, per_point, live), depth, ret)
     one = xp.ones_like(top)
     lat = xp.stack([op_latency(prof, op, k["N"], xp.maximum(top - off, one), top_limbs=top, dnum=k["dnum"])
                     for op, off in keys], axis=1)
-    if per_point is not None:  # numpy: only the (point, structure) pairs in use, summed in key order
-        sp = np.flatnonzero(per_point < 0)
-        full = np.flatnonzero(per_point >= 0)
-        cost = np.empty(live.shape)
-        cost[full] = (prof.boot_scale * _dot(lat, counts, full, per_point[full]))[:, None] * live[full]
-        if sp.size:
-            pair = sp[:, None] * len(codes) + inv[sp]
-            uniq, back = np.unique(pair, return_inverse=True)
-            per = prof.boot_scale * _dot(lat, counts, uniq // len(codes), uniq % len(codes))
-            cost[sp] = per[back.reshape(pair.shape)] * live[sp]
-        return BootPlan(cost, depth, ret)
     per_combo = prof.boot_scale * (lat @ constant(xp, counts.T, like=top))  # (P, combos)
     idx = constant(xp, inv.astype(np.int64), like=top, dtype=xp.int64)
     per_ct = xp.take_along_axis(per_combo, idx, axis=1)
     return BootPlan(per_ct * live, depth, ret)
+
+
+def _numpy_costs(prof: Profile, k: dict[str, Any], top: np.ndarray, keys: list[tuple[str, int]], counts: np.ndarray,
+                 codes: np.ndarray, inv: np.ndarray, per_point: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """(P, layers) bootstrap seconds: per-op latencies once per (N, top, digit size) group, then each
+    (point, structure) in use priced by a key-ordered dot product (compiled when numba is present)."""
+    n, dnum = to_numpy(k["N"]), to_numpy(k["dnum"])
+    alpha = keyswitch_geometry(top, top, dnum, prof.keyswitch)[0] + 0.0 * top
+    first, g_of = group_index((np.log2(n).astype(np.int64) * 128 + top.astype(np.int64)) * 128
+                              + alpha.astype(np.int64))
+    n_g, top_g, dnum_g = n[first], top[first], dnum[first]
+    lat_g = np.stack([op_latency(prof, op, n_g, np.maximum(top_g - off, np.ones_like(top_g)), top_limbs=top_g,
+                                 dnum=dnum_g) for op, off in keys], axis=1)
+    if fastplace.available():
+        return fastplace.boot_costs(lat_g, g_of, counts, per_point, inv, live, prof.boot_scale)
+    lat = lat_g[g_of]
+    sp = np.flatnonzero(per_point < 0)
+    full = np.flatnonzero(per_point >= 0)
+    cost = np.empty(live.shape)
+    cost[full] = (prof.boot_scale * _dot(lat, counts, full, per_point[full]))[:, None] * live[full]
+    if sp.size:
+        pair = sp[:, None] * len(codes) + inv[sp]
+        uniq, back = np.unique(pair, return_inverse=True)
+        per = prof.boot_scale * _dot(lat, counts, uniq // len(codes), uniq % len(codes))
+        cost[sp] = per[back.reshape(pair.shape)] * live[sp]
+    return cost
 
 
 def _dot(lat: np.ndarray, counts: np.ndarray, rows: np.ndarray, combos: np.ndarray) -> np.ndarray:

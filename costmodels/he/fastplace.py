@@ -170,3 +170,48 @@ def place_and_price(t: np.ndarray, gidx: np.ndarray, vidx: np.ndarray, counts: n
             np.ascontiguousarray(boot_cost, f64), int(lmax), out["entry"], out["booted"], out["total"],
             out["start"], out["end"], out["lat"])
     return out
+
+
+@_jit
+def _boot_kernel(lat_g: Any, g_of: Any, counts: Any, per_point: Any, inv: Any, live: Any, scale: float,
+                 cost: Any, memo: Any, stamp: Any) -> None:
+    n_points, n_layers = live.shape
+    n_keys = counts.shape[1]
+    for p in range(n_points):
+        g = g_of[p]
+        c = per_point[p]
+        if c >= 0:
+            acc = 0.0
+            for j in range(n_keys):
+                acc = acc + lat_g[g, j] * counts[c, j]
+            per = scale * acc
+            for i in range(n_layers):
+                cost[p, i] = per * live[p, i]
+        else:
+            for i in range(n_layers):
+                c = inv[p, i]
+                if stamp[c] != p:
+                    acc = 0.0
+                    for j in range(n_keys):
+                        acc = acc + lat_g[g, j] * counts[c, j]
+                    memo[c] = scale * acc
+                    stamp[c] = p
+                cost[p, i] = memo[c] * live[p, i]
+
+
+def boot_costs(lat_g: np.ndarray, g_of: np.ndarray, counts: np.ndarray, per_point: np.ndarray, inv: np.ndarray,
+               live: np.ndarray, scale: float) -> np.ndarray:
+    """Seconds of bootstrapping before each layer, ``scale x (lat . counts) x live`` per (point, layer).
+
+    ``lat_g`` (groups, keys) per-op seconds of each point group, ``counts`` (structures, keys);
+    a point bootstraps with structure ``per_point[p]`` everywhere, or (``per_point[p] < 0``,
+    sparse slots) with ``inv[p, i]`` before layer i. The dot product runs in key order, as
+    :func:`.bootplan._dot` does.
+    """
+    cost = np.empty(live.shape)
+    memo = np.zeros(counts.shape[0])
+    stamp = np.full(counts.shape[0], -1, np.int64)
+    _boot_kernel(np.ascontiguousarray(lat_g, np.float64), g_of.astype(np.int64), np.ascontiguousarray(counts, np.float64),
+                 per_point.astype(np.int64), np.ascontiguousarray(inv, np.int64), np.ascontiguousarray(live, np.float64),
+                 float(scale), cost, memo, stamp)
+    return cost

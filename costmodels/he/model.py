@@ -36,7 +36,7 @@ from .params import (
     special_primes,
 )
 from .paramsets import paramset, paramset_names
-from .placement import array_place, compiled_place, op_tables
+from .placement import array_place, compiled_place, group_index, op_tables
 from .presets import DEFAULT_PROFILE, get_profile
 from .primitives import poly_eval_cost_xp
 from .security import SECRETS, coverage_reason, effective_hamming
@@ -183,7 +183,8 @@ class CkksModel(CostModel):
         pack = to_numpy(design["packing"]).astype(np.int64)
         mv = to_numpy(design["matvec"]).astype(np.int64)
         combos = np.stack([slots, pack, mv], axis=1)
-        uniq, vidx = np.unique(combos, axis=0, return_inverse=True)
+        first, vidx = group_index((np.log2(np.maximum(slots, 1)).astype(np.int64) * 64 + pack) * 64 + mv)
+        uniq = combos[first]
         keep = parse_keep(self.param("nonlinear_keep"))
         persons = int(workload.info("persons", 1)) if hasattr(workload, "info") else 1
         cfgs = [LoweringConfig(int(s), GCN_PACKINGS[int(p)], MATVEC_METHODS[int(m)],
@@ -201,15 +202,25 @@ class CkksModel(CostModel):
         def per_point(arr: np.ndarray) -> Any:
             return xp.take(constant(xp, arr, like=like), vidx, axis=0)
 
-        a = {name: per_point(arr) for name, arr in net.arrays.items()}
-        deg = xp.where(a["act_degree"] > 0, a["act_degree"], k["act_degree"][:, None])
-        poly = poly_eval_cost_xp(xp, deg)
-        active = xp.astype(a["act_cts"] > 0, xp.float64)
-        depth = a["depth"] + a["act_consumes"] * a["act_seq"] * poly["depth"] * active
-        delta, total_depth = chain_increments(xp, depth, net.parents)
-        act_ct = a["act_cts"] * poly["ct_mults"]
-        act_pt = a["act_cts"] * poly["scalar_mults"]
-        act_add = a["act_cts"] * poly["adds"]
+        a = _PerPoint(per_point, net.arrays)
+        # activation polynomials, depths and the chain: once per (variant, act_degree) pair in the batch
+        first, pair = group_index(vidx_np * 128 + to_numpy(k["act_degree"]).astype(np.int64))
+        pv = {name: constant(xp, net.arrays[name][vidx_np[first]], like=like)
+              for name in ("act_degree", "act_cts", "depth", "act_consumes", "act_seq")}
+        knob = xp.take(k["act_degree"], xp.asarray(first.astype(np.int64), dtype=xp.int64, **_dev(like)), axis=0)
+        poly = poly_eval_cost_xp(xp, xp.where(pv["act_degree"] > 0, pv["act_degree"], knob[:, None]))
+        active = xp.astype(pv["act_cts"] > 0, xp.float64)
+        depth_g = pv["depth"] + pv["act_consumes"] * pv["act_seq"] * poly["depth"] * active
+        delta_g, total_g = chain_increments(xp, depth_g, net.parents)
+        pair_x = xp.asarray(pair, dtype=xp.int64, **_dev(like))
+
+        def by_pair(arr: Any) -> Any:
+            return xp.take(arr, pair_x, axis=0)
+
+        delta, total_depth = by_pair(delta_g), by_pair(total_g)
+        act_ct = by_pair(pv["act_cts"] * poly["ct_mults"])
+        act_pt = by_pair(pv["act_cts"] * poly["scalar_mults"])
+        act_add = by_pair(pv["act_cts"] * poly["adds"])
 
         lmax = int(to_numpy(k["levels"]).max())
         n_c = k["N"][:, None]
@@ -228,7 +239,7 @@ class CkksModel(CostModel):
 
         def op_count(*names: str) -> Any:
             cols = [e for e, (op, _) in enumerate(net.entries) if op in names]
-            return per_point(net.counts[:, :, cols].sum(axis=2)) if cols else xp.zeros_like(depth)
+            return per_point(net.counts[:, :, cols].sum(axis=2)) if cols else xp.zeros_like(delta)
 
         layers = {"latency_s": lat, "rotations": op_count("rotate", "rotate_hoisted"),
                   "pt_mults": op_count("mul_plain") + act_pt, "ct_mults": op_count("mul") + act_ct,
@@ -237,8 +248,9 @@ class CkksModel(CostModel):
         layers["he_ops"] = layers["rotations"] + layers["pt_mults"] + layers["ct_mults"]
         entry_limbs = xp.astype(entry, xp.float64) + 1.0
         w = prof.word_bytes
-        layers["memory_bytes"] = ((a["cts_in"] + a["cts_out"] + a["temps"] + a["live_cts"])
-                                  * ciphertext_bytes(n_c, entry_limbs, w) + a["plaintexts"] * plaintext_bytes(n_c, entry_limbs, w))
+        held = per_point(net.arrays["cts_in"] + net.arrays["cts_out"] + net.arrays["temps"] + net.arrays["live_cts"])
+        layers["memory_bytes"] = (held * ciphertext_bytes(n_c, entry_limbs, w)
+                                  + a["plaintexts"] * plaintext_bytes(n_c, entry_limbs, w))
         totals = {name: xp.sum(v, axis=1) for name, v in layers.items() if name not in ("memory_bytes", "levels_used")}
         # no bootstrap placement exists: latency and the bootstrap count cannot exist (NaN, not inf/0)
         totals["latency_s"] = xp.where(ok, totals["latency_s"], float("nan"))
@@ -269,6 +281,18 @@ class CkksModel(CostModel):
                      "a layer needs more levels than remain after bootstrapping (levels - bootstrap depth)")
         return self.make_metrics(totals=totals, layers=layers, layer_names=net.names, layer_kinds=net.kinds,
                                  feasibility=feas)
+
+
+class _PerPoint(dict):
+    """Per-point rows of the variants' per-layer arrays, gathered on first use."""
+
+    def __init__(self, gather: Any, arrays: dict[str, np.ndarray]):
+        super().__init__()
+        self._gather, self._arrays = gather, arrays
+
+    def __missing__(self, name: str) -> Any:
+        self[name] = value = self._gather(self._arrays[name])
+        return value
 
 
 def _dev(like: Any) -> dict[str, Any]:

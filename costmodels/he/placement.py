@@ -23,7 +23,7 @@ from . import fastplace
 from .levels import place_bootstraps
 from .opcost import Profile, keyswitch_geometry, op_latency
 
-__all__ = ["Placed", "array_place", "compiled_place", "op_tables"]
+__all__ = ["Placed", "array_place", "compiled_place", "group_index", "op_tables"]
 
 _ACT_OPS = ("mul", "relinearize", "rescale", "mul_plain", "add")
 
@@ -45,12 +45,29 @@ def _dev(like: Any) -> dict[str, Any]:
     return {"device": like.device} if hasattr(like, "device") and not isinstance(like, np.ndarray) else {}
 
 
+def group_index(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, inverse)`` of the distinct values of a non-negative integer ``key`` (P,), in
+    ascending key order: ``first[g]`` is the first point of group g, ``inverse[p]`` its group.
+    Same result as ``np.unique(key, return_index=True, return_inverse=True)[1:]``, by a lookup table."""
+    key = np.asarray(key, dtype=np.int64)
+    if key.size == 0 or key.max() >= 1 << 22:
+        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        return first, inv.reshape(-1)
+    present = np.zeros(int(key.max()) + 1, dtype=bool)
+    present[key] = True
+    remap = np.cumsum(present) - 1
+    inv = remap[key]
+    first = np.empty(int(remap[-1]) + 1, dtype=np.int64)
+    first[inv[::-1]] = np.arange(key.size - 1, -1, -1)
+    return first, inv
+
+
 def op_tables(xp: Any, prof: Profile, k: dict[str, Any], ops: list[str], lmax: int) -> tuple[dict[str, Any], np.ndarray]:
     """``({op: (groups, lmax + 2) seconds at 0..lmax+1 limbs (0 read as 1)}, group index per point)``."""
     top = k["levels"] + 1.0
     alpha = keyswitch_geometry(top, top, k["dnum"], prof.keyswitch)[0]
-    key = np.stack([to_numpy(k["N"]), to_numpy(alpha + 0.0 * top)], axis=1)
-    _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    key = np.log2(to_numpy(k["N"])).astype(np.int64) * 4096 + to_numpy(alpha + 0.0 * top).astype(np.int64)
+    first, inv = group_index(key)
     pick = xp.asarray(first.astype(np.int64), dtype=xp.int64, **_dev(k["N"]))
     n_r = xp.take(k["N"], pick, axis=0)[:, None]
     top_r = xp.take(top, pick, axis=0)[:, None]
