@@ -38,11 +38,12 @@ _MAX_OFF = 128
 
 @lru_cache(maxsize=8192)
 def _count_vector(code: int, base: BootConfig) -> np.ndarray:
-    """Op counts of one bootstrap structure (code = (CtS levels * 64 + StC levels) * 64 + log2 slots),
-    laid out as ``ops x level offsets`` (offset < 128)."""
+    """Op counts of one bootstrap structure (code = ((CtS levels * 64 + StC levels) * 64 + log2 slots)
+    * 32 + log2(N/2)), laid out as ``ops x level offsets`` (offset < 128)."""
+    log_full, code = code % 32, code // 32
     cfg = replace(base, cts_levels=code // 4096, stc_levels=code // 64 % 64)
     vec = np.zeros(len(_BOOT_OPS) * _MAX_OFF)
-    for op, cnt, off in bootstrap_ops(2 ** (code % 64), cfg):
+    for op, cnt, off in bootstrap_ops(2 ** (code % 64), cfg, 2 ** log_full):
         vec[_BOOT_OPS.index(op) * _MAX_OFF + off] += cnt
     vec.setflags(write=False)
     return vec
@@ -79,7 +80,8 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
         log_used = xp.where(sparse[:, None], xp.minimum(full_row, used), full_row)
         lu_np = to_numpy(log_used).astype(int)
         # distinct (CtS levels, StC levels, log2 slots) structures in the batch, as count vectors
-        code = ((cts_np * 64 + stc_np)[:, None] * 64 + lu_np).reshape(-1)
+        lf_np = to_numpy(log_full).astype(int)[:, None]
+        code = ((((cts_np * 64 + stc_np)[:, None] * 64 + lu_np) * 32) + lf_np).reshape(-1)
         codes, inv = np.unique(code, return_inverse=True)
         inv, per_point = inv.reshape(lu_np.shape), None
     counts_all = np.stack([_count_vector(int(c), base) for c in codes.tolist()])  # (combos, ops x offsets)
@@ -137,13 +139,14 @@ def _codes_numpy(cts: np.ndarray, stc: np.ndarray, log_full: np.ndarray, sparse:
     """Distinct structure codes (sorted), ``inv`` (P, layers) combo index of sparse-slot points
     (-1 on other rows) and ``per_point`` (P,) combo index of full-slot points (-1 on sparse rows)."""
     base = (cts * 64 + stc) * 64
-    full_code = base + log_full.astype(int)
+    full_code = (base + log_full.astype(int)) * 32 + log_full.astype(int)
     sp = np.flatnonzero(sparse)
     rows = fill[sp]
     rows = np.where(np.isfinite(rows), rows, 2.0**40)  # unknown shape: full
     used = np.ceil(np.log2(np.maximum(rows, 1.0)))
+    lf = log_full[sp].astype(int)[:, None]
     lu = np.minimum(log_full[sp][:, None] + np.zeros_like(rows), used).astype(int)
-    sp_code = base[sp][:, None] + lu
+    sp_code = (base[sp][:, None] + lu) * 32 + lf
     present = np.zeros(int(max(full_code.max(initial=0), sp_code.max(initial=0))) + 1, bool)
     present[full_code[~sparse]] = True
     present[sp_code.ravel()] = True
