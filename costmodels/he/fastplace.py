@@ -67,7 +67,6 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
     inf = np.inf
     n_layers = delta.shape[1]
     value = np.empty(lmax + 1)
-    cost = np.empty(lmax + 1)
     base = np.empty((n_layers, lmax + 1))
     rem = np.empty(n_layers + 1, dtype=np.int64)
     t_use = np.empty(n_layers, dtype=np.bool_)
@@ -75,13 +74,13 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
     t_land = np.empty(n_layers, dtype=np.int64)
     t_tgt = np.empty(n_layers, dtype=np.int64)
     for grp in range(bounds.shape[0] - 1):
-        lo, hi = bounds[grp], bounds[grp + 1]
-        g, v = gidx[order[lo]], vidx[order[lo]]
+        g0, g1 = bounds[grp], bounds[grp + 1]
+        g, v = gidx[order[g0]], vidx[order[g0]]
         gtop = 0
-        for q in range(lo, hi):
+        for q in range(g0, g1):
             gtop = max(gtop, levels[order[q]])
         _base_rows(t, g, v, gtop, lmax, counts, include, entry_op, entry_off, base)
-        for q in range(lo, hi):
+        for q in range(g0, g1):
             p = order[q]
             top = levels[p]
             rem[n_layers] = 0
@@ -91,35 +90,48 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
             for lev in range(top + 1):
                 value[lev] = inf
             value[st] = 0.0
+            lo, hi = st, st  # value is inf outside [lo, hi] (hi < lo: everywhere)
             le = l_eff[p]
+            a_ct, a_pt, a_add, off = 0.0, 0.0, 0.0, 0
             for i in range(n_layers):
                 d = delta[p, i]
-                if has_act[i]:
+                act = has_act[i]
+                if act:
                     a_ct, a_pt, a_add, off = act_ct[p, i], act_pt[p, i], act_add[p, i], act_off[i]
-                    for lev in range(top + 1):
-                        cost[lev] = _with_act(base[i, lev], t, g, min(max(lev + 1 - off, 1), lmax + 1),
-                                              a_ct, a_pt, a_add, act_ops)
-                else:
-                    for lev in range(top + 1):
-                        cost[lev] = base[i, lev]
                 best, arg = inf, 0
-                for lev in range(top + 1):  # in place: value[lev] <- value[lev + d] + cost[lev + d]
-                    old = value[lev]
-                    if old < best:
-                        best, arg = old, lev
+                for lev in range(lo, hi + 1):
+                    if value[lev] < best:
+                        best, arg = value[lev], lev
+                new_lo, new_hi = max(lo - d, 0), hi - d
+                for lev in range(new_lo, new_hi + 1):  # in place: value[lev] <- value[lev + d] + cost[lev + d]
                     src = lev + d
-                    value[lev] = value[src] + cost[src] if src <= top else inf
+                    c = base[i, src]
+                    if act:
+                        c = _with_act(c, t, g, min(max(src + 1 - off, 1), lmax + 1), a_ct, a_pt, a_add, act_ops)
+                    value[lev] = value[src] + c
+                for lev in range(max(lo, new_hi + 1), hi + 1):
+                    value[lev] = inf
+                lo, hi = new_lo, new_hi
                 tgt = min(le, rem[i])
                 ok = le >= 1 and tgt >= d
                 tgt_c = min(max(tgt, 0), lmax)
-                bcost = best + boot_cost[p, i] + cost[tgt_c] if ok else inf
                 land = min(max(tgt - d, 0), lmax)
-                use = ok and bcost < value[land]
-                if use:
-                    value[land] = bcost
+                use = False
+                if ok:
+                    c = base[i, tgt_c]
+                    if act:
+                        c = _with_act(c, t, g, min(max(tgt_c + 1 - off, 1), lmax + 1), a_ct, a_pt, a_add, act_ops)
+                    bcost = best + boot_cost[p, i] + c
+                    use = bcost < value[land]
+                    if use:
+                        value[land] = bcost
+                        if hi < lo:
+                            lo, hi = land, land
+                        else:
+                            lo, hi = min(lo, land), max(hi, land)
                 t_use[i], t_arg[i], t_land[i], t_tgt[i] = use, arg, land, tgt_c
             tot, after = inf, 0
-            for lev in range(top + 1):
+            for lev in range(lo, hi + 1):
                 if value[lev] < tot:
                     tot, after = value[lev], lev
             total[p], end[p] = tot, after
