@@ -36,17 +36,32 @@ _BOOT_OPS = ("rescale", "ks_modup", "rotate_hoisted", "rotate", "mul_plain", "ad
 _MAX_OFF = 128
 
 
+def _encode(cts: Any, stc: Any, log_slots: Any, log_full: Any) -> Any:
+    """One integer per bootstrap structure: CtS / StC levels (< 16), log2 slots and log2(N/2) (< 32)."""
+    return ((cts * 16 + stc) * 32 + log_slots) * 32 + log_full
+
+
 @lru_cache(maxsize=8192)
-def _count_vector(code: int, base: BootConfig) -> np.ndarray:
-    """Op counts of one bootstrap structure (code = ((CtS levels * 64 + StC levels) * 64 + log2 slots)
-    * 32 + log2(N/2)), laid out as ``ops x level offsets`` (offset < 128)."""
-    log_full, code = code % 32, code // 32
-    cfg = replace(base, cts_levels=code // 4096, stc_levels=code // 64 % 64)
+def _count_sparse(code: int, base: BootConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Op counts of one bootstrap structure (:func:`_encode`) as (columns, counts) of the
+    ``ops x level offsets`` layout (offset < 128)."""
+    log_full, log_slots, stc, cts = code % 32, code // 32 % 32, code // 1024 % 16, code // 16384
+    cfg = replace(base, cts_levels=cts, stc_levels=stc)
     vec = np.zeros(len(_BOOT_OPS) * _MAX_OFF)
-    for op, cnt, off in bootstrap_ops(2 ** (code % 64), cfg, 2 ** log_full):
+    for op, cnt, off in bootstrap_ops(2 ** log_slots, cfg, 2 ** log_full):
         vec[_BOOT_OPS.index(op) * _MAX_OFF + off] += cnt
-    vec.setflags(write=False)
-    return vec
+    cols = np.flatnonzero(vec)
+    return cols, vec[cols]
+
+
+def _counts(codes: np.ndarray, base: BootConfig) -> tuple[np.ndarray, np.ndarray]:
+    """``(used columns, counts (structures, used columns))`` of the structures ``codes``."""
+    parts = [_count_sparse(int(c), base) for c in codes.tolist()]
+    used = np.unique(np.concatenate([c for c, _ in parts])) if parts else np.zeros(0, np.int64)
+    counts = np.zeros((len(parts), len(used)))
+    for r, (cols, vals) in enumerate(parts):
+        counts[r, np.searchsorted(used, cols)] = vals
+    return used, counts
 
 
 @dataclass(frozen=True)
@@ -81,13 +96,11 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
         lu_np = to_numpy(log_used).astype(int)
         # distinct (CtS levels, StC levels, log2 slots) structures in the batch, as count vectors
         lf_np = to_numpy(log_full).astype(int)[:, None]
-        code = ((((cts_np * 64 + stc_np)[:, None] * 64 + lu_np) * 32) + lf_np).reshape(-1)
+        code = _encode(cts_np[:, None], stc_np[:, None], lu_np, lf_np).reshape(-1)
         codes, inv = np.unique(code, return_inverse=True)
         inv, per_point = inv.reshape(lu_np.shape), None
-    counts_all = np.stack([_count_vector(int(c), base) for c in codes.tolist()])  # (combos, ops x offsets)
-    used_cols = np.flatnonzero(counts_all.any(axis=0))
+    used_cols, counts = _counts(codes, base)  # (combos, used ops x offsets)
     keys = [(_BOOT_OPS[j // _MAX_OFF], j % _MAX_OFF) for j in used_cols.tolist()]
-    counts = counts_all[:, used_cols]
     # per-op latency at each (op, level offset) once for the batch: (P, keys)
     if per_point is not None:  # numpy: per group of equal (N, top, digit size), then the pairs in use
         return BootPlan(_numpy_costs(prof, k, to_numpy(top), keys, counts, codes, inv, per_point, live), depth, ret)
@@ -109,8 +122,13 @@ def _numpy_costs(prof: Profile, k: dict[str, Any], top: np.ndarray, keys: list[t
     first, g_of = group_index((np.log2(n).astype(np.int64) * 128 + top.astype(np.int64)) * 128
                               + alpha.astype(np.int64))
     n_g, top_g, dnum_g = n[first], top[first], dnum[first]
-    lat_g = np.stack([op_latency(prof, op, n_g, np.maximum(top_g - off, np.ones_like(top_g)), top_limbs=top_g,
-                                 dnum=dnum_g) for op, off in keys], axis=1)
+    lat_g = np.empty((len(first), len(keys)))
+    for op in dict.fromkeys(op for op, _ in keys):  # one call per op, all its level offsets at once
+        cols = [j for j, (o, _) in enumerate(keys) if o == op]
+        offs = np.array([float(keys[j][1]) for j in cols])[None, :]
+        top2 = top_g[:, None] + 0.0 * offs
+        lat_g[:, cols] = op_latency(prof, op, n_g[:, None] + 0.0 * offs, np.maximum(top2 - offs, np.ones_like(top2)),
+                                    top_limbs=top2, dnum=dnum_g[:, None] + 0.0 * offs)
     if fastplace.available():
         return fastplace.boot_costs(lat_g, g_of, counts, per_point, inv, live, prof.boot_scale)
     lat = lat_g[g_of]
@@ -138,15 +156,15 @@ def _codes_numpy(cts: np.ndarray, stc: np.ndarray, log_full: np.ndarray, sparse:
                  fill: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct structure codes (sorted), ``inv`` (P, layers) combo index of sparse-slot points
     (-1 on other rows) and ``per_point`` (P,) combo index of full-slot points (-1 on sparse rows)."""
-    base = (cts * 64 + stc) * 64
-    full_code = (base + log_full.astype(int)) * 32 + log_full.astype(int)
+    lf_all = log_full.astype(int)
+    full_code = _encode(cts, stc, lf_all, lf_all)
     sp = np.flatnonzero(sparse)
     rows = fill[sp]
     rows = np.where(np.isfinite(rows), rows, 2.0**40)  # unknown shape: full
     used = np.ceil(np.log2(np.maximum(rows, 1.0)))
     lf = log_full[sp].astype(int)[:, None]
     lu = np.minimum(log_full[sp][:, None] + np.zeros_like(rows), used).astype(int)
-    sp_code = (base[sp][:, None] + lu) * 32 + lf
+    sp_code = _encode(cts[sp][:, None], stc[sp][:, None], lu, lf)
     present = np.zeros(int(max(full_code.max(initial=0), sp_code.max(initial=0))) + 1, bool)
     present[full_code[~sparse]] = True
     present[sp_code.ravel()] = True
