@@ -54,14 +54,32 @@ def _count_sparse(code: int, base: BootConfig) -> tuple[np.ndarray, np.ndarray]:
     return cols, vec[cols]
 
 
-def _counts(codes: np.ndarray, base: BootConfig) -> tuple[np.ndarray, np.ndarray]:
-    """``(used columns, counts (structures, used columns))`` of the structures ``codes``."""
-    parts = [_count_sparse(int(c), base) for c in codes.tolist()]
-    used = np.unique(np.concatenate([c for c, _ in parts])) if parts else np.zeros(0, np.int64)
-    counts = np.zeros((len(parts), len(used)))
-    for r, (cols, vals) in enumerate(parts):
-        counts[r, np.searchsorted(used, cols)] = vals
-    return used, counts
+@dataclass(frozen=True)
+class _Counts:
+    """Op counts of the structures in a batch over the used ``ops x offsets`` columns, stored as
+    sparse rows (``ptr``, ``idx`` into the used columns, ``vals``); :attr:`dense` on demand."""
+
+    ptr: np.ndarray
+    idx: np.ndarray
+    vals: np.ndarray
+    width: int
+
+    @property
+    def dense(self) -> np.ndarray:
+        out = np.zeros((len(self.ptr) - 1, self.width))
+        rows = np.repeat(np.arange(len(self.ptr) - 1), np.diff(self.ptr))
+        out[rows, self.idx] = self.vals
+        return out
+
+
+def _counts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, _Counts]:
+    """``(used columns, counts)`` of the structures whose sparse rows are ``parts``."""
+    ptr = np.zeros(len(parts) + 1, np.int64)
+    ptr[1:] = np.cumsum([len(c) for c, _ in parts])
+    cols = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, np.int64)
+    vals = np.concatenate([v for _, v in parts]) if parts else np.zeros(0)
+    used, idx = np.unique(cols, return_inverse=True)
+    return used, _Counts(ptr, idx.reshape(-1).astype(np.int64), vals, len(used))
 
 
 @dataclass(frozen=True)
@@ -99,7 +117,8 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
         code = _encode(cts_np[:, None], stc_np[:, None], lu_np, lf_np).reshape(-1)
         codes, inv = np.unique(code, return_inverse=True)
         inv, per_point = inv.reshape(lu_np.shape), None
-    used_cols, counts = _counts(codes, base)  # (combos, used ops x offsets)
+    parts = [_count_sparse(int(c), base) for c in codes.tolist()]
+    used_cols, counts = _counts(parts)  # (combos, used ops x offsets): sparse rows, made dense on demand
     keys = [(_BOOT_OPS[j // _MAX_OFF], j % _MAX_OFF) for j in used_cols.tolist()]
     # per-op latency at each (op, level offset) once for the batch: (P, keys)
     if per_point is not None:  # numpy: per group of equal (N, top, digit size), then the pairs in use
@@ -107,19 +126,19 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
     one = xp.ones_like(top)
     lat = xp.stack([op_latency(prof, op, k["N"], xp.maximum(top - off, one), top_limbs=top, dnum=k["dnum"])
                     for op, off in keys], axis=1)
-    per_combo = prof.boot_scale * (lat @ constant(xp, counts.T, like=top))  # (P, combos)
+    per_combo = prof.boot_scale * (lat @ constant(xp, counts.dense.T, like=top))  # (P, combos)
     idx = constant(xp, inv.astype(np.int64), like=top, dtype=xp.int64)
     per_ct = xp.take_along_axis(per_combo, idx, axis=1)
     return BootPlan(per_ct * live, depth, ret)
 
 
-def _numpy_costs(prof: Profile, k: dict[str, Any], top: np.ndarray, keys: list[tuple[str, int]], counts: np.ndarray,
+def _numpy_costs(prof: Profile, k: dict[str, Any], top: np.ndarray, keys: list[tuple[str, int]], counts: Any,
                  codes: np.ndarray, inv: np.ndarray, per_point: np.ndarray, live: np.ndarray) -> np.ndarray:
     """(P, layers) bootstrap seconds: per-op latencies once per (N, top, digit size) group, then each
     (point, structure) in use priced by a key-ordered dot product (compiled when numba is present)."""
     n, dnum = to_numpy(k["N"]), to_numpy(k["dnum"])
     alpha = keyswitch_geometry(top, top, dnum, prof.keyswitch)[0] + 0.0 * top
-    first, g_of = group_index((np.log2(n).astype(np.int64) * 128 + top.astype(np.int64)) * 128
+    first, g_of = group_index((np.log2(n).astype(np.int64) * 64 + top.astype(np.int64)) * 64
                               + alpha.astype(np.int64))
     n_g, top_g, dnum_g = n[first], top[first], dnum[first]
     lat_g = np.empty((len(first), len(keys)))
@@ -130,8 +149,9 @@ def _numpy_costs(prof: Profile, k: dict[str, Any], top: np.ndarray, keys: list[t
         lat_g[:, cols] = op_latency(prof, op, n_g[:, None] + 0.0 * offs, np.maximum(top2 - offs, np.ones_like(top2)),
                                     top_limbs=top2, dnum=dnum_g[:, None] + 0.0 * offs)
     if fastplace.available():
-        return fastplace.boot_costs(lat_g, g_of, counts, per_point, inv, live, prof.boot_scale)
-    lat = lat_g[g_of]
+        return fastplace.boot_costs(lat_g, g_of, counts.ptr, counts.idx, counts.vals, per_point, inv, live,
+                                    prof.boot_scale)
+    lat, counts = lat_g[g_of], counts.dense
     sp = np.flatnonzero(per_point < 0)
     full = np.flatnonzero(per_point >= 0)
     cost = np.empty(live.shape)
