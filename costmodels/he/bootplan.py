@@ -41,7 +41,7 @@ def _encode(cts: Any, stc: Any, log_slots: Any, log_full: Any) -> Any:
     return ((cts * 16 + stc) * 32 + log_slots) * 32 + log_full
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 17)
 def _count_sparse(code: int, base: BootConfig) -> tuple[np.ndarray, np.ndarray]:
     """Op counts of one bootstrap structure (:func:`_encode`) as (columns, counts) of the
     ``ops x level offsets`` layout (offset < 128)."""

@@ -29,7 +29,7 @@ DEFAULT_BOOT = BootConfig()
 __all__ = ["bootstrap_latency", "bootstrap_ops", "bootstrap_rotation_keys"]
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 17)
 def bootstrap_ops(slots: int, cfg: BootConfig = DEFAULT_BOOT, full_slots: int = 0) -> tuple[tuple[str, float, int], ...]:
     """(op, count, level offset below the top) of one bootstrap of a ``slots``-slot ciphertext.
 
