@@ -96,3 +96,15 @@ def _tiny():
     b = WorkloadBuilder("tiny-mlp-sec", (64,))
     b.linear(b.act(b.linear(b.input, 64), "poly", degree=2), 10)
     return b.build()
+
+
+def test_guideline_rows_never_certify_more_than_the_publishers_sets():
+    """he-security claims: for Lattigo's h=192 sets the guideline-only bound sits at or below the publisher's 128-bit figure."""
+    from dse.claims import all_claims, run_claim
+
+    ids = {"he-sparse-guidelines-vs-lattigo-n16", "he-sparse-guidelines-vs-lattigo-n15"}
+    found = [c for c in all_claims(family="he") if c.id in ids]
+    assert {c.id for c in found} == ids and all(c.kind == "validation" for c in found)
+    for c in found:
+        r = run_claim(c)
+        assert 0 < r.value <= c.reference
