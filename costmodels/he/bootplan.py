@@ -75,11 +75,14 @@ class _Counts:
 def _counts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, _Counts]:
     """``(used columns, counts)`` of the structures whose sparse rows are ``parts``."""
     ptr = np.zeros(len(parts) + 1, np.int64)
-    ptr[1:] = np.cumsum([len(c) for c, _ in parts])
+    ptr[1:] = np.cumsum(np.fromiter((len(c) for c, _ in parts), np.int64, count=len(parts)))
     cols = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, np.int64)
     vals = np.concatenate([v for _, v in parts]) if parts else np.zeros(0)
-    used, idx = np.unique(cols, return_inverse=True)
-    return used, _Counts(ptr, idx.reshape(-1).astype(np.int64), vals, len(used))
+    present = np.zeros(len(_BOOT_OPS) * _MAX_OFF, dtype=bool)  # the used columns, ascending
+    present[cols] = True
+    used = np.flatnonzero(present)
+    idx = (np.cumsum(present) - 1)[cols]
+    return used, _Counts(ptr, idx.astype(np.int64), vals, len(used))
 
 
 @dataclass(frozen=True)
