@@ -208,7 +208,7 @@ class CkksModel(CostModel):
         pv = {name: constant(xp, net.arrays[name][vidx_np[first]], like=like)
               for name in ("act_degree", "act_cts", "depth", "act_consumes", "act_seq")}
         knob = xp.take(k["act_degree"], xp.asarray(first.astype(np.int64), dtype=xp.int64, **_dev(like)), axis=0)
-        poly = poly_eval_cost_xp(xp, xp.where(pv["act_degree"] > 0, pv["act_degree"], knob[:, None]))
+        poly = _poly_costs(xp, xp.where(pv["act_degree"] > 0, pv["act_degree"], knob[:, None]))
         active = xp.astype(pv["act_cts"] > 0, xp.float64)
         depth_g = pv["depth"] + pv["act_consumes"] * pv["act_seq"] * poly["depth"] * active
         delta_g, total_g = chain_increments(xp, depth_g, net.parents)
@@ -281,6 +281,17 @@ class CkksModel(CostModel):
                      "a layer needs more levels than remain after bootstrapping (levels - bootstrap depth)")
         return self.make_metrics(totals=totals, layers=layers, layer_names=net.names, layer_kinds=net.kinds,
                                  feasibility=feas)
+
+
+def _poly_costs(xp: Any, deg: Any) -> dict[str, Any]:
+    """:func:`.primitives.poly_eval_cost_xp` of integer degrees; numpy: once per distinct degree, gathered."""
+    if not isinstance(deg, np.ndarray) or deg.size == 0:
+        return poly_eval_cost_xp(xp, deg)
+    d = deg.astype(np.int64)
+    if d.min() < 0 or np.any(d != deg):
+        return poly_eval_cost_xp(xp, deg)
+    table = poly_eval_cost_xp(np, np.arange(int(d.max()) + 1, dtype=np.float64))
+    return {k: v[d] for k, v in table.items()}
 
 
 class _PerPoint(dict):
