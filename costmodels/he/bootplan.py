@@ -72,6 +72,72 @@ class _Counts:
         return out
 
 
+class _StructureTable:
+    """Every bootstrap structure code met so far for one :class:`BootConfig`, as rows of one growing
+    sparse table over the ``ops x offsets`` columns (ascending within a row), with a column bitmask
+    per row so a batch finds the union of its columns without sorting."""
+
+    def __init__(self, base: BootConfig):
+        self.base = base
+        self.row: dict[int, int] = {}
+        self._cols: list[np.ndarray] = []
+        self._vals: list[np.ndarray] = []
+        self._masks: list[int] = []
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def rows(self, codes: np.ndarray) -> np.ndarray:
+        out = np.empty(len(codes), np.int64)
+        for i, c in enumerate(codes.tolist()):
+            r = self.row.get(c)
+            if r is None:
+                cols, vals = _count_sparse(c, self.base)
+                r = self.row[c] = len(self._cols)
+                self._cols.append(cols)
+                self._vals.append(vals)
+                self._masks.append(sum(1 << int(j) for j in cols))
+                self._arrays = None
+            out[i] = r
+        return out
+
+    def used(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ascending columns used by ``rows`` and the map global column -> position among them (-1)."""
+        mask = 0
+        for r in set(rows.tolist()):
+            mask |= self._masks[r]
+        used = np.array([j for j in range(mask.bit_length()) if mask >> j & 1], np.int64)
+        remap = np.full(len(_BOOT_OPS) * _MAX_OFF, -1, np.int64)
+        remap[used] = np.arange(len(used))
+        return used, remap
+
+    def _build(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._arrays is None:
+            ptr = np.zeros(len(self._cols) + 1, np.int64)
+            ptr[1:] = np.cumsum([len(c) for c in self._cols])
+            self._arrays = (ptr, np.concatenate(self._cols).astype(np.int64), np.concatenate(self._vals))
+        return self._arrays
+
+    @property
+    def ptr(self) -> np.ndarray:
+        return self._build()[0]
+
+    @property
+    def cols(self) -> np.ndarray:
+        return self._build()[1]
+
+    @property
+    def vals(self) -> np.ndarray:
+        return self._build()[2]
+
+
+_TABLES: dict[BootConfig, _StructureTable] = {}
+
+
+def _table(base: BootConfig) -> _StructureTable:
+    if base not in _TABLES:
+        _TABLES[base] = _StructureTable(base)
+    return _TABLES[base]
+
+
 def _counts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, _Counts]:
     """``(used columns, counts)`` of the structures whose sparse rows are ``parts``."""
     ptr = np.zeros(len(parts) + 1, np.int64)
@@ -120,6 +186,16 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
         code = _encode(cts_np[:, None], stc_np[:, None], lu_np, lf_np).reshape(-1)
         codes, inv = np.unique(code, return_inverse=True)
         inv, per_point = inv.reshape(lu_np.shape), None
+    if per_point is not None and fastplace.available():  # compiled: rows of the structure table in use
+        table = _table(base)
+        rows = table.rows(codes)
+        used_cols, remap = table.used(rows)
+        keys = [(_BOOT_OPS[j // _MAX_OFF], j % _MAX_OFF) for j in used_cols.tolist()]
+        lat_g, g_of = _group_latencies(prof, k, to_numpy(top), keys)
+        pp = np.where(per_point >= 0, rows[np.maximum(per_point, 0)], -1)
+        inv_rows = np.where(inv >= 0, rows[np.maximum(inv, 0)], -1)
+        return BootPlan(fastplace.boot_costs(lat_g, g_of, table.ptr, table.cols, table.vals, remap, pp, inv_rows,
+                                             live, prof.boot_scale), depth, ret)
     parts = [_count_sparse(int(c), base) for c in codes.tolist()]
     used_cols, counts = _counts(parts)  # (combos, used ops x offsets): sparse rows, made dense on demand
     keys = [(_BOOT_OPS[j // _MAX_OFF], j % _MAX_OFF) for j in used_cols.tolist()]
@@ -138,7 +214,25 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
 def _numpy_costs(prof: Profile, k: dict[str, Any], top: np.ndarray, keys: list[tuple[str, int]], counts: Any,
                  codes: np.ndarray, inv: np.ndarray, per_point: np.ndarray, live: np.ndarray) -> np.ndarray:
     """(P, layers) bootstrap seconds: per-op latencies once per (N, top, digit size) group, then each
-    (point, structure) in use priced by a key-ordered dot product (compiled when numba is present)."""
+    (point, structure) in use priced by a key-ordered dot product."""
+    lat_g, g_of = _group_latencies(prof, k, top, keys)
+    lat, counts = lat_g[g_of], counts.dense
+    sp = np.flatnonzero(per_point < 0)
+    full = np.flatnonzero(per_point >= 0)
+    cost = np.empty(live.shape)
+    cost[full] = (prof.boot_scale * _dot(lat, counts, full, per_point[full]))[:, None] * live[full]
+    if sp.size:
+        pair = sp[:, None] * len(codes) + inv[sp]
+        uniq, back = np.unique(pair, return_inverse=True)
+        per = prof.boot_scale * _dot(lat, counts, uniq // len(codes), uniq % len(codes))
+        cost[sp] = per[back.reshape(pair.shape)] * live[sp]
+    return cost
+
+
+def _group_latencies(prof: Profile, k: dict[str, Any], top: np.ndarray,
+                     keys: list[tuple[str, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """``(lat_g (groups, keys) seconds of each (op, level offset), group of each point)`` for the
+    groups of points sharing (N, top, digit size)."""
     n, dnum = to_numpy(k["N"]), to_numpy(k["dnum"])
     alpha = keyswitch_geometry(top, top, dnum, prof.keyswitch)[0] + 0.0 * top
     first, g_of = group_index((np.log2(n).astype(np.int64) * 64 + top.astype(np.int64)) * 64
@@ -151,20 +245,7 @@ def _numpy_costs(prof: Profile, k: dict[str, Any], top: np.ndarray, keys: list[t
         top2 = top_g[:, None] + 0.0 * offs
         lat_g[:, cols] = op_latency(prof, op, n_g[:, None] + 0.0 * offs, np.maximum(top2 - offs, np.ones_like(top2)),
                                     top_limbs=top2, dnum=dnum_g[:, None] + 0.0 * offs)
-    if fastplace.available():
-        return fastplace.boot_costs(lat_g, g_of, counts.ptr, counts.idx, counts.vals, per_point, inv, live,
-                                    prof.boot_scale)
-    lat, counts = lat_g[g_of], counts.dense
-    sp = np.flatnonzero(per_point < 0)
-    full = np.flatnonzero(per_point >= 0)
-    cost = np.empty(live.shape)
-    cost[full] = (prof.boot_scale * _dot(lat, counts, full, per_point[full]))[:, None] * live[full]
-    if sp.size:
-        pair = sp[:, None] * len(codes) + inv[sp]
-        uniq, back = np.unique(pair, return_inverse=True)
-        per = prof.boot_scale * _dot(lat, counts, uniq // len(codes), uniq % len(codes))
-        cost[sp] = per[back.reshape(pair.shape)] * live[sp]
-    return cost
+    return lat_g, g_of
 
 
 def _dot(lat: np.ndarray, counts: np.ndarray, rows: np.ndarray, combos: np.ndarray) -> np.ndarray:

@@ -185,8 +185,8 @@ def place_and_price(t: np.ndarray, gidx: np.ndarray, vidx: np.ndarray, counts: n
 
 
 @_jit
-def _boot_kernel(lat_g: Any, g_of: Any, ptr: Any, idx: Any, vals: Any, per_point: Any, inv: Any, live: Any,
-                 scale: float, cost: Any, memo: Any, stamp: Any) -> None:
+def _boot_kernel(lat_g: Any, g_of: Any, ptr: Any, cols: Any, vals: Any, remap: Any, per_point: Any, inv: Any,
+                 live: Any, scale: float, cost: Any, memo: Any, stamp: Any) -> None:
     n_points, n_layers = live.shape
     for p in range(n_points):
         g = g_of[p]
@@ -194,7 +194,7 @@ def _boot_kernel(lat_g: Any, g_of: Any, ptr: Any, idx: Any, vals: Any, per_point
         if c >= 0:
             acc = 0.0
             for j in range(ptr[c], ptr[c + 1]):
-                acc = acc + lat_g[g, idx[j]] * vals[j]
+                acc = acc + lat_g[g, remap[cols[j]]] * vals[j]
             per = scale * acc
             for i in range(n_layers):
                 cost[p, i] = per * live[p, i]
@@ -204,27 +204,30 @@ def _boot_kernel(lat_g: Any, g_of: Any, ptr: Any, idx: Any, vals: Any, per_point
                 if stamp[c] != p:
                     acc = 0.0
                     for j in range(ptr[c], ptr[c + 1]):
-                        acc = acc + lat_g[g, idx[j]] * vals[j]
+                        acc = acc + lat_g[g, remap[cols[j]]] * vals[j]
                     memo[c] = scale * acc
                     stamp[c] = p
                 cost[p, i] = memo[c] * live[p, i]
 
 
-def boot_costs(lat_g: np.ndarray, g_of: np.ndarray, ptr: np.ndarray, idx: np.ndarray, vals: np.ndarray,
-               per_point: np.ndarray, inv: np.ndarray, live: np.ndarray, scale: float) -> np.ndarray:
+def boot_costs(lat_g: np.ndarray, g_of: np.ndarray, ptr: np.ndarray, cols: np.ndarray, vals: np.ndarray,
+               remap: np.ndarray, per_point: np.ndarray, inv: np.ndarray, live: np.ndarray,
+               scale: float) -> np.ndarray:
     """Seconds of bootstrapping before each layer, ``scale x (lat . counts) x live`` per (point, layer).
 
     ``lat_g`` (groups, keys) per-op seconds of each point group; structure s has the op counts
-    ``vals[ptr[s]:ptr[s+1]]`` at keys ``idx[ptr[s]:ptr[s+1]]`` (ascending); a point bootstraps with
-    structure ``per_point[p]`` everywhere, or (``per_point[p] < 0``, sparse slots) with ``inv[p, i]``
-    before layer i. The dot product runs in key order over the non-zero counts, as
-    :func:`.bootplan._dot` does over all of them (a zero count adds exactly 0).
+    ``vals[ptr[s]:ptr[s+1]]`` at columns ``cols[ptr[s]:ptr[s+1]]`` (ascending), column c being key
+    ``remap[c]``; a point bootstraps with structure ``per_point[p]`` everywhere, or
+    (``per_point[p] < 0``, sparse slots) with ``inv[p, i]`` before layer i. The dot product runs in
+    key order over the non-zero counts, as :func:`.bootplan._dot` does over all of them (a zero
+    count adds exactly 0).
     """
     cost = np.empty(live.shape)
-    memo = np.zeros(max(len(ptr) - 1, 1))
-    stamp = np.full(max(len(ptr) - 1, 1), -1, np.int64)
+    n_rows = max(len(ptr) - 1, 1)
+    memo = np.zeros(n_rows)
+    stamp = np.full(n_rows, -1, np.int64)
     _boot_kernel(np.ascontiguousarray(lat_g, np.float64), g_of.astype(np.int64), ptr.astype(np.int64),
-                 idx.astype(np.int64), np.ascontiguousarray(vals, np.float64), per_point.astype(np.int64),
-                 np.ascontiguousarray(inv, np.int64), np.ascontiguousarray(live, np.float64), float(scale), cost,
-                 memo, stamp)
+                 cols.astype(np.int64), np.ascontiguousarray(vals, np.float64), remap.astype(np.int64),
+                 per_point.astype(np.int64), np.ascontiguousarray(inv, np.int64),
+                 np.ascontiguousarray(live, np.float64), float(scale), cost, memo, stamp)
     return cost
