@@ -15,6 +15,7 @@ that share (N, hybrid digit size) (:func:`.model.CkksModel._op_tables`).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -27,9 +28,32 @@ except ImportError:  # pragma: no cover - exercised on machines without numba
     njit = None
 
 
+_STATE: dict[str, bool] = {}
+
+
 def available() -> bool:
-    """True when numba is importable (the compiled path is used for numpy inputs)."""
-    return njit is not None
+    """True when numba is importable and the kernels compile and run on a tiny case (checked once;
+    a failure warns and the model uses its array version, which gives the same numbers)."""
+    if "ok" not in _STATE:
+        _STATE["ok"] = False
+        if njit is not None:
+            try:
+                _selftest()
+                _STATE["ok"] = True
+            except Exception as exc:  # pragma: no cover - a broken numba install
+                warnings.warn(f"numba is installed but the compiled CKKS placement failed ({exc!r}); "
+                              "using the array version (same numbers, slower)", RuntimeWarning, stacklevel=2)
+    return _STATE["ok"]
+
+
+def _selftest() -> None:
+    """One point, one layer: the kernels compile (or load from numba's cache) and run."""
+    one_i, one_f = np.zeros(1, np.int64), np.zeros((1, 1))
+    place_and_price(np.ones((1, 1, 3)), one_i, one_i, np.ones((1, 1, 1)), np.ones((1, 1), bool), one_i, one_i,
+                    np.zeros(1, bool), one_i, np.zeros(5, np.int64), one_f, one_f, one_f, np.zeros((1, 1), np.int64),
+                    np.ones(1, np.int64), np.zeros(1, np.int64), one_f, 1)
+    boot_costs(np.ones((1, 1)), one_i, np.array([0, 1]), one_i, np.ones(1), one_i, one_i, np.zeros((1, 1), np.int64),
+               one_f, 1.0)
 
 
 def _jit(fn: Any) -> Any:
