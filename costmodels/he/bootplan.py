@@ -25,8 +25,10 @@ import numpy as np
 from dse.metrics import to_numpy
 from dse.xp import constant
 
+from . import fastplace
 from .bootstrap import bootstrap_ops
-from .opcost import BootConfig, Profile, op_latency
+from .opcost import BootConfig, Profile, keyswitch_geometry, op_latency
+from .placement import group_index
 
 __all__ = ["BootPlan", "boot_plan"]
 
@@ -34,16 +36,119 @@ _BOOT_OPS = ("rescale", "ks_modup", "rotate_hoisted", "rotate", "mul_plain", "ad
 _MAX_OFF = 128
 
 
-@lru_cache(maxsize=8192)
-def _count_vector(code: int, base: BootConfig) -> np.ndarray:
-    """Op counts of one bootstrap structure (code = (CtS levels * 64 + StC levels) * 64 + log2 slots),
-    laid out as ``ops x level offsets`` (offset < 128)."""
-    cfg = replace(base, cts_levels=code // 4096, stc_levels=code // 64 % 64)
+def _encode(cts: Any, stc: Any, log_slots: Any, log_full: Any) -> Any:
+    """One integer per bootstrap structure: CtS / StC levels (< 16), log2 slots and log2(N/2) (< 32)."""
+    return ((cts * 16 + stc) * 32 + log_slots) * 32 + log_full
+
+
+@lru_cache(maxsize=1 << 17)
+def _count_sparse(code: int, base: BootConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Op counts of one bootstrap structure (:func:`_encode`) as (columns, counts) of the
+    ``ops x level offsets`` layout (offset < 128)."""
+    log_full, log_slots, stc, cts = code % 32, code // 32 % 32, code // 1024 % 16, code // 16384
+    cfg = replace(base, cts_levels=cts, stc_levels=stc)
     vec = np.zeros(len(_BOOT_OPS) * _MAX_OFF)
-    for op, cnt, off in bootstrap_ops(2 ** (code % 64), cfg):
+    for op, cnt, off in bootstrap_ops(2 ** log_slots, cfg, 2 ** log_full):
         vec[_BOOT_OPS.index(op) * _MAX_OFF + off] += cnt
-    vec.setflags(write=False)
-    return vec
+    cols = np.flatnonzero(vec)
+    return cols, vec[cols]
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """Op counts of the structures in a batch over the used ``ops x offsets`` columns, stored as
+    sparse rows (``ptr``, ``idx`` into the used columns, ``vals``); :attr:`dense` on demand."""
+
+    ptr: np.ndarray
+    idx: np.ndarray
+    vals: np.ndarray
+    width: int
+
+    @property
+    def dense(self) -> np.ndarray:
+        out = np.zeros((len(self.ptr) - 1, self.width))
+        rows = np.repeat(np.arange(len(self.ptr) - 1), np.diff(self.ptr))
+        out[rows, self.idx] = self.vals
+        return out
+
+
+class _StructureTable:
+    """Every bootstrap structure code met so far for one :class:`BootConfig`, as rows of one growing
+    sparse table over the ``ops x offsets`` columns (ascending within a row), with a column bitmask
+    per row so a batch finds the union of its columns without sorting."""
+
+    def __init__(self, base: BootConfig):
+        self.base = base
+        self.row: dict[int, int] = {}
+        self._cols: list[np.ndarray] = []
+        self._vals: list[np.ndarray] = []
+        self._masks: list[int] = []
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def rows(self, codes: np.ndarray) -> np.ndarray:
+        out = np.empty(len(codes), np.int64)
+        for i, c in enumerate(codes.tolist()):
+            r = self.row.get(c)
+            if r is None:
+                cols, vals = _count_sparse(c, self.base)
+                r = self.row[c] = len(self._cols)
+                self._cols.append(cols)
+                self._vals.append(vals)
+                self._masks.append(sum(1 << int(j) for j in cols))
+                self._arrays = None
+            out[i] = r
+        return out
+
+    def used(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ascending columns used by ``rows`` and the map global column -> position among them (-1)."""
+        mask = 0
+        for r in set(rows.tolist()):
+            mask |= self._masks[r]
+        used = np.array([j for j in range(mask.bit_length()) if mask >> j & 1], np.int64)
+        remap = np.full(len(_BOOT_OPS) * _MAX_OFF, -1, np.int64)
+        remap[used] = np.arange(len(used))
+        return used, remap
+
+    def _build(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._arrays is None:
+            ptr = np.zeros(len(self._cols) + 1, np.int64)
+            ptr[1:] = np.cumsum([len(c) for c in self._cols])
+            self._arrays = (ptr, np.concatenate(self._cols).astype(np.int64), np.concatenate(self._vals))
+        return self._arrays
+
+    @property
+    def ptr(self) -> np.ndarray:
+        return self._build()[0]
+
+    @property
+    def cols(self) -> np.ndarray:
+        return self._build()[1]
+
+    @property
+    def vals(self) -> np.ndarray:
+        return self._build()[2]
+
+
+_TABLES: dict[BootConfig, _StructureTable] = {}
+
+
+def _table(base: BootConfig) -> _StructureTable:
+    if base not in _TABLES:
+        _TABLES[base] = _StructureTable(base)
+    return _TABLES[base]
+
+
+def _counts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, _Counts]:
+    """``(used columns, counts)`` of the structures whose sparse rows are ``parts``."""
+    ptr = np.zeros(len(parts) + 1, np.int64)
+    ptr[1:] = np.cumsum(np.fromiter((len(c) for c, _ in parts), np.int64, count=len(parts)))
+    cols = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, np.int64)
+    vals = np.concatenate([v for _, v in parts]) if parts else np.zeros(0)
+    present = np.zeros(len(_BOOT_OPS) * _MAX_OFF, dtype=bool)  # the used columns, ascending
+    present[cols] = True
+    used = np.flatnonzero(present)
+    idx = (np.cumsum(present) - 1)[cols]
+    return used, _Counts(ptr, idx.astype(np.int64), vals, len(used))
 
 
 @dataclass(frozen=True)
@@ -67,24 +172,109 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
     top = xp.maximum(ret + depth + 1.0, xp.ones_like(ret))
     sparse = design.eq("boot_slots", "sparse")
     log_full = xp.log2(k["N"] / 2.0)
-    fill = xp.where(xp.isfinite(fill), fill, xp.zeros_like(fill) + 2.0**40)  # unknown shape: full
-    used = xp.ceil(xp.log2(xp.maximum(fill, xp.ones_like(fill))))
-    full_row = log_full[:, None] + xp.zeros_like(fill)
-    log_used = xp.where(sparse[:, None], xp.minimum(full_row, used), full_row)
     cts_np, stc_np = to_numpy(cts).astype(int), to_numpy(stc).astype(int)
-    lu_np = to_numpy(log_used).astype(int)
-    # distinct (CtS levels, StC levels, log2 slots) structures in the batch, as count vectors
-    code = ((cts_np * 64 + stc_np)[:, None] * 64 + lu_np).reshape(-1)
-    codes, inv = np.unique(code, return_inverse=True)
-    counts_all = np.stack([_count_vector(int(c), base) for c in codes.tolist()])  # (combos, ops x offsets)
-    used_cols = np.flatnonzero(counts_all.any(axis=0))
+    if isinstance(fill, np.ndarray):  # numpy: per-layer codes only for sparse-slot points
+        codes, inv, per_point = _codes_numpy(cts_np, stc_np, to_numpy(log_full), to_numpy(sparse), fill)
+    else:
+        fill = xp.where(xp.isfinite(fill), fill, xp.zeros_like(fill) + 2.0**40)  # unknown shape: full
+        used = xp.ceil(xp.log2(xp.maximum(fill, xp.ones_like(fill))))
+        full_row = log_full[:, None] + xp.zeros_like(fill)
+        log_used = xp.where(sparse[:, None], xp.minimum(full_row, used), full_row)
+        lu_np = to_numpy(log_used).astype(int)
+        # distinct (CtS levels, StC levels, log2 slots) structures in the batch, as count vectors
+        lf_np = to_numpy(log_full).astype(int)[:, None]
+        code = _encode(cts_np[:, None], stc_np[:, None], lu_np, lf_np).reshape(-1)
+        codes, inv = np.unique(code, return_inverse=True)
+        inv, per_point = inv.reshape(lu_np.shape), None
+    if per_point is not None and fastplace.available():  # compiled: rows of the structure table in use
+        table = _table(base)
+        rows = table.rows(codes)
+        used_cols, remap = table.used(rows)
+        keys = [(_BOOT_OPS[j // _MAX_OFF], j % _MAX_OFF) for j in used_cols.tolist()]
+        lat_g, g_of = _group_latencies(prof, k, to_numpy(top), keys)
+        pp = np.where(per_point >= 0, rows[np.maximum(per_point, 0)], -1)
+        inv_rows = np.where(inv >= 0, rows[np.maximum(inv, 0)], -1)
+        return BootPlan(fastplace.boot_costs(lat_g, g_of, table.ptr, table.cols, table.vals, remap, pp, inv_rows,
+                                             live, prof.boot_scale), depth, ret)
+    parts = [_count_sparse(int(c), base) for c in codes.tolist()]
+    used_cols, counts = _counts(parts)  # (combos, used ops x offsets): sparse rows, made dense on demand
     keys = [(_BOOT_OPS[j // _MAX_OFF], j % _MAX_OFF) for j in used_cols.tolist()]
-    counts = counts_all[:, used_cols]
     # per-op latency at each (op, level offset) once for the batch: (P, keys)
+    if per_point is not None:  # numpy: per group of equal (N, top, digit size), then the pairs in use
+        return BootPlan(_numpy_costs(prof, k, to_numpy(top), keys, counts, codes, inv, per_point, live), depth, ret)
     one = xp.ones_like(top)
     lat = xp.stack([op_latency(prof, op, k["N"], xp.maximum(top - off, one), top_limbs=top, dnum=k["dnum"])
                     for op, off in keys], axis=1)
-    per_combo = prof.boot_scale * (lat @ constant(xp, counts.T, like=top))  # (P, combos)
-    idx = constant(xp, inv.reshape(lu_np.shape).astype(np.int64), like=top, dtype=xp.int64)
+    per_combo = prof.boot_scale * (lat @ constant(xp, counts.dense.T, like=top))  # (P, combos)
+    idx = constant(xp, inv.astype(np.int64), like=top, dtype=xp.int64)
     per_ct = xp.take_along_axis(per_combo, idx, axis=1)
     return BootPlan(per_ct * live, depth, ret)
+
+
+def _numpy_costs(prof: Profile, k: dict[str, Any], top: np.ndarray, keys: list[tuple[str, int]], counts: Any,
+                 codes: np.ndarray, inv: np.ndarray, per_point: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """(P, layers) bootstrap seconds: per-op latencies once per (N, top, digit size) group, then each
+    (point, structure) in use priced by a key-ordered dot product."""
+    lat_g, g_of = _group_latencies(prof, k, top, keys)
+    lat, counts = lat_g[g_of], counts.dense
+    sp = np.flatnonzero(per_point < 0)
+    full = np.flatnonzero(per_point >= 0)
+    cost = np.empty(live.shape)
+    cost[full] = (prof.boot_scale * _dot(lat, counts, full, per_point[full]))[:, None] * live[full]
+    if sp.size:
+        pair = sp[:, None] * len(codes) + inv[sp]
+        uniq, back = np.unique(pair, return_inverse=True)
+        per = prof.boot_scale * _dot(lat, counts, uniq // len(codes), uniq % len(codes))
+        cost[sp] = per[back.reshape(pair.shape)] * live[sp]
+    return cost
+
+
+def _group_latencies(prof: Profile, k: dict[str, Any], top: np.ndarray,
+                     keys: list[tuple[str, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """``(lat_g (groups, keys) seconds of each (op, level offset), group of each point)`` for the
+    groups of points sharing (N, top, digit size)."""
+    n, dnum = to_numpy(k["N"]), to_numpy(k["dnum"])
+    alpha = keyswitch_geometry(top, top, dnum, prof.keyswitch)[0] + 0.0 * top
+    first, g_of = group_index((np.log2(n).astype(np.int64) * 64 + top.astype(np.int64)) * 64
+                              + alpha.astype(np.int64))
+    n_g, top_g, dnum_g = n[first], top[first], dnum[first]
+    lat_g = np.empty((len(first), len(keys)))
+    for op in dict.fromkeys(op for op, _ in keys):  # one call per op, all its level offsets at once
+        cols = [j for j, (o, _) in enumerate(keys) if o == op]
+        offs = np.array([float(keys[j][1]) for j in cols])[None, :]
+        top2 = top_g[:, None] + 0.0 * offs
+        lat_g[:, cols] = op_latency(prof, op, n_g[:, None] + 0.0 * offs, np.maximum(top2 - offs, np.ones_like(top2)),
+                                    top_limbs=top2, dnum=dnum_g[:, None] + 0.0 * offs)
+    return lat_g, g_of
+
+
+def _dot(lat: np.ndarray, counts: np.ndarray, rows: np.ndarray, combos: np.ndarray) -> np.ndarray:
+    """``sum_j lat[rows, j] * counts[combos, j]`` accumulated in key order (batch-independent)."""
+    out = np.zeros(len(rows))
+    for j in range(counts.shape[1]):
+        out = out + lat[rows, j] * counts[combos, j]
+    return out
+
+
+def _codes_numpy(cts: np.ndarray, stc: np.ndarray, log_full: np.ndarray, sparse: np.ndarray,
+                 fill: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct structure codes (sorted), ``inv`` (P, layers) combo index of sparse-slot points
+    (-1 on other rows) and ``per_point`` (P,) combo index of full-slot points (-1 on sparse rows)."""
+    lf_all = log_full.astype(int)
+    full_code = _encode(cts, stc, lf_all, lf_all)
+    sp = np.flatnonzero(sparse)
+    rows = fill[sp]
+    rows = np.where(np.isfinite(rows), rows, 2.0**40)  # unknown shape: full
+    used = np.ceil(np.log2(np.maximum(rows, 1.0)))
+    lf = log_full[sp].astype(int)[:, None]
+    lu = np.minimum(log_full[sp][:, None] + np.zeros_like(rows), used).astype(int)
+    sp_code = _encode(cts[sp][:, None], stc[sp][:, None], lu, lf)
+    present = np.zeros(int(max(full_code.max(initial=0), sp_code.max(initial=0))) + 1, bool)
+    present[full_code[~sparse]] = True
+    present[sp_code.ravel()] = True
+    codes = np.flatnonzero(present)
+    remap = np.cumsum(present) - 1
+    inv = np.full(fill.shape, -1, np.int64)
+    inv[sp] = remap[sp_code]
+    per_point = np.where(sparse, -1, remap[full_code])
+    return codes, inv, per_point

@@ -29,10 +29,21 @@ DEFAULT_BOOT = BootConfig()
 __all__ = ["bootstrap_latency", "bootstrap_ops", "bootstrap_rotation_keys"]
 
 
-@lru_cache(maxsize=8192)
-def bootstrap_ops(slots: int, cfg: BootConfig = DEFAULT_BOOT) -> tuple[tuple[str, float, int], ...]:
-    """(op, count, level offset below the top) of one bootstrap of a ``slots``-slot ciphertext."""
+@lru_cache(maxsize=1 << 17)
+def bootstrap_ops(slots: int, cfg: BootConfig = DEFAULT_BOOT, full_slots: int = 0) -> tuple[tuple[str, float, int], ...]:
+    """(op, count, level offset below the top) of one bootstrap of a ``slots``-slot ciphertext.
+
+    ``full_slots`` = N/2 (0: ``slots``). Full packing: after CoeffToSlot the real and imaginary
+    parts fill two ciphertexts and EvalMod runs on both. Sparse packing (``slots < full_slots``):
+    a partial sum of log2(full_slots / slots) rotations at the top level, then both parts share one
+    ciphertext and EvalMod runs once ([OpenFHE22, code src/pke/lib/scheme/ckksrns/ckksrns-fhe.cpp]
+    ``EvalBootstrap``, "sparsely packed case").
+    """
     out: list[tuple[str, float, int]] = [("rescale", 1.0, 0)]  # ModRaise: NTT-bound pass at the top
+    full = full_slots <= slots
+    if not full:  # PartialSum: sum the N/(2 slots) copies the ModRaise leaves in the slots
+        steps = float(max(0, int(math.log2(full_slots)) - int(math.log2(slots))))
+        out.extend([("rotate", steps, 0), ("add", steps, 0)])
     log_slots = max(1, int(math.log2(slots)))
 
     def dft(levels: int, first_offset: int) -> None:
@@ -55,10 +66,11 @@ def bootstrap_ops(slots: int, cfg: BootConfig = DEFAULT_BOOT) -> tuple[tuple[str
         mults += inv["ct_mults"]
         poly = {k: poly[k] + inv[k] for k in ("scalar_mults", "adds")} | {"ct_mults": poly["ct_mults"]}
     depth = max(1, cfg.evalmod_depth)
-    for j in range(depth):  # spread the multiplies evenly over the EvalMod levels, 2 ciphertexts
-        share = 2.0 * mults / depth
+    cts = 2.0 if full else 1.0
+    for j in range(depth):  # spread the multiplies evenly over the EvalMod levels, `cts` ciphertexts
+        share = cts * mults / depth
         out.extend([("mul", share, mid + j), ("relinearize", share, mid + j), ("rescale", share, mid + j)])
-    out.extend([("mul_plain", 2.0 * poly["scalar_mults"], mid), ("add", 2.0 * poly["adds"], mid)])
+    out.extend([("mul_plain", cts * poly["scalar_mults"], mid), ("add", cts * poly["adds"], mid)])
     dft(cfg.stc_levels, mid + depth + cfg.extra_levels)
     return tuple(out)
 
@@ -94,4 +106,4 @@ def bootstrap_latency(profile: Profile, n: Any, top_limbs: Any, *, dnum: Any = 1
 
 def _ops_for(slots: Any, default: int, cfg: BootConfig) -> tuple[tuple[str, float, int], ...]:
     s = default if slots is None else int(slots)
-    return bootstrap_ops(s, cfg)
+    return bootstrap_ops(s, cfg, default)

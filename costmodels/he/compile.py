@@ -112,6 +112,13 @@ class StackedNetwork:
 
 
 def compile_variants(workload: Any, cfgs: Sequence[LoweringConfig]) -> StackedNetwork:
+    """The lowered variants ``cfgs`` of ``workload`` stacked (memoised on the workload when it can memoise)."""
+    if hasattr(workload, "memo"):
+        return workload.memo(("he.variants", tuple(cfgs)), lambda: _stack(workload, cfgs))
+    return _stack(workload, cfgs)
+
+
+def _stack(workload: Any, cfgs: Sequence[LoweringConfig]) -> StackedNetwork:
     nets = [compile_network(workload, c) for c in cfgs]
     entries = tuple(sorted({e for net in nets for e in net.entries}))
     col = {e: j for j, e in enumerate(entries)}

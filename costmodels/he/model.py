@@ -18,13 +18,14 @@ from dse import Categorical, CostModel, DesignSpace, Feasibility, Int, Param, Po
 from dse.metrics import to_numpy
 from dse.xp import constant
 
+from . import fastplace
 from .bootplan import boot_plan
 from .bootstrap import bootstrap_rotation_keys
 from .compile import compile_variants
 from .gcn import GCN_PACKINGS
-from .levels import chain_increments, place_bootstraps
+from .levels import chain_increments
 from .lowering import MATVEC_METHODS, LoweringConfig, parse_keep
-from .opcost import ciphertext_bytes, op_latency, plaintext_bytes, switching_key_bytes
+from .opcost import ciphertext_bytes, plaintext_bytes, switching_key_bytes
 from .params import (
     RING_DEGREES,
     SECURITY_LEVELS,
@@ -35,6 +36,7 @@ from .params import (
     special_primes,
 )
 from .paramsets import paramset, paramset_names
+from .placement import array_place, compiled_place, group_index, op_tables
 from .presets import DEFAULT_PROFILE, get_profile
 from .primitives import poly_eval_cost_xp
 from .security import SECRETS, coverage_reason, effective_hamming
@@ -62,7 +64,7 @@ class CkksModel(CostModel):
     """CKKS inference latency, op counts, levels, bootstraps, memory and security per design point."""
 
     name = "he"
-    version = "2"  # 2: sparse-secret security, presets, bootstrapping structure knobs (issue 17)
+    version = "3"  # 3: sparse packing bootstraps run one EvalMod after a partial sum; sparse rows h=128/256 (issue 17)
     space = DesignSpace((
         Pow2("N", default=32768, low=1024, high=131072, doc="ring degree"),
         Int("levels", default=18, low=1, high=60, doc="rescale primes L; a fresh ciphertext holds L+1 limbs"),
@@ -181,7 +183,8 @@ class CkksModel(CostModel):
         pack = to_numpy(design["packing"]).astype(np.int64)
         mv = to_numpy(design["matvec"]).astype(np.int64)
         combos = np.stack([slots, pack, mv], axis=1)
-        uniq, vidx = np.unique(combos, axis=0, return_inverse=True)
+        first, vidx = group_index((np.log2(np.maximum(slots, 1)).astype(np.int64) * 64 + pack) * 64 + mv)
+        uniq = combos[first]
         keep = parse_keep(self.param("nonlinear_keep"))
         persons = int(workload.info("persons", 1)) if hasattr(workload, "info") else 1
         cfgs = [LoweringConfig(int(s), GCN_PACKINGS[int(p)], MATVEC_METHODS[int(m)],
@@ -199,87 +202,44 @@ class CkksModel(CostModel):
         def per_point(arr: np.ndarray) -> Any:
             return xp.take(constant(xp, arr, like=like), vidx, axis=0)
 
-        a = {name: per_point(arr) for name, arr in net.arrays.items()}
-        deg = xp.where(a["act_degree"] > 0, a["act_degree"], k["act_degree"][:, None])
-        poly = poly_eval_cost_xp(xp, deg)
-        active = xp.astype(a["act_cts"] > 0, xp.float64)
-        depth = a["depth"] + a["act_consumes"] * a["act_seq"] * poly["depth"] * active
-        delta, total_depth = chain_increments(xp, depth, net.parents)
-        act_ct = a["act_cts"] * poly["ct_mults"]
-        act_pt = a["act_cts"] * poly["scalar_mults"]
-        act_add = a["act_cts"] * poly["adds"]
+        a = _PerPoint(per_point, net.arrays)
+        # activation polynomials, depths and the chain: once per (variant, act_degree) pair in the batch
+        first, pair = group_index(vidx_np * 128 + to_numpy(k["act_degree"]).astype(np.int64))
+        pv = {name: constant(xp, net.arrays[name][vidx_np[first]], like=like)
+              for name in ("act_degree", "act_cts", "depth", "act_consumes", "act_seq")}
+        knob = xp.take(k["act_degree"], xp.asarray(first.astype(np.int64), dtype=xp.int64, **_dev(like)), axis=0)
+        poly = _poly_costs(xp, xp.where(pv["act_degree"] > 0, pv["act_degree"], knob[:, None]))
+        active = xp.astype(pv["act_cts"] > 0, xp.float64)
+        depth_g = pv["depth"] + pv["act_consumes"] * pv["act_seq"] * poly["depth"] * active
+        delta_g, total_g = chain_increments(xp, depth_g, net.parents)
+        pair_x = xp.asarray(pair, dtype=xp.int64, **_dev(like))
+
+        def by_pair(arr: Any) -> Any:
+            return xp.take(arr, pair_x, axis=0)
+
+        delta, total_depth = by_pair(delta_g), by_pair(total_g)
+        act_ct = by_pair(pv["act_cts"] * poly["ct_mults"])
+        act_pt = by_pair(pv["act_cts"] * poly["scalar_mults"])
+        act_add = by_pair(pv["act_cts"] * poly["adds"])
 
         lmax = int(to_numpy(k["levels"]).max())
-        n_c, top, dnum = k["N"][:, None], (k["levels"] + 1.0)[:, None], k["dnum"][:, None]
-        limbs = constant(xp, np.maximum(np.arange(lmax + 2), 1.0), like=like)[None, :]
-        ops = {op for op, _ in net.entries} | {"mul", "relinearize", "rescale", "mul_plain", "add", "encode",
-                                                "encrypt", "decrypt"}
-        table = {op: op_latency(prof, op, n_c, limbs, top_limbs=top, dnum=dnum) for op in sorted(ops)}
-        act_off = [int(v) for v in np.max(net.arrays["depth"], axis=0)]
-
-        def shifted(op: str, off: int) -> Any:
-            idx = np.clip(np.arange(lmax + 1) + 1 - off, 1, lmax + 1)
-            return xp.take(table[op], xp.asarray(idx, dtype=xp.int64, **_dev(like)), axis=1)
-
-        shift_cache: dict[tuple[str, int], Any] = {}
-
-        def sh(op: str, off: int) -> Any:
-            if (op, off) not in shift_cache:
-                shift_cache[(op, off)] = shifted(op, off)
-            return shift_cache[(op, off)]
-
-        counts_v = constant(xp, net.counts, like=like)
-
-        def layer_cost(i: int) -> Any:
-            cnt = xp.take(counts_v[:, i, :], vidx, axis=0)
-            cost = xp.zeros_like(sh("add", 0))
-            for e, (op, off) in enumerate(net.entries):
-                if np.any(net.counts[:, i, e]):
-                    cost = cost + cnt[:, e:e + 1] * sh(op, off)
-            if np.any(net.arrays["act_cts"][:, i]):
-                o = act_off[i]
-                km = sh("mul", o) + sh("relinearize", o) + sh("rescale", o)
-                cost = cost + act_ct[:, i:i + 1] * km + act_pt[:, i:i + 1] * sh("mul_plain", o)
-                cost = cost + act_add[:, i:i + 1] * sh("add", o)
-            return cost
-
+        n_c = k["N"][:, None]
+        ops = sorted({op for op, _ in net.entries} | {"mul", "relinearize", "rescale", "mul_plain", "add", "encode",
+                                                       "encrypt", "decrypt"})
+        groups, gidx_np = op_tables(xp, prof, k, ops, lmax)
         plan = boot_plan(xp, prof, k, design, a["fill"], a["live_cts"])
-        boot_cost = plan.cost
-        place = place_bootstraps(xp, delta=delta, levels=k["levels"], boot_depth=plan.depth,
-                                 boot_cost=boot_cost, layer_cost=layer_cost, lmax=lmax, boot_to=plan.returns)
-        # infeasible points: report the plain chain (no bootstrap), independent of the batch
-        ok = xp.isfinite(place.total)
-        lv_i = xp.astype(k["levels"], xp.int64)
-        d_i = xp.astype(delta, xp.int64)
-        chain = xp.minimum(lv_i, xp.sum(d_i, axis=1))[:, None] - (xp.cumulative_sum(d_i, axis=1) - d_i)
-        entry = xp.where(ok[:, None], place.entry, xp.clip(chain, 0, lv_i[:, None]))
-        booted = xp.astype(place.booted & ok[:, None], xp.float64)
-        place_start = xp.where(ok, place.start, xp.minimum(lv_i, xp.sum(d_i, axis=1)))
-        place_end = xp.where(ok, place.end, xp.zeros_like(lv_i))
-        lat_layers = []
-        at_cache: dict[tuple[str, int, int], Any] = {}
-
-        def at(op: str, off: int, i: int) -> Any:  # latency of (op, offset) at layer i's entry level, (P,)
-            if (op, off, i) not in at_cache:
-                at_cache[(op, off, i)] = xp.take_along_axis(sh(op, off), entry[:, i:i + 1], axis=1)[:, 0]
-            return at_cache[(op, off, i)]
-
-        for i in range(len(net.names)):  # the chosen entry level only: (P,) gathers, not (P, levels) tables
-            cnt = xp.take(counts_v[:, i, :], vidx, axis=0)
-            li = xp.zeros_like(k["N"])
-            for e, (op, off) in enumerate(net.entries):
-                if np.any(net.counts[:, i, e]):
-                    li = li + cnt[:, e] * at(op, off, i)
-            if np.any(net.arrays["act_cts"][:, i]):
-                o = act_off[i]
-                km = at("mul", o, i) + at("relinearize", o, i) + at("rescale", o, i)
-                li = li + act_ct[:, i] * km + act_pt[:, i] * at("mul_plain", o, i) + act_add[:, i] * at("add", o, i)
-            lat_layers.append(li)
-        lat = xp.stack(lat_layers, axis=1) + booted * boot_cost
+        act = (act_ct, act_pt, act_add)
+        if fastplace.available() and isinstance(like, np.ndarray):
+            pl = compiled_place(net, groups, ops, gidx_np, vidx_np, act, delta, k, plan, lmax)
+        else:
+            pl = array_place(xp, net, groups, gidx_np, vidx, act, delta, k, plan, lmax, like)
+        ok, entry = pl.ok, pl.entry
+        booted = xp.astype(pl.booted, xp.float64)
+        lat = pl.lat + booted * plan.cost
 
         def op_count(*names: str) -> Any:
             cols = [e for e, (op, _) in enumerate(net.entries) if op in names]
-            return per_point(net.counts[:, :, cols].sum(axis=2)) if cols else xp.zeros_like(depth)
+            return per_point(net.counts[:, :, cols].sum(axis=2)) if cols else xp.zeros_like(delta)
 
         layers = {"latency_s": lat, "rotations": op_count("rotate", "rotate_hoisted"),
                   "pt_mults": op_count("mul_plain") + act_pt, "ct_mults": op_count("mul") + act_ct,
@@ -288,8 +248,9 @@ class CkksModel(CostModel):
         layers["he_ops"] = layers["rotations"] + layers["pt_mults"] + layers["ct_mults"]
         entry_limbs = xp.astype(entry, xp.float64) + 1.0
         w = prof.word_bytes
-        layers["memory_bytes"] = ((a["cts_in"] + a["cts_out"] + a["temps"] + a["live_cts"])
-                                  * ciphertext_bytes(n_c, entry_limbs, w) + a["plaintexts"] * plaintext_bytes(n_c, entry_limbs, w))
+        held = per_point(net.arrays["cts_in"] + net.arrays["cts_out"] + net.arrays["temps"] + net.arrays["live_cts"])
+        layers["memory_bytes"] = (held * ciphertext_bytes(n_c, entry_limbs, w)
+                                  + a["plaintexts"] * plaintext_bytes(n_c, entry_limbs, w))
         totals = {name: xp.sum(v, axis=1) for name, v in layers.items() if name not in ("memory_bytes", "levels_used")}
         # no bootstrap placement exists: latency and the bootstrap count cannot exist (NaN, not inf/0)
         totals["latency_s"] = xp.where(ok, totals["latency_s"], float("nan"))
@@ -302,19 +263,47 @@ class CkksModel(CostModel):
                   + xp.where(totals["bootstraps"] > 0, boot_keys, 0.0))
         key_bytes = n_keys * switching_key_bytes(k["N"], k["levels"] + 1.0, k["dnum"], prof.keyswitch, w)
         totals["memory_bytes"] = key_bytes + xp.max(layers["memory_bytes"], axis=1)
-        start = xp.clip(xp.astype(place_start, xp.int64), 0, lmax)[:, None]
-        end = xp.clip(xp.astype(place_end, xp.int64), 0, lmax)[:, None]
-        gather = lambda op, at: xp.take_along_axis(table[op], xp.clip(at + 1, 1, lmax + 1), axis=1)[:, 0]
+        start = xp.clip(xp.astype(pl.start, xp.int64), 0, lmax)
+        end = xp.clip(xp.astype(pl.end, xp.int64), 0, lmax)
+        gidx = xp.asarray(gidx_np, dtype=xp.int64, **_dev(like))
+
+        def gather(op: str, lev: Any) -> Any:  # latency of op at level lev per point, from the group tables
+            flat = xp.reshape(groups[op], (-1,))
+            return xp.take(flat, gidx * (lmax + 2) + xp.clip(lev + 1, 1, lmax + 1), axis=0)
+
         totals["client_s"] = (a["input_cts"] * (gather("encode", start) + gather("encrypt", start))
                               + a["output_cts"] * gather("decrypt", end))
         totals.update(common)
         feas.require((total_depth <= k["levels"]) | (k["levels"] > plan.depth),
                      "multiplicative depth exceeds levels and the chain is too short to bootstrap "
                      "(levels <= bootstrap depth)")
-        feas.require(xp.isfinite(place.total),
+        feas.require(ok,
                      "a layer needs more levels than remain after bootstrapping (levels - bootstrap depth)")
         return self.make_metrics(totals=totals, layers=layers, layer_names=net.names, layer_kinds=net.kinds,
                                  feasibility=feas)
+
+
+def _poly_costs(xp: Any, deg: Any) -> dict[str, Any]:
+    """:func:`.primitives.poly_eval_cost_xp` of integer degrees; numpy: once per distinct degree, gathered."""
+    if not isinstance(deg, np.ndarray) or deg.size == 0:
+        return poly_eval_cost_xp(xp, deg)
+    d = deg.astype(np.int64)
+    if d.min() < 0 or np.any(d != deg):
+        return poly_eval_cost_xp(xp, deg)
+    table = poly_eval_cost_xp(np, np.arange(int(d.max()) + 1, dtype=np.float64))
+    return {k: v[d] for k, v in table.items()}
+
+
+class _PerPoint(dict):
+    """Per-point rows of the variants' per-layer arrays, gathered on first use."""
+
+    def __init__(self, gather: Any, arrays: dict[str, np.ndarray]):
+        super().__init__()
+        self._gather, self._arrays = gather, arrays
+
+    def __missing__(self, name: str) -> Any:
+        self[name] = value = self._gather(self._arrays[name])
+        return value
 
 
 def _dev(like: Any) -> dict[str, Any]:

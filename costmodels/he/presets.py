@@ -63,13 +63,19 @@ def measurements(profile: str) -> list[Measurement]:
 
 def bootstrap_rows() -> dict[str, dict[str, Any]]:
     """Measured bootstrap latency per profile (bootstrap.csv)."""
+    def run(r: dict[str, Any], key: str) -> int:  # the measured run's own structure (0: the profile's)
+        return int(r.get(key) or 0)
+
     return {r["profile"]: {"n": int(r["n"]), "slots": int(r["slots"]), "top_limbs": int(r["top_limbs"]),
-                           "dnum": int(r["dnum"]), "latency_s": float(r["latency_s"]), "source": r["source"]}
+                           "dnum": int(r["dnum"]), "latency_s": float(r["latency_s"]), "source": r["source"],
+                           "run_top_limbs": run(r, "run_top_limbs"), "run_evalmod_degree": run(r, "run_evalmod_degree"),
+                           "run_double_angle": run(r, "run_double_angle")}
             for r in load_csv(DATA / "bootstrap.csv")}
 
 
 def _boot_cfg(spec: dict[str, Any]) -> BootConfig:
-    return BootConfig(cts_levels=int(spec.get("cts_levels", 3)), stc_levels=int(spec.get("stc_levels", 3)))
+    return BootConfig(cts_levels=int(spec.get("cts_levels", 3)), stc_levels=int(spec.get("stc_levels", 3)),
+                      evalmod_degree=int(spec.get("evalmod_degree", 30)), double_angle=int(spec.get("double_angle", 3)))
 
 
 def _model_boot(p: Profile, ref: dict[str, Any]) -> float:

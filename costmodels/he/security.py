@@ -7,10 +7,14 @@ Three secret distributions:
 * ``gaussian`` -- secret drawn from the error distribution (sigma ~ 3.2): the HE standard's
   error-distributed rows (``data/security_secrets.csv``), N <= 2^15, classical only;
 * ``sparse`` -- fixed Hamming weight h ternary secret: rows of ``data/security_secrets.csv``, each
-  a published (N, h, lambda, max log2 QP) point with its source.
+  a published (N, h, lambda, max log2 QP) point with its source: the publishers' own statements of
+  their bootstrappable sets ([BTH22], kind ``publisher``) and the sparse-secret tables of the 2024
+  community guidelines ([HESGuide24] Tables 4.4-4.6, h = 128 and 256, N = 2^14..2^17, classical and
+  quantum; kind ``script``: read from the authors' estimator script, whose section is marked for
+  removal, so the final paper may not carry them).
 
 Conservative interpolation rule (never optimistic): a sparse set (N, h, log2 QP) is certified at
-``lambda_e`` only by a row with the **same N**, a weight ``h_e <= h`` (a heavier secret is at least
+``lambda_e`` only by a row with the **same N**, the same cost model (classical or quantum), a weight ``h_e <= h`` (a heavier secret is at least
 as hard in the sparse regime) and ``log2 QP <= max_e``; among such rows the largest bound wins.
 Nothing is interpolated between weights or ring degrees (a weight between two rows takes the lower
 row's bound; a ring degree without a row is infeasible). A (secret, N, h, lambda) that no row
@@ -63,8 +67,9 @@ class SecurityRow:
     hamming: int
     lam: int
     max_log_qp: float
-    kind: str  # "table" (a security table) or "publisher" (the set's own published security)
+    kind: str  # "table", "publisher" (the set's own published security) or "script" (guideline draft table)
     source: str
+    quantum: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +77,8 @@ def secret_rows() -> tuple[SecurityRow, ...]:
     """Rows of ``data/security_secrets.csv`` (sparse and Gaussian secrets)."""
     with open(DATA / "security_secrets.csv", newline="") as fh:
         return tuple(SecurityRow(r["secret"], int(r["n"]), int(r["hamming"]), int(r["lambda"]),
-                                 float(r["max_log_qp"]), r["kind"], r["source"]) for r in csv.DictReader(fh))
+                                 float(r["max_log_qp"]), r["kind"], r["source"], bool(int(r["quantum"])))
+                     for r in csv.DictReader(fh))
 
 
 def check_secret(secret: str, hamming: int) -> None:
@@ -91,11 +97,9 @@ def bound(n: int, lam: int, secret: str = "ternary", hamming: int = 0, quantum: 
         if n not in RING_DEGREES or lam not in SECURITY_LEVELS:
             return 0.0
         return float(security_table(quantum)[RING_DEGREES.index(n), SECURITY_LEVELS.index(lam)])
-    if quantum:
-        return 0.0  # no quantum rows for sparse / Gaussian secrets
     best = 0.0
     for r in secret_rows():
-        if r.secret != secret or r.n != n or r.lam < lam:
+        if r.secret != secret or r.n != n or r.lam < lam or r.quantum != bool(quantum):
             continue
         if secret == "sparse" and r.hamming > hamming:
             continue
@@ -106,8 +110,11 @@ def bound(n: int, lam: int, secret: str = "ternary", hamming: int = 0, quantum: 
 def coverage_reason(secret: str, hamming: int) -> str:
     """Infeasibility text for a (secret, h) outside every table, naming the rows that exist."""
     if secret == "sparse":
-        have = sorted({(r.n, r.hamming, r.lam) for r in secret_rows() if r.secret == "sparse"})
-        rows = ", ".join(f"N={n} h>={h} {lam}-bit" for n, h, lam in have)
+        have: dict[tuple[int, int], set[int]] = {}
+        for r in secret_rows():
+            if r.secret == "sparse" and not r.quantum:
+                have.setdefault((r.n, r.hamming), set()).add(r.lam)
+        rows = ", ".join(f"N={n} h>={h} ({'/'.join(map(str, sorted(lams)))}-bit)" for (n, h), lams in sorted(have.items()))
         return (f"sparse secret h={hamming}: no published security row covers this N and security "
                 f"(rows: {rows}; see docs/he.md)")
     return f"{secret} secret: no security table row for this N and security (see docs/he.md)"

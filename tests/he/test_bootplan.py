@@ -40,3 +40,17 @@ def test_lower_return_level_means_more_but_cheaper_bootstraps():
     assert low["bootstraps"] > full["bootstraps"]
     per_full = full["latency_s"] / full["bootstraps"]
     assert low["latency_s"] / low["bootstraps"] < per_full
+
+
+def test_sparse_packing_runs_evalmod_once_after_a_partial_sum():
+    """Fewer slots than N/2: log2(N/2 / slots) partial-sum rotations, and EvalMod's ct-ct products on one ciphertext, not two."""
+    cfg = BootConfig(4, 4)
+    full = bootstrap_ops(4096, cfg)
+    sparse = bootstrap_ops(4096, cfg, 32768)
+
+    def count(ops, name, off=None):
+        return sum(c for op, c, o in ops if op == name and (off is None or o == off))
+
+    assert count(sparse, "mul") == count(full, "mul") / 2
+    assert count(sparse, "rotate", 0) == count(full, "rotate", 0) + 3  # log2(32768 / 4096)
+    assert bootstrap_ops(32768, cfg, 32768) == bootstrap_ops(32768, cfg)  # full packing unchanged

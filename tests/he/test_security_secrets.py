@@ -18,12 +18,41 @@ def test_sparse_rows_are_the_published_sets():
 
 
 def test_conservative_rule_never_borrows_from_lighter_or_other_rings():
-    """A weight below every row, another N, 192/256-bit or quantum stay uncovered (bound 0)."""
-    assert bound(65536, 128, "sparse", 191) == 0           # lighter than any row
-    assert bound(65536, 128, "sparse", 16384) == 1553      # between rows: the lower row's bound
-    assert bound(131072, 128, "sparse", 192) == 0          # no row at 2^17: no extrapolation in N
-    assert bound(65536, 192, "sparse", 192) == 0           # rows certify 128-bit only
-    assert bound(65536, 128, "sparse", 192, quantum=True) == 0
+    """A weight below every row, a ring without rows or a heavier row never certify; a weight between rows takes the lower row."""
+    assert bound(65536, 128, "sparse", 127) == 0           # lighter than any row
+    assert bound(65536, 128, "sparse", 16384) == max(r.max_log_qp for r in secret_rows() if r.secret == "sparse"
+                                                     and r.n == 65536 and r.hamming <= 16384 and r.lam >= 128
+                                                     and not r.quantum)
+    assert bound(65536, 128, "sparse", 16384) < bound(65536, 128, "sparse", 32768)
+    assert bound(8192, 128, "sparse", 192) == 0            # no row at 2^13: no extrapolation in N
+    assert bound(65536, 192, "sparse", 192) == bound(65536, 192, "sparse", 128)  # only h=128 rows at 192-bit
+    assert bound(65536, 128, "sparse", 192, quantum=True) == bound(65536, 128, "sparse", 128, quantum=True)
+
+
+def test_guideline_sparse_rows_behave_like_a_security_table():
+    """Guideline rows (h=128/256): the bound grows with N and h, and shrinks with lambda and for quantum costs."""
+    rows = {(r.n, r.hamming, r.lam, r.quantum): r.max_log_qp for r in secret_rows() if r.kind == "script"}
+    assert len(rows) == 48
+    for (n, h, lam, q), v in rows.items():
+        if (2 * n, h, lam, q) in rows:
+            assert 1.8 * v < rows[(2 * n, h, lam, q)] < 2.2 * v  # about doubles with N
+        if h == 128:
+            assert v < rows[(n, 256, lam, q)]                          # a heavier secret allows more modulus
+            assert v < bound(n, lam, "ternary") if n <= 32768 else True  # sparse never beats uniform ternary
+        if lam < 256:
+            assert v > rows[(n, h, {128: 192, 192: 256}[lam], q)]
+        if not q:
+            assert v > rows[(n, h, lam, True)]
+
+
+def test_sparse_h128_set_is_feasible_at_its_table_bound():
+    """A sparse h=128 chain at N=2^16 is 128-bit up to the table's log2 QP and insecure one bit above."""
+    lqp = bound(65536, 128, "sparse", 128)
+    assert lqp > 0
+    assert float(security_bits(np.array(65536.0), np.array(lqp), secret="sparse", hamming=128)) == 128
+    assert float(security_bits(np.array(65536.0), np.array(lqp + 1), secret="sparse", hamming=128)) == 0
+    m = CkksModel(secret="sparse", hamming=128).evaluate(_tiny(), {"N": [65536], "levels": [10]}).numpy()
+    assert m.feasible[0] and m.totals["security_bits"][0] >= 128
 
 
 def test_gaussian_rows_follow_the_he_standard_error_column():
@@ -35,7 +64,7 @@ def test_gaussian_rows_follow_the_he_standard_error_column():
 
 
 def test_security_bits_by_secret():
-    """Lattigo's N16QP1546 (h=192) is 128-bit as sparse; the same log QP with h=64 is not covered."""
+    """Lattigo's N16QP1546 (h=192) is 128-bit as sparse; the same log QP with h=64 (below every row) is not covered."""
     n, q = np.array(65536.0), np.array(1546.0)
     assert float(security_bits(n, q, secret="sparse", hamming=192)) == 128
     assert float(security_bits(n, q, secret="sparse", hamming=64)) == 0
@@ -58,7 +87,7 @@ def test_bad_secret_inputs_raise():
 
 def test_every_row_names_a_source():
     """Every published row carries its source text and kind."""
-    assert all(r.source and r.kind in ("table", "publisher") for r in secret_rows())
+    assert all(r.source and r.kind in ("table", "publisher", "script") for r in secret_rows())
 
 
 def _tiny():
@@ -67,3 +96,15 @@ def _tiny():
     b = WorkloadBuilder("tiny-mlp-sec", (64,))
     b.linear(b.act(b.linear(b.input, 64), "poly", degree=2), 10)
     return b.build()
+
+
+def test_guideline_rows_never_certify_more_than_the_publishers_sets():
+    """he-security claims: for Lattigo's h=192 sets the guideline-only bound sits at or below the publisher's 128-bit figure."""
+    from dse.claims import all_claims, run_claim
+
+    ids = {"he-sparse-guidelines-vs-lattigo-n16", "he-sparse-guidelines-vs-lattigo-n15"}
+    found = [c for c in all_claims(family="he") if c.id in ids]
+    assert {c.id for c in found} == ids and all(c.kind == "validation" for c in found)
+    for c in found:
+        r = run_claim(c)
+        assert 0 < r.value <= c.reference
