@@ -115,6 +115,20 @@ class Workload:
     def activations(self) -> int:
         return sum(l.activations for l in self.layers)
 
+    def with_compression(self, spec: Any) -> Workload:
+        """A copy whose weight layers carry ``spec`` (layer name/glob -> compression table, or a
+        sidecar file path); see :func:`workloads.compression.apply_compression`."""
+        from .compression import apply_compression, load_sidecar
+
+        if isinstance(spec, (str, bytes)) or hasattr(spec, "__fspath__"):
+            spec = load_sidecar(spec)  # type: ignore[arg-type]
+        return apply_compression(self, spec)
+
+    @property
+    def compressed(self) -> bool:
+        """True when any layer carries a compression."""
+        return any(getattr(l, "compression", None) is not None for l in self.layers)
+
     def flatten(self) -> Workload:
         """The same network with fused blocks (``Attention``) expanded into primitive layers."""
         out: list[Layer] = []
