@@ -5,11 +5,12 @@ Rules (a dense PE array with a loop-nest dataflow, no sparse-index hardware):
 * ``filter`` / ``channel`` pruning removes whole output filters / input channels, so the layer *is*
   a smaller dense layer: ``K' = ceil(K d)`` (filter) or ``C' = ceil(C d)`` (channel) and the mapping
   search maps the smaller loop nest; cycles, every energy term and DRAM traffic shrink
-  (structured pruning gives dense layers any accelerator runs faster: [Wen16, Sec. 1]).
+  (structured pruning gives dense layers any accelerator runs faster: [Wen16]).
 * ``unstructured`` / ``block`` / ``pattern`` sparsity cannot shorten a dense schedule: the PE still
   owns its slot, so cycles and memory traffic stay and only zero-weight MACs are *gated*: MAC energy
-  times the kept fraction ``d`` (Eyeriss's data gating skips the MAC and its operand reads on a
-  zero operand, saving energy but not cycles [Eyeriss17, Sec. V-C]). Skipping zeros for cycles
+  times the kept fraction ``d``. Eyeriss gates the MAC on a zero operand, saving energy but not
+  cycles [Eyeriss17]; it gates zero input activations, and the same gate applies to a zero weight
+  (operand reads are not gated here, a conservative choice). Skipping zeros for cycles
   needs sparse-index hardware (Cambricon-X [CambriconX16], SCNN [SCNN17]): not modelled here.
 * bits: with the ``bits`` knob at 0 the array is precision-scalable and runs each layer at
   ``max(weight_bits, act_bits)`` (each defaulting to the architecture's own I/W precision), with the

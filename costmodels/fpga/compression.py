@@ -3,7 +3,7 @@
 A linear layer (or a fused attention block's four ``d x d`` projections) whose compression has
 ``circulant = b > 1`` holds a ``p x q`` grid of ``b x b`` circulant blocks, ``p = ceil(N/b)``,
 ``q = ceil(K/b)``, and computes each matrix-vector product with FFTs, as FTRANS does for every
-linear of a transformer [FTRANS20, Sec. 3] and E-RNN/C-LSTM for LSTM gates [ERNN19; CLSTM18]:
+linear of a transformer [FTRANS20] and E-RNN/C-LSTM for LSTM gates [ERNN19; CLSTM18]:
 ``q`` real FFTs, ``p`` inverse FFTs and ``4 p q (b/2 + 1)`` real multiplications
 (:func:`.ernn.circulant_ops`, the same counts the ``fpga-ernn`` model uses). The stage's MAC work
 per token is replaced by those real multiplications (one DSP/LUT multiplier-accumulator each) and

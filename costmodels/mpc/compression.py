@@ -2,7 +2,7 @@
 
 The ring-based two-party protocols (``cryptflow2``, ``delphi``, ``cheetah``) price every
 operation at the ring width ``l`` of their ``bits`` parameter (communication of OT-based
-comparisons, truncations and HE-to-share conversions grows with ``l``; [CrypTFlow2-20, Sec. 3]).
+comparisons, truncations and HE-to-share conversions grows with ``l``; [CrypTFlow2-20]).
 A quantised network needs no more than the widest exact integer accumulation: a dot product of
 ``K`` products of a ``w``-bit signed weight and an ``a``-bit activation fits in
 ``w + a + ceil(log2 K)`` bits, so when **every** weight layer declares both ``weight_bits`` and
@@ -11,7 +11,7 @@ A quantised network needs no more than the widest exact integer accumulation: a 
     l = clip(max over weight layers of (w + a + ceil(log2 K)), 8, 64)
 
 (an exact-arithmetic bound, no overflow for any input; the same reasoning sets SiRNN's per-layer
-bit widths [SiRNN21, Sec. 4]). A non-zero ``bits`` parameter always wins. Not read: ``crypten``
+bit widths [SiRNN21]). A non-zero ``bits`` parameter always wins. Not read: ``crypten``
 (a fixed 64-bit ring with 16 fractional bits, CrypTen's encoder), ``shamir`` / ``ssnet`` (a
 fixed prime field), per-layer rings (the protocols here use one ring for the whole network), and
 sparsity (the weights are the server's secret: skipping zeros would reveal the pruning mask, and
