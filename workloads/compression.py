@@ -143,8 +143,6 @@ def apply_compression(workload: Any, spec: Mapping[str, Any], where: str = "comp
     ``merge``: a table's fields override the layer's existing compression field by field (a
     sidecar on top of what an ONNX graph says) instead of replacing it.
     """
-    from .graph import Workload
-
     if not isinstance(spec, Mapping):
         raise DseInputError(where, spec, "a table: layer name or glob -> compression table")
     parsed = {str(k): parse_compression(v, f"{where}.{k}") for k, v in spec.items()}
@@ -169,7 +167,7 @@ def apply_compression(workload: Any, spec: Mapping[str, Any], where: str = "comp
                 check_layer(layer, c)
                 layer = replace(layer, compression=None if c.is_identity else c)
         out.append(layer)
-    return Workload(workload.name, workload.input_shape, tuple(out), workload.meta, workload.kind)
+    return replace(workload, layers=tuple(out))  # a fresh Workload: checks re-run, empty memo
 
 
 def load_sidecar(path: str | Path) -> dict[str, Any]:
