@@ -35,17 +35,28 @@ def test_structured_pruning_prices_the_smaller_dense_layer(structure, smaller):
 
 
 @pytest.mark.parametrize("structure", ["unstructured", "block", "pattern"])
-def test_irregular_sparsity_gates_mac_energy_only(structure):
-    """Unstructured/block/pattern sparsity keeps cycles and memory energy and scales MAC energy by density."""
+def test_irregular_sparsity_gates_macs_and_stores_a_bitmap(structure):
+    """Irregular sparsity scales MAC energy by density and equals the dense layer with d*w+1-bit weights in memory."""
+    from dataclasses import replace
+
+    from costmodels.asic.mapping_search import network_layers
+
     dense = _run(_conv())
     sp = _run(_conv().with_compression({"conv": {"density": 0.3, "structure": structure}}))
-    assert sp["cycles"] == dense["cycles"] and sp["energy_sram_j"] == dense["energy_sram_j"]
     assert sp["energy_mac_j"] == pytest.approx(0.3 * dense["energy_mac_j"], rel=1e-12)
+    model = MappingModel(**FAST)
+    arch = model.architecture()
+    packed = replace(arch, bits={**arch.bits, "W": 0.3 * arch.bits["W"] + 1.0})
+    want = model._search(packed, network_layers(_conv()))[0].metrics
+    assert sp["cycles"] == pytest.approx(float(want["cycles"]))
+    assert sp["dram_bytes"] == pytest.approx(float(want["dram_bits"]) / 8) and sp["dram_bytes"] < dense["dram_bytes"]
 
 
 def test_layer_bits_run_a_precision_scalable_array_unless_bits_knob_fixed():
-    """4-bit weights and activations with bits=0 equal the dense layer on a 4-bit array; bits=8 ignores them."""
+    """4-bit weights and activations with bits=0 equal the dense layer on a 4-bit array; with bits=8 the MACs
+    stay 8-bit and only the packed 4-bit weights move less data."""
     q = _conv().with_compression({"conv": {"weight_bits": 4, "act_bits": 4}})
     assert _run(q) == _run(_conv(), bits=4)
-    assert _run(q, bits=8) == _run(_conv(), bits=8)
+    fixed, dense8 = _run(q, bits=8), _run(_conv(), bits=8)
+    assert fixed["energy_mac_j"] == dense8["energy_mac_j"] and fixed["dram_bytes"] < dense8["dram_bytes"]
     assert _run(q)["energy_j"] < _run(_conv())["energy_j"]
