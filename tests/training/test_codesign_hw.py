@@ -6,7 +6,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 pytest.importorskip("torch")
@@ -54,5 +53,4 @@ def test_study_writes_fronts_and_hypervolumes(ctx, tmp_path):
     # the co-design arm may use every trained net on every design: its front dominates at least the two-stage's
     assert head["hv_asic_co_design"] >= head["hv_asic_two_stage"] - 1e-12
     assert head["hv_cim_co_design"] >= head["hv_cim_two_stage"] - 1e-12
-    assert np.isfinite(head["ratio_within_loss"]) or head["ratio_within_loss"] != head["ratio_within_loss"]
     assert "Hypervolume" in (tmp_path / "report.md").read_text()
