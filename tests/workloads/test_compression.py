@@ -155,3 +155,22 @@ def test_apply_compression_rejects_non_mapping():
     """A spec that is not a table is an input error."""
     with pytest.raises(DseInputError):
         apply_compression(_digits(), [0.5])  # type: ignore[arg-type]
+
+
+def test_inline_sidecar_spec_and_cli(tmp_path):
+    """'NAME+file.toml' applies the sidecar (also through `dse whatif`); a missing sidecar is a one-line error."""
+    import subprocess
+    import sys
+
+    side = tmp_path / "q.toml"
+    side.write_text('["*"]\nweight_bits = 4\n')
+    w = workloads.load(f"digits-cnn+{side}")
+    assert all(compression_of(l).weight_bits == 4 for l in w.layers if l.kind in ("conv2d", "linear"))
+    with pytest.raises(DseInputError, match="after '\\+'"):
+        workloads.load(f"digits-cnn+{tmp_path / 'none.toml'}")
+    run = lambda spec: subprocess.run([sys.executable, "-m", "dse", "whatif", "cim", "-w", spec, "--json"],  # noqa: E731
+                                      capture_output=True, text=True)
+    plain, quant = json.loads(run("digits-cnn").stdout), json.loads(run(f"digits-cnn+{side}").stdout)
+    assert quant["metrics"]["cells"] == pytest.approx(plain["metrics"]["cells"] / 2)
+    bad = run(f"digits-cnn+{tmp_path / 'none.toml'}")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
