@@ -159,22 +159,36 @@ def _grid_jobs(st: dict[str, Any], seed: int) -> list[dict[str, Any]]:
     return jobs
 
 
-def codesign(st: dict[str, Any], seed: int, targets: dict[str, float]) -> list[dict[str, Any]]:
-    """Optuna over per-layer compression; each trial's objectives: accuracy and the best energy per family."""
+def codesign(st: dict[str, Any], seed: int, targets: dict[str, float]) -> tuple[list[dict[str, Any]], int]:
+    """Optuna over per-layer compression; each trial's objectives: accuracy and the best energy per family.
+
+    ``st["trials"]`` distinct configurations are trained; a configuration TPE proposes again is told
+    the stored values without retraining (returned count of such repeats; at most 4 x trials asks)."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(directions=["maximize", "minimize", "minimize"],
                                 sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(8, st["trials"])))
     done: list[dict[str, Any]] = []
-    while len(done) < st["trials"]:
-        trials, jobs = [], []
-        for _ in range(min(st["workers"], st["trials"] - len(done))):
+    seen: dict[tuple, list[float]] = {}
+    repeats, asks = 0, 0
+    while len(done) < st["trials"] and asks < 4 * st["trials"]:
+        trials, jobs, later = [], [], []
+        while len(jobs) < min(st["workers"], st["trials"] - len(done)) and asks < 4 * st["trials"]:
             t = study.ask()
+            asks += 1
             dens = {l: t.suggest_categorical(f"density_{l}", DENSITIES) for l in SEARCHED}
             dens["conv0"] = t.suggest_categorical("density_conv0", (1.0, 0.5))
             bits = {l: t.suggest_categorical(f"bits_{l}", BITS) for l in SEARCHED}
             structure = t.suggest_categorical("structure", ("unstructured", "filter"))
+            key = tuple(sorted(t.params.items()))
+            if key in seen:
+                study.tell(t, seen[key])
+                repeats += 1
+                continue
+            if any(key == k for _, k in later) or any(key == tuple(sorted(x.params.items())) for x in trials):
+                later.append((t, key))
+                continue
             trials.append(t)
             jobs.append({"arm": "codesign", "seed": seed, "trial": t.number, "structure": structure, "density": dens,
                          "bits": bits})
@@ -184,9 +198,13 @@ def codesign(st: dict[str, Any], seed: int, targets: dict[str, float]) -> list[d
                 p = price(r["comp"], fam, hardware_points(fam))
                 ok = p[p.feasible & (p.latency_s <= targets[fam] * (1 + 1e-9))]
                 best.append(float(ok.energy_j.min()) if len(ok) else float("inf"))
-            study.tell(t, [r["acc_val"], *best])
+            seen[tuple(sorted(t.params.items()))] = [r["acc_val"], *best]
+            study.tell(t, seen[tuple(sorted(t.params.items()))])
             done.append(r)
-    return done
+        for t, key in later:
+            study.tell(t, seen[key])
+            repeats += 1
+    return done, repeats
 
 
 def _stage1(family: str) -> tuple[pd.Series, pd.DataFrame]:
@@ -232,7 +250,7 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, trials: int | None = N
     stage1 = {f: _stage1(f) for f in ("asic", "cim")}
     targets = {f: float(s[0].latency_s) for f, s in stage1.items()}
     grid = fork_map(_train, _grid_jobs(st, seed), st["workers"])
-    co = codesign(st, seed, targets)
+    co, repeats = codesign(st, seed, targets)
     nets = pd.DataFrame([dense] + [{**r, "net": f"grid{i}"} for i, r in enumerate(grid)]
                         + [{**r, "net": f"trial{r['trial']}"} for r in co])
     pts, fronts, hv, refs, gains = {}, {}, {}, {}, {}
@@ -257,7 +275,8 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, trials: int | None = N
                for fam in hv for k, v in hv[fam].items()},
             **{f"{fam}_{arm.replace('-', '_')}_{k}": v for fam in gains for arm, g in gains[fam].items()
                for k, v in g.items() if k.endswith("gain")},
-            "trainings": int(len(nets) - 1), "train_s_mean": float(nets.train_s.dropna().mean()),
+            "trainings": int(len(nets) - 1), "repeated_proposals": repeats,
+            "train_s_mean": float(nets.train_s.dropna().mean()),
             "elapsed_s": time.perf_counter() - t0}
     with StudyOutput(out) as so:
         so.table("networks", nets.drop(columns=["comp"]))
@@ -335,7 +354,8 @@ def _report(st, base, stage1, targets, nets, fronts, hv, refs, gains, head, top,
     hwcols = {"asic": ["rows", "cols", "glb_bytes"], "cim": ["rows", "cols_per_adc", "cell_bits"]}
     lines = ["# Compression x hardware co-design (digits CNN; asic and cim)", "",
              f"Pre-trained network: validation {base['acc_val']:.2f}%, test {base['acc_test']:.2f}%. "
-             f"{head['trainings']} ADMM compressions ({head['train_s_mean']:.1f} s each on one core).", "",
+             f"{head['trainings']} ADMM compressions ({head['train_s_mean']:.1f} s each on one core); TPE proposed "
+             f"{head['repeated_proposals']} configurations again (told the stored result, not retrained).", "",
              f"**Compression ratio within {st['loss_pp']:g} pp of the baseline's validation accuracy: "
              f"{head['ratio_within_loss']:.1f}x** (`{top.net}`: kept fractions {top.density} per layer "
              f"conv0..linear1, bits {top.bits}, structure {top.structure}; validation {top.acc_val:.2f}%, test "
