@@ -77,6 +77,18 @@ class Compression:
         if not (_posint(self.circulant) and self.circulant <= 4096):
             raise DseInputError("compression.circulant", self.circulant, "an integer block size in [1, 4096] (1 = dense)")
 
+    def describe(self) -> str:
+        """Short text, e.g. ``kept 0.3 filter, w4 a8, circ 8``."""
+        parts = []
+        if self.is_sparse:
+            parts.append(f"kept {self.density:.3g} {self.structure}")
+        bits = " ".join(f"{k}{v}" for k, v in (("w", self.weight_bits), ("a", self.act_bits)) if v is not None)
+        if bits:
+            parts.append(bits)
+        if self.circulant > 1:
+            parts.append(f"circ {self.circulant}")
+        return ", ".join(parts)
+
     @property
     def is_sparse(self) -> bool:
         return self.density < 1.0

@@ -151,6 +151,9 @@ class Workload:
                  "in_shape": "x".join(map(str, l.in_shape)), "out_shape": "x".join(map(str, l.out_shape)),
                  "macs": l.macs, "params": l.params, "activations": l.activations, "relus": l.relus}
                 for l in self.layers]
+        if self.compressed:  # one more column, only for a compressed network
+            for row, l in zip(rows, self.layers):
+                row["compression"] = l.compression.describe() if l.compression is not None else ""
         return pd.DataFrame(rows)
 
     def summary(self) -> dict[str, Any]:

@@ -174,3 +174,11 @@ def test_inline_sidecar_spec_and_cli(tmp_path):
     assert quant["metrics"]["cells"] == pytest.approx(plain["metrics"]["cells"] / 2)
     bad = run(f"digits-cnn+{tmp_path / 'none.toml'}")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_table_shows_compression_only_when_compressed():
+    """Workload.table() gains a compression column for a compressed network and keeps its columns otherwise."""
+    w = _digits()
+    assert "compression" not in w.table().columns
+    t = w.with_compression({"conv1": {"density": 0.3, "structure": "filter", "weight_bits": 4}}).table()
+    assert t.set_index("name").loc["conv1", "compression"] == "kept 0.3 filter, w4"
