@@ -23,6 +23,9 @@ ceil(log2 q) + ACT_CYCLES`` [assumed latencies]. Weights stay on chip (BRAM, FIN
 Energy per input of ``T`` frames in steady-state streaming: ``T * (dynamic per frame + static power
 / frame rate)``, dynamic = arithmetic (Horowitz 45 nm x the FPGA factor) + on-chip operand reads.
 
+A recurrent layer whose workload compression sets ``circulant`` (:mod:`workloads.compression`) uses
+that block size instead of the ``block`` knob (:mod:`.compression`).
+
 Accuracy: a user-supplied table ``accuracy="1:20.1,8:20.3,16:20.7"`` (error % per block size) and
 ``max_error`` make block sizes whose error exceeds the limit (or is missing) infeasible.
 """
@@ -125,6 +128,8 @@ class ERNNModel(CostModel):
     example_params = ({}, {"accuracy": "1:20.0,4:20.1,8:20.2,16:20.5,32:21.3", "max_error": 20.6})
 
     def _evaluate(self, workload, design, xp):
+        from .compression import recurrent_blocks
+
         dims = workload.memo("fpga.ernn.layers", lambda: _layers(workload))
         like = design["multipliers"]
         c = lambda v: constant(xp, v, like=like)  # noqa: E731
@@ -132,7 +137,9 @@ class ERNNModel(CostModel):
         code = xp.astype(design["board"], xp.int64)
         table = presets.board_arrays(presets.board_names())
         pick = lambda key: xp.take(c(table[key]), code)  # noqa: E731
-        b = xp.astype(design["block"], f64)[:, None]
+        b_knob = xp.astype(design["block"], f64)[:, None]
+        lb, has = workload.memo("fpga.ernn.blocks", lambda: recurrent_blocks(workload))  # per-layer circulant
+        b = b_knob * (1.0 - c(has)[None, :]) + c(lb)[None, :] * c(has)[None, :]
         bits = xp.astype(design["bits"], f64)
         units = xp.astype(design["multipliers"], f64)
         g_rows, g_cols, p_rows, p_cols, elem, steps, nonlin = (c(dims[:, i])[None, :] for i in range(7))
@@ -178,7 +185,7 @@ class ERNNModel(CostModel):
         acc = parse_accuracy(self.param("accuracy"))
         if acc:
             err = c(np.array([acc.get(bs, np.inf) for bs in BLOCKS]))
-            level = xp.astype(xp.round(xp.log2(b[:, 0])), xp.int64)
+            level = xp.astype(xp.round(xp.log2(b_knob[:, 0])), xp.int64)
             fz.require(xp.take(err, level) <= self.param("max_error"),
                        "block size's error exceeds max_error or is not in the accuracy table (accuracy)")
 

@@ -70,3 +70,24 @@ def test_dataflow_layer_bits_replace_the_knobs():
     got = DataflowModel().evaluate(q, {"wbits": [8], "abits": [8]}).numpy().totals
     want = DataflowModel().evaluate(w, {"wbits": [2], "abits": [3]}).numpy().totals
     assert all(float(got[k][0]) == float(want[k][0]) for k in keys)
+
+
+def test_ernn_layer_circulant_replaces_the_block_knob():
+    """fpga-ernn: every recurrent layer at circulant 8 prices exactly like the block knob at 8."""
+    from costmodels.fpga import ERNNModel
+
+    w = workloads.load("lstm-timit")
+    names = [l.name for l in w.layers if l.kind == "recurrent"]
+    c = w.with_compression({n: {"circulant": 8} for n in names})
+    keys = ("latency_s", "energy_j", "mults", "weight_bits", "dsp", "bram36")
+    got = ERNNModel().evaluate(c, {"block": [16]}).numpy().totals
+    want = ERNNModel().evaluate(w, {"block": [8]}).numpy().totals
+    assert all(float(got[k][0]) == pytest.approx(float(want[k][0]), rel=1e-12) for k in keys)
+
+
+def test_ftrans_model_size_claim_holds():
+    """The registered FTRANS storage restatement (block 16 on BERT-base's encoder) is within its tolerance."""
+    from costmodels.fpga.claims_compression import CLAIMS
+
+    claim = CLAIMS[0]
+    assert abs(claim.compute() - claim.reference) / claim.reference <= claim.rel_tol
