@@ -10,7 +10,7 @@ per token is replaced by those real multiplications (one DSP/LUT multiplier-accu
 its stored weights by ``p q b`` (+ bias).
 
 ``fpga-ernn`` reads the same field on recurrent layers: a layer's ``circulant`` replaces the
-``block`` knob for it (:func:`recurrent_blocks`; the accuracy table still keys on the knob).
+``block`` knob for it (:func:`.ernn.recurrent_blocks`; the accuracy table still keys on the knob).
 Not read: sparsity (the MAC arrays are dense) and, in ``fpga-transformer`` / ``fpga-ernn``, per-layer
 bits (their ``bits`` knob is the datapath's); ``fpga-dataflow`` reads per-layer bits (:func:`layer_bits`),
 not ``circulant`` (FINN has no FFT unit).
@@ -26,7 +26,7 @@ from workloads.compression import compression_of
 
 from .ernn import circulant_ops
 
-__all__ = ["circulant_linear", "circulant_attention", "layer_bits", "recurrent_blocks"]
+__all__ = ["circulant_linear", "circulant_attention", "layer_bits"]
 
 
 def _mults(rows: int, cols: int, b: int) -> tuple[float, float]:
@@ -66,10 +66,3 @@ def layer_bits(workload: Any, names: tuple[str, ...]) -> tuple[np.ndarray, np.nd
     a = np.asarray(rows, dtype=np.float64).reshape(len(names), 4)
     return a[:, 0], a[:, 1], a[:, 2], a[:, 3]
 
-
-def recurrent_blocks(workload: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Per recurrent layer (in order): (circulant block size, set 0/1) from its compression."""
-    rows = [(compression_of(l).circulant, compression_of(l).circulant > 1)
-            for l in workload.layers if l.kind == "recurrent"]
-    a = np.asarray(rows, dtype=np.float64).reshape(len(rows), 2)
-    return a[:, 0], a[:, 1]

@@ -24,7 +24,7 @@ Energy per input of ``T`` frames in steady-state streaming: ``T * (dynamic per f
 / frame rate)``, dynamic = arithmetic (Horowitz 45 nm x the FPGA factor) + on-chip operand reads.
 
 A recurrent layer whose workload compression sets ``circulant`` (:mod:`workloads.compression`) uses
-that block size instead of the ``block`` knob (:mod:`.compression`).
+that block size instead of the ``block`` knob (:func:`recurrent_blocks`).
 
 Accuracy: a user-supplied table ``accuracy="1:20.1,8:20.3,16:20.7"`` (error % per block size) and
 ``max_error`` make block sizes whose error exceeds the limit (or is missing) infeasible.
@@ -43,7 +43,7 @@ from dse.xp import constant
 from . import presets
 from .resources import bram36_sdp, dsp_per_mac
 
-__all__ = ["ERNNModel", "circulant_ops", "parse_accuracy", "STAGE_CYCLES", "ACT_CYCLES"]
+__all__ = ["ERNNModel", "circulant_ops", "recurrent_blocks", "parse_accuracy", "STAGE_CYCLES", "ACT_CYCLES"]
 
 #: pipeline cycles per FFT butterfly stage (DSP48 multiply + add latency) [assumption]
 STAGE_CYCLES = 3
@@ -104,6 +104,16 @@ def _layers(workload) -> np.ndarray:
     return np.array(rows, dtype=np.float64)
 
 
+def recurrent_blocks(workload) -> tuple[np.ndarray, np.ndarray]:
+    """Per recurrent layer (in order): (circulant block size, set 0/1) from its workload compression."""
+    from workloads.compression import compression_of
+
+    rows = [(compression_of(l).circulant, compression_of(l).circulant > 1)
+            for l in workload.layers if l.kind == "recurrent"]
+    a = np.asarray(rows, dtype=np.float64).reshape(len(rows), 2)
+    return a[:, 0], a[:, 1]
+
+
 class ERNNModel(CostModel):
     """Block-circulant RNN accelerator: latency, energy and resources per block size and bit width."""
 
@@ -128,8 +138,6 @@ class ERNNModel(CostModel):
     example_params = ({}, {"accuracy": "1:20.0,4:20.1,8:20.2,16:20.5,32:21.3", "max_error": 20.6})
 
     def _evaluate(self, workload, design, xp):
-        from .compression import recurrent_blocks
-
         dims = workload.memo("fpga.ernn.layers", lambda: _layers(workload))
         like = design["multipliers"]
         c = lambda v: constant(xp, v, like=like)  # noqa: E731
