@@ -182,3 +182,21 @@ def test_table_shows_compression_only_when_compressed():
     assert "compression" not in w.table().columns
     t = w.with_compression({"conv1": {"density": 0.3, "structure": "filter", "weight_bits": 4}}).table()
     assert t.set_index("name").loc["conv1", "compression"] == "kept 0.3 filter, w4"
+
+
+def test_onnx_float_weight_through_q_dq(tmp_path):
+    """A float weight quantised in-graph (QuantizeLinear to int8 -> DequantizeLinear) gives 8-bit weights and its zeros."""
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((6, 4, 3, 3)).astype(np.float32) + 3.0
+    w[:, 1] = 0.0  # one input channel pruned in every filter
+    inits = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(np.asarray(0.05, np.float32), "ws"),
+             numpy_helper.from_array(np.asarray(0, np.int8), "wz")]
+    nodes = [helper.make_node("QuantizeLinear", ["w", "ws", "wz"], ["wq"]),
+             helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["wd"]),
+             helper.make_node("Conv", ["x", "wd"], ["y"], name="conv")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    p = tmp_path / "f.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]), str(p))
+    c = compression_of(workloads.load(p).layer("conv"))
+    assert (c.weight_bits, c.act_bits, c.structure, c.density) == (8, None, "channel", 0.75)

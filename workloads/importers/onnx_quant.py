@@ -30,6 +30,9 @@ __all__ = ["QuantOps", "INT_BITS", "apply_sidecar"]
 
 #: ONNX TensorProto data types of quantised integers -> bits
 INT_BITS = {2: 8, 3: 8, 4: 16, 5: 16, 6: 32, 12: 32, 21: 4, 22: 4}  # UINT8 INT8 UINT16 INT16 INT32 UINT32 UINT4 INT4
+#: their saturation ranges (QuantizeLinear clips to these)
+INT_RANGE = {2: (0, 255), 3: (-128, 127), 4: (0, 65535), 5: (-32768, 32767), 6: (-2**31, 2**31 - 1),
+             12: (0, 2**32 - 1), 21: (0, 15), 22: (-8, 7)}
 
 
 class QuantOps:
@@ -67,7 +70,9 @@ class QuantOps:
             axis = int(a.get("axis", 1))
             scale = self._broadcast(self.const(node.input[1]), v.ndim, axis)
             z = self._broadcast(self.const(zp), v.ndim, axis) if zp else 0.0
-            self.values[node.output[0]] = np.round(v / scale) + z
+            dtype = int(self.consts[zp].data_type) if zp in self.consts else int(a.get("output_dtype", 2))
+            lo, hi = INT_RANGE.get(dtype, (0, 255))
+            self.values[node.output[0]] = np.clip(np.round(v / scale) + z, lo, hi)
             return None
         return self.act_in(node, x)
 
