@@ -115,6 +115,20 @@ class Workload:
     def activations(self) -> int:
         return sum(l.activations for l in self.layers)
 
+    def with_compression(self, spec: Any) -> Workload:
+        """A copy whose weight layers carry ``spec`` (layer name/glob -> compression table, or a
+        sidecar file path); see :func:`workloads.compression.apply_compression`."""
+        from .compression import apply_compression, load_sidecar
+
+        if isinstance(spec, (str, bytes)) or hasattr(spec, "__fspath__"):
+            spec = load_sidecar(spec)  # type: ignore[arg-type]
+        return apply_compression(self, spec)
+
+    @property
+    def compressed(self) -> bool:
+        """True when any layer carries a compression."""
+        return any(getattr(l, "compression", None) is not None for l in self.layers)
+
     def flatten(self) -> Workload:
         """The same network with fused blocks (``Attention``) expanded into primitive layers."""
         out: list[Layer] = []
@@ -137,6 +151,9 @@ class Workload:
                  "in_shape": "x".join(map(str, l.in_shape)), "out_shape": "x".join(map(str, l.out_shape)),
                  "macs": l.macs, "params": l.params, "activations": l.activations, "relus": l.relus}
                 for l in self.layers]
+        if self.compressed:  # one more column, only for a compressed network
+            for row, l in zip(rows, self.layers):
+                row["compression"] = l.compression.describe() if l.compression is not None else ""
         return pd.DataFrame(rows)
 
     def summary(self) -> dict[str, Any]:

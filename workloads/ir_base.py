@@ -13,6 +13,8 @@ from typing import ClassVar
 
 from dse.errors import DseInputError
 
+from .compression import Compression
+
 __all__ = ["ACTIVATIONS", "PARAM_PREFIX", "Gemm", "Layer", "Shape", "numel"]
 
 #: Inputs named ``param:<name>`` are weight operands, not produced by a layer.
@@ -53,6 +55,8 @@ class Layer:
     in_shapes: tuple[Shape, ...]
     inputs: tuple[str, ...] = ("input",)
     group: str = ""
+    #: how the layer's trained weights are compressed (:mod:`workloads.compression`); None: not at all
+    compression: Compression | None = None
 
     kind: ClassVar[str] = "layer"
     arity: ClassVar[int] = 1
@@ -71,6 +75,10 @@ class Layer:
         if not out or any(d <= 0 for d in out):
             self._bad("out_shape", out, "positive sizes (check kernel, stride and padding)")
         object.__setattr__(self, "_out", out)
+        if self.compression is not None:
+            from .compression import check_layer
+
+            check_layer(self, self.compression)
 
     def _bad(self, fieldname: str, value: object, allowed: str) -> None:
         raise DseInputError(f"layer {self.name}.{fieldname}", value, allowed)

@@ -73,9 +73,12 @@ class Attention(Layer):
         t, d, h, hd = self.seq_len, self.d_model, self.heads, self.head_dim
         p, g, src = self.name, self.group or self.name, self.inputs[0]
         x = self.in_shape
-        q = Linear(name=f"{p}.q", in_shapes=(x,), inputs=(src,), out_features=d, bias=self.bias, group=g)
-        k = Linear(name=f"{p}.k", in_shapes=(x,), inputs=(src,), out_features=d, bias=self.bias, group=g)
-        v = Linear(name=f"{p}.v", in_shapes=(x,), inputs=(src,), out_features=d, bias=self.bias, group=g)
+        q = Linear(name=f"{p}.q", in_shapes=(x,), inputs=(src,), out_features=d, bias=self.bias, group=g,
+                   compression=self.compression)
+        k = Linear(name=f"{p}.k", in_shapes=(x,), inputs=(src,), out_features=d, bias=self.bias, group=g,
+                   compression=self.compression)
+        v = Linear(name=f"{p}.v", in_shapes=(x,), inputs=(src,), out_features=d, bias=self.bias, group=g,
+                   compression=self.compression)
         qh = Reshape(name=f"{p}.qh", in_shapes=((t, d),), inputs=(q.name,), shape=(h, t, hd), group=g)
         kt = Reshape(name=f"{p}.kt", in_shapes=((t, d),), inputs=(k.name,), shape=(h, hd, t), group=g)
         vh = Reshape(name=f"{p}.vh", in_shapes=((t, d),), inputs=(v.name,), shape=(h, t, hd), group=g)
@@ -83,7 +86,8 @@ class Attention(Layer):
         a = Activation(name=f"{p}.softmax", in_shapes=((h, t, t),), inputs=(s.name,), fn="softmax", group=g)
         av = MatMul(name=f"{p}.av", in_shapes=((h, t, t), (h, t, hd)), inputs=(a.name, vh.name), group=g)
         m = Reshape(name=f"{p}.merge", in_shapes=((h, t, hd),), inputs=(av.name,), shape=(t, d), group=g)
-        o = Linear(name=f"{p}.out", in_shapes=((t, d),), inputs=(m.name,), out_features=d, bias=self.bias, group=g)
+        o = Linear(name=f"{p}.out", in_shapes=((t, d),), inputs=(m.name,), out_features=d, bias=self.bias, group=g,
+                   compression=self.compression)
         return (q, k, v, qh, kt, vh, s, a, av, m, o)
 
     def describe(self) -> str:

@@ -32,6 +32,7 @@ from dse.xp import constant, is_torch
 
 from .arch import Arch
 from .archfile import load_arch
+from .compression import compressed_layers, search_compressed
 from .mapping_search import OBJECTIVES, network_layers, search_layer
 from .tech import tech
 
@@ -115,10 +116,13 @@ class MappingModel(CostModel):
         p.update(point or {})
         arch = self._point_arch(self.architecture(), int(p["rows"]), int(p["cols"]), float(p["glb_bytes"]),
                                 float(p["dram_bw"]), int(p["bits"]))
-        return [r.text if r.feasible else f"infeasible: {r.reason}" for r in self._search(arch, network_layers(workload))]
+        comp = compressed_layers(workload, network_layers(workload))
+        return [r.text if r.feasible else f"infeasible: {r.reason}"
+                for r in search_compressed(self._search, arch, comp, int(p["bits"]) > 0)]
 
     def _evaluate(self, workload, design, xp):
-        layers = network_layers(workload)
+        comp = compressed_layers(workload, network_layers(workload))  # per-layer compression (compression.py)
+        layers = comp.layers
         base = self.architecture()
         n, nl = design.n, len(layers)
         t = tech(float(self.param("node_nm")), float(self.param("vdd")))
@@ -128,14 +132,15 @@ class MappingModel(CostModel):
         bad: dict[str, np.ndarray] = {}
         for i, (rows, cols, glb, bw, bits, clock) in enumerate(self._points(design)):
             arch = self._point_arch(base, int(rows), int(cols), glb, bw, int(bits))
-            for j, (l, r) in enumerate(zip(layers, self._search(arch, layers))):
+            for j, (l, r) in enumerate(zip(layers, search_compressed(self._search, arch, comp, int(bits) > 0))):
                 if not r.feasible:
                     bad.setdefault(f"layer {l.name}: {r.reason}", np.zeros(n, dtype=bool))[i] = True
                     continue
                 m, rep = r.metrics, l.repeat
                 per["cycles"][i, j] = m["cycles"] * rep
-                for comp in ("mac", "rf", "sram", "dram"):
-                    per[f"energy_{comp}_j"][i, j] = m[f"energy_{comp}_pj"] * 1e-12 * rep
+                for part in ("mac", "rf", "sram", "dram"):
+                    per[f"energy_{part}_j"][i, j] = m[f"energy_{part}_pj"] * 1e-12 * rep
+                per["energy_mac_j"][i, j] *= comp.gate[j]  # zero-weight MACs gated
                 per["dram_bytes"][i, j] = m["dram_bits"] / 8 * rep
             mem_bits = sum(mm.size_bits * arch.instances(mm) for mm in arch.memories if mm.kind != "dram")
             tot["area_m2"][i] = arch.n_pe * t.pe_area_m2 + mem_bits * t.sram_area_per_bit_m2

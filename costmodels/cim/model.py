@@ -45,6 +45,7 @@ from dse import (  # noqa: F401
 from dse.xp import constant as xconst
 
 from . import adc
+from .compression import part_compression
 from .mapping import compile_workload
 from .presets import constant
 from .writeverify import verified_sigma, wv_iterations
@@ -134,12 +135,16 @@ class CrossbarModel(CostModel):
             return xp.astype(design[name], xp.float64)[:, None]
 
         g, v, k, n = part(mp.groups), part(mp.vectors), part(mp.k), part(mp.n)
-        rows, cols, cb, wb = knob("rows"), knob("cols"), knob("cell_bits"), knob("weight_bits")
-        steps = xp.ceil(knob("input_bits") / knob("dac_bits"))
+        pc = part_compression(workload, mp)  # per-layer compression of the workload (compression.py)
+        has_w, has_a = part(pc.has_weight_bits), part(pc.has_act_bits)
+        rows, cols, cb = knob("rows"), knob("cols"), knob("cell_bits")
+        wb = knob("weight_bits") * (1.0 - has_w) + part(pc.weight_bits) * has_w
+        in_bits = knob("input_bits") * (1.0 - has_a) + part(pc.act_bits) * has_a
+        steps = xp.ceil(in_bits / knob("dac_bits"))
         cpa, adc_bits, rate = knob("cols_per_adc"), knob("adc_bits"), design["adc_rate"][:, None]
         slices = xp.ceil(wb / cb)
-        k_eff = xp.ceil(k * knob("row_keep"))
-        n_eff = xp.ceil(n * knob("col_keep"))
+        k_eff = xp.ceil(k * knob("row_keep") * part(pc.row_keep))
+        n_eff = xp.ceil(n * knob("col_keep") * part(pc.col_keep))
         logical = n_eff * slices
         if self.param("signed") == "differential":
             phys = 2.0 * logical
@@ -173,7 +178,7 @@ class CrossbarModel(CostModel):
         e_dac = g * v * steps * k_eff * col_tiles * constant("isaac_dac_e1") * dac_scale
         e_cells = g * v * steps * k_eff * phys * e_cell
         e_sa = conversions * constant("isaac_shift_add_e")
-        e_buf = (part(mp.in_elems) + part(mp.out_elems)) * knob("input_bits") / 256.0 \
+        e_buf = (part(mp.in_elems) + part(mp.out_elems)) * in_bits / 256.0 \
             * constant("isaac_edram_e256") + 0.0 * rows
         energy = e_adc + e_dac + e_cells + e_sa + e_buf
 

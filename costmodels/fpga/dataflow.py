@@ -21,7 +21,9 @@ Resources per MVAU (FINN formulas, :mod:`costmodels.fpga.resources`): LUT
 ``PE SIMD ceil((W + A) / 48)`` for ``mult=dsp`` (FINN's own "crude" formula), weight memory
 ``MW MH / (PE SIMD)`` words of ``PE SIMD W`` bits in RAMB18s (FINN's aspect table; no LUTRAM
 option). SWU line buffers: ``k_h`` rows of ``W_in C_in A`` bits in RAMB18s (by bits, [M]).
-Not modelled: threshold memories, FIFOs, the SWU's and the streaming units' LUTs, the DSP58 of
+A layer's compression ``weight_bits`` / ``act_bits`` (:mod:`workloads.compression`) replace ``wbits`` /
+``abits`` for its unit (FINN-R's per-layer mixed precision, [FINN-R18]); sparsity is not read (MVAUs
+are dense). Not modelled: threshold memories, FIFOs, the SWU's and the streaming units' LUTs, the DSP58 of
 Versal. Not validated against FINN's published CNV/TFC figures (see docs/fpga.md).
 """
 
@@ -37,6 +39,7 @@ from dse.metrics import to_numpy
 from dse.xp import constant
 
 from . import presets
+from .compression import layer_bits
 from .resources import bram18_sdp, lut_mvau
 
 __all__ = ["DataflowModel", "Unit", "map_layers", "unit_resources"]
@@ -146,6 +149,8 @@ class DataflowModel(CostModel):
             pe[:, j], simd[:, j], cyc[:, j] = p[k], s[k], c[k]
         w = to_numpy(design["wbits"]).astype(float)[:, None]
         a = to_numpy(design["abits"]).astype(float)[:, None]
+        lw, hw, la, ha = layer_bits(workload, tuple(u.name for u in units))  # per-layer bits (compression.py)
+        w, a = w * (1.0 - hw) + lw * hw, a * (1.0 - ha) + la * ha
         use_dsp = to_numpy(design.eq("mult", "dsp")).astype(bool)[:, None]
         lut, dsp, bram36 = unit_resources(units, pe, simd, w, a, use_dsp)
         code = to_numpy(design["board"]).astype(int)

@@ -25,6 +25,9 @@ Energy per input of ``T`` frames in steady-state streaming: ``T * (dynamic per f
 the static part is also reported alone (``energy_static_j``): on the KU060 and VX690T boards it is
 an assumed idle power (no measurement found, ``static_basis`` in data/boards.csv).
 
+A recurrent layer whose workload compression sets ``circulant`` (:mod:`workloads.compression`) uses
+that block size instead of the ``block`` knob (:func:`recurrent_blocks`).
+
 Accuracy: a user-supplied table ``accuracy="1:20.1,8:20.3,16:20.7"`` (error % per block size) and
 ``max_error`` make block sizes whose error exceeds the limit (or is missing) infeasible.
 """
@@ -42,7 +45,7 @@ from dse.xp import constant
 from . import presets
 from .resources import bram36_sdp, dsp_per_mac
 
-__all__ = ["ERNNModel", "circulant_ops", "parse_accuracy", "STAGE_CYCLES", "ACT_CYCLES"]
+__all__ = ["ERNNModel", "circulant_ops", "recurrent_blocks", "parse_accuracy", "STAGE_CYCLES", "ACT_CYCLES"]
 
 #: pipeline cycles per FFT butterfly stage (DSP48 multiply + add latency) [assumption]
 STAGE_CYCLES = 3
@@ -103,6 +106,16 @@ def _layers(workload) -> np.ndarray:
     return np.array(rows, dtype=np.float64)
 
 
+def recurrent_blocks(workload) -> tuple[np.ndarray, np.ndarray]:
+    """Per recurrent layer (in order): (circulant block size, set 0/1) from its workload compression."""
+    from workloads.compression import compression_of
+
+    rows = [(compression_of(l).circulant, compression_of(l).circulant > 1)
+            for l in workload.layers if l.kind == "recurrent"]
+    a = np.asarray(rows, dtype=np.float64).reshape(len(rows), 2)
+    return a[:, 0], a[:, 1]
+
+
 class ERNNModel(CostModel):
     """Block-circulant RNN accelerator: latency, energy and resources per block size and bit width."""
 
@@ -134,7 +147,9 @@ class ERNNModel(CostModel):
         code = xp.astype(design["board"], xp.int64)
         table = presets.board_arrays(presets.board_names())
         pick = lambda key: xp.take(c(table[key]), code)  # noqa: E731
-        b = xp.astype(design["block"], f64)[:, None]
+        b_knob = xp.astype(design["block"], f64)[:, None]
+        lb, has = workload.memo("fpga.ernn.blocks", lambda: recurrent_blocks(workload))  # per-layer circulant
+        b = b_knob * (1.0 - c(has)[None, :]) + c(lb)[None, :] * c(has)[None, :]
         bits = xp.astype(design["bits"], f64)
         units = xp.astype(design["multipliers"], f64)
         g_rows, g_cols, p_rows, p_cols, elem, steps, nonlin = (c(dims[:, i])[None, :] for i in range(7))
@@ -181,7 +196,7 @@ class ERNNModel(CostModel):
         acc = parse_accuracy(self.param("accuracy"))
         if acc:
             err = c(np.array([acc.get(bs, np.inf) for bs in BLOCKS]))
-            level = xp.astype(xp.round(xp.log2(b[:, 0])), xp.int64)
+            level = xp.astype(xp.round(xp.log2(b_knob[:, 0])), xp.int64)
             fz.require(xp.take(err, level) <= self.param("max_error"),
                        "block size's error exceeds max_error or is not in the accuracy table (accuracy)")
 

@@ -25,6 +25,8 @@ import numpy as np
 
 from dse.errors import DseInputError
 
+from .compression import circulant_attention, circulant_linear
+
 __all__ = ["StageTable", "compile_stages", "GRANULARITIES"]
 
 GRANULARITIES = ("layer", "sublayer")
@@ -141,18 +143,25 @@ def _accumulate(acc: _Acc, layer, t: float, groups, order, top: str, granularity
     tokenwise = len(shape) == 2 and shape[0] == t
     if kind == "attention":
         d = float(layer.d_model)
+        circ = circulant_attention(layer)  # block-circulant projections (compression.py)
         qkv = _stage(groups, order, top, "qkv") if granularity == "sublayer" else acc
         out = _stage(groups, order, top, "ffn") if granularity == "sublayer" else acc
         qkv.touch_width(d)
         acc.touch_width(d)
-        qkv.lin += 3 * d * d
-        out.lin += d * d
+        qkv.lin += 3 * d * d if circ is None else circ[0]
+        out.lin += d * d if circ is None else circ[1]
         acc.quad += 2 * d
         acc.attn_d += d
         acc.heads += float(layer.heads)
         acc.smax += float(layer.heads)
-        qkv.weights += 3 * d * d + (3 * d if layer.bias else 0)
-        out.weights += d * d + (d if layer.bias else 0)
+        qkv.weights += 3 * d * d + (3 * d if layer.bias else 0) if circ is None else circ[2]
+        out.weights += d * d + (d if layer.bias else 0) if circ is None else circ[3]
+        return
+    circ_lin = circulant_linear(layer, t) if kind == "linear" and tokenwise else None
+    if circ_lin is not None:  # FFT-based block-circulant product instead of the dense one
+        acc.touch_width(shape[-1])
+        acc.lin += circ_lin[0]
+        acc.weights += circ_lin[1]
         return
     acc.weights += float(layer.params)
     if kind in ("norm", "activation"):

@@ -20,6 +20,7 @@ from dse import Categorical, CostModel, DesignSpace, Feasibility, Float, Int, Pa
 from dse.xp import constant
 
 from .compiled import MAX_PARTIES, PROTOCOLS, WEIGHTS, config_index, cost_tensor
+from .compression import ring_bits
 from .lowering import BATCHNORM
 from .presets import network
 from .protocol_select import select
@@ -71,6 +72,10 @@ class MpcModel(CostModel):
     example_params = ({}, {"bits": 32}, {"batchnorm": "separate"})
 
     # -- helpers -------------------------------------------------------------------------------
+    def _ring_bits(self, workload) -> int:
+        """The ``bits`` parameter, or (when 0) the ring a quantised workload needs (compression.py)."""
+        return int(self.param("bits")) or ring_bits(workload)
+
     def network_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Bytes per second and RTT for each ``network`` choice (custom from params)."""
         bw, rtt = [], []
@@ -109,10 +114,10 @@ class MpcModel(CostModel):
         for key in sorted({(int(parties[r]), int(weights[r]), int(net[r])) for r in rows}):
             n, w, k = key
             sol = workload.memo(("mpc.auto", n, w, float(bw[k]), float(rtt[k]), self.param("poly_degree"),
-                                 self.param("bits"), self.param("batchnorm")),
+                                 self._ring_bits(workload), self.param("batchnorm")),
                                 lambda n=n, w=w, k=k: select(workload, n, WEIGHTS[w], bandwidth_Bps=float(bw[k]),
                                                              rtt_s=float(rtt[k]), poly_degree=self.param("poly_degree"),
-                                                             bits=self.param("bits"),
+                                                             bits=self._ring_bits(workload),
                                                              batchnorm=self.param("batchnorm")))
             mine = [r for r in rows if (int(parties[r]), int(weights[r]), int(net[r])) == key]
             parts[mine] = np.stack([sol.fixed, sol.relu, sol.poly])
@@ -123,7 +128,7 @@ class MpcModel(CostModel):
 
     def _evaluate(self, workload, design, xp):
         table, reasons, sites = cost_tensor(workload, poly_degree=self.param("poly_degree"),
-                                            bits=self.param("bits"), batchnorm=self.param("batchnorm"))
+                                            bits=self._ring_bits(workload), batchnorm=self.param("batchnorm"))
         like = design["relu_keep"]
         n_cfg, _, _, L = table.shape
         is_auto = design["protocol"] == len(PROTOCOLS)

@@ -81,9 +81,10 @@ def layer_list_from_dict(data: Any, default_name: str = "layers", where: str = "
     """Build a workload from the parsed document (``{"input": [...], "layers": [...]}``)."""
     if not isinstance(data, dict):
         raise DseInputError(where, type(data).__name__, "a table/object with 'input' and 'layers'")
-    unknown = sorted(set(data) - {"name", "input", "layers", "meta"})
+    unknown = sorted(set(data) - {"name", "input", "layers", "meta", "compression"})
     if unknown:
-        raise DseInputError(f"{where}: {unknown[0]}", data[unknown[0]], "top-level keys name, input, layers, meta")
+        raise DseInputError(f"{where}: {unknown[0]}", data[unknown[0]],
+                            "top-level keys name, input, layers, meta, compression")
     shape = data.get("input")
     if not isinstance(shape, list) or not shape or not all(_is_int(d) and d > 0 for d in shape):
         raise DseInputError(f"{where}: input", shape, _SHAPE + " (the per-sample input shape)")
@@ -112,6 +113,10 @@ def layer_list_from_dict(data: Any, default_name: str = "layers", where: str = "
     if groups:
         w = Workload(w.name, w.input_shape, tuple(replace(l, group=groups[l.name]) if l.name in groups else l
                                                   for l in w.layers), w.meta, w.kind)
+    if "compression" in data:  # {layer name or glob: {density, structure, weight_bits, ...}}
+        from ..compression import apply_compression
+
+        w = apply_compression(w, data["compression"], where=f"{where}: compression")
     return w
 
 

@@ -23,6 +23,8 @@ Add, Sub, Mul, Div, Concat      ``add`` / ``mul`` / ``concat``; an initializer o
 Flatten (axis 1), Reshape,      ``reshape`` (a transpose is a layout change: same elements)
 Transpose (batch axis fixed)
 Identity, Dropout, Constant     pass-through / constant
+QuantizeLinear,                 folded into a weight / pass-through on an activation; the bits
+DequantizeLinear                and stored zeros become the layer's compression (:mod:`.onnx_quant`)
 ==============================  =============================================================
 
 Anything else raises one :class:`~dse.errors.DseInputError` naming the node and its op.
@@ -39,13 +41,14 @@ from dse.errors import DseInputError
 from ..graph import Tensor, Workload, WorkloadBuilder
 from ..ir import numel
 from .onnx_pool import PoolOps
+from .onnx_quant import QuantOps, apply_sidecar
 
 __all__ = ["load_onnx", "onnx_to_workload", "SUPPORTED_OPS"]
 
 SUPPORTED_OPS = ("Conv", "Gemm", "MatMul", "Relu", "Gelu", "Sigmoid", "Tanh", "Softmax", "HardSwish", "Clip",
                  "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "BatchNormalization",
                  "LayerNormalization", "Add", "Sub", "Mul", "Div", "Concat", "Flatten", "Reshape", "Transpose",
-                 "Identity", "Dropout", "Constant")
+                 "Identity", "Dropout", "Constant", "QuantizeLinear", "DequantizeLinear")
 _ACTS = {"Relu": "relu", "Gelu": "gelu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax",
          "HardSwish": "hardswish"}
 
@@ -71,7 +74,7 @@ def load_onnx(path: str | Path) -> Workload:
         model = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # noqa: BLE001 - any parse failure is bad input
         raise DseInputError("workload", str(path), "a readable ONNX model", detail=_short(exc)) from None
-    return onnx_to_workload(model, name=path.stem, base_dir=path.parent)
+    return apply_sidecar(onnx_to_workload(model, name=path.stem, base_dir=path.parent), path)
 
 
 def onnx_to_workload(model: Any, name: str = "onnx", base_dir: str | Path | None = None) -> Workload:
@@ -96,7 +99,7 @@ def _dims(type_proto: Any) -> tuple[int | None, ...] | None:
     return tuple(d.dim_value if d.HasField("dim_value") else None for d in t.shape.dim)
 
 
-class _Converter(PoolOps):
+class _Converter(PoolOps, QuantOps):
     def __init__(self, model: Any, name: str, base_dir: str | Path | None = None):
         from onnx import numpy_helper
 
@@ -194,8 +197,15 @@ class _Converter(PoolOps):
             if out is not None:
                 self.check_shape(node, out)
                 self.env[node.output[0]] = out
+                if node.op_type in ("Conv", "Gemm", "MatMul"):
+                    self.note_layer(node, out)
         if not self.b._layers:
             raise DseInputError(f"onnx model {self.name}.nodes", 0, "at least one computing node")
+        found = self.compressions()
+        if found:
+            from ..compression import apply_compression
+
+            return apply_compression(self.b.build(), found, where=f"onnx model {self.name}")
         return self.b.build()
 
     def check_shape(self, node: Any, out: Tensor) -> None:
