@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 import workloads
-from costmodels.asic.arch import load_arch
+from costmodels.asic.archfile import load_arch
 from costmodels.asic.mapping import Layer7, evaluate_mappings
 from costmodels.asic.mapping_search import (
     CHUNK,

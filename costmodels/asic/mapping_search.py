@@ -159,7 +159,11 @@ def top_spatial(layer: Layer7, arch: Arch, spats: np.ndarray, keep: int) -> np.n
     return spats[np.sort(np.argsort(cyc, kind="stable")[:keep])]
 
 
-def _candidates(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int, spatial_top: int = 0):
+def _groups(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int, spatial_top: int = 0,
+            symmetry: bool = False):
+    """Candidates grouped by spatial unrolling: ``[(sp (A, 7), tdim (P, T), tfac (P, T)), ...]``
+    in the deterministic search order, or ``(None, reason)``; ``symmetry`` drops an unrolling
+    whose image under a swap of interchangeable array dimensions came earlier."""
     if fixed is not None and fixed.spatial is not None:
         sp = np.ones((1, len(arch.sizes), 7))
         for a, d, f in fixed.spatial:
@@ -173,6 +177,8 @@ def _candidates(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int
         spats = sp
     else:
         spats = top_spatial(layer, arch, spatial_candidates(layer, arch.sizes), spatial_top)
+        if symmetry:
+            spats = drop_symmetric(arch, spats)
     groups = []
     for s in spats:
         tot = s.prod(axis=0)
@@ -190,18 +196,66 @@ def _candidates(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int
         else:
             items = _merged_factors(rest, lpf_limit)
             dims, facs = temporal_orders(items, len(items))
+        if dims.shape[1] == 0:  # nothing left to iterate: one factor-1 loop
+            dims, facs = np.zeros((1, 1), dtype=np.int64), np.ones((1, 1))
         groups.append((s, dims, facs))
-    t = max(max(g[1].shape[1] for g in groups), 1)
+    return groups, ""
+
+
+def symmetric_axes(arch: Arch) -> list[tuple[int, int]]:
+    """Pairs of array dimensions whose swap leaves the architecture unchanged: equal sizes and
+    every memory either spans both or neither (instances, multicast and reduction are then the
+    same for an unrolling and its swapped image; a systolic array's fill/drain depends on the
+    sizes only)."""
+    out = []
+    for a in range(len(arch.sizes)):
+        for b in range(a + 1, len(arch.sizes)):
+            if arch.sizes[a] == arch.sizes[b] and all((a in m.served_dims) == (b in m.served_dims)
+                                                      for m in arch.memories):
+                out.append((a, b))
+    return out
+
+
+def drop_symmetric(arch: Arch, spats: np.ndarray) -> np.ndarray:
+    """``spats`` without the unrollings whose image under a symmetric swap came earlier (the
+    first of each pair has the lower index, so the exhaustive tie-break is unchanged)."""
+    pairs = symmetric_axes(arch)
+    if not pairs or len(spats) < 2:
+        return spats
+    seen: set[bytes] = set()
+    keep = []
+    for i, s in enumerate(spats):
+        images = [s]
+        for a, b in pairs:
+            images += [x[[b if k == a else a if k == b else k for k in range(len(x))]] for x in images]
+        if any(x.tobytes() in seen for x in images[1:]):
+            continue
+        seen.add(s.tobytes())
+        keep.append(i)
+    return spats[keep]
+
+
+def _candidates(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int, spatial_top: int = 0):
+    """All candidates of :func:`_groups` as one padded batch ``(sp, tdim, tfac)``."""
+    groups, why = _groups(layer, arch, fixed, lpf_limit, spatial_top)
+    if groups is None:
+        return None, why
+    t = max(g[1].shape[1] for g in groups)
     sps, tds, tfs = [], [], []
     for s, dims, facs in groups:
-        pad = t - dims.shape[1]
-        if pad:
-            dims = np.concatenate([dims, np.zeros((len(dims), pad), dtype=np.int64)], axis=1)
-            facs = np.concatenate([facs, np.ones((len(facs), pad))], axis=1)
+        dims, facs = _pad(dims, facs, t)
         sps.append(np.broadcast_to(s, (len(dims),) + s.shape))
         tds.append(dims)
         tfs.append(facs)
     return (np.concatenate(sps), np.concatenate(tds), np.concatenate(tfs)), ""
+
+
+def _pad(dims: np.ndarray, facs: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+    pad = t - dims.shape[1]
+    if pad <= 0:
+        return dims, facs
+    return (np.concatenate([dims, np.zeros((len(dims), pad), dtype=np.int64)], axis=1),
+            np.concatenate([facs, np.ones((len(facs), pad))], axis=1))
 
 
 def _score(out: dict[str, np.ndarray], objective: str) -> np.ndarray:
@@ -225,36 +279,77 @@ def mapping_text(arch: Arch, sp: np.ndarray, tdim: np.ndarray, tfac: np.ndarray,
     return f"spatial {spatial} | temporal {loops} | {alloc}"
 
 
+def _score_bound(e_lb: np.ndarray, c_lb: np.ndarray, objective: str) -> np.ndarray:
+    """Lower bound of :func:`_score` from lower bounds of energy and cycles (both >= 0)."""
+    if objective == "energy":
+        return e_lb * (1 + 1e-12 * c_lb)
+    if objective == "latency":
+        return c_lb * (1 + 1e-12 * e_lb)
+    return e_lb * c_lb
+
+
 def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed: Mapping | None = None,
-                 lpf_limit: int = 6, spatial_top: int = 0) -> LayerResult:
+                 lpf_limit: int = 6, spatial_top: int = 0, prune: bool = True) -> LayerResult:
     """Best mapping of ``layer`` on ``arch`` (memoised on shapes, architecture and options);
-    ``spatial_top > 0`` searches only that many best-utilised spatial unrollings."""
-    key = (layer.key(), arch.key(), objective, fixed, lpf_limit, spatial_top)
+    ``spatial_top > 0`` searches only that many best-utilised spatial unrollings. ``prune``
+    (exact): spatial unrollings are visited in the order of their lower bounds
+    (:mod:`.mapping_bound`) and skipped once the bound exceeds the best score found; the result
+    is the exhaustive search's, ties included (lowest candidate index wins)."""
+    key = (layer.key(), arch.key(), objective, fixed, lpf_limit, spatial_top, prune)
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    cands, why = _candidates(layer, arch, fixed, lpf_limit, spatial_top)
-    if cands is None:
+    groups, why = _groups(layer, arch, fixed, lpf_limit, spatial_top, symmetry=prune)
+    if groups is None:
         res = LayerResult({}, "", False, why, 0)
         _CACHE[key] = res
         return res
-    sp, td, tf = cands
-    best_score, best = np.inf, None
-    for s in range(0, len(td), CHUNK):
-        sl = slice(s, s + CHUNK)
-        out = evaluate_mappings(layer, arch, sp[sl], td[sl], tf[sl])
-        score = _score(out, objective)
-        i = int(np.argmin(score))
-        if score[i] < best_score:
-            best_score = score[i]
-            best = ({k: v[i] for k, v in out.items()}, sp[s + i], td[s + i], tf[s + i])
+    offsets = np.cumsum([0] + [len(g[1]) for g in groups])
+    order = np.arange(len(groups))
+    lb = np.zeros(len(groups))
+    if prune and len(groups) > 1:
+        from .mapping import _mac_pj
+        from .mapping_bound import group_bounds
+
+        mac = arch.mac_pj if arch.mac_pj is not None else _mac_pj(arch)
+        e_lb, c_lb = group_bounds(layer, arch, np.stack([g[0] for g in groups]), mac)
+        lb = _score_bound(e_lb, c_lb, objective)
+        order = np.argsort(lb, kind="stable")
+    best_score, best_idx, best = np.inf, -1, None
+    evaluated, pos = 0, 0
+    while pos < len(order) and lb[order[pos]] <= best_score:
+        # a batch of whole unrollings (up to CHUNK candidates) whose bounds do not exceed the
+        # incumbent; sorted bounds: once one exceeds it, every later one does too
+        batch, size = [], 0
+        while pos < len(order) and lb[order[pos]] <= best_score and (not batch or size + len(groups[order[pos]][1]) <= (CHUNK if best is not None else 1)):
+            batch.append(int(order[pos]))
+            size += len(groups[order[pos]][1])
+            pos += 1
+        t = max(groups[gi][1].shape[1] for gi in batch)
+        parts = [(groups[gi][0], *_pad(groups[gi][1], groups[gi][2], t), int(offsets[gi])) for gi in batch]
+        for c in range(0, size, CHUNK):  # a single unrolling larger than CHUNK is split
+            sp = np.concatenate([np.broadcast_to(s, (len(d),) + s.shape) for s, d, _, _ in parts])[c:c + CHUNK]
+            td = np.concatenate([d for _, d, _, _ in parts])[c:c + CHUNK]
+            tf = np.concatenate([f for _, _, f, _ in parts])[c:c + CHUNK]
+            idx_all = np.concatenate([o + np.arange(len(d)) for _, d, _, o in parts])[c:c + CHUNK]
+            out = evaluate_mappings(layer, arch, sp, td, tf)
+            evaluated += len(td)
+            score = _score(out, objective)
+            m = score.min()
+            if not np.isfinite(m) or m > best_score:
+                continue
+            i = int(np.flatnonzero(score == m)[np.argmin(idx_all[score == m])])
+            idx = int(idx_all[i])
+            if m < best_score or idx < best_idx:
+                best_score, best_idx = m, idx
+                best = ({k: v[i] for k, v in out.items()}, sp[i], td[i], tf[i])
     if best is None:
         res = LayerResult({}, "", False, f"no mapping of {layer.name} fits the memories of {arch.name} "
-                          "(the smallest tile exceeds a memory's capacity)", len(td))
+                          "(the smallest tile exceeds a memory's capacity)", evaluated)
     else:
         m, s_, d_, f_ = best
         metrics = {k: float(v) for k, v in m.items() if np.ndim(v) == 0 and k != "feasible"}
-        res = LayerResult(metrics, mapping_text(arch, s_, d_, f_, m["bounds"]), True, "", len(td))
+        res = LayerResult(metrics, mapping_text(arch, s_, d_, f_, m["bounds"]), True, "", evaluated)
     _CACHE[key] = res
     return res
 

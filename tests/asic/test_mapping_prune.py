@@ -1,0 +1,63 @@
+"""The exact pruning of the ``asic`` mapping search: bounds, symmetry and the optimum unchanged."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from costmodels.asic.archfile import load_arch
+from costmodels.asic.mapping import Layer7, _mac_pj, evaluate_mappings
+from costmodels.asic.mapping_bound import group_bounds
+from costmodels.asic.mapping_search import _groups, clear_cache, drop_symmetric, search_layer, symmetric_axes
+
+LAYERS = [
+    Layer7("c3", (1, 64, 32, 14, 14, 3, 3)),
+    Layer7("s2", (1, 128, 64, 7, 7, 1, 1), stride=(2, 2)),
+    Layer7("fc", (1, 100, 96, 1, 1, 1, 1)),
+    Layer7("dw", (1, 32, 1, 14, 14, 3, 3), depthwise=True),
+]
+
+
+def _archs():
+    base = load_arch("tpu-like")
+    return [base, base.with_knobs(sizes=(8, 16), glb_bits=2 ** 16 * 8, top_bw=32, bits=4),
+            base.with_knobs(sizes=(16, 16), glb_bits=2 ** 14 * 8), load_arch("eyeriss")]
+
+
+@pytest.mark.parametrize("objective", ["energy", "latency", "edp"])
+def test_pruned_search_equals_exhaustive(objective):
+    """Bound-and-symmetry pruning returns the exhaustive search's mapping and metrics, bit for bit."""
+    for arch in _archs():
+        for layer in LAYERS:
+            clear_cache()
+            full = search_layer(layer, arch, objective, lpf_limit=5, prune=False)
+            fast = search_layer(layer, arch, objective, lpf_limit=5, prune=True)
+            assert (fast.text, fast.metrics, fast.feasible) == (full.text, full.metrics, full.feasible), (arch.name, layer.name)
+            assert fast.evaluated <= full.evaluated
+
+
+def test_bounds_never_exceed_any_candidate():
+    """Each unrolling's energy and cycle bounds are <= every feasible candidate of that unrolling."""
+    for arch in _archs():
+        mac = arch.mac_pj if arch.mac_pj is not None else _mac_pj(arch)
+        for layer in LAYERS:
+            groups, _ = _groups(layer, arch, None, 5)
+            e_lb, c_lb = group_bounds(layer, arch, np.stack([g[0] for g in groups]), mac)
+            for (s, d, f), e, c in zip(groups, e_lb, c_lb):
+                out = evaluate_mappings(layer, arch, np.broadcast_to(s, (len(d),) + s.shape), d, f)
+                ok = out["feasible"]
+                assert (out["energy_pj"][ok] >= e).all() and (out["cycles"][ok] >= c).all(), (arch.name, layer.name)
+
+
+def test_symmetry_drops_swapped_unrollings_only_on_square_symmetric_arrays():
+    """A 32x32 array whose memories span both or neither dimension keeps one of each swapped pair;
+    an 8x16 array keeps all."""
+    sq = load_arch("tpu-like")
+    assert symmetric_axes(sq) == [(0, 1)]
+    s = np.ones((3, 2, 7))
+    s[0, 0, 1], s[0, 1, 2] = 32, 32  # D1:K32 D2:C32
+    s[1, 0, 2], s[1, 1, 1] = 32, 32  # its swap
+    s[2, 0, 1] = 32  # D1:K32 only
+    kept = drop_symmetric(sq, s)
+    assert len(kept) == 2 and (kept[0] == s[0]).all() and (kept[1] == s[2]).all()
+    assert symmetric_axes(sq.with_knobs(sizes=(8, 16))) == []
