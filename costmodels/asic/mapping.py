@@ -99,6 +99,19 @@ def footprint(layer: Layer7, op: str, e: np.ndarray) -> np.ndarray:
     return e[..., B] * ch * iy * ix
 
 
+def _footprint_dims(layer: Layer7, op: str, e: list) -> np.ndarray:
+    """:func:`footprint` from per-dimension extents (arrays or scalars; same products, same order)."""
+    if op == "W":
+        return e[K] * e[C] * e[FY] * e[FX]
+    if op == "O":
+        return e[B] * e[K] * e[OY] * e[OX]
+    (sy, sx), (dy, dx) = layer.stride, layer.dilation
+    iy = np.minimum(e[OY] * e[FY], (e[OY] - 1) * sy + (e[FY] - 1) * dy + 1)
+    ix = np.minimum(e[OX] * e[FX], (e[OX] - 1) * sx + (e[FX] - 1) * dx + 1)
+    ch = e[K] if layer.depthwise else e[C]
+    return e[B] * ch * iy * ix
+
+
 def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarray, tfac: np.ndarray) -> dict[str, np.ndarray]:
     """Cost of N mappings: ``sp`` (N, A, 7), ``tdim`` (N, T) int, ``tfac`` (N, T) float.
 
@@ -110,23 +123,24 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
     mems = arch.memories
     sp = sp.astype(np.float64)
     rows = np.arange(n)
-    cum = np.empty((n, t + 1, 7))
-    cum[:, 0, :] = 1.0
-    for j in range(t):  # one loop at a time: cheaper than a one-hot cumprod over (N, T, 7)
-        cum[:, j + 1, :] = cum[:, j, :]
-        cum[rows, j + 1, tdim[:, j]] *= tfac[:, j]
+    # per loop dimension, the extent of every loop prefix, (N, T+1); None where no loop runs over it
+    cumd: list[np.ndarray | None] = [None] * 7
+    for d in np.unique(tdim[tfac > 1]):
+        c = np.empty((n, t + 1))
+        c[:, 0] = 1.0
+        np.cumprod(np.where(tdim == d, tfac, 1.0), axis=1, out=c[:, 1:])
+        cumd[int(d)] = c
     per_axis = sp.prod(axis=2)  # (N, A): PEs used along each array dimension
     s_all = sp.prod(axis=1)  # (N, 7)
     n_active = per_axis.prod(axis=1)
-    s_mem, inst = [], []
-    ext: dict[tuple[int, ...], np.ndarray] = {}  # loop extents per served-dims set, (N, T+1, 7)
-    served_prod: dict[tuple[int, ...], np.ndarray | None] = {}
+    inst = []
+    ext: dict[tuple[int, ...], list] = {}  # loop extents per served-dims set: 7 arrays (N, T+1) or (N, 1)
     for m in mems:
-        if m.served_dims not in served_prod:
-            served_prod[m.served_dims] = (s_all if len(m.served_dims) == sp.shape[1] else
-                                          sp[:, list(m.served_dims), :].prod(axis=1)) if m.served_dims else None
-            ext[m.served_dims] = cum * served_prod[m.served_dims][:, None, :] if m.served_dims else cum
-        s_mem.append(served_prod[m.served_dims])
+        if m.served_dims not in ext:
+            sv = ((s_all if len(m.served_dims) == sp.shape[1] else sp[:, list(m.served_dims), :].prod(axis=1))
+                  if m.served_dims else None)
+            ext[m.served_dims] = [(cumd[d] if sv is None else cumd[d] * sv[:, d, None]) if cumd[d] is not None
+                                  else (1.0 if sv is None else sv[:, d, None]) for d in range(7)]
         unserved = [a for a in range(len(arch.sizes)) if a not in m.served_dims]
         inst.append(per_axis[:, unserved].prod(axis=1) if unserved else np.ones(n))
     # footprints per (operand, memory) over every prefix: (N, T+1)
@@ -136,7 +150,7 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         for op in m.operands:
             key = (op, m.served_dims)
             if key not in fcache:
-                fcache[key] = footprint(layer, op, ext[m.served_dims])
+                fcache[key] = np.broadcast_to(_footprint_dims(layer, op, ext[m.served_dims]), (n, t + 1))
             foot[(op, i)] = fcache[key]
     bits = {"I": arch.bits["I"], "W": arch.bits["W"], "O": arch.bits["O"]}
     chains = {op: arch.chain(op) for op in OPERANDS}
@@ -151,13 +165,15 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
             continue
         total = np.zeros((n, t + 1))
         for op in m.operands:
-            p = np.maximum(pidx[None, :], lower[op][:, None])
-            total += np.take_along_axis(foot[(op, i)], p, axis=1) * bits[op]
+            if lower[op].any():
+                p = np.maximum(pidx[None, :], lower[op][:, None])
+                total += np.take_along_axis(foot[(op, i)], p, axis=1) * bits[op]
+            else:
+                total += foot[(op, i)] * bits[op]
         cap = m.size_bits / (2.0 if m.double_buffer else 1.0)
-        fits = total <= cap
-        ok = fits[:, 0] | fits.any(axis=1)
-        best = np.where(fits, pidx[None, :], -1).max(axis=1)
-        feasible &= ok & (best >= 0)
+        # footprints never shrink as the prefix grows: the fitting prefixes are the first ones
+        best = np.count_nonzero(total <= cap, axis=1) - 1
+        feasible &= best >= 0
         bound[:, i] = np.maximum(best, 0)
         at_best = np.take_along_axis(total, np.maximum(best, 0)[:, None], axis=1)[:, 0]
         dbuf[:, i] = m.double_buffer | (at_best <= m.size_bits / 2)
