@@ -116,7 +116,8 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
     """Cost of N mappings: ``sp`` (N, A, 7), ``tdim`` (N, T) int, ``tfac`` (N, T) float.
 
     Returns arrays of shape (N,): ``cycles`` (latency), ``compute_cycles``, ``stall_cycles``,
-    ``energy_pj`` and ``energy_{mac,rf,sram,dram}_pj``, ``dram_bits``, ``feasible`` (capacity),
+    ``energy_pj`` and ``energy_{mac,rf,sram,dram}_pj``, ``dram_bits`` (and per operand X
+    ``dram_bits_X``, ``energy_dram_X_pj``), ``feasible`` (capacity),
     plus ``bounds`` (N, M) loops inside each memory (operand-independent, see module docstring).
     """
     n, t = tdim.shape
@@ -191,7 +192,10 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
     offload = np.zeros(n)
     exposed = np.zeros(n)
     folds: dict[str, np.ndarray] = {}
+    dram_idx = [i for i, m in enumerate(mems) if m.kind == "dram"]
+    snaps = []  # DRAM read/write bits before each operand's counts: per-operand DRAM traffic
     for op in OPERANDS:
+        snaps.append((rd_bits[:, dram_idx], wr_bits[:, dram_idx]))
         rel = np.zeros((n, t), dtype=bool)
         for d in layer.relevant(op):
             rel |= (tdim == d)
@@ -272,6 +276,14 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
                 exposed += _exposed(t_x, at(refill, li), compute, at(irtop, li), dbuf[:, i])
                 if li + 2 == len(ch):
                     onload = np.maximum(onload, g(li, up) * b / (mems[up].r_bw * inst[up]))
+    snaps.append((rd_bits[:, dram_idx], wr_bits[:, dram_idx]))
+    r_pj = np.asarray([mems[i].r_pj_per_bit for i in dram_idx])
+    w_pj = np.asarray([mems[i].w_pj_per_bit for i in dram_idx])
+    per_op: dict[str, np.ndarray] = {}
+    for k, op in enumerate(OPERANDS):
+        d_rd, d_wr = snaps[k + 1][0] - snaps[k][0], snaps[k + 1][1] - snaps[k][1]
+        per_op[f"dram_bits_{op}"] = (d_rd + d_wr).sum(axis=1)
+        per_op[f"energy_dram_{op}_pj"] = (d_rd * r_pj + d_wr * w_pj).sum(axis=1)
     for i, m in enumerate(mems):
         e_read[:, i] = rd_bits[:, i] * m.r_pj_per_bit
         e_write[:, i] = wr_bits[:, i] * m.w_pj_per_bit
@@ -298,7 +310,7 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         "dram_bits": (rd_bits + wr_bits)[:, kinds == "dram"].sum(axis=1),
         "utilization": float(np.prod(layer.dims)) / (cycles * arch.n_pe),
         "spatial_utilization": n_active / arch.n_pe,
-        "feasible": feasible, "bounds": bound, "rd_bits": rd_bits, "wr_bits": wr_bits,
+        "feasible": feasible, "bounds": bound, "rd_bits": rd_bits, "wr_bits": wr_bits, **per_op,
     }
     out["energy_pj"] = out["energy_mac_pj"] + out["energy_rf_pj"] + out["energy_sram_pj"] + out["energy_dram_pj"]
     return out
