@@ -101,6 +101,16 @@ def eyeriss_alexnet() -> dict[str, float]:
 
 
 _ZEROS = Path(__file__).with_name("data") / "eyeriss_alexnet_zeros.csv"
+#: why the DRAM-bound downsample layers take more cycles than ZigZag reports (read from ZigZag
+#: 3.9.1 cost_model/cost_model.py and tpu_like.yaml)
+_DS_GAP = ("they are DRAM-bound; tpu_like has one 64-bit read-write DRAM port, and the engine's cycles "
+           "are the time to move each layer's DRAM traffic through it (layer2.0 19,840, layer3.0 13,504 "
+           "cycles) or compute plus the full weight load (layer4.0 22,656; port bound 21,088); ZigZag "
+           "reports 18,879 / 10,431 / 19,583, below that port bound, because its on-loading of data "
+           "loaded once (calc_loading_single_port_period_count_1) is reduced by a 'cycles surplus' of "
+           "spare port bandwidth over the whole computation while the other operands' transfers use the "
+           "same port")
+
 _EYERISS_SRC = ("[Eyeriss17] Chen, Krishna, Emer, Sze, IEEE JSSC 52(1) 2017, AlexNet CONV layers at "
                 "batch 4: 34.7 fps, 278 mW, 0.0029 DRAM accesses/MAC")
 
@@ -148,7 +158,7 @@ CLAIMS = [
           "ResNet-18 on tpu_like, cycles of ZigZag's chosen mappings evaluated by the engine",
           _ref("latency_cycles"), "1", _SRC, "validation", lambda: _sum("fixed_cycles"), rel_tol=0.10,
           gap="per layer, the 1x1 stride-2 downsamples of layer3/layer4 are 1.30x/1.16x ZigZag's "
-              "cycles: ZigZag's write-back of the final output differs from the engine's"),
+              "cycles: " + _DS_GAP),
     Claim("asic-zigzag-energy-search", "asic",
           "ResNet-18 on tpu_like, ZigZag's spatial unrolling, energy of the engine's temporal "
           "search (energy objective, J) vs ZigZag's LOMA optimum",
@@ -160,5 +170,5 @@ CLAIMS = [
           _ref("latency_cycles", _REC_LAT), "1", _SRC.replace("opt='energy'", "opt='latency'").replace(
               "resnet18.json", "resnet18_latency.json"), "validation",
           lambda: _sum("spat_cycles", _REC_LAT, "latency"), rel_tol=0.05,
-          gap="per layer, the three 1x1 stride-2 downsamples are 1.05x/1.30x/1.16x ZigZag's cycles"),
+          gap="per layer, the three 1x1 stride-2 downsamples are 1.05x/1.30x/1.16x ZigZag's cycles: " + _DS_GAP),
 ]
