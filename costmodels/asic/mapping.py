@@ -120,13 +120,22 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
     ``dram_bits_X``, ``energy_dram_X_pj``), ``feasible`` (capacity),
     plus ``bounds`` (N, M) loops inside each memory (operand-independent, see module docstring).
     """
+    pre = _prefix_generic(layer, arch, sp, tdim, tfac)
+    return evaluate_prefixed(layer, arch, tdim, tfac, pre)
+
+
+def _prefix_generic(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarray, tfac: np.ndarray) -> dict:
+    """The prefix quantities :func:`evaluate_prefixed` needs, from any batch of mappings:
+    ``foot[(op, memory)]`` (N, T+1) footprints of every loop prefix, ``suf`` (N, T+1) suffix
+    products of the loop factors, ``inst`` per memory and ``n_active`` (N,)."""
     n, t = tdim.shape
     mems = arch.memories
     sp = sp.astype(np.float64)
-    rows = np.arange(n)
     # per loop dimension, the extent of every loop prefix, (N, T+1); None where no loop runs over it
     cumd: list[np.ndarray | None] = [None] * 7
-    for d in np.unique(tdim[tfac > 1]):
+    present = np.zeros(7, dtype=bool)
+    present[tdim[tfac > 1]] = True
+    for d in np.flatnonzero(present):
         c = np.empty((n, t + 1))
         c[:, 0] = 1.0
         np.cumprod(np.where(tdim == d, tfac, 1.0), axis=1, out=c[:, 1:])
@@ -144,7 +153,6 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
                                   else (1.0 if sv is None else sv[:, d, None]) for d in range(7)]
         unserved = [a for a in range(len(arch.sizes)) if a not in m.served_dims]
         inst.append(per_axis[:, unserved].prod(axis=1) if unserved else np.ones(n))
-    # footprints per (operand, memory) over every prefix: (N, T+1)
     fcache: dict[tuple, np.ndarray] = {}
     foot = {}
     for i, m in enumerate(mems):
@@ -153,6 +161,22 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
             if key not in fcache:
                 fcache[key] = np.broadcast_to(_footprint_dims(layer, op, ext[m.served_dims]), (n, t + 1))
             foot[(op, i)] = fcache[key]
+    return {"foot": foot, "inst": inst, "n_active": n_active, "suf": _suffix_products(tfac)}
+
+
+def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndarray, pre: dict) -> dict[str, np.ndarray]:
+    """:func:`evaluate_mappings` from precomputed prefix quantities (``pre``, see
+    :func:`_prefix_generic`; ``pre["dsuf_O"]``, the suffix products of the output-relevant
+    factors, is optional)."""
+    n, t = tdim.shape
+    mems = arch.memories
+    rows = np.arange(n)
+    foot, inst, n_active, suf = pre["foot"], pre["inst"], pre["n_active"], pre["suf"]
+    # gathers along the loop axis as flat takes (much cheaper than 2-D fancy indexing)
+    off1 = rows * (t + 1)
+    roff = off1[:, None]
+    offt = rows * t
+    suf_flat = np.ascontiguousarray(suf).reshape(-1)
     bits = {"I": arch.bits["I"], "W": arch.bits["W"], "O": arch.bits["O"]}
     chains = {op: arch.chain(op) for op in OPERANDS}
     bound = np.zeros((n, len(mems)), dtype=np.int64)
@@ -168,7 +192,7 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         for op in m.operands:
             if lower[op].any():
                 p = np.maximum(pidx[None, :], lower[op][:, None])
-                total += np.take_along_axis(foot[(op, i)], p, axis=1) * bits[op]
+                total += _take(foot[(op, i)], p + roff) * bits[op]
             else:
                 total += foot[(op, i)] * bits[op]
         cap = m.size_bits / (2.0 if m.double_buffer else 1.0)
@@ -176,13 +200,11 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         best = np.count_nonzero(total <= cap, axis=1) - 1
         feasible &= best >= 0
         bound[:, i] = np.maximum(best, 0)
-        at_best = np.take_along_axis(total, np.maximum(best, 0)[:, None], axis=1)[:, 0]
+        at_best = total.reshape(-1).take(np.maximum(best, 0) + off1)
         dbuf[:, i] = m.double_buffer | (at_best <= m.size_bits / 2)
         for op in m.operands:
             bound_op = np.maximum(bound[:, i], lower[op])
             lower[op] = bound_op
-    # suffix products of the loop factors: suf[:, j] = prod_{i >= j} tfac[:, i]
-    suf = _suffix_products(tfac)
     compute = suf[:, 0]
     e_read = np.zeros((n, len(mems)))
     e_write = np.zeros((n, len(mems)))
@@ -203,7 +225,7 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         q = np.full((n, t + 1), t, dtype=np.int64)  # first relevant loop at or above p
         for j in range(t - 1, -1, -1):
             q[:, j] = np.where(rel[:, j], j, q[:, j + 1])
-        refill = np.take_along_axis(suf, q, axis=1)  # (N, T+1)
+        refill = suf_flat.take(q + roff)  # (N, T+1)
         folds[op] = refill[:, 0]  # times the MAC-level operand changes after its stationary run
         irtop = np.ones((n, t + 1))  # product of the irrelevant loops directly below p
         for j in range(t):
@@ -217,14 +239,14 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         def g(k: int, mem: int) -> np.ndarray:
             """Volume of the level-k tile (k = -1: one element per MAC) seen by memory ``mem``."""
             p = levels[k + 1]  # noqa: B023 - called only inside this iteration of the operand loop
-            return foot[(op, mem)][rows, p] * inst[mem]  # noqa: B023
+            return _take(foot[(op, mem)], p + off1) * inst[mem]  # noqa: B023
 
         def at(arr: np.ndarray, k: int) -> np.ndarray:
-            return arr[rows, levels[k + 1]]  # noqa: B023 - called only inside this iteration
+            return arr.reshape(-1).take(levels[k + 1] + off1)  # noqa: B023 - called only inside this iteration
 
         if op == "O":
             rel_f = np.where(rel, tfac, 1.0)
-            dsuf = _suffix_products(rel_f)
+            dsuf = pre["dsuf_O"] if "dsuf_O" in pre else _suffix_products(rel_f)
             b_ps, b_fin = arch.bits["O"], arch.bits["O_final"]
             for li, i in enumerate(ch):
                 k = li - 1
@@ -254,22 +276,22 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
             # fills of level k seen by memory i (its reads), with halo reuse for inputs
             vol = g(k, i) * at(refill, k)
             if op == "I":
-                qk = q[rows, levels[k + 1]]
-                qd = tdim[rows, np.minimum(qk, t - 1)]
+                qk = q.reshape(-1).take(levels[k + 1] + off1)
+                qd = tdim.reshape(-1).take(np.minimum(qk, t - 1) + offt)
                 slide = (qk < t) & (qd >= OY)
                 q1 = np.minimum(qk + 1, t)
-                halo = foot[(op, i)][rows, q1] * inst[i] * suf[rows, q1]
+                halo = _take(foot[(op, i)], q1 + off1) * inst[i] * suf_flat.take(q1 + off1)
                 vol = np.where(slide, np.minimum(vol, halo), vol)
             rd_bits[:, i] += vol * b
             if li + 1 < len(ch):
                 up = ch[li + 1]
                 wvol = g(li, i) * at(refill, li)
                 if op == "I":
-                    ql = q[rows, levels[li + 1]]
-                    qd = tdim[rows, np.minimum(ql, t - 1)]
+                    ql = q.reshape(-1).take(levels[li + 1] + off1)
+                    qd = tdim.reshape(-1).take(np.minimum(ql, t - 1) + offt)
                     slide = (ql < t) & (qd >= OY)
                     q1 = np.minimum(ql + 1, t)
-                    halo = foot[(op, i)][rows, q1] * inst[i] * suf[rows, q1]
+                    halo = _take(foot[(op, i)], q1 + off1) * inst[i] * suf_flat.take(q1 + off1)
                     wvol = np.where(slide, np.minimum(wvol, halo), wvol)
                 wr_bits[:, i] += wvol * b
                 t_x = np.maximum(g(li, up) * b / (mems[up].r_bw * inst[up]), g(li, i) * b / (mems[i].w_bw * inst[i]))
@@ -314,6 +336,17 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
     }
     out["energy_pj"] = out["energy_mac_pj"] + out["energy_rf_pj"] + out["energy_sram_pj"] + out["energy_dram_pj"]
     return out
+
+
+def _take(arr: np.ndarray, flat_idx: np.ndarray) -> np.ndarray:
+    """``arr`` (N, T+1) at flat indices ``row * (T+1) + column``; a broadcast ``arr`` is read
+    through its strides without being copied."""
+    if arr.flags.c_contiguous:
+        return arr.reshape(-1).take(flat_idx)
+    n, w = arr.shape
+    if arr.strides[1] == 0:  # (N, 1) broadcast along the loop axis
+        return arr[:, 0].take(flat_idx // w)
+    return np.ascontiguousarray(arr).reshape(-1).take(flat_idx)
 
 
 def _systolic_overhead(arch: Arch, folds: dict[str, np.ndarray]) -> np.ndarray:

@@ -30,6 +30,7 @@ import numpy as np
 
 from .arch import Arch
 from .mapping import DIMS, Layer7, evaluate_mappings
+from .mapping_groups import canonical_perm, evaluate_groups
 
 __all__ = [
     "CHUNK",
@@ -67,6 +68,8 @@ class LayerResult:
     feasible: bool
     reason: str
     evaluated: int
+    #: candidates generated (``evaluated`` minus those pruned exactly)
+    candidates: int = 0
 
 
 def clear_cache() -> None:
@@ -326,30 +329,34 @@ def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed:
             size += len(groups[order[pos]][1])
             pos += 1
         t = max(groups[gi][1].shape[1] for gi in batch)
-        parts = [(groups[gi][0], *_pad(groups[gi][1], groups[gi][2], t), int(offsets[gi])) for gi in batch]
+        canon = [canonical_perm(*_pad(groups[gi][1], groups[gi][2], t)) for gi in batch]
+        gsp = np.stack([groups[gi][0] for gi in batch])
+        gdims = np.stack([c[0] for c in canon])
+        gfacs = np.stack([c[1] for c in canon])
+        gid_all = np.concatenate([np.full(len(c[2]), k) for k, c in enumerate(canon)])
+        perm_all = np.concatenate([c[2] for c in canon])
+        idx_all = np.concatenate([int(offsets[gi]) + np.arange(len(c[2])) for gi, c in zip(batch, canon)])
         for c in range(0, size, CHUNK):  # a single unrolling larger than CHUNK is split
-            sp = np.concatenate([np.broadcast_to(s, (len(d),) + s.shape) for s, d, _, _ in parts])[c:c + CHUNK]
-            td = np.concatenate([d for _, d, _, _ in parts])[c:c + CHUNK]
-            tf = np.concatenate([f for _, _, f, _ in parts])[c:c + CHUNK]
-            idx_all = np.concatenate([o + np.arange(len(d)) for _, d, _, o in parts])[c:c + CHUNK]
-            out = evaluate_mappings(layer, arch, sp, td, tf)
-            evaluated += len(td)
+            gid, perm, idx_c = gid_all[c:c + CHUNK], perm_all[c:c + CHUNK], idx_all[c:c + CHUNK]
+            out = evaluate_groups(layer, arch, gsp, gdims, gfacs, gid, perm)
+            evaluated += len(gid)
             score = _score(out, objective)
             m = score.min()
             if not np.isfinite(m) or m > best_score:
                 continue
-            i = int(np.flatnonzero(score == m)[np.argmin(idx_all[score == m])])
-            idx = int(idx_all[i])
+            i = int(np.flatnonzero(score == m)[np.argmin(idx_c[score == m])])
+            idx = int(idx_c[i])
             if m < best_score or idx < best_idx:
                 best_score, best_idx = m, idx
-                best = ({k: v[i] for k, v in out.items()}, sp[i], td[i], tf[i])
+                g = int(gid[i])
+                best = ({k: v[i] for k, v in out.items()}, gsp[g], gdims[g][perm[i]], gfacs[g][perm[i]])
     if best is None:
         res = LayerResult({}, "", False, f"no mapping of {layer.name} fits the memories of {arch.name} "
-                          "(the smallest tile exceeds a memory's capacity)", evaluated)
+                          "(the smallest tile exceeds a memory's capacity)", evaluated, int(offsets[-1]))
     else:
         m, s_, d_, f_ = best
         metrics = {k: float(v) for k, v in m.items() if np.ndim(v) == 0 and k != "feasible"}
-        res = LayerResult(metrics, mapping_text(arch, s_, d_, f_, m["bounds"]), True, "", evaluated)
+        res = LayerResult(metrics, mapping_text(arch, s_, d_, f_, m["bounds"]), True, "", evaluated, int(offsets[-1]))
     _CACHE[key] = res
     return res
 
