@@ -5,8 +5,9 @@ Candidates (pruned before evaluation):
 
 * **spatial**: each array dimension unrolls at most one loop dimension (distinct ones; loops of
   bound 1 are skipped as symmetric to no unrolling) by ``min(size, bound)`` and, when different,
-  by the largest divisor of the bound that fits (no padded tile); a mapping file may fix any
-  unrolling, including several loops on one array dimension (row-stationary replication);
+  by the largest divisor of the bound that fits (no padded tile); with ``pairs`` also a whole
+  ``FY`` or ``FX`` times one other loop on one dimension (row-stationary replication, generated
+  by the search); a mapping file may fix any unrolling;
 * **temporal**: the leftover bounds ``ceil(D / spatial)`` are split into prime factors; above
   ``lpf_limit`` factors the two smallest factors of one dimension are merged (LOMA's
   loop-prime-factor limit, Symons et al., AICAS 2021); every distinct order of the factors is a
@@ -88,30 +89,42 @@ def prime_factors(n: int) -> list[int]:
     return out
 
 
-def spatial_candidates(layer: Layer7, sizes: tuple[int, ...]) -> np.ndarray:
-    """(S, A, 7) spatial factor arrays (see the module docstring)."""
+def _fits(bound: int, cap: int) -> list[int]:
+    """``min(cap, bound)`` and, when different, the largest divisor of ``bound`` below it (> 1)."""
+    f = min(cap, bound)
+    div = max(x for x in range(1, f + 1) if bound % x == 0)
+    return [f] + ([div] if div != f and div > 1 else [])
+
+
+def spatial_candidates(layer: Layer7, sizes: tuple[int, ...], pairs: bool = False) -> np.ndarray:
+    """(S, A, 7) spatial factor arrays (see the module docstring). ``pairs`` adds, per array
+    dimension, row-stationary unrollings (Chen et al., ISCA 2016): a whole filter row or column
+    (``FY`` or ``FX``, bound <= the dimension) times one other loop by the factors that fill the
+    rest of the dimension (e.g. Eyeriss's ``FY3 x K4`` on 12 rows)."""
     dims = layer.dims
     per_axis = []
     for size in sizes:
-        opts: list[tuple[int, int] | None] = [None]
+        opts: list[tuple[tuple[int, int], ...]] = [()]
         for d in range(7):
-            if dims[d] <= 1:
-                continue
-            f = min(size, dims[d])
-            opts.append((d, f))
-            div = max(x for x in range(1, f + 1) if dims[d] % x == 0)
-            if div != f and div > 1:
-                opts.append((d, div))
+            if dims[d] > 1:
+                opts += [((d, f),) for f in _fits(dims[d], size)]
+        if pairs:
+            for d1 in (DIMS.index("FY"), DIMS.index("FX")):
+                if not 1 < dims[d1] <= size // 2:
+                    continue
+                for d2 in range(7):
+                    if d2 != d1 and dims[d2] > 1:
+                        opts += [((d1, dims[d1]), (d2, f)) for f in _fits(dims[d2], size // dims[d1]) if f > 1]
         per_axis.append(opts)
     out = []
     for combo in itertools.product(*per_axis):
-        used = [c[0] for c in combo if c is not None]
+        used = [d for c in combo for d, _ in c]
         if len(used) != len(set(used)):
             continue
         arr = np.ones((len(sizes), 7))
         for a, c in enumerate(combo):
-            if c is not None:
-                arr[a, c[0]] = c[1]
+            for d, f in c:
+                arr[a, d] = f
         out.append(arr)
     return np.asarray(out)
 
@@ -163,7 +176,7 @@ def top_spatial(layer: Layer7, arch: Arch, spats: np.ndarray, keep: int) -> np.n
 
 
 def _groups(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int, spatial_top: int = 0,
-            symmetry: bool = False):
+            symmetry: bool = False, pairs: bool = False):
     """Candidates grouped by spatial unrolling: ``[(sp (A, 7), tdim (P, T), tfac (P, T)), ...]``
     in the deterministic search order, or ``(None, reason)``; ``symmetry`` drops an unrolling
     whose image under a swap of interchangeable array dimensions came earlier."""
@@ -179,7 +192,7 @@ def _groups(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int, sp
                 sp[0, a, d] = max(1, sp[0, a, d] // 2)
         spats = sp
     else:
-        spats = top_spatial(layer, arch, spatial_candidates(layer, arch.sizes), spatial_top)
+        spats = top_spatial(layer, arch, spatial_candidates(layer, arch.sizes, pairs), spatial_top)
         if symmetry:
             spats = drop_symmetric(arch, spats)
     groups = []
@@ -292,17 +305,18 @@ def _score_bound(e_lb: np.ndarray, c_lb: np.ndarray, objective: str) -> np.ndarr
 
 
 def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed: Mapping | None = None,
-                 lpf_limit: int = 6, spatial_top: int = 0, prune: bool = True) -> LayerResult:
+                 lpf_limit: int = 6, spatial_top: int = 0, prune: bool = True, pairs: bool = False) -> LayerResult:
     """Best mapping of ``layer`` on ``arch`` (memoised on shapes, architecture and options);
     ``spatial_top > 0`` searches only that many best-utilised spatial unrollings. ``prune``
     (exact): spatial unrollings are visited in the order of their lower bounds
     (:mod:`.mapping_bound`) and skipped once the bound exceeds the best score found; the result
-    is the exhaustive search's, ties included (lowest candidate index wins)."""
-    key = (layer.key(), arch.key(), objective, fixed, lpf_limit, spatial_top, prune)
+    is the exhaustive search's, ties included (lowest candidate index wins). ``pairs`` adds the
+    row-stationary unrollings of :func:`spatial_candidates`."""
+    key = (layer.key(), arch.key(), objective, fixed, lpf_limit, spatial_top, prune, pairs)
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    groups, why = _groups(layer, arch, fixed, lpf_limit, spatial_top, symmetry=prune)
+    groups, why = _groups(layer, arch, fixed, lpf_limit, spatial_top, symmetry=prune, pairs=pairs)
     if groups is None:
         res = LayerResult({}, "", False, why, 0)
         _CACHE[key] = res

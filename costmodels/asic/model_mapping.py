@@ -76,6 +76,8 @@ class MappingModel(CostModel):
         Param("lpf_limit", 6, "LOMA loop-prime-factor limit (2..8)", integer=True, ge=2, le=8),
         Param("spatial_top", 0, "search only the k best-utilised spatial unrollings per layer (0 = all)",
               integer=True, ge=0, le=10000),
+        Param("rs_pairs", 0, "1: also search row-stationary unrollings (FY or FX x one loop per array dimension)",
+              integer=True, ge=0, le=1),
         Param("node_nm", 28.0, "technology node in nm for area and leakage (7..130)", ge=7, le=130),
         Param("vdd", 0.9, "supply voltage in V for leakage (0.3..1.5)", unit="V", ge=0.3, le=1.5),
         Param("leak_scale", 1.0, "multiplier on leakage power (0 = none)", ge=0),
@@ -106,8 +108,9 @@ class MappingModel(CostModel):
     def _search(self, arch: Arch, layers):
         fixed = _fixed_mapping(self.param("mapping"))
         obj, lpf, top = str(self.param("objective")), int(self.param("lpf_limit")), int(self.param("spatial_top"))
-        return [search_layer(l, arch, obj, fixed=fixed.get(l.name) if fixed else None, lpf_limit=lpf, spatial_top=top)
-                for l in layers]
+        pairs = bool(int(self.param("rs_pairs")))
+        return [search_layer(l, arch, obj, fixed=fixed.get(l.name) if fixed else None, lpf_limit=lpf, spatial_top=top,
+                             pairs=pairs) for l in layers]
 
     def layer_mappings(self, workload: Any, point: dict[str, Any] | None = None) -> list[str]:
         """The chosen mapping of every layer (text, see :func:`.mapping_search.mapping_text`)."""

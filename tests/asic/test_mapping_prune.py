@@ -82,3 +82,24 @@ def test_group_tables_equal_generic_evaluation():
             assert set(fast) == set(ref)
             for k in ref:
                 assert np.array_equal(np.asarray(fast[k]), np.asarray(ref[k])), (arch.name, layer.name, k)
+
+
+def test_row_stationary_pairs_are_generated_and_never_worse():
+    """With pairs, the search generates Eyeriss's FY3 x K4 rows / OY13 columns unrolling for AlexNet
+    CONV3 and finds energy <= that fixed row-stationary mapping's; without pairs it is absent."""
+    from costmodels.asic.mapping import DIMS
+    from costmodels.asic.mapping_search import Mapping, spatial_candidates
+
+    arch = load_arch("eyeriss")
+    layer = Layer7("conv3", (4, 384, 256, 13, 13, 3, 3))
+    k, oy, fy = DIMS.index("K"), DIMS.index("OY"), DIMS.index("FY")
+    rs = np.ones((2, 7))
+    rs[0, fy], rs[0, k], rs[1, oy] = 3, 4, 13
+    assert any((s == rs).all() for s in spatial_candidates(layer, arch.sizes, pairs=True))
+    assert not any((s == rs).all() for s in spatial_candidates(layer, arch.sizes))
+    fixed = search_layer(layer, arch, "energy", fixed=Mapping(((0, fy, 3), (0, k, 4), (1, oy, 13))), lpf_limit=4)
+    free = search_layer(layer, arch, "energy", lpf_limit=4, pairs=True)
+    assert free.metrics["energy_pj"] <= fixed.metrics["energy_pj"]
+    clear_cache()
+    full = search_layer(layer, arch, "edp", lpf_limit=4, pairs=True, prune=False)
+    assert (search_layer(layer, arch, "edp", lpf_limit=4, pairs=True).text, full.metrics) == (full.text, full.metrics)
