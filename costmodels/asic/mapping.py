@@ -383,6 +383,8 @@ def _exposed(t_x: np.ndarray, refills: np.ndarray, compute: np.ndarray, ir_top: 
 
 
 def _mac_pj(arch: Arch) -> float:
-    from .energy_table import mac_pj
+    from .energy_table import fp16_mac_pj, mac_pj
 
+    if arch.number == "fp16":
+        return fp16_mac_pj(arch.bits["O"])
     return mac_pj(max(arch.bits["I"], arch.bits["W"]), arch.bits["O"])

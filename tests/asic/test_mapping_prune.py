@@ -103,3 +103,21 @@ def test_row_stationary_pairs_are_generated_and_never_worse():
     clear_cache()
     full = search_layer(layer, arch, "edp", lpf_limit=4, pairs=True, prune=False)
     assert (search_layer(layer, arch, "edp", lpf_limit=4, pairs=True).text, full.metrics) == (full.text, full.metrics)
+
+
+def test_fp16_operands_use_the_horowitz_float_mac():
+    """format = fp16 charges FP16 multiply + FP32 add (1.1 + 0.9 pJ) per MAC; int widths are refused."""
+    from costmodels.asic.arch import arch_from_dict
+    from dse.errors import DseInputError
+
+    mem = [{"name": "dram", "kind": "dram", "r_bw": 64, "operands": ["I", "W", "O"]}]
+    fp = arch_from_dict({"array": {"sizes": [4]}, "precision": {"format": "fp16", "I": 16, "W": 16, "O": 32,
+                                                                 "O_final": 16}, "memory": mem}, "t")
+    layer = Layer7("g", (1, 4, 4, 1, 1, 1, 1))
+    res = search_layer(layer, fp, "energy")
+    assert res.metrics["energy_mac_pj"] == pytest.approx(16 * (1.1 + 0.9))
+    with pytest.raises(DseInputError):
+        arch_from_dict({"array": {"sizes": [4]}, "precision": {"format": "fp16", "I": 8, "W": 16, "O": 32},
+                        "memory": mem}, "t")
+    with pytest.raises(DseInputError):
+        fp.with_knobs(bits=8)
