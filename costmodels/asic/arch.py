@@ -16,6 +16,7 @@ The engine's own format is TOML (``data/arch/*.toml``)::
     [array]
     sizes = [32, 32]           # D1, D2 (up to three)
     mac_pj = 0.04              # optional; else Horowitz MAC at the operand precision
+    noc_pj_per_bit = 0.0       # optional array-network energy per bit between per-PE and shared memories
     systolic = "ws"            # optional: os/ws/is systolic array, SCALE-Sim fill/drain per fold
     [precision]
     I = 8
@@ -86,6 +87,7 @@ class Arch:
     source: str = ""
     systolic: str = ""  # "", "os", "ws" or "is": the stationary operand of a systolic array
     number: str = "int"  # operand format: "int" (I/W bits) or "fp16" (I = W = 16, float accumulate)
+    noc_pj_per_bit: float = 0.0  # array-network energy per bit crossing between a per-PE and a shared memory
 
     @property
     def n_pe(self) -> int:
@@ -107,7 +109,8 @@ class Arch:
         return n
 
     def key(self) -> tuple:
-        return (self.sizes, self.memories, tuple(sorted(self.bits.items())), self.mac_pj, self.systolic, self.number)
+        return (self.sizes, self.memories, tuple(sorted(self.bits.items())), self.mac_pj, self.systolic, self.number,
+                self.noc_pj_per_bit)
 
     def with_knobs(self, *, sizes: tuple[int, ...] | None = None, glb_bits: float | None = None,
                    top_bw: float | None = None, bits: int | None = None) -> Arch:
@@ -233,11 +236,12 @@ def arch_from_dict(d: dict, where: str = "arch") -> Arch:
                            tuple(ops), tuple(sorted(served)), bool(m.get("double_buffer", False)),
                            bool(m.get("rw_port", False))))
     for k in arr:
-        if k not in ("sizes", "mac_pj", "systolic"):
-            raise DseInputError(f"{where}.array.{k}", "(unknown key)", "one of mac_pj, sizes, systolic")
+        if k not in ("sizes", "mac_pj", "systolic", "noc_pj_per_bit"):
+            raise DseInputError(f"{where}.array.{k}", "(unknown key)", "one of mac_pj, noc_pj_per_bit, sizes, systolic")
     arch = Arch(str(d.get("name", where)), tuple(sizes), tuple(mems), bits,
                 float(arr["mac_pj"]) if "mac_pj" in arr else None,
-                _num(d, "clock_hz", where, default=1e9), str(d.get("source", "")), _systolic(arr, where), number)
+                _num(d, "clock_hz", where, default=1e9), str(d.get("source", "")), _systolic(arr, where), number,
+                _num(arr, "noc_pj_per_bit", f"{where}.array") if "noc_pj_per_bit" in arr else 0.0)
     check_arch(arch, where)
     return arch
 

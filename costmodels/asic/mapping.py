@@ -116,7 +116,7 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
     """Cost of N mappings: ``sp`` (N, A, 7), ``tdim`` (N, T) int, ``tfac`` (N, T) float.
 
     Returns arrays of shape (N,): ``cycles`` (latency), ``compute_cycles``, ``stall_cycles``,
-    ``energy_pj`` and ``energy_{mac,rf,sram,dram}_pj``, ``dram_bits`` (and per operand X
+    ``energy_pj`` and ``energy_{mac,rf,sram,dram,noc}_pj``, ``dram_bits``, ``noc_bits`` (and per operand X
     ``dram_bits_X``, ``energy_dram_X_pj``), ``feasible`` (capacity),
     plus ``bounds`` (N, M) loops inside each memory (operand-independent, see module docstring).
     """
@@ -215,6 +215,10 @@ def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndar
     exposed = np.zeros(n)
     folds: dict[str, np.ndarray] = {}
     dram_idx = [i for i, m in enumerate(mems) if m.kind == "dram"]
+    # links charged to the array network: a per-PE memory and the shared memory above it
+    noc = {(i, j): arch.noc_pj_per_bit > 0 and not mems[i].served_dims and bool(mems[j].served_dims)
+           for i in range(len(mems)) for j in range(len(mems))}
+    noc_bits = np.zeros(n)
     snaps = []  # DRAM read/write bits before each operand's counts: per-operand DRAM traffic
     for op in OPERANDS:
         snaps.append((rd_bits[:, dram_idx], wr_bits[:, dram_idx]))
@@ -263,6 +267,8 @@ def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndar
                     rd = rd + (g(li, i) * (r_l - d_l)) * b_ps + g(li, i) * d_l * b_fin
                 rd_bits[:, i] += rd
                 wr_bits[:, i] += wr
+                if li + 1 < len(ch) and noc[i, up]:  # psums crossing between the PEs and the shared level
+                    noc_bits += (g(li, up) + g(li, i)) * (r_l - d_l) * b_ps + g(li, i) * d_l * b_fin
                 if li + 1 < len(ch):
                     t_x = np.maximum(g(li, i) * b_ps / (mems[i].r_bw * inst[i]),
                                      g(li, up) * b_ps / (mems[up].w_bw * inst[up]))
@@ -294,6 +300,8 @@ def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndar
                     halo = _take(foot[(op, i)], q1 + off1) * inst[i] * suf_flat.take(q1 + off1)
                     wvol = np.where(slide, np.minimum(wvol, halo), wvol)
                 wr_bits[:, i] += wvol * b
+                if noc[i, up]:  # every PE's copy crosses the array network
+                    noc_bits += wvol * b
                 t_x = np.maximum(g(li, up) * b / (mems[up].r_bw * inst[up]), g(li, i) * b / (mems[i].w_bw * inst[i]))
                 exposed += _exposed(t_x, at(refill, li), compute, at(irtop, li), dbuf[:, i])
                 if li + 2 == len(ch):
@@ -333,8 +341,10 @@ def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndar
         "utilization": float(np.prod(layer.dims)) / (cycles * arch.n_pe),
         "spatial_utilization": n_active / arch.n_pe,
         "feasible": feasible, "bounds": bound, "rd_bits": rd_bits, "wr_bits": wr_bits, **per_op,
+        "noc_bits": noc_bits, "energy_noc_pj": noc_bits * arch.noc_pj_per_bit,
     }
-    out["energy_pj"] = out["energy_mac_pj"] + out["energy_rf_pj"] + out["energy_sram_pj"] + out["energy_dram_pj"]
+    out["energy_pj"] = (out["energy_mac_pj"] + out["energy_rf_pj"] + out["energy_sram_pj"] + out["energy_dram_pj"]
+                        + out["energy_noc_pj"])
     return out
 
 

@@ -12,8 +12,9 @@ Knobs with value 0 keep the architecture file's own value (``rows``, ``cols``: a
 by the Horowitz SRAM points; ``dram_bw``: bits/cycle of the outermost memory; ``bits``: I/W and
 final-output precision; ``clock``: Hz).
 
-Totals: ``latency_s``, ``cycles``, ``energy_j`` = MAC + register files + SRAMs + DRAM + leakage
-(``energy_{mac,rf,sram,dram,leak}_j``), ``area_m2`` (PEs + on-chip memories, :mod:`.tech`
+Totals: ``latency_s``, ``cycles``, ``energy_j`` = MAC + register files + SRAMs + DRAM + array
+network + leakage (``energy_{mac,rf,sram,dram,noc,leak}_j``; the network term is zero unless the
+architecture sets ``noc_pj_per_bit``), ``area_m2`` (PEs + on-chip memories, :mod:`.tech`
 Aladdin/bitcell figures at ``node_nm``), ``utilization`` (MACs / (PEs x cycles)), ``dram_bytes``,
 ``macs``, ``power_w``. Per layer: the same except area, and the chosen mapping as text via
 :meth:`MappingModel.layer_mappings`. A layer without a feasible mapping makes the point infeasible
@@ -37,7 +38,7 @@ from .tech import tech
 
 __all__ = ["MappingModel"]
 
-_LAYER_KEYS = ("cycles", "energy_mac_j", "energy_rf_j", "energy_sram_j", "energy_dram_j", "dram_bytes")
+_LAYER_KEYS = ("cycles", "energy_mac_j", "energy_rf_j", "energy_sram_j", "energy_dram_j", "energy_noc_j", "dram_bytes")
 
 
 @lru_cache(maxsize=32)
@@ -58,7 +59,7 @@ class MappingModel(CostModel):
     """Mapping-aware PE-array model: per-layer mapping search over a memory hierarchy."""
 
     name = "asic"
-    version = "1"
+    version = "2"
     space = DesignSpace((
         Int("rows", default=0, low=0, high=1024, doc="PE array D1 (0: as the architecture)"),
         Int("cols", default=0, low=0, high=1024, doc="PE array D2 (0: as the architecture)"),
@@ -137,7 +138,7 @@ class MappingModel(CostModel):
                     continue
                 m, rep = r.metrics, l.repeat
                 per["cycles"][i, j] = m["cycles"] * rep
-                for comp in ("mac", "rf", "sram", "dram"):
+                for comp in ("mac", "rf", "sram", "dram", "noc"):
                     per[f"energy_{comp}_j"][i, j] = m[f"energy_{comp}_pj"] * 1e-12 * rep
                 per["dram_bytes"][i, j] = m["dram_bits"] / 8 * rep
             mem_bits = sum(mm.size_bits * arch.instances(mm) for mm in arch.memories if mm.kind != "dram")
@@ -149,11 +150,12 @@ class MappingModel(CostModel):
         lat_l = per["cycles"] / tot["clock_hz"][:, None]
         per["latency_s"] = lat_l
         per["energy_leak_j"] = lat_l * tot["leak_w"][:, None]
-        per["energy_j"] = sum(per[f"energy_{c}_j"] for c in ("mac", "rf", "sram", "dram", "leak"))
+        per["energy_j"] = sum(per[f"energy_{c}_j"] for c in ("mac", "rf", "sram", "dram", "noc", "leak"))
         mac_l = np.asarray([float(l.macs) for l in layers])
         per["utilization"] = np.where(per["cycles"] > 0, mac_l / (np.maximum(per["cycles"], 1e-300) * tot["n_pe"][:, None]), 0.0)
         totals = {k: per[k].sum(axis=1) for k in ("latency_s", "cycles", "energy_j", "energy_mac_j", "energy_rf_j",
-                                                  "energy_sram_j", "energy_dram_j", "energy_leak_j", "dram_bytes")}
+                                                  "energy_sram_j", "energy_dram_j", "energy_noc_j", "energy_leak_j",
+                                                  "dram_bytes")}
         totals["area_m2"] = tot["area_m2"]
         totals["macs"] = np.full(n, macs)
         totals["utilization"] = np.where(totals["cycles"] > 0, macs / (np.maximum(totals["cycles"], 1e-300) * tot["n_pe"]), 0.0)

@@ -121,3 +121,22 @@ def test_fp16_operands_use_the_horowitz_float_mac():
                         "memory": mem}, "t")
     with pytest.raises(DseInputError):
         fp.with_knobs(bits=8)
+
+
+def test_array_network_charges_every_pe_copy_hand_derived():
+    """With noc_pj_per_bit, 4 PEs each filled once with their own 8-bit weight from DRAM cost 4 x 8
+    network bits; without it the term is zero."""
+    from costmodels.asic.arch import arch_from_dict
+    from costmodels.asic.mapping import DIMS
+
+    mem = [{"name": "rf", "kind": "rf", "size_bits": 64, "r_bw": 8, "operands": ["W"], "served_dims": []},
+           {"name": "dram", "kind": "dram", "r_bw": 64, "operands": ["I", "W", "O"]}]
+    d = {"array": {"sizes": [4], "noc_pj_per_bit": 0.5}, "precision": {"I": 8, "W": 8, "O": 8}, "memory": mem}
+    layer = Layer7("g", (1, 4, 1, 1, 1, 1, 1))
+    sp = np.ones((1, 1, 7))
+    sp[0, 0, DIMS.index("K")] = 4
+    out = evaluate_mappings(layer, arch_from_dict(d, "t"), sp, np.zeros((1, 1), dtype=np.int64), np.ones((1, 1)))
+    assert out["noc_bits"][0] == 4 * 8 and out["energy_noc_pj"][0] == 4 * 8 * 0.5
+    d["array"].pop("noc_pj_per_bit")
+    out = evaluate_mappings(layer, arch_from_dict(d, "t"), sp, np.zeros((1, 1), dtype=np.int64), np.ones((1, 1)))
+    assert out["energy_noc_pj"][0] == 0
