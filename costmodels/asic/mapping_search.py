@@ -32,6 +32,7 @@ import numpy as np
 from .arch import Arch
 from .mapping import DIMS, Layer7, evaluate_mappings
 from .mapping_groups import canonical_perm, evaluate_groups
+from .mapping_share import SHORT, WINDOW, bw_free, clear_shortlists, from_shortlist, shortlist
 
 __all__ = [
     "CHUNK",
@@ -75,6 +76,7 @@ class LayerResult:
 
 def clear_cache() -> None:
     _CACHE.clear()
+    clear_shortlists()
 
 
 def prime_factors(n: int) -> list[int]:
@@ -310,12 +312,21 @@ def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed:
     ``spatial_top > 0`` searches only that many best-utilised spatial unrollings. ``prune``
     (exact): spatial unrollings are visited in the order of their lower bounds
     (:mod:`.mapping_bound`) and skipped once the bound exceeds the best score found; the result
-    is the exhaustive search's, ties included (lowest candidate index wins). ``pairs`` adds the
-    row-stationary unrollings of :func:`spatial_candidates`."""
+    is the exhaustive search's, ties included (lowest candidate index wins); under the energy
+    objective a point that differs from an earlier one only in the outermost bandwidth reuses its
+    shortlist (:mod:`.mapping_share`, exact too). ``pairs`` adds the row-stationary unrollings of
+    :func:`spatial_candidates`."""
     key = (layer.key(), arch.key(), objective, fixed, lpf_limit, spatial_top, prune, pairs)
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
+    share = objective == "energy" and prune
+    skey = (layer.key(), bw_free(arch).key(), fixed, lpf_limit, spatial_top, pairs)
+    if share and skey in SHORT:
+        res = from_shortlist(layer, arch, SHORT[skey])
+        if res is not None:
+            _CACHE[key] = res
+            return res
     groups, why = _groups(layer, arch, fixed, lpf_limit, spatial_top, symmetry=prune, pairs=pairs)
     if groups is None:
         res = LayerResult({}, "", False, why, 0)
@@ -330,15 +341,20 @@ def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed:
 
         mac = arch.mac_pj if arch.mac_pj is not None else _mac_pj(arch)
         e_lb, c_lb = group_bounds(layer, arch, np.stack([g[0] for g in groups]), mac)
-        lb = _score_bound(e_lb, c_lb, objective)
+        lb = e_lb if share else _score_bound(e_lb, c_lb, objective)
         order = np.argsort(lb, kind="stable")
     best_score, best_idx, best = np.inf, -1, None
     evaluated, pos = 0, 0
-    while pos < len(order) and lb[order[pos]] <= best_score:
+    best_e, short = np.inf, []  # energy sharing: every feasible candidate within WINDOW of the best energy
+
+    def limit() -> float:  # prune above the incumbent (energy sharing: above its window)
+        return best_e * (1 + WINDOW) if share else best_score
+
+    while pos < len(order) and lb[order[pos]] <= limit():
         # a batch of whole unrollings (up to CHUNK candidates) whose bounds do not exceed the
         # incumbent; sorted bounds: once one exceeds it, every later one does too
         batch, size = [], 0
-        while pos < len(order) and lb[order[pos]] <= best_score and (not batch or size + len(groups[order[pos]][1]) <= (CHUNK if best is not None else 1)):
+        while pos < len(order) and lb[order[pos]] <= limit() and (not batch or size + len(groups[order[pos]][1]) <= (CHUNK if best is not None else 1)):
             batch.append(int(order[pos]))
             size += len(groups[order[pos]][1])
             pos += 1
@@ -355,6 +371,13 @@ def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed:
             out = evaluate_groups(layer, arch, gsp, gdims, gfacs, gid, perm)
             evaluated += len(gid)
             score = _score(out, objective)
+            if share:
+                e = np.where(out["feasible"], out["energy_pj"], np.inf)
+                best_e = min(best_e, float(e.min()))
+                keep = np.flatnonzero(e <= best_e * (1 + WINDOW))
+                g_k = gid[keep]
+                short.append((gsp[g_k], gdims[g_k[:, None], perm[keep]], gfacs[g_k[:, None], perm[keep]], idx_c[keep],
+                              out["energy_pj"][keep]))
             m = score.min()
             if not np.isfinite(m) or m > best_score:
                 continue
@@ -372,6 +395,8 @@ def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed:
         metrics = {k: float(v) for k, v in m.items() if np.ndim(v) == 0 and k != "feasible"}
         res = LayerResult(metrics, mapping_text(arch, s_, d_, f_, m["bounds"]), True, "", evaluated, int(offsets[-1]))
     _CACHE[key] = res
+    if share:
+        SHORT[skey] = shortlist(short, best_e, res)
     return res
 
 

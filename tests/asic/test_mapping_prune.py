@@ -140,3 +140,17 @@ def test_array_network_charges_every_pe_copy_hand_derived():
     d["array"].pop("noc_pj_per_bit")
     out = evaluate_mappings(layer, arch_from_dict(d, "t"), sp, np.zeros((1, 1), dtype=np.int64), np.ones((1, 1)))
     assert out["energy_noc_pj"][0] == 0
+
+
+def test_energy_search_shared_across_dram_bandwidths_equals_exhaustive():
+    """Points that differ only in DRAM bandwidth reuse the energy shortlist and still return the
+    exhaustive search's mapping and metrics (cycles included)."""
+    base = load_arch("tpu-like")
+    layer = LAYERS[0]
+    clear_cache()
+    got = [search_layer(layer, base.with_knobs(sizes=(16, 8), top_bw=bw), "energy", lpf_limit=5)
+           for bw in (64.0, 8.0, 512.0)]
+    assert got[1].evaluated < got[1].candidates  # served from the shortlist
+    for bw, g in zip((64.0, 8.0, 512.0), got):
+        full = search_layer(layer, base.with_knobs(sizes=(16, 8), top_bw=bw), "energy", lpf_limit=5, prune=False)
+        assert (g.text, g.metrics) == (full.text, full.metrics)
