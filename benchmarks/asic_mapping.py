@@ -11,7 +11,11 @@ process CPU time (best of 3 where cheap; the machine is shared, so wall time is 
    each with its own exact (pruned, equal to exhaustive) mapping search under the energy and EDP
    objectives, and the ``spatial_top=4`` heuristic for comparison, extrapolated to 1e4 points on
    2 cores (target <= 5 min);
-4. peak resident memory after the ResNet-50 search (target < 2 GiB).
+4. peak resident memory after the ResNet-50 search (target < 2 GiB);
+5. the 1e4-point grid (rows, cols, shared SRAM, DRAM bandwidth; 10 values each): CPU time of the
+   first point of a (rows, cols, SRAM) family and of each further bandwidth (the energy search
+   shares its shortlist across bandwidths, exactly; EDP searches every point), extrapolated to the
+   whole grid on 2 cores (target <= 5 min).
 Run with ``OMP_NUM_THREADS=1``.
 """
 
@@ -96,10 +100,41 @@ def hw_points(k: int, seed: int = 0, spatial_top: int = 0, objective: str = "ene
     return per, worst
 
 
+#: a 10 x 10 x 10 x 10 = 1e4-point hardware grid on tpu-like (rows, cols, shared SRAM bytes, DRAM bits/cycle)
+GRID_SIDES = (4, 8, 12, 16, 24, 32, 48, 64, 96, 128)
+GRID_GLB = tuple(int(2 ** (14 + 0.9 * i)) for i in range(10))  # 16 KiB .. ~4 MiB
+GRID_BW = (8, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+
+
+def hw_grid(families: int, per_family: int, objective: str = "energy", seed: int = 0) -> tuple[float, float]:
+    """CPU seconds of the first point of a (rows, cols, SRAM) family and of each further DRAM
+    bandwidth of it (energy: the shortlist is shared; other objectives search every point), on
+    random families of the 1e4-point grid, ResNet-18, exact search."""
+    rng = np.random.default_rng(seed)
+    base = load_arch("tpu-like")
+    layers = network_layers(workloads.load("resnet18-imagenet"))
+    clear_cache()
+    first = rest = 0.0
+    for _ in range(families):
+        r, c, g = int(rng.choice(GRID_SIDES)), int(rng.choice(GRID_SIDES)), int(rng.choice(GRID_GLB))
+        for j, bw in enumerate(rng.choice(GRID_BW, size=per_family, replace=False)):
+            a = base.with_knobs(sizes=(r, c), glb_bits=g * 8.0, top_bw=float(bw))
+            t = time.process_time()
+            for l in layers:
+                search_layer(l, a, objective)
+            dt = time.process_time() - t
+            if j == 0:
+                first += dt
+            else:
+                rest += dt
+    return first / families, rest / max(families * (per_family - 1), 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--hw-points", type=int, default=20)
     p.add_argument("--skip-resnet50", action="store_true")
+    p.add_argument("--grid-families", type=int, default=6)
     a = p.parse_args(argv)
     generic, grouped, n = evals_per_s()
     print(f"1. layer-mapping evaluations per CPU second (one core), {n:,} candidates of a 3x3 layer: "
@@ -113,6 +148,14 @@ def main(argv: list[str] | None = None) -> int:
                  f"{obj}, heuristic spatial_top={top}: objective <= {worst:.4f}x the exact search")
         print(f"3. hardware points x ResNet-18 ({label}): {per * 1e3:.0f} ms CPU per point -> 1e4 points on "
               f"2 cores ~ {per * 1e4 / 2 / 60:.1f} min (extrapolated from {a.hw_points}; target <= 5 min)")
+    for obj in ("energy", "edp"):
+        t1, t2 = hw_grid(a.grid_families, 3, obj)
+        n_fam = len(GRID_SIDES) ** 2 * len(GRID_GLB)
+        total = n_fam * t1 + n_fam * (len(GRID_BW) - 1) * t2
+        print(f"5. the 1e4-point grid (rows x cols x SRAM x DRAM bandwidth, 10 values each) x ResNet-18, {obj}, "
+              f"exact search: {t1 * 1e3:.0f} ms CPU for a family's first point, {t2 * 1e3:.0f} ms for each further "
+              f"bandwidth -> {total / 2 / 60:.1f} min on 2 cores (extrapolated from {a.grid_families} families; "
+              "target <= 5 min)")
     if not a.skip_resnet50:
         cpu, ev, cand = network_search("resnet50-imagenet")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
