@@ -32,7 +32,18 @@ import numpy as np
 from .arch import Arch
 from .mapping import DIMS, Layer7, evaluate_mappings
 from .mapping_groups import canonical_perm, evaluate_groups
-from .mapping_share import SHORT, WINDOW, bw_free, clear_shortlists, from_shortlist, shortlist
+from .mapping_share import (
+    RECORDS,
+    SHORT,
+    WINDOW,
+    bw_free,
+    clear_shortlists,
+    from_record,
+    from_shortlist,
+    record,
+    remember,
+    shortlist,
+)
 
 __all__ = [
     "CHUNK",
@@ -322,9 +333,16 @@ def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed:
         return hit
     share = objective == "energy" and prune
     skey = (layer.key(), bw_free(arch).key(), fixed, lpf_limit, spatial_top, pairs)
+    rec = prune and objective != "energy"
     if share and skey in SHORT:
         res = from_shortlist(layer, arch, SHORT[skey])
         if res is not None:
+            _CACHE[key] = res
+            return res
+    if rec and (skey, objective) in RECORDS:
+        res = from_record(layer, arch, objective, RECORDS[(skey, objective)])
+        if res is not None:
+            RECORDS.move_to_end((skey, objective))
             _CACHE[key] = res
             return res
     groups, why = _groups(layer, arch, fixed, lpf_limit, spatial_top, symmetry=prune, pairs=pairs)
@@ -346,6 +364,10 @@ def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed:
     best_score, best_idx, best = np.inf, -1, None
     evaluated, pos = 0, 0
     best_e, short = np.inf, []  # energy sharing: every feasible candidate within WINDOW of the best energy
+    if rec:  # latency/EDP record: per candidate (energy, compute cycles, outermost read bits, write bits)
+        cand_lb = np.zeros((int(offsets[-1]), 4))
+        if prune and len(groups) > 1:
+            cand_lb[:, 0], cand_lb[:, 1] = np.repeat(e_lb, np.diff(offsets)), np.repeat(c_lb, np.diff(offsets))
 
     def limit() -> float:  # prune above the incumbent (energy sharing: above its window)
         return best_e * (1 + WINDOW) if share else best_score
@@ -371,6 +393,9 @@ def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed:
             out = evaluate_groups(layer, arch, gsp, gdims, gfacs, gid, perm)
             evaluated += len(gid)
             score = _score(out, objective)
+            if rec:
+                cand_lb[idx_c] = np.stack([np.where(out["feasible"], out["energy_pj"], np.inf), out["compute_cycles"],
+                                           out["rd_bits"][:, -1], out["wr_bits"][:, -1]], axis=1)
             if share:
                 e = np.where(out["feasible"], out["energy_pj"], np.inf)
                 best_e = min(best_e, float(e.min()))
@@ -397,6 +422,8 @@ def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed:
     _CACHE[key] = res
     if share:
         SHORT[skey] = shortlist(short, best_e, res)
+    if rec:
+        remember((skey, objective), record(groups, cand_lb, res))
     return res
 
 

@@ -1,5 +1,15 @@
-"""Sharing an energy-objective mapping search across hardware points that differ only in the
-outermost memory's bandwidth (exact).
+"""Sharing a mapping search across hardware points that differ only in the outermost memory's
+bandwidth (exact).
+
+Latency and EDP (:func:`record`, :func:`from_record`): the first point of a family records, for
+every candidate, its energy, compute cycles and outermost-memory read/write bits, none of which
+depends on the bandwidth (unevaluated unrollings keep their branch-and-bound bounds and zero
+traffic); a later point bounds each candidate's cycles by ``max(compute, outermost traffic /
+its bandwidth)`` (stalls, on-load and write-back only add; the roofline term is part of the
+stall rule) and evaluates candidates in the order of the resulting score bounds until the next
+one exceeds its best score.
+
+Energy:
 
 Energy and capacity feasibility do not depend on that bandwidth (only cycles do, through stalls,
 on-load and write-back). The first search of a layer on such a family keeps every feasible
@@ -12,6 +22,7 @@ exhaustive search's (``tests/asic/test_mapping_prune.py``).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
@@ -20,7 +31,8 @@ import numpy as np
 from .arch import Arch
 from .mapping import Layer7, evaluate_mappings
 
-__all__ = ["SHORT", "WINDOW", "bw_free", "clear_shortlists", "from_shortlist", "shortlist"]
+__all__ = ["RECORDS", "SHORT", "WINDOW", "bw_free", "clear_shortlists", "from_record", "from_shortlist", "record",
+           "remember", "shortlist"]
 
 #: relative energy window of the shortlists
 WINDOW = 1e-3
@@ -30,6 +42,7 @@ SHORT: dict[tuple, Any] = {}
 
 def clear_shortlists() -> None:
     SHORT.clear()
+    RECORDS.clear()
 
 
 def bw_free(arch: Arch) -> Arch:
@@ -79,3 +92,84 @@ def from_shortlist(layer: Layer7, arch: Arch, entry: tuple) -> Any:
     metrics = {k: float(v[i]) for k, v in out.items() if np.ndim(v[i]) == 0 and k != "feasible"}
     return LayerResult(metrics, mapping_text(arch, sp[i], td[i], tf[i], out["bounds"][i]), True, "", len(td),
                        res0.candidates)
+
+
+#: latency/EDP records per (layer, bandwidth-free architecture, options, objective); least recently
+#: used first, at most ``MAX_RECORDS``
+RECORDS: OrderedDict[tuple, Any] = OrderedDict()
+MAX_RECORDS = 64
+_FIRST = 256  # candidates of the first re-evaluated chunk (the best bounds)
+
+
+def record(groups: list, bounds: np.ndarray, res: Any) -> tuple:
+    """What a later point of the family needs: every candidate (group, padded loops) with
+    bandwidth-independent lower bounds ``bounds`` (N, 4) = (energy, compute cycles, outermost
+    memory read bits, write bits), or the infeasible result."""
+    from .mapping_search import _pad
+
+    if not res.feasible:
+        return ("infeasible", res)
+    t = max(g[1].shape[1] for g in groups)
+    gid = np.concatenate([np.full(len(g[1]), k, dtype=np.int32) for k, g in enumerate(groups)])
+    padded = [_pad(g[1], g[2], t) for g in groups]
+    td = np.concatenate([d for d, _ in padded]).astype(np.int8)
+    tf = np.concatenate([f for _, f in padded]).astype(np.float32)  # integer factors: exact
+    return ("ok", np.stack([g[0] for g in groups]), gid, td, tf, bounds, res)
+
+
+def remember(key: tuple, entry: tuple) -> None:
+    RECORDS[key] = entry
+    RECORDS.move_to_end(key)
+    while len(RECORDS) > MAX_RECORDS:
+        RECORDS.popitem(last=False)
+
+
+def from_record(layer: Layer7, arch: Arch, objective: str, entry: tuple) -> Any:
+    """The latency/EDP search's result on ``arch`` from a record of its family: candidates are
+    evaluated in the order of their bandwidth-independent bounds (energy x compute cycles, or
+    compute cycles) until the next bound exceeds the best score; exact (lowest index on ties)."""
+    from .mapping_search import CHUNK, LayerResult, mapping_text
+
+    if entry[0] == "infeasible":
+        res = entry[1]
+        return LayerResult(res.metrics, res.text, False, res.reason, 0, res.candidates)
+    _, gsp, gid, td, tf, bounds, res0 = entry
+    e, comp, rd, wr = bounds.T
+    top = arch.memories[-1]
+    busy = (rd + wr) / top.r_bw if top.rw_port else np.maximum(rd / top.r_bw, wr / top.w_bw)
+    cyc = np.maximum(comp, busy)  # cycles >= compute and >= the outermost memory's roofline
+    lb = (e * cyc if objective == "edp" else cyc * (1 + 1e-12 * e)) * (1 - 1e-9)  # 1e-9: rounding
+    # the few best bounds first (their best score is the threshold), then every other candidate
+    # whose bound does not exceed it, in index order: all that can win, ties included
+    first = np.sort(np.argpartition(lb, _FIRST)[:_FIRST]) if len(lb) > _FIRST else np.arange(len(lb))
+    best: list = [np.inf, -1, None]  # score, index, (metrics, sp, tdim, tfac)
+    _evaluate(layer, arch, objective, entry, first, best)
+    rest = np.setdiff1d(np.flatnonzero(lb <= best[0]), first, assume_unique=True)
+    for c in range(0, len(rest), CHUNK):
+        _evaluate(layer, arch, objective, entry, rest[c:c + CHUNK], best)
+    evaluated = len(first) + len(rest)
+    if best[2] is None:  # pragma: no cover - feasibility does not depend on the bandwidth
+        return None
+    m_, s_, d_, f_ = best[2]
+    metrics = {k: float(v) for k, v in m_.items() if np.ndim(v) == 0 and k != "feasible"}
+    return LayerResult(metrics, mapping_text(arch, s_, d_, f_, m_["bounds"]), True, "", evaluated, res0.candidates)
+
+
+def _evaluate(layer: Layer7, arch: Arch, objective: str, entry: tuple, sel: np.ndarray, best: list) -> None:
+    """Evaluate the recorded candidates ``sel`` (sorted indices) on ``arch``; update ``best`` in
+    place when one scores lower (or equal with a lower index)."""
+    from .mapping_search import _score
+
+    _, gsp, gid, td, tf, _, _ = entry
+    if not len(sel):
+        return
+    out = evaluate_mappings(layer, arch, gsp[gid[sel]], td[sel].astype(np.int64), tf[sel].astype(np.float64))
+    score = _score(out, objective)
+    m = score.min()
+    if not np.isfinite(m) or m > best[0]:
+        return
+    i = int(np.flatnonzero(score == m)[np.argmin(sel[score == m])])
+    if m < best[0] or sel[i] < best[1]:
+        best[:] = [m, int(sel[i]), ({k: v[i] for k, v in out.items()}, gsp[gid[sel[i]]], td[sel[i]],
+                                    tf[sel[i]].astype(np.float64))]
+

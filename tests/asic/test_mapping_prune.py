@@ -154,3 +154,18 @@ def test_energy_search_shared_across_dram_bandwidths_equals_exhaustive():
     for bw, g in zip((64.0, 8.0, 512.0), got):
         full = search_layer(layer, base.with_knobs(sizes=(16, 8), top_bw=bw), "energy", lpf_limit=5, prune=False)
         assert (g.text, g.metrics) == (full.text, full.metrics)
+
+
+@pytest.mark.parametrize("objective", ["edp", "latency"])
+def test_latency_edp_search_shared_across_dram_bandwidths_equals_exhaustive(objective):
+    """Points that differ only in DRAM bandwidth reuse the recorded bandwidth-free bounds and still
+    return the exhaustive search's mapping and metrics."""
+    base = load_arch("tpu-like")
+    layer = LAYERS[0]
+    clear_cache()
+    bws = (64.0, 8.0, 512.0, 16.0)
+    got = [search_layer(layer, base.with_knobs(sizes=(16, 8), top_bw=bw), objective, lpf_limit=5) for bw in bws]
+    assert got[2].evaluated < got[2].candidates
+    for bw, g in zip(bws, got):
+        full = search_layer(layer, base.with_knobs(sizes=(16, 8), top_bw=bw), objective, lpf_limit=5, prune=False)
+        assert (g.text, g.metrics) == (full.text, full.metrics)
