@@ -30,6 +30,7 @@ import numpy as np
 
 from .arch import Arch
 from .mapping import Layer7, evaluate_mappings
+from .mapping_common import CHUNK, LayerResult, _pad, _score, mapping_text
 
 __all__ = ["RECORDS", "SHORT", "WINDOW", "bw_free", "clear_shortlists", "from_record", "from_shortlist", "record",
            "remember", "shortlist"]
@@ -57,8 +58,6 @@ def bw_free(arch: Arch) -> Arch:
 def shortlist(parts: list, best_e: float, res: Any) -> tuple:
     """The candidates of ``parts`` ((sp, tdim, tfac, index, energy) per chunk) within ``WINDOW`` of
     ``best_e``, padded to one loop count, with the full search's result; or the infeasible result."""
-    from .mapping_search import _pad
-
     if not res.feasible:
         return ("infeasible", res)
     t = max(p[1].shape[1] for p in parts if len(p[3]))
@@ -77,8 +76,6 @@ def shortlist(parts: list, best_e: float, res: Any) -> tuple:
 def from_shortlist(layer: Layer7, arch: Arch, entry: tuple) -> Any:
     """The energy search's :class:`~.mapping_search.LayerResult` on ``arch`` from a shortlist of its
     family, or ``None`` when the window check fails (search in full)."""
-    from .mapping_search import LayerResult, _score, mapping_text
-
     if entry[0] == "infeasible":
         res = entry[1]
         return LayerResult(res.metrics, res.text, False, res.reason, 0, res.candidates)
@@ -105,8 +102,6 @@ def record(groups: list, bounds: np.ndarray, res: Any) -> tuple:
     """What a later point of the family needs: every candidate (group, padded loops) with
     bandwidth-independent lower bounds ``bounds`` (N, 4) = (energy, compute cycles, outermost
     memory read bits, write bits), or the infeasible result."""
-    from .mapping_search import _pad
-
     if not res.feasible:
         return ("infeasible", res)
     t = max(g[1].shape[1] for g in groups)
@@ -128,8 +123,6 @@ def from_record(layer: Layer7, arch: Arch, objective: str, entry: tuple) -> Any:
     """The latency/EDP search's result on ``arch`` from a record of its family: candidates are
     evaluated in the order of their bandwidth-independent bounds (energy x compute cycles, or
     compute cycles) until the next bound exceeds the best score; exact (lowest index on ties)."""
-    from .mapping_search import CHUNK, LayerResult, mapping_text
-
     if entry[0] == "infeasible":
         res = entry[1]
         return LayerResult(res.metrics, res.text, False, res.reason, 0, res.candidates)
@@ -158,8 +151,6 @@ def from_record(layer: Layer7, arch: Arch, objective: str, entry: tuple) -> Any:
 def _evaluate(layer: Layer7, arch: Arch, objective: str, entry: tuple, sel: np.ndarray, best: list) -> None:
     """Evaluate the recorded candidates ``sel`` (sorted indices) on ``arch``; update ``best`` in
     place when one scores lower (or equal with a lower index)."""
-    from .mapping_search import _score
-
     _, gsp, gid, td, tf, _, _ = entry
     if not len(sel):
         return
