@@ -95,6 +95,7 @@ def from_shortlist(layer: Layer7, arch: Arch, entry: tuple) -> Any:
 #: used first, at most ``MAX_RECORDS``
 RECORDS: OrderedDict[tuple, Any] = OrderedDict()
 MAX_RECORDS = 64
+MAX_RECORD_CANDIDATES = 4_000_000
 _FIRST = 256  # candidates of the first re-evaluated chunk (the best bounds)
 
 
@@ -113,9 +114,15 @@ def record(groups: list, bounds: np.ndarray, res: Any) -> tuple:
 
 
 def remember(key: tuple, entry: tuple) -> None:
+    """Keep ``entry``; drop the least recently used records beyond ``MAX_RECORDS`` entries or
+    ``MAX_RECORD_CANDIDATES`` candidates in all (~60 bytes each)."""
     RECORDS[key] = entry
     RECORDS.move_to_end(key)
-    while len(RECORDS) > MAX_RECORDS:
+
+    def size() -> int:
+        return sum(len(e[2]) for e in RECORDS.values() if e[0] == "ok")
+
+    while len(RECORDS) > 1 and (len(RECORDS) > MAX_RECORDS or size() > MAX_RECORD_CANDIDATES):
         RECORDS.popitem(last=False)
 
 
