@@ -13,9 +13,9 @@ process CPU time (best of 3 where cheap; the machine is shared, so wall time is 
    2 cores (target <= 5 min);
 4. peak resident memory after the ResNet-50 search (target < 2 GiB);
 5. the 1e4-point grid (rows, cols, shared SRAM, DRAM bandwidth; 10 values each): CPU time of the
-   first point of a (rows, cols, SRAM) family and of each further bandwidth (the energy search
-   shares its shortlist across bandwidths, exactly; EDP searches every point), extrapolated to the
-   whole grid on 2 cores (target <= 5 min).
+   first point of a (rows, cols, SRAM) family and of each of its other 9 bandwidths in random
+   order (searches share exact bandwidth-free shortlists/bounds, :mod:`costmodels.asic.mapping_share`),
+   extrapolated to the whole grid on 2 cores (target <= 5 min).
 Run with ``OMP_NUM_THREADS=1``.
 """
 
@@ -108,8 +108,8 @@ GRID_BW = (8, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 
 def hw_grid(families: int, per_family: int, objective: str = "energy", seed: int = 0) -> tuple[float, float]:
     """CPU seconds of the first point of a (rows, cols, SRAM) family and of each further DRAM
-    bandwidth of it (energy: the shortlist is shared; other objectives search every point), on
-    random families of the 1e4-point grid, ResNet-18, exact search."""
+    bandwidth of it, in random order (energy: the shortlist is shared; latency/EDP: the record of
+    bandwidth-free bounds), on random families of the 1e4-point grid, ResNet-18, exact search."""
     rng = np.random.default_rng(seed)
     base = load_arch("tpu-like")
     layers = network_layers(workloads.load("resnet18-imagenet"))
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--hw-points", type=int, default=20)
     p.add_argument("--skip-resnet50", action="store_true")
-    p.add_argument("--grid-families", type=int, default=6)
+    p.add_argument("--grid-families", type=int, default=4)
     a = p.parse_args(argv)
     generic, grouped, n = evals_per_s()
     print(f"1. layer-mapping evaluations per CPU second (one core), {n:,} candidates of a 3x3 layer: "
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"3. hardware points x ResNet-18 ({label}): {per * 1e3:.0f} ms CPU per point -> 1e4 points on "
               f"2 cores ~ {per * 1e4 / 2 / 60:.1f} min (extrapolated from {a.hw_points}; target <= 5 min)")
     for obj in ("energy", "edp"):
-        t1, t2 = hw_grid(a.grid_families, 3, obj)
+        t1, t2 = hw_grid(a.grid_families, len(GRID_BW), obj)
         n_fam = len(GRID_SIDES) ** 2 * len(GRID_GLB)
         total = n_fam * t1 + n_fam * (len(GRID_BW) - 1) * t2
         print(f"5. the 1e4-point grid (rows x cols x SRAM x DRAM bandwidth, 10 values each) x ResNet-18, {obj}, "

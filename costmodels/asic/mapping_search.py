@@ -239,7 +239,7 @@ def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed:
     evaluated, pos = 0, 0
     best_e, short = np.inf, []  # energy sharing: every feasible candidate within WINDOW of the best energy
     if rec:  # latency/EDP record: per candidate (energy, compute cycles, outermost read bits, write bits)
-        cand_lb = np.zeros((int(offsets[-1]), 4))
+        cand_lb = np.zeros((int(offsets[-1]), 5))
         if prune and len(groups) > 1:
             cand_lb[:, 0], cand_lb[:, 1] = np.repeat(e_lb, np.diff(offsets)), np.repeat(c_lb, np.diff(offsets))
 
@@ -269,7 +269,7 @@ def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed:
             score = _score(out, objective)
             if rec:
                 cand_lb[idx_c] = np.stack([np.where(out["feasible"], out["energy_pj"], np.inf), out["compute_cycles"],
-                                           out["rd_bits"][:, -1], out["wr_bits"][:, -1]], axis=1)
+                                           out["rd_bits"][:, -1], out["wr_bits"][:, -1], out["cycles"]], axis=1)
             if share:
                 e = np.where(out["feasible"], out["energy_pj"], np.inf)
                 best_e = min(best_e, float(e.min()))
@@ -297,7 +297,7 @@ def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed:
     if share:
         SHORT[skey] = shortlist(short, best_e, res)
     if rec:
-        remember((skey, objective), record(groups, cand_lb, res))
+        remember((skey, objective), record(groups, cand_lb, res, arch))
     return res
 
 

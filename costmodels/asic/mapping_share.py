@@ -4,10 +4,12 @@ bandwidth (exact).
 Latency and EDP (:func:`record`, :func:`from_record`): the first point of a family records, for
 every candidate, its energy, compute cycles and outermost-memory read/write bits, none of which
 depends on the bandwidth (unevaluated unrollings keep their branch-and-bound bounds and zero
-traffic); a later point bounds each candidate's cycles by ``max(compute, outermost traffic /
-its bandwidth)`` (stalls, on-load and write-back only add; the roofline term is part of the
-stall rule) and evaluates candidates in the order of the resulting score bounds until the next
-one exceeds its best score.
+traffic), and the cycles of the candidates evaluated so far with the bandwidth they were
+evaluated at; a later point bounds each candidate's cycles by the largest of its compute cycles,
+its outermost traffic / the new bandwidth (the roofline term of the stall rule) and its known
+cycles at a bandwidth at least as large (every bandwidth term of the latency is bits /
+bandwidth, so cycles never grow with the bandwidth), evaluates the 256 best-bounded candidates,
+then every candidate whose bound does not exceed the best score found.
 
 Energy:
 
@@ -99,10 +101,11 @@ MAX_RECORD_CANDIDATES = 4_000_000
 _FIRST = 256  # candidates of the first re-evaluated chunk (the best bounds)
 
 
-def record(groups: list, bounds: np.ndarray, res: Any) -> tuple:
+def record(groups: list, bounds: np.ndarray, res: Any, arch: Arch) -> tuple:
     """What a later point of the family needs: every candidate (group, padded loops) with
-    bandwidth-independent lower bounds ``bounds`` (N, 4) = (energy, compute cycles, outermost
-    memory read bits, write bits), or the infeasible result."""
+    ``bounds`` (N, 5) = (energy, compute cycles, outermost-memory read bits, write bits: none of
+    them depends on the bandwidth; cycles at ``arch``'s outermost bandwidth, 0 when not
+    evaluated), or the infeasible result."""
     if not res.feasible:
         return ("infeasible", res)
     t = max(g[1].shape[1] for g in groups)
@@ -110,7 +113,10 @@ def record(groups: list, bounds: np.ndarray, res: Any) -> tuple:
     padded = [_pad(g[1], g[2], t) for g in groups]
     td = np.concatenate([d for d, _ in padded]).astype(np.int8)
     tf = np.concatenate([f for _, f in padded]).astype(np.float32)  # integer factors: exact
-    return ("ok", np.stack([g[0] for g in groups]), gid, td, tf, bounds, res)
+    top = arch.memories[-1]
+    at = np.where(bounds[:, 4] > 0, 1.0, np.inf)  # bandwidths the known cycles hold below
+    return ("ok", np.stack([g[0] for g in groups]), gid, td, tf, np.ascontiguousarray(bounds[:, :4]), res,
+            bounds[:, 4].copy(), at * top.r_bw, at * top.w_bw)
 
 
 def remember(key: tuple, entry: tuple) -> None:
@@ -133,11 +139,14 @@ def from_record(layer: Layer7, arch: Arch, objective: str, entry: tuple) -> Any:
     if entry[0] == "infeasible":
         res = entry[1]
         return LayerResult(res.metrics, res.text, False, res.reason, 0, res.candidates)
-    _, gsp, gid, td, tf, bounds, res0 = entry
+    _, gsp, gid, td, tf, bounds, res0, cyc_at, r_at, w_at = entry
     e, comp, rd, wr = bounds.T
     top = arch.memories[-1]
     busy = (rd + wr) / top.r_bw if top.rw_port else np.maximum(rd / top.r_bw, wr / top.w_bw)
-    cyc = np.maximum(comp, busy)  # cycles >= compute and >= the outermost memory's roofline
+    # cycles >= compute, >= the outermost memory's roofline, and >= the cycles known at a larger
+    # bandwidth (cycles never grow with the bandwidth: every bandwidth term is bits / bandwidth)
+    known = np.where((top.r_bw <= r_at) & (top.w_bw <= w_at), cyc_at, 0.0)
+    cyc = np.maximum(np.maximum(comp, busy), known)
     lb = (e * cyc if objective == "edp" else cyc * (1 + 1e-12 * e)) * (1 - 1e-9)  # 1e-9: rounding
     # the few best bounds first (their best score is the threshold), then every other candidate
     # whose bound does not exceed it, in index order: all that can win, ties included
@@ -158,10 +167,14 @@ def from_record(layer: Layer7, arch: Arch, objective: str, entry: tuple) -> Any:
 def _evaluate(layer: Layer7, arch: Arch, objective: str, entry: tuple, sel: np.ndarray, best: list) -> None:
     """Evaluate the recorded candidates ``sel`` (sorted indices) on ``arch``; update ``best`` in
     place when one scores lower (or equal with a lower index)."""
-    _, gsp, gid, td, tf, _, _ = entry
+    _, gsp, gid, td, tf, _, _, cyc_at, r_at, w_at = entry
     if not len(sel):
         return
     out = evaluate_mappings(layer, arch, gsp[gid[sel]], td[sel].astype(np.int64), tf[sel].astype(np.float64))
+    top = arch.memories[-1]
+    newer = (cyc_at[sel] == 0) | ((top.r_bw >= r_at[sel]) & (top.w_bw >= w_at[sel]))  # holds below more bandwidths
+    upd = sel[newer]
+    cyc_at[upd], r_at[upd], w_at[upd] = out["cycles"][newer], top.r_bw, top.w_bw
     score = _score(out, objective)
     m = score.min()
     if not np.isfinite(m) or m > best[0]:
