@@ -229,8 +229,15 @@ def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndar
         q = np.full((n, t + 1), t, dtype=np.int64)  # first relevant loop at or above p
         for j in range(t - 1, -1, -1):
             q[:, j] = np.where(rel[:, j], j, q[:, j + 1])
-        refill = suf_flat.take(q + roff)  # (N, T+1)
-        folds[op] = refill[:, 0]  # times the MAC-level operand changes after its stationary run
+        q_flat = q.reshape(-1)
+        folds[op] = suf_flat.take(q[:, 0] + off1)  # times the MAC-level operand changes after its stationary run
+        rcache: dict[int, np.ndarray] = {}
+
+        def refill_at(k: int) -> np.ndarray:
+            """Refills of the level-k tile: suffix product from its first relevant loop."""
+            if k not in rcache:  # noqa: B023
+                rcache[k] = suf_flat.take(q_flat.take(levels[k + 1] + off1) + off1)  # noqa: B023
+            return rcache[k]  # noqa: B023
         irtop = np.ones((n, t + 1))  # product of the irrelevant loops directly below p
         for j in range(t):
             irtop[:, j + 1] = np.where(rel[:, j], 1.0, irtop[:, j] * tfac[:, j])
@@ -254,14 +261,14 @@ def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndar
             b_ps, b_fin = arch.bits["O"], arch.bits["O_final"]
             for li, i in enumerate(ch):
                 k = li - 1
-                r_k = suf[:, 0] if k == -1 else at(refill, k)
+                r_k = suf[:, 0] if k == -1 else refill_at(k)
                 d_k = at(dsuf, k)
                 drain_in = g(k, i) * r_k
                 fin_in = g(k, i) * d_k
                 wr = (drain_in - fin_in) * b_ps + fin_in * b_fin
                 rd = g(k, i) * (r_k - d_k) * b_ps
                 if li + 1 < len(ch):
-                    r_l, d_l = at(refill, li), at(dsuf, li)
+                    r_l, d_l = refill_at(li), at(dsuf, li)
                     up = ch[li + 1]
                     wr = wr + g(li, up) * (r_l - d_l) * b_ps
                     rd = rd + (g(li, i) * (r_l - d_l)) * b_ps + g(li, i) * d_l * b_fin
@@ -272,7 +279,7 @@ def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndar
                 if li + 1 < len(ch):
                     t_x = np.maximum(g(li, i) * b_ps / (mems[i].r_bw * inst[i]),
                                      g(li, up) * b_ps / (mems[up].w_bw * inst[up]))
-                    exposed += _exposed(t_x, at(refill, li), compute, at(irtop, li), dbuf[:, i])
+                    exposed += _exposed(t_x, refill_at(li), compute, at(irtop, li), dbuf[:, i])
             if len(ch) > 1:
                 offload += g(0, ch[1]) * b_fin / (mems[ch[1]].w_bw * inst[ch[1]])
             continue
@@ -280,7 +287,7 @@ def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndar
         for li, i in enumerate(ch):
             k = li - 1
             # fills of level k seen by memory i (its reads), with halo reuse for inputs
-            vol = g(k, i) * at(refill, k)
+            vol = g(k, i) * refill_at(k)
             if op == "I":
                 qk = q.reshape(-1).take(levels[k + 1] + off1)
                 qd = tdim.reshape(-1).take(np.minimum(qk, t - 1) + offt)
@@ -291,7 +298,7 @@ def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndar
             rd_bits[:, i] += vol * b
             if li + 1 < len(ch):
                 up = ch[li + 1]
-                wvol = g(li, i) * at(refill, li)
+                wvol = g(li, i) * refill_at(li)
                 if op == "I":
                     ql = q.reshape(-1).take(levels[li + 1] + off1)
                     qd = tdim.reshape(-1).take(np.minimum(ql, t - 1) + offt)
@@ -303,7 +310,7 @@ def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndar
                 if noc[i, up]:  # every PE's copy crosses the array network
                     noc_bits += wvol * b
                 t_x = np.maximum(g(li, up) * b / (mems[up].r_bw * inst[up]), g(li, i) * b / (mems[i].w_bw * inst[i]))
-                exposed += _exposed(t_x, at(refill, li), compute, at(irtop, li), dbuf[:, i])
+                exposed += _exposed(t_x, refill_at(li), compute, at(irtop, li), dbuf[:, i])
                 if li + 2 == len(ch):
                     onload = np.maximum(onload, g(li, up) * b / (mems[up].r_bw * inst[up]))
     snaps.append((rd_bits[:, dram_idx], wr_bits[:, dram_idx]))

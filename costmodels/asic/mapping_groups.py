@@ -69,11 +69,11 @@ def evaluate_groups(layer: Layer7, arch: Arch, gsp: np.ndarray, gdims: np.ndarra
                     e = ext * sv[:, None, :]
                 else:
                     e = ext
-                fcache[key] = footprint(layer, op, e).reshape(-1)[flat]
+                fcache[key] = footprint(layer, op, e).reshape(-1).take(flat)
             foot[(op, i)] = fcache[key]
     prod = ext.prod(axis=2).reshape(-1)  # product of the loops in each subset
     rel_o = ext[..., list(RELEVANT["O"])].prod(axis=2).reshape(-1)
     full = gid * m_n + (m_n - 1)
     pre = {"foot": foot, "inst": inst, "n_active": per_axis.prod(axis=1)[gid],
-           "suf": prod[full][:, None] / prod[flat], "dsuf_O": rel_o[full][:, None] / rel_o[flat]}
+           "suf": prod[full][:, None] / prod.take(flat), "dsuf_O": rel_o[full][:, None] / rel_o.take(flat)}
     return evaluate_prefixed(layer, arch, tdim, tfac, pre)
