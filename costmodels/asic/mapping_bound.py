@@ -17,7 +17,8 @@ allocation of :func:`.mapping.evaluate_mappings` costs at least (pJ, cycles):
   written once at its final precision from the operand's outermost memory when that memory is not
   also its innermost (then the innermost term above already counts it);
 * **cycles** >= the temporal iterations ``prod(t)`` (stalls, on-load and write-back are >= 0; a
-  systolic array adds at least one fold's fill/drain).
+  systolic array adds at least one fold's fill/drain), and >= the compulsory traffic of each
+  operand's outermost memory through its ports (the roofline part of the stall rule).
 
 Each term is a minimum of a non-negative term of the evaluator's sum, so the bound never exceeds
 the cost of any candidate of the unrolling; :func:`.mapping_search.search_layer` skips an
@@ -50,6 +51,8 @@ def group_bounds(layer: Layer7, arch: Arch, spats: np.ndarray, mac_pj: float) ->
     mems = arch.memories
     n_s = len(spats)
     energy = np.full(n_s, float(np.prod(layer.dims)) * mac_pj)
+    top_rd = [0.0] * len(mems)  # compulsory traffic at each operand's outermost memory (bits)
+    top_wr = [0.0] * len(mems)
     for op in ("I", "W", "O"):
         chain = arch.chain(op)
         i0, top = chain[0], chain[-1]
@@ -68,8 +71,12 @@ def group_bounds(layer: Layer7, arch: Arch, spats: np.ndarray, mac_pj: float) ->
         else:
             slide = _slide_ratio(layer, ext, rest) if op == "I" else 1.0
             energy += g * rel * slide * arch.bits[op] * m0.r_pj_per_bit
+        full = float(footprint(layer, op, np.asarray(layer.dims, dtype=np.float64)))
+        if op == "O":
+            top_wr[top] += full * arch.bits["O_final"]
+        else:
+            top_rd[top] += full * arch.bits[op]
         if top != i0:
-            full = float(footprint(layer, op, np.asarray(layer.dims, dtype=np.float64)))
             if op == "O":
                 energy += full * arch.bits["O_final"] * mems[top].w_pj_per_bit
             else:
@@ -79,6 +86,9 @@ def group_bounds(layer: Layer7, arch: Arch, spats: np.ndarray, mac_pj: float) ->
         r = arch.sizes[0]
         c = arch.sizes[1] if len(arch.sizes) > 1 else 1
         cycles += (r + c - 2 if arch.systolic == "os" else 2 * r + c - 2) - 1.0
+    for m, rd, wr in zip(mems, top_rd, top_wr):  # cycles >= each memory's busy time (roofline)
+        busy = (rd + wr) / m.r_bw if m.rw_port else max(rd / m.r_bw, wr / m.w_bw)
+        cycles = np.maximum(cycles, busy)
     return energy * (1 - _SLACK), cycles * (1 - _SLACK)
 
 
