@@ -3,12 +3,19 @@
 Usage: ``python benchmarks/asic_mapping.py [--hw-points 20] [--skip-resnet50]``. Reports, using
 process CPU time (best of 3 where cheap; the machine is shared, so wall time is not used):
 
-1. layer-mapping evaluations per second per core (:func:`evaluate_mappings` on the candidate
-   batch of a ResNet-18 3x3 layer on ``tpu-like``; target >= 1e6/s);
+1. layer-mapping evaluations per second per core on every candidate of a ResNet-18 3x3 layer on
+   ``tpu-like``: the search's grouped evaluator (:func:`evaluate_groups`) and the generic
+   :func:`evaluate_mappings` (target >= 1e6/s);
 2. ResNet-18 (ImageNet) with every layer's mapping searched, cold cache (target <= 1 s);
 3. ``--hw-points`` random hardware points (rows, cols, SRAM, DRAM bandwidth, bits) x ResNet-18,
-   each with its own mapping search, extrapolated to 1e4 points on 2 cores (target <= 5 min);
-4. peak resident memory after the ResNet-50 search (target < 2 GiB).
+   each with its own exact (pruned, equal to exhaustive) mapping search under the energy and EDP
+   objectives, and the ``spatial_top=4`` heuristic for comparison, extrapolated to 1e4 points on
+   2 cores (target <= 5 min);
+4. peak resident memory after the ResNet-50 search (target < 2 GiB);
+5. the 1e4-point grid (rows, cols, shared SRAM, DRAM bandwidth; 10 values each): CPU time of the
+   first point of a (rows, cols, SRAM) family and of each of its other 9 bandwidths in random
+   order (searches share exact bandwidth-free shortlists/bounds, :mod:`costmodels.asic.mapping_share`),
+   extrapolated to the whole grid on 2 cores (target <= 5 min).
 Run with ``OMP_NUM_THREADS=1``.
 """
 
@@ -21,45 +28,55 @@ import time
 import numpy as np
 
 import workloads
-from costmodels.asic.arch import load_arch
+from costmodels.asic.archfile import load_arch
 from costmodels.asic.mapping import Layer7, evaluate_mappings
-from costmodels.asic.mapping_search import (
-    CHUNK,
-    _candidates,
-    clear_cache,
-    network_layers,
-    search_layer,
-)
+from costmodels.asic.mapping_groups import canonical_perm, evaluate_groups
+from costmodels.asic.mapping_search import CHUNK, _groups, _pad, clear_cache, network_layers, search_layer
 
 
-def evals_per_s(repeats: int = 3) -> tuple[float, int]:
+def evals_per_s(repeats: int = 3) -> tuple[float, float, int]:
+    """Evaluations per CPU second of every candidate of a ResNet-18 3x3 layer on ``tpu-like``:
+    the generic batch evaluator and the search's grouped (subset-table) evaluator."""
     arch = load_arch("tpu-like")
     layer = Layer7("l", (1, 128, 128, 28, 28, 3, 3))
-    (sp, td, tf), _ = _candidates(layer, arch, None, 6)
-    best = np.inf
-    for _ in range(repeats):
-        t = time.process_time()
-        for s in range(0, len(td), CHUNK):
-            evaluate_mappings(layer, arch, sp[s:s + CHUNK], td[s:s + CHUNK], tf[s:s + CHUNK])
-        best = min(best, time.process_time() - t)
-    return len(td) / best, len(td)
+    groups, _ = _groups(layer, arch, None, 6)
+    t = max(g[1].shape[1] for g in groups)
+    canon = [canonical_perm(*_pad(g[1], g[2], t)) for g in groups]
+    gsp = np.stack([g[0] for g in groups])
+    gd, gf = np.stack([c[0] for c in canon]), np.stack([c[1] for c in canon])
+    gid = np.concatenate([np.full(len(c[2]), k) for k, c in enumerate(canon)])
+    perm = np.concatenate([c[2] for c in canon])
+    sp, td, tf = gsp[gid], gd[gid[:, None], perm], gf[gid[:, None], perm]
+    n = len(gid)
+    rates = []
+    for fn in (lambda s: evaluate_mappings(layer, arch, sp[s], td[s], tf[s]),
+               lambda s: evaluate_groups(layer, arch, gsp, gd, gf, gid[s], perm[s])):
+        best = np.inf
+        for _ in range(repeats):
+            t0 = time.process_time()
+            for c in range(0, n, CHUNK):
+                fn(slice(c, c + CHUNK))
+            best = min(best, time.process_time() - t0)
+        rates.append(n / best)
+    return rates[0], rates[1], n
 
 
-def network_search(name: str, arch=None) -> tuple[float, int]:
+def network_search(name: str, arch=None, objective: str = "energy") -> tuple[float, int, int]:
+    """CPU seconds of a cold search of every layer, candidates evaluated and generated (distinct shapes)."""
     arch = arch or load_arch("tpu-like")
     layers = network_layers(workloads.load(name))
     clear_cache()
     t = time.process_time()
     unique = {l.key(): l for l in layers}  # repeated shapes are memoised: count them once
     for l in layers:
-        search_layer(l, arch, "energy")
-    n = sum(search_layer(l, arch, "energy").evaluated for l in unique.values())
-    return time.process_time() - t, n
+        search_layer(l, arch, objective)
+    res = [search_layer(l, arch, objective) for l in unique.values()]
+    return time.process_time() - t, sum(r.evaluated for r in res), sum(r.candidates for r in res)
 
 
-def hw_points(k: int, seed: int = 0, spatial_top: int = 0) -> tuple[float, float]:
-    """CPU seconds per hardware point (ResNet-18, cold per point) and, with ``spatial_top``, the
-    worst ratio of the pruned search's network energy to the exhaustive one over the points."""
+def hw_points(k: int, seed: int = 0, spatial_top: int = 0, objective: str = "energy") -> tuple[float, float]:
+    """CPU seconds per hardware point (ResNet-18, cold per point; the exact pruned search) and,
+    with ``spatial_top``, the worst ratio of the heuristic's network objective to the exact one."""
     rng = np.random.default_rng(seed)
     base = load_arch("tpu-like")
     layers = network_layers(workloads.load("resnet18-imagenet"))
@@ -67,35 +84,83 @@ def hw_points(k: int, seed: int = 0, spatial_top: int = 0) -> tuple[float, float
                              glb_bits=float(rng.choice([2 ** 16, 2 ** 18, 2 ** 20, 2 ** 21])) * 8,
                              top_bw=float(rng.choice([32, 64, 128])), bits=int(rng.choice([4, 8])))
              for _ in range(k)]
+
+    def total(a, top: int) -> float:
+        e = sum(search_layer(l, a, objective, spatial_top=top).metrics.get("energy_pj", 0) * l.repeat for l in layers)
+        c = sum(search_layer(l, a, objective, spatial_top=top).metrics.get("cycles", 0) * l.repeat for l in layers)
+        return {"energy": e, "latency": c, "edp": e * c}[objective]
+
+    clear_cache()
     t = time.process_time()
-    energies = [sum(search_layer(l, a, "energy", spatial_top=spatial_top).metrics.get("energy_pj", 0) * l.repeat
-                    for l in layers) for a in archs]
+    got = [total(a, spatial_top) for a in archs]
     per = (time.process_time() - t) / k
     worst = 1.0
     if spatial_top:
-        full = [sum(search_layer(l, a, "energy").metrics.get("energy_pj", 0) * l.repeat for l in layers) for a in archs]
-        worst = max(e / f for e, f in zip(energies, full))
+        worst = max(g / total(a, 0) for g, a in zip(got, archs))
     return per, worst
+
+
+#: a 10 x 10 x 10 x 10 = 1e4-point hardware grid on tpu-like (rows, cols, shared SRAM bytes, DRAM bits/cycle)
+GRID_SIDES = (4, 8, 12, 16, 24, 32, 48, 64, 96, 128)
+GRID_GLB = tuple(int(2 ** (14 + 0.9 * i)) for i in range(10))  # 16 KiB .. ~4 MiB
+GRID_BW = (8, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+
+
+def hw_grid(families: int, per_family: int, objective: str = "energy", seed: int = 0) -> tuple[float, float]:
+    """CPU seconds of the first point of a (rows, cols, SRAM) family and of each further DRAM
+    bandwidth of it, in random order (energy: the shortlist is shared; latency/EDP: the record of
+    bandwidth-free bounds), on random families of the 1e4-point grid, ResNet-18, exact search."""
+    rng = np.random.default_rng(seed)
+    base = load_arch("tpu-like")
+    layers = network_layers(workloads.load("resnet18-imagenet"))
+    clear_cache()
+    first = rest = 0.0
+    for _ in range(families):
+        r, c, g = int(rng.choice(GRID_SIDES)), int(rng.choice(GRID_SIDES)), int(rng.choice(GRID_GLB))
+        for j, bw in enumerate(rng.choice(GRID_BW, size=per_family, replace=False)):
+            a = base.with_knobs(sizes=(r, c), glb_bits=g * 8.0, top_bw=float(bw))
+            t = time.process_time()
+            for l in layers:
+                search_layer(l, a, objective)
+            dt = time.process_time() - t
+            if j == 0:
+                first += dt
+            else:
+                rest += dt
+    return first / families, rest / max(families * (per_family - 1), 1)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--hw-points", type=int, default=20)
     p.add_argument("--skip-resnet50", action="store_true")
+    p.add_argument("--grid-families", type=int, default=4)
     a = p.parse_args(argv)
-    rate, n = evals_per_s()
-    print(f"1. layer-mapping evaluations: {rate:,.0f} /s/core over {n:,} candidates (target >= 1e6)")
-    cpu, n = network_search("resnet18-imagenet")
-    print(f"2. ResNet-18 ImageNet, all mappings searched: {cpu:.2f} s CPU, {n:,} evaluations (target <= 1 s)")
-    for top in (0, 8, 4):
-        per, worst = hw_points(a.hw_points, spatial_top=top)
-        label = "all spatial unrollings" if not top else f"spatial_top={top}, energy <= {worst:.4f}x exhaustive"
+    generic, grouped, n = evals_per_s()
+    print(f"1. layer-mapping evaluations per CPU second (one core), {n:,} candidates of a 3x3 layer: "
+          f"search path (grouped subset tables) {grouped:,.0f}/s, generic batch {generic:,.0f}/s (target >= 1e6)")
+    cpu, ev, cand = network_search("resnet18-imagenet")
+    print(f"2. ResNet-18 ImageNet, every layer's mapping searched (energy, exact pruning): {cpu:.2f} s CPU, "
+          f"{ev:,} of {cand:,} candidates evaluated (after dropping symmetric unrollings; target <= 1 s)")
+    for obj, top in (("energy", 0), ("edp", 0), ("energy", 4)):
+        per, worst = hw_points(a.hw_points, spatial_top=top, objective=obj)
+        label = (f"{obj}, exact search" if not top else
+                 f"{obj}, heuristic spatial_top={top}: objective <= {worst:.4f}x the exact search")
         print(f"3. hardware points x ResNet-18 ({label}): {per * 1e3:.0f} ms CPU per point -> 1e4 points on "
               f"2 cores ~ {per * 1e4 / 2 / 60:.1f} min (extrapolated from {a.hw_points}; target <= 5 min)")
+    for obj in ("energy", "edp"):
+        t1, t2 = hw_grid(a.grid_families, len(GRID_BW), obj)
+        n_fam = len(GRID_SIDES) ** 2 * len(GRID_GLB)
+        total = n_fam * t1 + n_fam * (len(GRID_BW) - 1) * t2
+        print(f"5. the 1e4-point grid (rows x cols x SRAM x DRAM bandwidth, 10 values each) x ResNet-18, {obj}, "
+              f"exact search: {t1 * 1e3:.0f} ms CPU for a family's first point, {t2 * 1e3:.0f} ms for each further "
+              f"bandwidth -> {total / 2 / 60:.1f} min on 2 cores (extrapolated from {a.grid_families} families; "
+              "target <= 5 min)")
     if not a.skip_resnet50:
-        cpu, n = network_search("resnet50-imagenet")
+        cpu, ev, cand = network_search("resnet50-imagenet")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"4. ResNet-50 search: {cpu:.2f} s CPU, {n:,} evaluations, peak RSS {rss:.0f} MiB (target < 2048 MiB)")
+        print(f"4. ResNet-50 search: {cpu:.2f} s CPU, {ev:,} of {cand:,} candidates evaluated, peak RSS {rss:.0f} MiB "
+              "(target < 2048 MiB)")
     return 0
 
 

@@ -12,7 +12,17 @@ spatial dataflow (``ws``: rows C, cols K; ``os``: rows OX, cols K; ``is``: rows 
 only the temporal loops searched. Dynamic energy (MAC + memories, no leakage) and cycles per
 inference; the study reports each strategy's Pareto front and its best-EDP design.
 
-Not done yet: (3) the VA chip and EVE recomputed with this model.
+(3) The ventricular-arrhythmia chip (ASP-DAC'25 [VAChip25]) recomputed with this model: the
+``va-chip`` architecture (512 PEs as 2 x 16 x 16, per-SPE weight scratch-pads, on-chip SRAMs; every
+unpublished size assumed in ``costmodels/asic/data/arch/va-chip.toml``), ``ecg-va``, each layer's
+best mapping (energy objective), the clock that fits one inference into the published 0.035 ms,
+and the duty-cycled average power at one inference per 250 Hz sample
+``P = E x 250 Hz + P_idle x (1 - duty)`` (PEs power-gated when idle, SRAMs retain and leak) at
+40 nm (Aladdin leakage through ``node_nm``/``vdd``/``leak_scale``). The headline is the scenario
+fixed before computing (8-bit, 0.9 V, leakage x1, the ``asic-va-power-default`` scenario of
+``studies/va_chip.py``); the other bit widths and leakage scales are shown in full, none is
+selected for landing closest. EVE is not recomputed: its variants differ in weight sparsity and
+this model has no zero-skipping (MACs and weights of a layer are all executed and stored).
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from costmodels.asic.archfile import load_arch
 from costmodels.asic.mapping import DIMS
 from costmodels.asic.mapping_search import Mapping, clear_cache, network_layers, search_layer
 from costmodels.asic.peer_zigzag import compare
+from costmodels.asic.va_mapping import VA_PAPER_UW, va_chip_point
 from dse.pareto import non_dominated
 from dse.report import StudyOutput, markdown_table
 from dse.study import script_main
@@ -103,11 +114,22 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def va_chip(quick: bool) -> pd.DataFrame:
+    """The VA chip on the ``va-chip`` architecture: per bit width and leakage scale, cycles, clock,
+    utilisation, energy per inference and duty-cycled average power (:mod:`costmodels.asic.va_mapping`)."""
+    return pd.DataFrame([va_chip_point(bits, leak) for bits in ((8, 1) if quick else (8, 4, 2, 1))
+                         for leak in (1.0, 1e-3)])
+
+
 def run(out: Path, *, quick: bool = False, seed: int = 0) -> dict:
     zz, times = zigzag_table()
     grid = dse(quick)
     summary = summarise(grid)
-    head = {"zigzag_layers_energy_within_10pct": int((zz["fixed/zz_energy"].sub(1).abs() <= 0.10).sum()),
+    va = va_chip(quick)
+    va_ref = va[(va.bits == 8) & (va.leak_scale == 1.0)].iloc[0]
+    head = {"va_avg_power_uw_8bit_default": float(va_ref.avg_power_uw), "va_paper_uw": VA_PAPER_UW,
+            "va_utilization_8bit": float(va_ref.utilization),
+            "zigzag_layers_energy_within_10pct": int((zz["fixed/zz_energy"].sub(1).abs() <= 0.10).sum()),
             "zigzag_layers_cycles_within_10pct": int((zz["fixed/zz_cycles"].sub(1).abs() <= 0.10).sum()),
             **times, "dse_points": int(len(grid) // 4)}
     report = f"""# Mapping-aware ASIC study
@@ -128,12 +150,26 @@ searched strategy's best. Every strategy minimises each layer's EDP (the network
 not guaranteed by per-layer minima). Dynamic energy only (no leakage); 1 GHz clock.
 {"Quick run: spatial_top=4 for the searched strategy, 2x2x2 grid, ResNet-18 only." if quick else ""}
 
-(3) VA chip and EVE with this model: not done yet.
+## (3) VA chip with this model (best mapping per layer)
+
+{markdown_table(va)}
+
+Headline (scenario fixed in advance: 8-bit, 0.9 V, Aladdin leakage x1): {va_ref.avg_power_uw:.1f} uW
+average at 250 Hz against the published {VA_PAPER_UW} uW; utilisation {va_ref.utilization:.1%} with
+the best mapping of every layer (192,684 MACs on 512 PEs: the 1-D layers are small), clock
+{va_ref.clock_mhz:.0f} MHz to fit 0.035 ms. The dynamic energy alone averages
+{va_ref.dynamic_avg_uw:.1f} uW at 250 Hz; the idle retention leakage of the assumed on-chip
+memories (24 kB of SRAM, 32 x 256 B scratch-pads, 512 psum registers) at the Aladdin 40 nm
+density is {va_ref.idle_uw:.1f} uW. Not modelled: zero-skipping of the 50% pruned weights and
+sub-8-bit packing of several products per multiplier (the bit width only changes
+MAC energy and storage), the chip's power gating beyond the idle PEs, and its (unpublished) SRAM
+sizes and leakage. EVE is not recomputed (no zero-skipping in this model).
 """
     with StudyOutput(out) as o:
         o.table("asic_mapping_zigzag.csv", zz)
         o.table("asic_mapping_dse.csv", grid)
         o.table("asic_mapping_dse_summary.csv", summary)
+        o.table("asic_mapping_va_chip.csv", va)
         o.markdown(report)
         o.json("headline.json", head)
     return head

@@ -16,12 +16,14 @@ The engine's own format is TOML (``data/arch/*.toml``)::
     [array]
     sizes = [32, 32]           # D1, D2 (up to three)
     mac_pj = 0.04              # optional; else Horowitz MAC at the operand precision
+    noc_pj_per_bit = 0.0       # optional array-network energy per bit between per-PE and shared memories
     systolic = "ws"            # optional: os/ws/is systolic array, SCALE-Sim fill/drain per fold
     [precision]
     I = 8
     W = 8
     O = 24                     # partial sums
     O_final = 8
+    # format = "fp16"          # optional: FP16 operands (I = W = 16, O = 16 or 32), Horowitz FP MAC
     [[memory]]
     name = "rf_w"  ; kind = "rf" ; size_bits = 1024 ; r_bw = 8 ; w_bw = 8
     operands = ["W"] ; served_dims = [] ; r_cost_pj = 0.095 ; w_cost_pj = 0.095
@@ -84,6 +86,8 @@ class Arch:
     clock_hz: float = 1e9
     source: str = ""
     systolic: str = ""  # "", "os", "ws" or "is": the stationary operand of a systolic array
+    number: str = "int"  # operand format: "int" (I/W bits) or "fp16" (I = W = 16, float accumulate)
+    noc_pj_per_bit: float = 0.0  # array-network energy per bit crossing between a per-PE and a shared memory
 
     @property
     def n_pe(self) -> int:
@@ -105,7 +109,8 @@ class Arch:
         return n
 
     def key(self) -> tuple:
-        return (self.sizes, self.memories, tuple(sorted(self.bits.items())), self.mac_pj, self.systolic)
+        return (self.sizes, self.memories, tuple(sorted(self.bits.items())), self.mac_pj, self.systolic, self.number,
+                self.noc_pj_per_bit)
 
     def with_knobs(self, *, sizes: tuple[int, ...] | None = None, glb_bits: float | None = None,
                    top_bw: float | None = None, bits: int | None = None) -> Arch:
@@ -125,6 +130,8 @@ class Arch:
                                r_cost_pj=mems[-1].r_pj_per_bit * top_bw, w_cost_pj=mems[-1].w_pj_per_bit * top_bw)
         b = dict(self.bits)
         mac = self.mac_pj
+        if bits is not None and self.number != "int":
+            raise DseInputError("bits", bits, f"0 (as the architecture): {self.name} has {self.number} operands")
         if bits is not None:
             b["I"] = b["W"] = int(bits)
             b["O_final"] = int(bits)
@@ -180,6 +187,12 @@ def arch_from_dict(d: dict, where: str = "arch") -> Arch:
     if not isinstance(sizes, list) or not 1 <= len(sizes) <= 3 or not all(isinstance(s, int) and s >= 1 for s in sizes):
         raise DseInputError(f"{where}.array.sizes", sizes, "a list of 1 to 3 integers >= 1")
     prec = dict(_need(d, "precision", where, "a [precision] table with I, W, O (and O_final) bits"))
+    number = prec.pop("format", "int")
+    if number not in ("int", "fp16"):
+        raise DseInputError(f"{where}.precision.format", number, "int or fp16")
+    for k in prec:
+        if k not in ("I", "W", "O", "O_final"):
+            raise DseInputError(f"{where}.precision.{k}", "(unknown key)", "one of I, W, O, O_final, format")
     bits = {}
     for op in ("I", "W", "O", "O_final"):
         v = prec.get(op, prec.get("O") if op == "O_final" else None)
@@ -189,6 +202,10 @@ def arch_from_dict(d: dict, where: str = "arch") -> Arch:
     for op in ("I", "W"):
         if bits[op] > 16:
             raise DseInputError(f"{where}.precision.{op}", bits[op], "1 to 16 bits")
+        if number == "fp16" and bits[op] != 16:
+            raise DseInputError(f"{where}.precision.{op}", bits[op], "16 (format = fp16)")
+    if number == "fp16" and bits["O"] not in (16, 32):
+        raise DseInputError(f"{where}.precision.O", bits["O"], "16 or 32 (fp16 accumulates in FP16 or FP32)")
     mems = []
     raw = _need(d, "memory", where, "a list of [[memory]] tables, innermost first")
     for i, m in enumerate(raw):
@@ -219,11 +236,12 @@ def arch_from_dict(d: dict, where: str = "arch") -> Arch:
                            tuple(ops), tuple(sorted(served)), bool(m.get("double_buffer", False)),
                            bool(m.get("rw_port", False))))
     for k in arr:
-        if k not in ("sizes", "mac_pj", "systolic"):
-            raise DseInputError(f"{where}.array.{k}", "(unknown key)", "one of mac_pj, sizes, systolic")
+        if k not in ("sizes", "mac_pj", "systolic", "noc_pj_per_bit"):
+            raise DseInputError(f"{where}.array.{k}", "(unknown key)", "one of mac_pj, noc_pj_per_bit, sizes, systolic")
     arch = Arch(str(d.get("name", where)), tuple(sizes), tuple(mems), bits,
                 float(arr["mac_pj"]) if "mac_pj" in arr else None,
-                _num(d, "clock_hz", where, default=1e9), str(d.get("source", "")), _systolic(arr, where))
+                _num(d, "clock_hz", where, default=1e9), str(d.get("source", "")), _systolic(arr, where), number,
+                _num(arr, "noc_pj_per_bit", f"{where}.array") if "noc_pj_per_bit" in arr else 0.0)
     check_arch(arch, where)
     return arch
 

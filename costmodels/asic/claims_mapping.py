@@ -17,7 +17,10 @@ words) per MAC against 0.0029 and power at 35 fps (energy of one batch x 35/4) a
 What the paper leaves unsaid bounds the tolerance: Eyeriss stores ifmaps/ofmaps run-length
 compressed in DRAM (the engine does not compress) and whether filters pass through the GLB
 (assumed not); the measured chip power includes clock tree, control and the inter-PE network
-(not charged), and leakage.
+(not charged), and leakage, and excludes the off-chip DRAM (so the engine's DRAM energy is left
+out of the power compared). Feature maps are run-length coded in DRAM (:mod:`.rlc`) at the
+per-layer ifmap zero fractions of [Eyeriss17] Table V (``data/eyeriss_alexnet_zeros.csv``; the
+ofmap of a layer is assumed to have the next layer's ifmap zeros, CONV5's its own).
 """
 
 from __future__ import annotations
@@ -54,12 +57,19 @@ def _ref(key: str, path: Path = _REC) -> float:
     return float(sum(l[key] for l in rec["layers"]))
 
 
+@lru_cache(maxsize=1)
 def eyeriss_alexnet() -> dict[str, float]:
-    """DRAM accesses per MAC, energy per batch of 4 (J) and power at 35 fps (W) of AlexNet CONV
-    layers on the ``eyeriss`` preset with a row-stationary unrolling."""
+    """AlexNet CONV1-5 (batch 4) on the ``eyeriss`` preset with a row-stationary unrolling:
+    DRAM accesses (16-bit words) per MAC plain and with Eyeriss's RLC of feature maps
+    (:mod:`.rlc`, zero fractions of ``data/eyeriss_alexnet_zeros.csv``), chip power at 35 fps
+    without the off-chip DRAM energy (W), and the RLC saving on feature-map DRAM traffic of CONV1
+    and CONV5."""
+    from dse.datafiles import load_csv
+
     from .archfile import load_arch
     from .mapping import DIMS, Layer7
     from .mapping_search import Mapping, search_layer
+    from .rlc import rlc_ratio
 
     k, oy, fy = DIMS.index("K"), DIMS.index("OY"), DIMS.index("FY")
     n = 4
@@ -71,15 +81,35 @@ def eyeriss_alexnet() -> dict[str, float]:
         (Layer7("conv4", (n, 192, 192, 13, 13, 3, 3), repeat=2), rs3),
         (Layer7("conv5", (n, 128, 192, 13, 13, 3, 3), repeat=2), rs3),
     ]
+    zeros = {r["layer"]: r for r in load_csv(_ZEROS, required=("layer", "ifmap_zero_pct", "ofmap_zero_pct", "source"))}
     arch = load_arch("eyeriss")
-    macs = dram = energy = 0.0
+    out = {"macs": 0.0, "dram": 0.0, "dram_rlc": 0.0, "chip_j": 0.0}
     for layer, sp in layers:
         m = search_layer(layer, arch, "energy", fixed=Mapping(sp)).metrics
-        macs += layer.macs
-        dram += m["dram_bits"] / 16 * layer.repeat
-        energy += m["energy_pj"] * 1e-12 * layer.repeat
-    return {"dram_per_mac": dram / macs, "energy_j": energy, "power_w": energy * 35 / n}
+        z = zeros[layer.name]
+        r_i = 1.0 if layer.name == "conv1" else rlc_ratio(float(z["ifmap_zero_pct"]) / 100)  # the image is not coded
+        r_o = rlc_ratio(float(z["ofmap_zero_pct"]) / 100)
+        fmap = m["dram_bits_I"] + m["dram_bits_O"]
+        out["macs"] += layer.macs
+        out["dram"] += m["dram_bits"] / 16 * layer.repeat
+        out["dram_rlc"] += (m["dram_bits_W"] + m["dram_bits_I"] * r_i + m["dram_bits_O"] * r_o) / 16 * layer.repeat
+        out["chip_j"] += (m["energy_pj"] - m["energy_dram_pj"]) * 1e-12 * layer.repeat
+        out[f"{layer.name}_fmap_saving"] = 1 - (m["dram_bits_I"] * r_i + m["dram_bits_O"] * r_o) / fmap
+    return {"dram_per_mac": out["dram"] / out["macs"], "dram_per_mac_rlc": out["dram_rlc"] / out["macs"],
+            "chip_power_w": out["chip_j"] * 35 / n, "conv1_fmap_saving": out["conv1_fmap_saving"],
+            "conv5_fmap_saving": out["conv5_fmap_saving"]}
 
+
+_ZEROS = Path(__file__).with_name("data") / "eyeriss_alexnet_zeros.csv"
+#: why the DRAM-bound downsample layers take more cycles than ZigZag reports (read from ZigZag
+#: 3.9.1 cost_model/cost_model.py and tpu_like.yaml)
+_DS_GAP = ("they are DRAM-bound; tpu_like has one 64-bit read-write DRAM port, and the engine's cycles "
+           "are the time to move each layer's DRAM traffic through it (layer2.0 19,840, layer3.0 13,504 "
+           "cycles) or compute plus the full weight load (layer4.0 22,656; port bound 21,088); ZigZag "
+           "reports 18,879 / 10,431 / 19,583, below that port bound, because its on-loading of data "
+           "loaded once (calc_loading_single_port_period_count_1) is reduced by a 'cycles surplus' of "
+           "spare port bandwidth over the whole computation while the other operands' transfers use the "
+           "same port")
 
 _EYERISS_SRC = ("[Eyeriss17] Chen, Krishna, Emer, Sze, IEEE JSSC 52(1) 2017, AlexNet CONV layers at "
                 "batch 4: 34.7 fps, 278 mW, 0.0029 DRAM accesses/MAC")
@@ -87,15 +117,40 @@ _EYERISS_SRC = ("[Eyeriss17] Chen, Krishna, Emer, Sze, IEEE JSSC 52(1) 2017, Ale
 
 CLAIMS = [
     Claim("asic-eyeriss-dram-per-mac", "asic",
-          "Eyeriss, AlexNet CONV1-5 batch 4, row-stationary: DRAM accesses (16-bit) per MAC",
+          "Eyeriss, AlexNet CONV1-5 batch 4, row-stationary, no compression: DRAM accesses (16-bit) per MAC",
           0.0029, "1", _EYERISS_SRC, "validation", lambda: eyeriss_alexnet()["dram_per_mac"], rel_tol=0.5,
-          gap="the engine gives 0.0058 (2.0x): Eyeriss keeps ifmaps/ofmaps run-length compressed in "
-              "DRAM and its filter path through the GLB is not modelled; the search minimises energy "
-              "with the batch loop outermost for conv3-5 (filters re-read per image)"),
+          gap="the engine gives 0.0058 (2.0x) before RLC (see asic-eyeriss-dram-per-mac-rlc); most of "
+              "it is filter traffic: the energy-optimal mapping keeps the batch loop outermost for "
+              "conv3-5, re-reading the filters once per image (conv3: 7.1 MB vs 1.8 MB of filters), "
+              "while the preset sends filters straight from DRAM to the scratchpads (the chip also "
+              "buffers filters in the GLB for the next pass, not modelled)"),
+    Claim("asic-eyeriss-dram-per-mac-rlc", "asic",
+          "Eyeriss, AlexNet CONV1-5 batch 4, row-stationary, feature maps run-length coded in DRAM "
+          "(Eyeriss's 5b-run/16b-level format at the published per-layer zero fractions): DRAM "
+          "accesses (16-bit) per MAC",
+          0.0029, "1", _EYERISS_SRC + "; zero fractions [Eyeriss17] Table V", "validation",
+          lambda: eyeriss_alexnet()["dram_per_mac_rlc"], rel_tol=0.5,
+          gap="the engine gives 0.0048 (1.65x): RLC removes 17% of the traffic, the rest of the gap "
+              "is the filter re-reads of asic-eyeriss-dram-per-mac (filters are not compressed)"),
+    Claim("asic-eyeriss-rlc-conv5-saving", "asic",
+          "Eyeriss RLC on AlexNet CONV5: fraction of feature-map DRAM traffic saved",
+          0.75, "1", "[Eyeriss17] Sec. IV-B ('nearly 75% in CONV5'); zero fractions Table V", "validation",
+          lambda: eyeriss_alexnet()["conv5_fmap_saving"], rel_tol=0.1),
+    Claim("asic-eyeriss-rlc-conv1-saving", "asic",
+          "Eyeriss RLC on AlexNet CONV1: fraction of feature-map DRAM traffic saved",
+          0.30, "1", "[Eyeriss17] Sec. IV-B ('nearly 30% in CONV1'); zero fractions Table V", "validation",
+          lambda: eyeriss_alexnet()["conv1_fmap_saving"], rel_tol=0.3,
+          gap="the engine gives 12%: CONV1's ofmap zero fraction is taken as CONV2's ifmap zeros "
+              "(38.7%, after max-pooling); the pre-pooling ReLU output the chip writes has more "
+              "zeros, and no figure for it is published"),
     Claim("asic-eyeriss-power", "asic",
-          "Eyeriss, AlexNet CONV1-5 batch 4, row-stationary: power at 35 fps (W)",
-          0.278, "W", _EYERISS_SRC, "validation", lambda: eyeriss_alexnet()["power_w"], rel_tol=0.3,
-          gap="the engine gives 0.22 W (-21%): no clock tree, control, inter-PE network or leakage"),
+          "Eyeriss, AlexNet CONV1-5 batch 4, row-stationary: chip power at 35 fps without the "
+          "off-chip DRAM (W)",
+          0.278, "W", _EYERISS_SRC, "validation", lambda: eyeriss_alexnet()["chip_power_w"], rel_tol=0.3,
+          gap="the engine gives 0.223 W (-20%; 0.184 W without the preset's array-network term, the "
+              "ISCA'16 ladder's 2x inter-PE level): the measured chip power also includes the clock "
+              "network (with the scratchpads the dominant on-chip consumer, [Eyeriss17] Fig. 16 and its "
+              "text), control and leakage, which the action counts do not charge"),
     Claim("asic-zigzag-energy-fixed", "asic",
           "ResNet-18 on tpu_like, energy of ZigZag's chosen mappings evaluated by the engine (pJ -> J)",
           _ref("energy_pj") * 1e-12, "J", _SRC, "validation", lambda: _sum("fixed_energy_pj") * 1e-12,
@@ -104,7 +159,7 @@ CLAIMS = [
           "ResNet-18 on tpu_like, cycles of ZigZag's chosen mappings evaluated by the engine",
           _ref("latency_cycles"), "1", _SRC, "validation", lambda: _sum("fixed_cycles"), rel_tol=0.10,
           gap="per layer, the 1x1 stride-2 downsamples of layer3/layer4 are 1.30x/1.16x ZigZag's "
-              "cycles: ZigZag's write-back of the final output differs from the engine's"),
+              "cycles: " + _DS_GAP),
     Claim("asic-zigzag-energy-search", "asic",
           "ResNet-18 on tpu_like, ZigZag's spatial unrolling, energy of the engine's temporal "
           "search (energy objective, J) vs ZigZag's LOMA optimum",
@@ -116,5 +171,20 @@ CLAIMS = [
           _ref("latency_cycles", _REC_LAT), "1", _SRC.replace("opt='energy'", "opt='latency'").replace(
               "resnet18.json", "resnet18_latency.json"), "validation",
           lambda: _sum("spat_cycles", _REC_LAT, "latency"), rel_tol=0.05,
-          gap="per layer, the three 1x1 stride-2 downsamples are 1.05x/1.30x/1.16x ZigZag's cycles"),
+          gap="per layer, the three 1x1 stride-2 downsamples are 1.05x/1.30x/1.16x ZigZag's cycles: " + _DS_GAP),
+    Claim("asic-va-mapping-power-default", "asic",
+          "VA chip average power at 250 Hz on the mapping-aware model (va-chip architecture, best "
+          "mapping per layer, 8-bit, 0.9 V, Aladdin 40 nm leakage x1: the scenario fixed in advance)",
+          10.60e-6, "W", "[VAChip25] abstract (10.60 uW)", "validation",
+          lambda: _va_default() * 1e-6, rel_tol=0.25,
+          gap="not reproduced (about 1.5 mW): the idle retention leakage of the assumed on-chip memories "
+              "at the Aladdin 40 nm density dominates; the chip's memory sizes, leakage and power gating "
+              "are not published, and the model has no zero-skipping of the 50% pruned weights"),
 ]
+
+
+def _va_default() -> float:
+    from .va_mapping import va_chip_point
+
+    return va_chip_point(8, 1.0)["avg_power_uw"]
+

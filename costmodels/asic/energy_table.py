@@ -8,6 +8,8 @@ fitted to a validation case. Derived quantities:
 * ``mac_pj(bits, psum_bits)``: multiply at operand width ``bits`` + add at ``psum_bits``; the
   multiplier scales with the square of the width between Horowitz's 8-bit and 32-bit points
   (3.1 / 0.2 = 15.5 = 4^1.98), adders linearly between 8, 16 and 32 bits. Energies at 45 nm.
+* ``fp16_mac_pj(psum_bits)``: FP16 multiply + floating-point add at the accumulator width
+  (Horowitz's FP16 add 0.4 pJ and FP32 add 0.9 pJ; log-log between), 45 nm.
 * ``sram_pj_per_bit(size_bytes)``: per-bit access energy, piecewise log-log interpolation between
   Horowitz's three SRAM points (extrapolated with the end slopes), 45 nm.
 * ``size_ratio(old, new)``: how an SRAM's per-bit energy changes when a design-space knob resizes
@@ -22,7 +24,7 @@ from functools import cache
 
 from .tech import load_table
 
-__all__ = ["mac_pj", "rows", "size_ratio", "sram_pj_per_bit"]
+__all__ = ["fp16_mac_pj", "mac_pj", "rows", "size_ratio", "sram_pj_per_bit"]
 
 
 def rows(component: str) -> list[tuple[float, float, float]]:
@@ -51,6 +53,14 @@ def mac_pj(bits: int, psum_bits: int) -> float:
     adds = [(w, e) for _, w, e in rows("add")]
     add = _loglog(float(max(psum_bits, 1)), adds)
     return mult + add
+
+
+@cache
+def fp16_mac_pj(psum_bits: int) -> float:
+    """FP16 MAC energy in pJ at 45 nm: FP16 multiply + float accumulate at ``psum_bits`` (16 or 32)."""
+    (_, _, mult), = [r for r in rows("fmult") if r[1] == 16]
+    adds = [(w, e) for _, w, e in rows("fadd")]
+    return mult + _loglog(float(psum_bits), adds)
 
 
 @cache

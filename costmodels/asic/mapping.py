@@ -99,45 +99,84 @@ def footprint(layer: Layer7, op: str, e: np.ndarray) -> np.ndarray:
     return e[..., B] * ch * iy * ix
 
 
+def _footprint_dims(layer: Layer7, op: str, e: list) -> np.ndarray:
+    """:func:`footprint` from per-dimension extents (arrays or scalars; same products, same order)."""
+    if op == "W":
+        return e[K] * e[C] * e[FY] * e[FX]
+    if op == "O":
+        return e[B] * e[K] * e[OY] * e[OX]
+    (sy, sx), (dy, dx) = layer.stride, layer.dilation
+    iy = np.minimum(e[OY] * e[FY], (e[OY] - 1) * sy + (e[FY] - 1) * dy + 1)
+    ix = np.minimum(e[OX] * e[FX], (e[OX] - 1) * sx + (e[FX] - 1) * dx + 1)
+    ch = e[K] if layer.depthwise else e[C]
+    return e[B] * ch * iy * ix
+
+
 def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarray, tfac: np.ndarray) -> dict[str, np.ndarray]:
     """Cost of N mappings: ``sp`` (N, A, 7), ``tdim`` (N, T) int, ``tfac`` (N, T) float.
 
     Returns arrays of shape (N,): ``cycles`` (latency), ``compute_cycles``, ``stall_cycles``,
-    ``energy_pj`` and ``energy_{mac,rf,sram,dram}_pj``, ``dram_bits``, ``feasible`` (capacity),
+    ``energy_pj`` and ``energy_{mac,rf,sram,dram,noc}_pj``, ``dram_bits``, ``noc_bits`` (and per operand X
+    ``dram_bits_X``, ``energy_dram_X_pj``), ``feasible`` (capacity),
     plus ``bounds`` (N, M) loops inside each memory (operand-independent, see module docstring).
     """
+    pre = _prefix_generic(layer, arch, sp, tdim, tfac)
+    return evaluate_prefixed(layer, arch, tdim, tfac, pre)
+
+
+def _prefix_generic(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarray, tfac: np.ndarray) -> dict:
+    """The prefix quantities :func:`evaluate_prefixed` needs, from any batch of mappings:
+    ``foot[(op, memory)]`` (N, T+1) footprints of every loop prefix, ``suf`` (N, T+1) suffix
+    products of the loop factors, ``inst`` per memory and ``n_active`` (N,)."""
     n, t = tdim.shape
     mems = arch.memories
     sp = sp.astype(np.float64)
-    rows = np.arange(n)
-    cum = np.empty((n, t + 1, 7))
-    cum[:, 0, :] = 1.0
-    for j in range(t):  # one loop at a time: cheaper than a one-hot cumprod over (N, T, 7)
-        cum[:, j + 1, :] = cum[:, j, :]
-        cum[rows, j + 1, tdim[:, j]] *= tfac[:, j]
+    # per loop dimension, the extent of every loop prefix, (N, T+1); None where no loop runs over it
+    cumd: list[np.ndarray | None] = [None] * 7
+    present = np.zeros(7, dtype=bool)
+    present[tdim[tfac > 1]] = True
+    for d in np.flatnonzero(present):
+        c = np.empty((n, t + 1))
+        c[:, 0] = 1.0
+        np.cumprod(np.where(tdim == d, tfac, 1.0), axis=1, out=c[:, 1:])
+        cumd[int(d)] = c
     per_axis = sp.prod(axis=2)  # (N, A): PEs used along each array dimension
     s_all = sp.prod(axis=1)  # (N, 7)
     n_active = per_axis.prod(axis=1)
-    s_mem, inst = [], []
-    ext: dict[tuple[int, ...], np.ndarray] = {}  # loop extents per served-dims set, (N, T+1, 7)
-    served_prod: dict[tuple[int, ...], np.ndarray | None] = {}
+    inst = []
+    ext: dict[tuple[int, ...], list] = {}  # loop extents per served-dims set: 7 arrays (N, T+1) or (N, 1)
     for m in mems:
-        if m.served_dims not in served_prod:
-            served_prod[m.served_dims] = (s_all if len(m.served_dims) == sp.shape[1] else
-                                          sp[:, list(m.served_dims), :].prod(axis=1)) if m.served_dims else None
-            ext[m.served_dims] = cum * served_prod[m.served_dims][:, None, :] if m.served_dims else cum
-        s_mem.append(served_prod[m.served_dims])
+        if m.served_dims not in ext:
+            sv = ((s_all if len(m.served_dims) == sp.shape[1] else sp[:, list(m.served_dims), :].prod(axis=1))
+                  if m.served_dims else None)
+            ext[m.served_dims] = [(cumd[d] if sv is None else cumd[d] * sv[:, d, None]) if cumd[d] is not None
+                                  else (1.0 if sv is None else sv[:, d, None]) for d in range(7)]
         unserved = [a for a in range(len(arch.sizes)) if a not in m.served_dims]
         inst.append(per_axis[:, unserved].prod(axis=1) if unserved else np.ones(n))
-    # footprints per (operand, memory) over every prefix: (N, T+1)
     fcache: dict[tuple, np.ndarray] = {}
     foot = {}
     for i, m in enumerate(mems):
         for op in m.operands:
             key = (op, m.served_dims)
             if key not in fcache:
-                fcache[key] = footprint(layer, op, ext[m.served_dims])
+                fcache[key] = np.broadcast_to(_footprint_dims(layer, op, ext[m.served_dims]), (n, t + 1))
             foot[(op, i)] = fcache[key]
+    return {"foot": foot, "inst": inst, "n_active": n_active, "suf": _suffix_products(tfac)}
+
+
+def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndarray, pre: dict) -> dict[str, np.ndarray]:
+    """:func:`evaluate_mappings` from precomputed prefix quantities (``pre``, see
+    :func:`_prefix_generic`; ``pre["dsuf_O"]``, the suffix products of the output-relevant
+    factors, is optional)."""
+    n, t = tdim.shape
+    mems = arch.memories
+    rows = np.arange(n)
+    foot, inst, n_active, suf = pre["foot"], pre["inst"], pre["n_active"], pre["suf"]
+    # gathers along the loop axis as flat takes (much cheaper than 2-D fancy indexing)
+    off1 = rows * (t + 1)
+    roff = off1[:, None]
+    offt = rows * t
+    suf_flat = np.ascontiguousarray(suf).reshape(-1)
     bits = {"I": arch.bits["I"], "W": arch.bits["W"], "O": arch.bits["O"]}
     chains = {op: arch.chain(op) for op in OPERANDS}
     bound = np.zeros((n, len(mems)), dtype=np.int64)
@@ -151,21 +190,21 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
             continue
         total = np.zeros((n, t + 1))
         for op in m.operands:
-            p = np.maximum(pidx[None, :], lower[op][:, None])
-            total += np.take_along_axis(foot[(op, i)], p, axis=1) * bits[op]
+            if lower[op].any():
+                p = np.maximum(pidx[None, :], lower[op][:, None])
+                total += _take(foot[(op, i)], p + roff) * bits[op]
+            else:
+                total += foot[(op, i)] * bits[op]
         cap = m.size_bits / (2.0 if m.double_buffer else 1.0)
-        fits = total <= cap
-        ok = fits[:, 0] | fits.any(axis=1)
-        best = np.where(fits, pidx[None, :], -1).max(axis=1)
-        feasible &= ok & (best >= 0)
+        # footprints never shrink as the prefix grows: the fitting prefixes are the first ones
+        best = np.count_nonzero(total <= cap, axis=1) - 1
+        feasible &= best >= 0
         bound[:, i] = np.maximum(best, 0)
-        at_best = np.take_along_axis(total, np.maximum(best, 0)[:, None], axis=1)[:, 0]
+        at_best = total.reshape(-1).take(np.maximum(best, 0) + off1)
         dbuf[:, i] = m.double_buffer | (at_best <= m.size_bits / 2)
         for op in m.operands:
             bound_op = np.maximum(bound[:, i], lower[op])
             lower[op] = bound_op
-    # suffix products of the loop factors: suf[:, j] = prod_{i >= j} tfac[:, i]
-    suf = _suffix_products(tfac)
     compute = suf[:, 0]
     e_read = np.zeros((n, len(mems)))
     e_write = np.zeros((n, len(mems)))
@@ -175,7 +214,14 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
     offload = np.zeros(n)
     exposed = np.zeros(n)
     folds: dict[str, np.ndarray] = {}
+    dram_idx = [i for i, m in enumerate(mems) if m.kind == "dram"]
+    # links charged to the array network: a per-PE memory and the shared memory above it
+    noc = {(i, j): arch.noc_pj_per_bit > 0 and not mems[i].served_dims and bool(mems[j].served_dims)
+           for i in range(len(mems)) for j in range(len(mems))}
+    noc_bits = np.zeros(n)
+    snaps = []  # DRAM read/write bits before each operand's counts: per-operand DRAM traffic
     for op in OPERANDS:
+        snaps.append((rd_bits[:, dram_idx], wr_bits[:, dram_idx]))
         rel = np.zeros((n, t), dtype=bool)
         for d in layer.relevant(op):
             rel |= (tdim == d)
@@ -183,8 +229,15 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         q = np.full((n, t + 1), t, dtype=np.int64)  # first relevant loop at or above p
         for j in range(t - 1, -1, -1):
             q[:, j] = np.where(rel[:, j], j, q[:, j + 1])
-        refill = np.take_along_axis(suf, q, axis=1)  # (N, T+1)
-        folds[op] = refill[:, 0]  # times the MAC-level operand changes after its stationary run
+        q_flat = q.reshape(-1)
+        folds[op] = suf_flat.take(q[:, 0] + off1)  # times the MAC-level operand changes after its stationary run
+        rcache: dict[int, np.ndarray] = {}
+
+        def refill_at(k: int) -> np.ndarray:
+            """Refills of the level-k tile: suffix product from its first relevant loop."""
+            if k not in rcache:  # noqa: B023
+                rcache[k] = suf_flat.take(q_flat.take(levels[k + 1] + off1) + off1)  # noqa: B023
+            return rcache[k]  # noqa: B023
         irtop = np.ones((n, t + 1))  # product of the irrelevant loops directly below p
         for j in range(t):
             irtop[:, j + 1] = np.where(rel[:, j], 1.0, irtop[:, j] * tfac[:, j])
@@ -197,34 +250,36 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         def g(k: int, mem: int) -> np.ndarray:
             """Volume of the level-k tile (k = -1: one element per MAC) seen by memory ``mem``."""
             p = levels[k + 1]  # noqa: B023 - called only inside this iteration of the operand loop
-            return foot[(op, mem)][rows, p] * inst[mem]  # noqa: B023
+            return _take(foot[(op, mem)], p + off1) * inst[mem]  # noqa: B023
 
         def at(arr: np.ndarray, k: int) -> np.ndarray:
-            return arr[rows, levels[k + 1]]  # noqa: B023 - called only inside this iteration
+            return arr.reshape(-1).take(levels[k + 1] + off1)  # noqa: B023 - called only inside this iteration
 
         if op == "O":
             rel_f = np.where(rel, tfac, 1.0)
-            dsuf = _suffix_products(rel_f)
+            dsuf = pre["dsuf_O"] if "dsuf_O" in pre else _suffix_products(rel_f)
             b_ps, b_fin = arch.bits["O"], arch.bits["O_final"]
             for li, i in enumerate(ch):
                 k = li - 1
-                r_k = suf[:, 0] if k == -1 else at(refill, k)
+                r_k = suf[:, 0] if k == -1 else refill_at(k)
                 d_k = at(dsuf, k)
                 drain_in = g(k, i) * r_k
                 fin_in = g(k, i) * d_k
                 wr = (drain_in - fin_in) * b_ps + fin_in * b_fin
                 rd = g(k, i) * (r_k - d_k) * b_ps
                 if li + 1 < len(ch):
-                    r_l, d_l = at(refill, li), at(dsuf, li)
+                    r_l, d_l = refill_at(li), at(dsuf, li)
                     up = ch[li + 1]
                     wr = wr + g(li, up) * (r_l - d_l) * b_ps
                     rd = rd + (g(li, i) * (r_l - d_l)) * b_ps + g(li, i) * d_l * b_fin
                 rd_bits[:, i] += rd
                 wr_bits[:, i] += wr
+                if li + 1 < len(ch) and noc[i, up]:  # psums crossing between the PEs and the shared level
+                    noc_bits += (g(li, up) + g(li, i)) * (r_l - d_l) * b_ps + g(li, i) * d_l * b_fin
                 if li + 1 < len(ch):
                     t_x = np.maximum(g(li, i) * b_ps / (mems[i].r_bw * inst[i]),
                                      g(li, up) * b_ps / (mems[up].w_bw * inst[up]))
-                    exposed += _exposed(t_x, at(refill, li), compute, at(irtop, li), dbuf[:, i])
+                    exposed += _exposed(t_x, refill_at(li), compute, at(irtop, li), dbuf[:, i])
             if len(ch) > 1:
                 offload += g(0, ch[1]) * b_fin / (mems[ch[1]].w_bw * inst[ch[1]])
             continue
@@ -232,30 +287,40 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         for li, i in enumerate(ch):
             k = li - 1
             # fills of level k seen by memory i (its reads), with halo reuse for inputs
-            vol = g(k, i) * at(refill, k)
+            vol = g(k, i) * refill_at(k)
             if op == "I":
-                qk = q[rows, levels[k + 1]]
-                qd = tdim[rows, np.minimum(qk, t - 1)]
+                qk = q.reshape(-1).take(levels[k + 1] + off1)
+                qd = tdim.reshape(-1).take(np.minimum(qk, t - 1) + offt)
                 slide = (qk < t) & (qd >= OY)
                 q1 = np.minimum(qk + 1, t)
-                halo = foot[(op, i)][rows, q1] * inst[i] * suf[rows, q1]
+                halo = _take(foot[(op, i)], q1 + off1) * inst[i] * suf_flat.take(q1 + off1)
                 vol = np.where(slide, np.minimum(vol, halo), vol)
             rd_bits[:, i] += vol * b
             if li + 1 < len(ch):
                 up = ch[li + 1]
-                wvol = g(li, i) * at(refill, li)
+                wvol = g(li, i) * refill_at(li)
                 if op == "I":
-                    ql = q[rows, levels[li + 1]]
-                    qd = tdim[rows, np.minimum(ql, t - 1)]
+                    ql = q.reshape(-1).take(levels[li + 1] + off1)
+                    qd = tdim.reshape(-1).take(np.minimum(ql, t - 1) + offt)
                     slide = (ql < t) & (qd >= OY)
                     q1 = np.minimum(ql + 1, t)
-                    halo = foot[(op, i)][rows, q1] * inst[i] * suf[rows, q1]
+                    halo = _take(foot[(op, i)], q1 + off1) * inst[i] * suf_flat.take(q1 + off1)
                     wvol = np.where(slide, np.minimum(wvol, halo), wvol)
                 wr_bits[:, i] += wvol * b
+                if noc[i, up]:  # every PE's copy crosses the array network
+                    noc_bits += wvol * b
                 t_x = np.maximum(g(li, up) * b / (mems[up].r_bw * inst[up]), g(li, i) * b / (mems[i].w_bw * inst[i]))
-                exposed += _exposed(t_x, at(refill, li), compute, at(irtop, li), dbuf[:, i])
+                exposed += _exposed(t_x, refill_at(li), compute, at(irtop, li), dbuf[:, i])
                 if li + 2 == len(ch):
                     onload = np.maximum(onload, g(li, up) * b / (mems[up].r_bw * inst[up]))
+    snaps.append((rd_bits[:, dram_idx], wr_bits[:, dram_idx]))
+    r_pj = np.asarray([mems[i].r_pj_per_bit for i in dram_idx])
+    w_pj = np.asarray([mems[i].w_pj_per_bit for i in dram_idx])
+    per_op: dict[str, np.ndarray] = {}
+    for k, op in enumerate(OPERANDS):
+        d_rd, d_wr = snaps[k + 1][0] - snaps[k][0], snaps[k + 1][1] - snaps[k][1]
+        per_op[f"dram_bits_{op}"] = (d_rd + d_wr).sum(axis=1)
+        per_op[f"energy_dram_{op}_pj"] = (d_rd * r_pj + d_wr * w_pj).sum(axis=1)
     for i, m in enumerate(mems):
         e_read[:, i] = rd_bits[:, i] * m.r_pj_per_bit
         e_write[:, i] = wr_bits[:, i] * m.w_pj_per_bit
@@ -282,10 +347,23 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
         "dram_bits": (rd_bits + wr_bits)[:, kinds == "dram"].sum(axis=1),
         "utilization": float(np.prod(layer.dims)) / (cycles * arch.n_pe),
         "spatial_utilization": n_active / arch.n_pe,
-        "feasible": feasible, "bounds": bound, "rd_bits": rd_bits, "wr_bits": wr_bits,
+        "feasible": feasible, "bounds": bound, "rd_bits": rd_bits, "wr_bits": wr_bits, **per_op,
+        "noc_bits": noc_bits, "energy_noc_pj": noc_bits * arch.noc_pj_per_bit,
     }
-    out["energy_pj"] = out["energy_mac_pj"] + out["energy_rf_pj"] + out["energy_sram_pj"] + out["energy_dram_pj"]
+    out["energy_pj"] = (out["energy_mac_pj"] + out["energy_rf_pj"] + out["energy_sram_pj"] + out["energy_dram_pj"]
+                        + out["energy_noc_pj"])
     return out
+
+
+def _take(arr: np.ndarray, flat_idx: np.ndarray) -> np.ndarray:
+    """``arr`` (N, T+1) at flat indices ``row * (T+1) + column``; a broadcast ``arr`` is read
+    through its strides without being copied."""
+    if arr.flags.c_contiguous:
+        return arr.reshape(-1).take(flat_idx)
+    n, w = arr.shape
+    if arr.strides[1] == 0:  # (N, 1) broadcast along the loop axis
+        return arr[:, 0].take(flat_idx // w)
+    return np.ascontiguousarray(arr).reshape(-1).take(flat_idx)
 
 
 def _systolic_overhead(arch: Arch, folds: dict[str, np.ndarray]) -> np.ndarray:
@@ -322,6 +400,8 @@ def _exposed(t_x: np.ndarray, refills: np.ndarray, compute: np.ndarray, ir_top: 
 
 
 def _mac_pj(arch: Arch) -> float:
-    from .energy_table import mac_pj
+    from .energy_table import fp16_mac_pj, mac_pj
 
+    if arch.number == "fp16":
+        return fp16_mac_pj(arch.bits["O"])
     return mac_pj(max(arch.bits["I"], arch.bits["W"]), arch.bits["O"])

@@ -5,8 +5,9 @@ Candidates (pruned before evaluation):
 
 * **spatial**: each array dimension unrolls at most one loop dimension (distinct ones; loops of
   bound 1 are skipped as symmetric to no unrolling) by ``min(size, bound)`` and, when different,
-  by the largest divisor of the bound that fits (no padded tile); a mapping file may fix any
-  unrolling, including several loops on one array dimension (row-stationary replication);
+  by the largest divisor of the bound that fits (no padded tile); with ``pairs`` also a whole
+  ``FY`` or ``FX`` times one other loop on one dimension (row-stationary replication, generated
+  by the search); a mapping file may fix any unrolling;
 * **temporal**: the leftover bounds ``ceil(D / spatial)`` are split into prime factors; above
   ``lpf_limit`` factors the two smallest factors of one dimension are merged (LOMA's
   loop-prime-factor limit, Symons et al., AICAS 2021); every distinct order of the factors is a
@@ -29,7 +30,22 @@ from typing import Any
 import numpy as np
 
 from .arch import Arch
-from .mapping import DIMS, Layer7, evaluate_mappings
+from .mapping import DIMS, Layer7
+from .mapping_common import CHUNK, LayerResult, _pad, _score, mapping_text
+from .mapping_groups import canonical_perm, evaluate_groups
+from .mapping_share import (
+    RECORDS,
+    SHORT,
+    WINDOW,
+    bw_free,
+    clear_shortlists,
+    from_record,
+    from_shortlist,
+    record,
+    remember,
+    shortlist,
+)
+from .mapping_spatial import drop_symmetric, spatial_candidates, symmetric_axes, top_spatial
 
 __all__ = [
     "CHUNK",
@@ -38,14 +54,15 @@ __all__ = [
     "Mapping",
     "clear_cache",
     "prime_factors",
+    "drop_symmetric",
     "search_layer",
     "spatial_candidates",
+    "symmetric_axes",
     "temporal_orders",
+    "top_spatial",
 ]
 
 OBJECTIVES = ("energy", "latency", "edp")
-#: candidates per evaluation chunk (bounds peak memory: ~2 kB per candidate and chunk)
-CHUNK = 8192
 _CACHE: dict[tuple, LayerResult] = {}
 
 
@@ -58,19 +75,9 @@ class Mapping:
     temporal: tuple[tuple[int, int], ...] | None = None
 
 
-@dataclass(frozen=True)
-class LayerResult:
-    """Best mapping of one layer (per copy of the layer; the model multiplies by ``repeat``)."""
-
-    metrics: dict[str, float]
-    text: str
-    feasible: bool
-    reason: str
-    evaluated: int
-
-
 def clear_cache() -> None:
     _CACHE.clear()
+    clear_shortlists()
 
 
 def prime_factors(n: int) -> list[int]:
@@ -83,34 +90,6 @@ def prime_factors(n: int) -> list[int]:
     if n > 1:
         out.append(n)
     return out
-
-
-def spatial_candidates(layer: Layer7, sizes: tuple[int, ...]) -> np.ndarray:
-    """(S, A, 7) spatial factor arrays (see the module docstring)."""
-    dims = layer.dims
-    per_axis = []
-    for size in sizes:
-        opts: list[tuple[int, int] | None] = [None]
-        for d in range(7):
-            if dims[d] <= 1:
-                continue
-            f = min(size, dims[d])
-            opts.append((d, f))
-            div = max(x for x in range(1, f + 1) if dims[d] % x == 0)
-            if div != f and div > 1:
-                opts.append((d, div))
-        per_axis.append(opts)
-    out = []
-    for combo in itertools.product(*per_axis):
-        used = [c[0] for c in combo if c is not None]
-        if len(used) != len(set(used)):
-            continue
-        arr = np.ones((len(sizes), 7))
-        for a, c in enumerate(combo):
-            if c is not None:
-                arr[a, c[0]] = c[1]
-        out.append(arr)
-    return np.asarray(out)
 
 
 def _merged_factors(rest: list[int], lpf_limit: int) -> list[tuple[int, int]]:
@@ -145,21 +124,11 @@ def temporal_orders(items: list[tuple[int, int]], t: int) -> tuple[np.ndarray, n
     return dims, facs
 
 
-def top_spatial(layer: Layer7, arch: Arch, spats: np.ndarray, keep: int) -> np.ndarray:
-    """The ``keep`` unrollings with the fewest ideal compute cycles ``prod ceil(D / spatial)``
-    among those whose smallest tiles fit every memory (stable order; ZigZag likewise keeps its
-    few best-utilised spatial mappings)."""
-    if keep <= 0 or len(spats) <= keep:
-        return spats
-    pad = np.zeros((len(spats), 1), dtype=np.int64)  # one factor-1 loop: the smallest tiles
-    fits = evaluate_mappings(layer, arch, spats, pad, np.ones((len(spats), 1)))["feasible"]
-    dims = np.asarray(layer.dims, dtype=np.float64)
-    cyc = np.ceil(dims[None, :] / spats.prod(axis=1)).prod(axis=1)
-    cyc = np.where(fits, cyc, np.inf)
-    return spats[np.sort(np.argsort(cyc, kind="stable")[:keep])]
-
-
-def _candidates(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int, spatial_top: int = 0):
+def _groups(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int, spatial_top: int = 0,
+            symmetry: bool = False, pairs: bool = False):
+    """Candidates grouped by spatial unrolling: ``[(sp (A, 7), tdim (P, T), tfac (P, T)), ...]``
+    in the deterministic search order, or ``(None, reason)``; ``symmetry`` drops an unrolling
+    whose image under a swap of interchangeable array dimensions came earlier."""
     if fixed is not None and fixed.spatial is not None:
         sp = np.ones((1, len(arch.sizes), 7))
         for a, d, f in fixed.spatial:
@@ -172,7 +141,9 @@ def _candidates(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int
                 sp[0, a, d] = max(1, sp[0, a, d] // 2)
         spats = sp
     else:
-        spats = top_spatial(layer, arch, spatial_candidates(layer, arch.sizes), spatial_top)
+        spats = top_spatial(layer, arch, spatial_candidates(layer, arch.sizes, pairs), spatial_top)
+        if symmetry:
+            spats = drop_symmetric(arch, spats)
     groups = []
     for s in spats:
         tot = s.prod(axis=0)
@@ -190,72 +161,143 @@ def _candidates(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int
         else:
             items = _merged_factors(rest, lpf_limit)
             dims, facs = temporal_orders(items, len(items))
+        if dims.shape[1] == 0:  # nothing left to iterate: one factor-1 loop
+            dims, facs = np.zeros((1, 1), dtype=np.int64), np.ones((1, 1))
         groups.append((s, dims, facs))
-    t = max(max(g[1].shape[1] for g in groups), 1)
+    return groups, ""
+
+
+def _candidates(layer: Layer7, arch: Arch, fixed: Mapping | None, lpf_limit: int, spatial_top: int = 0):
+    """All candidates of :func:`_groups` as one padded batch ``(sp, tdim, tfac)``."""
+    groups, why = _groups(layer, arch, fixed, lpf_limit, spatial_top)
+    if groups is None:
+        return None, why
+    t = max(g[1].shape[1] for g in groups)
     sps, tds, tfs = [], [], []
     for s, dims, facs in groups:
-        pad = t - dims.shape[1]
-        if pad:
-            dims = np.concatenate([dims, np.zeros((len(dims), pad), dtype=np.int64)], axis=1)
-            facs = np.concatenate([facs, np.ones((len(facs), pad))], axis=1)
+        dims, facs = _pad(dims, facs, t)
         sps.append(np.broadcast_to(s, (len(dims),) + s.shape))
         tds.append(dims)
         tfs.append(facs)
     return (np.concatenate(sps), np.concatenate(tds), np.concatenate(tfs)), ""
 
 
-def _score(out: dict[str, np.ndarray], objective: str) -> np.ndarray:
+def _score_bound(e_lb: np.ndarray, c_lb: np.ndarray, objective: str) -> np.ndarray:
+    """Lower bound of :func:`_score` from lower bounds of energy and cycles (both >= 0)."""
     if objective == "energy":
-        s = out["energy_pj"] * (1 + 1e-12 * out["cycles"])
-    elif objective == "latency":
-        s = out["cycles"] * (1 + 1e-12 * out["energy_pj"])
-    else:
-        s = out["energy_pj"] * out["cycles"]
-    return np.where(out["feasible"], s, np.inf)
-
-
-def mapping_text(arch: Arch, sp: np.ndarray, tdim: np.ndarray, tfac: np.ndarray, bounds: np.ndarray) -> str:
-    """``spatial D1:K32 D2:C32 | temporal C2 FY3 K2 OY56 | rf_128B@3 sram_2MB@4 dram@4``: the
-    unrolling, the temporal loops innermost first, and how many of them each memory holds."""
-    spatial = " ".join(f"D{a + 1}:" + "*".join(f"{DIMS[d]}{int(sp[a, d])}" for d in range(7) if sp[a, d] > 1)
-                       for a in range(len(arch.sizes)) if (sp[a] > 1).any()) or "none"
-    keep = [j for j in range(len(tfac)) if tfac[j] > 1]
-    loops = " ".join(f"{DIMS[int(tdim[j])]}{int(tfac[j])}" for j in keep) or "none"
-    alloc = " ".join(f"{m.name}@{sum(1 for j in keep if j < int(bounds[i]))}" for i, m in enumerate(arch.memories))
-    return f"spatial {spatial} | temporal {loops} | {alloc}"
+        return e_lb * (1 + 1e-12 * c_lb)
+    if objective == "latency":
+        return c_lb * (1 + 1e-12 * e_lb)
+    return e_lb * c_lb
 
 
 def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed: Mapping | None = None,
-                 lpf_limit: int = 6, spatial_top: int = 0) -> LayerResult:
+                 lpf_limit: int = 6, spatial_top: int = 0, prune: bool = True, pairs: bool = False) -> LayerResult:
     """Best mapping of ``layer`` on ``arch`` (memoised on shapes, architecture and options);
-    ``spatial_top > 0`` searches only that many best-utilised spatial unrollings."""
-    key = (layer.key(), arch.key(), objective, fixed, lpf_limit, spatial_top)
+    ``spatial_top > 0`` searches only that many best-utilised spatial unrollings. ``prune``
+    (exact): spatial unrollings are visited in the order of their lower bounds
+    (:mod:`.mapping_bound`) and skipped once the bound exceeds the best score found; the result
+    is the exhaustive search's, ties included (lowest candidate index wins); under the energy
+    objective a point that differs from an earlier one only in the outermost bandwidth reuses its
+    shortlist (:mod:`.mapping_share`, exact too). ``pairs`` adds the row-stationary unrollings of
+    :func:`spatial_candidates`."""
+    key = (layer.key(), arch.key(), objective, fixed, lpf_limit, spatial_top, prune, pairs)
     hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    cands, why = _candidates(layer, arch, fixed, lpf_limit, spatial_top)
-    if cands is None:
+    share = objective == "energy" and prune
+    skey = (layer.key(), bw_free(arch).key(), fixed, lpf_limit, spatial_top, pairs)
+    rec = prune and objective != "energy"
+    if share and skey in SHORT:
+        res = from_shortlist(layer, arch, SHORT[skey])
+        if res is not None:
+            _CACHE[key] = res
+            return res
+    if rec and (skey, objective) in RECORDS:
+        res = from_record(layer, arch, objective, RECORDS[(skey, objective)])
+        if res is not None:
+            RECORDS.move_to_end((skey, objective))
+            _CACHE[key] = res
+            return res
+    groups, why = _groups(layer, arch, fixed, lpf_limit, spatial_top, symmetry=prune, pairs=pairs)
+    if groups is None:
         res = LayerResult({}, "", False, why, 0)
         _CACHE[key] = res
         return res
-    sp, td, tf = cands
-    best_score, best = np.inf, None
-    for s in range(0, len(td), CHUNK):
-        sl = slice(s, s + CHUNK)
-        out = evaluate_mappings(layer, arch, sp[sl], td[sl], tf[sl])
-        score = _score(out, objective)
-        i = int(np.argmin(score))
-        if score[i] < best_score:
-            best_score = score[i]
-            best = ({k: v[i] for k, v in out.items()}, sp[s + i], td[s + i], tf[s + i])
+    offsets = np.cumsum([0] + [len(g[1]) for g in groups])
+    order = np.arange(len(groups))
+    lb = np.zeros(len(groups))
+    if prune and len(groups) > 1:
+        from .mapping import _mac_pj
+        from .mapping_bound import group_bounds
+
+        mac = arch.mac_pj if arch.mac_pj is not None else _mac_pj(arch)
+        e_lb, c_lb = group_bounds(layer, arch, np.stack([g[0] for g in groups]), mac)
+        lb = e_lb if share else _score_bound(e_lb, c_lb, objective)
+        order = np.argsort(lb, kind="stable")
+    best_score, best_idx, best = np.inf, -1, None
+    evaluated, pos = 0, 0
+    best_e, short = np.inf, []  # energy sharing: every feasible candidate within WINDOW of the best energy
+    if rec:  # latency/EDP record: per candidate (energy, compute cycles, outermost read bits, write bits)
+        cand_lb = np.zeros((int(offsets[-1]), 5))
+        if prune and len(groups) > 1:
+            cand_lb[:, 0], cand_lb[:, 1] = np.repeat(e_lb, np.diff(offsets)), np.repeat(c_lb, np.diff(offsets))
+
+    def limit() -> float:  # prune above the incumbent (energy sharing: above its window)
+        return best_e * (1 + WINDOW) if share else best_score
+
+    while pos < len(order) and lb[order[pos]] <= limit():
+        # a batch of whole unrollings (up to CHUNK candidates) whose bounds do not exceed the
+        # incumbent; sorted bounds: once one exceeds it, every later one does too
+        batch, size = [], 0
+        while pos < len(order) and lb[order[pos]] <= limit() and (not batch or size + len(groups[order[pos]][1]) <= (CHUNK if best is not None else 1)):
+            batch.append(int(order[pos]))
+            size += len(groups[order[pos]][1])
+            pos += 1
+        t = max(groups[gi][1].shape[1] for gi in batch)
+        canon = [canonical_perm(*_pad(groups[gi][1], groups[gi][2], t)) for gi in batch]
+        gsp = np.stack([groups[gi][0] for gi in batch])
+        gdims = np.stack([c[0] for c in canon])
+        gfacs = np.stack([c[1] for c in canon])
+        gid_all = np.concatenate([np.full(len(c[2]), k) for k, c in enumerate(canon)])
+        perm_all = np.concatenate([c[2] for c in canon])
+        idx_all = np.concatenate([int(offsets[gi]) + np.arange(len(c[2])) for gi, c in zip(batch, canon)])
+        for c in range(0, size, CHUNK):  # a single unrolling larger than CHUNK is split
+            gid, perm, idx_c = gid_all[c:c + CHUNK], perm_all[c:c + CHUNK], idx_all[c:c + CHUNK]
+            out = evaluate_groups(layer, arch, gsp, gdims, gfacs, gid, perm)
+            evaluated += len(gid)
+            score = _score(out, objective)
+            if rec:
+                cand_lb[idx_c] = np.stack([np.where(out["feasible"], out["energy_pj"], np.inf), out["compute_cycles"],
+                                           out["rd_bits"][:, -1], out["wr_bits"][:, -1], out["cycles"]], axis=1)
+            if share:
+                e = np.where(out["feasible"], out["energy_pj"], np.inf)
+                best_e = min(best_e, float(e.min()))
+                keep = np.flatnonzero(e <= best_e * (1 + WINDOW))
+                g_k = gid[keep]
+                short.append((gsp[g_k], gdims[g_k[:, None], perm[keep]], gfacs[g_k[:, None], perm[keep]], idx_c[keep],
+                              out["energy_pj"][keep]))
+            m = score.min()
+            if not np.isfinite(m) or m > best_score:
+                continue
+            i = int(np.flatnonzero(score == m)[np.argmin(idx_c[score == m])])
+            idx = int(idx_c[i])
+            if m < best_score or idx < best_idx:
+                best_score, best_idx = m, idx
+                g = int(gid[i])
+                best = ({k: v[i] for k, v in out.items()}, gsp[g], gdims[g][perm[i]], gfacs[g][perm[i]])
     if best is None:
         res = LayerResult({}, "", False, f"no mapping of {layer.name} fits the memories of {arch.name} "
-                          "(the smallest tile exceeds a memory's capacity)", len(td))
+                          "(the smallest tile exceeds a memory's capacity)", evaluated, int(offsets[-1]))
     else:
         m, s_, d_, f_ = best
         metrics = {k: float(v) for k, v in m.items() if np.ndim(v) == 0 and k != "feasible"}
-        res = LayerResult(metrics, mapping_text(arch, s_, d_, f_, m["bounds"]), True, "", len(td))
+        res = LayerResult(metrics, mapping_text(arch, s_, d_, f_, m["bounds"]), True, "", evaluated, int(offsets[-1]))
     _CACHE[key] = res
+    if share:
+        SHORT[skey] = shortlist(short, best_e, res)
+    if rec:
+        remember((skey, objective), record(groups, cand_lb, res, arch))
     return res
 
 

@@ -12,8 +12,9 @@ Knobs with value 0 keep the architecture file's own value (``rows``, ``cols``: a
 by the Horowitz SRAM points; ``dram_bw``: bits/cycle of the outermost memory; ``bits``: I/W and
 final-output precision; ``clock``: Hz).
 
-Totals: ``latency_s``, ``cycles``, ``energy_j`` = MAC + register files + SRAMs + DRAM + leakage
-(``energy_{mac,rf,sram,dram,leak}_j``), ``area_m2`` (PEs + on-chip memories, :mod:`.tech`
+Totals: ``latency_s``, ``cycles``, ``energy_j`` = MAC + register files + SRAMs + DRAM + array
+network + leakage (``energy_{mac,rf,sram,dram,noc,leak}_j``; the network term is zero unless the
+architecture sets ``noc_pj_per_bit``), ``area_m2`` (PEs + on-chip memories, :mod:`.tech`
 Aladdin/bitcell figures at ``node_nm``), ``utilization`` (MACs / (PEs x cycles)), ``dram_bytes``,
 ``macs``, ``power_w``. Per layer: the same except area, and the chosen mapping as text via
 :meth:`MappingModel.layer_mappings`. A layer without a feasible mapping makes the point infeasible
@@ -38,7 +39,7 @@ from .tech import tech
 
 __all__ = ["MappingModel"]
 
-_LAYER_KEYS = ("cycles", "energy_mac_j", "energy_rf_j", "energy_sram_j", "energy_dram_j", "dram_bytes")
+_LAYER_KEYS = ("cycles", "energy_mac_j", "energy_rf_j", "energy_sram_j", "energy_dram_j", "energy_noc_j", "dram_bytes")
 
 
 @lru_cache(maxsize=32)
@@ -59,7 +60,7 @@ class MappingModel(CostModel):
     """Mapping-aware PE-array model: per-layer mapping search over a memory hierarchy."""
 
     name = "asic"
-    version = "1"
+    version = "2"
     space = DesignSpace((
         Int("rows", default=0, low=0, high=1024, doc="PE array D1 (0: as the architecture)"),
         Int("cols", default=0, low=0, high=1024, doc="PE array D2 (0: as the architecture)"),
@@ -77,6 +78,8 @@ class MappingModel(CostModel):
         Param("lpf_limit", 6, "LOMA loop-prime-factor limit (2..8)", integer=True, ge=2, le=8),
         Param("spatial_top", 0, "search only the k best-utilised spatial unrollings per layer (0 = all)",
               integer=True, ge=0, le=10000),
+        Param("rs_pairs", 0, "1: also search row-stationary unrollings (FY or FX x one loop per array dimension)",
+              integer=True, ge=0, le=1),
         Param("node_nm", 28.0, "technology node in nm for area and leakage (7..130)", ge=7, le=130),
         Param("vdd", 0.9, "supply voltage in V for leakage (0.3..1.5)", unit="V", ge=0.3, le=1.5),
         Param("leak_scale", 1.0, "multiplier on leakage power (0 = none)", ge=0),
@@ -107,8 +110,9 @@ class MappingModel(CostModel):
     def _search(self, arch: Arch, layers):
         fixed = _fixed_mapping(self.param("mapping"))
         obj, lpf, top = str(self.param("objective")), int(self.param("lpf_limit")), int(self.param("spatial_top"))
-        return [search_layer(l, arch, obj, fixed=fixed.get(l.name) if fixed else None, lpf_limit=lpf, spatial_top=top)
-                for l in layers]
+        pairs = bool(int(self.param("rs_pairs")))
+        return [search_layer(l, arch, obj, fixed=fixed.get(l.name) if fixed else None, lpf_limit=lpf, spatial_top=top,
+                             pairs=pairs) for l in layers]
 
     def layer_mappings(self, workload: Any, point: dict[str, Any] | None = None) -> list[str]:
         """The chosen mapping of every layer (text, see :func:`.mapping_search.mapping_text`)."""
@@ -138,7 +142,7 @@ class MappingModel(CostModel):
                     continue
                 m, rep = r.metrics, l.repeat
                 per["cycles"][i, j] = m["cycles"] * rep
-                for part in ("mac", "rf", "sram", "dram"):
+                for part in ("mac", "rf", "sram", "dram", "noc"):
                     per[f"energy_{part}_j"][i, j] = m[f"energy_{part}_pj"] * 1e-12 * rep
                 per["energy_mac_j"][i, j] *= comp.gate[j]  # zero-weight MACs gated
                 per["dram_bytes"][i, j] = m["dram_bits"] / 8 * rep
@@ -151,11 +155,12 @@ class MappingModel(CostModel):
         lat_l = per["cycles"] / tot["clock_hz"][:, None]
         per["latency_s"] = lat_l
         per["energy_leak_j"] = lat_l * tot["leak_w"][:, None]
-        per["energy_j"] = sum(per[f"energy_{c}_j"] for c in ("mac", "rf", "sram", "dram", "leak"))
+        per["energy_j"] = sum(per[f"energy_{c}_j"] for c in ("mac", "rf", "sram", "dram", "noc", "leak"))
         mac_l = np.asarray([float(l.macs) for l in layers])
         per["utilization"] = np.where(per["cycles"] > 0, mac_l / (np.maximum(per["cycles"], 1e-300) * tot["n_pe"][:, None]), 0.0)
         totals = {k: per[k].sum(axis=1) for k in ("latency_s", "cycles", "energy_j", "energy_mac_j", "energy_rf_j",
-                                                  "energy_sram_j", "energy_dram_j", "energy_leak_j", "dram_bytes")}
+                                                  "energy_sram_j", "energy_dram_j", "energy_noc_j", "energy_leak_j",
+                                                  "dram_bytes")}
         totals["area_m2"] = tot["area_m2"]
         totals["macs"] = np.full(n, macs)
         totals["utilization"] = np.where(totals["cycles"] > 0, macs / (np.maximum(totals["cycles"], 1e-300) * tot["n_pe"]), 0.0)

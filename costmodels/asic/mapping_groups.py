@@ -1,0 +1,79 @@
+"""Evaluation of candidate mappings that share loop sets, by per-group subset tables.
+
+The search's candidates come in groups: one spatial unrolling and every order of one multiset of
+temporal loops (:mod:`.mapping_search`). A loop prefix's footprints and factor products depend on
+*which* loops it holds, not on their order, so per group they are tabulated once for all
+``2**T`` subsets of its ``T`` loops, and each candidate looks its prefixes up by the bit mask of
+the loops it has placed so far. The numbers are those of :func:`.mapping.evaluate_mappings`
+(integer-valued products, exact in float64; ``tests/asic/test_mapping_prune.py``), with fewer
+array operations per candidate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .arch import Arch
+from .mapping import RELEVANT, Layer7, evaluate_mappings, evaluate_prefixed, footprint
+
+__all__ = ["MAX_TABLE_LOOPS", "canonical_perm", "evaluate_groups"]
+
+#: above this many loops per candidate the tables (2**T rows per group) are not worth it
+MAX_TABLE_LOOPS = 10
+_KEY = 1 << 32
+
+
+def canonical_perm(dims: np.ndarray, facs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For orders ``dims``/``facs`` (P, T) of one loop multiset: the canonical loop list (sorted by
+    (dim, factor)), as ``(item_dims (T,), item_facs (T,), perm (P, T))`` with
+    ``dims[p, j] == item_dims[perm[p, j]]`` (equal loops get distinct items, in order)."""
+    keys = dims.astype(np.int64) * _KEY + facs.astype(np.int64)
+    order = np.argsort(keys, axis=1, kind="stable")
+    perm = np.argsort(order, axis=1, kind="stable")
+    first = keys[0][order[0]]
+    return first // _KEY, (first % _KEY).astype(np.float64), perm
+
+
+def evaluate_groups(layer: Layer7, arch: Arch, gsp: np.ndarray, gdims: np.ndarray, gfacs: np.ndarray,
+                    gid: np.ndarray, perm: np.ndarray) -> dict[str, np.ndarray]:
+    """Cost of N mappings given as group ``gid`` (N,) and loop order ``perm`` (N, T) over that
+    group's loops ``gdims``/``gfacs`` (G, T) on spatial unrolling ``gsp`` (G, A, 7); the result
+    equals :func:`.mapping.evaluate_mappings` of the expanded mappings."""
+    n, t = perm.shape
+    tdim = gdims[gid[:, None], perm]
+    tfac = gfacs[gid[:, None], perm]
+    if t > MAX_TABLE_LOOPS:
+        return evaluate_mappings(layer, arch, gsp[gid], tdim, tfac)
+    g_n, m_n = len(gsp), 1 << t
+    bits = ((np.arange(m_n)[:, None] >> np.arange(t)[None, :]) & 1).astype(bool)  # (M, T)
+    ext = np.ones((g_n, m_n, 7))
+    rows = np.arange(g_n)
+    for b in range(t):  # the extent per loop dimension of every subset, (G, M, 7)
+        ext[rows, :, gdims[:, b]] *= np.where(bits[None, :, b], gfacs[:, b][:, None], 1.0)
+    masks = np.zeros((n, t + 1), dtype=np.int64)
+    for j in range(t):
+        masks[:, j + 1] = masks[:, j] | (np.int64(1) << perm[:, j])
+    flat = gid[:, None] * m_n + masks  # row of each prefix in the stacked tables
+    gsp = gsp.astype(np.float64)
+    per_axis = gsp.prod(axis=2)  # (G, A)
+    s_all = gsp.prod(axis=1)
+    inst, foot, fcache = [], {}, {}
+    for i, mem in enumerate(arch.memories):
+        unserved = [a for a in range(len(arch.sizes)) if a not in mem.served_dims]
+        inst.append((per_axis[:, unserved].prod(axis=1) if unserved else np.ones(g_n))[gid])
+        for op in mem.operands:
+            key = (op, mem.served_dims)
+            if key not in fcache:
+                if mem.served_dims:
+                    sv = s_all if len(mem.served_dims) == gsp.shape[1] else gsp[:, list(mem.served_dims), :].prod(axis=1)
+                    e = ext * sv[:, None, :]
+                else:
+                    e = ext
+                fcache[key] = footprint(layer, op, e).reshape(-1).take(flat)
+            foot[(op, i)] = fcache[key]
+    prod = ext.prod(axis=2).reshape(-1)  # product of the loops in each subset
+    rel_o = ext[..., list(RELEVANT["O"])].prod(axis=2).reshape(-1)
+    full = gid * m_n + (m_n - 1)
+    pre = {"foot": foot, "inst": inst, "n_active": per_axis.prod(axis=1)[gid],
+           "suf": prod[full][:, None] / prod.take(flat), "dsuf_O": rel_o[full][:, None] / rel_o.take(flat)}
+    return evaluate_prefixed(layer, arch, tdim, tfac, pre)
