@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "studies"))
-from codesign_pi import prepare, settings, train_trial  # noqa: E402
+from codesign_pi import prepare_ctx as prepare, settings, train_trial  # noqa: E402
 
 
 def main() -> None:

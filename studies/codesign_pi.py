@@ -41,7 +41,7 @@ from dse.study import script_main  # noqa: E402
 from dse.training import LatencyPenalty, bind_gates  # noqa: E402
 from dse.training.loop import accuracy, fit  # noqa: E402
 
-__all__ = ["run", "main", "train_trial", "settings", "PROTOCOLS"]
+__all__ = ["run", "main", "train_trial", "settings", "PROTOCOLS", "prepare", "train", "finetune_saved", "codesign"]
 
 PROTOCOLS = ("crypten", "cryptflow2")
 
@@ -55,20 +55,27 @@ def settings(quick: bool, **over: Any) -> dict[str, Any]:
     return s
 
 
-def prepare(st: dict[str, Any], seed: int = 0) -> dict[str, Any]:
+OBJECTIVES = {"acc_val_pct": "max", "latency_s": "min"}
+
+
+def prepare_ctx(st: dict[str, Any], seed: int = 0) -> dict[str, Any]:
     """Data split, per-protocol cost tables and the pre-trained all-ReLU network (state dict)."""
     data = digits_split(0)
     w = digits_cnn_workload()
     costs = {p: make_costs(w, p, st["weights"], st["network"]) for p in PROTOCOLS}
     net = _net(seed)
     fit(net, *data["train"], epochs=st["pretrain_epochs"], lr=st["lr"], batch=st["batch"], seed=seed)
-    return {"data": data, "costs": costs, "state": {k: v.clone() for k, v in net.state_dict().items()},
+    return {"data": data, "costs": costs, "costs_by": {(p, st["network"]): c for p, c in costs.items()},
+            "workload": w, "st": st, "state": {k: v.clone() for k, v in net.state_dict().items()},
             "base_acc_val": accuracy(net, *data["val"]), "base_acc_test": accuracy(net, *data["test"]), "seed": seed}
 
 
-def train_trial(ctx: dict[str, Any], st: dict[str, Any], protocol: str, lam: float, report: Any = None) -> dict[str, Any]:
-    """One inner training; ``report(epoch, acc_val)`` may raise to stop the trial (pruning)."""
-    data, c, seed = ctx["data"], ctx["costs"][protocol], ctx["seed"]
+def train_trial(ctx: dict[str, Any], st: dict[str, Any], protocol: str, lam: float, report: Any = None, *,
+                network: str | None = None, budget: float | None = None) -> dict[str, Any]:
+    """One inner training; ``report(epoch, acc_val)`` may raise to stop the trial (pruning).
+    ``budget``: the penalty is ``lam * max(0, T - budget * T_ref) / T_ref`` (a latency budget)."""
+    data, seed = ctx["data"], ctx["seed"]
+    c = costs_for({**ctx, "st": st}, protocol, network or st["network"])
     (Xtr, ytr), (Xva, yva), (Xte, yte) = data["train"], data["val"], data["test"]
     net, teacher = _net(seed), _net(seed)
     net.load_state_dict(ctx["state"])
@@ -76,7 +83,8 @@ def train_trial(ctx: dict[str, Any], st: dict[str, Any], protocol: str, lam: flo
     kd = dict(teacher=teacher, kd_weight=st["kd_weight"], kd_temperature=st["kd_temperature"], batch=st["batch"],
               seed=seed)
     gates = bind_gates(net, c, example_input=Xtr[:8])
-    pen = LatencyPenalty(c, gates, weight=float(lam))
+    pen = LatencyPenalty(c, gates, weight=float(lam),
+                         budget_s=None if budget is None else float(budget) * float(c.reference_s))
     curve: list[float] = []
 
     def on_epoch(e: int) -> None:
@@ -88,88 +96,101 @@ def train_trial(ctx: dict[str, Any], st: dict[str, Any], protocol: str, lam: flo
         arch_lr=st["arch_lr"], on_epoch=on_epoch, **kd)
     gates.freeze()
     fit(net, Xtr, ytr, epochs=st["finetune_epochs"], lr=st["lr"], **kd)
-    import torch
-
-    with torch.no_grad():
-        P = c.probs([g.probs().double().numpy() for g in gates])[1]
-    choices = "".join(LETTERS[c.options[s][int(np.argmax(p))]] for s, p in enumerate(P))
+    P, choices = _frozen(c, gates)
     return {"protocol": protocol, "penalty_weight": float(lam), "acc_val": 100 * accuracy(net, Xva, yva),
             "acc_test": 100 * accuracy(net, Xte, yte), "latency_s": float(c.latency(P, mode="exact")),
             "choices": choices, "curve": curve, "state": {k: v.clone() for k, v in net.state_dict().items()}}
 
 
-class _MedianRule:
-    """Prune when acc < median(completed trials' acc at this epoch) - margin, after ``warmup`` epochs."""
-
-    def __init__(self, study: Any, warmup: int, margin: float):
-        self.study, self.warmup, self.margin = study, int(warmup), float(margin)
-
-    def __call__(self, epoch: int, acc: float) -> None:
-        import optuna
-
-        if epoch + 1 < self.warmup:
-            return
-        done = [t.user_attrs.get("curve", []) for t in self.study.get_trials(deepcopy=False)
-                if t.state == optuna.trial.TrialState.COMPLETE]
-        at = [cv[epoch] for cv in done if len(cv) > epoch]
-        if len(at) >= 2 and acc < float(np.median(at)) - self.margin:
-            raise optuna.TrialPruned(f"epoch {epoch}: {acc:.1f}% < median {np.median(at):.1f}% - {self.margin:g} pp")
-
-
-def codesign(out: Path, ctx: dict[str, Any], st: dict[str, Any], seed: int) -> pd.DataFrame:
-    """The Optuna outer loop (resumable on ``out/study.db``); returns every finished trial."""
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    out.mkdir(parents=True, exist_ok=True)
-    study = optuna.create_study(study_name="codesign_pi", storage=f"sqlite:///{out / 'study.db'}",
-                                directions=["maximize", "minimize"], load_if_exists=True,
-                                sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=4))
-    for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
-        study.tell(t.number, state=optuna.trial.TrialState.FAIL)  # left by a killed run: asked again
-    rule = _MedianRule(study, st["warmup"], st["prune_margin_pp"])
-    finished = lambda: [t for t in study.get_trials(deepcopy=False)  # noqa: E731
-                        if t.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)]
-    while len(finished()) < st["trials"]:
-        trial = study.ask()
-        protocol = trial.suggest_categorical("protocol", list(PROTOCOLS))
-        lam = trial.suggest_float("penalty_weight", *st["lambda_range"], log=True)
-        curve: list[float] = []
-
-        def report(e: int, acc: float, trial: Any = trial, curve: list[float] = curve) -> None:
-            curve.append(acc)
-            trial.set_user_attr("curve", list(curve))
-            rule(e, acc)
-
-        try:
-            r = train_trial(ctx, st, protocol, lam, report)
-        except optuna.TrialPruned:
-            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
-            continue
-        for k in ("acc_test", "choices"):
-            trial.set_user_attr(k, r[k])
-        _save_network(out, trial.number, r, st)
-        study.tell(trial, [r["acc_val"], r["latency_s"]])
-    rows = []
-    for t in finished():
-        rows.append({"arm": "codesign", "trial": t.number, "state": t.state.name, **t.params,
-                     "acc_val": t.values[0] if t.values else np.nan, "latency_s": t.values[1] if t.values else np.nan,
-                     "acc_test": t.user_attrs.get("acc_test", np.nan), "choices": t.user_attrs.get("choices", ""),
-                     "epochs_run": len(t.user_attrs.get("curve", []))})
-    return pd.DataFrame(rows)
-
-
-def _save_network(out: Path, number: int, r: dict[str, Any], st: dict[str, Any]) -> Path:
-    """``out/networks/trial<N>.pt``: the trained weights (gated modules, frozen) with the design that priced them."""
+# -- trainer protocol of solvers.optuna_train (``[study] trainer = "codesign_pi.py"``) ------------------
+def prepare(params: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Trainer ``prepare``: ``params`` are :func:`settings` overrides plus ``quick``."""
     import torch
 
-    path = out / "networks" / f"trial{number:04d}.pt"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    design = {k: r[k] for k in ("protocol", "penalty_weight", "choices", "latency_s", "acc_val", "acc_test")}
-    tmp = path.with_suffix(".tmp")
-    torch.save({"state_dict": r["state"], "design": {**design, "network": st["network"], "weights": st["weights"]}}, tmp)
-    tmp.replace(path)
-    return path
+    torch.set_num_threads(1)
+    params = dict(params)
+    st = settings(bool(params.pop("quick", False)), **params)
+    ctx = prepare_ctx(st, seed)
+    ctx["st"] = st
+    return ctx
+
+
+def costs_for(ctx: dict[str, Any], protocol: str, network: str) -> Any:
+    """Cached site costs of (protocol, network)."""
+    key = (protocol, network)
+    if key not in ctx["costs_by"]:
+        ctx["costs_by"][key] = make_costs(ctx["workload"], protocol, ctx["st"]["weights"], network)
+    return ctx["costs_by"][key]
+
+
+def train(ctx: dict[str, Any], design: dict[str, Any], report: Any = None) -> dict[str, Any]:
+    """Trainer ``train``: design knobs ``protocol``, ``penalty_weight`` and optionally ``network``
+    (lan/wan) and ``latency_budget`` (fraction of the all-ReLU latency below which the penalty is 0)."""
+    st = ctx["st"]
+    protocol, network = str(design["protocol"]), str(design.get("network", st["network"]))
+    r = train_trial(ctx, st, protocol, float(design["penalty_weight"]), report, network=network,
+                    budget=design.get("latency_budget"))
+    return {"metrics": {"acc_val_pct": r["acc_val"], "acc_test_pct": r["acc_test"], "latency_s": r["latency_s"]},
+            "state": r["state"], "attrs": {"choices": r["choices"]},
+            "pricing": pricing(ctx, protocol, network, r["choices"])}
+
+
+def pricing(ctx: dict[str, Any], protocol: str, network: str, choices: str) -> dict[str, Any]:
+    """What ``dse whatif mpc`` needs to price the trained network again: the workload with each site
+    set to its chosen option and the ``mpc`` design of the cost table that trained it."""
+    from dse.training.collapse import assign
+
+    names = {v: k for k, v in LETTERS.items()}
+    weights = ctx["st"]["weights"] if protocol == "crypten" else "public"
+    return {"model": "mpc", "params": {"poly_degree": 2, "bits": 0},
+            "design": {"protocol": protocol, "parties": 2, "weights": weights, "network": network, "relu_keep": 1.0},
+            "workload": assign(ctx["workload"], [names[c] for c in choices])}
+
+
+def finetune_saved(ctx: dict[str, Any], path: str | Path, epochs: int) -> dict[str, Any]:
+    """Load a saved trial network (``networks/trial<N>.pt``), fine-tune it ``epochs`` more epochs with
+    KD from the all-ReLU network (its site choices stay frozen) and price it again."""
+    from dse.training.saved import load_network
+
+    blob = load_network(path)
+    st, design = ctx["st"], blob["pricing"]["design"]
+    c = costs_for(ctx, design["protocol"], design["network"])
+    (Xtr, ytr), (Xva, yva), (Xte, yte) = ctx["data"]["train"], ctx["data"]["val"], ctx["data"]["test"]
+    net, teacher = _net(ctx["seed"]), _net(ctx["seed"])
+    teacher.load_state_dict(ctx["state"])
+    gates = bind_gates(net, c, example_input=Xtr[:8])
+    net.load_state_dict(blob["state_dict"])
+    before = 100 * accuracy(net, Xva, yva)
+    fit(net, Xtr, ytr, epochs=int(epochs), lr=st["lr"] / 3, teacher=teacher, kd_weight=st["kd_weight"],
+        kd_temperature=st["kd_temperature"], batch=st["batch"], seed=ctx["seed"] + 1)
+    P, choices = _frozen(c, gates)
+    return {"acc_val_before": before, "acc_val": 100 * accuracy(net, Xva, yva), "acc_test": 100 * accuracy(net, Xte, yte),
+            "latency_s": float(c.latency(P, mode="exact")), "choices": choices}
+
+
+def _frozen(c: Any, gates: Any) -> tuple[np.ndarray, str]:
+    import torch
+
+    with torch.no_grad():
+        P = c.probs([g.probs().double().numpy() for g in gates])[1]
+    return P, "".join(LETTERS[c.options[s][int(np.argmax(p))]] for s, p in enumerate(P))
+
+
+def codesign(out: Path, st: dict[str, Any], seed: int, workers: int = 1, storage: str | None = None) -> pd.DataFrame:
+    """The Optuna outer loop through :mod:`solvers.optuna_train` with this file as the trainer
+    (resumable on ``out/study.db``); returns every finished trial."""
+    from solvers.optuna_train import run_train_study
+
+    keys = ("pretrain_epochs", "search_epochs", "finetune_epochs", "network", "weights", "lr", "arch_lr")
+    res = run_train_study(Path(__file__), params={k: st[k] for k in keys}, objectives=OBJECTIVES,
+                          space={"protocol": list(PROTOCOLS), "penalty_weight": {"low": st["lambda_range"][0],
+                                 "high": st["lambda_range"][1], "log": True}},
+                          options={"n_trials": int(st["trials"]), "workers": int(workers), "study_name": "codesign_pi",
+                                   "prune_margin": float(st["prune_margin_pp"]), "prune_warmup": int(st["warmup"]),
+                                   "sampler_options": {"n_startup_trials": 4}, "storage": storage},
+                          seed=seed, out=Path(out))
+    df = res["trials"].rename(columns={"number": "trial", "acc_val_pct": "acc_val", "acc_test_pct": "acc_test"})
+    return df.assign(arm="codesign")
 
 
 def two_stage(ctx: dict[str, Any], st: dict[str, Any]) -> tuple[str, pd.DataFrame]:
@@ -186,15 +207,15 @@ def _front(df: pd.DataFrame) -> pd.DataFrame:
     return ok.iloc[np.flatnonzero(non_dominated(F))].sort_values("latency_s")
 
 
-def run(out: Path, *, quick: bool = False, seed: int = 0, trials: int | None = None) -> dict[str, Any]:
+def run(out: Path, *, quick: bool = False, seed: int = 0, trials: int | None = None, workers: int = 1) -> dict[str, Any]:
     import torch
 
     torch.set_num_threads(1)  # small CNN: one thread is fastest, and 2 shared cores oversubscribe badly
     t0 = time.perf_counter()
     st = settings(quick, trials=trials)
-    ctx = prepare(st, seed)
+    ctx = prepare_ctx(st, seed)
     proto, base = two_stage(ctx, st)
-    co = codesign(Path(out), ctx, st, seed)
+    co = codesign(Path(out), st, seed, workers=workers)
     fronts = {"two-stage": _front(base), "codesign": _front(co[co.state == "COMPLETE"])}
     allF = np.concatenate([np.stack([-f.acc_val.to_numpy(), f.latency_s.to_numpy()], 1) for f in fronts.values()])
     ref = reference_point(allF, margin=0.1)
@@ -253,6 +274,7 @@ def _report(st, ctx, proto, fronts, hv, ref, head) -> str:
 
 def _options(ap) -> None:
     ap.add_argument("--trials", type=int, default=None)
+    ap.add_argument("--workers", type=int, default=None, help="worker processes sharing study.db")
 
 
 def main(argv: list[str] | None = None) -> int:
