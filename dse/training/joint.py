@@ -2,7 +2,7 @@
 
 :class:`DesignMixture` relaxes a discrete design choice (a protocol, a network setting, a hardware
 preset: anything that gives the same sites a different :class:`~dse.training.SiteCosts`) to a
-softmax over its options, as DARTS relaxes an operation choice (Liu et al., ICLR 2019) and PASNet
+softmax over its options, as DARTS relaxes an operation choice [DARTS19, Sec. 2.2] and PASNet
 its gates [PASNet23]::
 
     T(p, beta) = sum_d softmax(beta / temperature)_d * T_d(p)          (seconds)
