@@ -10,7 +10,7 @@ margin) unless a reference is given.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +33,7 @@ def front_of(frame: Any, objectives: dict[str, str]) -> Any:
     return ok.iloc[np.flatnonzero(non_dominated(F))].sort_values(list(objectives)[-1])
 
 
-def front_hypervolume(frame: Any, objectives: dict[str, str], ref: Sequence[float]) -> float:
+def front_hypervolume(frame: Any, objectives: dict[str, str], ref: Any) -> float:
     """Hypervolume of ``frame``'s front (objectives minimised, ``max`` ones negated) up to ``ref``."""
     front = front_of(frame, objectives)
     return 0.0 if not len(front) else float(hypervolume(_signed(front, objectives), np.asarray(ref, float)))

@@ -137,7 +137,7 @@ def fit_nested(net: Any, acts: Sequence[Any], X: Any, y: Any, *, epochs: int, lr
             if teacher is not None:
                 with torch.no_grad():
                     soft = F.softmax(teacher(xb) / T, 1)
-            loss = 0.0
+            loss: Any = 0.0
             for k in range(K):
                 set_budget(acts, k)
                 logits = net(xb)
