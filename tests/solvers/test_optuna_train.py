@@ -191,3 +191,17 @@ def test_missing_objective_metric_and_bad_options_refused(tmp_path):
     with pytest.raises(DseInputError, match="solver"):
         run_train_study(tmp_path / "toy_trainer.py", params={}, space={"x": [0.1]}, objectives={"acc_pct": "max"},
                         options={"n_trails": 3}, seed=0, out=tmp_path / "c")
+
+
+def test_cli_bad_train_spec_exits_2_and_writes_nothing(tmp_path):
+    """`dse study run` of a trainer spec with a bad [space] or solver option exits 2, no traceback, no output folder."""
+    spec = _spec(tmp_path)
+    for old, new, field in (("x = {low = 0.0, high = 1.0}", "x = {low = 2.0, high = 1.0}", "space.x"),
+                            ('prune = "none"', 'prune = "hyperband"', "solver.prune")):
+        bad = tmp_path / f"bad_{field}.toml"
+        bad.write_text(spec.read_text().replace(old, new))
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        r = subprocess.run([sys.executable, "-m", "dse", "study", "run", str(bad), "--out", str(tmp_path / "o")],
+                           env=env, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and field in r.stderr and "Traceback" not in r.stderr
+        assert not (tmp_path / "o").exists()
