@@ -2,24 +2,23 @@
 
 Question: when the search proposes the protocol *and* trains the digits CNN for it (PASNet-style
 latency-in-loss, [PASNet23]), is the (accuracy, latency) front better than the two-stage
-baseline that first fixes the protocol by pricing the all-ReLU network, then trains?
+baseline that first fixes the protocol by pricing the all-ReLU network, then trains? And how does
+a gradient co-design (protocol relaxed to a softmax, learnt with the gates in one backward pass)
+compare? Three fronts, one hypervolume each (docs/training.md, "Searches that train").
 
 Trial (``train_trial``): the cost table of the proposed protocol (``costmodels.mpc.training.mpc_costs``,
 ReLU sites relu/poly/identity, pools max/avg, the given network), softmax gates bound to the
 pre-trained all-ReLU network, ``fit`` with ``CE/KD + lambda * T(p)/T_ref`` for ``search_epochs``
-(validation accuracy recorded after every epoch), gates frozen to their arg-max, ``finetune_epochs``
+(validation accuracy reported after every epoch), gates frozen to their arg-max, ``finetune_epochs``
 more; objectives: validation accuracy (max) and exact 2PC latency of the frozen network (min).
+``protocol="joint"`` is the gradient arm (:class:`dse.training.joint.DesignMixture`).
 
-Pruning: Optuna 5.1 refuses ``Trial.report`` in multi-objective studies, so the study applies its
-own median rule over the stored per-epoch accuracies: after ``warmup`` epochs a trial whose
-validation accuracy is more than ``prune_margin_pp`` below the median of completed trials at that
-epoch is pruned (it stops trials whose network collapses, whatever their latency).
-
-Every completed co-design trial's network is saved to ``networks/trial<N>.pt`` (state dict of the
-gated, frozen network + the design and metrics that priced it). Storage: ``study.db`` (SQLite) in the output folder; a rerun with the same ``--out`` resumes (trials
-left RUNNING by a kill are marked FAIL and asked again). Knobs not searched here: the network
-setting (fixed; LAN/WAN is the deployment, not a choice), the polynomial degree (the trainable
-polynomial branch is degree 2). Run ``python studies/codesign_pi.py [--quick]``.
+This file is also a *trainer* of ``solvers.optuna_train`` (``prepare``/``train``; spec
+``codesign_pi_train.toml``): the Optuna arm runs through it, with its median pruning over the
+stored per-epoch accuracies, parallel workers and resume on ``study.db``, and every complete
+trial's network saved in ``networks/`` with the design that priced it (``dse whatif`` re-prices
+it; :func:`finetune_saved` fine-tunes it). Not searched: the polynomial degree (the trainable
+polynomial branch is degree 2). Run ``python studies/codesign_pi.py [--quick] [--trials N] [--workers K]``.
 """
 
 from __future__ import annotations

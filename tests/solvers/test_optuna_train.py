@@ -205,3 +205,13 @@ def test_cli_bad_train_spec_exits_2_and_writes_nothing(tmp_path):
                            env=env, capture_output=True, text=True, timeout=120)
         assert r.returncode == 2 and field in r.stderr and "Traceback" not in r.stderr
         assert not (tmp_path / "o").exists()
+
+
+def test_shipped_training_spec_parses():
+    """studies/codesign_pi_train.toml is a valid training spec (trainer found, space and solver options accepted)."""
+    from solvers.optuna_train import train_config
+
+    spec = load_spec(ROOT / "studies" / "codesign_pi_train.toml")
+    assert spec.trainer is not None and spec.trainer.name == "codesign_pi.py"
+    assert {k.name for k in parse_space(spec.space)} == {"protocol", "network", "penalty_weight", "latency_budget"}
+    assert train_config(spec.solver_options, seed=0, out=Path("x"))["workers"] == 2
