@@ -215,3 +215,16 @@ def test_shipped_training_spec_parses():
     assert spec.trainer is not None and spec.trainer.name == "codesign_pi.py"
     assert {k.name for k in parse_space(spec.space)} == {"protocol", "network", "penalty_weight", "latency_budget"}
     assert train_config(spec.solver_options, seed=0, out=Path("x"))["workers"] == 2
+
+
+def test_rerun_of_a_finished_study_trains_nothing_and_a_larger_budget_continues(tmp_path):
+    """Running the same spec again adds no trial; --n-trials larger continues the stored study up to the new budget."""
+    spec = load_spec(_spec(tmp_path, 4))
+    out = run_study(spec, out=tmp_path / "out")
+    first = {t.number: t.values for t in _trials(out)}
+    notes: list[str] = []
+    run_study(spec, out=out, notify=notes.append)
+    assert {t.number: t.values for t in _trials(out)} == first and any("resuming" in n for n in notes)
+    run_study(spec, out=out, n_trials=6)
+    after = _trials(out)
+    assert len(after) == 6 and all(t.values == first[t.number] for t in after if t.number in first)
