@@ -23,6 +23,14 @@ Two kinds of spec:
 * **script** – ``[study] script = "fpga_transformer.py"`` (relative to the spec) and an
   ``[options]`` table passed to the script's ``run(out, **options)``.
 
+* **train** – ``[study] trainer = "codesign_pi.py"`` (relative to the spec): an Optuna study whose
+  trial trains a network for the design it proposes (:mod:`solvers.optuna_train`). ``[params]``
+  go to the trainer's ``prepare``; ``[space]`` knobs are ``[choices]``, ``{low, high, log, int}``
+  or fixed values; ``[objectives]`` name metrics the trainer returns; ``[solver]`` holds
+  ``n_trials``, ``workers``, ``sampler``, ``storage`` and the pruning options. Writes
+  ``results.csv`` (every finished trial), ``front.csv``, ``summary.json``, ``front.png``,
+  ``report.md`` and ``networks/`` (every trained network with its design).
+
 Outputs land in ``--out`` (default ``studies/out/<name>``): ``spec.json`` (which spec the folder
 holds, written first), ``results.csv``, ``best.csv``, ``summary.json``, ``layers.csv``, PNG plots
 and ``report.md`` (see :mod:`dse.plots`); the Optuna solver also keeps its trials in ``study.db``
@@ -46,7 +54,7 @@ from .errors import DseInputError, UnavailableError
 
 __all__ = ["StudySpec", "load_spec", "run_study", "load_script"]
 
-_STUDY_KEYS = {"name", "model", "workload", "solver", "seed", "script", "out", "description"}
+_STUDY_KEYS = {"name", "model", "workload", "solver", "seed", "script", "trainer", "out", "description"}
 
 
 @dataclass
@@ -54,6 +62,7 @@ class StudySpec:
     path: Path
     name: str
     script: Path | None = None
+    trainer: Path | None = None
     options: dict[str, Any] = field(default_factory=dict)
     model: str = ""
     workload: str = ""
@@ -141,6 +150,20 @@ def load_spec(path: str | Path) -> StudySpec:
             raise DseInputError("study.script", study["script"], f"a Python file next to {path.name}")
         return StudySpec(path, name, script=script, options=dict(_table(data, "options")), seed=seed,
                          out=out, description=str(study.get("description", "")))
+    if "trainer" in study:
+        trainer = (path.parent / str(study["trainer"])).resolve()
+        if not trainer.is_file():
+            raise DseInputError("study.trainer", study["trainer"], f"a Python file next to {path.name}")
+        objectives = _table(data, "objectives")
+        for metric, direction in objectives.items():
+            if direction not in ("min", "max"):
+                raise DseInputError(f"objectives.{metric}", direction, "min or max")
+        if not objectives:
+            raise DseInputError("objectives", None, "at least one `metric = \"min\"|\"max\"` entry")
+        return StudySpec(path, name, trainer=trainer, params=dict(_table(data, "params")),
+                         space=dict(_table(data, "space")), objectives=dict(objectives), solver="optuna-train",
+                         solver_options=dict(_table(data, "solver")), seed=seed, out=out,
+                         description=str(study.get("description", "")))
     for key in ("model", "workload"):
         if not isinstance(study.get(key), str) or not study[key]:
             raise DseInputError(f"study.{key}", study.get(key), f"a {key} name (or study.script for a script study)")
@@ -209,6 +232,9 @@ def run_study(spec: StudySpec, *, out: Path | None = None, storage: str | None =
         with _claimed(out, spec, overwrite, notify):
             module.run(out, **options)
         return out
+    if spec.trainer is not None:
+        return _run_train(spec, out, storage=storage, n_trials=n_trials, workers=workers, overwrite=overwrite,
+                          notify=notify)
     return _run_search(spec, out, storage=storage, n_trials=n_trials, workers=workers, progress=progress,
                        overwrite=overwrite, notify=notify)
 
@@ -292,6 +318,36 @@ def _run_search(spec: StudySpec, out: Path, *, storage: str | None, n_trials: in
     from .plots import write_report
 
     write_report(out)
+    return out
+
+
+def _run_train(spec: StudySpec, out: Path, *, storage: str | None, n_trials: int | None, workers: int | None,
+               overwrite: bool = False, notify: Callable[[str], None] | None = None) -> Path:
+    """A training study (:mod:`solvers.optuna_train`); resumes from the storage in ``out``."""
+    from solvers.optuna_train import load_trainer, parse_space, run_train_study, train_config
+    from solvers.train_report import write_train_outputs
+
+    assert spec.trainer is not None
+    options = dict(spec.solver_options)
+    for key, v in (("storage", storage), ("n_trials", n_trials), ("workers", workers)):
+        if v is not None:
+            options[key] = v
+    parse_space(spec.space)
+    train_config(options, seed=spec.seed, out=out)  # every input checked before the folder is touched
+    try:
+        load_trainer(spec.trainer)
+    except ImportError as exc:
+        missing = (exc.name or "").split(".")[0]
+        raise UnavailableError("study trainer", spec.trainer.name,
+                               f"needs {missing} ({exc}); {INSTALL_HINTS.get(missing, f'install {missing}')}") from None
+    db = out / "study.db"
+    note = f"resuming the training study in {db}" if db.is_file() and "storage" not in options else None
+    with _claimed(out, spec, overwrite, notify, note):
+        result = run_train_study(spec.trainer, params=spec.params, space=spec.space, objectives=spec.objectives,
+                                 options=options, seed=spec.seed, out=out)
+        write_train_outputs(out, result, name=spec.name, description=spec.description, objectives=spec.objectives,
+                            spec={"trainer": spec.trainer.name, "params": _plain(spec.params),
+                                  "space": _plain(spec.space), "objectives": spec.objectives, "seed": spec.seed})
     return out
 
 
