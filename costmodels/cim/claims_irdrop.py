@@ -28,7 +28,7 @@ from .presets import constant
 
 __all__ = ["CLAIMS", "case"]
 
-_SPICE = "ngspice 39 (Debian package), operating point of the same netlist (costmodels.cim.irdrop.spice_netlist)"
+_SPICE = "[Ngspice39] ngspice 39 (Debian package), operating point of the same netlist (costmodels.cim.irdrop.spice_netlist)"
 _EXACT = ("exact nodal solution of the same resistive network (costmodels.cim.irdrop.exact_currents; equal to "
           "ngspice to 3e-7, claim cim.irdrop.ngspice.solver)")
 
