@@ -94,14 +94,29 @@ class Net:
     input_shape: tuple[int, ...]
     name: str = "net"
     meta: dict = field(default_factory=dict, compare=False)
+    tie: tuple[int, ...] = ()
+
+    def slots(self) -> list[int]:
+        """The weight slot of every Dense/Conv layer: ``tie`` (layers with one slot share one weight
+        array, programmed once: a shared block), or one slot per layer."""
+        n = sum(isinstance(l, (Dense, Conv)) for l in self.layers)
+        if not self.tie:
+            return list(range(n))
+        if len(self.tie) != n or sorted(set(self.tie)) != list(range(max(self.tie) + 1)):
+            raise DseInputError("tie", self.tie, f"{n} slots numbered 0..k-1 (one per Dense/Conv layer)")
+        return list(self.tie)
 
     def weights(self) -> list[np.ndarray]:
-        """The crossbar-mapped weight arrays (Dense and Conv ``w``), in layer order."""
-        return [l.w for l in self.layers if isinstance(l, (Dense, Conv))]
+        """The crossbar-mapped weight arrays (Dense and Conv ``w``), one per slot, in slot order."""
+        ws = [l.w for l in self.layers if isinstance(l, (Dense, Conv))]
+        first = {}
+        for i, s in enumerate(self.slots()):
+            first.setdefault(s, i)
+        return [ws[first[s]] for s in sorted(first)]
 
     def with_weights(self, ws: Sequence[np.ndarray]) -> Net:
-        it = iter(ws)
-        layers = tuple(replace(l, w=np.asarray(next(it))) if isinstance(l, (Dense, Conv)) else l
+        it = iter(self.slots())
+        layers = tuple(replace(l, w=np.asarray(ws[next(it)])) if isinstance(l, (Dense, Conv)) else l
                        for l in self.layers)
         return replace(self, layers=layers)
 
@@ -152,7 +167,7 @@ def _weights_for(net: Net, weights: Sequence[Any] | None) -> list[Any]:
 
 def _sims(net: Net, crossbar: Any) -> list[Any]:
     """One crossbar description (or None) per Dense/Conv layer."""
-    n = len(net.weights())
+    n = len(net.slots())
     if crossbar is None or not isinstance(crossbar, (list, tuple)):
         return [crossbar] * n
     if len(crossbar) != n:
@@ -165,7 +180,7 @@ def _forward(net: Net, x: Any, weights: Sequence[Any] | None, ops: _Ops, cast: A
     ws = _weights_for(net, weights)
     per_draw = any(w.ndim == b.ndim + 1 for w, b in zip(ws, net.weights()))
     h = cast(x)[None]  # (D=1, B, ...)
-    it = iter(ws)
+    it = iter([ws[s] for s in net.slots()])  # one array per Dense/Conv layer (shared slots repeat)
     sims = iter(_sims(net, crossbar))
     saved: list[Any] = []
 

@@ -74,3 +74,36 @@ def test_bad_inputs():
         make_resnet(blocks=0)
     with pytest.raises(DseInputError):
         hessian_diagonal(make_resnet(channels=2, blocks=1), np.ones((2, 1, 8, 8)), np.zeros(2, dtype=int))
+
+
+def test_tsb_block_is_shared_and_starts_as_identity():
+    """add_tsb inserts one shared 1x1 block (one weight slot, four uses), identity-initialised, so the
+    logits are unchanged; its mask covers exactly that slot."""
+    from costmodels.cim.tsb import add_tsb, tsb_masks, tsb_slot
+
+    net = make_resnet(seed=1, channels=4, blocks=2)
+    t = add_tsb(net)
+    x = np.random.default_rng(3).random((3, 1, 8, 8))
+    np.testing.assert_allclose(forward(t, x, dtype=np.float64), forward(net, x, dtype=np.float64), atol=1e-12)
+    s = tsb_slot(t)
+    assert t.slots().count(s) == 4 and len(t.weights()) == len(net.weights()) + 1
+    masks = tsb_masks(t)
+    assert sum(m.sum() for m in masks) == 16 and masks[s].all()
+    changed = [w.copy() for w in t.weights()]
+    changed[s] = changed[s] * 0.5  # one change reaches every use of the block
+    assert not np.allclose(forward(t.with_weights(changed), x, dtype=np.float64), forward(t, x, dtype=np.float64))
+
+
+def test_frozen_slots_do_not_train():
+    """per_weight {'trainable': False} keeps a weight slot at its initial value; the shared block trains."""
+    from costmodels.cim.train import train
+    from costmodels.cim.tsb import add_tsb, tsb_slot
+
+    t = add_tsb(make_resnet(seed=1, channels=4, blocks=1))
+    s = tsb_slot(t)
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 1, 8, 8)), rng.integers(0, 10, 32)
+    pw = [{"trainable": i == s} for i in range(len(t.weights()))]
+    out = train(t, x, y, epochs=2, seed=0, per_weight=pw)
+    for i, (a, b) in enumerate(zip(out.weights(), t.weights())):
+        assert np.allclose(a, b) == (i != s)

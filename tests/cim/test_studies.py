@@ -54,3 +54,13 @@ def test_fault_tolerance_study_quick(tmp_path):
     for f in ("fault_results.csv", "fault_accuracy.png", "report.md"):
         assert (tmp_path / "ft" / f).is_file()
     assert head["mean_msb-dup"] > head["mean_unprotected-8b"]
+
+
+@pytest.mark.slow
+def test_tsb_study_quick(tmp_path):
+    """cim_tsb --quick: files written; noise-aware arms (with or without the block) keep a smaller gap than none."""
+    head = _study("cim_tsb").run(tmp_path / "tsb", quick=True)
+    for f in ("tsb_results.csv", "tsb_gap.png", "report.md"):
+        assert (tmp_path / "tsb" / f).is_file()
+    assert head["gap_tsb_pp_sigma0.2"] < head["gap_none_pp_sigma0.2"]
+    assert 0.01 < head["verified_fraction_tsb"] < 0.05
