@@ -107,3 +107,20 @@ def test_frozen_slots_do_not_train():
     out = train(t, x, y, epochs=2, seed=0, per_weight=pw)
     for i, (a, b) in enumerate(zip(out.weights(), t.weights())):
         assert np.allclose(a, b) == (i != s)
+
+
+def test_ovf_training_inputs_and_effect():
+    """NeFT OVF needs a noise kernel and sigmas >= 0; with feedback it trains to different weights
+    than plain noise injection from the same seed."""
+    from costmodels.cim.train import train
+
+    net = make_resnet(seed=1, channels=4, blocks=1)
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 1, 8, 8)), rng.integers(0, 10, 32)
+    with pytest.raises(DseInputError):
+        train(net, x, y, epochs=1, ovf=[0.1], beta=1e-3)
+    with pytest.raises(DseInputError):
+        train(net, x, y, epochs=1, kernel="cim-gaussian", kernel_params={"sigma": 0.1}, ovf=[-0.1], beta=1e-3)
+    base = train(net, x, y, epochs=1, kernel="cim-gaussian", kernel_params={"sigma": 0.1})
+    ovf = train(net, x, y, epochs=1, kernel="cim-gaussian", kernel_params={"sigma": 0.1}, ovf=[0.2, 0.15], beta=0.1)
+    assert not all(np.allclose(a, b) for a, b in zip(base.weights(), ovf.weights()))
