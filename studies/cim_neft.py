@@ -41,7 +41,7 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, draws: int | None = No
     """Accuracy under variation per arm and device sigma; see the module docstring."""
     t0 = time.time()
     draws = draws or (30 if quick else 300)
-    epochs = epochs or (3 if quick else 15)
+    epochs = epochs or (8 if quick else 15)
     sigmas = list(sigmas or ([0.2] if quick else [0.1, 0.2, 0.3]))
     f = float(weight_sigma_factor(8, 2))
     data = load_digits(seed, image=arch != "mlp")
