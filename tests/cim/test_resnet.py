@@ -124,3 +124,16 @@ def test_ovf_training_inputs_and_effect():
     base = train(net, x, y, epochs=1, kernel="cim-gaussian", kernel_params={"sigma": 0.1})
     ovf = train(net, x, y, epochs=1, kernel="cim-gaussian", kernel_params={"sigma": 0.1}, ovf=[0.2, 0.15], beta=0.1)
     assert not all(np.allclose(a, b) for a, b in zip(base.weights(), ovf.weights()))
+
+
+def test_calibrate_gives_one_sim_per_use_of_a_shared_block():
+    """codesign.calibrate returns one CrossbarSim per Dense/Conv layer, counting each use of the shared block."""
+    from costmodels.cim.codesign import calibrate
+    from costmodels.cim.tsb import add_tsb
+
+    t = add_tsb(make_resnet(seed=1, channels=4, blocks=1))
+    x = np.random.default_rng(0).random((4, 1, 8, 8))
+    sims = calibrate(t, x, CrossbarSim(rows=32, cols=32, adc_bits=6, adc_range="calibrated"))
+    assert len(sims) == len(t.slots()) == len(t.weights()) + 1
+    out = forward(t, x, dtype=np.float64, crossbar=sims)
+    assert out.shape == (4, 10) and np.isfinite(out).all()
