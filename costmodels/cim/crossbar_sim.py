@@ -154,6 +154,11 @@ def _adc(xp: Any, p: Any, top: float, bits: int) -> Any:
     """ADC conversion of signed partial sums ``p`` over ``[-top, top]`` (differential pair)."""
     levels = float(2 ** (bits - 1) - 1) if bits > 1 else 1.0  # signed: one bit is the sign
     lsb = top / levels
+    if isinstance(p, np.ndarray):  # in place: the partial sums are temporaries (same values)
+        q = np.divide(p, lsb, out=p)
+        np.rint(q, out=q)
+        np.clip(q, -levels, levels, out=q)
+        return np.multiply(q, lsb, out=q)
     return xp.clip(xp.round(p / lsb), -levels, levels) * lsb
 
 
