@@ -29,7 +29,7 @@ def main() -> None:
         dt = time.perf_counter() - t
         print(f"cost model resnet18-cifar  N={n:>7}: {dt * 1e3:8.1f} ms  ({n / dt:,.0f} points/s)")
     rng = np.random.default_rng(0)
-    for arch, shape in (("mlp", (539, 64)), ("cnn", (539, 1, 8, 8))):
+    for arch, shape in (("mlp", (539, 64)), ("cnn", (539, 1, 8, 8)), ("resnet", (539, 1, 8, 8))):
         net = make_net(arch)
         x, y = rng.random(shape), rng.integers(0, 10, shape[0])
         t = time.perf_counter()

@@ -57,7 +57,7 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, arch: str = "mlp",
     val_draws = val_draws or (30 if quick else 200)
     epochs = epochs or (5 if quick else 30)
     factor = float(weight_sigma_factor(8, 2))
-    data = load_digits(seed, image=arch == "cnn")
+    data = load_digits(seed, image=arch != "mlp")
     grid = _grid(quick)
     cand_rows, rows, dists = [], [], {}
     for s_i in range(seeds):
@@ -198,7 +198,7 @@ def _write(out: Path, results: pd.DataFrame, cands: pd.DataFrame, summary: pd.Da
 
 def main(argv: list[str] | None = None) -> int:
     return script_main("cim_kpp", __doc__, run, argv,
-                       options=lambda ap: ap.add_argument("--arch", default="mlp", choices=("mlp", "cnn")))
+                       options=lambda ap: ap.add_argument("--arch", default="mlp", choices=("mlp", "cnn", "resnet")))
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def measure(*, quick: bool = False, seed: int = 0, sigmas: list[float] | None = 
     draws = draws or (50 if quick else 300)
     epochs = epochs or (6 if quick else 40)
     tol = constant("wv_tolerance")
-    data = load_digits(seed, image=arch == "cnn")
+    data = load_digits(seed, image=arch != "mlp")
     net = train_variant(make_net(arch, seed), data["x_train"], data["y_train"], "none", epochs=epochs, seed=seed)
     clean = float(accuracy(net, data["x_test"], data["y_test"]))
     scores = {m: sensitivity(net, m, data["x_train"], data["y_train"]) for m in methods}

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                            device_type=args.device, rate_sa0=args.rate_sa0, rate_sa1=args.rate_sa1,
                            t_inference=args.t_inference)
     loaded = load_net(args.weights, args.arch) if args.weights else None  # a bad file fails before any work
-    data = load_digits(args.seed, image=args.arch == "cnn")
+    data = load_digits(args.seed, image=args.arch != "mlp")
     if loaded is not None:
         net = loaded
     else:

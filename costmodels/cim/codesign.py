@@ -69,7 +69,7 @@ def calibrate(net: Net, x: np.ndarray, sim: CrossbarSim) -> list[CrossbarSim]:
     """One sim per Dense/Conv layer with its ranges fixed on ``x`` and the nominal weights:
     ``x_top`` = the layer's largest input, ``adc_top`` = ``adc_clip`` x its largest partial sum
     (used by the ``calibrated`` policy; ``full`` keeps the full-scale range)."""
-    n = len(net.weights())
+    n = len(net.slots())  # one sim per Dense/Conv layer (a shared block has one per use)
     stats: list[dict[str, float]] = []
     sims = [replace(sim, x_top=0.0, adc_top=0.0)] * n
     for i in range(n):  # layer by layer: a layer's inputs depend on the calibrated layers before it

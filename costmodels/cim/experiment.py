@@ -1,6 +1,7 @@
 """Building blocks shared by ``dse kpp`` and the crossbar studies: nets, samplers, trained variants.
 
-* :func:`make_net` — the two digits networks (``mlp``: 64-64-10; ``cnn``: conv3x3(16)-pool-64-10);
+* :func:`make_net` — the digits networks (``mlp``: 64-64-10; ``cnn``: conv3x3(16)-pool-64-10;
+  ``resnet``: conv3x3(16) + two basic residual blocks of 16 channels, pool, 10);
 * :func:`make_sampler` — Monte Carlo device instances for a named variation model;
 * :func:`train_variant` — train without noise, with Gaussian or right-censored Gaussian noise
   injection (the three arms of the KPP study);
@@ -16,7 +17,7 @@ import numpy as np
 
 from dse.errors import DseInputError
 
-from .network import Conv, Dense, Net, make_cnn, make_mlp
+from .network import Conv, Dense, Net, make_cnn, make_mlp, make_resnet
 from .variation import (
     bitsliced_weights,
     check_bits,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # scipy.stats (via montecarlo) is slow to import: `dse --help
 
 __all__ = ["ARCHS", "NOISES", "TRAININGS", "load_net", "make_net", "make_sampler", "save_net", "train_variant"]
 
-ARCHS = ("mlp", "cnn")
+ARCHS = ("mlp", "cnn", "resnet")
 NOISES = ("gaussian", "bitsliced", "stuck-at", "pcm")
 TRAININGS = ("none", "gaussian", "rc-gaussian")
 
@@ -43,6 +44,8 @@ def make_net(arch: str, seed: int = 0) -> Net:
         return make_mlp([64, 64, 10], seed=seed, name="digits-mlp")
     if arch == "cnn":
         return make_cnn((1, 8, 8), channels=16, hidden=64, classes=10, seed=seed, name="digits-cnn")
+    if arch == "resnet":
+        return make_resnet((1, 8, 8), channels=16, blocks=2, classes=10, seed=seed, name="digits-resnet")
     raise DseInputError("arch", arch, "one of " + ", ".join(ARCHS))
 
 

@@ -1,6 +1,9 @@
-"""A small functional network (dense, conv, ReLU, average pool) evaluated with perturbed weights.
+"""A small functional network (dense, conv, ReLU, average pool, identity shortcuts) evaluated with
+perturbed weights.
 
-The forward pass is vectorised over Monte Carlo draws: every weight may be given as its nominal
+Residual networks stay a flat list of layers: :class:`Save` keeps the current activation and
+:class:`AddSaved` adds the last kept one (an identity shortcut, He et al., CVPR 2016, Fig. 2), so
+every Dense/Conv weight keeps its place in :meth:`Net.weights`. The forward pass is vectorised over Monte Carlo draws: every weight may be given as its nominal
 array (shared by all draws) or as ``(D, *shape)`` (one perturbed copy per draw); the output is
 then ``(D, B, classes)``. Biases are digital (not perturbed), as in aihwkit's default mapping.
 :func:`forward` uses numpy; :func:`forward_torch` runs the same lines on torch tensors.
@@ -21,17 +24,20 @@ from dse.errors import DseInputError
 from .crossbar_sim import crossbar_matmul
 
 __all__ = [
+    "AddSaved",
     "AvgPool",
     "Conv",
     "Dense",
     "Flatten",
     "Net",
     "ReLU",
+    "Save",
     "accuracy",
     "forward",
     "forward_torch",
     "make_cnn",
     "make_mlp",
+    "make_resnet",
     "to_workload",
 ]
 
@@ -71,6 +77,16 @@ class Flatten:
 
 
 @dataclass(frozen=True)
+class Save:
+    """Keep the current activation for a later :class:`AddSaved` (start of a shortcut)."""
+
+
+@dataclass(frozen=True)
+class AddSaved:
+    """Add the most recently kept activation (end of an identity shortcut; digital addition)."""
+
+
+@dataclass(frozen=True)
 class Net:
     """Layers in order plus the input shape (C, H, W) or (D,)."""
 
@@ -78,14 +94,29 @@ class Net:
     input_shape: tuple[int, ...]
     name: str = "net"
     meta: dict = field(default_factory=dict, compare=False)
+    tie: tuple[int, ...] = ()
+
+    def slots(self) -> list[int]:
+        """The weight slot of every Dense/Conv layer: ``tie`` (layers with one slot share one weight
+        array, programmed once: a shared block), or one slot per layer."""
+        n = sum(isinstance(l, (Dense, Conv)) for l in self.layers)
+        if not self.tie:
+            return list(range(n))
+        if len(self.tie) != n or sorted(set(self.tie)) != list(range(max(self.tie) + 1)):
+            raise DseInputError("tie", self.tie, f"{n} slots numbered 0..k-1 (one per Dense/Conv layer)")
+        return list(self.tie)
 
     def weights(self) -> list[np.ndarray]:
-        """The crossbar-mapped weight arrays (Dense and Conv ``w``), in layer order."""
-        return [l.w for l in self.layers if isinstance(l, (Dense, Conv))]
+        """The crossbar-mapped weight arrays (Dense and Conv ``w``), one per slot, in slot order."""
+        ws = [l.w for l in self.layers if isinstance(l, (Dense, Conv))]
+        first = {}
+        for i, s in enumerate(self.slots()):
+            first.setdefault(s, i)
+        return [ws[first[s]] for s in sorted(first)]
 
     def with_weights(self, ws: Sequence[np.ndarray]) -> Net:
-        it = iter(ws)
-        layers = tuple(replace(l, w=np.asarray(next(it))) if isinstance(l, (Dense, Conv)) else l
+        it = iter(self.slots())
+        layers = tuple(replace(l, w=np.asarray(ws[next(it)])) if isinstance(l, (Dense, Conv)) else l
                        for l in self.layers)
         return replace(self, layers=layers)
 
@@ -136,7 +167,7 @@ def _weights_for(net: Net, weights: Sequence[Any] | None) -> list[Any]:
 
 def _sims(net: Net, crossbar: Any) -> list[Any]:
     """One crossbar description (or None) per Dense/Conv layer."""
-    n = len(net.weights())
+    n = len(net.slots())
     if crossbar is None or not isinstance(crossbar, (list, tuple)):
         return [crossbar] * n
     if len(crossbar) != n:
@@ -149,8 +180,9 @@ def _forward(net: Net, x: Any, weights: Sequence[Any] | None, ops: _Ops, cast: A
     ws = _weights_for(net, weights)
     per_draw = any(w.ndim == b.ndim + 1 for w, b in zip(ws, net.weights()))
     h = cast(x)[None]  # (D=1, B, ...)
-    it = iter(ws)
+    it = iter([ws[s] for s in net.slots()])  # one array per Dense/Conv layer (shared slots repeat)
     sims = iter(_sims(net, crossbar))
+    saved: list[Any] = []
 
     def mm(a: Any, w: Any) -> Any:
         d: dict[str, float] | None = {} if stats is not None else None
@@ -194,8 +226,14 @@ def _forward(net: Net, x: Any, weights: Sequence[Any] | None, ops: _Ops, cast: A
             h = h.reshape(*h.shape[:-2], hh // k, k, ww // k, k).mean(-1).mean(-2)
         elif isinstance(layer, Flatten):
             h = h.reshape(*h.shape[:2], -1)
+        elif isinstance(layer, Save):
+            saved.append(h)
+        elif isinstance(layer, AddSaved):
+            if not saved:
+                raise DseInputError("layer", "AddSaved", "a Save earlier in the network")
+            h = h + saved.pop()
         else:  # pragma: no cover - closed set of layer types
-            raise DseInputError("layer", type(layer).__name__, "Dense, Conv, ReLU, AvgPool, Flatten")
+            raise DseInputError("layer", type(layer).__name__, "Dense, Conv, ReLU, AvgPool, Flatten, Save, AddSaved")
     return h if per_draw else h[0]
 
 
@@ -264,12 +302,32 @@ def make_cnn(in_shape: tuple[int, int, int] = (1, 8, 8), channels: int = 16, hid
     return Net(layers, tuple(in_shape), name)
 
 
+def make_resnet(in_shape: tuple[int, int, int] = (1, 8, 8), channels: int = 16, blocks: int = 2,
+                classes: int = 10, seed: int = 0, name: str = "resnet") -> Net:
+    """A ResNet-style network: Conv3x3(channels)-ReLU, then ``blocks`` basic blocks
+    (Conv3x3-ReLU-Conv3x3 plus the identity shortcut, then ReLU; He et al., CVPR 2016, Fig. 2 left),
+    AvgPool2-Flatten-Dense(classes). Stride 1 throughout, so every shortcut is the identity."""
+    if not (isinstance(blocks, int) and blocks >= 1):
+        raise DseInputError("blocks", blocks, "an integer >= 1")
+    rng = np.random.default_rng(seed)
+    c, h, w = in_shape
+    fan = 9 * channels
+    layers: list[Any] = [Conv(_init(rng, (channels, c, 3, 3), 9 * c), np.zeros(channels)), ReLU()]
+    for _ in range(blocks):
+        layers += [Save(), Conv(_init(rng, (channels, channels, 3, 3), fan), np.zeros(channels)), ReLU(),
+                   Conv(_init(rng, (channels, channels, 3, 3), fan) * 0.5, np.zeros(channels)), AddSaved(), ReLU()]
+    flat = channels * (h // 2) * (w // 2)
+    layers += [AvgPool(2), Flatten(), Dense(_init(rng, (classes, flat), flat), np.zeros(classes))]
+    return Net(tuple(layers), tuple(in_shape), name)
+
+
 def to_workload(net: Net) -> Any:
     """The network as a :class:`workloads.Workload` (Conv -> Conv2d, Dense -> Linear, ...)."""
     from workloads import WorkloadBuilder
 
     b = WorkloadBuilder(net.name, tuple(net.input_shape))
     t = b.input
+    kept: list[Any] = []
     for layer in net.layers:
         if isinstance(layer, Dense):
             t = b.linear(t, layer.w.shape[0])
@@ -281,4 +339,8 @@ def to_workload(net: Net) -> Any:
             t = b.avgpool(t, layer.k)
         elif isinstance(layer, Flatten):
             t = b.flatten(t)
+        elif isinstance(layer, Save):
+            kept.append(t)
+        elif isinstance(layer, AddSaved):
+            t = b.add(t, kept.pop())
     return b.build()

@@ -18,7 +18,9 @@ at most one output in 2,048 differs, by exactly one ADC step, and the error norm
 IR drop is *not* cross-checked: aihwkit's torch tile refuses ``ir_drop`` (``check_support``
 raises "IR drop not supported in torch tile") and its time-dependent IR-drop tile
 (``TorchInferenceRPUConfigIRDropT``) models pulse-width inputs with a segmented Thevenin circuit,
-which has no counterpart in our amplitude/bit-serial first-order model.
+which has no counterpart in our amplitude/bit-serial first-order model; its C++ ``InferenceRPUConfig``
+tile, which has ``forward.ir_drop``, does not run with torch 2.13 ("weights must be a CPU tensor", an
+ABI mismatch of the 1.1.0 wheel). The IR drop is cross-checked against ngspice instead (:mod:`.irdrop`).
 
 Run the live comparison with ``python -m costmodels.cim.peer_crossbar`` (needs aihwkit).
 """

@@ -24,7 +24,7 @@ import numpy as np
 
 from dse.errors import DseInputError
 
-from .network import AvgPool, Conv, Dense, Flatten, Net, ReLU
+from .network import AddSaved, AvgPool, Conv, Dense, Flatten, Net, ReLU, Save
 from .variation import check_sigma, gaussian_weights
 from .writeverify import verified_sigma
 
@@ -52,6 +52,8 @@ def _fold(h2p: np.ndarray, shape: tuple[int, ...], k: int, pad: int, ho: int, wo
 
 def hessian_diagonal(net: Net, x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     """Diagonal Hessian (OBD approximation) of the mean cross-entropy, one array per weight."""
+    if any(isinstance(layer, (Save, AddSaved)) for layer in net.layers):
+        raise DseInputError("net", net.name, "a network without shortcuts (the OBD recursion here is sequential)")
     h = np.asarray(x, dtype=np.float64)
     inputs: list[np.ndarray] = []
     for layer in net.layers:  # forward, keeping every layer's input

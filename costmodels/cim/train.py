@@ -10,7 +10,7 @@ trained network comes back as numpy arrays for the Monte Carlo evaluator.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -59,11 +59,21 @@ def load_digits(seed: int = 0, *, image: bool = False, test_fraction: float = 0.
 
 def train(net: Net, x: np.ndarray, y: np.ndarray, *, kernel: Any = None,
           kernel_params: Mapping[str, Any] | None = None, epochs: int = 60, lr: float = 3e-3,
-          batch: int = 64, seed: int = 0, weight_decay: float = 0.0) -> Net:
+          batch: int = 64, seed: int = 0, weight_decay: float = 0.0,
+          per_weight: Sequence[Mapping[str, Any]] | None = None,
+          ovf: Sequence[float] = (), beta: float = 0.0) -> Net:
     """Train ``net`` (its weights are the initial values) and return the trained copy.
 
     ``kernel`` is a :class:`dse.kernels.KernelSpec` (or its name) applied to every Dense/Conv
     weight in each forward pass with ``kernel_params``; ``None`` trains without noise.
+    ``per_weight`` (one dict per weight slot, see :meth:`Net.weights`) overrides ``kernel_params``
+    weight by weight (e.g. a smaller sigma for write-verified weights); ``"trainable": False`` in
+    a slot's dict freezes that weight (biases stay trainable).
+
+    ``ovf`` (weight-referred sigmas, largest first) and ``beta`` turn on NeFT's oriented variational
+    forward [NeFT23, code src/train_fn.py, src/loss_fn.py]: each step also runs one forward pass per
+    sigma in ``ovf`` (fresh noise each) and minimises the cross-entropy of
+    ``(y - beta sum_i 10^-i y_i) / (len(ovf) + 1)``, ``y`` the logits at the kernel's own noise.
     """
     try:
         import torch
@@ -77,22 +87,32 @@ def train(net: Net, x: np.ndarray, y: np.ndarray, *, kernel: Any = None,
         raise DseInputError("kernel", kernel.name, "a kernel with a torch implementation")
     if not (isinstance(epochs, int) and epochs >= 1):
         raise DseInputError("epochs", epochs, "an integer >= 1")
+    if ovf and (kernel is None or not all(float(v) >= 0 for v in ovf) or not float(beta) >= 0):
+        raise DseInputError("ovf, beta", (tuple(ovf), beta), "sigmas >= 0 and beta >= 0, with a noise kernel")
     params = dict(kernel_params or {})
+    n_slots = len(net.weights())
+    if per_weight is not None and len(per_weight) != n_slots:
+        raise DseInputError("per_weight", len(per_weight), f"{n_slots} dicts (one per weight slot)")
+    plist = [{**params, **dict(p)} for p in per_weight] if per_weight is not None else [dict(params)] * n_slots
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny matrices: one thread is several times faster than two
     try:
-        return _train(torch, net, x, y, kernel, params, epochs, lr, batch, seed, weight_decay)
+        return _train(torch, net, x, y, kernel, plist, epochs, lr, batch, seed, weight_decay,
+                      tuple(float(v) for v in ovf), float(beta))
     finally:
         torch.set_num_threads(threads)
 
 
-def _train(torch: Any, net: Net, x: np.ndarray, y: np.ndarray, kernel: Any, params: dict, epochs: int,
-           lr: float, batch: int, seed: int, weight_decay: float) -> Net:
+def _train(torch: Any, net: Net, x: np.ndarray, y: np.ndarray, kernel: Any, plist: list, epochs: int,
+           lr: float, batch: int, seed: int, weight_decay: float, ovf: tuple[float, ...] = (),
+           beta: float = 0.0) -> Net:
     gen = torch.Generator().manual_seed(int(seed))
-    ws = [torch.tensor(w, dtype=torch.float32, requires_grad=True) for w in net.weights()]
+    trainable = [bool(p.get("trainable", True)) for p in plist]
+    plist = [{k: v for k, v in p.items() if k != "trainable"} for p in plist]
+    ws = [torch.tensor(w, dtype=torch.float32, requires_grad=t) for w, t in zip(net.weights(), trainable)]
     bs = [torch.tensor(l.b, dtype=torch.float32, requires_grad=True)
           for l in net.layers if isinstance(l, (Dense, Conv))]
-    opt = torch.optim.Adam(ws + bs, lr=lr, weight_decay=weight_decay)
+    opt = torch.optim.Adam([w for w, t in zip(ws, trainable) if t] + bs, lr=lr, weight_decay=weight_decay)
     xt = torch.as_tensor(np.asarray(x), dtype=torch.float32)
     yt = torch.as_tensor(np.asarray(y), dtype=torch.int64)
     n = xt.shape[0]
@@ -100,8 +120,14 @@ def _train(torch: Any, net: Net, x: np.ndarray, y: np.ndarray, kernel: Any, para
         order = torch.randperm(n, generator=gen)
         for start in range(0, n, batch):
             idx = order[start:start + batch]
-            cur = [kernel.torch(w, generator=gen, **params) for w in ws] if kernel is not None else ws
+            cur = [kernel.torch(w, generator=gen, **p) for w, p in zip(ws, plist)] if kernel is not None else ws
             logits = forward_torch(_with_biases(net, bs), xt[idx], cur)
+            if ovf:  # NeFT OVF: negative feedback from passes at larger variation
+                feedback = 0.0
+                for i, sig in enumerate(ovf):
+                    noisy = [kernel.torch(w, generator=gen, **{**p, "sigma": sig}) for w, p in zip(ws, plist)]
+                    feedback = feedback + 10.0 ** (-i) * forward_torch(_with_biases(net, bs), xt[idx], noisy)
+                logits = (logits - beta * feedback) / (len(ovf) + 1)
             loss = torch.nn.functional.cross_entropy(logits, yt[idx])
             opt.zero_grad()
             loss.backward()

@@ -54,3 +54,22 @@ def test_fault_tolerance_study_quick(tmp_path):
     for f in ("fault_results.csv", "fault_accuracy.png", "report.md"):
         assert (tmp_path / "ft" / f).is_file()
     assert head["mean_msb-dup"] > head["mean_unprotected-8b"]
+
+
+@pytest.mark.slow
+def test_tsb_study_quick(tmp_path):
+    """cim_tsb --quick: files written; noise-aware arms (with or without the block) keep a smaller gap than none."""
+    head = _study("cim_tsb").run(tmp_path / "tsb", quick=True)
+    for f in ("tsb_results.csv", "tsb_gap.png", "report.md"):
+        assert (tmp_path / "tsb" / f).is_file()
+    assert head["gap_tsb_pp_sigma0.2"] < head["gap_none_pp_sigma0.2"]
+    assert 0.01 < head["verified_fraction_tsb"] < 0.05
+
+
+@pytest.mark.slow
+def test_neft_study_quick(tmp_path):
+    """cim_neft --quick: files written; both noise-aware arms beat no-noise training at sigma 0.2."""
+    head = _study("cim_neft").run(tmp_path / "neft", quick=True)
+    for f in ("neft_results.csv", "neft_accuracy.png", "report.md"):
+        assert (tmp_path / "neft" / f).is_file()
+    assert head["noise_minus_none_pp_sigma0.2"] > 0
