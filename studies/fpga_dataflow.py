@@ -108,9 +108,9 @@ leave out dominates), +19-56 % on LFC (FINN-R's per-lane XNOR-popcount cost is h
 -41 % (threshold memories, FIFOs and DMA buffers are not priced). Frames/s are compared at 300 MHz:
 the notebooks were re-recorded after Ultra96 support was added and the Ultra96 overlay clocks the
 accelerator at 299,999,695 Hz with the same folding (a 100 MHz pipeline cannot exceed f / max-II,
-which the CNV rates do threefold). CNV: +0.06 % (W1A1) and +0.9 % (W2A2); LFC: +64 %, because its
-top.cpp sizes the inter-layer FIFOs below one frame's output (512/PE words), so stages stall inside
-a frame (841 cycles per frame measured vs the 512-cycle worst layer; not modelled).
+which the CNV rates do threefold). CNV: +0.06 % (W1A1) and +0.9 % (W2A2); LFC: +64 % (841 cycles per
+frame recorded vs the 512-cycle worst layer, identical for W1A1 and W1A2: a non-compute bound whose
+cause we could not identify).
 
 {markdown_table(check)}
 """)
