@@ -32,6 +32,14 @@ def test_throughput_is_clock_over_worst_layer():
     assert e.throughput_per_s == pytest.approx(100e6 / 32768, rel=1e-12)
 
 
+def test_measured_rate_uses_the_measurement_clock():
+    """The notebook rates are compared at the Ultra96 ap_clk (299,999,695 Hz), resources stay PYNQ-Z1's."""
+    e = estimate("cnvW1A1")
+    assert e.fps_clock_hz == 299_999_695
+    assert e.measured_rate_model_per_s == pytest.approx(299_999_695 / 32768, rel=1e-12)
+    assert e.measured_rate_model_per_s / e.throughput_per_s == pytest.approx(3.0, rel=1e-5)
+
+
 def test_lfc_layer0_resources_by_hand():
     """LFC W1A1 layer 0 (832 x 1024, PE 32, SIMD 64, 1-bit): weight memory 416 x 2048 bits is 57
     RAMB18 (36x512 aspect), LUTs follow FINN-R's MVAU formula; the design totals sum the layers."""
