@@ -35,12 +35,12 @@ class MpcModel(CostModel):
     """MPC private inference: protocol profiles x parties x weight placement x network."""
 
     name = "mpc"
-    version = "4"
+    version = "5"
     space = DesignSpace((
         Categorical("protocol", default="crypten", choices=(*PROTOCOLS, AUTO),
                     doc="crypten (n-party additive, CrypTen 0.4.1 counters), cryptflow2, delphi, "
-                        "cheetah (2-party, server holds weights), shamir / ssnet (n >= 3), "
-                        "auto (per-layer choice by MILP, minimising latency)"),
+                        "cheetah, iron, bolt, bumblebee (2-party, server holds weights), shamir / ssnet "
+                        "(n >= 3), rep3 (3 parties), auto (per-layer choice by MILP, minimising latency)"),
         Int("parties", default=2, low=2, high=MAX_PARTIES, doc="number of computing parties"),
         Categorical("weights", default="shared", choices=WEIGHTS,
                     doc="shared: model weights secret-shared; public: known to the computing party"),
