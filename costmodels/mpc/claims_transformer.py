@@ -5,7 +5,7 @@ across network settings; [BumbleBee25]: one tenth of BOLT's communication, three
 
 Nothing here is fitted: the profiles are compositions of the structural blocks with the
 approximations stated in :mod:`.transformer_2pc`. BOLT's published figures include its word
-elimination; ours prices it with :func:`.transformer_2pc.word_elimination` at 50 % of the tokens
+elimination; ours prices it with :func:`.word_elimination.word_elimination` at 50 % of the tokens
 kept after encoder layer 4 (ASSUMPTION fixed before the comparison was run: the cut point of the
 BOLT paper was not available here). A speed-up published as a range (4.8-9.5x) is a claim on the
 middle of the range with the half-width as tolerance.
@@ -25,7 +25,7 @@ WE_AFTER, WE_KEEP = 4, 0.5  #: BOLT word elimination as priced here (ASSUMPTION,
 @lru_cache(maxsize=16)
 def _bert(protocol: str, network: str) -> tuple[float, float]:
     """(bytes, latency s) of BERT-base under ``protocol``; BOLT with its word elimination."""
-    from .transformer_2pc import word_elimination
+    from .word_elimination import word_elimination
 
     if protocol == "bolt":
         t = word_elimination("bolt", after=WE_AFTER, keep=WE_KEEP, network=network)

@@ -39,7 +39,7 @@ the squaring count ``n`` of the exp approximation (``exp_squarings``) and the GE
 knobs of the profile (ASSUMPTION where the papers' exact constants were not available).
 
 BOLT's word elimination (dropping a fraction of the tokens after an encoder layer) changes the
-workload, not the protocol: :func:`word_elimination` prices it by evaluating the layers after the
+workload, not the protocol: :func:`.word_elimination.word_elimination` prices it by evaluating the layers after the
 cut on a shorter sequence.
 """
 
@@ -55,7 +55,7 @@ from .presets import constant
 from .protocols import Cost
 from .protocols_2pc import Cheetah, CrypTFlow2
 
-__all__ = ["TRANSFORMER_PROTOCOLS", "Bolt", "BumbleBee", "Iron", "matmul_bytes", "word_elimination"]
+__all__ = ["TRANSFORMER_PROTOCOLS", "Bolt", "BumbleBee", "Iron", "matmul_bytes"]
 
 TRANSFORMER_PROTOCOLS = ("iron", "bolt", "bumblebee")
 
@@ -207,37 +207,3 @@ class BumbleBee(_Transformer2PC):
 
     _blocks = staticmethod(Cheetah._blocks)  # approximate truncation, MSB0 truncation after ReLU
     packed_bytes = Cheetah.packed_bytes
-
-
-def word_elimination(protocol: str, *, seq_len: int = 128, layers: int = 12, after: int = 1,
-                     keep: float = 0.5, network: str = "lan") -> dict[str, float]:
-    """Totals (``comm_bytes``, ``latency_s``, ``rounds``) of BERT-base when a fraction ``keep`` of
-    the tokens survives after encoder layer ``after`` (BOLT's word elimination [BOLT24]): the
-    first ``after`` layers (with the embeddings) at ``seq_len`` tokens, the rest at
-    ``round(keep * seq_len)`` tokens (their embedding costs subtracted). The pruning's own
-    top-k selection is not priced."""
-    import workloads
-
-    from .model import MpcModel
-
-    if not 0 < keep <= 1:
-        from dse.errors import DseInputError
-
-        raise DseInputError("keep", keep, "a fraction in (0, 1]")
-    m = MpcModel()
-    point = {"protocol": protocol, "parties": 2, "weights": "public", "network": network}
-    t2 = max(1, round(keep * seq_len))
-
-    def totals(spec: str) -> dict[str, float]:
-        met = m.evaluate(workloads.load(spec), point)
-        return {k: float(met.totals[k][0]) for k in ("comm_bytes", "latency_s", "rounds")}
-
-    head = totals(f"bert-base:seq_len={seq_len},layers={after}")
-    if after >= layers:
-        return head
-    tail = totals(f"bert-base:seq_len={t2},layers={layers - after}")
-    emb = totals(f"bert-base:seq_len={t2},layers=1")
-    one = totals(f"bert-base:seq_len={t2},layers=2")
-    # a layer's cost = (2 layers) - (1 layer); embeddings + pooler = (1 layer) - one layer
-    base = {k: emb[k] - (one[k] - emb[k]) for k in emb}
-    return {k: head[k] + tail[k] - base[k] for k in head}

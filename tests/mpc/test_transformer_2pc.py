@@ -14,7 +14,8 @@ import workloads
 from costmodels.mpc import MpcModel, make_protocol
 from costmodels.mpc.he_packing import ct_bytes
 from costmodels.mpc.lowering import lower_layer
-from costmodels.mpc.transformer_2pc import TRANSFORMER_PROTOCOLS, matmul_bytes, word_elimination
+from costmodels.mpc.transformer_2pc import TRANSFORMER_PROTOCOLS, matmul_bytes
+from costmodels.mpc.word_elimination import word_elimination
 
 N = 4096
 
