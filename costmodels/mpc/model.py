@@ -55,7 +55,7 @@ class MpcModel(CostModel):
         Param("rtt", 1e-3, "round-trip time for network=custom, e.g. 5ms", unit="s", ge=0),
         Param("poly_degree", 2, "degree of the polynomial replacing dropped ReLUs (1..8)",
               integer=True, ge=1, le=8),
-        Param("bits", 0, "ring bit width l of cryptflow2/delphi/cheetah (0 = profile default; "
+        Param("bits", 0, "ring bit width l of the 2-party HE/OT profiles (0 = profile default; "
               "shares live in 64-bit words)", integer=True, ge=8, le=64, special=(0,)),
         Param("batchnorm", "folded", "folded into the previous layer, or separate: an elementwise product "
               "with the model's scale vector plus its truncation, as SCI runs Athos-compiled models",
