@@ -21,12 +21,13 @@ A product of two secret matrices (``Q K^T``, ``A V``) runs as its two cross term
 product with one party's share in the clear (2x the bytes and compute).
 
 Non-linear layers (per element; ``cmp`` = a millionaire on ``l - 1`` bits, ``mux`` = two
-correlated OTs, ``prod`` = a Gilboa product plus the profile's truncation):
+correlated OTs, ``prod`` = a Gilboa product plus the profile's truncation, ``sq`` = a square, one
+cross term (:func:`.blocks.square`) plus the truncation; LayerNorm's variance uses ``sq``):
 
 | op | iron | bolt | bumblebee |
 |---|---|---|---|
-| GELU | SiRNN sigmoid-based GELU (:func:`.sirnn.gelu`) | 2 ``cmp`` + degree-4 polynomial (3 ``prod``, depth 2) + 2 ``mux`` | 3 ``cmp`` + degree-6 and degree-3 polynomials sharing powers (5 ``prod``, depth 3) + 3 ``mux`` |
-| softmax exp | SiRNN look-up exp (:func:`.sirnn.exp`) | clip (1 ``cmp`` + ``mux``) + ``(1 + x/2^n)^(2^n)``, ``n`` squarings | as BOLT |
+| GELU | SiRNN sigmoid-based GELU (:func:`.sirnn.gelu`) | 2 ``cmp`` + degree-4 polynomial (powers: 2 ``sq`` + 1 ``prod``, depth 2) + 2 ``mux`` | 3 ``cmp`` + degree-6 and degree-3 polynomials sharing powers (3 ``sq`` + 2 ``prod``, depth 3) + 3 ``mux`` |
+| softmax exp | SiRNN look-up exp (:func:`.sirnn.exp`) | clip (1 ``cmp`` + ``mux``) + ``(1 + x/2^n)^(2^n)``, ``n`` ``sq`` | as BOLT |
 | softmax max | ``w - 1`` comparisons with select (ReLU blocks) in ``ceil(log2 w)`` levels | same | same |
 | 1/sum, 1/sqrt(var) | SiRNN reciprocal (:func:`.sirnn.div`) per row | same | same |
 | products (softmax, LayerNorm) | ``prod`` per element | same | same |
@@ -106,7 +107,8 @@ class _Transformer2PC(CrypTFlow2):
 
     scheme = "coeff"
     gelu_segments = 0   #: 0 = SiRNN GELU; else comparisons of the piecewise polynomial
-    gelu_products = 0   #: products to build the powers of the polynomial(s)
+    gelu_products = 0   #: products to build the powers of the polynomial(s), squares included
+    gelu_squares = 0    #: of which squares (x^2, x^4 = (x^2)^2, x^6 = (x^3)^2: one cross term each)
     gelu_depth = 0      #: multiplicative depth of the powers
     exp_squarings = 0   #: 0 = SiRNN look-up exp; else n of (1 + x / 2^n)^(2^n)
 
@@ -122,10 +124,16 @@ class _Transformer2PC(CrypTFlow2):
         return he + self.trunc(y) if truncate else he
 
     # -- blocks -------------------------------------------------------------------------------
-    def _prod(self) -> Block:
+    def _trunc(self) -> Block:
         l, s = self.bits, self._scale
-        t = blocks.trunc_approx(self._ot, l, s) if self._ot.silent else blocks.trunc_faithful(self._ot, l, s)
-        return blocks.mult(self._ot, l) + t
+        return blocks.trunc_approx(self._ot, l, s) if self._ot.silent else blocks.trunc_faithful(self._ot, l, s)
+
+    def _prod(self) -> Block:
+        return blocks.mult(self._ot, self.bits) + self._trunc()
+
+    def _sq(self) -> Block:
+        """A square: one cross term (:func:`.blocks.square`) plus the truncation."""
+        return blocks.square(self._ot, self.bits) + self._trunc()
 
     def _cmp(self) -> Block:
         return blocks.drelu(self._ot, self.bits)
@@ -141,7 +149,10 @@ class _Transformer2PC(CrypTFlow2):
         if not self.gelu_segments:
             return sirnn.gelu(self._ot, self.bits, self._scale)
         cmps = self._times(self._cmp(), self.gelu_segments, 1)
-        powers = self._times(self._prod(), self.gelu_products, self.gelu_depth)
+        n_sq = self.gelu_squares
+        powers = Block(n_sq * self._sq().bits + (self.gelu_products - n_sq) * self._prod().bits,
+                       self.gelu_depth * self._prod().rounds,
+                       n_sq * self._sq().ots + (self.gelu_products - n_sq) * self._prod().ots)
         muxes = self._times(self._mux(), self.gelu_segments, 1)
         return cmps.par(powers) + muxes
 
@@ -149,7 +160,7 @@ class _Transformer2PC(CrypTFlow2):
         if not self.exp_squarings:
             return sirnn.exp(self._ot, self.bits, self._scale)
         clip = self._cmp() + self._mux()
-        return clip + self._times(self._prod(), self.exp_squarings, self.exp_squarings)
+        return clip + self._times(self._sq(), self.exp_squarings, self.exp_squarings)
 
     # -- operations ---------------------------------------------------------------------------
     def nonlin(self, k, fn, *, n, shared):
@@ -167,7 +178,7 @@ class _Transformer2PC(CrypTFlow2):
         """Mean (local), variance (squares), 1/sqrt per row as SiRNN's reciprocal (ASSUMPTION),
         the normalising products; the public affine map is local plus one truncation."""
         l, s = self.bits, self._scale
-        return (self._block(rows * width, self._prod()) + self._block(rows, sirnn.div(self._ot, l, s))
+        return (self._block(rows * width, self._sq()) + self._block(rows, sirnn.div(self._ot, l, s))
                 + self._block(rows * width, self._prod()) + self.trunc(rows * width))
 
 
@@ -190,7 +201,7 @@ class Bolt(_Transformer2PC):
     key = "bolt"
     ot_flavour = "iknp"
     scheme = "simd"
-    gelu_segments, gelu_products, gelu_depth = 2, 3, 2
+    gelu_segments, gelu_products, gelu_squares, gelu_depth = 2, 3, 2, 2  # x^2, x^3 = x x^2, x^4
     exp_squarings = int(constant("bolt", "exp_squarings"))
 
 
@@ -202,7 +213,7 @@ class BumbleBee(_Transformer2PC):
     key = "bumblebee"
     ot_flavour = "ferret"
     scheme = "coeff-packed"
-    gelu_segments, gelu_products, gelu_depth = 3, 5, 3
+    gelu_segments, gelu_products, gelu_squares, gelu_depth = 3, 5, 3, 3  # x^2, x^3, x^4, x^5, x^6
     exp_squarings = int(constant("bumblebee", "exp_squarings"))
 
     _blocks = staticmethod(Cheetah._blocks)  # approximate truncation, MSB0 truncation after ReLU

@@ -71,17 +71,19 @@ def test_secret_product_is_two_cross_terms(name):
 
 
 def test_gelu_composition():
-    """BOLT's GELU = 2 comparisons and a degree-4 power tree side by side, then 2 selects; the
-    piecewise GELUs take far fewer round trips than SiRNN's sigmoid-based one (Iron)."""
+    """BOLT's GELU = 2 comparisons and a degree-4 power tree (x^2 and x^4 squares, x^3 a product)
+    side by side, then 2 selects; the piecewise GELUs take far fewer round trips than SiRNN's
+    sigmoid-based one (Iron)."""
     from costmodels.mpc import blocks
 
     bolt, iron = make_protocol("bolt"), make_protocol("iron")
     ot = blocks.flavour("iknp")
     cmp_ = blocks.drelu(ot, 37)
     prod = blocks.mult(ot, 37) + blocks.trunc_faithful(ot, 37, 12)
+    sq = blocks.square(ot, 37) + blocks.trunc_faithful(ot, 37, 12)
     mux = ot.cot(37).par(ot.cot(37))
     g = bolt.gelu_block()
-    assert g.bits == pytest.approx(2 * cmp_.bits + 3 * prod.bits + 2 * mux.bits)
+    assert g.bits == pytest.approx(2 * cmp_.bits + 2 * sq.bits + prod.bits + 2 * mux.bits)
     assert g.rounds == pytest.approx(max(cmp_.rounds, 2 * prod.rounds) + mux.rounds)
     assert g.rounds < iron.gelu_block().rounds / 3
 
@@ -148,3 +150,13 @@ def test_crypten_transformer_pieces_match_recorded_counters():
             "layernorm": p.layernorm(rows, width, n=2, shared=False)}
     for piece, c in ours.items():
         assert c.online_bytes == pytest.approx(golden["pieces"][piece]["wire_bytes"], rel=0.05), piece
+
+
+def test_square_is_one_cross_term():
+    """A square sends exactly half the bits of a product of two shares (one cross term of two)."""
+    from costmodels.mpc import blocks
+
+    for flavour in ("iknp", "ferret"):
+        ot = blocks.flavour(flavour)
+        for l in (37, 64):
+            assert blocks.square(ot, l).bits == pytest.approx(blocks.mult(ot, l).bits / 2)
