@@ -5,7 +5,9 @@ Two parties, weights held by the server (``public``; CrypTen evaluates them in t
 side too), batch norm ``separate`` for the ImageNet ResNet (as SCI/OpenCheetah run it). The
 published figures are Cheetah's ResNet-50 numbers [Cheetah22, abstract]: 2.3 GB, < 150 s on WAN,
 12.9x less communication and 5.6x faster than CrypTFlow2 (29.7 GB derived). Each row also gives
-the mix chosen by the selection MILP (layers per protocol).
+the mix chosen by the selection MILP (layers per protocol). The private-transformer profiles
+(``iron``, ``bolt``, ``bumblebee``) run every workload; their papers publish BERT-base ratios only
+(checked as claims ``mpc-bolt-*`` / ``mpc-bumblebee-*``, ``costmodels/mpc/claims_transformer.py``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ PUBLISHED = pd.DataFrame([  # [Cheetah22, abstract]; CrypTFlow2 bytes derived as
     {"workload": "resnet50-imagenet", "protocol": "cryptflow2", "network": "wan", "comm_bytes": 12.9 * 2.3e9,
      "latency_s": 5.6 * 150.0, "note": "derived: 12.9x bytes, 5.6x time of Cheetah"},
 ])
-PROTOCOLS2 = ("crypten", "cryptflow2", "delphi", "cheetah", "auto")
+PROTOCOLS2 = ("crypten", "cryptflow2", "delphi", "cheetah", "iron", "bolt", "bumblebee", "auto")
 
 
 def _rows(name: str, protocols: Sequence[str], networks: Sequence[str]) -> list[dict]:

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 from .presets import constant
 
-__all__ = ["Block", "OTFlavour", "b2a", "drelu", "flavour", "millionaire", "mult", "ot_unit_s", "relu",
+__all__ = ["Block", "OTFlavour", "b2a", "drelu", "flavour", "millionaire", "mult", "ot_unit_s", "relu", "square",
            "trunc_approx", "trunc_faithful", "trunc_msb0", "trunc_msb_known"]
 
 RADIX = 4  #: SCI's MILL_PARAM (millionaire.h)
@@ -198,6 +198,13 @@ def mult(ot: OTFlavour, l: int) -> Block:
     from ``l`` to 1 bit (the bits above ``2^l`` are dropped)."""
     per = l * (ot.rot_bits + ot.choice_bits) + l * (l + 1) / 2
     return Block(2 * per, 1, 2 * l)
+
+
+def square(ot: OTFlavour, l: int) -> Block:
+    """Square of one secret ``l``-bit share: ``(x0 + x1)^2 = x0^2 + 2 x0 x1 + x1^2`` has a single
+    cross term, so half of :func:`mult` (one batch of ``l`` correlated OTs)."""
+    per = l * (ot.rot_bits + ot.choice_bits) + l * (l + 1) / 2
+    return Block(per, 1, l)
 
 
 def ot_unit_s(name: str) -> float:

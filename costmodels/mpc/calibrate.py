@@ -196,3 +196,46 @@ def measure_compute(*, seed: int = 0, repeat: int = 3) -> dict[str, float]:
     return {"compute_s_per_mac": local_conv / wl.layers[0].macs,
             "compute_s_per_mac_public": max(pub.wall_s - pub.comm_time_s, 0.0) / wl.layers[0].macs,
             "compute_s_per_word": local_relu / (relu.rank0_bytes / 8)}
+
+
+#: transformer pieces measured by :func:`measure_transformer_pieces` (CrypTen functional API)
+PIECES = ("softmax", "sigmoid", "gelu", "layernorm")
+
+
+def _pieces_party(rows: int, width: int, seed: int) -> dict[str, tuple[int, float]]:
+    import torch
+
+    crypten = import_crypten()
+    import crypten.communicator as comm
+
+    crypten.cfg.communicator.verbose = True
+    torch.manual_seed(seed)
+    x = crypten.cryptensor(torch.randn(rows, width), src=0)
+    c = comm.get()
+
+    def layernorm():
+        d = x - x.mean(-1, keepdim=True)
+        return d * (d.square().mean(-1, keepdim=True) + 1e-5).inv_sqrt()
+
+    funcs = {"softmax": lambda: x.softmax(-1), "sigmoid": lambda: x.sigmoid(),
+             "gelu": lambda: x * (x * 1.702).sigmoid(), "layernorm": layernorm}
+    out = {}
+    for name in PIECES:
+        c.reset_communication_stats()
+        funcs[name]()
+        s = c.get_communication_stats()
+        out[name] = (int(s["rounds"]), float(s["bytes"]))
+    return out
+
+
+def measure_transformer_pieces(rows: int = 16, width: int = 32, seed: int = 0) -> dict[str, dict[str, float]]:
+    """CrypTen's counters (2 parties) for softmax over rows of ``width``, sigmoid, GELU as
+    ``x * sigmoid(1.702 x)`` and LayerNorm (mean, square, ``inv_sqrt``, product) on a
+    ``rows x width`` tensor: ``{piece: {"calls", "wire_bytes"}}`` (wire = sum over ranks / 2)."""
+    import_crypten()
+    from crypten.mpc import run_multiprocess
+
+    per_rank = run_multiprocess(world_size=2)(_pieces_party)(rows, width, seed)
+    if per_rank is None or any(r is None for r in per_rank):
+        raise RuntimeError("a CrypTen party process failed (see its stderr)")
+    return {p: {"calls": per_rank[0][p][0], "wire_bytes": sum(r[p][1] for r in per_rank) / 2} for p in PIECES}

@@ -19,6 +19,7 @@ from dse.errors import UnknownNameError
 from .lowering import fused_truncation, lower_workload
 from .protocols import Cost, CrypTen, Protocol, Rep3, Shamir, SSNet
 from .protocols_2pc import Cheetah, CrypTFlow2, Delphi
+from .transformer_2pc import Bolt, BumbleBee, Iron
 
 __all__ = [
     "COMPONENTS",
@@ -31,12 +32,13 @@ __all__ = [
     "make_protocol",
 ]
 
-PROTOCOLS = ("crypten", "cryptflow2", "delphi", "cheetah", "shamir", "ssnet", "rep3")
+PROTOCOLS = ("crypten", "cryptflow2", "delphi", "cheetah", "shamir", "ssnet", "rep3", "iron", "bolt", "bumblebee")
 MAX_PARTIES = 8
 WEIGHTS = ("shared", "public")
 COMPONENTS = ("online_bytes", "offline_bytes", "rounds", "compute_s")
 _CLASSES = {"crypten": CrypTen, "cryptflow2": CrypTFlow2, "delphi": Delphi, "cheetah": Cheetah,
-            "shamir": Shamir, "ssnet": SSNet, "rep3": Rep3}
+            "shamir": Shamir, "ssnet": SSNet, "rep3": Rep3, "iron": Iron, "bolt": Bolt, "bumblebee": BumbleBee}
+_BITS = ("cryptflow2", "delphi", "cheetah", "iron", "bolt", "bumblebee")  #: profiles with a ring width
 
 
 def make_protocol(name: str, bits: int = 0) -> Protocol:
@@ -44,7 +46,7 @@ def make_protocol(name: str, bits: int = 0) -> Protocol:
     if name not in _CLASSES:
         raise UnknownNameError("protocol", name, PROTOCOLS)
     cls = _CLASSES[name]
-    return cls(bits) if name in ("cryptflow2", "delphi", "cheetah") else cls()
+    return cls(bits) if name in _BITS else cls()
 
 
 @dataclass(frozen=True)

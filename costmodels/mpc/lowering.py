@@ -39,8 +39,9 @@ class Op:
     name: str
     args: tuple = ()
     site: bool = False  # a ReLU activation site (replaceable)
-    #: shape for HE packing: ("conv", C, H, W, M, fh, fw, stride, pad_rows, pad_cols) or
-    #: ("bn", C, H, W); empty when unknown (ideal packing)
+    #: shape for HE packing: ("conv", C, H, W, M, fh, fw, stride, pad_rows, pad_cols),
+    #: ("bn", C, H, W) or ("matmul", batch, m, n, k) for ``batch`` products of an ``m x n`` activation
+    #: with an ``n x k`` operand; empty when unknown (ideal packing)
     geom: tuple = ()
 
 
@@ -54,8 +55,8 @@ def _conv_geom(layer) -> tuple:
     return ("conv", c, h, w, layer.out_channels, fh, fw, sh, 2 * ph, 2 * pw)
 
 
-def _linear(x: int, w: int, y: int, macs: int, operand: str = "model") -> Op:
-    return Op("linear", (x, w, y, macs, operand))
+def _linear(x: int, w: int, y: int, macs: int, operand: str = "model", geom: tuple = ()) -> Op:
+    return Op("linear", (x, w, y, macs, operand), geom=geom)
 
 
 def _weight_elems(layer) -> int:
@@ -75,8 +76,11 @@ def lower_layer(layer, batchnorm: str = "folded") -> tuple[Op, ...]:
     """The operations of one layer (per sample)."""
     kind = layer.kind
     if kind in ("conv2d", "linear", "graphconv"):
-        op = _linear(numel(layer.in_shape), _weight_elems(layer), layer.activations, layer.macs)
-        return (Op(op.name, op.args, geom=_conv_geom(layer)),)
+        geom = _conv_geom(layer)
+        if layer.kind == "linear":
+            k = layer.in_features
+            geom = ("matmul", 1, numel(layer.in_shape) // k, k, layer.out_features)
+        return (_linear(numel(layer.in_shape), _weight_elems(layer), layer.activations, layer.macs, geom=geom),)
     if kind == "matmul":
         a, b = layer.in_shapes
         if layer.weights == "none":
@@ -113,12 +117,13 @@ def lower_layer(layer, batchnorm: str = "folded") -> tuple[Op, ...]:
         return (Op("mul", (layer.activations,)),)
     if kind == "attention":
         t, d, h = layer.seq_len, layer.d_model, layer.heads
+        dh = d // h
         return (
-            _linear(t * d, 3 * d * d, 3 * t * d, 3 * t * d * d),          # Q, K, V projections
-            _linear(t * d, t * d, h * t * t, t * t * d, "secret"),        # Q K^T per head
+            _linear(t * d, 3 * d * d, 3 * t * d, 3 * t * d * d, geom=("matmul", 1, t, d, 3 * d)),  # Q, K, V
+            _linear(t * d, t * d, h * t * t, t * t * d, "secret", geom=("matmul", h, t, dh, t)),  # Q K^T
             Op("softmax", (h * t, t)),
-            _linear(h * t * t, t * d, t * d, t * t * d, "secret"),        # A V
-            _linear(t * d, d * d, t * d, t * d * d),                      # output projection
+            _linear(h * t * t, t * d, t * d, t * t * d, "secret", geom=("matmul", h, t, t, dh)),  # A V
+            _linear(t * d, d * d, t * d, t * d * d, geom=("matmul", 1, t, d, d)),  # output projection
         )
     if kind == "recurrent":
         steps, h = layer.steps, layer.hidden

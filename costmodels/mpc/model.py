@@ -36,12 +36,12 @@ class MpcModel(CostModel):
     """MPC private inference: protocol profiles x parties x weight placement x network."""
 
     name = "mpc"
-    version = "4"
+    version = "5"
     space = DesignSpace((
         Categorical("protocol", default="crypten", choices=(*PROTOCOLS, AUTO),
                     doc="crypten (n-party additive, CrypTen 0.4.1 counters), cryptflow2, delphi, "
-                        "cheetah (2-party, server holds weights), shamir / ssnet (n >= 3), "
-                        "auto (per-layer choice by MILP, minimising latency)"),
+                        "cheetah, iron, bolt, bumblebee (2-party, server holds weights), shamir / ssnet "
+                        "(n >= 3), rep3 (3 parties), auto (per-layer choice by MILP, minimising latency)"),
         Int("parties", default=2, low=2, high=MAX_PARTIES, doc="number of computing parties"),
         Categorical("weights", default="shared", choices=WEIGHTS,
                     doc="shared: model weights secret-shared; public: known to the computing party"),
@@ -56,7 +56,7 @@ class MpcModel(CostModel):
         Param("rtt", 1e-3, "round-trip time for network=custom, e.g. 5ms", unit="s", ge=0),
         Param("poly_degree", 2, "degree of the polynomial replacing dropped ReLUs (1..8)",
               integer=True, ge=1, le=8),
-        Param("bits", 0, "ring bit width l of cryptflow2/delphi/cheetah (0 = profile default; "
+        Param("bits", 0, "ring bit width l of the 2-party HE/OT profiles (0 = profile default; "
               "shares live in 64-bit words)", integer=True, ge=8, le=64, special=(0,)),
         Param("batchnorm", "folded", "folded into the previous layer, or separate: an elementwise product "
               "with the model's scale vector plus its truncation, as SCI runs Athos-compiled models",

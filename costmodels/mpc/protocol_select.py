@@ -44,11 +44,13 @@ __all__ = ["Selection", "conversion", "enumerate_selection", "select"]
 
 _WIDTH = {"crypten": 64, "delphi": 41}
 _FAMILY = {"crypten": "ring", "cryptflow2": "ring", "cheetah": "ring", "delphi": "field",
-           "shamir": "shamir", "ssnet": "shamir", "rep3": "replicated"}
+           "shamir": "shamir", "ssnet": "shamir", "rep3": "replicated",
+           "iron": "ring", "bolt": "ring", "bumblebee": "ring"}
+_SILENT = ("cheetah", "bumblebee")  #: profiles on silent OT (conversions use Ferret next to them)
 
 
 def _width(p: str, bits: int) -> int:
-    if p in ("cryptflow2", "cheetah"):
+    if p in ("cryptflow2", "cheetah", "iron", "bolt", "bumblebee"):
         return int(bits or constant(p, "bits"))
     return _WIDTH.get(p, 128)
 
@@ -68,7 +70,7 @@ def conversion(a: str, b: str, elements: float, bits: int = 0) -> Cost | None:
     wa, wb = _width(a, bits), _width(b, bits)
     if fa == fb == "ring" and wb <= wa:
         return Cost()  # reduction mod 2^wb is local
-    ot = blocks.flavour("ferret" if "cheetah" in (a, b) else "iknp")
+    ot = blocks.flavour("ferret" if a in _SILENT or b in _SILENT else "iknp")
     blk = blocks.millionaire(ot, wa) + blocks.b2a(ot, wb)
     return Cost(elements * blk.bytes, 0.0, blk.rounds, 0.0)
 

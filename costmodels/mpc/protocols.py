@@ -48,10 +48,12 @@ class Cost:
 ZERO = Cost()
 
 #: CrypTen 2PC measured cost of non-linear pieces relative to a ReLU (bytes, calls), [CrypTen21; crypten 0.4.1, measured]:
-#: exp 128 B / 8 calls, reciprocal 1568 / 47, sigmoid 752 / 23 against ReLU 464 / 9. Used by
-#: profiles without their own numbers for transformer pieces (an assumption, stated in docs).
+#: exp 128 B / 8 calls, reciprocal 1568 / 47, sigmoid 752 / 23 against ReLU 464 / 9; inverse
+#: square root (``inv_sqrt``, 512 elements, 2026-12-06) 384 B / 18 calls. Used by profiles without
+#: their own numbers for transformer pieces (an assumption for those other than CrypTen).
 NONLINEAR_RELU_RATIO = {
     "exp": (128 / 464, 8 / 9), "recip": (1568 / 464, 47 / 9), "sigmoid": (752 / 464, 23 / 9),
+    "rsqrt": (384 / 464, 18 / 9),
 }
 
 
@@ -105,9 +107,9 @@ class Protocol:
                 + self._like_relu(rows, "recip", n) + self.mul(rows * width, n=n, shared=shared))
 
     def layernorm(self, rows: float, width: int, *, n: int, shared: bool) -> Cost:
-        """mean (public scale), variance (square), 1/sqrt per row (as a reciprocal), product."""
+        """mean (public scale), variance (square), 1/sqrt per row (CrypTen's ``inv_sqrt``), product."""
         return (self.avgpool(rows, n=n, shared=shared) + self.mul(rows * width, n=n, shared=shared)
-                + self._like_relu(rows, "recip", n) + self.mul(rows * width, n=n, shared=shared))
+                + self._like_relu(rows, "rsqrt", n) + self.mul(rows * width, n=n, shared=shared))
 
 
 class CrypTen(Protocol):
@@ -162,6 +164,14 @@ class CrypTen(Protocol):
 
     def mul(self, k, *, n, shared):
         return self._cost(cx.mul_scaled(k, k, k, n))
+
+    def layernorm(self, rows, width, *, n, shared):
+        """As CrypTen computes it: mean (public scale), ``square`` of the centred values,
+        ``inv_sqrt`` per row (measured ratio to a ReLU), the product with the per-row factor
+        broadcast (Beaver opening of ``rows * width + rows`` words)."""
+        k = rows * width
+        return (self.avgpool(rows, n=n, shared=shared) + self._cost(cx.square(k, n))
+                + self._like_relu(rows, "rsqrt", n) + self._cost(cx.mul_scaled(k, rows, k, n)))
 
 
 class Shamir(Protocol):

@@ -192,7 +192,7 @@ class Cheetah(CrypTFlow2):
 
     def packed_bytes(self, geom: tuple) -> float | None:
         """HE bytes of a convolution or batch norm from Cheetah's coefficient packing."""
-        if not geom:
+        if not geom or geom[0] not in ("conv", "bn"):
             return None
         out_bits = self.bits + 1  # kept bits per output coefficient (truncate_for_decryption)
         if geom[0] == "bn":

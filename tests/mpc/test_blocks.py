@@ -16,7 +16,7 @@ from dse.claims import run_claim
 from dse.datafiles import load_csv
 
 #: protocols whose non-linear costs are derived from protocol structure
-STRUCTURAL = ("cryptflow2", "cheetah")
+STRUCTURAL = ("cryptflow2", "cheetah", "iron", "bolt", "bumblebee")
 
 
 @pytest.mark.parametrize("claim", [c for c in CLAIMS if c.id.startswith("mpc-sci-")], ids=lambda c: c.id)
@@ -27,7 +27,7 @@ def test_sci_blocks_agree_with_measured_sci(claim):
 
 
 def test_no_calibrated_row_used_by_structural_protocols(monkeypatch):
-    """Building and pricing CrypTFlow2/Cheetah reads no protocols.csv byte/round row marked
+    """Building and pricing CrypTFlow2/Cheetah/Iron/BOLT/BumbleBee reads no protocols.csv byte/round row marked
     CALIBRATED (their bytes and rounds are structural; the one calibrated compute time, unit s,
     is declared as claim mpc-sci-relu-time)."""
     calibrated = {(r["protocol"], r["key"]) for r in load_csv(presets.DATA / "protocols.csv")
@@ -39,7 +39,8 @@ def test_no_calibrated_row_used_by_structural_protocols(monkeypatch):
         used.add((protocol, key))
         return real(protocol, key)
 
-    for mod in ("costmodels.mpc.presets", "costmodels.mpc.protocols_2pc", "costmodels.mpc.blocks"):
+    for mod in ("costmodels.mpc.presets", "costmodels.mpc.protocols_2pc", "costmodels.mpc.blocks",
+                "costmodels.mpc.transformer_2pc"):
         monkeypatch.setattr(f"{mod}.constant", spy)
     wl = workloads.load("resnet20-cifar")
     for proto in STRUCTURAL:

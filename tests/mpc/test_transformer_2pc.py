@@ -1,0 +1,162 @@
+"""Private-transformer profiles (iron, bolt, bumblebee): matmul packings, non-linear compositions,
+feasibility, word elimination and the CLI."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import workloads
+from costmodels.mpc import MpcModel, make_protocol
+from costmodels.mpc.he_packing import ct_bytes
+from costmodels.mpc.lowering import lower_layer
+from costmodels.mpc.transformer_2pc import TRANSFORMER_PROTOCOLS, matmul_bytes
+from costmodels.mpc.word_elimination import word_elimination
+
+N = 4096
+
+
+def test_coeff_single_column_by_hand():
+    """A 1 x N by N x 1 product packs into one seeded input and one output ciphertext with one
+    used coefficient (hand count)."""
+    got, cts = matmul_bytes("coeff", 1, N, 1, N=N, q_in=109, q_out=60, out_bits=38)
+    assert cts == 2
+    assert got == pytest.approx(ct_bytes(N, 109, seeded=True) + (N + 1) * 38 / 8)
+
+
+def test_simd_counts_are_dense():
+    """BOLT's slot packing sends ceil(mn/N) input and ceil(mk/N) output full ciphertexts."""
+    m, n, k, n_poly = 128, 768, 3072, 8192
+    got, cts = matmul_bytes("simd", m, n, k, N=n_poly, q_in=180, q_out=120, out_bits=38)
+    n_in, n_out = math.ceil(m * n / n_poly), math.ceil(m * k / n_poly)
+    assert cts == n_in + n_out
+    assert got == pytest.approx(n_in * 2 * n_poly * 180 / 8 + n_out * 2 * n_poly * 120 / 8)
+
+
+@pytest.mark.parametrize("shape", [(128, 768, 768), (128, 768, 3072), (128, 64, 128), (1, 512, 10)])
+def test_repacked_outputs_never_cost_more_than_sparse(shape):
+    """Re-packing the results densely (BumbleBee) never sends more bytes than Iron's sparse
+    outputs for the same partition search."""
+    m, n, k = shape
+    sparse, _ = matmul_bytes("coeff", m, n, k, N=N, q_in=109, q_out=60, out_bits=38)
+    dense, _ = matmul_bytes("coeff-packed", m, n, k, N=N, q_in=109, q_out=60, out_bits=38)
+    assert dense <= sparse
+
+
+def test_attention_and_linear_carry_matmul_geometry():
+    """Lowering gives the four attention products and a linear layer their (batch, m, n, k)."""
+    wl = workloads.load("bert-base:layers=1")
+    attn = next(l for l in wl.layers if l.kind == "attention")
+    geoms = [o.geom for o in lower_layer(attn) if o.name == "linear"]
+    t, d, h = attn.seq_len, attn.d_model, attn.heads
+    assert geoms == [("matmul", 1, t, d, 3 * d), ("matmul", h, t, d // h, t), ("matmul", h, t, t, d // h),
+                     ("matmul", 1, t, d, d)]
+    fc = next(l for l in wl.layers if l.kind == "linear")
+    assert lower_layer(fc)[0].geom == ("matmul", 1, t, fc.in_features, fc.out_features)
+
+
+@pytest.mark.parametrize("name", TRANSFORMER_PROTOCOLS)
+def test_secret_product_is_two_cross_terms(name):
+    """A product of two secret matrices costs twice the HE bytes of one with a model operand."""
+    p = make_protocol(name)
+    geom = ("matmul", 12, 128, 64, 128)
+    a = p.linear(1, 1, 10, 100, "model", n=2, shared=False, truncate=False, geom=geom)
+    b = p.linear(1, 1, 10, 100, "secret", n=2, shared=False, truncate=False, geom=geom)
+    assert b.online_bytes == pytest.approx(2 * a.online_bytes)
+    assert b.compute_s == pytest.approx(2 * a.compute_s)
+
+
+def test_gelu_composition():
+    """BOLT's GELU = 2 comparisons and a degree-4 power tree (x^2 and x^4 squares, x^3 a product)
+    side by side, then 2 selects; the piecewise GELUs take far fewer round trips than SiRNN's
+    sigmoid-based one (Iron)."""
+    from costmodels.mpc import blocks
+
+    bolt, iron = make_protocol("bolt"), make_protocol("iron")
+    ot = blocks.flavour("iknp")
+    cmp_ = blocks.drelu(ot, 37)
+    prod = blocks.mult(ot, 37) + blocks.trunc_faithful(ot, 37, 12)
+    sq = blocks.square(ot, 37) + blocks.trunc_faithful(ot, 37, 12)
+    mux = ot.cot(37).par(ot.cot(37))
+    g = bolt.gelu_block()
+    assert g.bits == pytest.approx(2 * cmp_.bits + 2 * sq.bits + prod.bits + 2 * mux.bits)
+    assert g.rounds == pytest.approx(max(cmp_.rounds, 2 * prod.rounds) + mux.rounds)
+    assert g.rounds < iron.gelu_block().rounds / 3
+
+
+def test_server_weights_only():
+    """The three profiles are 2-party with server-held weights: shared weights or 3 parties are
+    infeasible (NaN costs) with the reason."""
+    wl = workloads.load("bert-base:layers=1")
+    m = MpcModel()
+    met = m.evaluate(wl, {"protocol": list(TRANSFORMER_PROTOCOLS) * 2, "parties": [2] * 3 + [3] * 3,
+                          "weights": ["shared"] * 3 + ["public"] * 3}).numpy()
+    assert np.all(np.isnan(met.totals["comm_bytes"]))
+    ok = m.evaluate(wl, {"protocol": list(TRANSFORMER_PROTOCOLS), "parties": 2, "weights": "public"}).numpy()
+    assert np.all(ok.totals["comm_bytes"] > 0)
+
+
+def test_word_elimination():
+    """Keeping every token, or cutting after the last layer, equals the plain evaluation; keeping
+    half the tokens after layer 1 lowers bytes and latency."""
+    full = word_elimination("bolt", seq_len=32, layers=3, after=3)
+    same = word_elimination("bolt", seq_len=32, layers=3, after=1, keep=1.0)
+    half = word_elimination("bolt", seq_len=32, layers=3, after=1, keep=0.5)
+    met = MpcModel().evaluate(workloads.load("bert-base:seq_len=32,layers=3"),
+                              {"protocol": "bolt", "parties": 2, "weights": "public"})
+    assert full["comm_bytes"] == pytest.approx(float(met.totals["comm_bytes"][0]))
+    assert same["comm_bytes"] == pytest.approx(full["comm_bytes"], rel=1e-9)
+    assert half["comm_bytes"] < full["comm_bytes"] and half["latency_s"] < full["latency_s"]
+
+
+def test_word_elimination_bad_keep():
+    """A keep fraction outside (0, 1] is a DseInputError."""
+    from dse.errors import DseInputError
+
+    with pytest.raises(DseInputError):
+        word_elimination("bolt", keep=0.0)
+
+
+def test_cli_bert_bolt():
+    """`dse whatif mpc --set protocol=bolt` on BERT-base runs (exit 0, JSON with a positive total)."""
+    import json
+    from pathlib import Path
+
+    dse = Path(sys.executable).with_name("dse")
+    out = subprocess.run([str(dse), "whatif", "mpc", "--workload", "bert-base:layers=1", "--set", "protocol=bolt",
+                          "--set", "weights=public", "--json"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "comm_bytes" in out.stdout and json.loads(out.stdout)
+
+
+def test_crypten_transformer_pieces_match_recorded_counters():
+    """CrypTen's softmax, sigmoid, GELU and LayerNorm on a 16 x 32 tensor are priced within 5 % of
+    CrypTen 0.4.1's recorded counters (tests/mpc/data/crypten_transformer_golden.json)."""
+    import json
+    from pathlib import Path
+
+    from costmodels.mpc.protocols import CrypTen
+
+    golden = json.loads((Path(__file__).parent / "data" / "crypten_transformer_golden.json").read_text())
+    rows, width = golden["rows"], golden["width"]
+    p = CrypTen()
+    ours = {"softmax": p.softmax(rows, width, n=2, shared=False),
+            "sigmoid": p.nonlin(rows * width, "sigmoid", n=2, shared=False),
+            "gelu": p.nonlin(rows * width, "gelu", n=2, shared=False),
+            "layernorm": p.layernorm(rows, width, n=2, shared=False)}
+    for piece, c in ours.items():
+        assert c.online_bytes == pytest.approx(golden["pieces"][piece]["wire_bytes"], rel=0.05), piece
+
+
+def test_square_is_one_cross_term():
+    """A square sends exactly half the bits of a product of two shares (one cross term of two)."""
+    from costmodels.mpc import blocks
+
+    for flavour in ("iknp", "ferret"):
+        ot = blocks.flavour(flavour)
+        for l in (37, 64):
+            assert blocks.square(ot, l).bits == pytest.approx(blocks.mult(ot, l).bits / 2)
