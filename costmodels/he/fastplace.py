@@ -209,35 +209,28 @@ def place_and_price(t: np.ndarray, gidx: np.ndarray, vidx: np.ndarray, counts: n
 
 
 @_jit
-def _boot_kernel(lat_g: Any, g_of: Any, order: Any, ptr: Any, cols: Any, vals: Any, remap: Any, per_point: Any,
-                 inv: Any, live: Any, scale: float, cost: Any, memo: Any, stamp: Any) -> None:
+def _boot_kernel(lat_g: Any, g_of: Any, ptr: Any, cols: Any, vals: Any, remap: Any, per_point: Any, inv: Any,
+                 live: Any, scale: float, cost: Any, memo: Any, stamp: Any) -> None:
     n_points, n_layers = live.shape
-    run, prev = -1, -1
-    for q in range(n_points):  # points in order of their group: a structure's seconds once per group
-        p = order[q]
+    for p in range(n_points):
         g = g_of[p]
-        if g != prev:
-            run, prev = run + 1, g
         c = per_point[p]
         if c >= 0:
-            if stamp[c] != run:
-                acc = 0.0
-                for j in range(ptr[c], ptr[c + 1]):
-                    acc = acc + lat_g[g, remap[cols[j]]] * vals[j]
-                memo[c] = scale * acc
-                stamp[c] = run
-            per = memo[c]
+            acc = 0.0
+            for j in range(ptr[c], ptr[c + 1]):
+                acc = acc + lat_g[g, remap[cols[j]]] * vals[j]
+            per = scale * acc
             for i in range(n_layers):
                 cost[p, i] = per * live[p, i]
         else:
             for i in range(n_layers):
                 c = inv[p, i]
-                if stamp[c] != run:
+                if stamp[c] != p:
                     acc = 0.0
                     for j in range(ptr[c], ptr[c + 1]):
                         acc = acc + lat_g[g, remap[cols[j]]] * vals[j]
                     memo[c] = scale * acc
-                    stamp[c] = run
+                    stamp[c] = p
                 cost[p, i] = memo[c] * live[p, i]
 
 
@@ -257,8 +250,7 @@ def boot_costs(lat_g: np.ndarray, g_of: np.ndarray, ptr: np.ndarray, cols: np.nd
     n_rows = max(len(ptr) - 1, 1)
     memo = np.zeros(n_rows)
     stamp = np.full(n_rows, -1, np.int64)
-    g64 = g_of.astype(np.int64)
-    _boot_kernel(np.ascontiguousarray(lat_g, np.float64), g64, np.argsort(g64, kind="stable"), ptr.astype(np.int64),
+    _boot_kernel(np.ascontiguousarray(lat_g, np.float64), g_of.astype(np.int64), ptr.astype(np.int64),
                  cols.astype(np.int64), np.ascontiguousarray(vals, np.float64), remap.astype(np.int64),
                  per_point.astype(np.int64), np.ascontiguousarray(inv, np.int64),
                  np.ascontiguousarray(live, np.float64), float(scale), cost, memo, stamp)
