@@ -160,7 +160,12 @@ class CkksModel(CostModel):
         return out
 
     # -- evaluation --------------------------------------------------------------------------
-    def _evaluate(self, workload: Any, design: Any, xp: Any):
+    def _evaluate_totals(self, workload: Any, design: Any, xp: Any):
+        """Totals only (``evaluate(..., layers=False)``, the sweep's hot loop): per-layer op counts
+        are summed once per (lowering variant, activation degree) instead of per point; same totals."""
+        return self._evaluate(workload, design, xp, per_layer=False)
+
+    def _evaluate(self, workload: Any, design: Any, xp: Any, per_layer: bool = True):
         prof = self._profile()
         k = self._knobs(design, xp)
         if getattr(workload, "kind", "network") == "he-trace":
@@ -176,7 +181,7 @@ class CkksModel(CostModel):
         common = {"security_bits": security_bits(k["N"], logqp, secret=secret, hamming=h),
                   "precision_bits": precision_bits(k["N"], k["scale_bits"], effective_hamming(k["N"], secret, h)),
                   "log_qp_bits": logqp, "ring_degree": k["N"] + 0.0, "chain_levels": k["levels"] + 0.0}
-        return self._network(workload, design, k, prof, feas, common, xp)
+        return self._network(workload, design, k, prof, feas, common, xp, per_layer)
 
     def _variants(self, workload: Any, design: Any, k: dict[str, Any], prof: Any) -> tuple[Any, np.ndarray]:
         slots = to_numpy(k["slots"]).astype(np.int64)
@@ -192,7 +197,7 @@ class CkksModel(CostModel):
         return compile_variants(workload, cfgs), vidx.reshape(-1)
 
     def _network(self, workload: Any, design: Any, k: dict[str, Any], prof: Any, feas: Feasibility,
-                 common: dict[str, Any], xp: Any):
+                 common: dict[str, Any], xp: Any, per_layer: bool = True):
         net, vidx_np = self._variants(workload, design, k, prof)
         like = k["N"]
         vidx = xp.asarray(vidx_np, dtype=xp.int64)
@@ -237,21 +242,27 @@ class CkksModel(CostModel):
         booted = xp.astype(pl.booted, xp.float64)
         lat = pl.lat + booted * plan.cost
 
-        def op_count(*names: str) -> Any:
-            cols = [e for e, (op, _) in enumerate(net.entries) if op in names]
-            return per_point(net.counts[:, :, cols].sum(axis=2)) if cols else xp.zeros_like(delta)
-
-        layers = {"latency_s": lat, "rotations": op_count("rotate", "rotate_hoisted"),
-                  "pt_mults": op_count("mul_plain") + act_pt, "ct_mults": op_count("mul") + act_ct,
-                  "rescales": op_count("rescale") + act_ct, "bootstraps": booted * a["live_cts"],
-                  "levels_used": delta}
-        layers["he_ops"] = layers["rotations"] + layers["pt_mults"] + layers["ct_mults"]
+        counted = ("rotations", "pt_mults", "ct_mults", "rescales", "he_ops")
+        if per_layer or not isinstance(like, np.ndarray):
+            ops_l = _op_layers(net, per_point, act_ct, act_pt, xp.zeros_like(delta))
+        else:  # totals only: the same per-layer rows and row sums, once per (variant, act_degree) pair
+            per_pair = _op_layers(net, lambda arr: arr[vidx_np[first]], pv["act_cts"] * poly["ct_mults"],
+                                  pv["act_cts"] * poly["scalar_mults"], xp.zeros_like(delta_g))
+            ops_l = {}
+        layers = {"latency_s": lat, **{n: ops_l[n] for n in counted[:4] if n in ops_l},
+                  "bootstraps": booted * a["live_cts"], "levels_used": delta}
+        if ops_l:
+            layers["he_ops"] = ops_l["he_ops"]
         entry_limbs = xp.astype(entry, xp.float64) + 1.0
         w = prof.word_bytes
         held = per_point(net.arrays["cts_in"] + net.arrays["cts_out"] + net.arrays["temps"] + net.arrays["live_cts"])
         layers["memory_bytes"] = (held * ciphertext_bytes(n_c, entry_limbs, w)
                                   + a["plaintexts"] * plaintext_bytes(n_c, entry_limbs, w))
         totals = {name: xp.sum(v, axis=1) for name, v in layers.items() if name not in ("memory_bytes", "levels_used")}
+        if not ops_l:  # same keys, same order as the per-layer path
+            sums = {name: np.sum(per_pair[name], axis=1)[pair] for name in counted}
+            totals = {name: totals[name] if name in totals else sums[name]
+                      for name in ("latency_s", *counted[:4], "bootstraps", "he_ops")}
         # no bootstrap placement exists: latency and the bootstrap count cannot exist (NaN, not inf/0)
         totals["latency_s"] = xp.where(ok, totals["latency_s"], float("nan"))
         totals["bootstraps"] = xp.where(ok, totals["bootstraps"], float("nan"))
@@ -281,6 +292,19 @@ class CkksModel(CostModel):
                      "a layer needs more levels than remain after bootstrapping (levels - bootstrap depth)")
         return self.make_metrics(totals=totals, layers=layers, layer_names=net.names, layer_kinds=net.kinds,
                                  feasibility=feas)
+
+
+def _op_layers(net: Any, rows: Any, act_ct: Any, act_pt: Any, zeros: Any) -> dict[str, Any]:
+    """Per-layer op counts (rotations, PMult, CMult, rescales, their sum) of the rows ``rows`` picks
+    from the variants' arrays, plus the activation polynomials' ``act_ct`` / ``act_pt``."""
+    def op_count(*names: str) -> Any:
+        cols = [e for e, (op, _) in enumerate(net.entries) if op in names]
+        return rows(net.counts[:, :, cols].sum(axis=2)) if cols else zeros
+
+    out = {"rotations": op_count("rotate", "rotate_hoisted"), "pt_mults": op_count("mul_plain") + act_pt,
+           "ct_mults": op_count("mul") + act_ct, "rescales": op_count("rescale") + act_ct}
+    out["he_ops"] = out["rotations"] + out["pt_mults"] + out["ct_mults"]
+    return out
 
 
 def _poly_costs(xp: Any, deg: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ one shape (a batch of design points). Sources:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,19 @@ def _arr(xp: Any, v: Any, like: Any) -> Any:
     return xp.asarray(float(v), dtype=xp.float64) if like is None else xp.zeros_like(like, dtype=xp.float64) + float(v)
 
 
+_DEGS = np.array(sorted(RING_DEGREES), dtype=np.float64)
+_LAMS = np.array(sorted(SECURITY_LEVELS), dtype=np.float64)
+_EXP0 = int(np.frexp(_DEGS[0])[1])
+assert np.array_equal(_DEGS, 2.0 ** (np.arange(len(_DEGS)) + _EXP0 - 1)), "ring degrees: consecutive powers of two"
+
+
+@lru_cache(maxsize=64)
+def _bound_grid(secret: str, hamming: int, quantum: bool) -> np.ndarray:
+    """(degrees, levels) grid of :func:`.security.bound` (0: no row), in ascending order of both."""
+    return np.array([[max(secbound(int(d), int(lam), secret, hamming, quantum), 0.0) for lam in _LAMS]
+                     for d in _DEGS], dtype=np.float64)
+
+
 def max_log_qp(n: Any, security: Any = 128, *, quantum: bool = False, secret: str = "ternary",
                hamming: int = 0) -> Any:
     """Largest log2(QP) that keeps ``security`` bits at ring degree ``n`` (0 where no table row covers it).
@@ -66,6 +80,14 @@ def max_log_qp(n: Any, security: Any = 128, *, quantum: bool = False, secret: st
     xp = namespace(n, security)
     n = _arr(xp, n, None)
     sec = _arr(xp, security, n)
+    if isinstance(n, np.ndarray) and isinstance(sec, np.ndarray):  # numpy: one lookup, same values
+        tab = _bound_grid(secret, int(hamming), bool(quantum))
+        di = (np.frexp(n)[1] - _EXP0).clip(0, len(_DEGS) - 1)  # index if n is a table degree
+        li = np.zeros(sec.shape, dtype=np.int64)
+        for j, lam in enumerate(_LAMS):
+            li[sec == lam] = j
+        hit = (_DEGS[di] == n) & (_LAMS[li] == sec)
+        return np.where(hit, tab[di, li], 0.0)
     out = xp.zeros_like(n)
     for deg in RING_DEGREES:
         for lam in SECURITY_LEVELS:

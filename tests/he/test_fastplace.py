@@ -47,3 +47,16 @@ def test_point_independent_of_batch() -> None:
         one = model.evaluate(w, design.take(np.array([i]))).numpy()
         for name in ("latency_s", "bootstraps", "memory_bytes", "client_s"):
             assert np.array_equal(np.asarray(one.totals[name]), np.asarray(batch.totals[name])[i:i + 1], equal_nan=True)
+
+
+@pytest.mark.parametrize("workload,params", CASES)
+def test_totals_only_equals_full(workload: str, params: dict) -> None:
+    """``layers=False`` (per-pair op-count sums) gives the full evaluation's totals bit for bit, same keys in the same order."""
+    model = CkksModel(**params)
+    design = model.space.sample(300, 13)
+    full = model.evaluate(load(workload), design).numpy()
+    tot = model.evaluate(load(workload), design, layers=False).numpy()
+    assert list(tot.totals) == list(full.totals) and tot.layers == {}
+    for name in full.totals:
+        x, y = np.asarray(full.totals[name]), np.asarray(tot.totals[name])
+        assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True), name

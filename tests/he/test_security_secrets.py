@@ -108,3 +108,16 @@ def test_guideline_rows_never_certify_more_than_the_publishers_sets():
     for c in found:
         r = run_claim(c)
         assert 0 < r.value <= c.reference
+
+
+@pytest.mark.parametrize("secret,h,quantum", [("ternary", 0, False), ("sparse", 192, False), ("sparse", 256, True),
+                                              ("gaussian", 0, False)])
+def test_max_log_qp_lookup_matches_rows(secret: str, h: int, quantum: bool) -> None:
+    """The numpy table lookup of max_log_qp gives security.bound per element, 0 off the table (odd N, other lambda)."""
+    rng = np.random.default_rng(3)
+    n = rng.choice([2.0**k for k in range(6, 21)] + [3000.0, 0.0], 400)
+    lam = rng.choice([100.0, 128.0, 192.0, 256.0, 300.0], 400)
+    got = max_log_qp(n, lam, secret=secret, hamming=h, quantum=quantum)
+    want = [bound(int(a), int(b), secret, h, quantum) if float(a).is_integer() and b in (128, 192, 256) else 0.0
+            for a, b in zip(n, lam)]
+    assert np.array_equal(got, np.maximum(np.array(want), 0.0))
