@@ -111,3 +111,21 @@ def test_sweep_writes_a_new_folder_per_run(tmp_path, monkeypatch, capsys):
     assert sorted(p.name for p in (tmp_path / "studies" / "out").iterdir()) == ["sweep-mpc-1", "sweep-mpc-2"]
     assert next_free(tmp_path / "studies" / "out" / "sweep-mpc").name == "sweep-mpc-3"
     assert "wrote studies/out/sweep-mpc-2/" in capsys.readouterr().out
+
+
+def test_atomic_write_keeps_a_special_file_in_place(tmp_path):
+    """Writing a report to a FIFO (like /dev/null) writes through it, never renames a file over it."""
+    import os
+    import stat
+    import threading
+
+    from dse.report import atomic_write_text
+
+    fifo = tmp_path / "sink"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo).read()))
+    reader.start()
+    atomic_write_text(fifo, "hello")
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and got == ["hello"]
