@@ -55,3 +55,20 @@ def test_measure_compute_rejects_unknown_clock():
     """``clock`` other than cpu/wall is a DseInputError before any CrypTen process starts."""
     with pytest.raises(DseInputError):
         measure_compute(clock="gpu")
+
+
+def test_profile_command_measures_seal():
+    """The regeneration command's SEAL part runs against the real library (TenSEAL's sealapi) and
+    returns every per-operation time, the per-coefficient PMult being the NTT-form time / (N x limbs)."""
+    pytest.importorskip("tenseal")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mpc_compute_profile",
+                                                  presets.DATA.parents[2] / "benchmarks" / "mpc_compute_profile.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = mod.seal_bfv(n=4096, bits=(54, 55))
+    assert set(out) == {"he_pmult_s_per_coeff_limb", "he_pmult_ntt_s_per_ct", "he_pmult_s_per_ct",
+                        "he_rotate_rows_s_per_ct", "he_encrypt_s_per_ct"}
+    assert out["he_pmult_s_per_coeff_limb"] == out["he_pmult_ntt_s_per_ct"] / 4096
+    assert all(v > 0 for v in out.values())
