@@ -114,9 +114,13 @@ def _run_layer(crypten, layer, args, params, shared: bool):
     raise NotImplementedError(f"layer kind {kind} not lowered for the CrypTen run")
 
 
-def _party(workload, shared: bool, seed: int, repeat: int):
-    """Body run in every party process: per-layer counters at this rank."""
+def _party(workload, shared: bool, seed: int, repeat: int, threads: int = 0):
+    """Body run in every party process: per-layer counters at this rank (``threads`` > 0 sets
+    torch's intra-op threads in this process)."""
     import torch
+
+    if threads > 0:
+        torch.set_num_threads(threads)
 
     crypten = import_crypten()
     import crypten.communicator as comm
@@ -129,27 +133,29 @@ def _party(workload, shared: bool, seed: int, repeat: int):
     rows = []
     for layer in workload.layers:
         args = [values[name] for name in layer.inputs]
-        best = None
+        best, cpu = None, float("inf")
         for _ in range(repeat):
             c.reset_communication_stats()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             out = _run_layer(crypten, layer, args, params, shared)
             wall = time.perf_counter() - t0
+            cpu = min(cpu, time.process_time() - c0)
             stats = c.get_communication_stats()
             best = (wall, stats) if best is None or wall < best[0] else best
         values[layer.name] = out
         wall, stats = best
         rows.append({"layer": layer.name, "kind": layer.kind, "calls": int(stats["rounds"]),
                      "bytes": float(stats["bytes"]), "comm_time_s": float(stats["time"]),
-                     "wall_s": wall})
+                     "wall_s": wall, "cpu_s": cpu})
     return rows
 
 
 def measure_workload(workload, *, parties: int = 2, weights: str = "shared", seed: int = 0,
-                     repeat: int = 1):
+                     repeat: int = 1, threads: int = 0):
     """Per-layer CrypTen counters for ``workload``: a DataFrame with ``layer``, ``kind``,
-    ``calls`` (rank 0), ``rank0_bytes``, ``wire_bytes`` (sum over ranks / 2), and the fastest of
-    ``repeat`` runs' ``wall_s`` / ``comm_time_s`` at rank 0."""
+    ``calls`` (rank 0), ``rank0_bytes``, ``wire_bytes`` (sum over ranks / 2), the fastest of
+    ``repeat`` runs' ``wall_s`` / ``comm_time_s`` at rank 0, and the least process CPU time
+    ``cpu_s`` of rank 0 over the runs (all its threads)."""
     import pandas as pd
 
     from dse.errors import DseInputError
@@ -165,7 +171,7 @@ def measure_workload(workload, *, parties: int = 2, weights: str = "shared", see
     from crypten.mpc import run_multiprocess
 
     runner = run_multiprocess(world_size=parties)(_party)
-    per_rank = runner(workload, weights == "shared", seed, repeat)
+    per_rank = runner(workload, weights == "shared", seed, repeat, int(threads))
     if per_rank is None or any(r is None for r in per_rank):
         raise RuntimeError("a CrypTen party process failed (see its stderr)")
     frame = pd.DataFrame(per_rank[0]).rename(columns={"bytes": "rank0_bytes"})
@@ -175,27 +181,37 @@ def measure_workload(workload, *, parties: int = 2, weights: str = "shared", see
     return frame
 
 
-def measure_compute(*, seed: int = 0, repeat: int = 3) -> dict[str, float]:
+def measure_compute(*, seed: int = 0, repeat: int = 3, clock: str = "cpu") -> dict[str, float]:
     """Local compute constants of 2-party CrypTen on this machine (loopback, 2 processes).
 
-    ``compute_s_per_mac``: (wall - comm time) of a shared-weight conv divided by its MACs
+    ``compute_s_per_mac``: local time of a shared-weight conv divided by its MACs
     (``compute_s_per_mac_public`` for public weights);
-    ``compute_s_per_word``: (wall - comm time) of a ReLU divided by its logged words.
+    ``compute_s_per_word``: local time of a ReLU divided by its logged words.
+    Local time is rank 0's process CPU time (``clock="cpu"``: time spent descheduled on a shared
+    machine, and blocking waits for the peer, are not counted) or ``wall - comm time``
+    (``clock="wall"``, the first measurement's definition). Each party runs torch on one thread
+    (two parties share the two cores; extra threads would spin and inflate CPU time).
     """
+    from dse.errors import DseInputError
+
+    if clock not in ("cpu", "wall"):
+        raise DseInputError("clock", clock, "cpu or wall")
     from workloads import WorkloadBuilder
 
     b = WorkloadBuilder("calib", (32, 32, 32))
     y = b.conv2d(b.input, 64, 3, padding=1, name="conv")
     b.relu(y, name="relu")
     wl = b.build()
-    frame = measure_workload(wl, parties=2, weights="shared", seed=seed, repeat=repeat)
+    frame = measure_workload(wl, parties=2, weights="shared", seed=seed, repeat=repeat, threads=1)
     conv, relu = frame.iloc[0], frame.iloc[1]
-    local_conv = max(conv.wall_s - conv.comm_time_s, 0.0)
-    local_relu = max(relu.wall_s - relu.comm_time_s, 0.0)
-    pub = measure_workload(wl, parties=2, weights="public", seed=seed, repeat=repeat).iloc[0]
-    return {"compute_s_per_mac": local_conv / wl.layers[0].macs,
-            "compute_s_per_mac_public": max(pub.wall_s - pub.comm_time_s, 0.0) / wl.layers[0].macs,
-            "compute_s_per_word": local_relu / (relu.rank0_bytes / 8)}
+    pub = measure_workload(wl, parties=2, weights="public", seed=seed, repeat=repeat, threads=1).iloc[0]
+
+    def local(row) -> float:
+        return float(row.cpu_s) if clock == "cpu" else max(float(row.wall_s - row.comm_time_s), 0.0)
+
+    return {"compute_s_per_mac": local(conv) / wl.layers[0].macs,
+            "compute_s_per_mac_public": local(pub) / wl.layers[0].macs,
+            "compute_s_per_word": local(relu) / (relu.rank0_bytes / 8)}
 
 
 #: transformer pieces measured by :func:`measure_transformer_pieces` (CrypTen functional API)

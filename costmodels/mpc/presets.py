@@ -10,7 +10,8 @@ from pathlib import Path
 from dse.datafiles import load_csv
 from dse.errors import DseInputError, UnknownNameError
 
-__all__ = ["DATA", "NETWORKS", "Network", "boards", "constant", "constants", "network"]
+__all__ = ["DATA", "NETWORKS", "PROFILE_USERS", "Network", "boards", "compute_profile", "constant", "constants",
+           "network"]
 
 DATA = Path(__file__).with_name("data")
 
@@ -19,12 +20,33 @@ def _rows(name: str) -> list[dict[str, str]]:
     return load_csv(DATA / name)
 
 
+#: measured compute constants (``data/compute_profile.csv``, written by
+#: ``benchmarks/mpc_compute_profile.py``) and the protocol profiles that read each one
+PROFILE_USERS: dict[str, tuple[str, ...]] = {
+    "compute_s_per_mac": ("crypten",),
+    "compute_s_per_mac_public": ("crypten",),
+    "compute_s_per_word": ("crypten", "shamir"),  # shamir: CrypTen's per-word time as a proxy
+    "he_pmult_s_per_coeff_limb": ("cryptflow2", "delphi", "cheetah", "iron", "bolt", "bumblebee"),
+}
+
+
+def compute_profile() -> dict[str, float]:
+    """``{key: seconds}`` of the rows of ``data/compute_profile.csv`` the model reads (``used=1``)."""
+    return {row["key"]: float(row["value"]) for row in _rows("compute_profile.csv") if row["used"] == "1"}
+
+
 @cache
 def constants() -> dict[str, dict[str, float]]:
-    """``{protocol: {key: value}}`` from ``data/protocols.csv`` (values in the row's unit)."""
+    """``{protocol: {key: value}}`` from ``data/protocols.csv`` (values in the row's unit), with the
+    measured compute times of ``data/compute_profile.csv`` filled in for the profiles that read them
+    (:data:`PROFILE_USERS`)."""
     out: dict[str, dict[str, float]] = {}
     for row in _rows("protocols.csv"):
         out.setdefault(row["protocol"], {})[row["key"]] = float(row["value"])
+    prof = compute_profile()
+    for key, users in PROFILE_USERS.items():
+        for proto in users:
+            out.setdefault(proto, {})[key] = prof[key]
     return out
 
 
