@@ -31,6 +31,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from dse import (  # noqa: F401
     Categorical,
     Constraint,
@@ -42,6 +44,7 @@ from dse import (  # noqa: F401
     Param,
     Pow2,
 )
+from dse.metrics import to_numpy
 from dse.xp import constant as xconst
 
 from . import adc
@@ -114,12 +117,16 @@ class CrossbarModel(CostModel):
               gt=0, le=1),
         Param("feature_m", constant("feature_m"), "feature size F in m (an IC feature size: > 0, <= 10 um)",
               unit="m", gt=0, le=1e-5),
+        Param("accuracy_draws", 0, "Monte Carlo draws of the digits-CNN accuracy probe (0 = off; "
+              "adds probe_kpp, probe_accuracy; see accuracy_probe.py)", integer=True, ge=0, le=100000),
+        Param("accuracy_seed", 0, "seed of the probe's training and draws", integer=True, ge=0),
     )
     capabilities = frozenset({"batch", "grad"})
     grad_knobs = ("adc_rate",)
     grad_metric = "latency_s"
     metric_units = {k: "1" for k in ("crossbars", "adc_conversions", "cells", "wv_iterations", "weight_sigma",
-                                     "effective_weight_sigma", "unmapped_macs", "utilization")}
+                                     "effective_weight_sigma", "unmapped_macs", "utilization",
+                                     "probe_kpp", "probe_accuracy")}
     param_units = {"feature_m": "m"}
     example_workloads = ("resnet20-cifar",)
     example_params = ({}, {"signed": "offset", "adc_model": "isaac", "cell_type": "crossbar"})
@@ -226,5 +233,14 @@ class CrossbarModel(CostModel):
             "unmapped_macs": mp.unmapped_macs + 0.0 * s,
         })
         f = Feasibility(xp, design.n, like=design["rows"])
+        draws = int(self.param("accuracy_draws"))
+        if draws:  # the digits-CNN probe through the functional crossbar (accuracy_probe.py)
+            from .accuracy_probe import probe_metrics
+
+            ok = np.ones(design.n, dtype=bool)
+            for c in self.space.constraints:
+                ok &= to_numpy(c.fn(design, xp)).astype(bool)
+            for name, val in probe_metrics(design, ok, draws, int(self.param("accuracy_seed"))).items():
+                totals[name] = xconst(xp, val, like=like)
         return self.make_metrics(totals=totals, layers=layers, layer_names=mp.row_names,
                                  layer_kinds=mp.row_kinds, feasibility=f)
