@@ -162,8 +162,9 @@ def _adc(xp: Any, p: Any, top: float, bits: int) -> Any:
     return xp.clip(xp.round(p / lsb), -levels, levels) * lsb
 
 
-#: elements of one (chunk of a) partial-sum array; bounds the working set (~8 MB in float32)
-CHUNK_ELEMENTS = 1 << 21
+#: elements of one (chunk of a) partial-sum array: 128 KB in float32, so the ADC's elementwise passes
+#: over a chunk stay in the L2 cache (2^21 was ~2x slower on the 2-core EPYC of benchmarks/cim_throughput.py)
+CHUNK_ELEMENTS = 1 << 15
 
 
 def _chunks(m: int, per_row: int) -> list[slice]:
@@ -232,7 +233,9 @@ def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim, *, stats: dict[str, float]
     """
     xp = namespace(x, w)
     torch_mode = is_torch(x) or is_torch(w)
-    exact = x @ xp.matrix_transpose(w) if hasattr(xp, "matrix_transpose") else x @ w.transpose(-1, -2)
+    exact = None  # only the torch path needs the exact product (straight-through gradient)
+    if torch_mode:
+        exact = x @ w.transpose(-1, -2)
     xd = x.detach() if torch_mode else x
     wd = w.detach() if torch_mode else w
     k, n = int(wd.shape[-1]), int(wd.shape[-2])
@@ -271,7 +274,7 @@ def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim, *, stats: dict[str, float]
         contrib = part_sign * xp.sum(xp.reshape(p, (*p.shape[:-1], sim.slices, n)), axis=-2)
         y = contrib if y is None else y + contrib
     sim_out = y * (wmax / wl * (xmax / xl))
-    if torch_mode:
+    if exact is not None:
         return exact + (sim_out - exact).detach()
     return sim_out
 
