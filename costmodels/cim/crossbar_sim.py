@@ -150,9 +150,31 @@ def _digits(xp: Any, q: Any, count: int, bits: int) -> list[Any]:
     return out
 
 
+def _levels(bits: int) -> float:
+    return float(2 ** (bits - 1) - 1) if bits > 1 else 1.0  # signed: one bit is the sign
+
+
+def _lsb(top: float, bits: int) -> float:
+    return top / _levels(bits)
+
+
+def _adc_codes_acc(p: np.ndarray, top: float, bits: int, weight: float, acc: np.ndarray | None) -> np.ndarray:
+    """``acc + weight * code(p)`` in place (``p`` is a temporary): the ADC's integer codes, shift-added;
+    codes x powers of two are exact in float32, so this equals ``sum weight * _adc(p)`` up to rounding."""
+    levels = _levels(bits)
+    q = np.divide(p, _lsb(top, bits), out=p)
+    np.rint(q, out=q)
+    np.clip(q, -levels, levels, out=q)
+    if weight != 1.0:
+        np.multiply(q, weight, out=q)
+    if acc is None:
+        return q
+    return np.add(acc, q, out=acc)
+
+
 def _adc(xp: Any, p: Any, top: float, bits: int) -> Any:
     """ADC conversion of signed partial sums ``p`` over ``[-top, top]`` (differential pair)."""
-    levels = float(2 ** (bits - 1) - 1) if bits > 1 else 1.0  # signed: one bit is the sign
+    levels = _levels(bits)
     lsb = top / levels
     if isinstance(p, np.ndarray):  # in place: the partial sums are temporaries (same values)
         q = np.divide(p, lsb, out=p)
@@ -193,19 +215,23 @@ def _partial_sums(xp: Any, part: Any, gt: Any, sim: CrossbarSim, rows: int, tile
         xc = part[..., sl, :]
         digits = [xc] if top is None and not measure else _digits(xp, xc, sim.steps, sim.dac_bits)
         acc = None
+        fused = top is not None and not measure and isinstance(xc, np.ndarray)
         for t, d in enumerate(digits):
-            if merged:
-                p = _tile_x(xp, d, tiles, rows, pad) @ gm  # (tiles, m, lead S N)
-                p = xp.reshape(_move(xp.reshape(p, (tiles, int(p.shape[1]), lead, sn)), -2, 0),
-                               (*shape, tiles, int(p.shape[1]), sn))
-            else:
-                p = _tile_x(xp, d, tiles, rows, pad) @ gt  # one conversion per element
+            p = _tile_x(xp, d, tiles, rows, pad) @ (gm if merged else gt)  # one conversion per element
             if measure and m:
                 peak = max(peak, float(xp.max(xp.abs(p))))
+            if fused:  # numpy: accumulate integer ADC codes in place, scale by the LSB once
+                acc = _adc_codes_acc(p, top, sim.adc_bits, step_w[t], acc)
+                continue
             if top is not None:
                 p = _adc(xp, p, top, sim.adc_bits)
             p = p * step_w[t] if len(digits) > 1 else p
             acc = p if acc is None else acc + p
+        if fused:
+            acc *= _lsb(top, sim.adc_bits)
+        if merged:  # (tiles, m, lead S N) -> (..., tiles, m, S N)
+            acc = xp.reshape(_move(xp.reshape(acc, (tiles, int(acc.shape[1]), lead, sn)), -2, 0),
+                             (*shape, tiles, int(acc.shape[1]), sn))
         outs.append(acc)
     return (outs[0] if len(outs) == 1 else xp.concat(outs, axis=-2)), peak
 
