@@ -78,7 +78,7 @@ class CrossbarModel(CostModel):
     """ReRAM/NVM crossbar accelerator (NeuroSim-like defaults, ISAAC periphery, survey-bound ADC)."""
 
     name = "cim"
-    version = "2"
+    version = "3"
     space = DesignSpace(
         (
             Pow2("rows", default=128, low=16, high=1024, doc="crossbar rows R (NeuroSim 128)"),
@@ -109,8 +109,8 @@ class CrossbarModel(CostModel):
     params = (
         Param("signed", "differential", "how signed weights are stored", choices=("differential", "offset")),
         Param("cell_type", "1T1R", "cell footprint (NeuroSim)", choices=("1T1R", "crossbar")),
-        Param("adc_model", "survey-fit", "ADC energy: typical survey designs (fit), survey best-case bound, ISAAC table",
-              choices=("survey-fit", "survey", "isaac")),
+        Param("adc_model", "survey-fit", "ADC energy: typical survey designs (fit), survey best-case bound, ISAAC table, "
+              "NeuroSim V1.3 32 nm SAR", choices=("survey-fit", "survey", "isaac", "neurosim-sar")),
         Param("input_activity", constant("input_activity"), "fraction of input bits that are 1, in (0, 1]",
               gt=0, le=1),
         Param("wv_tolerance", constant("wv_tolerance"), "write-verify tolerance (device-range units) > 0",
@@ -129,7 +129,8 @@ class CrossbarModel(CostModel):
                                      "probe_kpp", "probe_accuracy")}
     param_units = {"feature_m": "m"}
     example_workloads = ("resnet20-cifar",)
-    example_params = ({}, {"signed": "offset", "adc_model": "isaac", "cell_type": "crossbar"})
+    example_params = ({}, {"signed": "offset", "adc_model": "isaac", "cell_type": "crossbar"},
+                      {"adc_model": "neurosim-sar"})
 
     def _evaluate(self, workload: Any, design: Any, xp: Any) -> Any:
         mp = compile_workload(workload)
@@ -172,14 +173,17 @@ class CrossbarModel(CostModel):
         latency = v * t_vec
 
         # energy (J)
+        g_mean = 0.5 * (1.0 / constant("r_on") + 1.0 / constant("r_off"))
         if self.param("adc_model") == "survey-fit":
             e_conv = adc.typical_energy(adc_bits, rate, xp)
         elif self.param("adc_model") == "survey":
             e_conv = adc.survey_energy(adc_bits, rate, xp)
+        elif self.param("adc_model") == "neurosim-sar":  # column of min(R, K') active rows at mean conductance
+            g_col = xp.minimum(rows, k_eff) * self.param("input_activity") * g_mean
+            e_conv = adc.neurosim_sar_energy(adc_bits, 1.0 / g_col, xp)
         else:
             e_conv = adc.isaac_energy(design["adc_bits"], xp, like=like)[:, None]
         dac_scale = 2.0 ** (knob("dac_bits") - 1.0)
-        g_mean = 0.5 * (1.0 / constant("r_on") + 1.0 / constant("r_off"))
         e_cell = self.param("input_activity") * constant("v_read") ** 2 * g_mean * t_read
         e_adc = conversions * e_conv
         e_dac = g * v * steps * k_eff * col_tiles * constant("isaac_dac_e1") * dac_scale
