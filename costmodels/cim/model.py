@@ -29,6 +29,7 @@ pruning keeping ``K' = ceil(K row_keep)`` rows and ``N' = ceil(N col_keep)`` col
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,7 @@ from dse import (  # noqa: F401
     Param,
     Pow2,
 )
+from dse.errors import DseInputError
 from dse.metrics import to_numpy
 from dse.xp import constant as xconst
 
@@ -53,7 +55,12 @@ from .mapping import compile_workload
 from .presets import constant
 from .writeverify import verified_sigma, wv_iterations
 
-__all__ = ["CrossbarModel", "weight_sigma_factor"]
+__all__ = ["ACCURACY_PROBE", "CrossbarModel", "weight_sigma_factor"]
+
+#: ``probe(design, feasible, draws, seed) -> {metric: (N,) array}`` behind ``accuracy_draws``; set by
+#: :mod:`.accuracy_probe` when the package loads (this module cannot import it: the probe runs
+#: :mod:`.codesign`, which imports this model)
+ACCURACY_PROBE: Callable[[Any, np.ndarray, int, int], dict[str, np.ndarray]] | None = None
 
 
 def weight_sigma_factor(weight_bits: Any, cell_bits: Any) -> Any:
@@ -239,12 +246,12 @@ class CrossbarModel(CostModel):
         f = Feasibility(xp, design.n, like=design["rows"])
         draws = int(self.param("accuracy_draws"))
         if draws:  # the digits-CNN probe through the functional crossbar (accuracy_probe.py)
-            from .accuracy_probe import probe_metrics
-
+            if ACCURACY_PROBE is None:
+                raise DseInputError("accuracy_draws", draws, "0 (costmodels.cim.accuracy_probe is not loaded)")
             ok = np.ones(design.n, dtype=bool)
             for c in self.space.constraints:
                 ok &= to_numpy(c.fn(design, xp)).astype(bool)
-            for name, val in probe_metrics(design, ok, draws, int(self.param("accuracy_seed"))).items():
+            for name, val in ACCURACY_PROBE(design, ok, draws, int(self.param("accuracy_seed"))).items():
                 totals[name] = xconst(xp, val, like=like)
         return self.make_metrics(totals=totals, layers=layers, layer_names=mp.row_names,
                                  layer_kinds=mp.row_kinds, feasibility=f)
