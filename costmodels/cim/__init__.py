@@ -3,6 +3,7 @@ write-verify (SWIM/TSB) and noise-injection training kernels. See ``docs/cim.md`
 
 from __future__ import annotations
 
+from . import accuracy_probe as _accuracy_probe  # noqa: F401  (registers the whatif accuracy probe)
 from .mapping import MappedParts, compile_workload, pruned_shape
 from .model import CrossbarModel, weight_sigma_factor
 from .presets import DEVICES, constant, device

@@ -19,6 +19,12 @@
   (Kull, ISSCC'13) and its 4–10 bit scalings (Saberi 2011), as tabulated in
   ``hwcomponents-library`` ``isaac.py``; outside 4–10 bits the table is extended by a factor 2
   per bit (the ``pow_base(2)`` rule of the same library).
+* :func:`neurosim_sar_energy` — DNN+NeuroSim V1.3's SAR ADC at 32 nm (HP roadmap, 300 K)
+  [NeuroSimV13] (``Inference_pytorch/NeuroSIM/SarADC.cpp``, ``GetColumnPower``, a fit to Cadence
+  simulations by the NeuroSim authors): column power
+  ``P = (1.0157 N + 7.6286) uW + 0.083709 W exp(-2.313 log10(R_col 0.5 V / V_read))`` over
+  ``(N + 1) x 1 ns``, so the energy depends on the column's equivalent resistance ``R_col``
+  (lower resistance, more current, more energy) and not on ``adc_rate``.
 """
 
 from __future__ import annotations
@@ -34,7 +40,8 @@ from dse.xp import constant as xconst
 
 from .presets import DATA_DIR, constant
 
-__all__ = ["MAX_BITS", "SurveyFit", "isaac_area", "isaac_energy", "survey_energy", "survey_fit", "survey_fom",
+__all__ = ["MAX_BITS", "SurveyFit", "isaac_area", "isaac_energy", "neurosim_sar_energy", "survey_energy",
+           "survey_fit", "survey_fom",
            "table_by_bits", "typical_energy"]
 
 #: the largest ADC/DAC resolution the lookup tables cover
@@ -126,3 +133,12 @@ def isaac_energy(bits: Any, xp: Any = np, like: Any = None) -> Any:
 def isaac_area(bits: Any, xp: Any = np, like: Any = None) -> Any:
     """ISAAC-family SAR ADC area (m^2), by resolution."""
     return _lookup("isaac_adc_a", bits, xp, like)
+
+
+def neurosim_sar_energy(bits: Any, column_ohm: Any, xp: Any = np) -> Any:
+    """Energy per conversion (J) of NeuroSim V1.3's 32 nm SAR ADC [NeuroSimV13] at ``bits`` and a
+    column of equivalent resistance ``column_ohm`` (ohm) read at ``v_read``."""
+    r = column_ohm * (0.5 / constant("v_read"))  # NeuroSim's fit is at 0.5 V read voltage
+    power = constant("neurosim_sar_p_bit") * bits + constant("neurosim_sar_p0") \
+        + constant("neurosim_sar_pc") * xp.exp(-constant("neurosim_sar_k") * xp.log10(r))
+    return power * (bits + 1.0) * constant("neurosim_sar_t_bit")

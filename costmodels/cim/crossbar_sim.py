@@ -150,9 +150,31 @@ def _digits(xp: Any, q: Any, count: int, bits: int) -> list[Any]:
     return out
 
 
+def _levels(bits: int) -> float:
+    return float(2 ** (bits - 1) - 1) if bits > 1 else 1.0  # signed: one bit is the sign
+
+
+def _lsb(top: float, bits: int) -> float:
+    return top / _levels(bits)
+
+
+def _adc_codes_acc(p: np.ndarray, top: float, bits: int, weight: float, acc: np.ndarray | None) -> np.ndarray:
+    """``acc + weight * code(p)`` in place (``p`` is a temporary): the ADC's integer codes, shift-added;
+    codes x powers of two are exact in float32, so this equals ``sum weight * _adc(p)`` up to rounding."""
+    levels = _levels(bits)
+    q = np.divide(p, _lsb(top, bits), out=p)
+    np.rint(q, out=q)
+    np.clip(q, -levels, levels, out=q)
+    if weight != 1.0:
+        np.multiply(q, weight, out=q)
+    if acc is None:
+        return q
+    return np.add(acc, q, out=acc)
+
+
 def _adc(xp: Any, p: Any, top: float, bits: int) -> Any:
     """ADC conversion of signed partial sums ``p`` over ``[-top, top]`` (differential pair)."""
-    levels = float(2 ** (bits - 1) - 1) if bits > 1 else 1.0  # signed: one bit is the sign
+    levels = _levels(bits)
     lsb = top / levels
     if isinstance(p, np.ndarray):  # in place: the partial sums are temporaries (same values)
         q = np.divide(p, lsb, out=p)
@@ -162,8 +184,9 @@ def _adc(xp: Any, p: Any, top: float, bits: int) -> Any:
     return xp.clip(xp.round(p / lsb), -levels, levels) * lsb
 
 
-#: elements of one (chunk of a) partial-sum array; bounds the working set (~8 MB in float32)
-CHUNK_ELEMENTS = 1 << 21
+#: elements of one (chunk of a) partial-sum array: 128 KB in float32, so the ADC's elementwise passes
+#: over a chunk stay in the L2 cache (2^21 was ~2x slower on the 2-core EPYC of benchmarks/cim_throughput.py)
+CHUNK_ELEMENTS = 1 << 15
 
 
 def _chunks(m: int, per_row: int) -> list[slice]:
@@ -192,19 +215,23 @@ def _partial_sums(xp: Any, part: Any, gt: Any, sim: CrossbarSim, rows: int, tile
         xc = part[..., sl, :]
         digits = [xc] if top is None and not measure else _digits(xp, xc, sim.steps, sim.dac_bits)
         acc = None
+        fused = top is not None and not measure and isinstance(xc, np.ndarray)
         for t, d in enumerate(digits):
-            if merged:
-                p = _tile_x(xp, d, tiles, rows, pad) @ gm  # (tiles, m, lead S N)
-                p = xp.reshape(_move(xp.reshape(p, (tiles, int(p.shape[1]), lead, sn)), -2, 0),
-                               (*shape, tiles, int(p.shape[1]), sn))
-            else:
-                p = _tile_x(xp, d, tiles, rows, pad) @ gt  # one conversion per element
+            p = _tile_x(xp, d, tiles, rows, pad) @ (gm if merged else gt)  # one conversion per element
             if measure and m:
                 peak = max(peak, float(xp.max(xp.abs(p))))
+            if fused:  # numpy: accumulate integer ADC codes in place, scale by the LSB once
+                acc = _adc_codes_acc(p, top, sim.adc_bits, step_w[t], acc)
+                continue
             if top is not None:
                 p = _adc(xp, p, top, sim.adc_bits)
             p = p * step_w[t] if len(digits) > 1 else p
             acc = p if acc is None else acc + p
+        if fused:
+            acc *= _lsb(top, sim.adc_bits)
+        if merged:  # (tiles, m, lead S N) -> (..., tiles, m, S N)
+            acc = xp.reshape(_move(xp.reshape(acc, (tiles, int(acc.shape[1]), lead, sn)), -2, 0),
+                             (*shape, tiles, int(acc.shape[1]), sn))
         outs.append(acc)
     return (outs[0] if len(outs) == 1 else xp.concat(outs, axis=-2)), peak
 
@@ -232,7 +259,9 @@ def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim, *, stats: dict[str, float]
     """
     xp = namespace(x, w)
     torch_mode = is_torch(x) or is_torch(w)
-    exact = x @ xp.matrix_transpose(w) if hasattr(xp, "matrix_transpose") else x @ w.transpose(-1, -2)
+    exact = None  # only the torch path needs the exact product (straight-through gradient)
+    if torch_mode:
+        exact = x @ w.transpose(-1, -2)
     xd = x.detach() if torch_mode else x
     wd = w.detach() if torch_mode else w
     k, n = int(wd.shape[-1]), int(wd.shape[-2])
@@ -271,7 +300,7 @@ def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim, *, stats: dict[str, float]
         contrib = part_sign * xp.sum(xp.reshape(p, (*p.shape[:-1], sim.slices, n)), axis=-2)
         y = contrib if y is None else y + contrib
     sim_out = y * (wmax / wl * (xmax / xl))
-    if torch_mode:
+    if exact is not None:
         return exact + (sim_out - exact).detach()
     return sim_out
 

@@ -29,7 +29,10 @@ pruning keeping ``K' = ceil(K row_keep)`` rows and ``N' = ceil(N col_keep)`` col
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from dse import (  # noqa: F401
     Categorical,
@@ -42,6 +45,8 @@ from dse import (  # noqa: F401
     Param,
     Pow2,
 )
+from dse.errors import DseInputError
+from dse.metrics import to_numpy
 from dse.xp import constant as xconst
 
 from . import adc
@@ -50,7 +55,12 @@ from .mapping import compile_workload
 from .presets import constant
 from .writeverify import verified_sigma, wv_iterations
 
-__all__ = ["CrossbarModel", "weight_sigma_factor"]
+__all__ = ["ACCURACY_PROBE", "CrossbarModel", "weight_sigma_factor"]
+
+#: ``probe(design, feasible, draws, seed) -> {metric: (N,) array}`` behind ``accuracy_draws``; set by
+#: :mod:`.accuracy_probe` when the package loads (this module cannot import it: the probe runs
+#: :mod:`.codesign`, which imports this model)
+ACCURACY_PROBE: Callable[[Any, np.ndarray, int, int], dict[str, np.ndarray]] | None = None
 
 
 def weight_sigma_factor(weight_bits: Any, cell_bits: Any) -> Any:
@@ -75,7 +85,7 @@ class CrossbarModel(CostModel):
     """ReRAM/NVM crossbar accelerator (NeuroSim-like defaults, ISAAC periphery, survey-bound ADC)."""
 
     name = "cim"
-    version = "2"
+    version = "3"
     space = DesignSpace(
         (
             Pow2("rows", default=128, low=16, high=1024, doc="crossbar rows R (NeuroSim 128)"),
@@ -106,23 +116,28 @@ class CrossbarModel(CostModel):
     params = (
         Param("signed", "differential", "how signed weights are stored", choices=("differential", "offset")),
         Param("cell_type", "1T1R", "cell footprint (NeuroSim)", choices=("1T1R", "crossbar")),
-        Param("adc_model", "survey-fit", "ADC energy: typical survey designs (fit), survey best-case bound, ISAAC table",
-              choices=("survey-fit", "survey", "isaac")),
+        Param("adc_model", "survey-fit", "ADC energy: typical survey designs (fit), survey best-case bound, ISAAC table, "
+              "NeuroSim V1.3 32 nm SAR", choices=("survey-fit", "survey", "isaac", "neurosim-sar")),
         Param("input_activity", constant("input_activity"), "fraction of input bits that are 1, in (0, 1]",
               gt=0, le=1),
         Param("wv_tolerance", constant("wv_tolerance"), "write-verify tolerance (device-range units) > 0",
               gt=0, le=1),
         Param("feature_m", constant("feature_m"), "feature size F in m (an IC feature size: > 0, <= 10 um)",
               unit="m", gt=0, le=1e-5),
+        Param("accuracy_draws", 0, "Monte Carlo draws of the digits-CNN accuracy probe (0 = off; "
+              "adds probe_kpp, probe_accuracy; see accuracy_probe.py)", integer=True, ge=0, le=100000),
+        Param("accuracy_seed", 0, "seed of the probe's training and draws", integer=True, ge=0),
     )
     capabilities = frozenset({"batch", "grad"})
     grad_knobs = ("adc_rate",)
     grad_metric = "latency_s"
     metric_units = {k: "1" for k in ("crossbars", "adc_conversions", "cells", "wv_iterations", "weight_sigma",
-                                     "effective_weight_sigma", "unmapped_macs", "utilization")}
+                                     "effective_weight_sigma", "unmapped_macs", "utilization",
+                                     "probe_kpp", "probe_accuracy")}
     param_units = {"feature_m": "m"}
     example_workloads = ("resnet20-cifar",)
-    example_params = ({}, {"signed": "offset", "adc_model": "isaac", "cell_type": "crossbar"})
+    example_params = ({}, {"signed": "offset", "adc_model": "isaac", "cell_type": "crossbar"},
+                      {"adc_model": "neurosim-sar"})
 
     def _evaluate(self, workload: Any, design: Any, xp: Any) -> Any:
         mp = compile_workload(workload)
@@ -165,14 +180,17 @@ class CrossbarModel(CostModel):
         latency = v * t_vec
 
         # energy (J)
+        g_mean = 0.5 * (1.0 / constant("r_on") + 1.0 / constant("r_off"))
         if self.param("adc_model") == "survey-fit":
             e_conv = adc.typical_energy(adc_bits, rate, xp)
         elif self.param("adc_model") == "survey":
             e_conv = adc.survey_energy(adc_bits, rate, xp)
+        elif self.param("adc_model") == "neurosim-sar":  # column of min(R, K') active rows at mean conductance
+            g_col = xp.minimum(rows, k_eff) * self.param("input_activity") * g_mean
+            e_conv = adc.neurosim_sar_energy(adc_bits, 1.0 / g_col, xp)
         else:
             e_conv = adc.isaac_energy(design["adc_bits"], xp, like=like)[:, None]
         dac_scale = 2.0 ** (knob("dac_bits") - 1.0)
-        g_mean = 0.5 * (1.0 / constant("r_on") + 1.0 / constant("r_off"))
         e_cell = self.param("input_activity") * constant("v_read") ** 2 * g_mean * t_read
         e_adc = conversions * e_conv
         e_dac = g * v * steps * k_eff * col_tiles * constant("isaac_dac_e1") * dac_scale
@@ -226,5 +244,14 @@ class CrossbarModel(CostModel):
             "unmapped_macs": mp.unmapped_macs + 0.0 * s,
         })
         f = Feasibility(xp, design.n, like=design["rows"])
+        draws = int(self.param("accuracy_draws"))
+        if draws:  # the digits-CNN probe through the functional crossbar (accuracy_probe.py)
+            if ACCURACY_PROBE is None:
+                raise DseInputError("accuracy_draws", draws, "0 (costmodels.cim.accuracy_probe is not loaded)")
+            ok = np.ones(design.n, dtype=bool)
+            for c in self.space.constraints:
+                ok &= to_numpy(c.fn(design, xp)).astype(bool)
+            for name, val in ACCURACY_PROBE(design, ok, draws, int(self.param("accuracy_seed"))).items():
+                totals[name] = xconst(xp, val, like=like)
         return self.make_metrics(totals=totals, layers=layers, layer_names=mp.row_names,
                                  layer_kinds=mp.row_kinds, feasibility=f)

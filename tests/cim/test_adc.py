@@ -57,3 +57,32 @@ def test_adc_model_changes_the_adc_share():
     assert out["survey"][0] < out["isaac"][0] < out["survey-fit"][0]
     assert out["survey"][1] == pytest.approx(out["survey-fit"][1])
     assert CrossbarModel().param("adc_model") == "survey-fit"
+
+
+def test_neurosim_sar_energy_source_point():
+    """NeuroSim V1.3 SarADC.cpp (32 nm HP) at 8 bits and a 10 kohm column read at 0.5 V: 0.214 pJ,
+    hand-computed as (1.0157*8 + 7.6286) uW + 0.083709 W * exp(-2.313*4) over 9 ns."""
+    from costmodels.cim.adc import neurosim_sar_energy
+
+    assert float(neurosim_sar_energy(np.float64(8.0), np.float64(1e4))) == pytest.approx(2.1398e-13, rel=1e-3)
+
+
+def test_neurosim_sar_preset_in_model():
+    """adc_model=neurosim-sar: ADC energy = conversions x NeuroSim's per-conversion energy of a column
+    of min(rows, K) active cells; taller arrays (lower column resistance) cost more per conversion."""
+    from costmodels.cim import CrossbarModel
+    from costmodels.cim.adc import neurosim_sar_energy
+    from costmodels.cim.presets import constant
+    from workloads import WorkloadBuilder
+
+    b = WorkloadBuilder("fc", (512,))
+    b.linear(b.input, 64)
+    w = b.build()
+    m = CrossbarModel(adc_model="neurosim-sar")
+    out = m.evaluate(w, m.space.design({"rows": [64, 256], "adc_bits": [6, 6]})).numpy().totals
+    g_mean = 0.5 * (1 / constant("r_on") + 1 / constant("r_off"))
+    for i, rows in enumerate((64, 256)):
+        e = neurosim_sar_energy(6.0, 1.0 / (rows * constant("input_activity") * g_mean))
+        assert out["energy_adc_j"][i] == pytest.approx(out["adc_conversions"][i] * e, rel=1e-12)
+    per = out["energy_adc_j"] / out["adc_conversions"]
+    assert per[1] > per[0]
