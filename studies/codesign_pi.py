@@ -34,6 +34,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from latency_aware_training import LETTERS, _net, digits_cnn_workload, digits_split, make_costs  # noqa: E402
 
+from dse.errors import DseInputError  # noqa: E402
 from dse.pareto import hypervolume, non_dominated, reference_point  # noqa: E402
 from dse.report import StudyOutput, markdown_table  # noqa: E402
 from dse.study import script_main  # noqa: E402
@@ -50,7 +51,8 @@ def settings(quick: bool, **over: Any) -> dict[str, Any]:
     s = {"pretrain_epochs": 6 if quick else 20, "search_epochs": 3 if quick else 6, "finetune_epochs": 2 if quick else 4,
          "trials": 6 if quick else 30, "lambdas": [0.5, 4.0] if quick else [0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0],
          "lambda_range": (0.1, 30.0), "lr": 3e-3, "arch_lr": 0.05, "batch": 64, "kd_weight": 0.9,
-         "kd_temperature": 4.0, "warmup": 1, "mix_temperature": 1.0, "prune_margin_pp": 10.0, "network": "wan", "weights": "shared"}
+         "kd_temperature": 4.0, "warmup": 1, "mix_temperature": 1.0, "prune_margin_pp": 10.0, "network": "wan", "weights": "shared",
+         "poly_degree": 2, "init_from": None, "init_gates": "reopen"}
     s.update({k: v for k, v in over.items() if v is not None})
     return s
 
@@ -62,25 +64,36 @@ def prepare_ctx(st: dict[str, Any], seed: int = 0) -> dict[str, Any]:
     """Data split, per-protocol cost tables and the pre-trained all-ReLU network (state dict)."""
     data = digits_split(0)
     w = digits_cnn_workload()
-    costs = {p: make_costs(w, p, st["weights"], st["network"]) for p in PROTOCOLS}
+    deg = int(st["poly_degree"])
+    costs = {p: make_costs(w, p, st["weights"], st["network"], poly_degree=deg) for p in PROTOCOLS}
     net = _net(seed)
     fit(net, *data["train"], epochs=st["pretrain_epochs"], lr=st["lr"], batch=st["batch"], seed=seed)
-    return {"data": data, "costs": costs, "costs_by": {(p, st["network"]): c for p, c in costs.items()},
-            "workload": w, "st": st, "state": {k: v.clone() for k, v in net.state_dict().items()},
+    init = None
+    if st.get("init_from"):
+        from dse.training.saved import load_network
+
+        init = load_network(st["init_from"])
+    if st["init_gates"] not in ("reopen", "frozen"):
+        raise DseInputError("params.init_gates", st["init_gates"], "reopen or frozen")
+    return {"data": data, "costs": costs, "costs_by": {(p, st["network"], deg): c for p, c in costs.items()},
+            "workload": w, "st": st, "state": {k: v.clone() for k, v in net.state_dict().items()}, "init": init,
             "base_acc_val": accuracy(net, *data["val"]), "base_acc_test": accuracy(net, *data["test"]), "seed": seed}
 
 
 def train_trial(ctx: dict[str, Any], st: dict[str, Any], protocol: str, lam: float, report: Any = None, *,
-                network: str | None = None, budget: float | None = None) -> dict[str, Any]:
+                network: str | None = None, budget: float | None = None, degree: int | None = None) -> dict[str, Any]:
     """One inner training; ``report(epoch, acc_val)`` may raise to stop the trial (pruning).
     ``budget``: the penalty is ``lam * max(0, T - budget * T_ref) / T_ref`` (a latency budget).
     ``protocol="joint"``: gradient co-design, the protocol relaxed to a softmax over :data:`PROTOCOLS`
     learnt with the gates in the same backward pass (:class:`dse.training.joint.DesignMixture`),
-    then fixed to its arg-max before the fine-tuning."""
+    then fixed to its arg-max before the fine-tuning. ``degree``: the polynomial option's degree (cost
+    table and trainable branch; default ``st["poly_degree"]``). With ``ctx["init"]`` (a saved trial
+    network, ``init_from``) the trial starts from its weights instead of the all-ReLU network."""
     data, seed = ctx["data"], ctx["seed"]
     net_name = network or st["network"]
+    deg = int(st["poly_degree"] if degree is None else degree)
     joint = protocol == "joint"
-    c_all = {p: costs_for({**ctx, "st": st}, p, net_name) for p in (PROTOCOLS if joint else (protocol,))}
+    c_all = {p: costs_for({**ctx, "st": st}, p, net_name, deg) for p in (PROTOCOLS if joint else (protocol,))}
     c = c_all[PROTOCOLS[0] if joint else protocol]
     (Xtr, ytr), (Xva, yva), (Xte, yte) = data["train"], data["val"], data["test"]
     net, teacher = _net(seed), _net(seed)
@@ -88,7 +101,9 @@ def train_trial(ctx: dict[str, Any], st: dict[str, Any], protocol: str, lam: flo
     teacher.load_state_dict(ctx["state"])
     kd = dict(teacher=teacher, kd_weight=st["kd_weight"], kd_temperature=st["kd_temperature"], batch=st["batch"],
               seed=seed)
-    gates = bind_gates(net, c, example_input=Xtr[:8])
+    gates = bind_gates(net, c, example_input=Xtr[:8], poly_degree=deg)
+    if ctx.get("init") is not None:
+        _warm_start(net, gates, ctx["init"], reopen=st["init_gates"] == "reopen")
     if joint:
         pen: Any = DesignMixture(c_all, gates, weight=float(lam), temperature=st["mix_temperature"])
         arch = [*gates.arch_parameters(), *pen.parameters()]
@@ -115,7 +130,32 @@ def train_trial(ctx: dict[str, Any], st: dict[str, Any], protocol: str, lam: flo
     P, choices = _frozen(c, gates)
     return {"protocol": protocol, "penalty_weight": float(lam), "acc_val": 100 * accuracy(net, Xva, yva),
             "acc_test": 100 * accuracy(net, Xte, yte), "latency_s": float(c.latency(P, mode="exact")),
-            "choices": choices, "curve": curve, "state": {k: v.clone() for k, v in net.state_dict().items()}, **mix}
+            "choices": choices, "curve": curve, "state": {k: v.clone() for k, v in net.state_dict().items()},
+            "poly_degree": deg, **mix}
+
+
+def _warm_start(net: Any, gates: Any, blob: dict[str, Any], *, reopen: bool) -> None:
+    """Load a saved trial network into ``net`` (its gates bound). Polynomial coefficients of another
+    degree are copied term by term (missing higher terms 0). ``reopen``: the gates' logits are kept
+    but unfrozen, so the trial's search moves them again; else the saved site choices stay fixed."""
+    import torch
+
+    own = net.state_dict()
+    src = dict(blob["state_dict"])
+    missing = sorted(set(own) - set(src))
+    if missing:
+        raise DseInputError("params.init_from", missing[0], "a network saved by this trainer (same sites)")
+    for k, v in src.items():
+        if k in own and own[k].shape != v.shape and k.endswith("coeffs"):
+            w = torch.zeros_like(own[k])
+            n = min(w.shape[0], v.shape[0])
+            w[:n] = v[:n]
+            src[k] = w
+    net.load_state_dict(src)
+    if reopen:
+        for g in gates:
+            g.chosen.fill_(-1)
+            g.alpha.requires_grad_(True)
 
 
 # -- trainer protocol of solvers.optuna_train (``[study] trainer = "codesign_pi.py"``) ------------------
@@ -131,36 +171,39 @@ def prepare(params: dict[str, Any], seed: int) -> dict[str, Any]:
     return ctx
 
 
-def costs_for(ctx: dict[str, Any], protocol: str, network: str) -> Any:
-    """Cached site costs of (protocol, network)."""
-    key = (protocol, network)
+def costs_for(ctx: dict[str, Any], protocol: str, network: str, degree: int = 2) -> Any:
+    """Cached site costs of (protocol, network, polynomial degree)."""
+    key = (protocol, network, int(degree))
     if key not in ctx["costs_by"]:
-        ctx["costs_by"][key] = make_costs(ctx["workload"], protocol, ctx["st"]["weights"], network)
+        ctx["costs_by"][key] = make_costs(ctx["workload"], protocol, ctx["st"]["weights"], network,
+                                          poly_degree=int(degree))
     return ctx["costs_by"][key]
 
 
 def train(ctx: dict[str, Any], design: dict[str, Any], report: Any = None) -> dict[str, Any]:
     """Trainer ``train``: design knobs ``protocol``, ``penalty_weight`` and optionally ``network``
-    (lan/wan) and ``latency_budget`` (fraction of the all-ReLU latency below which the penalty is 0)."""
+    (lan/wan), ``latency_budget`` (fraction of the all-ReLU latency below which the penalty is 0) and
+    ``poly_degree`` (degree of the trainable polynomial option, priced by the mpc model at that degree)."""
     st = ctx["st"]
     protocol, network = str(design["protocol"]), str(design.get("network", st["network"]))
+    deg = int(design.get("poly_degree", st["poly_degree"]))
     r = train_trial(ctx, st, protocol, float(design["penalty_weight"]), report, network=network,
-                    budget=design.get("latency_budget"))
+                    budget=design.get("latency_budget"), degree=deg)
     return {"metrics": {"acc_val_pct": r["acc_val"], "acc_test_pct": r["acc_test"], "latency_s": r["latency_s"]},
             "state": r["state"], "attrs": {"choices": r["choices"]},
-            "pricing": pricing(ctx, protocol, network, r["choices"])}
+            "pricing": pricing(ctx, protocol, network, r["choices"], deg)}
 
 
-def pricing(ctx: dict[str, Any], protocol: str, network: str, choices: str) -> dict[str, Any]:
+def pricing(ctx: dict[str, Any], protocol: str, network: str, choices: str, degree: int = 2) -> dict[str, Any]:
     """What ``dse whatif mpc`` needs to price the trained network again: the workload with each site
     set to its chosen option and the ``mpc`` design of the cost table that trained it."""
     from dse.training.collapse import assign
 
     names = {v: k for k, v in LETTERS.items()}
     weights = ctx["st"]["weights"] if protocol == "crypten" else "public"
-    return {"model": "mpc", "params": {"poly_degree": 2, "bits": 0},
+    return {"model": "mpc", "params": {"poly_degree": int(degree), "bits": 0},
             "design": {"protocol": protocol, "parties": 2, "weights": weights, "network": network, "relu_keep": 1.0},
-            "workload": assign(ctx["workload"], [names[c] for c in choices])}
+            "workload": assign(ctx["workload"], [names[c] for c in choices], poly_degree=int(degree))}
 
 
 def finetune_saved(ctx: dict[str, Any], path: str | Path, epochs: int) -> dict[str, Any]:
@@ -170,11 +213,12 @@ def finetune_saved(ctx: dict[str, Any], path: str | Path, epochs: int) -> dict[s
 
     blob = load_network(path)
     st, design = ctx["st"], blob["pricing"]["design"]
-    c = costs_for(ctx, design["protocol"], design["network"])
+    deg = int(blob["pricing"].get("params", {}).get("poly_degree", 2))
+    c = costs_for(ctx, design["protocol"], design["network"], deg)
     (Xtr, ytr), (Xva, yva), (Xte, yte) = ctx["data"]["train"], ctx["data"]["val"], ctx["data"]["test"]
     net, teacher = _net(ctx["seed"]), _net(ctx["seed"])
     teacher.load_state_dict(ctx["state"])
-    gates = bind_gates(net, c, example_input=Xtr[:8])
+    gates = bind_gates(net, c, example_input=Xtr[:8], poly_degree=deg)
     net.load_state_dict(blob["state_dict"])
     before = 100 * accuracy(net, Xva, yva)
     fit(net, Xtr, ytr, epochs=int(epochs), lr=st["lr"] / 3, teacher=teacher, kd_weight=st["kd_weight"],
