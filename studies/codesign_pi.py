@@ -1,4 +1,4 @@
-"""Co-design search that trains: Optuna over (2PC protocol, latency-penalty weight) with latency-aware training inside.
+"""Co-design search that trains: Optuna over (2PC protocol, polynomial degree, latency-penalty weight) with training inside.
 
 Question: when the search proposes the protocol *and* trains the digits CNN for it (PASNet-style
 latency-in-loss, [PASNet23]), is the (accuracy, latency) front better than the two-stage
@@ -17,8 +17,9 @@ This file is also a *trainer* of ``solvers.optuna_train`` (``prepare``/``train``
 ``codesign_pi_train.toml``): the Optuna arm runs through it, with its median pruning over the
 stored per-epoch accuracies, parallel workers and resume on ``study.db``, and every complete
 trial's network saved in ``networks/`` with the design that priced it (``dse whatif`` re-prices
-it; :func:`finetune_saved` fine-tunes it). Not searched: the polynomial degree (the trainable
-polynomial branch is degree 2). Run ``python studies/codesign_pi.py [--quick] [--trials N] [--workers K]``.
+it; :func:`finetune_saved` fine-tunes it). The Optuna arm also searches the polynomial degree
+(2, 3, 4: the gates train that degree, the mpc model prices it); the two-stage and gradient arms
+use degree 2. Run ``python studies/codesign_pi.py [--quick] [--trials N] [--workers K]``.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def settings(quick: bool, **over: Any) -> dict[str, Any]:
          "trials": 6 if quick else 30, "lambdas": [0.5, 4.0] if quick else [0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0],
          "lambda_range": (0.1, 30.0), "lr": 3e-3, "arch_lr": 0.05, "batch": 64, "kd_weight": 0.9,
          "kd_temperature": 4.0, "warmup": 1, "mix_temperature": 1.0, "prune_margin_pp": 10.0, "network": "wan", "weights": "shared",
-         "poly_degree": 2, "init_from": None, "init_gates": "reopen"}
+         "poly_degree": 2, "init_from": None, "init_gates": "reopen",
+         "degrees": [2, 3, 4]}
     s.update({k: v for k, v in over.items() if v is not None})
     return s
 
@@ -244,7 +246,7 @@ def codesign(out: Path, st: dict[str, Any], seed: int, workers: int = 1, storage
     keys = ("pretrain_epochs", "search_epochs", "finetune_epochs", "network", "weights", "lr", "arch_lr")
     res = run_train_study(Path(__file__), params={k: st[k] for k in keys}, objectives=OBJECTIVES,
                           space={"protocol": list(PROTOCOLS), "penalty_weight": {"low": st["lambda_range"][0],
-                                 "high": st["lambda_range"][1], "log": True}},
+                                 "high": st["lambda_range"][1], "log": True}, "poly_degree": list(st["degrees"])},
                           options={"n_trials": int(st["trials"]), "workers": int(workers), "study_name": "codesign_pi",
                                    "prune_margin": float(st["prune_margin_pp"]), "prune_warmup": int(st["warmup"]),
                                    "sampler_options": {"n_startup_trials": 4}, "storage": storage},
@@ -323,7 +325,7 @@ def _plot(runs: pd.DataFrame, fronts: dict[str, pd.DataFrame]) -> Any:
 
 
 def _report(st, ctx, proto, fronts, hv, ref, head) -> str:
-    cols = ["protocol", "penalty_weight", "acc_val", "acc_test", "latency_s", "choices"]
+    cols = ["protocol", "penalty_weight", "poly_degree", "acc_val", "acc_test", "latency_s", "choices"]
     return "\n".join([
         "# Co-design search that trains (digits CNN, 2PC)", "",
         f"All-ReLU pre-trained network: validation {100 * ctx['base_acc_val']:.2f}%, test "
@@ -331,7 +333,7 @@ def _report(st, ctx, proto, fronts, hv, ref, head) -> str:
         f"`{st['network']}`): `{proto}`.", "",
         "## Fronts (validation accuracy max, latency min)", "",
         "### Two-stage (protocol fixed, then trained for each lambda)", "", markdown_table(fronts["two-stage"][cols]), "",
-        "### Co-design (Optuna over protocol x lambda, training inside)", "", markdown_table(fronts["codesign"][cols]), "",
+        "### Co-design (Optuna over protocol x polynomial degree x lambda, training inside)", "", markdown_table(fronts["codesign"][cols]), "",
         "### Gradient co-design (gates and protocol softmax in one backward pass, one training per lambda)", "",
         markdown_table(fronts["gradient"][cols + ["protocol_probs"]]), "",
         f"Trials: {head['trials']} co-design ({head['pruned']} pruned by the median rule), {len(st['lambdas'])} "

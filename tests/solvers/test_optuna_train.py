@@ -213,7 +213,7 @@ def test_shipped_training_spec_parses():
 
     spec = load_spec(ROOT / "studies" / "codesign_pi_train.toml")
     assert spec.trainer is not None and spec.trainer.name == "codesign_pi.py"
-    assert {k.name for k in parse_space(spec.space)} == {"protocol", "network", "penalty_weight", "latency_budget"}
+    assert {k.name for k in parse_space(spec.space)} == {"protocol", "network", "poly_degree", "penalty_weight", "latency_budget"}
     assert train_config(spec.solver_options, seed=0, out=Path("x"))["workers"] == 2
 
 
