@@ -251,7 +251,8 @@ def codesign(out: Path, st: dict[str, Any], seed: int, workers: int = 1, storage
                                    "prune_margin": float(st["prune_margin_pp"]), "prune_warmup": int(st["warmup"]),
                                    "sampler_options": {"n_startup_trials": 4}, "storage": storage},
                           seed=seed, out=Path(out))
-    df = res["trials"].rename(columns={"number": "trial", "acc_val_pct": "acc_val", "acc_test_pct": "acc_test"})
+    df = res["trials"].drop(columns=["acc_val", "acc_test"], errors="ignore")  # attrs of an older run's trials
+    df = df.rename(columns={"number": "trial", "acc_val_pct": "acc_val", "acc_test_pct": "acc_test"})
     return df.assign(arm="codesign")
 
 
@@ -343,8 +344,8 @@ def _report(st, ctx, proto, fronts, hv, ref, head) -> str:
         f"two-stage **{hv['two-stage']:.4g}**, Optuna co-design **{hv['codesign']:.4g}**, gradient co-design "
         f"**{hv['gradient']:.4g}**.", "",
         "## Settings", "", f"`{st}`", "",
-        "The gradient arm relaxes the protocol (the only design choice of the mpc model besides the deployment's "
-        "network) to a softmax; the mpc model has no continuous hardware knob.", ""])
+        "The gradient arm relaxes the protocol (a discrete choice) to a softmax; a continuous hardware knob (the "
+        "link bandwidth, priced) in the same backward pass is studies/codesign_bw.py.", ""])
 
 
 def _options(ap) -> None:
