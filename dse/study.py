@@ -29,7 +29,9 @@ Two kinds of spec:
   or fixed values; ``[objectives]`` name metrics the trainer returns; ``[solver]`` holds
   ``n_trials``, ``workers``, ``sampler``, ``storage`` and the pruning options. Writes
   ``results.csv`` (every finished trial), ``front.csv``, ``summary.json``, ``front.png``,
-  ``report.md`` and ``networks/`` (every trained network with its design).
+  ``report.md`` and ``networks/`` (every trained network with its design). ``[study] init_from =
+  "runs/networks/trial0003.pt"`` (relative to the spec) starts every trial from that saved network
+  (fine-tuning): the trainer's ``prepare`` gets its absolute path as ``params["init_from"]``.
 
 Outputs land in ``--out`` (default ``studies/out/<name>``): ``spec.json`` (which spec the folder
 holds, written first), ``results.csv``, ``best.csv``, ``summary.json``, ``layers.csv``, PNG plots
@@ -54,7 +56,7 @@ from .errors import DseInputError, UnavailableError
 
 __all__ = ["StudySpec", "load_spec", "run_study", "load_script"]
 
-_STUDY_KEYS = {"name", "model", "workload", "solver", "seed", "script", "trainer", "out", "description"}
+_STUDY_KEYS = {"name", "model", "workload", "solver", "seed", "script", "trainer", "out", "description", "init_from"}
 
 
 @dataclass
@@ -144,6 +146,8 @@ def load_spec(path: str | Path) -> StudySpec:
     seed = study.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise DseInputError("study.seed", seed, "an integer >= 0")
+    if "init_from" in study and "trainer" not in study:
+        raise DseInputError("study.init_from", study["init_from"], "only with study.trainer (a training study)")
     if "script" in study:
         script = (path.parent / str(study["script"])).resolve()
         if not script.is_file():
@@ -160,7 +164,14 @@ def load_spec(path: str | Path) -> StudySpec:
                 raise DseInputError(f"objectives.{metric}", direction, "min or max")
         if not objectives:
             raise DseInputError("objectives", None, "at least one `metric = \"min\"|\"max\"` entry")
-        return StudySpec(path, name, trainer=trainer, params=dict(_table(data, "params")),
+        params = dict(_table(data, "params"))
+        if "init_from" in study:  # fine-tune: every trial starts from this saved network
+            init = (path.parent / str(study["init_from"])).resolve()
+            if not init.is_file() or init.suffix != ".pt":
+                raise DseInputError("study.init_from", study["init_from"],
+                                    f"a saved network (networks/trial<N>.pt) relative to {path.name}")
+            params["init_from"] = str(init)
+        return StudySpec(path, name, trainer=trainer, params=params,
                          space=dict(_table(data, "space")), objectives=dict(objectives), solver="optuna-train",
                          solver_options=dict(_table(data, "solver")), seed=seed, out=out,
                          description=str(study.get("description", "")))

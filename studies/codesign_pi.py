@@ -1,4 +1,4 @@
-"""Co-design search that trains: Optuna over (2PC protocol, latency-penalty weight) with latency-aware training inside.
+"""Co-design search that trains: Optuna over (2PC protocol, polynomial degree, latency-penalty weight) with training inside.
 
 Question: when the search proposes the protocol *and* trains the digits CNN for it (PASNet-style
 latency-in-loss, [PASNet23]), is the (accuracy, latency) front better than the two-stage
@@ -17,8 +17,9 @@ This file is also a *trainer* of ``solvers.optuna_train`` (``prepare``/``train``
 ``codesign_pi_train.toml``): the Optuna arm runs through it, with its median pruning over the
 stored per-epoch accuracies, parallel workers and resume on ``study.db``, and every complete
 trial's network saved in ``networks/`` with the design that priced it (``dse whatif`` re-prices
-it; :func:`finetune_saved` fine-tunes it). Not searched: the polynomial degree (the trainable
-polynomial branch is degree 2). Run ``python studies/codesign_pi.py [--quick] [--trials N] [--workers K]``.
+it; :func:`finetune_saved` fine-tunes it). The Optuna arm also searches the polynomial degree
+(2, 3, 4: the gates train that degree, the mpc model prices it); the two-stage and gradient arms
+use degree 2. Run ``python studies/codesign_pi.py [--quick] [--trials N] [--workers K]``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from latency_aware_training import LETTERS, _net, digits_cnn_workload, digits_split, make_costs  # noqa: E402
 
+from dse.errors import DseInputError  # noqa: E402
 from dse.pareto import hypervolume, non_dominated, reference_point  # noqa: E402
 from dse.report import StudyOutput, markdown_table  # noqa: E402
 from dse.study import script_main  # noqa: E402
@@ -50,7 +52,9 @@ def settings(quick: bool, **over: Any) -> dict[str, Any]:
     s = {"pretrain_epochs": 6 if quick else 20, "search_epochs": 3 if quick else 6, "finetune_epochs": 2 if quick else 4,
          "trials": 6 if quick else 30, "lambdas": [0.5, 4.0] if quick else [0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0],
          "lambda_range": (0.1, 30.0), "lr": 3e-3, "arch_lr": 0.05, "batch": 64, "kd_weight": 0.9,
-         "kd_temperature": 4.0, "warmup": 1, "mix_temperature": 1.0, "prune_margin_pp": 10.0, "network": "wan", "weights": "shared"}
+         "kd_temperature": 4.0, "warmup": 1, "mix_temperature": 1.0, "prune_margin_pp": 10.0, "network": "wan", "weights": "shared",
+         "poly_degree": 2, "init_from": None, "init_gates": "reopen",
+         "degrees": [2, 3, 4]}
     s.update({k: v for k, v in over.items() if v is not None})
     return s
 
@@ -62,25 +66,36 @@ def prepare_ctx(st: dict[str, Any], seed: int = 0) -> dict[str, Any]:
     """Data split, per-protocol cost tables and the pre-trained all-ReLU network (state dict)."""
     data = digits_split(0)
     w = digits_cnn_workload()
-    costs = {p: make_costs(w, p, st["weights"], st["network"]) for p in PROTOCOLS}
+    deg = int(st["poly_degree"])
+    costs = {p: make_costs(w, p, st["weights"], st["network"], poly_degree=deg) for p in PROTOCOLS}
     net = _net(seed)
     fit(net, *data["train"], epochs=st["pretrain_epochs"], lr=st["lr"], batch=st["batch"], seed=seed)
-    return {"data": data, "costs": costs, "costs_by": {(p, st["network"]): c for p, c in costs.items()},
-            "workload": w, "st": st, "state": {k: v.clone() for k, v in net.state_dict().items()},
+    init = None
+    if st.get("init_from"):
+        from dse.training.saved import load_network
+
+        init = load_network(st["init_from"])
+    if st["init_gates"] not in ("reopen", "frozen"):
+        raise DseInputError("params.init_gates", st["init_gates"], "reopen or frozen")
+    return {"data": data, "costs": costs, "costs_by": {(p, st["network"], deg): c for p, c in costs.items()},
+            "workload": w, "st": st, "state": {k: v.clone() for k, v in net.state_dict().items()}, "init": init,
             "base_acc_val": accuracy(net, *data["val"]), "base_acc_test": accuracy(net, *data["test"]), "seed": seed}
 
 
 def train_trial(ctx: dict[str, Any], st: dict[str, Any], protocol: str, lam: float, report: Any = None, *,
-                network: str | None = None, budget: float | None = None) -> dict[str, Any]:
+                network: str | None = None, budget: float | None = None, degree: int | None = None) -> dict[str, Any]:
     """One inner training; ``report(epoch, acc_val)`` may raise to stop the trial (pruning).
     ``budget``: the penalty is ``lam * max(0, T - budget * T_ref) / T_ref`` (a latency budget).
     ``protocol="joint"``: gradient co-design, the protocol relaxed to a softmax over :data:`PROTOCOLS`
     learnt with the gates in the same backward pass (:class:`dse.training.joint.DesignMixture`),
-    then fixed to its arg-max before the fine-tuning."""
+    then fixed to its arg-max before the fine-tuning. ``degree``: the polynomial option's degree (cost
+    table and trainable branch; default ``st["poly_degree"]``). With ``ctx["init"]`` (a saved trial
+    network, ``init_from``) the trial starts from its weights instead of the all-ReLU network."""
     data, seed = ctx["data"], ctx["seed"]
     net_name = network or st["network"]
+    deg = int(st["poly_degree"] if degree is None else degree)
     joint = protocol == "joint"
-    c_all = {p: costs_for({**ctx, "st": st}, p, net_name) for p in (PROTOCOLS if joint else (protocol,))}
+    c_all = {p: costs_for({**ctx, "st": st}, p, net_name, deg) for p in (PROTOCOLS if joint else (protocol,))}
     c = c_all[PROTOCOLS[0] if joint else protocol]
     (Xtr, ytr), (Xva, yva), (Xte, yte) = data["train"], data["val"], data["test"]
     net, teacher = _net(seed), _net(seed)
@@ -88,7 +103,9 @@ def train_trial(ctx: dict[str, Any], st: dict[str, Any], protocol: str, lam: flo
     teacher.load_state_dict(ctx["state"])
     kd = dict(teacher=teacher, kd_weight=st["kd_weight"], kd_temperature=st["kd_temperature"], batch=st["batch"],
               seed=seed)
-    gates = bind_gates(net, c, example_input=Xtr[:8])
+    gates = bind_gates(net, c, example_input=Xtr[:8], poly_degree=deg)
+    if ctx.get("init") is not None:
+        _warm_start(net, gates, ctx["init"], reopen=st["init_gates"] == "reopen")
     if joint:
         pen: Any = DesignMixture(c_all, gates, weight=float(lam), temperature=st["mix_temperature"])
         arch = [*gates.arch_parameters(), *pen.parameters()]
@@ -115,7 +132,32 @@ def train_trial(ctx: dict[str, Any], st: dict[str, Any], protocol: str, lam: flo
     P, choices = _frozen(c, gates)
     return {"protocol": protocol, "penalty_weight": float(lam), "acc_val": 100 * accuracy(net, Xva, yva),
             "acc_test": 100 * accuracy(net, Xte, yte), "latency_s": float(c.latency(P, mode="exact")),
-            "choices": choices, "curve": curve, "state": {k: v.clone() for k, v in net.state_dict().items()}, **mix}
+            "choices": choices, "curve": curve, "state": {k: v.clone() for k, v in net.state_dict().items()},
+            "poly_degree": deg, **mix}
+
+
+def _warm_start(net: Any, gates: Any, blob: dict[str, Any], *, reopen: bool) -> None:
+    """Load a saved trial network into ``net`` (its gates bound). Polynomial coefficients of another
+    degree are copied term by term (missing higher terms 0). ``reopen``: the gates' logits are kept
+    but unfrozen, so the trial's search moves them again; else the saved site choices stay fixed."""
+    import torch
+
+    own = net.state_dict()
+    src = dict(blob["state_dict"])
+    missing = sorted(set(own) - set(src))
+    if missing:
+        raise DseInputError("params.init_from", missing[0], "a network saved by this trainer (same sites)")
+    for k, v in src.items():
+        if k in own and own[k].shape != v.shape and k.endswith("coeffs"):
+            w = torch.zeros_like(own[k])
+            n = min(w.shape[0], v.shape[0])
+            w[:n] = v[:n]
+            src[k] = w
+    net.load_state_dict(src)
+    if reopen:
+        for g in gates:
+            g.chosen.fill_(-1)
+            g.alpha.requires_grad_(True)
 
 
 # -- trainer protocol of solvers.optuna_train (``[study] trainer = "codesign_pi.py"``) ------------------
@@ -131,36 +173,39 @@ def prepare(params: dict[str, Any], seed: int) -> dict[str, Any]:
     return ctx
 
 
-def costs_for(ctx: dict[str, Any], protocol: str, network: str) -> Any:
-    """Cached site costs of (protocol, network)."""
-    key = (protocol, network)
+def costs_for(ctx: dict[str, Any], protocol: str, network: str, degree: int = 2) -> Any:
+    """Cached site costs of (protocol, network, polynomial degree)."""
+    key = (protocol, network, int(degree))
     if key not in ctx["costs_by"]:
-        ctx["costs_by"][key] = make_costs(ctx["workload"], protocol, ctx["st"]["weights"], network)
+        ctx["costs_by"][key] = make_costs(ctx["workload"], protocol, ctx["st"]["weights"], network,
+                                          poly_degree=int(degree))
     return ctx["costs_by"][key]
 
 
 def train(ctx: dict[str, Any], design: dict[str, Any], report: Any = None) -> dict[str, Any]:
     """Trainer ``train``: design knobs ``protocol``, ``penalty_weight`` and optionally ``network``
-    (lan/wan) and ``latency_budget`` (fraction of the all-ReLU latency below which the penalty is 0)."""
+    (lan/wan), ``latency_budget`` (fraction of the all-ReLU latency below which the penalty is 0) and
+    ``poly_degree`` (degree of the trainable polynomial option, priced by the mpc model at that degree)."""
     st = ctx["st"]
     protocol, network = str(design["protocol"]), str(design.get("network", st["network"]))
+    deg = int(design.get("poly_degree", st["poly_degree"]))
     r = train_trial(ctx, st, protocol, float(design["penalty_weight"]), report, network=network,
-                    budget=design.get("latency_budget"))
+                    budget=design.get("latency_budget"), degree=deg)
     return {"metrics": {"acc_val_pct": r["acc_val"], "acc_test_pct": r["acc_test"], "latency_s": r["latency_s"]},
             "state": r["state"], "attrs": {"choices": r["choices"]},
-            "pricing": pricing(ctx, protocol, network, r["choices"])}
+            "pricing": pricing(ctx, protocol, network, r["choices"], deg)}
 
 
-def pricing(ctx: dict[str, Any], protocol: str, network: str, choices: str) -> dict[str, Any]:
+def pricing(ctx: dict[str, Any], protocol: str, network: str, choices: str, degree: int = 2) -> dict[str, Any]:
     """What ``dse whatif mpc`` needs to price the trained network again: the workload with each site
     set to its chosen option and the ``mpc`` design of the cost table that trained it."""
     from dse.training.collapse import assign
 
     names = {v: k for k, v in LETTERS.items()}
     weights = ctx["st"]["weights"] if protocol == "crypten" else "public"
-    return {"model": "mpc", "params": {"poly_degree": 2, "bits": 0},
+    return {"model": "mpc", "params": {"poly_degree": int(degree), "bits": 0},
             "design": {"protocol": protocol, "parties": 2, "weights": weights, "network": network, "relu_keep": 1.0},
-            "workload": assign(ctx["workload"], [names[c] for c in choices])}
+            "workload": assign(ctx["workload"], [names[c] for c in choices], poly_degree=int(degree))}
 
 
 def finetune_saved(ctx: dict[str, Any], path: str | Path, epochs: int) -> dict[str, Any]:
@@ -170,11 +215,12 @@ def finetune_saved(ctx: dict[str, Any], path: str | Path, epochs: int) -> dict[s
 
     blob = load_network(path)
     st, design = ctx["st"], blob["pricing"]["design"]
-    c = costs_for(ctx, design["protocol"], design["network"])
+    deg = int(blob["pricing"].get("params", {}).get("poly_degree", 2))
+    c = costs_for(ctx, design["protocol"], design["network"], deg)
     (Xtr, ytr), (Xva, yva), (Xte, yte) = ctx["data"]["train"], ctx["data"]["val"], ctx["data"]["test"]
     net, teacher = _net(ctx["seed"]), _net(ctx["seed"])
     teacher.load_state_dict(ctx["state"])
-    gates = bind_gates(net, c, example_input=Xtr[:8])
+    gates = bind_gates(net, c, example_input=Xtr[:8], poly_degree=deg)
     net.load_state_dict(blob["state_dict"])
     before = 100 * accuracy(net, Xva, yva)
     fit(net, Xtr, ytr, epochs=int(epochs), lr=st["lr"] / 3, teacher=teacher, kd_weight=st["kd_weight"],
@@ -200,12 +246,13 @@ def codesign(out: Path, st: dict[str, Any], seed: int, workers: int = 1, storage
     keys = ("pretrain_epochs", "search_epochs", "finetune_epochs", "network", "weights", "lr", "arch_lr")
     res = run_train_study(Path(__file__), params={k: st[k] for k in keys}, objectives=OBJECTIVES,
                           space={"protocol": list(PROTOCOLS), "penalty_weight": {"low": st["lambda_range"][0],
-                                 "high": st["lambda_range"][1], "log": True}},
+                                 "high": st["lambda_range"][1], "log": True}, "poly_degree": list(st["degrees"])},
                           options={"n_trials": int(st["trials"]), "workers": int(workers), "study_name": "codesign_pi",
                                    "prune_margin": float(st["prune_margin_pp"]), "prune_warmup": int(st["warmup"]),
                                    "sampler_options": {"n_startup_trials": 4}, "storage": storage},
                           seed=seed, out=Path(out))
-    df = res["trials"].rename(columns={"number": "trial", "acc_val_pct": "acc_val", "acc_test_pct": "acc_test"})
+    df = res["trials"].drop(columns=["acc_val", "acc_test"], errors="ignore")  # attrs of an older run's trials
+    df = df.rename(columns={"number": "trial", "acc_val_pct": "acc_val", "acc_test_pct": "acc_test"})
     return df.assign(arm="codesign")
 
 
@@ -279,7 +326,7 @@ def _plot(runs: pd.DataFrame, fronts: dict[str, pd.DataFrame]) -> Any:
 
 
 def _report(st, ctx, proto, fronts, hv, ref, head) -> str:
-    cols = ["protocol", "penalty_weight", "acc_val", "acc_test", "latency_s", "choices"]
+    cols = ["protocol", "penalty_weight", "poly_degree", "acc_val", "acc_test", "latency_s", "choices"]
     return "\n".join([
         "# Co-design search that trains (digits CNN, 2PC)", "",
         f"All-ReLU pre-trained network: validation {100 * ctx['base_acc_val']:.2f}%, test "
@@ -287,7 +334,7 @@ def _report(st, ctx, proto, fronts, hv, ref, head) -> str:
         f"`{st['network']}`): `{proto}`.", "",
         "## Fronts (validation accuracy max, latency min)", "",
         "### Two-stage (protocol fixed, then trained for each lambda)", "", markdown_table(fronts["two-stage"][cols]), "",
-        "### Co-design (Optuna over protocol x lambda, training inside)", "", markdown_table(fronts["codesign"][cols]), "",
+        "### Co-design (Optuna over protocol x polynomial degree x lambda, training inside)", "", markdown_table(fronts["codesign"][cols]), "",
         "### Gradient co-design (gates and protocol softmax in one backward pass, one training per lambda)", "",
         markdown_table(fronts["gradient"][cols + ["protocol_probs"]]), "",
         f"Trials: {head['trials']} co-design ({head['pruned']} pruned by the median rule), {len(st['lambdas'])} "
@@ -297,8 +344,8 @@ def _report(st, ctx, proto, fronts, hv, ref, head) -> str:
         f"two-stage **{hv['two-stage']:.4g}**, Optuna co-design **{hv['codesign']:.4g}**, gradient co-design "
         f"**{hv['gradient']:.4g}**.", "",
         "## Settings", "", f"`{st}`", "",
-        "The gradient arm relaxes the protocol (the only design choice of the mpc model besides the deployment's "
-        "network) to a softmax; the mpc model has no continuous hardware knob.", ""])
+        "The gradient arm relaxes the protocol (a discrete choice) to a softmax; a continuous hardware knob (the "
+        "link bandwidth, priced) in the same backward pass is studies/codesign_bw.py.", ""])
 
 
 def _options(ap) -> None:

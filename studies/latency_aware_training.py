@@ -105,11 +105,12 @@ def digits_split(split_seed: int = 0) -> dict[str, Any]:
             "test": (t(Xte), torch.as_tensor(yte))}
 
 
-def make_costs(workload, protocol: str, weights: str, network: str, linearise: bool = True) -> SiteCosts:
+def make_costs(workload, protocol: str, weights: str, network: str, linearise: bool = True,
+               poly_degree: int = 2) -> SiteCosts:
     """Site costs under ``protocol`` (CrypTFlow2 needs the server's plaintext weights: ``public``);
-    ReLU sites: relu / poly / identity (``linearise``), pools: max / avg."""
+    ReLU sites: relu / poly (degree ``poly_degree``) / identity (``linearise``), pools: max / avg."""
     return mpc_costs(workload, protocol=protocol, network=network, pools=True, linearise=linearise,
-                     weights=weights if protocol == "crypten" else "public")
+                     weights=weights if protocol == "crypten" else "public", poly_degree=int(poly_degree))
 
 
 def _cheaper_pool(costs: SiteCosts) -> str:

@@ -104,13 +104,13 @@ class PolyActivation(nn.Module):
 
 
 def activation_branch(option: str, channels: int | None = None, poly_init: Any = "straight-through",
-                      scale_x2: float = 1.0) -> nn.Module:
-    """The module of a named activation option: ``relu``, ``poly`` (trainable ``poly2`` per
-    channel) or ``identity``."""
+                      scale_x2: float = 1.0, poly_degree: int = 2) -> nn.Module:
+    """The module of a named activation option: ``relu``, ``poly`` (trainable polynomial of degree
+    ``poly_degree`` per channel, default 2) or ``identity``."""
     if option == "relu":
         return nn.ReLU()
     if option == "poly":
-        return PolyActivation(2, channels, init=poly_init, scale_x2=scale_x2)
+        return PolyActivation(int(poly_degree), channels, init=poly_init, scale_x2=scale_x2)
     if option == "identity":
         return nn.Identity()
     raise DseInputError("options", option, "relu, poly or identity (or pass branches=)")
@@ -118,15 +118,16 @@ def activation_branch(option: str, channels: int | None = None, poly_init: Any =
 
 class SoftmaxGate(nn.Module):
     """``sum_k softmax(alpha / T)_k branch_k(x)`` over ``branches`` (default: one module per name
-    in ``options``, ReLU and a trainable ``poly2``; ``options=("relu", "poly", "identity")`` adds
-    the linearised branch); ``freeze()`` keeps only the arg-max branch (PASNet's ``gate = False``)."""
+    in ``options``, ReLU and a trainable polynomial of degree ``poly_degree`` (default 2);
+    ``options=("relu", "poly", "identity")`` adds the linearised branch); ``freeze()`` keeps only the
+    arg-max branch (PASNet's ``gate = False``)."""
 
     def __init__(self, branches: Sequence[nn.Module] | None = None, options: Sequence[str] = ("relu", "poly"),
                  temperature: float = 1.0, alpha: Sequence[float] | None = None, channels: int | None = None,
-                 poly_init: Any = "straight-through", scale_x2: float = 1.0):
+                 poly_init: Any = "straight-through", scale_x2: float = 1.0, poly_degree: int = 2):
         super().__init__()
         if branches is None:
-            branches = tuple(activation_branch(o, channels, poly_init, scale_x2) for o in options)
+            branches = tuple(activation_branch(o, channels, poly_init, scale_x2, poly_degree) for o in options)
         self.branches = nn.ModuleList(branches)
         self.options = tuple(options)
         if len(self.options) != len(self.branches):
@@ -185,7 +186,7 @@ class HysteresisMaskGate(nn.Module):
     def __init__(self, shape: Sequence[int], threshold: float = 1e-3, poly: nn.Module | None = None,
                  channels: int | None = None, seed: int = 0, generator: torch.Generator | None = None,
                  poly_init: Any = "straight-through", scale_x2: float = 1.0, replacement: str = "poly",
-                 options: Sequence[str] | None = None):
+                 options: Sequence[str] | None = None, poly_degree: int = 2):
         super().__init__()
         g = generator if generator is not None else torch.Generator().manual_seed(int(seed))
         shape = tuple(int(s) for s in shape)
@@ -198,7 +199,8 @@ class HysteresisMaskGate(nn.Module):
         if self.options[0] != "relu" or self.replacement not in self.options[1:]:
             raise DseInputError("options", list(self.options), f"relu first and the replacement {self.replacement!r}")
         # ``poly`` keeps its name for compatibility: it is the replacement branch
-        self.poly: nn.Module = poly if poly is not None else activation_branch(self.replacement, channels, poly_init, scale_x2)
+        self.poly: nn.Module = poly if poly is not None else activation_branch(self.replacement, channels, poly_init, scale_x2,
+                                                                                poly_degree)
         self.frozen = False
 
     @torch.no_grad()

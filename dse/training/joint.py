@@ -15,9 +15,17 @@ weighted by its option's probability) and the logits ``beta`` (towards the optio
 current network is cheapest) in the same backward pass. After the search, :meth:`choice` is the
 arg-max option; the network is then frozen and priced exactly under it alone.
 
-Continuous hardware knobs of a ``grad``-capable model enter the same way through
-:meth:`dse.training.SiteCosts.from_model` tables evaluated at torch knob values; this module
-covers the discrete relaxation only.
+:class:`InverseKnob` does the same for one *continuous* hardware knob ``x`` (e.g. the link
+bandwidth of an MPC deployment) whose latency is affine in ``1/x`` for every site and option
+(bytes / bandwidth + compute + rounds x RTT)::
+
+    T(p, x) = T_lo(p) + (T_hi(p) - T_lo(p)) * (1/x - 1/x_lo) / (1/x_hi - 1/x_lo)
+    loss    = CE + weight * (T(p, x) + price * x) / T_ref
+
+from two tables priced at the bounds ``x_lo``, ``x_hi`` (exact for such a model: tested against a
+third table of the mpc model), ``x = exp(theta)`` with ``theta`` clamped to the bounds (projection)
+and trained with the gates in one backward pass; ``price`` (seconds per unit of ``x``) is what
+provisioning costs, so the optimum is interior. :meth:`InverseKnob.rounded` rounds ``x`` to a grid.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from typing import Any, Mapping
 
 from ..errors import DseInputError
 
-__all__ = ["DesignMixture"]
+__all__ = ["DesignMixture", "InverseKnob"]
 
 
 class DesignMixture:
@@ -83,3 +91,66 @@ class DesignMixture:
     def choice(self) -> str:
         """The arg-max option."""
         return self.names[int(self.beta.detach().argmax())]
+
+
+class InverseKnob:
+    """``weight * (T(p, x) + price * x) / T_ref`` with ``T`` affine in ``1/x`` (see the module docstring).
+
+    ``costs_lo``/``costs_hi``: :class:`~dse.training.SiteCosts` (same sites and options) at
+    ``x = low`` and ``x = high`` (``0 < low < high``); ``gates``: the bound :class:`GateSet`;
+    ``price``: seconds of latency one unit of ``x`` is worth; ``init``: start value (default the
+    geometric mean of the bounds); ``reference_s``: default ``costs_lo.reference_s``."""
+
+    def __init__(self, costs_lo: Any, costs_hi: Any, gates: Any, *, low: float, high: float, weight: float = 1.0,
+                 price: float = 0.0, init: float | None = None, mode: str = "expected",
+                 reference_s: float | None = None):
+        import math
+
+        import torch
+
+        if not 0 < float(low) < float(high):
+            raise DseInputError("low/high", (low, high), "0 < low < high")
+        if list(costs_lo.names) != list(costs_hi.names) or list(map(tuple, costs_lo.options)) != \
+                list(map(tuple, costs_hi.options)):
+            raise DseInputError("costs_hi", "sites/options", "the same sites and options as costs_lo")
+        if price < 0:
+            raise DseInputError("price", price, "a number >= 0")
+        self.lo, self.hi, self.gates = costs_lo, costs_hi, gates
+        self.low, self.high, self.weight, self.price, self.mode = float(low), float(high), float(weight), float(price), mode
+        self.reference_s = float(reference_s) if reference_s is not None else float(costs_lo.reference_s)
+        x0 = math.sqrt(self.low * self.high) if init is None else float(init)
+        if not self.low <= x0 <= self.high:
+            raise DseInputError("init", init, f"a value in [{self.low}, {self.high}]")
+        self.theta = torch.nn.Parameter(torch.tensor(math.log(x0), dtype=torch.float64))
+
+    def x(self) -> Any:
+        """The knob value (torch), projected onto ``[low, high]``."""
+        import math
+
+        import torch
+
+        return torch.exp(torch.clamp(self.theta, math.log(self.low), math.log(self.high)))
+
+    def latency_at(self, probs: Any, x: Any) -> Any:
+        """``T(p, x)`` in seconds for gate probabilities ``probs`` (list per site) and knob value ``x``."""
+        t_lo, t_hi = self.lo.latency(probs, mode=self.mode), self.hi.latency(probs, mode=self.mode)
+        w = (1.0 / x - 1.0 / self.low) / (1.0 / self.high - 1.0 / self.low)
+        return t_lo + (t_hi - t_lo) * w
+
+    def latency(self) -> Any:
+        """Latency of the current gates at the current knob value (torch, seconds)."""
+        return self.latency_at([g.probs().double() for g in self.gates], self.x())
+
+    def __call__(self) -> Any:
+        return self.weight * (self.latency() + self.price * self.x()) / self.reference_s
+
+    def parameters(self) -> list[Any]:
+        return [self.theta]
+
+    def rounded(self, grid: Any) -> float:
+        """The grid value nearest to ``x`` in log scale (the knob's grid)."""
+        import numpy as np
+
+        g = np.asarray(grid, dtype=np.float64)
+        x = float(self.x().detach())
+        return float(g[int(np.argmin(np.abs(np.log(g) - np.log(x))))])

@@ -82,3 +82,68 @@ def test_bad_input(tables):
     other = mpc_costs(w, protocol="crypten", network="wan", pools=False, linearise=True)
     with pytest.raises(DseInputError, match="same sites"):
         DesignMixture({"a": tables["crypten"], "b": other}, gates)
+
+
+def _bw_table(mbps, rtt=0.04):
+    """Site costs of digits-cnn under CrypTen on a custom link (the study's builder)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "studies"))
+    import codesign_bw as B
+
+    ctx = {"st": B.settings(True, rtt_s=rtt), "workload": workloads.load("digits-cnn"), "costs_by": {}}
+    return B.bw_costs(ctx, mbps)
+
+
+def test_inverse_knob_is_exact_between_the_bounds_and_its_gradient_matches():
+    """InverseKnob's T(p, B) from tables at 10 and 10000 Mbit/s equals the mpc model's own table at 137 Mbit/s (rel 1e-9)
+    for random gate probabilities; dT/dlogB equals -(T_hi - T_lo)/(1/B_hi - 1/B_lo)/B; price pushes B down."""
+    from dse.training.joint import InverseKnob
+
+    lo, hi, mid = _bw_table(10.0), _bw_table(10000.0), _bw_table(137.0)
+    gates = _gates(lo, seed=3)
+    knob = InverseKnob(lo, hi, gates, low=10.0, high=10000.0, init=137.0, weight=1.0, price=0.0, reference_s=1.0)
+    p = [g.probs().double() for g in gates]
+    assert float(knob.latency().detach()) == pytest.approx(float(mid.latency(p).detach()), rel=1e-9)
+    knob().backward()
+    t_lo, t_hi = float(lo.latency(p).detach()), float(hi.latency(p).detach())
+    want = -(t_hi - t_lo) / (1 / 10000.0 - 1 / 10.0) / 137.0
+    assert float(knob.theta.grad) == pytest.approx(want, rel=1e-9) and want < 0  # more bandwidth, less latency
+    priced = InverseKnob(lo, hi, gates, low=10.0, high=10000.0, init=137.0, price=1e-3, reference_s=1.0)
+    priced().backward()
+    assert float(priced.theta.grad) == pytest.approx(want + 1e-3 * 137.0, rel=1e-9)
+
+
+def test_inverse_knob_descent_reaches_the_grid_optimum_for_fixed_gates():
+    """With the gates fixed, Adam on log B alone lands (after rounding) on the grid point that minimises T + price*B
+    by enumeration, and stays inside the bounds."""
+    from dse.training.joint import InverseKnob
+
+    lo, hi = _bw_table(10.0), _bw_table(10000.0)
+    gates = _gates(lo, seed=1)
+    grid = [10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10000.0]
+    for price in (1e-3, 1e-5):
+        knob = InverseKnob(lo, hi, gates, low=10.0, high=10000.0, price=price, reference_s=1.0)
+        opt = torch.optim.Adam(knob.parameters(), lr=0.05)
+        for _ in range(600):
+            opt.zero_grad()
+            knob().backward()
+            opt.step()
+        p = [g.probs().double() for g in gates]
+        sweep = {b: float(knob.latency_at(p, torch.tensor(b, dtype=torch.float64)).detach()) + price * b for b in grid}
+        assert knob.rounded(grid) == min(sweep, key=sweep.get)
+        assert 10.0 <= float(knob.x()) <= 10000.0
+
+
+def test_inverse_knob_bad_input():
+    """Bounds out of order, a negative price or a start outside the bounds raise DseInputError."""
+    from dse.training.joint import InverseKnob
+
+    lo = _bw_table(10.0)
+    with pytest.raises(DseInputError):
+        InverseKnob(lo, lo, [], low=100.0, high=10.0)
+    with pytest.raises(DseInputError):
+        InverseKnob(lo, lo, [], low=10.0, high=100.0, price=-1.0)
+    with pytest.raises(DseInputError):
+        InverseKnob(lo, lo, [], low=10.0, high=100.0, init=1000.0)
