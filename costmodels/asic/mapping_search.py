@@ -31,7 +31,7 @@ import numpy as np
 
 from .arch import Arch
 from .mapping import DIMS, Layer7
-from .mapping_common import CHUNK, LayerResult, _pad, _score, mapping_text
+from .mapping_common import CHUNK, LayerResult, _pad, _score, keep_freed_heap, mapping_text
 from .mapping_groups import canonical_perm, evaluate_groups
 from .mapping_share import (
     RECORDS,
@@ -63,6 +63,7 @@ __all__ = [
 ]
 
 OBJECTIVES = ("energy", "latency", "edp")
+keep_freed_heap()  # glibc: keep freed heap between evaluation chunks (numbers unchanged; see its docstring)
 _CACHE: dict[tuple, LayerResult] = {}
 
 
@@ -110,7 +111,20 @@ def _perms(n: int) -> np.ndarray:
 
 
 def temporal_orders(items: list[tuple[int, int]], t: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every distinct order of the (dim, factor) loops, padded to ``t`` loops: (P, t) dims, factors."""
+    """Every distinct order of the (dim, factor) loops, padded to ``t`` loops: (P, t) dims, factors
+    (memoised per loop list: read-only arrays shared between calls)."""
+    return _temporal_orders(tuple((int(d), int(f)) for d, f in items), int(t))
+
+
+@lru_cache(maxsize=4096)
+def _temporal_orders(items: tuple[tuple[int, int], ...], t: int) -> tuple[np.ndarray, np.ndarray]:
+    dims, facs = _orders(items, t)
+    dims.setflags(write=False)
+    facs.setflags(write=False)
+    return dims, facs
+
+
+def _orders(items: tuple[tuple[int, int], ...], t: int) -> tuple[np.ndarray, np.ndarray]:
     if not items:
         return np.zeros((1, t), dtype=np.int64), np.ones((1, t))
     keys = np.asarray([d * 100003 + f for d, f in items], dtype=np.int64)

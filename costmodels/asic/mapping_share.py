@@ -33,6 +33,7 @@ import numpy as np
 from .arch import Arch
 from .mapping import Layer7, evaluate_mappings
 from .mapping_common import CHUNK, LayerResult, _pad, _score, mapping_text
+from .mapping_groups import MAX_TABLE_LOOPS, canonical_perm, evaluate_groups
 
 __all__ = ["RECORDS", "SHORT", "WINDOW", "bw_free", "clear_shortlists", "from_record", "from_shortlist", "record",
            "remember", "shortlist"]
@@ -115,8 +116,11 @@ def record(groups: list, bounds: np.ndarray, res: Any, arch: Arch) -> tuple:
     tf = np.concatenate([f for _, f in padded]).astype(np.float32)  # integer factors: exact
     top = arch.memories[-1]
     at = np.where(bounds[:, 4] > 0, 1.0, np.inf)  # bandwidths the known cycles hold below
+    canon = [canonical_perm(d, f) for d, f in padded] if t <= MAX_TABLE_LOOPS else None
+    grouped = None if canon is None else (np.stack([c[0] for c in canon]), np.stack([c[1] for c in canon]),
+                                          np.concatenate([c[2] for c in canon]).astype(np.int8))
     return ("ok", np.stack([g[0] for g in groups]), gid, td, tf, np.ascontiguousarray(bounds[:, :4]), res,
-            bounds[:, 4].copy(), at * top.r_bw, at * top.w_bw)
+            bounds[:, 4].copy(), at * top.r_bw, at * top.w_bw, grouped)
 
 
 def remember(key: tuple, entry: tuple) -> None:
@@ -139,7 +143,7 @@ def from_record(layer: Layer7, arch: Arch, objective: str, entry: tuple) -> Any:
     if entry[0] == "infeasible":
         res = entry[1]
         return LayerResult(res.metrics, res.text, False, res.reason, 0, res.candidates)
-    _, gsp, gid, td, tf, bounds, res0, cyc_at, r_at, w_at = entry
+    _, gsp, gid, td, tf, bounds, res0, cyc_at, r_at, w_at, _ = entry
     e, comp, rd, wr = bounds.T
     top = arch.memories[-1]
     busy = (rd + wr) / top.r_bw if top.rw_port else np.maximum(rd / top.r_bw, wr / top.w_bw)
@@ -167,10 +171,15 @@ def from_record(layer: Layer7, arch: Arch, objective: str, entry: tuple) -> Any:
 def _evaluate(layer: Layer7, arch: Arch, objective: str, entry: tuple, sel: np.ndarray, best: list) -> None:
     """Evaluate the recorded candidates ``sel`` (sorted indices) on ``arch``; update ``best`` in
     place when one scores lower (or equal with a lower index)."""
-    _, gsp, gid, td, tf, _, _, cyc_at, r_at, w_at = entry
+    _, gsp, gid, td, tf, _, _, cyc_at, r_at, w_at, grouped = entry
     if not len(sel):
         return
-    out = evaluate_mappings(layer, arch, gsp[gid[sel]], td[sel].astype(np.int64), tf[sel].astype(np.float64))
+    if grouped is None:
+        out = evaluate_mappings(layer, arch, gsp[gid[sel]], td[sel].astype(np.int64), tf[sel].astype(np.float64))
+    else:  # the search's subset-table evaluator over the groups present (same numbers, fewer operations)
+        gd, gf, perm = grouped
+        ug, inv = np.unique(gid[sel], return_inverse=True)
+        out = evaluate_groups(layer, arch, gsp[ug], gd[ug], gf[ug], inv.reshape(-1), perm[sel].astype(np.int64))
     top = arch.memories[-1]
     newer = (cyc_at[sel] == 0) | ((top.r_bw >= r_at[sel]) & (top.w_bw >= w_at[sel]))  # holds below more bandwidths
     upd = sel[newer]

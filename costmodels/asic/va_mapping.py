@@ -12,7 +12,7 @@ neither): the bit width changes MAC energy and storage only.
 
 from __future__ import annotations
 
-__all__ = ["VA_PAPER_UW", "VA_RATE_HZ", "VA_T_ACTIVE_S", "va_chip_point"]
+__all__ = ["VA_PAPER_UW", "VA_RATE_HZ", "VA_T_ACTIVE_S", "eve_variant_point", "va_chip_point"]
 
 VA_T_ACTIVE_S = 0.035e-3  # accelerator time per sample [VAChip25, slide]
 VA_RATE_HZ = 250.0  # ICD sample rate [VAChip25]
@@ -42,3 +42,24 @@ def va_chip_point(bits: int = 8, leak_scale: float = 1.0, vdd: float = 0.9) -> d
             "utilization": float(m["utilization"][0]), "dynamic_nj": (e - leak) * 1e9, "active_leak_nj": leak * 1e9,
             "idle_uw": idle_w * 1e6, "avg_power_uw": (e * VA_RATE_HZ + idle_w * (1 - duty)) * 1e6,
             "dynamic_avg_uw": (e - leak) * VA_RATE_HZ * 1e6}
+
+
+def eve_variant_point(weight_sparsity: float, *, clock_hz: float = 1e6, bits: int = 8,
+                      leak_scale: float = 1e-3, vdd: float = 0.9) -> dict[str, float]:
+    """One EVE variant of ``ecg-va`` on the ``va-chip`` architecture, best mapping per layer
+    (energy objective): every weight layer at ``weight_sparsity`` unstructured sparsity read
+    through :mod:`.compression` (zero-weight MACs gated, no cycles skipped; weights stored as a
+    bitmap plus non-zeros when smaller). Energy per inference (J, total and MAC/leakage parts),
+    cycles and latency (s) at ``clock_hz``."""
+    import dse
+    import workloads
+    from workloads.compression import apply_compression
+
+    w = workloads.load("ecg-va")
+    if weight_sparsity > 0:
+        w = apply_compression(w, {"*": {"density": 1.0 - weight_sparsity}})
+    model = dse.get_model("asic", arch="va-chip", node_nm=40.0, vdd=vdd, leak_scale=leak_scale)
+    m = model.evaluate(w, {"bits": bits, "clock": clock_hz}).numpy().totals
+    return {"weight_sparsity": weight_sparsity, "energy_j": float(m["energy_j"][0]),
+            "energy_mac_j": float(m["energy_mac_j"][0]), "energy_leak_j": float(m["energy_leak_j"][0]),
+            "cycles": float(m["cycles"][0]), "latency_s": float(m["latency_s"][0])}

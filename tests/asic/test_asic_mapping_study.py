@@ -39,3 +39,18 @@ def test_va_chip_with_best_mappings_counts_hand_checkable_parts():
         assert r.avg_power_uw == pytest.approx((e * 250 + r.idle_uw * 1e-6 * (1 - duty)) * 1e6)
     assert va.loc[(8, 1.0), "dynamic_nj"] == pytest.approx(va.loc[(8, 0.001), "dynamic_nj"], rel=1e-12)
     assert va.loc[(8, 1.0), "idle_uw"] == pytest.approx(1000 * va.loc[(8, 0.001), "idle_uw"])
+
+
+def test_eve_variants_gate_mac_energy_by_density():
+    """Part (3), EVE on this model: a variant's MAC energy is the dense variant's times the kept
+    weight fraction (zero-weight MACs gated), and the summary table pairs it with asic-systolic's."""
+    import asic_mapping
+
+    from costmodels.asic.va_mapping import eve_variant_point
+
+    dense = eve_variant_point(0.0)
+    for s in (0.5, 0.9):
+        assert abs(eve_variant_point(s)["energy_mac_j"] - (1 - s) * dense["energy_mac_j"]) <= 1e-9 * dense["energy_mac_j"]
+    v, twin = asic_mapping.eve_recomputed()
+    assert list(v["variant"]) == ["dense", "sparse50", "sparse75", "sparse90"]
+    assert (twin["asic_served"].diff().dropna() >= 0).all() and twin["asic_served"].iloc[-1] == 1.0

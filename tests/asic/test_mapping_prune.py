@@ -169,3 +169,16 @@ def test_latency_edp_search_shared_across_dram_bandwidths_equals_exhaustive(obje
     for bw, g in zip(bws, got):
         full = search_layer(layer, base.with_knobs(sizes=(16, 8), top_bw=bw), objective, lpf_limit=5, prune=False)
         assert (g.text, g.metrics) == (full.text, full.metrics)
+
+
+def test_temporal_orders_memo_is_shared_read_only_and_exact():
+    """The memoised loop orders equal a fresh enumeration, are shared between calls and cannot be
+    written (a caller mutating them would corrupt every later search)."""
+    from costmodels.asic.mapping_search import _orders, temporal_orders
+    items = [(1, 2), (1, 2), (2, 3), (3, 7)]
+    d1, f1 = temporal_orders(items, 4)
+    d2, _ = temporal_orders(list(items), 4)
+    d0, f0 = _orders(tuple(items), 4)
+    assert d1 is d2 and np.array_equal(d1, d0) and np.array_equal(f1, f0) and len(d1) == 12  # 4!/2!
+    with pytest.raises(ValueError):
+        d1[0, 0] = 5
