@@ -5,7 +5,9 @@ For every design point the architecture (``arch`` parameter: a preset, an engine
 workload (:mod:`.layers7`) gets its best mapping under ``objective`` from
 :func:`.mapping_search.search_layer` (memoised per layer shape and architecture, so a sweep pays
 once per distinct hardware point). ``mapping`` (a ZigZag mapping YAML or the same keys in TOML;
-:mod:`.zigzag_io`) fixes what it fixes and the search does the rest.
+:mod:`.zigzag_io`) fixes what it fixes and the search does the rest. ``lowering=im2col`` prices
+each convolution as the GEMM SCALE-Sim sees (:func:`.layers7.im2col`: flattened reduction and
+output pixels, no sliding-window reuse of the input); the default ``loopnest`` keeps the 7 loops.
 
 Knobs with value 0 keep the architecture file's own value (``rows``, ``cols``: array D1, D2;
 ``glb_bytes``: the largest SRAM shared by the whole array, its per-bit energy rescaled with size
@@ -23,6 +25,7 @@ with the layer and the reason.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -34,6 +37,7 @@ from dse.xp import constant, is_torch
 from .arch import Arch
 from .archfile import load_arch
 from .compression import compressed_layers, search_compressed
+from .layers7 import LOWERINGS, im2col
 from .mapping_search import OBJECTIVES, network_layers, search_layer
 from .tech import tech
 
@@ -80,6 +84,9 @@ class MappingModel(CostModel):
               integer=True, ge=0, le=10000),
         Param("rs_pairs", 0, "1: also search row-stationary unrollings (FY or FX x one loop per array dimension)",
               integer=True, ge=0, le=1),
+        Param("lowering", "loopnest", "conv lowering: loopnest (7 loops, halo reuse) or im2col (the GEMM "
+              "SCALE-Sim sees: M = B*OY*OX, K = C*FY*FX, N = K; input traffic of the unrolled matrix)",
+              choices=LOWERINGS),
         Param("node_nm", 28.0, "technology node in nm for area and leakage (7..130)", ge=7, le=130),
         Param("vdd", 0.9, "supply voltage in V for leakage (0.3..1.5)", unit="V", ge=0.3, le=1.5),
         Param("leak_scale", 1.0, "multiplier on leakage power (0 = none)", ge=0),
@@ -120,12 +127,19 @@ class MappingModel(CostModel):
         p.update(point or {})
         arch = self._point_arch(self.architecture(), int(p["rows"]), int(p["cols"]), float(p["glb_bytes"]),
                                 float(p["dram_bw"]), int(p["bits"]))
-        comp = compressed_layers(workload, network_layers(workload))
+        comp = self._layers(workload)
         return [r.text if r.feasible else f"infeasible: {r.reason}"
                 for r in search_compressed(self._search, arch, comp, int(p["bits"]) > 0)]
 
+    def _layers(self, workload):
+        """Per-layer compression (compression.py), then the conv lowering (``lowering``)."""
+        comp = compressed_layers(workload, network_layers(workload))
+        if self.param("lowering") == "im2col":
+            comp = replace(comp, layers=tuple(im2col(l) for l in comp.layers))
+        return comp
+
     def _evaluate(self, workload, design, xp):
-        comp = compressed_layers(workload, network_layers(workload))  # per-layer compression (compression.py)
+        comp = self._layers(workload)
         layers = comp.layers
         base = self.architecture()
         n, nl = design.n, len(layers)
