@@ -209,7 +209,8 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, trials: int | None = N
     with StudyOutput(out) as so:
         so.table("runs", runs)
         so.table("fronts", pd.concat([f.assign(front=k) for k, f in fronts.items()], ignore_index=True))
-        so.figure("front", _plot(runs, fronts))
+        so.figure("front", C._plot(runs, fronts, x="cost_s", xlabel="J = 2PC latency + price x bandwidth (s)",
+                                           log_x=False))
         so.markdown("\n".join([
             "# Joint co-design of the 2PC link bandwidth and the activations (digits CNN, CrypTen)", "",
             f"J = latency + {st['kappa_s_per_gbps']} s per Gbit/s x B (assumed price), RTT {st['rtt_s']} s. "
@@ -223,24 +224,6 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, trials: int | None = N
             f"({head['trials']} trials, {head['pruned']} pruned).", "", f"Settings: `{st}`", ""]))
         so.json("headline", head)
     return head
-
-
-def _plot(runs: pd.DataFrame, fronts: dict[str, pd.DataFrame]) -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for (arm, marker), color in zip((("two-stage", "s"), ("codesign", "o"), ("gradient", "^")),
-                                    ("tab:blue", "tab:red", "tab:green")):
-        r = runs[(runs.arm == arm) & runs.cost_s.notna()]
-        ax.scatter(r.cost_s, r.acc_val, marker=marker, color=color, alpha=0.4, label=f"{arm} trials")
-        ax.step(fronts[arm].cost_s, fronts[arm].acc_val, where="post", color=color, label=f"{arm} front")
-    ax.set_xlabel("J = 2PC latency + price x bandwidth (s)")
-    ax.set_ylabel("validation accuracy (%)")
-    ax.legend(fontsize=8)
-    return fig
 
 
 def _options(ap) -> None:

@@ -305,7 +305,9 @@ def run(out: Path, *, quick: bool = False, seed: int = 0, trials: int | None = N
     return head
 
 
-def _plot(runs: pd.DataFrame, fronts: dict[str, pd.DataFrame]) -> Any:
+def _plot(runs: pd.DataFrame, fronts: dict[str, pd.DataFrame], x: str = "latency_s",
+          xlabel: str = "2PC latency per sample (s)", log_x: bool = True) -> Any:
+    """Trials and fronts of the three arms: validation accuracy (%) against cost column ``x``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -314,12 +316,13 @@ def _plot(runs: pd.DataFrame, fronts: dict[str, pd.DataFrame]) -> Any:
     fig, ax = plt.subplots(figsize=(6, 4))
     for (arm, marker), color in zip((("two-stage", "s"), ("codesign", "o"), ("gradient", "^")),
                                     ("tab:blue", "tab:red", "tab:green")):
-        r = runs[(runs.arm == arm) & runs.latency_s.notna()]
-        ax.scatter(r.latency_s, r.acc_val, marker=marker, color=color, alpha=0.4, label=f"{arm} trials")
+        r = runs[(runs.arm == arm) & runs[x].notna()]
+        ax.scatter(r[x], r.acc_val, marker=marker, color=color, alpha=0.4, label=f"{arm} trials")
         f = fronts[arm]
-        ax.step(f.latency_s, f.acc_val, where="post", color=color, label=f"{arm} front")
-    ax.set_xscale("log")
-    ax.set_xlabel("2PC latency per sample (s)")
+        ax.step(f[x], f.acc_val, where="post", color=color, label=f"{arm} front")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("validation accuracy (%)")
     ax.legend(fontsize=8)
     return fig
