@@ -20,24 +20,20 @@ Matrix products ``X (m x n) . W (n x k)`` (``Op.geom = ("matmul", batch, m, n, k
 A product of two secret matrices (``Q K^T``, ``A V``) runs as its two cross terms, each an HE
 product with one party's share in the clear (2x the bytes and compute).
 
-Non-linear layers (per element; ``cmp`` = a millionaire on ``l - 1`` bits, ``mux`` = two
-correlated OTs, ``prod`` = a Gilboa product plus the profile's truncation, ``sq`` = a square, one
-cross term (:func:`.blocks.square`) plus the truncation; LayerNorm's variance uses ``sq``):
+Non-linear layers follow each system's code (:mod:`.transformer_nl`, where the call sequences
+and their sources are listed):
 
-| op | iron | bolt | bumblebee |
+| op | iron (BOLT's re-implementation) | bolt | bumblebee |
 |---|---|---|---|
-| GELU | SiRNN sigmoid-based GELU (:func:`.sirnn.gelu`) | 2 ``cmp`` + degree-4 polynomial (powers: 2 ``sq`` + 1 ``prod``, depth 2) + 2 ``mux`` | 3 ``cmp`` + degree-6 and degree-3 polynomials sharing powers (3 ``sq`` + 2 ``prod``, depth 3) + 3 ``mux`` |
-| softmax exp | SiRNN look-up exp (:func:`.sirnn.exp`) | clip (1 ``cmp`` + ``mux``) + ``(1 + x/2^n)^(2^n)``, ``n`` ``sq`` | as BOLT |
-| softmax max | ``w - 1`` comparisons with select (ReLU blocks) in ``ceil(log2 w)`` levels | same | same |
-| 1/sum, 1/sqrt(var) | SiRNN reciprocal (:func:`.sirnn.div`) per row | same | same |
-| products (softmax, LayerNorm) | ``prod`` per element | same | same |
+| GELU | 0.5 x (1 + tanh(.)), SiRNN tanh, 3 products | degree-4 polynomial on abs(x) < 2.7 at 20 bits | degree-4 on abs(x) < 3 on a 32-bit ring, HE-OLE powers |
+| softmax exp | SiRNN look-up exp | range reduction + polynomial + secret shift | 1 + x/2^6 squared 6 times |
+| softmax division | SiRNN division per element | one reciprocal per row, product at 19 bits | one reciprocal per row, HE-OLE product |
+| LayerNorm | squares, 1/sqrt per row, 2 products (shared weight) | squares, 1/sqrt per row, 1 product, weight under HE | same, HE-OLE products, public weight |
+| HE result to shares | truncation | ``gt_p_sub`` (prime field to ring) per element | truncation |
 
-OT extension: ``iron`` and ``bolt`` run SCI's IKNP/KK13 OT with faithful truncation
-(ASSUMPTION for BOLT: its code is not public); ``bumblebee`` runs silent OT (Ferret, SecretFlow SPU
-``libspu/mpc/cheetah``) with Cheetah's approximate truncation over SPU's default 64-bit ring with
-18 fractional bits. The polynomial degrees and segment counts follow the papers' descriptions;
-the squaring count ``n`` of the exp approximation (``exp_squarings``) and the GELU segments are
-knobs of the profile (ASSUMPTION where the papers' exact constants were not available).
+OT extension: ``iron`` and ``bolt`` run SCI's IKNP/KK13 OT (37-bit ring, scale 12, ``bert.h``);
+``bumblebee`` runs silent OT (Ferret) over SPU's 64-bit ring with 18 fractional bits, and its
+products of two shares are HE OLE (BFV N = 4096) rather than OT products.
 
 BOLT's word elimination (dropping a fraction of the tokens after an encoder layer) changes the
 workload, not the protocol: :func:`.word_elimination.word_elimination` prices it by evaluating the layers after the
@@ -50,6 +46,7 @@ import math
 from functools import lru_cache
 
 from . import blocks, sirnn
+from . import transformer_nl as nl
 from .blocks import Block
 from .he_packing import ct_bytes
 from .presets import constant
@@ -102,15 +99,10 @@ def matmul_bytes(scheme: str, m: int, n: int, k: int, *, N: int, q_in: float, q_
 
 
 class _Transformer2PC(CrypTFlow2):
-    """Shared pricing of the three profiles; subclasses set the OT flavour, matmul scheme and
-    the non-linear approximations."""
+    """Shared pricing of the three profiles; subclasses set the OT flavour, the matmul scheme and
+    the non-linear protocols (:mod:`.transformer_nl`)."""
 
     scheme = "coeff"
-    gelu_segments = 0   #: 0 = SiRNN GELU; else comparisons of the piecewise polynomial
-    gelu_products = 0   #: products to build the powers of the polynomial(s), squares included
-    gelu_squares = 0    #: of which squares (x^2, x^4 = (x^2)^2, x^6 = (x^3)^2: one cross term each)
-    gelu_depth = 0      #: multiplicative depth of the powers
-    exp_squarings = 0   #: 0 = SiRNN look-up exp; else n of (1 + x / 2^n)^(2^n)
 
     def linear(self, x, w, y, macs, operand, *, n, shared, truncate=True, geom=()):
         if not geom or geom[0] != "matmul":
@@ -121,70 +113,66 @@ class _Transformer2PC(CrypTFlow2):
         he = Cost(batch * nbytes, 0.0, 1, macs * self.he_limbs * self.t_pmult)
         if operand == "secret":
             he = he.scale(2)
-        return he + self.trunc(y) if truncate else he
+        return he + self.rescale(y) if truncate else he
 
-    # -- blocks -------------------------------------------------------------------------------
-    def _trunc(self) -> Block:
-        l, s = self.bits, self._scale
-        return blocks.trunc_approx(self._ot, l, s) if self._ot.silent else blocks.trunc_faithful(self._ot, l, s)
+    def rescale(self, k: float) -> Cost:
+        """Bringing ``k`` HE results back to shares of the working scale (a truncation)."""
+        return self.trunc(k)
 
+    # -- blocks (per element) -----------------------------------------------------------------
     def _prod(self) -> Block:
-        return blocks.mult(self._ot, self.bits) + self._trunc()
+        return nl.product(self._ot, self.bits, self._scale)
 
     def _sq(self) -> Block:
-        """A square: one cross term (:func:`.blocks.square`) plus the truncation."""
-        return blocks.square(self._ot, self.bits) + self._trunc()
-
-    def _cmp(self) -> Block:
-        return blocks.drelu(self._ot, self.bits)
-
-    def _mux(self) -> Block:
-        return self._ot.cot(self.bits).par(self._ot.cot(self.bits))
-
-    def _times(self, blk: Block, count: int, depth: int) -> Block:
-        """``count`` copies of ``blk`` in ``depth`` sequential levels."""
-        return Block(count * blk.bits, depth * blk.rounds, count * blk.ots)
+        return self._prod()
 
     def gelu_block(self) -> Block:
-        if not self.gelu_segments:
-            return sirnn.gelu(self._ot, self.bits, self._scale)
-        cmps = self._times(self._cmp(), self.gelu_segments, 1)
-        n_sq = self.gelu_squares
-        powers = Block(n_sq * self._sq().bits + (self.gelu_products - n_sq) * self._prod().bits,
-                       self.gelu_depth * self._prod().rounds,
-                       n_sq * self._sq().ots + (self.gelu_products - n_sq) * self._prod().ots)
-        muxes = self._times(self._mux(), self.gelu_segments, 1)
-        return cmps.par(powers) + muxes
+        raise NotImplementedError
 
     def exp_block(self) -> Block:
-        if not self.exp_squarings:
-            return sirnn.exp(self._ot, self.bits, self._scale)
-        clip = self._cmp() + self._mux()
-        return clip + self._times(self._sq(), self.exp_squarings, self.exp_squarings)
+        raise NotImplementedError
+
+    def _cmp_select(self) -> Block:
+        """One comparison with select of the max tree (a ReLU block)."""
+        return blocks.relu(self._ot, self.bits)
 
     # -- operations ---------------------------------------------------------------------------
+    def _max(self, rows: float, width: int) -> Cost:
+        """Row max: ``width - 1`` comparisons with select per row in ``ceil(log2 width)`` levels."""
+        c = self._block(rows * (width - 1), self._cmp_select())
+        return Cost(c.online_bytes, 0, c.rounds * math.ceil(math.log2(max(width, 2))), c.compute_s)
+
+    def mul(self, k, *, n, shared):
+        return self._block(k, self._prod())
+
     def nonlin(self, k, fn, *, n, shared):
         if fn in ("gelu", "silu", "hardswish"):
             return self._block(k, self.gelu_block())
         return super().nonlin(k, fn, n=n, shared=shared)
 
     def softmax(self, rows, width, *, n, shared):
-        """Row max (comparison tree), exp, one reciprocal per row, the products."""
+        """Row max, then per element the exp and the normalising product, one reciprocal per row."""
         l, s = self.bits, self._scale
-        return (self.maxpool(rows, width, n=n, shared=shared) + self._block(rows * width, self.exp_block())
+        return (self._max(rows, width) + self._block(rows * width, self.exp_block())
                 + self._block(rows, sirnn.div(self._ot, l, s)) + self._block(rows * width, self._prod()))
 
     def layernorm(self, rows, width, *, n, shared):
-        """Mean (local), variance (squares), 1/sqrt per row as SiRNN's reciprocal (ASSUMPTION),
-        the normalising products; the public affine map is local plus one truncation."""
+        """Mean and variance scalings per row (public: two truncations), squares per element,
+        1/sqrt per row, the normalising product per element, the affine map (``_affine``)."""
         l, s = self.bits, self._scale
-        return (self._block(rows * width, self._sq()) + self._block(rows, sirnn.div(self._ot, l, s))
-                + self._block(rows * width, self._prod()) + self.trunc(rows * width))
+        row = nl.tr(self._ot, 2 * s, l) + nl.tr(self._ot, 2 * s, l) + nl.rsqrt_row(self._ot, l, s)
+        return (self._block(rows * width, self._sq()) + self._block(rows, row)
+                + self._block(rows * width, self._prod()) + self._block(rows * width, self._affine()))
+
+    def _affine(self) -> Block:
+        return nl.tr(self._ot, self._scale, self.bits)
 
 
 class Iron(_Transformer2PC):
-    """Iron [Iron22]: SCI OT (IKNP/KK13) + SiRNN-style non-linear functions, Cheetah-style
-    coefficient-encoded matrix products with the byte-minimising partition."""
+    """Iron [Iron22] as BOLT re-implemented it (the implementation behind BOLT's published Iron
+    figures, :mod:`.transformer_nl`): SCI OT (IKNP/KK13), GELU = 0.5 x (1 + tanh(.)) with SiRNN's
+    tanh, softmax with SiRNN's look-up exp and one SiRNN division per element, LayerNorm with a
+    secret-shared weight; Cheetah-style coefficient-encoded matrix products."""
 
     name = "iron"
     key = "iron"
@@ -192,29 +180,81 @@ class Iron(_Transformer2PC):
     scheme = "coeff"
     packed_bytes = Cheetah.packed_bytes  # convolutions, if any, in Cheetah's coefficient packing
 
+    def gelu_block(self) -> Block:
+        return nl.iron_gelu(self._ot, self.bits, self._scale)
+
+    def exp_block(self) -> Block:
+        return sirnn.exp(self._ot, self.bits, self._scale)
+
+    def softmax(self, rows, width, *, n, shared):
+        """``softmax_iron``: row max, SiRNN exp and SiRNN division of every element by its row sum."""
+        l, s = self.bits, self._scale
+        return self._max(rows, width) + self._block(rows * width, self.exp_block() + sirnn.div(self._ot, l, s))
+
+    def _affine(self) -> Block:
+        return self._prod()  # the LayerNorm weight is secret-shared (ln_share_server)
+
 
 class Bolt(_Transformer2PC):
-    """BOLT [BOLT24]: SIMD-packed HE matrix products, polynomial GELU (2 comparisons, degree 4),
-    exp by repeated squaring after a clip, IKNP OT (ASSUMPTION)."""
+    """BOLT [BOLT24] from its evaluation code (:mod:`.transformer_nl`): SIMD-packed HE matrix
+    products whose results are brought from the plaintext prime to the ring (``gt_p_sub``),
+    GELU as a degree-4 polynomial on |x| < 2.7 at 20 bits, exp by range reduction and a
+    polynomial, softmax normalised at 19 bits by one reciprocal per row, IKNP OT."""
 
     name = "bolt"
     key = "bolt"
     ot_flavour = "iknp"
     scheme = "simd"
-    gelu_segments, gelu_products, gelu_squares, gelu_depth = 2, 3, 2, 2  # x^2, x^3 = x x^2, x^4
-    exp_squarings = int(constant("bolt", "exp_squarings"))
+
+    def rescale(self, k: float) -> Cost:
+        return self._block(k, nl.gt_p_sub(self._ot, self.bits))
+
+    def gelu_block(self) -> Block:
+        return nl.bolt_gelu(self._ot, int(constant("bolt", "gelu_bits")), int(constant("bolt", "gelu_scale")),
+                            self.bits)
+
+    def exp_block(self) -> Block:
+        return nl.bolt_exp(self._ot, self.bits, self._scale, int(constant("bolt", "exp_shift_bound")))
+
+    def softmax(self, rows, width, *, n, shared):
+        """``softmax_bolt``: row max, ``exp4``, reduction to ``softmax_bits``, ``div_batch`` (one
+        reciprocal per row, one product per element at that width), extension back."""
+        s, ls = self._scale, int(constant("bolt", "softmax_bits"))
+        per = self.exp_block() + nl.product(self._ot, ls, s) + blocks.b2a(self._ot, self.bits)
+        return (self._max(rows, width) + self._block(rows * width, per)
+                + self._block(rows, sirnn.div(self._ot, ls, s)))
+
+    def _affine(self) -> Block:
+        return nl.gt_p_sub(self._ot, self.bits)  # the weight applied under HE, result converted
 
 
 class BumbleBee(_Transformer2PC):
-    """BumbleBee [BumbleBee25]: silent OT (Ferret), coefficient-encoded products with densely
-    re-packed results, piecewise GELU (3 comparisons, degree 6 and 3), exp by squaring."""
+    """BumbleBee [BumbleBee25] from OpenBumbleBee (:mod:`.transformer_nl`): silent OT (Ferret) over
+    SPU's 64-bit ring, products of shares by HE OLE, GELU on a 32-bit ring, exp by squaring,
+    coefficient-encoded matrix products with densely re-packed results."""
 
     name = "bumblebee"
     key = "bumblebee"
     ot_flavour = "ferret"
     scheme = "coeff-packed"
-    gelu_segments, gelu_products, gelu_squares, gelu_depth = 3, 5, 3, 3  # x^2, x^3, x^4, x^5, x^6
-    exp_squarings = int(constant("bumblebee", "exp_squarings"))
 
     _blocks = staticmethod(Cheetah._blocks)  # approximate truncation, MSB0 truncation after ReLU
     packed_bytes = Cheetah.packed_bytes
+
+    def _prod(self) -> Block:
+        return nl.bb_mul(self._ot, self.bits, self._scale, self._unit)
+
+    def _sq(self) -> Block:
+        return nl.bb_square(self._ot, self.bits, self._scale, self._unit)
+
+    def _cmp_select(self) -> Block:
+        return nl._bb_cmp(self._ot, self.bits, self._scale) + nl._mux(self._ot, self.bits)
+
+    def gelu_block(self) -> Block:
+        return nl.bb_gelu(self._ot, self.bits, self._scale, self._unit)
+
+    def exp_block(self) -> Block:
+        return nl.bb_exp(self._ot, self.bits, self._scale, self._unit)
+
+    def _affine(self) -> Block:
+        return nl._bb_trunc(self._ot, self.bits, self._scale)  # public weight: local + truncation

@@ -70,22 +70,70 @@ def test_secret_product_is_two_cross_terms(name):
     assert b.compute_s == pytest.approx(2 * a.compute_s)
 
 
-def test_gelu_composition():
-    """BOLT's GELU = 2 comparisons and a degree-4 power tree (x^2 and x^4 squares, x^3 a product)
-    side by side, then 2 selects; the piecewise GELUs take far fewer round trips than SiRNN's
-    sigmoid-based one (Iron)."""
+def test_bolt_gelu_composition_by_hand():
+    """BOLT's GELU (``gelu_bolt`` at 20 bits, scale 11, IKNP): MSB, |x| select, three Gilboa
+    products with their truncate-reduce, four public scalings, |x| < 2.7, the halving, a select,
+    an AND, the extension to 37 bits and the shift by 7, counted from the blocks by hand."""
+    from costmodels.mpc import blocks
+    from costmodels.mpc.sirnn import _trunc_reduce
+
+    ot = blocks.flavour("iknp")
+    l, s = 20, 11
+    cmp_ = blocks.millionaire(ot, l - 1).bits
+    mux = 2 * ot.cot(l).bits
+    prod = blocks.mult(ot, l).bits + _trunc_reduce(ot, s, l).bits
+    and_ = ot.triple() + blocks.AND_OPEN_BITS
+    want = (2 * cmp_ + 2 * mux + 3 * prod + 4 * _trunc_reduce(ot, s, l).bits + _trunc_reduce(ot, 1, l).bits
+            + and_ + ot.cot(37).bits + _trunc_reduce(ot, 7, 37).bits)
+    assert make_protocol("bolt").gelu_block().bits == pytest.approx(want)
+
+
+def test_bumblebee_ole_bits_by_hand():
+    """BumbleBee's HE OLE: ceil((2 l + 4) / 45) CRT primes, each a seeded 112-bit ciphertext slot
+    one way and 2 x 46 bits back: 3 primes (612 bits) on the 64-bit ring, 2 (408) on 32 bits."""
+    from costmodels.mpc.transformer_nl import ole_bits, ole_primes
+
+    assert (ole_primes(64), ole_primes(32)) == (3, 2)
+    assert ole_bits(64) == pytest.approx(3 * (112 + 92))
+    assert ole_bits(32) == pytest.approx(2 * (112 + 92))
+
+
+def test_bumblebee_products_cheaper_than_ot_products():
+    """An HE-OLE product of two 64-bit shares sends less than a Gilboa product over silent OT at
+    the same width (the reason BumbleBee multiplies under HE)."""
     from costmodels.mpc import blocks
 
-    bolt, iron = make_protocol("bolt"), make_protocol("iron")
+    bb = make_protocol("bumblebee")
+    ot = blocks.flavour("ferret")
+    assert bb._prod().bits < blocks.mult(ot, 64).bits
+
+
+def test_iron_softmax_divides_every_element():
+    """Iron (as BOLT re-implemented it) divides every element by its row sum: the softmax costs
+    the row max plus (exp + division) per element; BOLT's one reciprocal per row is cheaper."""
+    from costmodels.mpc import sirnn
+
+    iron = make_protocol("iron")
+    rows, width = 12 * 128, 128
+    per = sirnn.exp(iron._ot, 37, 12) + sirnn.div(iron._ot, 37, 12)
+    got = iron.softmax(rows, width, n=2, shared=False).online_bytes
+    assert got == pytest.approx(iron._max(rows, width).online_bytes + rows * width * per.bytes)
+    assert make_protocol("bolt").softmax(rows, width, n=2, shared=False).online_bytes < got / 2
+
+
+def test_bolt_converts_every_he_result():
+    """Every BOLT matrix-product result is brought from the plaintext prime to the ring by one
+    comparison and one select per element (``gt_p_sub``)."""
+    from costmodels.mpc import blocks
+
+    bolt = make_protocol("bolt")
+    geom = ("matmul", 1, 128, 768, 768)
+    y = 128 * 768
+    a = bolt.linear(1, 1, y, 100, "model", n=2, shared=False, truncate=True, geom=geom)
+    b = bolt.linear(1, 1, y, 100, "model", n=2, shared=False, truncate=False, geom=geom)
     ot = blocks.flavour("iknp")
-    cmp_ = blocks.drelu(ot, 37)
-    prod = blocks.mult(ot, 37) + blocks.trunc_faithful(ot, 37, 12)
-    sq = blocks.square(ot, 37) + blocks.trunc_faithful(ot, 37, 12)
-    mux = ot.cot(37).par(ot.cot(37))
-    g = bolt.gelu_block()
-    assert g.bits == pytest.approx(2 * cmp_.bits + 2 * sq.bits + prod.bits + 2 * mux.bits)
-    assert g.rounds == pytest.approx(max(cmp_.rounds, 2 * prod.rounds) + mux.rounds)
-    assert g.rounds < iron.gelu_block().rounds / 3
+    per = blocks.millionaire(ot, 36).bits + 2 * ot.cot(37).bits
+    assert a.online_bytes - b.online_bytes == pytest.approx(y * per / 8)
 
 
 def test_server_weights_only():
