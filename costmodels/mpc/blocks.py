@@ -215,3 +215,17 @@ def ot_unit_s(name: str) -> float:
     if name == "iknp":
         return constant("cryptflow2", "relu_compute_s") / relu(flavour("iknp"), 32).ots
     return constant("ot", "ferret_s_per_rot")
+
+
+def ot_matmul_cross_term_bits(d1: int, d2: int, d3: int, m: int, l: int, lam: float = 128.0) -> float:
+    """Bits of one cross term of a secret x secret matrix product ``(d1 x d2) . (d2 x d3)`` by
+    correlated OTs (SCI ``LinearOT::matmul_cross_terms``): the ``d1 d2`` entries of the receiver's
+    ``m``-bit matrix each take ``m`` COTs (``lambda`` bits each) whose messages are rows of ``d3``
+    values of ``l - i`` bits for bit ``i`` — SCI's own ``cross_term_cost`` formula,
+    ``d1 d2 (128 m + d3 (m (l - m) + (m^2 + m) / 2))``; SCI picks the cheaper orientation, so the
+    minimum over the two is returned."""
+
+    def cost(a: int, b: int, c: int) -> float:
+        return a * b * (m * lam + c * (m * (l - m) + (m * m + m) / 2.0))
+
+    return min(cost(d1, d2, d3), cost(d3, d2, d1))

@@ -194,6 +194,20 @@ class Iron(_Transformer2PC):
     def _affine(self) -> Block:
         return self._prod()  # the LayerNorm weight is secret-shared (ln_share_server)
 
+    def linear(self, x, w, y, macs, operand, *, n, shared, truncate=True, geom=()):
+        """Products with a model operand as the base (HE); the two secret x secret attention
+        products (Q K^T, A V) by SCI's OT matrix multiplication (``n_matrix_mul_iron`` in BOLT's
+        Iron baseline): two cross terms at 37-bit inputs into ``l + s``-bit results (ASSUMPTION:
+        the width every product of that code uses), then one ``truncate_reduce`` per output."""
+        if operand != "secret" or not geom or geom[0] != "matmul":
+            return super().linear(x, w, y, macs, operand, n=n, shared=shared, truncate=truncate, geom=geom)
+        _, batch, mm, nn, kk = geom
+        l, s = self.bits, self._scale
+        bits = 2 * batch * blocks.ot_matmul_cross_term_bits(mm, nn, kk, l, l + s)
+        cots = 2 * batch * min(mm, kk) * nn * l
+        c = Cost(bits / 8, 0.0, 1, cots * self._unit)
+        return c + self._block(y, nl.tr(self._ot, s, l)) if truncate else c
+
 
 class Bolt(_Transformer2PC):
     """BOLT [BOLT24] from its evaluation code (:mod:`.transformer_nl`): SIMD-packed HE matrix
