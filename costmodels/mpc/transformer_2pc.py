@@ -272,3 +272,7 @@ class BumbleBee(_Transformer2PC):
 
     def _affine(self) -> Block:
         return nl._bb_trunc(self._ot, self.bits, self._scale)  # public weight: local + truncation
+
+    def trunc(self, k: float) -> Cost:
+        """Every truncation is SPU's ``TruncA`` with ``use_heuristic`` (``arithmetic.cc``)."""
+        return self._block(k, nl._bb_trunc(self._ot, self.bits, self._scale))
