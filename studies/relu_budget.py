@@ -114,7 +114,7 @@ def _constants() -> pd.DataFrame:
     c = constants()
     cf = CrypTFlow2()
     rows = [("crypten 2PC ReLU / x^2 bytes", "464 / 16 B per element", "[CrypTen21; crypten 0.4.1, measured] (model exact)"),
-            ("cryptflow2 ReLU bytes (l=37)", f"{cf.relu_b:.1f} B from IKNP/KK13 blocks (SCI measured "
+            ("cryptflow2 ReLU bytes (l=37)", f"{cf.relu_b:.1f} B from IKNP/KK13 blocks, SCI_HE field ReLU (SCI_OT ring ReLU measured "
              f"{c['cryptflow2']['relu_bytes_l37']} B)", "costmodels/mpc/blocks.py; [CrypTFlow2-20; SCI, measured]"),
             ("cryptflow2 faithful truncation (l=37)", f"{cf.trunc_b:.1f} B from blocks (SCI measured "
              f"{c['cryptflow2']['trunc_bytes_l37']} B); fused after a ReLU {cf.fused_b:.1f} B",

@@ -45,7 +45,8 @@ from dataclasses import dataclass
 
 from .presets import constant
 
-__all__ = ["Block", "OTFlavour", "b2a", "drelu", "flavour", "millionaire", "mult", "ot_unit_s", "relu", "square",
+__all__ = ["Block", "OTFlavour", "b2a", "drelu", "drelu_field", "flavour", "millionaire", "mult", "ot_matmul_cross_term_bits",
+           "ot_unit_s", "relu", "relu_field", "square",
            "trunc_approx", "trunc_faithful", "trunc_msb0", "trunc_msb_known"]
 
 RADIX = 4  #: SCI's MILL_PARAM (millionaire.h)
@@ -229,3 +230,28 @@ def ot_matmul_cross_term_bits(d1: int, d2: int, d3: int, m: int, l: int, lam: fl
         return a * b * (m * lam + c * (m * (l - m) + (m * m + m) / 2.0))
 
     return min(cost(d1, d2, d3), cost(d3, d2, d1))
+
+
+def drelu_field(ot: OTFlavour, l: int) -> Block:
+    """Sign of a share over a prime field of ``l`` bits (SCI ``NonLinear/drelu-field.h``, the
+    DReLU of SCI_HE): two comparisons per element (the wrap and the sign against ``(p - 1)/2``)
+    share each leaf 1-of-16 OT (4-bit messages; 2-bit on the first digit, the last digit
+    1-of-``2^r`` or an IKNP 1-of-2 when ``r = 1``), the AND tree runs for both comparisons, and a
+    1-of-4 OT of one bit combines them."""
+    q = math.ceil(l / RADIX)
+    r = l % RADIX
+    last = ot.ot(4) if r == 1 else ot.kkot(2 ** (r or RADIX), 4)
+    leaves = ot.kkot(2 ** RADIX, 2).bits + max(q - 2, 0) * ot.kkot(2 ** RADIX, 4).bits + last.bits
+    lnd = q.bit_length()
+    n_std, n_corr = 2 * lnd, 2 * (2 * q - 2 - 2 * lnd)
+    tri = n_std * ot.triple() + n_corr * ot.corr_triple()
+    ands = (n_std + n_corr) * AND_OPEN_BITS
+    mux = ot.kkot(4, 1)
+    units = (q - 1) * ot.kkot(2 ** RADIX, 2).ots + last.ots + (n_std + n_corr) * ot.triple_ots() + mux.ots
+    return Block(leaves + tri + ands + mux.bits, 2 + 0.5 * math.ceil(math.log2(q)) + 1, units)
+
+
+def relu_field(ot: OTFlavour, l: int) -> Block:
+    """SCI_HE ReLU (``NonLinear/relu-field.h``): field DReLU, then two chosen 1-of-2 OTs of
+    ``l``-bit messages with reversed roles (``iknp_straight`` / ``iknp_reversed``)."""
+    return drelu_field(ot, l) + ot.ot(l).par(ot.ot(l))

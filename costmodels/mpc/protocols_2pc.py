@@ -32,6 +32,11 @@ from .protocols import Cost, Protocol
 __all__ = ["Cheetah", "CrypTFlow2", "Delphi", "interp_bits"]
 
 
+def ring_blocks(ot, l: int, s: int):
+    """SCI_OT over the ring: ReLU, faithful truncation, truncation with the MSB known."""
+    return blocks.relu(ot, l), blocks.trunc_faithful(ot, l, s), blocks.trunc_msb_known(ot, l, s)
+
+
 def interp_bits(protocol: str, key: str, bits: float) -> float:
     """Per-op bytes measured at a few bit widths (``<key>_l32``, ``_l37``/``_l41``, ``_l64``),
     piecewise linear in ``l`` and extrapolated with the end segments (the measured costs are
@@ -99,7 +104,10 @@ class CrypTFlow2(Protocol, _HELinear):
 
     @staticmethod
     def _blocks(ot, l: int, s: int):
-        return blocks.relu(ot, l), blocks.trunc_faithful(ot, l, s), blocks.trunc_msb_known(ot, l, s)
+        """SCI_HE (the CrypTFlow2 configuration with HE linear layers) evaluates ReLU over the HE
+        plaintext prime field (``relu-field.h``; ASSUMPTION: a field of ``l`` bits); truncations
+        are priced with the ring blocks (SCI's field division is not modelled)."""
+        return blocks.relu_field(ot, l), blocks.trunc_faithful(ot, l, s), blocks.trunc_msb_known(ot, l, s)
 
     def trunc(self, k: float) -> Cost:
         return Cost(k * self.trunc_b, 0, self.trunc_r if k else 0, k * self.t_trunc)

@@ -51,7 +51,7 @@ from .blocks import Block
 from .he_packing import ct_bytes
 from .presets import constant
 from .protocols import Cost
-from .protocols_2pc import Cheetah, CrypTFlow2
+from .protocols_2pc import Cheetah, CrypTFlow2, ring_blocks
 
 __all__ = ["TRANSFORMER_PROTOCOLS", "Bolt", "BumbleBee", "Iron", "matmul_bytes"]
 
@@ -103,6 +103,7 @@ class _Transformer2PC(CrypTFlow2):
     the non-linear protocols (:mod:`.transformer_nl`)."""
 
     scheme = "coeff"
+    _blocks = staticmethod(ring_blocks)  # non-linear layers over the ring (BOLT: after gt_p_sub)
 
     def linear(self, x, w, y, macs, operand, *, n, shared, truncate=True, geom=()):
         if not geom or geom[0] != "matmul":

@@ -121,3 +121,18 @@ def test_sirnn_exp_has_one_lookup_per_8_bit_digit():
     assert lut == 256 + 256 * 14
     rest = e.bits - 5 * lut - 4 * blocks.mult(ot, 14).bits
     assert 0 < rest < 5 * lut
+
+
+def test_field_drelu_by_hand():
+    """SCI_HE's field DReLU at l = 37 (drelu-field.h): 10 radix-16 digits, r = 1: a first leaf
+    1-of-16 OT of 2-bit messages, 8 of 4-bit messages, the last digit an IKNP 1-of-2 OT of 4 bits;
+    the AND trees of both comparisons (2 x 4 standard, 2 x 10 correlated triples, 4 opened bits
+    each), then a 1-of-4 OT of one bit; the ReLU adds two chosen 1-of-2 OTs of 37 bits."""
+    ot = blocks.flavour("iknp")
+    kk = lambda n, m: 256 + n * m  # KK13: 256-bit codeword + n masked messages
+    leaves = kk(16, 2) + 8 * kk(16, 4) + (128 + 2 * 4)
+    tri = 8 * kk(16, 2) / 2 + 20 * kk(8, 2) / 2 + 28 * 4
+    want = leaves + tri + kk(4, 1)
+    assert blocks.drelu_field(ot, 37).bits == pytest.approx(want)
+    assert blocks.relu_field(ot, 37).bits == pytest.approx(want + 2 * (128 + 2 * 37))
+    assert blocks.relu(ot, 37).bits < blocks.relu_field(ot, 37).bits < 2 * blocks.relu(ot, 37).bits
