@@ -66,8 +66,9 @@ def test_ranked_assignments_cover_every_choice_cheapest_first():
     base = _latency(w)
     assert ranked[0][1] == ALL_LINEAR and is_linear(ranked[0][1]) and base / ranked[0][0] > 5
     assert all(base / lat < 5 for lat, ch in ranked if not is_linear(ch))
-    # unfolded, the linear layers' rounds stay: far from 5x
-    assert base / ranked_assignments(w, _latency, fold=False)[0][0] < 1.5
+    # unfolded, the linear layers' rounds stay: far from 5x (1.60x since CrypTFlow2's ReLUs are
+    # SCI_HE's field ReLU, mpc 7; 1.4x before)
+    assert base / ranked_assignments(w, _latency, fold=False)[0][0] < 2
 
 
 def test_a_linearised_cnn_is_one_affine_map():
