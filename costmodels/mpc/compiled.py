@@ -16,6 +16,7 @@ import numpy as np
 
 from dse.errors import UnknownNameError
 
+from .cryptgpu import CryptGPU
 from .lowering import fused_truncation, lower_workload
 from .protocols import Cost, CrypTen, Protocol, Rep3, Shamir, SSNet
 from .protocols_2pc import Cheetah, CrypTFlow2, Delphi
@@ -32,12 +33,14 @@ __all__ = [
     "make_protocol",
 ]
 
-PROTOCOLS = ("crypten", "cryptflow2", "delphi", "cheetah", "shamir", "ssnet", "rep3", "iron", "bolt", "bumblebee")
+PROTOCOLS = ("crypten", "cryptflow2", "delphi", "cheetah", "shamir", "ssnet", "rep3", "iron", "bolt", "bumblebee",
+             "cryptgpu")
 MAX_PARTIES = 8
 WEIGHTS = ("shared", "public")
 COMPONENTS = ("online_bytes", "offline_bytes", "rounds", "compute_s")
 _CLASSES = {"crypten": CrypTen, "cryptflow2": CrypTFlow2, "delphi": Delphi, "cheetah": Cheetah,
-            "shamir": Shamir, "ssnet": SSNet, "rep3": Rep3, "iron": Iron, "bolt": Bolt, "bumblebee": BumbleBee}
+            "shamir": Shamir, "ssnet": SSNet, "rep3": Rep3, "iron": Iron, "bolt": Bolt, "bumblebee": BumbleBee,
+            "cryptgpu": CryptGPU}
 _BITS = ("cryptflow2", "delphi", "cheetah", "iron", "bolt", "bumblebee")  #: profiles with a ring width
 
 
@@ -47,8 +50,8 @@ def make_protocol(name: str, bits: int = 0, device: str = "cpu") -> Protocol:
     if name not in _CLASSES:
         raise UnknownNameError("protocol", name, PROTOCOLS)
     cls = _CLASSES[name]
-    if name == "rep3":
-        return Rep3(device)
+    if name in ("rep3", "cryptgpu"):
+        return cls(device)
     return cls(bits) if name in _BITS else cls()
 
 
@@ -108,7 +111,7 @@ def layer_costs(workload, protocol: str = "crypten", parties: int = 2, weights: 
     """Per-layer costs of ``workload`` under one configuration (memoised on the workload);
     ``batchnorm``: ``folded`` or ``separate`` (:data:`~.lowering.BATCHNORM`); ``device``: local
     compute profile of ``rep3`` (``cpu`` or a GPU of :mod:`costmodels.mpc.gpu`)."""
-    device = device if protocol == "rep3" else "cpu"
+    device = device if protocol in ("rep3", "cryptgpu") else "cpu"
     key = ("mpc.layer_costs", protocol, int(parties), weights, int(poly_degree), int(bits), batchnorm, device)
     return workload.memo(key, lambda: _layer_costs(workload, protocol, int(parties), weights,
                                                    int(poly_degree), int(bits), batchnorm, device))

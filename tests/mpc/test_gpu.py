@@ -69,3 +69,36 @@ def test_bad_device_exit_2():
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
     assert out.returncode == 2
     assert "device" in out.stderr and "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_cryptgpu_relu_counted_from_code():
+    """Per element: A2B replicate 3 x 8 B; ripple 8 AND gates on 16 bits (2 packed replicates of
+    3 x 2 B each = 12 B) = 96 B; select 16 AND gates and sign 2 on 1 bit (0.75 B each) = 13.5 B;
+    mixed_mul: bit-share replicate 24 B, OT 5 words = 40 B, three replicates (scale truncation,
+    x and a) 72 B, output truncation 24 B. Rounds 1 + 16 + 32 + 4 + 1 + 2 + 1 + 2 + 1 = 60."""
+    from costmodels.mpc.cryptgpu import CryptGPU, relu_cost
+
+    assert relu_cost(1000) == (1000 * (24 + 96 + 13.5 + 24 + 40 + 72 + 24), 60)
+    c = CryptGPU("cpu").relu(1000, n=3, shared=True)
+    assert (c.online_bytes, c.rounds) == (293_500, 60)
+
+
+def test_cryptgpu_linear_and_pool():
+    """Shared weights (replicated at load): replicate the input, truncate the output (3 x 8 B each,
+    1 round each); public weights: truncation only; average pool: a public division = truncation."""
+    from costmodels.mpc.cryptgpu import CryptGPU
+
+    p = CryptGPU("v100")
+    s = p.linear(256, 288, 512, 147_456, "model", n=3, shared=True)
+    assert (s.online_bytes, s.rounds) == (24 * 256 + 24 * 512, 2)
+    assert s.compute_s > gpu_profile("v100").linear_s(147_456, True)
+    pub = p.linear(256, 288, 512, 147_456, "model", n=3, shared=False)
+    assert (pub.online_bytes, pub.rounds) == (24 * 512, 1)
+    assert (p.avgpool(100, n=3, shared=True).online_bytes, p.avgpool(100, n=3, shared=True).rounds) == (2400, 1)
+    sq = p.poly(100, 2, n=3, shared=True)  # square: replicate + truncation; 2 coefficient truncations
+    assert (sq.online_bytes, sq.rounds) == (24 * 100 * 4, 3)
+
+
+def test_cryptgpu_is_three_party_only():
+    m = MpcModel().evaluate(_conv_net(), {"protocol": ["cryptgpu", "cryptgpu"], "parties": [2, 3]})
+    assert np.isnan(float(m.totals["comm_bytes"][0])) and float(m.totals["comm_bytes"][1]) > 0
