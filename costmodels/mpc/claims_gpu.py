@@ -9,8 +9,8 @@ structure, the FPGA engine DSP counts times the board clock; the assumptions are
 
 * CryptGPU: its own protocols counted from its code (``protocol=cryptgpu``, :mod:`.cryptgpu`),
   3 parties, shared weights, batch norm as a separate product (CryptGPU evaluates it on encrypted
-  parameters), one V100 per party (the AWS p3.2xlarge GPU), link 10 Gbit/s (that instance's "up to
-  10 Gigabit") and RTT 0.3 ms (the family's LAN round trip); the network of CryptGPU's
+  parameters), one V100 per party (the AWS p3.2xlarge GPU, [AWS-P3]), link 10 Gbit/s (that instance's "up to
+  10 Gigabit", [AWS-P3]) and RTT 0.3 ms (the family's LAN round trip); the network of CryptGPU's
   ``scripts/benchmark.py`` (ResNet-50 with the stem max-pool replaced by an average pool, batch 1).
 * PASNet: 2 parties, one ZCU102 per party (the family's only UltraScale+ MPSoC board; PASNet's board
   is not stated in the sources read), 64-bit ring (CrypTen's), the server holds the weights

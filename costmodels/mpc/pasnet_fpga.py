@@ -3,7 +3,8 @@ FPGA per party, pipelined with the link between the two parties.
 
 Protocol (2PC additive sharing over ``Z_2^bits``, CrypTen-style Beaver products, the setting of
 PolyMPCNet/PASNet): bytes and rounds of every operation are CrypTen 0.4.1's counters
-(:mod:`costmodels.mpc.crypten_ops`, exact against CrypTen); a ReLU is a half-gates GC on the
+(:mod:`costmodels.mpc.crypten_ops`, exact against CrypTen), bytes scaled by ``bits / 64`` for a
+narrower ring; a ReLU is a half-gates GC on the
 garbling engine of :mod:`costmodels.mpc.fpga` (tables shipped online: ``3 l`` AND gates x 32 B
 plus ``16 l`` B of input labels, one round).
 
@@ -111,6 +112,11 @@ class Fpga2pc:
         lanes = math.floor(float(b["util_cap"]) * float(b["dsp"]) / dsp_per_mult(self.bits))
         return lanes * float(b["clock_hz"])
 
+    @property
+    def _word(self) -> float:
+        """Share size relative to CrypTen's 64-bit words (the counters' unit)."""
+        return self.bits / 64
+
     def _op(self, op) -> tuple[float, float, float]:
         """(products or GC seconds flag, bytes, rounds) of one lowered operation."""
         c = engine_constants_pasnet()
@@ -120,13 +126,13 @@ class Fpga2pc:
             shared = self.weights == "shared" or operand == "secret"
             cnt = cx.linear(x, w, y, 2, shared_weights=shared)
             prods = macs * c["products_linear_shared" if shared else "products_linear_public"]
-            return prods / self.products_per_s, cnt.wire_bytes, cnt.calls
+            return prods / self.products_per_s, cnt.wire_bytes * self._word, cnt.calls
         if op.name == "poly":
             k, degree = a
             if degree != 2:
                 raise DseInputError("degree", degree, "2 (PASNet's x^2 activation)")
             cnt = cx.poly(k, 2, 2)
-            return k * c["products_poly2"] / self.products_per_s, cnt.wire_bytes, cnt.calls
+            return k * c["products_poly2"] / self.products_per_s, cnt.wire_bytes * self._word, cnt.calls
         if op.name == "relu":
             return self._gc(a[0])
         if op.name == "maxpool":
@@ -135,7 +141,7 @@ class Fpga2pc:
             return t, b, math.ceil(math.log2(window))
         if op.name == "avgpool":
             cnt = cx.avgpool(a[0], 2)
-            return a[0] / self.products_per_s, cnt.wire_bytes, cnt.calls
+            return a[0] / self.products_per_s, cnt.wire_bytes * self._word, cnt.calls
         raise DseInputError("operation", op.name, "linear, poly, relu, maxpool or avgpool (CNNs)")
 
     def _gc(self, k: float) -> tuple[float, float, float]:

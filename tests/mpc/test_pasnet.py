@@ -83,3 +83,11 @@ def test_paper_networks():
     assert sum(layer.activations for layer in a.layers if layer.kind == "activation") == 2_308_096
     c = cryptgpu_resnet(50)
     assert c.relus > 9e6 and not any(layer.kind == "pool2d" and layer.mode == "max" for layer in c.layers)
+
+
+def test_narrower_ring_halves_bytes_and_dsps():
+    """32-bit ring: 4-byte shares (256 B for the 32 squares) and 3 DSPs per product:
+    floor(0.75 * 2520 / 3) = 630 products per cycle."""
+    r = Fpga2pc(bits=32, tiles=1).run(_toy(), network("lan"))
+    assert r.bytes[1] == pytest.approx(256.0)
+    assert r.compute_s[0] == pytest.approx(288 / (630 * 180e6))
