@@ -8,7 +8,7 @@ Nothing is fitted to these figures: the GPU profile is datasheet rates times Cry
 structure, the FPGA engine DSP counts times the board clock; the assumptions are fixed up front:
 
 * CryptGPU: its own protocols counted from its code (``protocol=cryptgpu``, :mod:`.cryptgpu`),
-  3 parties, shared weights, batch norm as a separate product (CryptGPU evaluates it on encrypted
+  3 parties, shared weights, batch norm as two private products (CryptGPU evaluates it on encrypted
   parameters), one V100 per party (the AWS p3.2xlarge GPU, [AWS-P3]), link 10 Gbit/s (that instance's "up to
   10 Gigabit", [AWS-P3]) and RTT 0.3 ms (the family's LAN round trip); the network of CryptGPU's
   ``scripts/benchmark.py`` (ResNet-50 with the stem max-pool replaced by an average pool, batch 1).
@@ -53,10 +53,10 @@ def pasnet_s(variant: str) -> float:
     return Fpga2pc(board="zcu102", bits=64, tiles=0, weights="public").run(pasnet(variant), network("lan")).total_s
 
 
-_GPU_GAP = ("ours is a roofline: 3.82 GB at 10 Gbit/s (3.06 s), 3,156 sequential waits x 0.3 ms (0.95 s) and "
+_GPU_GAP = ("ours is a roofline: 4.35 GB at 10 Gbit/s (3.48 s), 3,368 sequential waits x 0.3 ms (1.01 s) and "
             "0.06 s of fp64 block products; CryptGPU's measured time also holds the PyTorch kernels of every step "
-            "(its AND gates pack and unpack bits in Python loops), host staging of every message (gloo backend) "
-            "and the second batch-norm product, none modelled")
+            "(its AND gates pack and unpack bits in Python loops), host staging of every message (gloo backend), "
+            "none modelled")
 _LINK_GAP = ("the x^2 openings alone are 16 B per element (CrypTen's 2PC Beaver square): 36.9 MB for PASNet-A, "
              "98 ms at 3 Gbit/s, above the published 63 ms; PASNet's link, ring width and board are not in the "
              "sources read, so the faster link or narrower ring it must use is not assumed")

@@ -4,6 +4,7 @@ CryptGPU (``jeffreysijuntan/CryptGPU``, ``crypten/mpc/primitives/``) keeps value
 additive shares over ``Z_2^64`` and makes them replicated on demand: ``replicate_shares`` sends each
 party's 8-byte share to its neighbour (3 words in all, one round). From the code:
 
+* batch norm: two private products (:meth:`CryptGPU.op_cost`).
 * private product / conv (``resharing.__replicated_secret_sharing_protocol``): replicate both
   operands that are not yet replicated (model weights are, once: ``model.replicate_parameters()``
   in ``scripts/benchmark.py``), 3 local products, then ``resharing.truncation`` of the output
@@ -95,6 +96,20 @@ class CryptGPU(Rep3):
         if shared:  # weights replicated once at model load: replicate the input only
             return local + self._bytes(*replicate(x)) + self.trunc(y)
         return local + self.trunc(y)
+
+    def op_cost(self, op, n: int, shared: bool) -> Cost:
+        """Batch norm (``batchnorm=separate``) as CryptGPU evaluates it on encrypted parameters
+        (``gradients.AutogradBatchNorm``): ``((x - mean) * inv_var) * weight + bias``, two private
+        products; each replicates the activation and the per-channel factor (a buffer, or a
+        reshaped parameter, neither pre-replicated) and truncates. Public parameters: two
+        truncated public products."""
+        if op.name == "linear" and op.geom[:1] == ("bn",):
+            k, channels = op.args[0], op.args[1] / 2
+            if not shared:
+                return self.trunc(k) + self.trunc(k)
+            one = self._bytes(*_seq(replicate(k), replicate(channels), replicate(k)))
+            return one + one
+        return super().op_cost(op, n, shared)
 
     def relu(self, k, *, n, shared):
         return self._bytes(*relu_cost(k))

@@ -102,3 +102,15 @@ def test_cryptgpu_linear_and_pool():
 def test_cryptgpu_is_three_party_only():
     m = MpcModel().evaluate(_conv_net(), {"protocol": ["cryptgpu", "cryptgpu"], "parties": [2, 3]})
     assert np.isnan(float(m.totals["comm_bytes"][0])) and float(m.totals["comm_bytes"][1]) > 0
+
+
+def test_cryptgpu_batchnorm_two_products():
+    """A separate batch norm on 2 x 4 x 4 = 32 elements: two products, each replicating the 32
+    activations and the 2 per-channel factors and truncating: 2 x 24 x (32 + 2 + 32) B, 6 rounds."""
+    b = WorkloadBuilder("bn", (2, 4, 4))
+    b.norm(b.input)
+    wl = b.build()
+    from costmodels.mpc.compiled import layer_costs
+
+    lc = layer_costs(wl, "cryptgpu", 3, "shared", batchnorm="separate")
+    assert lc.fixed[0, 0] == 2 * 24 * (32 + 2 + 32) and lc.fixed[2, 0] == 6
