@@ -79,11 +79,11 @@ CLAIMS: list[Claim] = [
           reference=0.228 / 0.063, unit="1", source=PASNET + " (ratio of the two published latencies)",
           kind="validation", rel_tol=0.25, compute=lambda: pasnet_s("B") / pasnet_s("A")),
     Claim(id="mpc-pasnet-a-vs-cryptgpu", family="mpc",
-          what="CryptGPU ResNet-50 / PASNet-A latency (GPU rep3 profile over the FPGA 2PC engine)",
+          what="CryptGPU ResNet-50 / PASNet-A latency (cryptgpu on V100s over the FPGA 2PC engine)",
           reference=147.0, unit="1", source=PASNET, kind="validation", rel_tol=0.25,
           compute=lambda: cryptgpu_s() / pasnet_s("A"), gap="both ends miss: " + _GPU_GAP + "; and " + _LINK_GAP),
     Claim(id="mpc-pasnet-b-vs-cryptgpu", family="mpc",
-          what="CryptGPU ResNet-50 / PASNet-B latency (GPU rep3 profile over the FPGA 2PC engine)",
+          what="CryptGPU ResNet-50 / PASNet-B latency (cryptgpu on V100s over the FPGA 2PC engine)",
           reference=40.0, unit="1", source=PASNET, kind="validation", rel_tol=0.25,
           compute=lambda: cryptgpu_s() / pasnet_s("B"), gap="both ends miss: " + _GPU_GAP + "; and " + _LINK_GAP),
 ]
