@@ -16,6 +16,7 @@ import numpy as np
 
 from dse.errors import UnknownNameError
 
+from .cryptgpu import CryptGPU
 from .lowering import fused_truncation, lower_workload
 from .protocols import Cost, CrypTen, Protocol, Rep3, Shamir, SSNet
 from .protocols_2pc import Cheetah, CrypTFlow2, Delphi
@@ -32,20 +33,25 @@ __all__ = [
     "make_protocol",
 ]
 
-PROTOCOLS = ("crypten", "cryptflow2", "delphi", "cheetah", "shamir", "ssnet", "rep3", "iron", "bolt", "bumblebee")
+PROTOCOLS = ("crypten", "cryptflow2", "delphi", "cheetah", "shamir", "ssnet", "rep3", "iron", "bolt", "bumblebee",
+             "cryptgpu")
 MAX_PARTIES = 8
 WEIGHTS = ("shared", "public")
 COMPONENTS = ("online_bytes", "offline_bytes", "rounds", "compute_s")
 _CLASSES = {"crypten": CrypTen, "cryptflow2": CrypTFlow2, "delphi": Delphi, "cheetah": Cheetah,
-            "shamir": Shamir, "ssnet": SSNet, "rep3": Rep3, "iron": Iron, "bolt": Bolt, "bumblebee": BumbleBee}
+            "shamir": Shamir, "ssnet": SSNet, "rep3": Rep3, "iron": Iron, "bolt": Bolt, "bumblebee": BumbleBee,
+            "cryptgpu": CryptGPU}
 _BITS = ("cryptflow2", "delphi", "cheetah", "iron", "bolt", "bumblebee")  #: profiles with a ring width
 
 
-def make_protocol(name: str, bits: int = 0) -> Protocol:
-    """A protocol profile by name (``bits`` overrides the bit width of OT/GC profiles)."""
+def make_protocol(name: str, bits: int = 0, device: str = "cpu") -> Protocol:
+    """A protocol profile by name (``bits`` overrides the bit width of OT/GC profiles; ``device``
+    the local compute profile of ``rep3``, :mod:`costmodels.mpc.gpu`)."""
     if name not in _CLASSES:
         raise UnknownNameError("protocol", name, PROTOCOLS)
     cls = _CLASSES[name]
+    if name in ("rep3", "cryptgpu"):
+        return cls(device)
     return cls(bits) if name in _BITS else cls()
 
 
@@ -61,8 +67,8 @@ class LayerCosts:
 
 
 def _layer_costs(workload, protocol: str, parties: int, weights: str, poly_degree: int,
-                 bits: int, batchnorm: str = "folded") -> LayerCosts:
-    proto = make_protocol(protocol, bits)
+                 bits: int, batchnorm: str = "folded", device: str = "cpu") -> LayerCosts:
+    proto = make_protocol(protocol, bits, device)
     ops = lower_workload(workload, batchnorm)
     L = len(ops)
     fixed, relu, poly = (np.zeros((4, L)) for _ in range(3))
@@ -100,15 +106,18 @@ def _layer_costs(workload, protocol: str, parties: int, weights: str, poly_degre
 
 
 def layer_costs(workload, protocol: str = "crypten", parties: int = 2, weights: str = "shared",
-                *, poly_degree: int = 2, bits: int = 0, batchnorm: str = "folded") -> LayerCosts:
+                *, poly_degree: int = 2, bits: int = 0, batchnorm: str = "folded",
+                device: str = "cpu") -> LayerCosts:
     """Per-layer costs of ``workload`` under one configuration (memoised on the workload);
-    ``batchnorm``: ``folded`` or ``separate`` (:data:`~.lowering.BATCHNORM`)."""
-    key = ("mpc.layer_costs", protocol, int(parties), weights, int(poly_degree), int(bits), batchnorm)
+    ``batchnorm``: ``folded`` or ``separate`` (:data:`~.lowering.BATCHNORM`); ``device``: local
+    compute profile of ``rep3`` (``cpu`` or a GPU of :mod:`costmodels.mpc.gpu`)."""
+    device = device if protocol in ("rep3", "cryptgpu") else "cpu"
+    key = ("mpc.layer_costs", protocol, int(parties), weights, int(poly_degree), int(bits), batchnorm, device)
     return workload.memo(key, lambda: _layer_costs(workload, protocol, int(parties), weights,
-                                                   int(poly_degree), int(bits), batchnorm))
+                                                   int(poly_degree), int(bits), batchnorm, device))
 
 
-def cost_tensor(workload, *, poly_degree: int = 2, bits: int = 0, batchnorm: str = "folded"):
+def cost_tensor(workload, *, poly_degree: int = 2, bits: int = 0, batchnorm: str = "folded", device: str = "cpu"):
     """All configurations at once: ``(table, reasons, sites)`` where ``table`` has shape
     ``(P * (MAX_PARTIES - 1) * 2, 3, 4, L)`` indexed by ``(protocol, parties - 2, weights)``,
     ``reasons`` lists the infeasibility text per configuration ('' when supported)."""
@@ -120,13 +129,13 @@ def cost_tensor(workload, *, poly_degree: int = 2, bits: int = 0, batchnorm: str
             for n in range(2, MAX_PARTIES + 1):
                 for w in WEIGHTS:
                     lc = layer_costs(workload, proto, n, w, poly_degree=poly_degree, bits=bits,
-                                     batchnorm=batchnorm)
+                                     batchnorm=batchnorm, device=device)
                     tabs.append(np.stack([lc.fixed, lc.relu, lc.poly]))
                     reasons.append(lc.reason)
                     sites = lc.site_elems
         return np.stack(tabs), tuple(reasons), sites
 
-    return workload.memo(("mpc.cost_tensor", int(poly_degree), int(bits), batchnorm), build)
+    return workload.memo(("mpc.cost_tensor", int(poly_degree), int(bits), batchnorm, device), build)
 
 
 def config_index(protocol_code, parties, weights_code):

@@ -21,6 +21,7 @@ from dse.xp import constant
 
 from .compiled import MAX_PARTIES, PROTOCOLS, WEIGHTS, config_index, cost_tensor
 from .compression import ring_bits
+from .gpu import DEVICES
 from .lowering import BATCHNORM
 from .presets import network
 from .protocol_select import select
@@ -61,6 +62,9 @@ class MpcModel(CostModel):
         Param("batchnorm", "folded", "folded into the previous layer, or separate: an elementwise product "
               "with the model's scale vector plus its truncation, as SCI runs Athos-compiled models",
               choices=BATCHNORM),
+        Param("device", "cpu", "local compute of rep3: cpu (CrypTen's measured CPU times as a proxy) or a GPU "
+              "(CryptGPU-style fp64 block products at the datasheet FP64 rate and HBM bandwidth, gpu.py); "
+              "other protocols ignore it", choices=DEVICES),
     )
     capabilities = frozenset({"batch", "grad"})
     metric_units: ClassVar[dict[str, str]] = {"latency_s": "s", "rounds": "1", "relus_kept": "1",
@@ -128,7 +132,8 @@ class MpcModel(CostModel):
 
     def _evaluate(self, workload, design, xp):
         table, reasons, sites = cost_tensor(workload, poly_degree=self.param("poly_degree"),
-                                            bits=self._ring_bits(workload), batchnorm=self.param("batchnorm"))
+                                            bits=self._ring_bits(workload), batchnorm=self.param("batchnorm"),
+                                            device=self.param("device"))
         like = design["relu_keep"]
         n_cfg, _, _, L = table.shape
         is_auto = design["protocol"] == len(PROTOCOLS)

@@ -45,7 +45,7 @@ __all__ = ["Selection", "conversion", "enumerate_selection", "select"]
 _WIDTH = {"crypten": 64, "delphi": 41}
 _FAMILY = {"crypten": "ring", "cryptflow2": "ring", "cheetah": "ring", "delphi": "field",
            "shamir": "shamir", "ssnet": "shamir", "rep3": "replicated",
-           "iron": "ring", "bolt": "ring", "bumblebee": "ring"}
+           "iron": "ring", "bolt": "ring", "bumblebee": "ring", "cryptgpu": "replicated"}
 _SILENT = ("cheetah", "bumblebee")  #: profiles on silent OT (conversions use Ferret next to them)
 
 

@@ -283,10 +283,20 @@ class Rep3(Protocol):
     min_parties = 3
     max_parties = 3
 
-    def __init__(self) -> None:
+    def __init__(self, device: str = "cpu") -> None:
+        """``device``: ``cpu`` (CrypTen's measured per-word and per-MAC CPU times as a proxy) or a
+        GPU of :mod:`costmodels.mpc.gpu` (CryptGPU-style fp64 block products, datasheet rates)."""
+        from .gpu import CPU, gpu_profile
+
         self.wb = constant("rep3", "word_bytes")
-        self.t_word = constant("shamir", "compute_s_per_word")
+        self.gpu = None if device == CPU else gpu_profile(device)
+        self.t_word = constant("shamir", "compute_s_per_word") if self.gpu is None else self.gpu.word_s
         self.t_mac = constant("crypten", "compute_s_per_mac_public")
+
+    def _local(self, macs: float, shared: bool) -> Cost:
+        if self.gpu is None:
+            return Cost(compute_s=macs * self.t_mac)
+        return Cost(compute_s=self.gpu.linear_s(macs, shared))
 
     def _words(self, k: float, words: float, rounds: float) -> Cost:
         return Cost(k * words * self.wb, 0.0, rounds if k else 0, k * words * self.t_word)
@@ -298,8 +308,9 @@ class Rep3(Protocol):
         return self._words(k, constant("rep3", "mult_words"), 1)
 
     def linear(self, x, w, y, macs, operand, *, n, shared):
-        local = Cost(compute_s=macs * self.t_mac)
-        if shared or operand == "secret":  # cheap dot product: one reshare per output
+        secret = shared or operand == "secret"
+        local = self._local(macs, secret)
+        if secret:  # cheap dot product: one reshare per output
             return local + self.mult(y) + self.trunc(y)
         return local + self.trunc(y)
 
