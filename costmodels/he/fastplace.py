@@ -76,11 +76,24 @@ def _base_rows(t: Any, g: int, v: int, top: int, lmax: int, counts: Any, include
 
 
 @_jit
-def _with_act(c: float, t: Any, g: int, col: int, a_ct: float, a_pt: float, a_add: float, act_ops: Any) -> float:
-    """``c`` plus the polynomial-activation seconds at table column ``col`` (array version's order)."""
-    km = t[g, act_ops[0], col] + t[g, act_ops[1], col] + t[g, act_ops[2], col]
-    c = c + a_ct * km + a_pt * t[g, act_ops[3], col]
-    return c + a_add * t[g, act_ops[4], col]
+def _act_rows(t: Any, g: int, top: int, lmax: int, has_act: Any, act_off: Any, act_ops: Any, rows: Any) -> None:
+    """``rows[i, lev] = (mul + relinearize + rescale, mul_plain, add)`` seconds at the table column an
+    activation of layer ``i`` entered at level ``lev`` reads (the activation polynomial's per-op
+    gathers, hoisted out of the per-point loops)."""
+    for i in range(has_act.shape[0]):
+        if has_act[i]:
+            for lev in range(top + 1):
+                col = min(max(lev + 1 - act_off[i], 1), lmax + 1)
+                rows[i, lev, 0] = t[g, act_ops[0], col] + t[g, act_ops[1], col] + t[g, act_ops[2], col]
+                rows[i, lev, 1] = t[g, act_ops[3], col]
+                rows[i, lev, 2] = t[g, act_ops[4], col]
+
+
+@_jit
+def _act_cost(c: float, rows: Any, i: int, lev: int, a_ct: float, a_pt: float, a_add: float) -> float:
+    """``c`` plus the activation seconds of layer ``i`` at level ``lev`` (the array version's order)."""
+    c = c + a_ct * rows[i, lev, 0] + a_pt * rows[i, lev, 1]
+    return c + a_add * rows[i, lev, 2]
 
 
 @_jit
@@ -92,6 +105,7 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
     n_layers = delta.shape[1]
     value = np.empty(lmax + 1)
     base = np.empty((n_layers, lmax + 1))
+    arows = np.empty((n_layers, lmax + 1, 3))
     rem = np.empty(n_layers + 1, dtype=np.int64)
     t_use = np.empty(n_layers, dtype=np.bool_)
     t_arg = np.empty(n_layers, dtype=np.int64)
@@ -104,6 +118,7 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
         for q in range(g0, g1):
             gtop = max(gtop, levels[order[q]])
         _base_rows(t, g, v, gtop, lmax, counts, include, entry_op, entry_off, base)
+        _act_rows(t, g, gtop, lmax, has_act, act_off, act_ops, arows)
         for q in range(g0, g1):
             p = order[q]
             top = levels[p]
@@ -131,7 +146,7 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
                     src = lev + d
                     c = base[i, src]
                     if act:
-                        c = _with_act(c, t, g, min(max(src + 1 - off, 1), lmax + 1), a_ct, a_pt, a_add, act_ops)
+                        c = _act_cost(c, arows, i, src, a_ct, a_pt, a_add)
                     value[lev] = value[src] + c
                 for lev in range(max(lo, new_hi + 1), hi + 1):
                     value[lev] = inf
@@ -144,7 +159,7 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
                 if ok:
                     c = base[i, tgt_c]
                     if act:
-                        c = _with_act(c, t, g, min(max(tgt_c + 1 - off, 1), lmax + 1), a_ct, a_pt, a_add, act_ops)
+                        c = _act_cost(c, arows, i, tgt_c, a_ct, a_pt, a_add)
                     bcost = best + boot_cost[p, i] + c
                     use = bcost < value[land]
                     if use:
@@ -173,8 +188,7 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
                 lev = entry[p, i]
                 c = base[i, lev]
                 if has_act[i]:
-                    c = _with_act(c, t, g, min(max(lev + 1 - act_off[i], 1), lmax + 1), act_ct[p, i], act_pt[p, i],
-                                  act_add[p, i], act_ops)
+                    c = _act_cost(c, arows, i, lev, act_ct[p, i], act_pt[p, i], act_add[p, i])
                 lat[p, i] = c
 
 
@@ -209,7 +223,7 @@ def place_and_price(t: np.ndarray, gidx: np.ndarray, vidx: np.ndarray, counts: n
 
 
 @_jit
-def _boot_kernel(lat_g: Any, g_of: Any, ptr: Any, cols: Any, vals: Any, remap: Any, per_point: Any, inv: Any,
+def _boot_kernel(lat_g: Any, g_of: Any, ptr: Any, cols: Any, vals: Any, per_point: Any, inv: Any,
                  live: Any, scale: float, cost: Any, memo: Any, stamp: Any) -> None:
     n_points, n_layers = live.shape
     for p in range(n_points):
@@ -218,7 +232,7 @@ def _boot_kernel(lat_g: Any, g_of: Any, ptr: Any, cols: Any, vals: Any, remap: A
         if c >= 0:
             acc = 0.0
             for j in range(ptr[c], ptr[c + 1]):
-                acc = acc + lat_g[g, remap[cols[j]]] * vals[j]
+                acc = acc + lat_g[g, cols[j]] * vals[j]
             per = scale * acc
             for i in range(n_layers):
                 cost[p, i] = per * live[p, i]
@@ -228,7 +242,7 @@ def _boot_kernel(lat_g: Any, g_of: Any, ptr: Any, cols: Any, vals: Any, remap: A
                 if stamp[c] != p:
                     acc = 0.0
                     for j in range(ptr[c], ptr[c + 1]):
-                        acc = acc + lat_g[g, remap[cols[j]]] * vals[j]
+                        acc = acc + lat_g[g, cols[j]] * vals[j]
                     memo[c] = scale * acc
                     stamp[c] = p
                 cost[p, i] = memo[c] * live[p, i]
@@ -251,7 +265,35 @@ def boot_costs(lat_g: np.ndarray, g_of: np.ndarray, ptr: np.ndarray, cols: np.nd
     memo = np.zeros(n_rows)
     stamp = np.full(n_rows, -1, np.int64)
     _boot_kernel(np.ascontiguousarray(lat_g, np.float64), g_of.astype(np.int64), ptr.astype(np.int64),
-                 cols.astype(np.int64), np.ascontiguousarray(vals, np.float64), remap.astype(np.int64),
+                 remap.astype(np.int64)[cols],  # each entry's column of lat_g (-1: a structure not in use)
+                 np.ascontiguousarray(vals, np.float64),
                  per_point.astype(np.int64), np.ascontiguousarray(inv, np.int64),
                  np.ascontiguousarray(live, np.float64), float(scale), cost, memo, stamp)
     return cost
+
+
+@_jit
+def _mem_kernel(held_v: Any, pt_v: Any, vidx: Any, n: Any, entry: Any, w: float, out: Any) -> None:
+    for p in range(entry.shape[0]):
+        v, nn = vidx[p], n[p]
+        best, nan = -np.inf, False
+        for i in range(entry.shape[1]):
+            limbs = entry[p, i] + 1.0
+            val = held_v[v, i] * (2.0 * limbs * nn * w) + pt_v[v, i] * (limbs * nn * w)
+            if val != val:
+                nan = True
+            elif val > best:
+                best = val
+        out[p] = np.nan if nan else best
+
+
+def memory_max(held_v: np.ndarray, pt_v: np.ndarray, vidx: np.ndarray, n: np.ndarray, entry: np.ndarray,
+               word_bytes: int) -> np.ndarray:
+    """Largest per-layer working set in bytes, per point: ``max_i held[v, i] x ciphertext_bytes(N,
+    entry_i + 1) + plaintexts[v, i] x plaintext_bytes(N, entry_i + 1)`` (:mod:`.opcost` formulas, same
+    operation order, NaN if any layer is NaN, as ``np.max``), without the ``(P, layers)`` arrays."""
+    out = np.empty(entry.shape[0])
+    _mem_kernel(np.ascontiguousarray(held_v, np.float64), np.ascontiguousarray(pt_v, np.float64),
+                vidx.astype(np.int64), np.ascontiguousarray(n, np.float64), np.ascontiguousarray(entry, np.int64),
+                float(word_bytes), out)
+    return out
