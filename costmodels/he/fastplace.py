@@ -99,8 +99,8 @@ def _act_cost(c: float, rows: Any, i: int, lev: int, a_ct: float, a_pt: float, a
 @_jit
 def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, include: Any, entry_op: Any,
             entry_off: Any, has_act: Any, act_off: Any, act_ops: Any, act_ct: Any, act_pt: Any, act_add: Any,
-            delta: Any, levels: Any, l_eff: Any, boot_cost: Any, lmax: int, entry: Any, booted: Any, total: Any,
-            start: Any, end: Any, lat: Any) -> None:
+            delta: Any, row: Any, levels: Any, l_eff: Any, boot_cost: Any, lmax: int, entry: Any, booted: Any,
+            total: Any, start: Any, end: Any, lat: Any) -> None:
     inf = np.inf
     n_layers = delta.shape[1]
     value = np.empty(lmax + 1)
@@ -121,10 +121,11 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
         _act_rows(t, g, gtop, lmax, has_act, act_off, act_ops, arows)
         for q in range(g0, g1):
             p = order[q]
+            r = row[p]  # the row of delta / act_* this point reads
             top = levels[p]
             rem[n_layers] = 0
             for i in range(n_layers - 1, -1, -1):
-                rem[i] = rem[i + 1] + delta[p, i]
+                rem[i] = rem[i + 1] + delta[r, i]
             st = min(top, rem[0]) if n_layers > 0 else top
             for lev in range(top + 1):
                 value[lev] = inf
@@ -133,10 +134,10 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
             le = l_eff[p]
             a_ct, a_pt, a_add, off = 0.0, 0.0, 0.0, 0
             for i in range(n_layers):
-                d = delta[p, i]
+                d = delta[r, i]
                 act = has_act[i]
                 if act:
-                    a_ct, a_pt, a_add, off = act_ct[p, i], act_pt[p, i], act_add[p, i], act_off[i]
+                    a_ct, a_pt, a_add, off = act_ct[r, i], act_pt[r, i], act_add[r, i], act_off[i]
                 best, arg = inf, 0
                 for lev in range(lo, hi + 1):
                     if value[lev] < best:
@@ -178,9 +179,9 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
             chain_top = min(top, rem[0])
             for i in range(n_layers - 1, -1, -1):
                 b = t_use[i] and after == t_land[i]
-                entry[p, i] = t_tgt[i] if b else after + delta[p, i]
+                entry[p, i] = t_tgt[i] if b else after + delta[r, i]
                 booted[p, i] = b and feasible
-                after = t_arg[i] if b else after + delta[p, i]
+                after = t_arg[i] if b else after + delta[r, i]
             start[p] = after
             for i in range(n_layers):
                 if not feasible:  # the plain chain, clipped to [0, L] (the array version's fallback)
@@ -188,7 +189,7 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
                 lev = entry[p, i]
                 c = base[i, lev]
                 if has_act[i]:
-                    c = _act_cost(c, arows, i, lev, act_ct[p, i], act_pt[p, i], act_add[p, i])
+                    c = _act_cost(c, arows, i, lev, act_ct[r, i], act_pt[r, i], act_add[r, i])
                 lat[p, i] = c
 
 
@@ -196,15 +197,20 @@ def place_and_price(t: np.ndarray, gidx: np.ndarray, vidx: np.ndarray, counts: n
                     entry_op: np.ndarray, entry_off: np.ndarray, has_act: np.ndarray, act_off: np.ndarray,
                     act_ops: np.ndarray, act_ct: np.ndarray, act_pt: np.ndarray, act_add: np.ndarray,
                     delta: np.ndarray, levels: np.ndarray, l_eff: np.ndarray, boot_cost: np.ndarray,
-                    lmax: int) -> dict[str, np.ndarray]:
+                    lmax: int, row: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Cheapest placement and per-layer seconds at the chosen entry level, per point.
+
+    ``delta`` / ``act_*`` hold one row per point, or (``row`` given) rows that point ``p`` reads as
+    ``row[p]`` (the model passes one row per (lowering variant, activation degree) pair instead of
+    gathering (points, layers) copies).
 
     Returns ``entry`` (P, layers) int64 (the plain chain where no placement exists), ``booted``
     (P, layers) bool (False where none exists), ``total`` (P,) seconds (inf: none), ``start`` /
     ``end`` (P,) int64 of the placement, and ``lat`` (P, layers) seconds of each layer (without
     its bootstrap).
     """
-    p, n = delta.shape
+    p, n = len(gidx), delta.shape[1]
+    row = np.arange(p, dtype=np.int64) if row is None else row.astype(np.int64)
     gv = gidx.astype(np.int64) * (int(vidx.max(initial=0)) + 1) + vidx
     order = np.argsort(gv, kind="stable").astype(np.int64)
     cut = np.flatnonzero(np.diff(gv[order])) + 1
@@ -216,7 +222,7 @@ def place_and_price(t: np.ndarray, gidx: np.ndarray, vidx: np.ndarray, counts: n
             np.ascontiguousarray(counts, f64), np.ascontiguousarray(include, np.bool_), entry_op.astype(np.int64),
             entry_off.astype(np.int64), has_act.astype(np.bool_), act_off.astype(np.int64), act_ops.astype(np.int64),
             np.ascontiguousarray(act_ct, f64), np.ascontiguousarray(act_pt, f64), np.ascontiguousarray(act_add, f64),
-            np.ascontiguousarray(delta, np.int64), levels.astype(np.int64), l_eff.astype(np.int64),
+            np.ascontiguousarray(delta, np.int64), row, levels.astype(np.int64), l_eff.astype(np.int64),
             np.ascontiguousarray(boot_cost, f64), int(lmax), out["entry"], out["booted"], out["total"],
             out["start"], out["end"], out["lat"])
     return out

@@ -222,10 +222,14 @@ class CkksModel(CostModel):
         def by_pair(arr: Any) -> Any:
             return xp.take(arr, pair_x, axis=0)
 
-        delta, total_depth = by_pair(delta_g), by_pair(total_g)
-        act_ct = by_pair(pv["act_cts"] * poly["ct_mults"])
-        act_pt = by_pair(pv["act_cts"] * poly["scalar_mults"])
-        act_add = by_pair(pv["act_cts"] * poly["adds"])
+        total_depth = by_pair(total_g)
+        act_g = (pv["act_cts"] * poly["ct_mults"], pv["act_cts"] * poly["scalar_mults"], pv["act_cts"] * poly["adds"])
+        compiled = fastplace.available() and isinstance(like, np.ndarray)
+        if compiled and not per_layer:  # the compiled placement reads the pair rows: no (points, layers) copies
+            delta = act_ct = act_pt = None
+        else:
+            delta = by_pair(delta_g)
+            act_ct, act_pt = by_pair(act_g[0]), by_pair(act_g[1])
 
         lmax = int(to_numpy(k["levels"]).max())
         n_c = k["N"][:, None]
@@ -236,11 +240,11 @@ class CkksModel(CostModel):
             plan = boot_plan(xp, prof, k, design, None, a["live_cts"], (net.arrays["fill"], vidx_np))
         else:
             plan = boot_plan(xp, prof, k, design, a["fill"], a["live_cts"])
-        act = (act_ct, act_pt, act_add)
-        if fastplace.available() and isinstance(like, np.ndarray):
-            pl = compiled_place(net, groups, ops, gidx_np, vidx_np, act, delta, k, plan, lmax)
+        if compiled:
+            pl = compiled_place(net, groups, ops, gidx_np, vidx_np, act_g, delta_g, k, plan, lmax, pair)
         else:
-            pl = array_place(xp, net, groups, gidx_np, vidx, act, delta, k, plan, lmax, like)
+            pl = array_place(xp, net, groups, gidx_np, vidx, (act_ct, act_pt, by_pair(act_g[2])), delta, k, plan,
+                             lmax, like)
         ok, entry = pl.ok, pl.entry
         booted = xp.astype(pl.booted, xp.float64)
         lat = pl.lat + booted * plan.cost
@@ -253,7 +257,9 @@ class CkksModel(CostModel):
                                   pv["act_cts"] * poly["scalar_mults"], xp.zeros_like(delta_g))
             ops_l = {}
         layers = {"latency_s": lat, **{n: ops_l[n] for n in counted[:4] if n in ops_l},
-                  "bootstraps": booted * a["live_cts"], "levels_used": delta}
+                  "bootstraps": booted * a["live_cts"]}
+        if delta is not None:  # (totals-only compiled calls never build the per-point rows)
+            layers["levels_used"] = delta
         if ops_l:
             layers["he_ops"] = ops_l["he_ops"]
         w = prof.word_bytes
