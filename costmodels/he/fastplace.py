@@ -132,12 +132,12 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
             value[st] = 0.0
             lo, hi = st, st  # value is inf outside [lo, hi] (hi < lo: everywhere)
             le = l_eff[p]
-            a_ct, a_pt, a_add, off = 0.0, 0.0, 0.0, 0
+            a_ct, a_pt, a_add = 0.0, 0.0, 0.0
             for i in range(n_layers):
                 d = delta[r, i]
                 act = has_act[i]
                 if act:
-                    a_ct, a_pt, a_add, off = act_ct[r, i], act_pt[r, i], act_add[r, i], act_off[i]
+                    a_ct, a_pt, a_add = act_ct[r, i], act_pt[r, i], act_add[r, i]
                 best, arg = inf, 0
                 for lev in range(lo, hi + 1):
                     if value[lev] < best:
