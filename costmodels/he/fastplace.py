@@ -138,22 +138,17 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
                 act = has_act[i]
                 if act:
                     a_ct, a_pt, a_add = act_ct[r, i], act_pt[r, i], act_add[r, i]
-                # the cheapest level before layer i (first minimum over [lo, hi], ascending) is found
-                # while shifting: the levels below d that the shift drops first, then the shifted ones
                 best, arg = inf, 0
-                new_lo, new_hi = max(lo - d, 0), hi - d
-                for lev in range(lo, min(new_lo + d, hi + 1)):
+                for lev in range(lo, hi + 1):
                     if value[lev] < best:
                         best, arg = value[lev], lev
+                new_lo, new_hi = max(lo - d, 0), hi - d
                 for lev in range(new_lo, new_hi + 1):  # in place: value[lev] <- value[lev + d] + cost[lev + d]
                     src = lev + d
-                    vs = value[src]
-                    if vs < best:
-                        best, arg = vs, src
                     c = base[i, src]
                     if act:
                         c = _act_cost(c, arows, i, src, a_ct, a_pt, a_add)
-                    value[lev] = vs + c
+                    value[lev] = value[src] + c
                 for lev in range(max(lo, new_hi + 1), hi + 1):
                     value[lev] = inf
                 lo, hi = new_lo, new_hi
