@@ -229,32 +229,28 @@ def place_and_price(t: np.ndarray, gidx: np.ndarray, vidx: np.ndarray, counts: n
 
 
 @_jit
-def _boot_kernel(lat_g: Any, g_of: Any, order: Any, ptr: Any, cols: Any, vals: Any, per_point: Any, inv: Any,
+def _boot_kernel(lat_g: Any, g_of: Any, ptr: Any, cols: Any, vals: Any, per_point: Any, inv: Any,
                  live: Any, scale: float, cost: Any, memo: Any, stamp: Any) -> None:
     n_points, n_layers = live.shape
-    for q in range(n_points):  # points in group order: a structure's price is memoised per group
-        p = order[q]
+    for p in range(n_points):
         g = g_of[p]
         c = per_point[p]
         if c >= 0:
-            if stamp[c] != g:
-                acc = 0.0
-                for j in range(ptr[c], ptr[c + 1]):
-                    acc = acc + lat_g[g, cols[j]] * vals[j]
-                memo[c] = scale * acc
-                stamp[c] = g
-            per = memo[c]
+            acc = 0.0
+            for j in range(ptr[c], ptr[c + 1]):
+                acc = acc + lat_g[g, cols[j]] * vals[j]
+            per = scale * acc
             for i in range(n_layers):
                 cost[p, i] = per * live[p, i]
         else:
             for i in range(n_layers):
                 c = inv[p, i]
-                if stamp[c] != g:
+                if stamp[c] != p:
                     acc = 0.0
                     for j in range(ptr[c], ptr[c + 1]):
                         acc = acc + lat_g[g, cols[j]] * vals[j]
                     memo[c] = scale * acc
-                    stamp[c] = g
+                    stamp[c] = p
                 cost[p, i] = memo[c] * live[p, i]
 
 
@@ -268,14 +264,13 @@ def boot_costs(lat_g: np.ndarray, g_of: np.ndarray, ptr: np.ndarray, cols: np.nd
     ``remap[c]``; a point bootstraps with structure ``per_point[p]`` everywhere, or
     (``per_point[p] < 0``, sparse slots) with ``inv[p, i]`` before layer i. The dot product runs in
     key order over the non-zero counts, as :func:`.bootplan._dot` does over all of them (a zero
-    count adds exactly 0), once per (point group, structure): points are visited in group order.
+    count adds exactly 0).
     """
     cost = np.empty(live.shape)
     n_rows = max(len(ptr) - 1, 1)
     memo = np.zeros(n_rows)
     stamp = np.full(n_rows, -1, np.int64)
-    g64 = g_of.astype(np.int64)
-    _boot_kernel(np.ascontiguousarray(lat_g, np.float64), g64, np.argsort(g64, kind="stable"), ptr.astype(np.int64),
+    _boot_kernel(np.ascontiguousarray(lat_g, np.float64), g_of.astype(np.int64), ptr.astype(np.int64),
                  remap.astype(np.int64)[cols],  # each entry's column of lat_g (-1: a structure not in use)
                  np.ascontiguousarray(vals, np.float64),
                  per_point.astype(np.int64), np.ascontiguousarray(inv, np.int64),
