@@ -160,8 +160,13 @@ class BootPlan:
     returns: Any
 
 
-def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any, live: Any) -> BootPlan:
-    """Bootstrap cost before each layer (seconds x live ciphertexts), depth and return level per point."""
+def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any, live: Any,
+              fill_rows: tuple[np.ndarray, np.ndarray] | None = None) -> BootPlan:
+    """Bootstrap cost before each layer (seconds x live ciphertexts), depth and return level per point.
+
+    ``fill`` (P, layers) slots each layer's data fills, or (numpy only) ``None`` with ``fill_rows`` =
+    ``(fill per lowering variant (V, layers), variant of each point (P,))``: the slot counts are then
+    read per variant, not gathered per point (same values)."""
     base = prof.boot
     cts = xp.where(k["boot_cts_levels"] > 0, k["boot_cts_levels"], float(base.cts_levels))
     stc = xp.where(k["boot_stc_levels"] > 0, k["boot_stc_levels"], float(base.stc_levels))
@@ -173,8 +178,8 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
     sparse = design.eq("boot_slots", "sparse")
     log_full = xp.log2(k["N"] / 2.0)
     cts_np, stc_np = to_numpy(cts).astype(int), to_numpy(stc).astype(int)
-    if isinstance(fill, np.ndarray):  # numpy: per-layer codes only for sparse-slot points
-        codes, inv, per_point = _codes_numpy(cts_np, stc_np, to_numpy(log_full), to_numpy(sparse), fill)
+    if fill is None or isinstance(fill, np.ndarray):  # numpy: per-layer codes only for sparse-slot points
+        codes, inv, per_point = _codes_numpy(cts_np, stc_np, to_numpy(log_full), to_numpy(sparse), fill, fill_rows)
     else:
         fill = xp.where(xp.isfinite(fill), fill, xp.zeros_like(fill) + 2.0**40)  # unknown shape: full
         used = xp.ceil(xp.log2(xp.maximum(fill, xp.ones_like(fill))))
@@ -256,25 +261,38 @@ def _dot(lat: np.ndarray, counts: np.ndarray, rows: np.ndarray, combos: np.ndarr
     return out
 
 
+def _used_log_slots(fill: np.ndarray) -> np.ndarray:
+    """ceil(log2 slots) a layer's data fills (at least 1 slot; an unknown shape counts as full)."""
+    rows = np.where(np.isfinite(fill), fill, 2.0**40)
+    return np.ceil(np.log2(np.maximum(rows, 1.0)))
+
+
 def _codes_numpy(cts: np.ndarray, stc: np.ndarray, log_full: np.ndarray, sparse: np.ndarray,
-                 fill: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 fill: np.ndarray | None,
+                 fill_rows: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct structure codes (sorted), ``inv`` (P, layers) combo index of sparse-slot points
-    (-1 on other rows) and ``per_point`` (P,) combo index of full-slot points (-1 on sparse rows)."""
+    (-1 on other rows) and ``per_point`` (P,) combo index of full-slot points (-1 on sparse rows).
+    ``fill`` (P, layers), or ``None`` and ``fill_rows`` = (per-variant fill, variant per point)."""
     lf_all = log_full.astype(int)
     full_code = _encode(cts, stc, lf_all, lf_all)
     sp = np.flatnonzero(sparse)
-    rows = fill[sp]
-    rows = np.where(np.isfinite(rows), rows, 2.0**40)  # unknown shape: full
-    used = np.ceil(np.log2(np.maximum(rows, 1.0)))
+    if fill is None:
+        assert fill_rows is not None
+        fill_v, vidx = fill_rows
+        used = _used_log_slots(fill_v)[vidx[sp]]
+        shape = (len(sparse), fill_v.shape[1])
+    else:
+        used = _used_log_slots(fill[sp])
+        shape = fill.shape
     lf = log_full[sp].astype(int)[:, None]
-    lu = np.minimum(log_full[sp][:, None] + np.zeros_like(rows), used).astype(int)
+    lu = np.minimum(log_full[sp][:, None], used).astype(int)
     sp_code = _encode(cts[sp][:, None], stc[sp][:, None], lu, lf)
     present = np.zeros(int(max(full_code.max(initial=0), sp_code.max(initial=0))) + 1, bool)
     present[full_code[~sparse]] = True
     present[sp_code.ravel()] = True
     codes = np.flatnonzero(present)
     remap = np.cumsum(present) - 1
-    inv = np.full(fill.shape, -1, np.int64)
+    inv = np.full(shape, -1, np.int64)
     inv[sp] = remap[sp_code]
     per_point = np.where(sparse, -1, remap[full_code])
     return codes, inv, per_point

@@ -55,7 +55,8 @@ def _boot(profile: str, structure_only: bool) -> float:
     if structure_only:
         boot = prof.boot
         if r["run_evalmod_degree"]:
-            boot = replace(boot, evalmod_degree=r["run_evalmod_degree"], double_angle=r["run_double_angle"])
+            boot = replace(boot, evalmod_degree=r["run_evalmod_degree"], double_angle=r["run_double_angle"],
+                           extra_levels=r["run_extra_levels"])
         prof = replace(prof, boot_scale=1.0, boot=boot)
         top = r["run_top_limbs"] or top
     return float(bootstrap_latency(prof, np.asarray(float(r["n"])), np.asarray(float(top)),
@@ -66,9 +67,9 @@ def _boot_claims() -> list[Claim]:
     out = []
     gaps = {
         "openfhe-cpu": "priced with the run's own structure from OpenFHE's source (sparse packing: partial sum and ONE "
-                       "EvalMod; uniform-ternary EvalMod = Chebyshev degree 88 + 6 double-angle steps, 13 levels, so "
-                       "32 limbs). The sparse-packing fix alone took the prediction from 16.7 s to 13.4 s; OpenFHE's "
-                       "deeper EvalMod then raises it to 19.2 s. Remaining suspects: the per-op constants are fitted "
+                       "EvalMod; uniform-ternary EvalMod = Chebyshev degree 88 at Paterson-Stockmeyer depth 8 + 6 "
+                       "double-angle steps, 14 levels in OpenFHE >= 1.2, so 33 limbs). The sparse-packing fix alone "
+                       "took the prediction from 16.7 s to 13.4 s; OpenFHE's deeper EvalMod then raises it. Remaining suspects: the per-op constants are fitted "
                        "on CryptOracle rows at L = 10/20 and extrapolated to 32 limbs, and OpenFHE's Paterson-"
                        "Stockmeyer evaluation and level management differ from the even spread of multiplies here",
         "openfhe-cpu-16t": "as openfhe-cpu, plus: the 16-thread per-op factors are fitted on top-level HMult/Rotate rows "

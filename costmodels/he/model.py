@@ -222,22 +222,29 @@ class CkksModel(CostModel):
         def by_pair(arr: Any) -> Any:
             return xp.take(arr, pair_x, axis=0)
 
-        delta, total_depth = by_pair(delta_g), by_pair(total_g)
-        act_ct = by_pair(pv["act_cts"] * poly["ct_mults"])
-        act_pt = by_pair(pv["act_cts"] * poly["scalar_mults"])
-        act_add = by_pair(pv["act_cts"] * poly["adds"])
+        total_depth = by_pair(total_g)
+        act_g = (pv["act_cts"] * poly["ct_mults"], pv["act_cts"] * poly["scalar_mults"], pv["act_cts"] * poly["adds"])
+        compiled = fastplace.available() and isinstance(like, np.ndarray)
+        if compiled and not per_layer:  # the compiled placement reads the pair rows: no (points, layers) copies
+            delta = act_ct = act_pt = None
+        else:
+            delta = by_pair(delta_g)
+            act_ct, act_pt = by_pair(act_g[0]), by_pair(act_g[1])
 
         lmax = int(to_numpy(k["levels"]).max())
         n_c = k["N"][:, None]
         ops = sorted({op for op, _ in net.entries} | {"mul", "relinearize", "rescale", "mul_plain", "add", "encode",
                                                        "encrypt", "decrypt"})
         groups, gidx_np = op_tables(xp, prof, k, ops, lmax)
-        plan = boot_plan(xp, prof, k, design, a["fill"], a["live_cts"])
-        act = (act_ct, act_pt, act_add)
-        if fastplace.available() and isinstance(like, np.ndarray):
-            pl = compiled_place(net, groups, ops, gidx_np, vidx_np, act, delta, k, plan, lmax)
+        if isinstance(like, np.ndarray):  # slot fills read per lowering variant, not gathered per point
+            plan = boot_plan(xp, prof, k, design, None, a["live_cts"], (net.arrays["fill"], vidx_np))
         else:
-            pl = array_place(xp, net, groups, gidx_np, vidx, act, delta, k, plan, lmax, like)
+            plan = boot_plan(xp, prof, k, design, a["fill"], a["live_cts"])
+        if compiled:
+            pl = compiled_place(net, groups, ops, gidx_np, vidx_np, act_g, delta_g, k, plan, lmax, pair)
+        else:
+            pl = array_place(xp, net, groups, gidx_np, vidx, (act_ct, act_pt, by_pair(act_g[2])), delta, k, plan,
+                             lmax, like)
         ok, entry = pl.ok, pl.entry
         booted = xp.astype(pl.booted, xp.float64)
         lat = pl.lat + booted * plan.cost
@@ -250,15 +257,21 @@ class CkksModel(CostModel):
                                   pv["act_cts"] * poly["scalar_mults"], xp.zeros_like(delta_g))
             ops_l = {}
         layers = {"latency_s": lat, **{n: ops_l[n] for n in counted[:4] if n in ops_l},
-                  "bootstraps": booted * a["live_cts"], "levels_used": delta}
+                  "bootstraps": booted * a["live_cts"]}
+        if delta is not None:  # (totals-only compiled calls never build the per-point rows)
+            layers["levels_used"] = delta
         if ops_l:
             layers["he_ops"] = ops_l["he_ops"]
-        entry_limbs = xp.astype(entry, xp.float64) + 1.0
         w = prof.word_bytes
-        held = per_point(net.arrays["cts_in"] + net.arrays["cts_out"] + net.arrays["temps"] + net.arrays["live_cts"])
-        layers["memory_bytes"] = (held * ciphertext_bytes(n_c, entry_limbs, w)
-                                  + a["plaintexts"] * plaintext_bytes(n_c, entry_limbs, w))
+        held_v = net.arrays["cts_in"] + net.arrays["cts_out"] + net.arrays["temps"] + net.arrays["live_cts"]
         totals = {name: xp.sum(v, axis=1) for name, v in layers.items() if name not in ("memory_bytes", "levels_used")}
+        if ops_l or not fastplace.available():
+            entry_limbs = xp.astype(entry, xp.float64) + 1.0
+            layers["memory_bytes"] = (per_point(held_v) * ciphertext_bytes(n_c, entry_limbs, w)
+                                      + a["plaintexts"] * plaintext_bytes(n_c, entry_limbs, w))
+            mem_layer_max = xp.max(layers["memory_bytes"], axis=1)
+        else:  # totals only, compiled: the largest layer's bytes without the (points, layers) arrays
+            mem_layer_max = fastplace.memory_max(held_v, net.arrays["plaintexts"], vidx_np, k["N"], entry, w)
         if not ops_l:  # same keys, same order as the per-layer path
             sums = {name: np.sum(per_pair[name], axis=1)[pair] for name in counted}
             totals = {name: totals[name] if name in totals else sums[name]
@@ -273,7 +286,7 @@ class CkksModel(CostModel):
         n_keys = (xp.minimum(a["rot_keys"], k["slots"]) + xp.astype(totals["ct_mults"] > 0, xp.float64)
                   + xp.where(totals["bootstraps"] > 0, boot_keys, 0.0))
         key_bytes = n_keys * switching_key_bytes(k["N"], k["levels"] + 1.0, k["dnum"], prof.keyswitch, w)
-        totals["memory_bytes"] = key_bytes + xp.max(layers["memory_bytes"], axis=1)
+        totals["memory_bytes"] = key_bytes + mem_layer_max
         start = xp.clip(xp.astype(pl.start, xp.int64), 0, lmax)
         end = xp.clip(xp.astype(pl.end, xp.int64), 0, lmax)
         gidx = xp.asarray(gidx_np, dtype=xp.int64, **_dev(like))

@@ -85,8 +85,10 @@ def _fallback(xp: Any, ok: Any, levels: Any, delta: Any, start: Any, end: Any) -
 
 
 def compiled_place(net: Any, groups: dict[str, Any], ops: list[str], gidx: np.ndarray, vidx: np.ndarray,
-                   act: tuple[Any, Any, Any], delta: Any, k: dict[str, Any], plan: Any, lmax: int) -> Placed:
-    """:func:`array_place` by :func:`.fastplace.place_and_price` (numpy inputs)."""
+                   act: tuple[Any, Any, Any], delta: Any, k: dict[str, Any], plan: Any, lmax: int,
+                   row: np.ndarray | None = None) -> Placed:
+    """:func:`array_place` by :func:`.fastplace.place_and_price` (numpy inputs). ``act`` / ``delta``
+    hold a row per point, or (``row`` given) the rows point ``p`` reads as ``row[p]``."""
     col = {op: j for j, op in enumerate(ops)}
     t = np.stack([np.asarray(groups[op]) for op in ops], axis=1)
     levels = np.asarray(k["levels"]).astype(np.int64)
@@ -98,9 +100,12 @@ def compiled_place(net: Any, groups: dict[str, Any], ops: list[str], gidx: np.nd
         np.array([col[op] for op, _ in net.entries], np.int64), np.array([off for _, off in net.entries], np.int64),
         np.any(net.arrays["act_cts"], axis=0), np.max(net.arrays["depth"], axis=0).astype(np.int64),
         np.array([col[op] for op in _ACT_OPS], np.int64), act[0], act[1], act[2],
-        np.asarray(delta).astype(np.int64), levels, l_eff, np.asarray(plan.cost), lmax)
+        np.asarray(delta).astype(np.int64), levels, l_eff, np.asarray(plan.cost), lmax, row)
     ok = np.isfinite(out["total"])
-    start, end = _fallback(np, ok, levels, delta, out["start"], out["end"])
+    chain = np.sum(np.asarray(delta).astype(np.int64), axis=1)  # levels the plain chain consumes, per row
+    chain = chain if row is None else chain[row]
+    start = np.where(ok, out["start"], np.minimum(levels, chain))
+    end = np.where(ok, out["end"], np.zeros_like(levels))
     return Placed(ok, out["entry"], out["booted"], out["lat"], start, end)
 
 

@@ -69,7 +69,8 @@ def bootstrap_rows() -> dict[str, dict[str, Any]]:
     return {r["profile"]: {"n": int(r["n"]), "slots": int(r["slots"]), "top_limbs": int(r["top_limbs"]),
                            "dnum": int(r["dnum"]), "latency_s": float(r["latency_s"]), "source": r["source"],
                            "run_top_limbs": run(r, "run_top_limbs"), "run_evalmod_degree": run(r, "run_evalmod_degree"),
-                           "run_double_angle": run(r, "run_double_angle")}
+                           "run_double_angle": run(r, "run_double_angle"),
+                           "run_extra_levels": run(r, "run_extra_levels")}
             for r in load_csv(DATA / "bootstrap.csv")}
 
 

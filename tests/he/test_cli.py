@@ -73,3 +73,15 @@ def test_whatif_bootstrapped_networks_with_sparse_preset():
         assert m["security_bits"] == 128 and m["log_qp_bits"] == 1546 and m["bootstraps"] >= 1
     bad = dse("whatif", "he", "--workload", "resnet20-cifar", "--set", "preset=lattigo-n99")
     assert bad.returncode == 2 and "preset" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_whatif_bootstrapped_networks_with_openfhe_preset():
+    """The same done-when with OpenFHE's sparse-secret bootstrapping set (N=2^17, h=192, log2 QP 2312)."""
+    for workload, extra in (("resnet20-cifar", ["--set", "act_degree=15"]), ("bert-base:layers=1", [])):
+        r = dse("whatif", "he", "--workload", workload, "--set", "preset=openfhe-n17-h192", "--profile",
+                "gpu-cheddar-a100", *extra, "--json")
+        assert r.returncode == 0, r.stderr
+        out = json.loads(r.stdout)
+        m = out["metrics"]
+        assert out["feasible"] and m["security_bits"] == 128 and m["log_qp_bits"] == 2312
+        assert m["ring_degree"] == 131072 and m["bootstraps"] >= 1

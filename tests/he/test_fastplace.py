@@ -60,3 +60,35 @@ def test_totals_only_equals_full(workload: str, params: dict) -> None:
     for name in full.totals:
         x, y = np.asarray(full.totals[name]), np.asarray(tot.totals[name])
         assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True), name
+
+
+@pytest.mark.skipif(not fastplace.available(), reason="numba not installed (.ci/setup_numba.sh)")
+@pytest.mark.parametrize("workload,params", CASES)
+def test_compiled_totals_only_equals_array_totals_only(workload: str, params: dict,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """``layers=False`` through the compiled kernels (pair rows, compiled memory max) equals the array
+    version's totals bit for bit."""
+    model = CkksModel(**params)
+    design = model.space.sample(300, 17)
+    fast = model.evaluate(load(workload), design, layers=False).numpy()
+    monkeypatch.setattr(fastplace, "available", lambda: False)
+    slow = model.evaluate(load(workload), design, layers=False).numpy()
+    _assert_same(fast, slow)
+
+
+@pytest.mark.skipif(not fastplace.available(), reason="numba not installed (.ci/setup_numba.sh)")
+def test_memory_max_matches_the_size_formulas() -> None:
+    """The compiled working-set maximum equals max over layers of the opcost size formulas, NaN included."""
+    from costmodels.he.opcost import ciphertext_bytes, plaintext_bytes
+
+    rng = np.random.default_rng(3)
+    held, pts = rng.integers(0, 40, (4, 9)).astype(float), rng.integers(0, 300, (4, 9)).astype(float)
+    pts[2, 5] = np.nan
+    vidx = rng.integers(0, 4, 50)
+    n = 2.0 ** rng.integers(10, 18, 50)
+    entry = rng.integers(0, 40, (50, 9))
+    limbs = entry + 1.0
+    ref = np.max(held[vidx] * ciphertext_bytes(n[:, None], limbs, 8) + pts[vidx] * plaintext_bytes(n[:, None], limbs, 8),
+                 axis=1)
+    got = fastplace.memory_max(held, pts, vidx, n, entry, 8)
+    assert np.array_equal(got, ref, equal_nan=True) and np.isnan(got[vidx == 2]).all()

@@ -11,7 +11,9 @@ from workloads import load
 
 #: log2(QP) each preset's publisher states (Lattigo's set names; Cheddar bootparam_40: 1373.5 + 371.9)
 PUBLISHED_LOG_QP = {"lattigo-n16-h192": 1546, "lattigo-n16-h192-p45": 1547, "lattigo-n15-h192": 768,
-                    "lattigo-n16-dense": 1767, "cheddar-n16": 1745.4}
+                    "lattigo-n16-dense": 1767, "cheddar-n16": 1745.4,
+                    # OpenFHE states no log QP: derived from its v1.5.1 parameter generation (see paramsets.toml)
+                    "openfhe-n17-h192": 2312, "openfhe-n17-h192-b33": 2134}
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED_LOG_QP))
@@ -51,3 +53,24 @@ def test_bootstrapped_resnet20_with_sparse_preset():
     t = {k: float(v[0]) for k, v in m.totals.items()}
     assert t["security_bits"] == 128 and t["log_qp_bits"] == 1546 and t["ring_degree"] == 65536
     assert t["chain_levels"] == 24 and t["bootstraps"] >= 1 and t["levels_used"] > 24
+
+
+@pytest.mark.parametrize("name", ["openfhe-n17-h192", "openfhe-n17-h192-b33"])
+def test_openfhe_sparse_preset_bound_and_ring(name):
+    """OpenFHE's SPARSE_TERNARY (h=192) sets land at N=2^17 (their log QP exceeds the 1747-bit N=2^16 ternary
+    bound OpenFHE sizes by); the model certifies them through the h=128 row at N=2^17 (2950 bits, the lower
+    weight: conservative) and would reject the same chain at N=2^16 (h=192 bound 1553 bits)."""
+    from costmodels.he.security import bound
+    ps = paramset(name)
+    assert ps.n == 131072 and ps.log_qp > 1747
+    assert bound(131072, 128, "sparse", 192) == 2950 and ps.log_qp <= 2950
+    assert ps.log_qp > bound(65536, 128, "sparse", 192)
+
+
+def test_bootstrapped_resnet20_with_openfhe_preset():
+    """ResNet-20 under OpenFHE's sparse bootstrapping preset: feasible at 128 bits and bootstraps."""
+    m = CkksModel(preset="openfhe-n17-h192", profile="openfhe-cpu").evaluate(load("resnet20-cifar"), {"N": [32768]})
+    m = m.numpy()
+    assert m.feasible[0]
+    t = {k: float(v[0]) for k, v in m.totals.items()}
+    assert t["security_bits"] == 128 and t["ring_degree"] == 131072 and t["bootstraps"] >= 1
