@@ -51,12 +51,17 @@ def _check(g: np.ndarray, v: np.ndarray, r_wire: float) -> tuple[np.ndarray, np.
     return g, v
 
 
-def exact_currents(g: np.ndarray, v: np.ndarray, r_wire: float) -> np.ndarray:
-    """Sense-amplifier currents (A, shape ``(C,)``) of the exact resistive network."""
+def exact_currents(g: np.ndarray, v: np.ndarray, r_wire: float, ideal_word_lines: bool = False) -> np.ndarray:
+    """Sense-amplifier currents (A, shape ``(C,)``) of the exact resistive network.
+
+    ``ideal_word_lines=True`` drops the word-line resistance (every cell sees its driver's ``v_i``
+    directly), leaving only the bit-line ladders: the circuit of aihwkit's ``IRDropT`` tile."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.linalg import spsolve
 
     g, v = _check(g, v, r_wire)
+    if ideal_word_lines:
+        return _bit_line_currents(g, v, r_wire)
     rows, cols = g.shape
     n = rows * cols
     gw = 1.0 / r_wire
@@ -97,6 +102,27 @@ def exact_currents(g: np.ndarray, v: np.ndarray, r_wire: float) -> np.ndarray:
                      shape=(2 * n, 2 * n)).tocsc()
     u = spsolve(mat, src)
     return np.asarray(u[first_bl] * gw)
+
+
+def _bit_line_currents(g: np.ndarray, v: np.ndarray, r_wire: float) -> np.ndarray:
+    """Exact currents of ``C`` independent bit-line ladders (ideal word lines): node ``i`` of column
+    ``j`` takes ``g_ij (v_i - u_ij)`` and is joined to its neighbours by ``r_wire``; node 0 reaches
+    the virtual ground through one more segment. A tridiagonal system per column."""
+    from scipy.linalg import solve_banded
+
+    rows, cols = g.shape
+    gw = 1.0 / r_wire
+    out = np.empty(cols)
+    for j in range(cols):
+        diag = g[:, j] + 2.0 * gw
+        diag[-1] -= gw  # the far end has one neighbour only
+        band = np.zeros((3, rows))
+        band[0, 1:] = -gw
+        band[1] = diag
+        band[2, :-1] = -gw
+        u = solve_banded((1, 1), band, g[:, j] * v)
+        out[j] = u[0] * gw
+    return out
 
 
 def first_order_currents(g: np.ndarray, v: np.ndarray, r_wire: float) -> np.ndarray:

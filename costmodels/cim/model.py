@@ -124,6 +124,8 @@ class CrossbarModel(CostModel):
               gt=0, le=1),
         Param("feature_m", constant("feature_m"), "feature size F in m (an IC feature size: > 0, <= 10 um)",
               unit="m", gt=0, le=1e-5),
+        Param("r_on_ohm", constant("r_on"), "on-state cell resistance in ohm (> 0, <= 1e9); the off state is "
+              "r_off / r_on = 17 times it (NeuroSim on/off ratio)", gt=0, le=1e9),
         Param("accuracy_draws", 0, "Monte Carlo draws of the digits-CNN accuracy probe (0 = off; "
               "adds probe_kpp, probe_accuracy; see accuracy_probe.py)", integer=True, ge=0, le=100000),
         Param("accuracy_seed", 0, "seed of the probe's training and draws", integer=True, ge=0),
@@ -180,7 +182,8 @@ class CrossbarModel(CostModel):
         latency = v * t_vec
 
         # energy (J)
-        g_mean = 0.5 * (1.0 / constant("r_on") + 1.0 / constant("r_off"))
+        r_on = self.param("r_on_ohm")
+        g_mean = 0.5 * (1.0 / r_on + constant("r_on") / (constant("r_off") * r_on))
         if self.param("adc_model") == "survey-fit":
             e_conv = adc.typical_energy(adc_bits, rate, xp)
         elif self.param("adc_model") == "survey":
@@ -214,8 +217,8 @@ class CrossbarModel(CostModel):
         tol = self.param("wv_tolerance")
         n_iter = wv_iterations(sigma, tol)
         t_w, t_v = constant("t_write"), constant("t_verify")
-        e_w = constant("v_write") ** 2 / constant("r_on") * t_w
-        e_v = constant("v_read") ** 2 / constant("r_on") * t_v
+        e_w = constant("v_write") ** 2 / r_on * t_w
+        e_v = constant("v_read") ** 2 / r_on * t_v
         prog_t = cells * (frac * n_iter * (t_w + t_v) + (1.0 - frac) * t_w)
         prog_e = cells * (frac * n_iter * (e_w + e_v) + (1.0 - frac) * e_w)
         factor = weight_sigma_factor(design["weight_bits"], design["cell_bits"])

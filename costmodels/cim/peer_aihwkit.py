@@ -20,7 +20,7 @@ import numpy as np
 
 from .variation import pcm_weights
 
-__all__ = ["TIMES", "aihwkit_stats", "layer_case", "ours"]
+__all__ = ["TIMES", "aihwkit_bitline_currents", "aihwkit_stats", "layer_case", "ours"]
 
 #: inference times compared (s after programming); None = right after programming
 TIMES: tuple[float | None, ...] = (None, 3600.0, 3.15e7)
@@ -79,6 +79,33 @@ def aihwkit_stats(reps: int = 200, seed: int = 0) -> dict[str, Any]:
             errs.append(_rel_err(y[None], ref[None])[0])
         out[str(t)] = {"mean": float(np.mean(errs)), "std": float(np.std(errs))}
     return out
+
+
+def aihwkit_bitline_currents(g: Any, v: Any, r_wire: float) -> list[float]:
+    """Sense currents (A) of aihwkit 1.1.0's IR-drop circuit (``AnalogMVMIRDropT._thev_equiv``, the
+    model behind ``TorchInferenceRPUConfigIRDropT``) for conductances ``g`` (S, shape (R, C), row 0
+    next to the sense amplifier as in :mod:`.irdrop`) and binary inputs ``v`` (V, 0 or one ``V_read``).
+
+    aihwkit drives an "on" cell's positive conductance from 0.6 V and an idle cell from 0.4 V into a
+    bit line held at 0.4 V at its ADC end, and folds each column's ladder (``r_wire`` per cell pitch,
+    ``segments`` = R, half a segment to the ADC) into one Thevenin source. Currents are taken at the
+    first time step (every "on" input still high), with the sense node at 0.4 V (aihwkit's
+    ``ir_drop_v_read`` default, 0.4005 V, adds a 0.5 mV offset that is not IR drop), and scaled from
+    aihwkit's 0.2 V cell voltage to ``V_read``. Needs aihwkit and torch.
+    """
+    import torch
+    from aihwkit.simulator.tiles.analog_mvm_irdrop_t import AnalogMVMIRDropT
+
+    g = np.asarray(g, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    rows = g.shape[0]
+    v_on = float(v.max()) if v.max() > 0 else 1.0
+    x = torch.tensor((v[::-1] > 0).astype(np.float64))[None, :]  # aihwkit: the last row is next to the ADC
+    gp = torch.tensor(g[::-1].copy() * 1e6)  # uS
+    vth, rth = AnalogMVMIRDropT._thev_equiv(x, [gp, torch.zeros_like(gp)], time_steps=2, t_max=1.0,
+                                            segments=rows, r_s=float(r_wire), phys_input_size=rows)
+    i_ua = (vth[0, :, 0] - 0.4) / rth[0, :, 0]  # uA at 0.2 V across an on cell
+    return [float(c) * 1e-6 * v_on / 0.2 for c in i_ua]
 
 
 def main(argv: list[str] | None = None) -> int:

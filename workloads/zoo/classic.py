@@ -12,6 +12,9 @@ Shapes and sources:
 * ``vgg16-cifar``: the CIFAR VGG-16 of the SNL/AutoReP code (``models_snl/cifar_resnet.py``
   ``VGG(depth=16)``: 3x3 conv without bias + BN + ReLU, no last max-pool, 2x2 average pool,
   one linear layer).
+* ``vgg8-cifar``: DNN+NeuroSim's VGG-8 for CIFAR-10 ([NeuroSim21] V1.4 ``models/VGG.py`` ``cfg_list['vgg8']``
+  and ``NeuroSIM/NetWork_VGG8.csv``): 3x3 "same" convs 128-128-M-256-256-M-512-512-M (2x2 max
+  pools), FC 8192-1024-10, ReLU, no bias or norm; 12,973,440 weights, 615.9 M MACs.
 * ``alexnet-cifar``: Orion's CIFAR AlexNet (``baahl-nyu/orion`` ``orion/models/alexnet.py``), the
   FHE-Agent benchmark: conv-BN-act blocks 64/192/384/256/256 with 2x2 average pools, adaptive
   average pool to 2x2, FC 1024-4096-4096-10 with BN; Orion's activation is SiLU approximated by a
@@ -92,6 +95,19 @@ def vgg16_cifar(classes: int, act: str, degree: int) -> Workload:
         x = b.maxpool(x, 2) if v == "M" else activation(b, b.norm(b.conv2d(x, int(v), 3, padding=1)), act, degree)
     x = b.flatten(b.avgpool(x, 2))
     b.linear(x, classes, name="classifier")
+    return b.build()
+
+
+@register("vgg8-cifar", source="DNN+NeuroSim V1.4 models/VGG.py cfg_list['vgg8'] and NeuroSIM/NetWork_VGG8.csv "
+                               "(2 x 615,917,568 = 1.23184e9 operations, main.cpp numComputation)", classes=10)
+def vgg8_cifar(classes: int) -> Workload:
+    """NeuroSim's VGG-8 for CIFAR-10 32x32: six bias-free 3x3 convs, three 2x2 max pools, FC 8192-1024-10."""
+    b = WorkloadBuilder("vgg8-cifar", (3, 32, 32), dataset="cifar")
+    x = b.input
+    for v in (128, 128, "M", 256, 256, "M", 512, 512, "M"):
+        x = b.maxpool(x, 2) if v == "M" else b.relu(b.conv2d(x, int(v), 3, padding=1))
+    x = b.relu(b.linear(b.flatten(x), 1024, bias=False, name="fc1"))
+    b.linear(x, classes, bias=False, name="fc2")
     return b.build()
 
 
