@@ -9,6 +9,10 @@ once per distinct hardware point). ``mapping`` (a ZigZag mapping YAML or the sam
 each convolution as the GEMM SCALE-Sim sees (:func:`.layers7.im2col`: flattened reduction and
 output pixels, no sliding-window reuse of the input); the default ``loopnest`` keeps the 7 loops.
 
+``node_nm``/``vdd`` set the node of area, leakage and of every energy the architecture takes from
+the energy table (MAC, register files, SRAMs; :meth:`.arch.Arch.at_node`); costs written in the
+file are its own node's and DRAM is off-chip, so neither is scaled.
+
 Knobs with value 0 keep the architecture file's own value (``rows``, ``cols``: array D1, D2;
 ``glb_bytes``: the largest SRAM shared by the whole array, its per-bit energy rescaled with size
 by the Horowitz SRAM points; ``dram_bw``: bits/cycle of the outermost memory; ``bits``: I/W and
@@ -17,7 +21,7 @@ final-output precision; ``clock``: Hz).
 Totals: ``latency_s``, ``cycles``, ``energy_j`` = MAC + register files + SRAMs + DRAM + array
 network + leakage (``energy_{mac,rf,sram,dram,noc,leak}_j``; the network term is zero unless the
 architecture sets ``noc_pj_per_bit``), ``area_m2`` (PEs + on-chip memories, :mod:`.tech`
-Aladdin/bitcell figures at ``node_nm``), ``utilization`` (MACs / (PEs x cycles)), ``dram_bytes``,
+Aladdin/bitcell figures at ``node_nm``; FP16 PEs from Horowitz's areas, :func:`.energy_table.pe_area_leak`), ``utilization`` (MACs / (PEs x cycles)), ``dram_bytes``,
 ``macs``, ``power_w``. Per layer: the same except area, and the chosen mapping as text via
 :meth:`MappingModel.layer_mappings`. A layer without a feasible mapping makes the point infeasible
 with the layer and the reason.

@@ -110,3 +110,16 @@ def test_fp16_pe_area_hand_derived():
     assert (fp16 - int8) / 1e-12 == pytest.approx(64 * (6186.28 - 1214.06), rel=1e-3)
     fp16_acc16 = _area({"I": 16, "W": 16, "O": 16, "O_final": 16, "format": "fp16"})
     assert (fp16 - fp16_acc16) / 1e-12 == pytest.approx(64 * (4184 - 1360), rel=1e-3)  # FP32 vs FP16 adder
+
+
+def test_fp16_leakage_is_area_times_the_node_leakage_density():
+    """Leakage density at 28 nm, 0.9 V: Aladdin's 40 nm multiplier 8.0e-5 W / 6350 um^2 = 12,598 W/m^2,
+    x the energy factor 40 -> 28 nm at 0.9 V (0.427736 / 0.727745 = 0.58775; 40 nm is 5/13 of the way
+    from the 45 nm to the 32 nm row) / the area factor (0.37667 / 0.79231 = 0.47540) = 15,575 W/m^2."""
+    from costmodels.asic.energy_table import pe_area_leak
+    from costmodels.asic.tech import tech
+
+    area, leak = pe_area_leak("fp16", 32, tech(28.0, 0.9))
+    assert leak / area == pytest.approx(15575, rel=1e-3)
+    area16, _ = pe_area_leak("fp16", 16, tech(28.0, 0.9))
+    assert area - area16 == pytest.approx((4184 - 1360) * 1e-12 * 0.37667, rel=1e-3)  # 45 -> 28 nm area
