@@ -65,7 +65,7 @@ def _ref(key: str, path: Path = _REC) -> float:
 #: mapping came from an optimiser over the whole RS mapping space ([Eyeriss17] Sec. IV-A-b, its
 #: ref. [32]); the default 6 merges AlexNet's 16-19 prime factors so coarsely that no candidate
 #: keeps the batch loop inside the filters' reuse (filters re-read per image: 0.0058 instead of
-#: 0.0048 plain; both figures are in the claims' gap text)
+#: 0.00483 plain; both figures are in the claims' gap text)
 EYERISS_LPF = 8
 
 
