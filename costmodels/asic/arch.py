@@ -64,6 +64,8 @@ class Memory:
     served_dims: tuple[int, ...]
     double_buffer: bool = False
     rw_port: bool = False
+    r_table: bool = False  # r_cost_pj came from the energy table (node-scaled by Arch.at_node), not the file
+    w_table: bool = False
 
     @property
     def r_pj_per_bit(self) -> float:
@@ -111,6 +113,31 @@ class Arch:
     def key(self) -> tuple:
         return (self.sizes, self.memories, tuple(sorted(self.bits.items())), self.mac_pj, self.systolic, self.number,
                 self.noc_pj_per_bit)
+
+    def at_node(self, node_nm: float, vdd: float) -> Arch:
+        """A copy whose energy-table costs are moved to ``node_nm`` / ``vdd`` (Stillmaker & Baas,
+        :func:`.energy_table.node_factor`): the MAC when the file gives no ``mac_pj`` and every
+        register-file/SRAM cost the file left out. Costs written in the file are used verbatim
+        (they are the file's own node's) and DRAM is never scaled (off-chip). Returns ``self`` when
+        nothing changes (e.g. 45 nm / 0.9 V for Horowitz rows, or a file with every cost given)."""
+        from .energy_table import fp16_mac_pj, mac_pj, node_factor, row_node_nm
+
+        mems = list(self.memories)
+        for i, m in enumerate(mems):
+            if m.kind == "dram" or not (m.r_table or m.w_table):
+                continue
+            f = node_factor(row_node_nm(m.kind), node_nm, vdd)
+            mems[i] = replace(m, r_cost_pj=m.r_cost_pj * f if m.r_table else m.r_cost_pj,
+                              w_cost_pj=m.w_cost_pj * f if m.w_table else m.w_cost_pj, r_table=False, w_table=False)
+        mac = self.mac_pj
+        if mac is None:
+            f = node_factor(row_node_nm("mult"), node_nm, vdd)
+            if f != 1.0:
+                b = self.bits
+                mac = (fp16_mac_pj(b["O"]) if self.number == "fp16" else mac_pj(max(b["I"], b["W"]), b["O"])) * f
+        if tuple(mems) == self.memories and mac == self.mac_pj:
+            return self
+        return replace(self, memories=tuple(mems), mac_pj=mac)
 
     def with_knobs(self, *, sizes: tuple[int, ...] | None = None, glb_bits: float | None = None,
                    top_bw: float | None = None, bits: int | None = None) -> Arch:
@@ -163,16 +190,14 @@ def _num(d: dict, key: str, where: str, low: float = 0.0, default: Any = None) -
 
 
 def _default_cost(kind: str, size_bits: float, bw: float) -> float:
-    """pJ per access of ``bw`` bits from the energy table when a file gives no cost."""
-    from .energy_table import rows
+    """pJ per access of ``bw`` bits from the energy table when a file gives no cost (at the table
+    rows' own nodes; :meth:`Arch.at_node` moves them to the model's ``node_nm``)."""
+    from .energy_table import dram_pj_per_bit, rf_pj_per_bit
 
     if kind == "dram":
-        (_, w, e), = rows("dram")
-        return e / w * bw
+        return dram_pj_per_bit() * bw
     if kind == "rf":
-        pts = rows("rf")
-        small = min(pts, key=lambda r: abs(r[0] * 8 - size_bits))
-        return small[2] / small[1] * bw
+        return rf_pj_per_bit(size_bits) * bw
     return sram_pj_per_bit(size_bits / 8) * bw
 
 
@@ -234,7 +259,7 @@ def arch_from_dict(d: dict, where: str = "arch") -> Arch:
                 raise DseInputError(f"{w}.{k}", "(unknown key)", "one of " + ", ".join(sorted(known_m)))
         mems.append(Memory(str(m.get("name", f"mem{i}")), kind, size, r_bw, w_bw, float(r_cost), float(w_cost),
                            tuple(ops), tuple(sorted(served)), bool(m.get("double_buffer", False)),
-                           bool(m.get("rw_port", False))))
+                           bool(m.get("rw_port", False)), "r_cost_pj" not in m, "w_cost_pj" not in m))
     for k in arr:
         if k not in ("sizes", "mac_pj", "systolic", "noc_pj_per_bit"):
             raise DseInputError(f"{where}.array.{k}", "(unknown key)", "one of mac_pj, noc_pj_per_bit, sizes, systolic")

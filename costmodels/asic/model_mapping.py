@@ -9,6 +9,10 @@ once per distinct hardware point). ``mapping`` (a ZigZag mapping YAML or the sam
 each convolution as the GEMM SCALE-Sim sees (:func:`.layers7.im2col`: flattened reduction and
 output pixels, no sliding-window reuse of the input); the default ``loopnest`` keeps the 7 loops.
 
+``node_nm``/``vdd`` set the node of area, leakage and of every energy the architecture takes from
+the energy table (MAC, register files, SRAMs; :meth:`.arch.Arch.at_node`); costs written in the
+file are its own node's and DRAM is off-chip, so neither is scaled.
+
 Knobs with value 0 keep the architecture file's own value (``rows``, ``cols``: array D1, D2;
 ``glb_bytes``: the largest SRAM shared by the whole array, its per-bit energy rescaled with size
 by the Horowitz SRAM points; ``dram_bw``: bits/cycle of the outermost memory; ``bits``: I/W and
@@ -17,7 +21,7 @@ final-output precision; ``clock``: Hz).
 Totals: ``latency_s``, ``cycles``, ``energy_j`` = MAC + register files + SRAMs + DRAM + array
 network + leakage (``energy_{mac,rf,sram,dram,noc,leak}_j``; the network term is zero unless the
 architecture sets ``noc_pj_per_bit``), ``area_m2`` (PEs + on-chip memories, :mod:`.tech`
-Aladdin/bitcell figures at ``node_nm``), ``utilization`` (MACs / (PEs x cycles)), ``dram_bytes``,
+Aladdin/bitcell figures at ``node_nm``; FP16 PEs from Horowitz's areas, :func:`.energy_table.pe_area_leak`), ``utilization`` (MACs / (PEs x cycles)), ``dram_bytes``,
 ``macs``, ``power_w``. Per layer: the same except area, and the chosen mapping as text via
 :meth:`MappingModel.layer_mappings`. A layer without a feasible mapping makes the point infeasible
 with the layer and the reason.
@@ -37,6 +41,7 @@ from dse.xp import constant, is_torch
 from .arch import Arch
 from .archfile import load_arch
 from .compression import compressed_layers, search_compressed
+from .energy_table import pe_area_leak
 from .layers7 import LOWERINGS, im2col
 from .mapping_search import OBJECTIVES, network_layers, search_layer
 from .tech import tech
@@ -47,8 +52,9 @@ _LAYER_KEYS = ("cycles", "energy_mac_j", "energy_rf_j", "energy_sram_j", "energy
 
 
 @lru_cache(maxsize=32)
-def _arch(spec: str) -> Arch:
-    return load_arch(spec)
+def _arch(spec: str, node_nm: float = 45.0, vdd: float = 0.9) -> Arch:
+    """The architecture ``spec`` with its energy-table costs at ``node_nm`` / ``vdd`` (:meth:`Arch.at_node`)."""
+    return load_arch(spec).at_node(node_nm, vdd)
 
 
 @lru_cache(maxsize=32)
@@ -64,7 +70,7 @@ class MappingModel(CostModel):
     """Mapping-aware PE-array model: per-layer mapping search over a memory hierarchy."""
 
     name = "asic"
-    version = "2"
+    version = "3"
     space = DesignSpace((
         Int("rows", default=0, low=0, high=1024, doc="PE array D1 (0: as the architecture)"),
         Int("cols", default=0, low=0, high=1024, doc="PE array D2 (0: as the architecture)"),
@@ -87,8 +93,10 @@ class MappingModel(CostModel):
         Param("lowering", "loopnest", "conv lowering: loopnest (7 loops, halo reuse) or im2col (the GEMM "
               "SCALE-Sim sees: M = B*OY*OX, K = C*FY*FX, N = K; input traffic of the unrolled matrix)",
               choices=LOWERINGS),
-        Param("node_nm", 28.0, "technology node in nm for area and leakage (7..130)", ge=7, le=130),
-        Param("vdd", 0.9, "supply voltage in V for leakage (0.3..1.5)", unit="V", ge=0.3, le=1.5),
+        Param("node_nm", 28.0, "technology node in nm for area, leakage and the energy table's MAC/RF/SRAM "
+              "energies (7..130; an architecture file's own costs are not scaled)", ge=7, le=130),
+        Param("vdd", 0.9, "supply voltage in V for leakage and the energy table's energies (0.3..1.5)", unit="V",
+              ge=0.3, le=1.5),
         Param("leak_scale", 1.0, "multiplier on leakage power (0 = none)", ge=0),
     )
     capabilities = frozenset({"batch"})
@@ -98,7 +106,7 @@ class MappingModel(CostModel):
     example_params = ({"lpf_limit": 4, "spatial_top": 2},)
 
     def architecture(self) -> Arch:
-        return _arch(str(self.param("arch")))
+        return _arch(str(self.param("arch")), float(self.param("node_nm")), float(self.param("vdd")))
 
     def _point_arch(self, base: Arch, rows: int, cols: int, glb: float, bw: float, bits: int) -> Arch:
         sizes = list(base.sizes)
@@ -161,8 +169,9 @@ class MappingModel(CostModel):
                 per["energy_mac_j"][i, j] *= comp.gate[j]  # zero-weight MACs gated
                 per["dram_bytes"][i, j] = m["dram_bits"] / 8 * rep
             mem_bits = sum(mm.size_bits * arch.instances(mm) for mm in arch.memories if mm.kind != "dram")
-            tot["area_m2"][i] = arch.n_pe * t.pe_area_m2 + mem_bits * t.sram_area_per_bit_m2
-            tot["leak_w"][i] = (arch.n_pe * t.pe_leak_w + mem_bits * t.sram_leak_per_bit_w) * leak_scale
+            pe_area, pe_leak = pe_area_leak(arch.number, arch.bits["O"], t)
+            tot["area_m2"][i] = arch.n_pe * pe_area + mem_bits * t.sram_area_per_bit_m2
+            tot["leak_w"][i] = (arch.n_pe * pe_leak + mem_bits * t.sram_leak_per_bit_w) * leak_scale
             tot["clock_hz"][i] = clock if clock > 0 else arch.clock_hz
             tot.setdefault("n_pe", np.zeros(n))[i] = arch.n_pe
         macs = float(sum(l.macs for l in layers))
