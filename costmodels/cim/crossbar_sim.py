@@ -50,6 +50,8 @@ import numpy as np
 from dse.errors import DseInputError
 from dse.xp import is_torch, namespace
 
+from . import fastxbar
+
 __all__ = ["ADC_RANGES", "CrossbarSim", "crossbar_matmul", "ir_drop_factor"]
 
 ADC_RANGES = ("full", "calibrated")
@@ -184,6 +186,10 @@ def _adc(xp: Any, p: Any, top: float, bits: int) -> Any:
     return xp.clip(xp.round(p / lsb), -levels, levels) * lsb
 
 
+#: numpy path of the ADC partial sums: ``auto`` (:mod:`.fastxbar`, numba when available), ``numba``,
+#: ``numpy`` (its numpy fallback) or ``off`` (the reference loop below); all give the same numbers
+FAST_PATH = "auto"
+
 #: elements of one (chunk of a) partial-sum array: 128 KB in float32, so the ADC's elementwise passes
 #: over a chunk stay in the L2 cache (2^21 was ~2x slower on the 2-core EPYC of benchmarks/cim_throughput.py)
 CHUNK_ELEMENTS = 1 << 15
@@ -234,6 +240,30 @@ def _partial_sums(xp: Any, part: Any, gt: Any, sim: CrossbarSim, rows: int, tile
                              (*shape, tiles, int(acc.shape[1]), sn))
         outs.append(acc)
     return (outs[0] if len(outs) == 1 else xp.concat(outs, axis=-2)), peak
+
+
+def _part_fast(part: np.ndarray, gt: np.ndarray, sim: CrossbarSim, rows: int, tiles: int, top: float,
+               slice_w: np.ndarray) -> np.ndarray:
+    """``sum(sum(_partial_sums(...), -3) * slice_w over slices)`` of one input part, (..., M, N), through
+    :func:`.fastxbar.partial_sums` (numpy only; the same numbers, see ``FAST_PATH``)."""
+    m, k, sn = int(part.shape[-2]), int(part.shape[-1]), int(gt.shape[-1])
+    shape = np.broadcast_shapes(tuple(part.shape[:-2]), tuple(gt.shape[:-3]))
+    lead = int(np.prod(shape))
+    x_shared = all(int(d) == 1 for d in part.shape[:-2])
+    g_shared = all(int(d) == 1 for d in gt.shape[:-3])
+    x = part.reshape(1, m, k) if x_shared else np.broadcast_to(part, (*shape, m, k)).reshape(lead, m, k)
+    sets = 1
+    if x_shared and lead > 1:  # inputs shared by all draws: the draws' cells side by side (tiles, rows, lead S N)
+        g = np.ascontiguousarray(np.moveaxis(gt.reshape(lead, tiles, rows, sn), 0, -2)).reshape(1, tiles, rows, lead * sn)
+        sets = lead
+    elif g_shared:
+        g = gt.reshape(1, tiles, rows, sn)
+    else:
+        g = np.broadcast_to(gt, (*shape, tiles, rows, sn)).reshape(lead, tiles, rows, sn)
+    out = fastxbar.partial_sums(x, g, steps=sim.steps, dac_bits=sim.dac_bits, tiles=tiles, rows=rows,
+                                slice_w=slice_w[::sn // sim.slices], sets=sets, lsb=_lsb(top, sim.adc_bits),
+                                levels=_levels(sim.adc_bits), compiled=None if FAST_PATH == "auto" else FAST_PATH == "numba")
+    return out.reshape(*shape, m, sn // sim.slices)
 
 
 def _move(a: Any, src: int, dst: int) -> Any:
@@ -294,7 +324,12 @@ def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim, *, stats: dict[str, float]
         stats.update(x_peak=x_peak, p_peak=p_peak)
     top = adc_top(sim, p_peak) if sim.adc_bits > 0 else None
     y = None
+    fast = FAST_PATH != "off" and top is not None and not torch_mode
     for part_sign, part in zip((1.0, -1.0), parts):
+        if fast:
+            contrib = part_sign * _part_fast(part, gt, sim, rows, tiles, top, slice_w)
+            y = contrib if y is None else y + contrib
+            continue
         p, _ = _partial_sums(xp, part, gt, sim, rows, tiles, pad, top)
         p = xp.sum(p, axis=-3) * slice_w  # (..., M, S N): row tiles and slices shift-added
         contrib = part_sign * xp.sum(xp.reshape(p, (*p.shape[:-1], sim.slices, n)), axis=-2)
