@@ -310,7 +310,7 @@ def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim, *, stats: dict[str, float]
     cells = _digits(xp, xp.abs(qw), sim.slices, sim.cell_bits)
     g = xp.concat([xp.sign(qw) * c for c in cells], axis=-2)  # differential pair: +/- columns
     if sim.r_wire_ohm > 0:
-        g = g * _const(xp, _pair_factor(_numpy(g), sim, n), like=g)
+        g = g * _const(xp, _ir_factor(_numpy(g), sim, n), like=g)
     gt = _tile(xp, g, tiles, rows, pad)  # (..., tiles, rows, S N)
     gt = gt.contiguous() if torch_mode else np.ascontiguousarray(gt)  # BLAS-friendly strides
     slice_w = _const(xp, np.repeat(2.0 ** (np.arange(sim.slices) * sim.cell_bits), n), like=gt)
@@ -342,6 +342,16 @@ def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim, *, stats: dict[str, float]
 
 def _numpy(a: Any) -> np.ndarray:
     return a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)
+
+
+def _ir_factor(g_signed: np.ndarray, sim: CrossbarSim, n: int) -> np.ndarray:
+    """:func:`_pair_factor`, compiled (:func:`.fastxbar.pair_factor`, same numbers) when ``FAST_PATH``
+    allows and numba is available."""
+    if FAST_PATH in ("auto", "numba") and fastxbar.available():
+        return fastxbar.pair_factor(g_signed, cell_bits=sim.cell_bits, slices=sim.slices, n=n,
+                                    rows=sim.rows, cols=sim.cols,
+                                    cr=sim.g_on_s * sim.r_wire_ohm)
+    return _pair_factor(g_signed, sim, n)
 
 
 def _pair_factor(g_signed: np.ndarray, sim: CrossbarSim, n: int) -> np.ndarray:

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "partial_sums", "use_table"]
+__all__ = ["available", "pair_factor", "partial_sums", "use_table"]
 
 try:  # optional accelerator
     from numba import njit
@@ -115,9 +115,65 @@ def _gather_rows_py(codes: np.ndarray, idx: np.ndarray, lsb: Any, w_t: np.ndarra
         _combine(acc, lsb, slice_w, sets, out, d0, m)
 
 
+def _pair_factor_py(g: np.ndarray, levels: Any, slices: int, n: int, rows: int, cols: int, cr: float,
+                    out: np.ndarray) -> None:
+    """Compiled twin of :func:`.crossbar_sim._pair_factor` (first-order IR-drop factor of every signed
+    cell): ``g`` (L, S N, K) signed cell digits, ``out`` (L, S N, K) float64. The cells are laid out
+    output-major (physical column ``2 (n S + s) + side``), each ``rows`` x ``cols`` array's
+    bit-line and word-line double sums taken in the order of ``numpy.cumsum`` (sequential, from the
+    far end, then from the near end), so the factors are equal bit for bit."""
+    n_l, sn, k = g.shape
+    tiles = -(-k // rows)
+    kp = tiles * rows
+    c = 2 * sn
+    cp = -(-c // cols) * cols
+    phys = np.zeros((kp, cp))
+    hb = np.zeros((kp, cp))
+    hw = np.zeros((kp, cp))
+    for d in range(n_l):
+        phys[:, :] = 0.0
+        for s in range(slices):
+            for o in range(n):
+                r = s * n + o
+                col = 2 * (o * slices + s)
+                for kk in range(k):
+                    v = g[d, r, kk]
+                    a = abs(v) / levels
+                    if v > 0:
+                        phys[kk, col] = a
+                    elif v < 0:
+                        phys[kk, col + 1] = a
+        for t in range(tiles):  # bit lines: suffix sums from the tile's far row, then prefix sums
+            i0 = t * rows
+            for cc in range(cp):
+                hb[i0 + rows - 1, cc] = phys[i0 + rows - 1, cc]
+            for i in range(rows - 2, -1, -1):
+                for cc in range(cp):
+                    hb[i0 + i, cc] = hb[i0 + i + 1, cc] + phys[i0 + i, cc]
+            for i in range(1, rows):
+                for cc in range(cp):
+                    hb[i0 + i, cc] = hb[i0 + i - 1, cc] + hb[i0 + i, cc]
+        for i in range(kp):  # word lines: the same along each array's columns
+            for a0 in range(0, cp, cols):
+                hw[i, a0 + cols - 1] = phys[i, a0 + cols - 1]
+                for cc in range(cols - 2, -1, -1):
+                    hw[i, a0 + cc] = hw[i, a0 + cc + 1] + phys[i, a0 + cc]
+                for cc in range(1, cols):
+                    hw[i, a0 + cc] = hw[i, a0 + cc - 1] + hw[i, a0 + cc]
+        for s in range(slices):
+            for o in range(n):
+                r = s * n + o
+                col = 2 * (o * slices + s)
+                for kk in range(k):
+                    side = col if g[d, r, kk] > 0 else col + 1
+                    f = 1.0 - cr * (hb[kk, side] + hw[kk, side])
+                    out[d, r, kk] = f if f > 0.0 else 0.0
+
+
 _combine = _jit(_combine_py)
 _adc_rows = _jit(_adc_rows_py)
 _gather_rows = _jit(_gather_rows_py)
+_pair_factor = _jit(_pair_factor_py)
 
 
 def available() -> bool:
@@ -149,6 +205,17 @@ def _selftest() -> None:
                      one, 2, out2, 0)
         if not np.array_equal(out2[:, 0], 3 * p[0, 0, 0].reshape(2, 2)):
             raise AssertionError(f"gather kernel gave {out2[:, 0]}")
+
+
+def pair_factor(g_signed: np.ndarray, *, cell_bits: int, slices: int, n: int, rows: int, cols: int,
+                cr: float) -> np.ndarray:
+    """IR-drop factor (..., S N, K) float64 of the signed cells ``g_signed`` (..., S N, K) with the
+    compiled kernel (``cr`` = ``g_on r_wire``); equal to :func:`.crossbar_sim._pair_factor`."""
+    lead = g_signed.shape[:-2]
+    g = np.ascontiguousarray(g_signed.reshape(-1, *g_signed.shape[-2:]))
+    out = np.empty(g.shape)
+    _pair_factor(g, g.dtype.type(2 ** cell_bits - 1), slices, n, rows, cols, float(cr), out)
+    return out.reshape(*lead, *g.shape[-2:])
 
 
 def use_table(dac_bits: int, rows: int, m: int, steps: int) -> bool:
