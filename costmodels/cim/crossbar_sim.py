@@ -253,8 +253,9 @@ def _part_fast(part: np.ndarray, gt: np.ndarray, sim: CrossbarSim, rows: int, ti
     g_shared = all(int(d) == 1 for d in gt.shape[:-3])
     x = part.reshape(1, m, k) if x_shared else np.broadcast_to(part, (*shape, m, k)).reshape(lead, m, k)
     sets = 1
-    if x_shared and lead > 1:  # inputs shared by all draws: the draws' cells side by side (tiles, rows, lead S N)
-        g = np.ascontiguousarray(np.moveaxis(gt.reshape(lead, tiles, rows, sn), 0, -2)).reshape(1, tiles, rows, lead * sn)
+    if x_shared and lead > 1:  # inputs shared by all draws: the draws' cells side by side (tiles, rows, S lead N)
+        g = gt.reshape(lead, tiles, rows, sim.slices, sn // sim.slices).transpose(1, 2, 3, 0, 4)
+        g = np.ascontiguousarray(g).reshape(1, tiles, rows, lead * sn)
         sets = lead
     elif g_shared:
         g = gt.reshape(1, tiles, rows, sn)

@@ -49,27 +49,37 @@ def _jit(fn: Any) -> Any:
     return njit(cache=True)(fn) if njit is not None else fn
 
 
-def _combine_py(acc: np.ndarray, lsb: Any, slice_w: np.ndarray, sets: int, out: np.ndarray, d0: int, m: int) -> None:
-    """Row ``m`` of the output from its step-shift-added codes ``acc`` (tiles, J), ``J = sets S N``:
-    ``out[d0 + g, m, n] = sum_s slice_w[s] sum_i lsb acc[i, (g S + s) N + n]``, every float operation
-    in the reference's order (times the LSB, tiles added in order, times the slice weight, slices
-    added in order)."""
+def _combine_py(acc: np.ndarray, lsb: Any, slice_w: np.ndarray, sets: int, out: np.ndarray, d0: int, m: int,
+                fin: np.ndarray) -> None:
+    """Row ``m`` of the output from its step-shift-added codes ``acc`` (tiles, J), ``J = S sets N``
+    (slice-major, then weight set, then output): ``out[d0 + g, m, n] = sum_s slice_w[s] sum_i lsb
+    acc[i, (s sets + g) N + n]``, every float operation in the reference's order (times the LSB,
+    tiles added in order, times the slice weight, slices added in order). ``fin`` (2 sets N) is
+    scratch; the inner loops run over ``sets N`` contiguous values so they vectorise."""
     tiles = acc.shape[0]
     n_s = slice_w.shape[0]
     n_n = out.shape[2]
+    w = sets * n_n
+    tmp = fin[w:]
+    for s in range(n_s):
+        a0 = acc[0, s * w:(s + 1) * w]
+        for j in range(w):
+            tmp[j] = a0[j] * lsb
+        for i in range(1, tiles):
+            ai = acc[i, s * w:(s + 1) * w]
+            for j in range(w):
+                tmp[j] = tmp[j] + ai[j] * lsb
+        sw = slice_w[s]
+        if s == 0:
+            for j in range(w):
+                fin[j] = tmp[j] * sw
+        else:
+            for j in range(w):
+                fin[j] = fin[j] + tmp[j] * sw
     for g in range(sets):
-        for s in range(n_s):
-            base = (g * n_s + s) * n_n
-            sw = slice_w[s]
-            for n in range(n_n):
-                v = acc[0, base + n] * lsb
-                for i in range(1, tiles):
-                    v = v + acc[i, base + n] * lsb
-                v = v * sw
-                if s == 0:
-                    out[d0 + g, m, n] = v
-                else:
-                    out[d0 + g, m, n] += v
+        o = out[d0 + g, m]
+        for n in range(n_n):
+            o[n] = fin[g * n_n + n]
 
 
 def _adc_rows_py(p: np.ndarray, lsb: Any, levels: Any, w_t: np.ndarray, slice_w: np.ndarray, sets: int,
@@ -79,6 +89,7 @@ def _adc_rows_py(p: np.ndarray, lsb: Any, levels: Any, w_t: np.ndarray, slice_w:
     the steps with ``w_t``, then :func:`_combine_py`."""
     tiles, n_t, n_m, n_j = p.shape
     acc = np.empty((tiles, n_j), dtype=p.dtype)
+    fin = np.empty(2 * (n_j // slice_w.shape[0]), dtype=p.dtype)
     for m in range(n_m):
         for i in range(tiles):
             for j in range(n_j):
@@ -92,7 +103,7 @@ def _adc_rows_py(p: np.ndarray, lsb: Any, levels: Any, w_t: np.ndarray, slice_w:
                     elif q < -levels:
                         q = -levels
                     acc[i, j] += q * w
-        _combine(acc, lsb, slice_w, sets, out, d0, m0 + m)
+        _combine(acc, lsb, slice_w, sets, out, d0, m0 + m, fin)
 
 
 def _gather_rows_py(codes: np.ndarray, idx: np.ndarray, lsb: Any, w_t: np.ndarray, slice_w: np.ndarray,
@@ -103,6 +114,7 @@ def _gather_rows_py(codes: np.ndarray, idx: np.ndarray, lsb: Any, w_t: np.ndarra
     tiles, n_t, n_m = idx.shape
     n_j = codes.shape[2]
     acc = np.empty((tiles, n_j), dtype=codes.dtype)
+    fin = np.empty(2 * (n_j // slice_w.shape[0]), dtype=codes.dtype)
     for m in range(n_m):
         for i in range(tiles):
             for j in range(n_j):
@@ -112,7 +124,7 @@ def _gather_rows_py(codes: np.ndarray, idx: np.ndarray, lsb: Any, w_t: np.ndarra
                 r = idx[i, t, m]
                 for j in range(n_j):
                     acc[i, j] += codes[i, r, j] * w
-        _combine(acc, lsb, slice_w, sets, out, d0, m)
+        _combine(acc, lsb, slice_w, sets, out, d0, m, fin)
 
 
 def _pair_factor_py(g: np.ndarray, levels: Any, slices: int, n: int, rows: int, cols: int, cr: float,
@@ -128,10 +140,12 @@ def _pair_factor_py(g: np.ndarray, levels: Any, slices: int, n: int, rows: int, 
     c = 2 * sn
     cp = -(-c // cols) * cols
     phys = np.zeros((kp, cp))
+    phys_t = np.zeros((cp, kp))  # the same cells, column-major, for the word-line sums
     hb = np.zeros((kp, cp))
-    hw = np.zeros((kp, cp))
+    hw = np.zeros((cp, kp))  # word-line double sums, (column, row)
     for d in range(n_l):
         phys[:, :] = 0.0
+        phys_t[:, :] = 0.0
         for s in range(slices):
             for o in range(n):
                 r = s * n + o
@@ -141,8 +155,10 @@ def _pair_factor_py(g: np.ndarray, levels: Any, slices: int, n: int, rows: int, 
                     a = abs(v) / levels
                     if v > 0:
                         phys[kk, col] = a
+                        phys_t[col, kk] = a
                     elif v < 0:
                         phys[kk, col + 1] = a
+                        phys_t[col + 1, kk] = a
         for t in range(tiles):  # bit lines: suffix sums from the tile's far row, then prefix sums
             i0 = t * rows
             for cc in range(cp):
@@ -153,20 +169,22 @@ def _pair_factor_py(g: np.ndarray, levels: Any, slices: int, n: int, rows: int, 
             for i in range(1, rows):
                 for cc in range(cp):
                     hb[i0 + i, cc] = hb[i0 + i - 1, cc] + hb[i0 + i, cc]
-        for i in range(kp):  # word lines: the same along each array's columns
-            for a0 in range(0, cp, cols):
-                hw[i, a0 + cols - 1] = phys[i, a0 + cols - 1]
-                for cc in range(cols - 2, -1, -1):
-                    hw[i, a0 + cc] = hw[i, a0 + cc + 1] + phys[i, a0 + cc]
-                for cc in range(1, cols):
-                    hw[i, a0 + cc] = hw[i, a0 + cc - 1] + hw[i, a0 + cc]
+        for a0 in range(0, cp, cols):  # word lines: the same along each array's columns
+            for i in range(kp):
+                hw[a0 + cols - 1, i] = phys_t[a0 + cols - 1, i]
+            for cc in range(cols - 2, -1, -1):
+                for i in range(kp):
+                    hw[a0 + cc, i] = hw[a0 + cc + 1, i] + phys_t[a0 + cc, i]
+            for cc in range(1, cols):
+                for i in range(kp):
+                    hw[a0 + cc, i] = hw[a0 + cc - 1, i] + hw[a0 + cc, i]
         for s in range(slices):
             for o in range(n):
                 r = s * n + o
                 col = 2 * (o * slices + s)
                 for kk in range(k):
                     side = col if g[d, r, kk] > 0 else col + 1
-                    f = 1.0 - cr * (hb[kk, side] + hw[kk, side])
+                    f = 1.0 - cr * (hb[kk, side] + hw[side, kk])
                     out[d, r, kk] = f if f > 0.0 else 0.0
 
 
@@ -224,17 +242,15 @@ def use_table(dac_bits: int, rows: int, m: int, steps: int) -> bool:
     return bits <= 12 and 2 ** bits <= TABLE_MAX_PATTERNS and 2 ** bits * TABLE_MIN_REUSE <= m * steps
 
 
-def _digit_block(part: np.ndarray, steps: int, dac_bits: int, width: int) -> np.ndarray:
-    """Input digits of ``part`` (M, K) as (T, M, width), least significant first, zero columns padded
-    (the float operations of :func:`.crossbar_sim._digits`)."""
-    base = float(2 ** dac_bits)
-    m, k = part.shape
-    out = np.zeros((steps, m, width), dtype=part.dtype)
-    rest = part
+def _digit_block(q: np.ndarray, steps: int, dac_bits: int, width: int, dtype: Any) -> np.ndarray:
+    """Input digits of the integer inputs ``q`` (M, K) as (T, M, width) of ``dtype``, least
+    significant first, zero columns padded: the digits :func:`.crossbar_sim._digits` computes in
+    floating point, which are exact there for these integer values (below 2^16)."""
+    m, k = q.shape
+    out = np.zeros((steps, m, width), dtype=dtype)
+    mask = (1 << dac_bits) - 1
     for t in range(steps):
-        high = np.floor(rest / base)
-        out[t, :, :k] = rest - base * high
-        rest = high
+        out[t, :, :k] = (q >> (t * dac_bits)) & mask
     return out
 
 
@@ -246,8 +262,8 @@ def partial_sums(part: np.ndarray, g: np.ndarray, *, steps: int, dac_bits: int, 
     reference computes as ``sum(_partial_sums(...), -3) * slice_w`` summed over the slices).
 
     ``part`` (L, M, K) non-negative integer-valued inputs (L = 1: shared by all weight sets);
-    ``g`` (G, tiles, rows, J) cells with ``J = sets S N`` (``sets`` weight sets side by side, each
-    slice-major), L = G or L = 1 or G = 1 (``sets > 1`` only with L = G = 1); returns
+    ``g`` (G, tiles, rows, J) cells with ``J = S sets N`` (slice-major, then ``sets`` weight sets side
+    by side, then outputs), L = G or L = 1 or G = 1 (``sets > 1`` only with L = G = 1); returns
     (max(L, G) sets, M, N) in ``part``'s dtype. ``compiled``: numba kernels (default: when
     available) or their numpy twin.
     """
@@ -262,11 +278,12 @@ def partial_sums(part: np.ndarray, g: np.ndarray, *, steps: int, dac_bits: int, 
     sw = slice_w.astype(part.dtype)
     lsb_d, lv = dt(lsb), dt(levels)
     out = np.empty((lead * sets, m, n), dtype=part.dtype)
+    q = part.astype(np.int32)  # integer-valued inputs in [0, 2^16): exact
     if n_l == 1 and use_table(dac_bits, rows, m, steps):
         base = 2 ** dac_bits
         pat = np.arange(base ** rows)
         pm = np.stack([(pat // base ** r) % base for r in range(rows)], axis=-1).astype(part.dtype)  # (P, rows)
-        digits = _digit_block(part[0], steps, dac_bits, tiles * rows).reshape(steps, m, tiles, rows)
+        digits = _digit_block(q[0], steps, dac_bits, tiles * rows, part.dtype).reshape(steps, m, tiles, rows)
         idx = np.ascontiguousarray(np.moveaxis(digits @ (float(base) ** np.arange(rows)), -1, 0)).astype(np.int64)
         for d in range(n_g):
             codes = pm @ g[d]  # (tiles, P, J): the partial sums of every pattern, one BLAS call
@@ -280,11 +297,12 @@ def partial_sums(part: np.ndarray, g: np.ndarray, *, steps: int, dac_bits: int, 
         return out
     per_block = max(1, BLOCK_ELEMENTS // max(1, tiles * steps * j))
     for d in range(lead):
-        xd = part[d if n_l > 1 else 0]
+        xd = q[d if n_l > 1 else 0]
         gd = g[d if n_g > 1 else 0]
         for m0 in range(0, m, per_block):
             m1 = min(m, m0 + per_block)
-            xb = _digit_block(xd[m0:m1], steps, dac_bits, tiles * rows).reshape(steps * (m1 - m0), tiles * rows)
+            xb = _digit_block(xd[m0:m1], steps, dac_bits, tiles * rows, part.dtype)
+            xb = xb.reshape(steps * (m1 - m0), tiles * rows)
             p = np.empty((tiles, steps * (m1 - m0), j), dtype=part.dtype)
             for i in range(tiles):  # one BLAS call per tile for all steps of the block
                 np.matmul(xb[:, i * rows:(i + 1) * rows], gd[i], out=p[i])
@@ -303,8 +321,8 @@ def _combine_numpy(acc: np.ndarray, lsb: Any, slice_w: np.ndarray, sets: int, ou
     n_s = slice_w.shape[0]
     v = np.multiply(acc, lsb, out=acc)
     v = np.sum(v, axis=0) if tiles > 1 else v[0]
-    v = v.reshape(mc, sets, n_s, j // (sets * n_s)) * slice_w[:, None]
-    out[d0:d0 + sets, m0:m0 + mc] = np.moveaxis(np.sum(v, axis=-2), 1, 0)
+    v = v.reshape(mc, n_s, sets, j // (sets * n_s)) * slice_w[:, None, None]
+    out[d0:d0 + sets, m0:m0 + mc] = np.moveaxis(np.sum(v, axis=1), 1, 0)
 
 
 def _adc_numpy(p: np.ndarray, lsb: Any, levels: Any, w_t: np.ndarray, slice_w: np.ndarray, sets: int,
