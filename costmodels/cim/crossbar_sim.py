@@ -347,10 +347,11 @@ def _numpy(a: Any) -> np.ndarray:
 
 def _ir_factor(g_signed: np.ndarray, sim: CrossbarSim, n: int) -> np.ndarray:
     """:func:`_pair_factor`, compiled (:func:`.fastxbar.pair_factor`, same numbers) when ``FAST_PATH``
-    allows and numba is available."""
+    allows and numba is available. A short matrix (K < rows) is summed over K rows only: the zero
+    rows below it add exact zeros to the suffix sums."""
     if FAST_PATH in ("auto", "numba") and fastxbar.available():
         return fastxbar.pair_factor(g_signed, cell_bits=sim.cell_bits, slices=sim.slices, n=n,
-                                    rows=sim.rows, cols=sim.cols,
+                                    rows=min(sim.rows, int(g_signed.shape[-1])), cols=sim.cols,
                                     cr=sim.g_on_s * sim.r_wire_ohm)
     return _pair_factor(g_signed, sim, n)
 

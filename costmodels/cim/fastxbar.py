@@ -41,7 +41,7 @@ _STATE: dict[str, bool] = {}
 TABLE_MAX_PATTERNS = 1 << 12
 #: ... and at most 1/TABLE_MIN_REUSE of the (row, step) pairs it serves
 TABLE_MIN_REUSE = 4
-#: elements of one stacked product block (steps x rows x columns): 1 MB in float32
+#: elements of one stacked product block (tiles x steps x rows x columns): 1 MB in float32
 BLOCK_ELEMENTS = 1 << 18
 
 
@@ -82,8 +82,8 @@ def _combine_py(acc: np.ndarray, lsb: Any, slice_w: np.ndarray, sets: int, out: 
             o[n] = fin[g * n_n + n]
 
 
-def _adc_rows_py(p: np.ndarray, lsb: Any, levels: Any, w_t: np.ndarray, slice_w: np.ndarray, sets: int,
-                 out: np.ndarray, d0: int, m0: int) -> None:
+def _adc_rows_py(p: np.ndarray, lsb: Any, levels: Any, magic: Any, w_t: np.ndarray, slice_w: np.ndarray,
+                 sets: int, out: np.ndarray, d0: int, m0: int) -> None:
     """Rows ``m0 ..`` of the output from the products ``p`` (tiles, T, Mc, J) of one row block:
     each partial sum converted (``clip(rint(p / lsb), -levels, levels)``), the codes shift-added over
     the steps with ``w_t``, then :func:`_combine_py`."""
@@ -97,7 +97,7 @@ def _adc_rows_py(p: np.ndarray, lsb: Any, levels: Any, w_t: np.ndarray, slice_w:
             for t in range(n_t):
                 w = w_t[t]
                 for j in range(n_j):
-                    q = np.rint(p[i, t, m, j] / lsb)
+                    q = (p[i, t, m, j] / lsb + magic) - magic  # rint (see _magic)
                     if q > levels:
                         q = levels
                     elif q < -levels:
@@ -188,10 +188,26 @@ def _pair_factor_py(g: np.ndarray, levels: Any, slices: int, n: int, rows: int, 
                     out[d, r, kk] = f if f > 0.0 else 0.0
 
 
+def _digits_py(q: np.ndarray, dac_bits: int, out: np.ndarray) -> None:
+    """Compiled twin of :func:`_digit_block`: ``out[t, m, c] = (q[m, c] >> t dac_bits) & mask`` for
+    the ``K`` columns of ``q`` (M, K); ``out`` (T, M, width >= K) must be zero beyond column K."""
+    n_t = out.shape[0]
+    n_m, k = q.shape
+    mask = (1 << dac_bits) - 1
+    for t in range(n_t):
+        sh = t * dac_bits
+        for m in range(n_m):
+            qm = q[m]
+            om = out[t, m]
+            for c in range(k):
+                om[c] = (qm[c] >> sh) & mask
+
+
 _combine = _jit(_combine_py)
 _adc_rows = _jit(_adc_rows_py)
 _gather_rows = _jit(_gather_rows_py)
 _pair_factor = _jit(_pair_factor_py)
+_digits = _jit(_digits_py)
 
 
 def available() -> bool:
@@ -215,7 +231,7 @@ def _selftest() -> None:
         p = np.array([0.5, 1.5, -2.5, 9.0], dtype=dt).reshape(1, 1, 1, 4)
         out = np.zeros((1, 1, 2), dtype=dt)
         one = np.ones(1, dtype=dt)
-        _adc_rows(p, dt(1.0), dt(3.0), one, np.array([1.0, 4.0], dtype=dt), 1, out, 0, 0)
+        _adc_rows(p, dt(1.0), dt(3.0), _magic(dt), one, np.array([1.0, 4.0], dtype=dt), 1, out, 0, 0)
         if not np.array_equal(out[0, 0], np.array([0 + 4 * -2, 2 + 4 * 3], dtype=dt)):
             raise AssertionError(f"ADC kernel gave {out[0, 0]}")
         out2 = np.zeros((2, 1, 2), dtype=dt)  # two weight sets side by side
@@ -236,18 +252,29 @@ def pair_factor(g_signed: np.ndarray, *, cell_bits: int, slices: int, n: int, ro
     return out.reshape(*lead, *g.shape[-2:])
 
 
+def _magic(dtype: Any) -> Any:
+    """``1.5 * 2^(stored mantissa bits)``: ``(x + magic) - magic`` rounds ``x`` to the nearest integer, ties
+    to even, exactly as ``rint`` for ``|x| < 2^22`` (float32; ``2^51`` float64), and vectorises
+    where ``rint`` is a library call. Beyond that range the result stays beyond the ADC's codes
+    (``levels < 2^15``), so the clip that follows gives the same code."""
+    return np.dtype(dtype).type(1.5 * 2.0 ** np.finfo(dtype).nmant)
+
+
 def use_table(dac_bits: int, rows: int, m: int, steps: int) -> bool:
     """Whether the pattern table is cheaper than the products (see the module docstring)."""
     bits = dac_bits * rows
     return bits <= 12 and 2 ** bits <= TABLE_MAX_PATTERNS and 2 ** bits * TABLE_MIN_REUSE <= m * steps
 
 
-def _digit_block(q: np.ndarray, steps: int, dac_bits: int, width: int, dtype: Any) -> np.ndarray:
+def _digit_block(q: np.ndarray, steps: int, dac_bits: int, width: int, dtype: Any, compiled: bool = False) -> np.ndarray:
     """Input digits of the integer inputs ``q`` (M, K) as (T, M, width) of ``dtype``, least
     significant first, zero columns padded: the digits :func:`.crossbar_sim._digits` computes in
     floating point, which are exact there for these integer values (below 2^16)."""
     m, k = q.shape
-    out = np.zeros((steps, m, width), dtype=dtype)
+    out = np.zeros((steps, m, width), dtype=dtype) if width > k else np.empty((steps, m, width), dtype=dtype)
+    if compiled:
+        _digits(q, dac_bits, out)
+        return out
     mask = (1 << dac_bits) - 1
     for t in range(steps):
         out[t, :, :k] = (q >> (t * dac_bits)) & mask
@@ -276,7 +303,7 @@ def partial_sums(part: np.ndarray, g: np.ndarray, *, steps: int, dac_bits: int, 
     lead = max(n_l, n_g)
     w_t = np.array([2.0 ** (t * dac_bits) for t in range(steps)], dtype=part.dtype)
     sw = slice_w.astype(part.dtype)
-    lsb_d, lv = dt(lsb), dt(levels)
+    lsb_d, lv, mg = dt(lsb), dt(levels), _magic(part.dtype)
     out = np.empty((lead * sets, m, n), dtype=part.dtype)
     q = part.astype(np.int32)  # integer-valued inputs in [0, 2^16): exact
     if n_l == 1 and use_table(dac_bits, rows, m, steps):
@@ -301,14 +328,14 @@ def partial_sums(part: np.ndarray, g: np.ndarray, *, steps: int, dac_bits: int, 
         gd = g[d if n_g > 1 else 0]
         for m0 in range(0, m, per_block):
             m1 = min(m, m0 + per_block)
-            xb = _digit_block(xd[m0:m1], steps, dac_bits, tiles * rows, part.dtype)
+            xb = _digit_block(xd[m0:m1], steps, dac_bits, tiles * rows, part.dtype, compiled)
             xb = xb.reshape(steps * (m1 - m0), tiles * rows)
             p = np.empty((tiles, steps * (m1 - m0), j), dtype=part.dtype)
             for i in range(tiles):  # one BLAS call per tile for all steps of the block
                 np.matmul(xb[:, i * rows:(i + 1) * rows], gd[i], out=p[i])
             p4 = p.reshape(tiles, steps, m1 - m0, j)
             if compiled:
-                _adc_rows(p4, lsb_d, lv, w_t, sw, sets, out, d * sets, m0)
+                _adc_rows(p4, lsb_d, lv, mg, w_t, sw, sets, out, d * sets, m0)
             else:
                 _adc_numpy(p4, lsb_d, lv, w_t, sw, sets, out, d * sets, m0)
     return out
