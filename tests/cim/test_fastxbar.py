@@ -42,6 +42,7 @@ CASES = [  # rows, cols, cell_bits, dac_bits, adc_bits, adc_range, r_wire, x lea
     (64, 48, 3, 2, 7, "full", 0.0, (3,), (3,), 150, np.float32, True),  # stacked steps, 3 tiles
     (16, 16, 1, 3, 4, "calibrated", 5.0, (2, 2), (1,), 40, np.float64, False),  # per-draw inputs, one w
     (32, 128, 4, 1, 8, "full", 1.0, (1,), (6,), 70, np.float32, False),  # merged, no table (2^32 patterns)
+    (128, 128, 2, 1, 10, "full", 1.6, (1,), (4,), 9, np.float32, False),  # table, int32 codes (511 x 255)
 ]
 
 
@@ -62,6 +63,19 @@ def test_random_shapes_equal_reference(monkeypatch, mode, case):
     ideal = cs.crossbar_matmul(x, w, cs.CrossbarSim(rows=rows, cols=cols, cell_bits=cb, dac_bits=dac, adc_bits=0,
                                                     r_wire_ohm=r, g_on_s=1e-3))
     assert not np.array_equal(new, ideal)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_table_with_inexact_float_sums(monkeypatch, mode):
+    """16-bit inputs and a 14-bit ADC: shift-added codes reach 8191 x 65535 > 2^24, so float32 sums
+    round; the table path then keeps float codes and the reference's order (no integer codes)."""
+    assert fastxbar._int_codes(8191, 2.0 ** np.arange(16), np.float32) is None
+    rng = np.random.default_rng(7)
+    x, w = rng.random((1, 300, 8)).astype(np.float32), rng.standard_normal((2, 5, 8)).astype(np.float32)
+    sim = cs.CrossbarSim(rows=8, input_bits=16, adc_bits=14, r_wire_ohm=1.6, g_on_s=1e-3)
+    assert fastxbar.use_table(1, 8, 300, 16)
+    ref = _run(monkeypatch, "off", lambda: cs.crossbar_matmul(x, w, sim))
+    np.testing.assert_array_equal(_run(monkeypatch, mode, lambda: cs.crossbar_matmul(x, w, sim)), ref)
 
 
 def test_table_rule():
