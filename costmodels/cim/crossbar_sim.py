@@ -327,7 +327,7 @@ def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim, *, stats: dict[str, float]
     y = None
     fast = FAST_PATH != "off" and top is not None and not torch_mode
     for part_sign, part in zip((1.0, -1.0), parts):
-        if fast:
+        if fast and top is not None:
             contrib = part_sign * _part_fast(part, gt, sim, rows, tiles, top, slice_w)
             y = contrib if y is None else y + contrib
             continue

@@ -30,6 +30,7 @@ import numpy as np
 
 __all__ = ["available", "pair_factor", "partial_sums", "use_table"]
 
+njit: Any
 try:  # optional accelerator
     from numba import njit
 except ImportError:  # pragma: no cover - exercised on machines without numba
