@@ -50,6 +50,8 @@ import numpy as np
 from dse.errors import DseInputError
 from dse.xp import is_torch, namespace
 
+from . import fastxbar
+
 __all__ = ["ADC_RANGES", "CrossbarSim", "crossbar_matmul", "ir_drop_factor"]
 
 ADC_RANGES = ("full", "calibrated")
@@ -184,6 +186,10 @@ def _adc(xp: Any, p: Any, top: float, bits: int) -> Any:
     return xp.clip(xp.round(p / lsb), -levels, levels) * lsb
 
 
+#: numpy path of the ADC partial sums: ``auto`` (:mod:`.fastxbar`, numba when available), ``numba``,
+#: ``numpy`` (its numpy fallback) or ``off`` (the reference loop below); all give the same numbers
+FAST_PATH = "auto"
+
 #: elements of one (chunk of a) partial-sum array: 128 KB in float32, so the ADC's elementwise passes
 #: over a chunk stay in the L2 cache (2^21 was ~2x slower on the 2-core EPYC of benchmarks/cim_throughput.py)
 CHUNK_ELEMENTS = 1 << 15
@@ -236,6 +242,31 @@ def _partial_sums(xp: Any, part: Any, gt: Any, sim: CrossbarSim, rows: int, tile
     return (outs[0] if len(outs) == 1 else xp.concat(outs, axis=-2)), peak
 
 
+def _part_fast(part: np.ndarray, gt: np.ndarray, sim: CrossbarSim, rows: int, tiles: int, top: float,
+               slice_w: np.ndarray) -> np.ndarray:
+    """``sum(sum(_partial_sums(...), -3) * slice_w over slices)`` of one input part, (..., M, N), through
+    :func:`.fastxbar.partial_sums` (numpy only; the same numbers, see ``FAST_PATH``)."""
+    m, k, sn = int(part.shape[-2]), int(part.shape[-1]), int(gt.shape[-1])
+    shape = np.broadcast_shapes(tuple(part.shape[:-2]), tuple(gt.shape[:-3]))
+    lead = int(np.prod(shape))
+    x_shared = all(int(d) == 1 for d in part.shape[:-2])
+    g_shared = all(int(d) == 1 for d in gt.shape[:-3])
+    x = part.reshape(1, m, k) if x_shared else np.broadcast_to(part, (*shape, m, k)).reshape(lead, m, k)
+    sets = 1
+    if x_shared and lead > 1:  # inputs shared by all draws: the draws' cells side by side (tiles, rows, S lead N)
+        g = gt.reshape(lead, tiles, rows, sim.slices, sn // sim.slices).transpose(1, 2, 3, 0, 4)
+        g = np.ascontiguousarray(g).reshape(1, tiles, rows, lead * sn)
+        sets = lead
+    elif g_shared:
+        g = gt.reshape(1, tiles, rows, sn)
+    else:
+        g = np.broadcast_to(gt, (*shape, tiles, rows, sn)).reshape(lead, tiles, rows, sn)
+    out = fastxbar.partial_sums(x, g, steps=sim.steps, dac_bits=sim.dac_bits, tiles=tiles, rows=rows,
+                                slice_w=slice_w[::sn // sim.slices], sets=sets, lsb=_lsb(top, sim.adc_bits),
+                                levels=_levels(sim.adc_bits), compiled=None if FAST_PATH == "auto" else FAST_PATH == "numba")
+    return out.reshape(*shape, m, sn // sim.slices)
+
+
 def _move(a: Any, src: int, dst: int) -> Any:
     return a.movedim(src, dst) if is_torch(a) else np.moveaxis(a, src, dst)
 
@@ -280,7 +311,7 @@ def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim, *, stats: dict[str, float]
     cells = _digits(xp, xp.abs(qw), sim.slices, sim.cell_bits)
     g = xp.concat([xp.sign(qw) * c for c in cells], axis=-2)  # differential pair: +/- columns
     if sim.r_wire_ohm > 0:
-        g = g * _const(xp, _pair_factor(_numpy(g), sim, n), like=g)
+        g = g * _const(xp, _ir_factor(_numpy(g), sim, n), like=g)
     gt = _tile(xp, g, tiles, rows, pad)  # (..., tiles, rows, S N)
     gt = gt.contiguous() if torch_mode else np.ascontiguousarray(gt)  # BLAS-friendly strides
     slice_w = _const(xp, np.repeat(2.0 ** (np.arange(sim.slices) * sim.cell_bits), n), like=gt)
@@ -294,7 +325,12 @@ def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim, *, stats: dict[str, float]
         stats.update(x_peak=x_peak, p_peak=p_peak)
     top = adc_top(sim, p_peak) if sim.adc_bits > 0 else None
     y = None
+    fast = FAST_PATH != "off" and top is not None and not torch_mode
     for part_sign, part in zip((1.0, -1.0), parts):
+        if fast and top is not None:
+            contrib = part_sign * _part_fast(part, gt, sim, rows, tiles, top, slice_w)
+            y = contrib if y is None else y + contrib
+            continue
         p, _ = _partial_sums(xp, part, gt, sim, rows, tiles, pad, top)
         p = xp.sum(p, axis=-3) * slice_w  # (..., M, S N): row tiles and slices shift-added
         contrib = part_sign * xp.sum(xp.reshape(p, (*p.shape[:-1], sim.slices, n)), axis=-2)
@@ -307,6 +343,17 @@ def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim, *, stats: dict[str, float]
 
 def _numpy(a: Any) -> np.ndarray:
     return a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a)
+
+
+def _ir_factor(g_signed: np.ndarray, sim: CrossbarSim, n: int) -> np.ndarray:
+    """:func:`_pair_factor`, compiled (:func:`.fastxbar.pair_factor`, same numbers) when ``FAST_PATH``
+    allows and numba is available. A short matrix (K < rows) is summed over K rows only: the zero
+    rows below it add exact zeros to the suffix sums."""
+    if FAST_PATH in ("auto", "numba") and fastxbar.available():
+        return fastxbar.pair_factor(g_signed, cell_bits=sim.cell_bits, slices=sim.slices, n=n,
+                                    rows=min(sim.rows, int(g_signed.shape[-1])), cols=sim.cols,
+                                    cr=sim.g_on_s * sim.r_wire_ohm)
+    return _pair_factor(g_signed, sim, n)
 
 
 def _pair_factor(g_signed: np.ndarray, sim: CrossbarSim, n: int) -> np.ndarray:

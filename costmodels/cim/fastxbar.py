@@ -1,0 +1,429 @@
+"""Fast numpy path of the functional crossbar's ADC partial sums (numba optional), equal bit for bit
+to the reference loop of :func:`.crossbar_sim._partial_sums`.
+
+The reference computes, per chunk of input rows and per input step ``t``, one product
+``digits_t @ g`` and one ADC pass (divide by the LSB, round half to even, clip, times ``2^(t dac_bits)``,
+add). This module computes the same partial sums with fewer, larger calls:
+
+* **stacked steps**: the ``T`` digit planes of a row chunk are stacked along the rows, so one BLAS
+  call per (draw, chunk) gives all ``T`` products; a compiled kernel (numba) then converts and
+  shift-adds them in one pass (the numpy fallback does the reference's in-place passes per step);
+* **pattern table** (short arrays, e.g. a 3x3 conv on one channel: 9 rows, 1-bit DAC): a row of an
+  array sees one of ``P = (2^dac_bits)^rows`` input patterns per step; when ``P`` is small against
+  the rows x steps, the products and the ADC codes of all ``P`` patterns are computed once (one
+  BLAS call on the ``P`` x ``rows`` pattern matrix) and each (row, step) gathers its codes.
+
+Exactness: the ADC codes are integers and their shift-adds are exact in float32 (below 2^24), so
+the result equals the reference whenever each partial sum equals the reference's. Each partial sum
+is a BLAS dot product over the same ``rows`` entries as in the reference; OpenBLAS computes an
+element of ``A @ B`` from its row of ``A`` and column of ``B`` alone (same order whatever the
+matrix sizes for ``rows`` below its K-block), which ``tests/cim/test_fastxbar.py`` checks bit for
+bit against the reference on the digits CNN and on random shapes, with and without numba.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+__all__ = ["available", "pair_factor", "partial_sums", "use_table"]
+
+njit: Any
+try:  # optional accelerator
+    from numba import njit
+except ImportError:  # pragma: no cover - exercised on machines without numba
+    njit = None
+
+_STATE: dict[str, bool] = {}
+
+#: pattern table only when it has at most this many patterns (P x rows x columns products) ...
+TABLE_MAX_PATTERNS = 1 << 12
+#: ... and at most 1/TABLE_MIN_REUSE of the (row, step) pairs it serves
+TABLE_MIN_REUSE = 4
+#: elements of one stacked product block (tiles x steps x rows x columns): 1 MB in float32
+BLOCK_ELEMENTS = 1 << 18
+
+
+def _jit(fn: Any) -> Any:
+    return njit(cache=True)(fn) if njit is not None else fn
+
+
+def _combine_py(acc: np.ndarray, lsb: Any, slice_w: np.ndarray, sets: int, out: np.ndarray, d0: int, m: int,
+                fin: np.ndarray) -> None:
+    """Row ``m`` of the output from its step-shift-added codes ``acc`` (tiles, J), ``J = S sets N``
+    (slice-major, then weight set, then output): ``out[d0 + g, m, n] = sum_s slice_w[s] sum_i lsb
+    acc[i, (s sets + g) N + n]``, every float operation in the reference's order (times the LSB,
+    tiles added in order, times the slice weight, slices added in order). ``fin`` (2 sets N) is
+    scratch; the inner loops run over ``sets N`` contiguous values so they vectorise."""
+    tiles = acc.shape[0]
+    n_s = slice_w.shape[0]
+    n_n = out.shape[2]
+    w = sets * n_n
+    tmp = fin[w:]
+    for s in range(n_s):
+        a0 = acc[0, s * w:(s + 1) * w]
+        for j in range(w):
+            tmp[j] = a0[j] * lsb
+        for i in range(1, tiles):
+            ai = acc[i, s * w:(s + 1) * w]
+            for j in range(w):
+                tmp[j] = tmp[j] + ai[j] * lsb
+        sw = slice_w[s]
+        if s == 0:
+            for j in range(w):
+                fin[j] = tmp[j] * sw
+        else:
+            for j in range(w):
+                fin[j] = fin[j] + tmp[j] * sw
+    for g in range(sets):
+        o = out[d0 + g, m]
+        for n in range(n_n):
+            o[n] = fin[g * n_n + n]
+
+
+def _adc_rows_py(p: np.ndarray, lsb: Any, levels: Any, magic: Any, w_t: np.ndarray, slice_w: np.ndarray,
+                 sets: int, out: np.ndarray, d0: int, m0: int) -> None:
+    """Rows ``m0 ..`` of the output from the products ``p`` (tiles, T, Mc, J) of one row block:
+    each partial sum converted (``clip(rint(p / lsb), -levels, levels)``), the codes shift-added over
+    the steps with ``w_t``, then :func:`_combine_py`."""
+    tiles, n_t, n_m, n_j = p.shape
+    acc = np.empty((tiles, n_j), dtype=p.dtype)
+    fin = np.empty(2 * (n_j // slice_w.shape[0]), dtype=p.dtype)
+    for m in range(n_m):
+        for i in range(tiles):
+            for j in range(n_j):
+                acc[i, j] = 0
+            for t in range(n_t):
+                w = w_t[t]
+                for j in range(n_j):
+                    q = (p[i, t, m, j] / lsb + magic) - magic  # rint (see _magic)
+                    if q > levels:
+                        q = levels
+                    elif q < -levels:
+                        q = -levels
+                    acc[i, j] += q * w
+        _combine(acc, lsb, slice_w, sets, out, d0, m0 + m, fin)
+
+
+def _gather_rows_py(codes: np.ndarray, idx: np.ndarray, lsb: Any, w_t: np.ndarray, slice_w: np.ndarray,
+                    sets: int, out: np.ndarray, d0: int) -> None:
+    """All rows of the output from the ADC codes of every input pattern ``codes`` (tiles, P, J) and
+    each (tile, step, row)'s pattern ``idx`` (tiles, T, M): codes shift-added over the steps, then
+    :func:`_combine_py`."""
+    tiles, n_t, n_m = idx.shape
+    n_j = codes.shape[2]
+    acc = np.empty((tiles, n_j), dtype=codes.dtype)
+    fin = np.empty(2 * (n_j // slice_w.shape[0]), dtype=codes.dtype)
+    for m in range(n_m):
+        for i in range(tiles):
+            for j in range(n_j):
+                acc[i, j] = 0
+            for t in range(n_t):
+                w = w_t[t]
+                r = idx[i, t, m]
+                for j in range(n_j):
+                    acc[i, j] += codes[i, r, j] * w
+        _combine(acc, lsb, slice_w, sets, out, d0, m, fin)
+
+
+def _pair_factor_py(g: np.ndarray, levels: Any, slices: int, n: int, rows: int, cols: int, cr: float,
+                    out: np.ndarray) -> None:
+    """Compiled twin of :func:`.crossbar_sim._pair_factor` (first-order IR-drop factor of every signed
+    cell): ``g`` (L, S N, K) signed cell digits, ``out`` (L, S N, K) float64. The cells are laid out
+    output-major (physical column ``2 (n S + s) + side``), each ``rows`` x ``cols`` array's
+    bit-line and word-line double sums taken in the order of ``numpy.cumsum`` (sequential, from the
+    far end, then from the near end), so the factors are equal bit for bit."""
+    n_l, sn, k = g.shape
+    tiles = -(-k // rows)
+    kp = tiles * rows
+    c = 2 * sn
+    cp = -(-c // cols) * cols
+    phys = np.zeros((kp, cp))
+    phys_t = np.zeros((cp, kp))  # the same cells, column-major, for the word-line sums
+    hb = np.zeros((kp, cp))
+    hw = np.zeros((cp, kp))  # word-line double sums, (column, row)
+    for d in range(n_l):
+        phys[:, :] = 0.0
+        phys_t[:, :] = 0.0
+        for s in range(slices):
+            for o in range(n):
+                r = s * n + o
+                col = 2 * (o * slices + s)
+                for kk in range(k):
+                    v = g[d, r, kk]
+                    a = abs(v) / levels
+                    if v > 0:
+                        phys[kk, col] = a
+                        phys_t[col, kk] = a
+                    elif v < 0:
+                        phys[kk, col + 1] = a
+                        phys_t[col + 1, kk] = a
+        for t in range(tiles):  # bit lines: suffix sums from the tile's far row, then prefix sums
+            i0 = t * rows
+            for cc in range(cp):
+                hb[i0 + rows - 1, cc] = phys[i0 + rows - 1, cc]
+            for i in range(rows - 2, -1, -1):
+                for cc in range(cp):
+                    hb[i0 + i, cc] = hb[i0 + i + 1, cc] + phys[i0 + i, cc]
+            for i in range(1, rows):
+                for cc in range(cp):
+                    hb[i0 + i, cc] = hb[i0 + i - 1, cc] + hb[i0 + i, cc]
+        for a0 in range(0, cp, cols):  # word lines: the same along each array's columns
+            for i in range(kp):
+                hw[a0 + cols - 1, i] = phys_t[a0 + cols - 1, i]
+            for cc in range(cols - 2, -1, -1):
+                for i in range(kp):
+                    hw[a0 + cc, i] = hw[a0 + cc + 1, i] + phys_t[a0 + cc, i]
+            for cc in range(1, cols):
+                for i in range(kp):
+                    hw[a0 + cc, i] = hw[a0 + cc - 1, i] + hw[a0 + cc, i]
+        for s in range(slices):
+            for o in range(n):
+                r = s * n + o
+                col = 2 * (o * slices + s)
+                for kk in range(k):
+                    side = col if g[d, r, kk] > 0 else col + 1
+                    f = 1.0 - cr * (hb[kk, side] + hw[side, kk])
+                    out[d, r, kk] = f if f > 0.0 else 0.0
+
+
+def _digits_py(q: np.ndarray, dac_bits: int, out: np.ndarray) -> None:
+    """Compiled twin of :func:`_digit_block`: ``out[t, m, c] = (q[m, c] >> t dac_bits) & mask`` for
+    the ``K`` columns of ``q`` (M, K); ``out`` (T, M, width >= K) must be zero beyond column K."""
+    n_t = out.shape[0]
+    n_m, k = q.shape
+    mask = (1 << dac_bits) - 1
+    for t in range(n_t):
+        sh = t * dac_bits
+        for m in range(n_m):
+            qm = q[m]
+            om = out[t, m]
+            for c in range(k):
+                om[c] = (qm[c] >> sh) & mask
+
+
+def _gather_rows_int_py(codes: np.ndarray, idx: np.ndarray, lsb: Any, w_t: np.ndarray, slice_w: np.ndarray,
+                        sets: int, out: np.ndarray, d0: int) -> None:
+    """:func:`_gather_rows_py` on integer codes and weights (int16 or int32): the step shift-add is
+    integer arithmetic, exact, so it equals the float one whenever that one is exact (every sum
+    below 2^24 in float32, which :func:`_int_codes` checks); twice the lanes per vector in int16."""
+    tiles, n_t, n_m = idx.shape
+    n_j = codes.shape[2]
+    acc = np.empty((tiles, n_j), dtype=codes.dtype)
+    accf = np.empty((tiles, n_j), dtype=out.dtype)
+    fin = np.empty(2 * (n_j // slice_w.shape[0]), dtype=out.dtype)
+    for m in range(n_m):
+        for i in range(tiles):
+            a = acc[i]
+            c = codes[i, idx[i, 0, m]]
+            for j in range(n_j):
+                a[j] = c[j]
+            for t in range(1, n_t):
+                w = w_t[t]
+                c = codes[i, idx[i, t, m]]
+                for j in range(n_j):
+                    a[j] += c[j] * w
+            af = accf[i]
+            for j in range(n_j):
+                af[j] = a[j]
+        _combine(accf, lsb, slice_w, sets, out, d0, m, fin)
+
+
+_combine = _jit(_combine_py)
+_adc_rows = _jit(_adc_rows_py)
+_gather_rows = _jit(_gather_rows_py)
+_gather_rows_int = _jit(_gather_rows_int_py)
+_pair_factor = _jit(_pair_factor_py)
+_digits = _jit(_digits_py)
+
+
+def available() -> bool:
+    """True when numba is importable and both kernels compile and agree with numpy on a tiny case
+    (checked once; a failure warns and the numpy fallback, same numbers, is used)."""
+    if "ok" not in _STATE:
+        _STATE["ok"] = False
+        if njit is not None:
+            try:
+                _selftest()
+                _STATE["ok"] = True
+            except Exception as exc:  # pragma: no cover - a broken numba install
+                warnings.warn(f"numba is installed but the crossbar kernels failed ({exc!r}); using numpy "
+                              "(same numbers, slower)", RuntimeWarning, stacklevel=2)
+    return _STATE["ok"]
+
+
+def _selftest() -> None:
+    """Both kernels on a tiny case, in float32 and float64, against hand-computed numbers."""
+    for dt in (np.float32, np.float64):
+        p = np.array([0.5, 1.5, -2.5, 9.0], dtype=dt).reshape(1, 1, 1, 4)
+        out = np.zeros((1, 1, 2), dtype=dt)
+        one = np.ones(1, dtype=dt)
+        _adc_rows(p, dt(1.0), dt(3.0), _magic(dt), one, np.array([1.0, 4.0], dtype=dt), 1, out, 0, 0)
+        if not np.array_equal(out[0, 0], np.array([0 + 4 * -2, 2 + 4 * 3], dtype=dt)):
+            raise AssertionError(f"ADC kernel gave {out[0, 0]}")
+        out2 = np.zeros((2, 1, 2), dtype=dt)  # two weight sets side by side
+        _gather_rows(p[:, 0], np.zeros((1, 2, 1), np.int64), dt(1.0), np.array([1.0, 2.0], dtype=dt),
+                     one, 2, out2, 0)
+        if not np.array_equal(out2[:, 0], 3 * p[0, 0, 0].reshape(2, 2)):
+            raise AssertionError(f"gather kernel gave {out2[:, 0]}")
+
+
+def pair_factor(g_signed: np.ndarray, *, cell_bits: int, slices: int, n: int, rows: int, cols: int,
+                cr: float) -> np.ndarray:
+    """IR-drop factor (..., S N, K) float64 of the signed cells ``g_signed`` (..., S N, K) with the
+    compiled kernel (``cr`` = ``g_on r_wire``); equal to :func:`.crossbar_sim._pair_factor`."""
+    lead = g_signed.shape[:-2]
+    g = np.ascontiguousarray(g_signed.reshape(-1, *g_signed.shape[-2:]))
+    out = np.empty(g.shape)
+    _pair_factor(g, g.dtype.type(2 ** cell_bits - 1), slices, n, rows, cols, float(cr), out)
+    return out.reshape(*lead, *g.shape[-2:])
+
+
+def _magic(dtype: Any) -> Any:
+    """``1.5 * 2^(stored mantissa bits)``: ``(x + magic) - magic`` rounds ``x`` to the nearest integer, ties
+    to even, exactly as ``rint`` for ``|x| < 2^22`` (float32; ``2^51`` float64), and vectorises
+    where ``rint`` is a library call. Beyond that range the result stays beyond the ADC's codes
+    (``levels < 2^15``), so the clip that follows gives the same code."""
+    return np.dtype(dtype).type(1.5 * 2.0 ** np.finfo(dtype).nmant)
+
+
+def _int_codes(levels: float, w_t: np.ndarray, dtype: Any) -> Any:
+    """Integer type for the shift-added ADC codes when the float sums are exact (largest sum
+    ``levels sum(w_t)`` below ``2^(mantissa + 1)``): int16 if it fits, else int32; None if not exact."""
+    top = float(levels) * float(np.sum(w_t))
+    if top >= 2.0 ** (np.finfo(dtype).nmant + 1):
+        return None
+    return np.int16 if top < 2 ** 15 else np.int32 if top < 2 ** 31 else None
+
+
+def use_table(dac_bits: int, rows: int, m: int, steps: int) -> bool:
+    """Whether the pattern table is cheaper than the products (see the module docstring)."""
+    bits = dac_bits * rows
+    return bits <= 12 and 2 ** bits <= TABLE_MAX_PATTERNS and 2 ** bits * TABLE_MIN_REUSE <= m * steps
+
+
+def _digit_block(q: np.ndarray, steps: int, dac_bits: int, width: int, dtype: Any, compiled: bool = False) -> np.ndarray:
+    """Input digits of the integer inputs ``q`` (M, K) as (T, M, width) of ``dtype``, least
+    significant first, zero columns padded: the digits :func:`.crossbar_sim._digits` computes in
+    floating point, which are exact there for these integer values (below 2^16)."""
+    m, k = q.shape
+    out = np.zeros((steps, m, width), dtype=dtype) if width > k else np.empty((steps, m, width), dtype=dtype)
+    if compiled:
+        _digits(q, dac_bits, out)
+        return out
+    mask = (1 << dac_bits) - 1
+    for t in range(steps):
+        out[t, :, :k] = (q >> (t * dac_bits)) & mask
+    return out
+
+
+def partial_sums(part: np.ndarray, g: np.ndarray, *, steps: int, dac_bits: int, tiles: int, rows: int,
+                 slice_w: np.ndarray, sets: int, lsb: float, levels: float,
+                 compiled: bool | None = None) -> np.ndarray:
+    """One unsigned input part through the crossbar: ADC codes shift-added over the input steps, times
+    the LSB, added over row tiles and shift-added over slices with ``slice_w`` (S,) (what the
+    reference computes as ``sum(_partial_sums(...), -3) * slice_w`` summed over the slices).
+
+    ``part`` (L, M, K) non-negative integer-valued inputs (L = 1: shared by all weight sets);
+    ``g`` (G, tiles, rows, J) cells with ``J = S sets N`` (slice-major, then ``sets`` weight sets side
+    by side, then outputs), L = G or L = 1 or G = 1 (``sets > 1`` only with L = G = 1); returns
+    (max(L, G) sets, M, N) in ``part``'s dtype. ``compiled``: numba kernels (default: when
+    available) or their numpy twin.
+    """
+    dt = part.dtype.type
+    compiled = available() if compiled is None else compiled
+    n_l, m, _ = part.shape
+    n_g, j = g.shape[0], g.shape[-1]
+    n_s = slice_w.shape[0]
+    n = j // (sets * n_s)
+    lead = max(n_l, n_g)
+    w_t = np.array([2.0 ** (t * dac_bits) for t in range(steps)], dtype=part.dtype)
+    sw = slice_w.astype(part.dtype)
+    lsb_d, lv, mg = dt(lsb), dt(levels), _magic(part.dtype)
+    out = np.empty((lead * sets, m, n), dtype=part.dtype)
+    q = part.astype(np.int32)  # integer-valued inputs in [0, 2^16): exact
+    if n_l == 1 and use_table(dac_bits, rows, m, steps):
+        base = 2 ** dac_bits
+        pat = np.arange(base ** rows)
+        pm = np.stack([(pat // base ** r) % base for r in range(rows)], axis=-1).astype(part.dtype)  # (P, rows)
+        digits = _digit_block(q[0], steps, dac_bits, tiles * rows, part.dtype).reshape(steps, m, tiles, rows)
+        idx = np.ascontiguousarray(np.moveaxis(digits @ (float(base) ** np.arange(rows)), -1, 0)).astype(np.int64)
+        for d in range(n_g):
+            codes = pm @ g[d]  # (tiles, P, J): the partial sums of every pattern, one BLAS call
+            np.divide(codes, lsb_d, out=codes)
+            np.rint(codes, out=codes)
+            np.clip(codes, -lv, lv, out=codes)
+            ity = _int_codes(levels, w_t, part.dtype) if compiled else None
+            if ity is not None:
+                _gather_rows_int(codes.astype(ity), idx, lsb_d, w_t.astype(ity), sw, sets, out, d * sets)
+            elif compiled:
+                _gather_rows(codes, idx, lsb_d, w_t, sw, sets, out, d * sets)
+            else:
+                _gather_numpy(codes, idx, lsb_d, w_t, sw, sets, out, d * sets)
+        return out
+    per_block = max(1, BLOCK_ELEMENTS // max(1, tiles * steps * j))
+    for d in range(lead):
+        xd = q[d if n_l > 1 else 0]
+        gd = g[d if n_g > 1 else 0]
+        for m0 in range(0, m, per_block):
+            m1 = min(m, m0 + per_block)
+            xb = _digit_block(xd[m0:m1], steps, dac_bits, tiles * rows, part.dtype, compiled)
+            xb = xb.reshape(steps * (m1 - m0), tiles * rows)
+            p = np.empty((tiles, steps * (m1 - m0), j), dtype=part.dtype)
+            for i in range(tiles):  # one BLAS call per tile for all steps of the block
+                np.matmul(xb[:, i * rows:(i + 1) * rows], gd[i], out=p[i])
+            p4 = p.reshape(tiles, steps, m1 - m0, j)
+            if compiled:
+                _adc_rows(p4, lsb_d, lv, mg, w_t, sw, sets, out, d * sets, m0)
+            else:
+                _adc_numpy(p4, lsb_d, lv, w_t, sw, sets, out, d * sets, m0)
+    return out
+
+
+def _combine_numpy(acc: np.ndarray, lsb: Any, slice_w: np.ndarray, sets: int, out: np.ndarray, d0: int,
+                   m0: int) -> None:
+    """numpy twin of :func:`_combine_py` for a block of rows: ``acc`` (tiles, Mc, J)."""
+    tiles, mc, j = acc.shape
+    n_s = slice_w.shape[0]
+    v = np.multiply(acc, lsb, out=acc)
+    v = np.sum(v, axis=0) if tiles > 1 else v[0]
+    v = v.reshape(mc, n_s, sets, j // (sets * n_s)) * slice_w[:, None, None]
+    out[d0:d0 + sets, m0:m0 + mc] = np.moveaxis(np.sum(v, axis=1), 1, 0)
+
+
+def _adc_numpy(p: np.ndarray, lsb: Any, levels: Any, w_t: np.ndarray, slice_w: np.ndarray, sets: int,
+               out: np.ndarray, d0: int, m0: int) -> None:
+    """numpy twin of the ADC kernel: the reference's in-place passes, one step at a time."""
+    acc = None
+    for t in range(p.shape[1]):
+        q = np.divide(p[:, t], lsb, out=p[:, t])
+        np.rint(q, out=q)
+        np.clip(q, -levels, levels, out=q)
+        if acc is None:
+            acc = q.copy()
+        else:
+            np.multiply(q, w_t[t], out=q)
+            np.add(acc, q, out=acc)
+    assert acc is not None
+    _combine_numpy(acc, lsb, slice_w, sets, out, d0, m0)
+
+
+def _gather_numpy(codes: np.ndarray, idx: np.ndarray, lsb: Any, w_t: np.ndarray, slice_w: np.ndarray,
+                  sets: int, out: np.ndarray, d0: int) -> None:
+    """numpy twin of the gather kernel, over blocks of rows."""
+    tiles, n_t, m = idx.shape
+    per_block = max(1, BLOCK_ELEMENTS // max(1, tiles * codes.shape[2]))
+    for m0 in range(0, m, per_block):
+        m1 = min(m, m0 + per_block)
+        acc = np.empty((tiles, m1 - m0, codes.shape[2]), dtype=codes.dtype)
+        for i in range(tiles):
+            for t in range(n_t):
+                c = np.take(codes[i], idx[i, t, m0:m1], axis=0)
+                if t == 0:
+                    acc[i] = c
+                else:
+                    np.multiply(c, w_t[t], out=c)
+                    np.add(acc[i], c, out=acc[i])
+        _combine_numpy(acc, lsb, slice_w, sets, out, d0, m0)
