@@ -37,7 +37,7 @@ class MpcModel(CostModel):
     """MPC private inference: protocol profiles x parties x weight placement x network."""
 
     name = "mpc"
-    version = "7"
+    version = "8"
     space = DesignSpace((
         Categorical("protocol", default="crypten", choices=(*PROTOCOLS, AUTO),
                     doc="crypten (n-party additive, CrypTen 0.4.1 counters), cryptflow2, delphi, "
