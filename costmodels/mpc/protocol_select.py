@@ -221,9 +221,45 @@ def select(workload, parties: int = 2, weights: str = "public", *, bandwidth_Bps
     res = run(opt, m)
     if not res.loaded:
         return _infeasible(L, f"no feasible protocol mix (HiGHS: {res.status})", "milp", t0)
-    choice = [max(range(P), key=lambda p: pyo.value(m.x[j, p])) for j in range(L)]
+    choice = _canonical(cost, edges, conv, [max(range(P), key=lambda p: pyo.value(m.x[j, p])) for j in range(L)])
     obj = _objective(cost, edges, conv, choice)
     return _assemble(names, tabs, edges, conv, choice, obj, "milp", t0)
+
+
+def _canonical(cost, edges, conv, choice) -> list[int]:
+    """Among equal-cost answers, prefer the earlier candidate per layer: move a layer to an earlier
+    protocol while that changes the objective by no more than 1e-12 of the largest layer cost
+    (its own cost and its edges' conversions), until no move applies. Makes the per-layer labels
+    independent of the solver's path through ties (the totals are unchanged)."""
+    choice = list(choice)
+    tol = 1e-12 * max(float(np.abs(cost).max()), 1e-300)
+    touching: list[list[int]] = [[] for _ in choice]
+    for e, (i, j, _n) in enumerate(edges):
+        touching[i].append(e)
+        touching[j].append(e)
+
+    def local(j: int, p: int) -> float:
+        total = float(cost[p, j])
+        for e in touching[j]:
+            i, k, _n = edges[e]
+            a, b = (p, choice[k]) if i == j else (choice[i], p)
+            if a != b:
+                if (e, a, b) not in conv:
+                    return math.inf
+                total += conv[e, a, b][0]
+        return total
+
+    changed = True
+    while changed:
+        changed = False
+        for j in range(len(choice)):
+            here = local(j, choice[j])
+            for q in range(choice[j]):
+                if local(j, q) <= here + tol:
+                    choice[j] = q
+                    changed = True
+                    break
+    return choice
 
 
 def _objective(cost, edges, conv, choice) -> float:
@@ -258,4 +294,5 @@ def enumerate_selection(workload, parties: int = 2, weights: str = "public", *, 
             best, best_choice = v, choice
     if best_choice is None:
         return _infeasible(L, "no feasible protocol mix", "enumerate", t0)
-    return _assemble(names, tabs, edges, conv, list(best_choice), best, "enumerate", t0)
+    choice = _canonical(cost, edges, conv, best_choice)
+    return _assemble(names, tabs, edges, conv, choice, _objective(cost, edges, conv, choice), "enumerate", t0)

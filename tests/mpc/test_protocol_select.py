@@ -58,6 +58,7 @@ def test_milp_equals_enumeration(make, net, objective):
     b = enumerate_selection(wl, 2, "public", objective=objective, **_net(net))
     assert a.reason == b.reason == ""
     assert a.objective == pytest.approx(b.objective, rel=1e-9, abs=1e-12)
+    assert a.protocols == b.protocols  # ties broken the same way (earlier candidate first)
 
 
 def test_shared_weights_never_choose_server_weight_protocols():
@@ -146,6 +147,7 @@ def test_three_party_gpu_mix_equals_enumeration(net, candidates):
     b = enumerate_selection(wl, 3, "shared", device="v100", candidates=candidates, **_net(net))
     assert a.reason == b.reason == ""
     assert a.objective == pytest.approx(b.objective, rel=1e-9)
+    assert a.protocols == b.protocols
     cpu = select(wl, 3, "shared", candidates=("rep3",), **_net(net))
     gpu = select(wl, 3, "shared", candidates=("rep3",), device="v100", **_net(net))
     lc = layer_costs(wl, "rep3", 3, "shared", device="v100")
