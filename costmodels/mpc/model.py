@@ -37,7 +37,7 @@ class MpcModel(CostModel):
     """MPC private inference: protocol profiles x parties x weight placement x network."""
 
     name = "mpc"
-    version = "7"
+    version = "8"
     space = DesignSpace((
         Categorical("protocol", default="crypten", choices=(*PROTOCOLS, AUTO),
                     doc="crypten (n-party additive, CrypTen 0.4.1 counters), cryptflow2, delphi, "
@@ -118,11 +118,12 @@ class MpcModel(CostModel):
         for key in sorted({(int(parties[r]), int(weights[r]), int(net[r])) for r in rows}):
             n, w, k = key
             sol = workload.memo(("mpc.auto", n, w, float(bw[k]), float(rtt[k]), self.param("poly_degree"),
-                                 self._ring_bits(workload), self.param("batchnorm")),
+                                 self._ring_bits(workload), self.param("batchnorm"), self.param("device")),
                                 lambda n=n, w=w, k=k: select(workload, n, WEIGHTS[w], bandwidth_Bps=float(bw[k]),
                                                              rtt_s=float(rtt[k]), poly_degree=self.param("poly_degree"),
                                                              bits=self._ring_bits(workload),
-                                                             batchnorm=self.param("batchnorm")))
+                                                             batchnorm=self.param("batchnorm"),
+                                                             device=self.param("device")))
             mine = [r for r in rows if (int(parties[r]), int(weights[r]), int(net[r])) == key]
             parts[mine] = np.stack([sol.fixed, sol.relu, sol.poly])
             pidx[mine] = [PROTOCOLS.index(p) if p else -1 for p in sol.protocols]

@@ -58,6 +58,7 @@ def test_milp_equals_enumeration(make, net, objective):
     b = enumerate_selection(wl, 2, "public", objective=objective, **_net(net))
     assert a.reason == b.reason == ""
     assert a.objective == pytest.approx(b.objective, rel=1e-9, abs=1e-12)
+    assert a.protocols == b.protocols  # ties broken the same way (earlier candidate first)
 
 
 def test_shared_weights_never_choose_server_weight_protocols():
@@ -132,3 +133,49 @@ def test_three_party_mix_uses_replicated_conversions():
         b = enumerate_selection(wl, 3, "shared", **_net(net))
         assert a.objective == pytest.approx(b.objective, rel=1e-9)
         assert set(a.protocols) <= {"crypten", "shamir", "ssnet", "rep3"}
+
+
+@pytest.mark.parametrize("net", ["lan", "wan", (1.25e9, 3e-4)])
+@pytest.mark.parametrize("candidates", [PROTOCOLS, ("crypten", "rep3", "cryptgpu")])
+def test_three_party_gpu_mix_equals_enumeration(net, candidates):
+    """``device=v100``: rep3 / cryptgpu are priced on the GPU profile, the others on the CPU; the
+    MILP still equals brute force, and its costs are the GPU tables'."""
+    from costmodels.mpc import layer_costs
+
+    wl = _res()
+    a = select(wl, 3, "shared", device="v100", candidates=candidates, **_net(net))
+    b = enumerate_selection(wl, 3, "shared", device="v100", candidates=candidates, **_net(net))
+    assert a.reason == b.reason == ""
+    assert a.objective == pytest.approx(b.objective, rel=1e-9)
+    assert a.protocols == b.protocols
+    cpu = select(wl, 3, "shared", candidates=("rep3",), **_net(net))
+    gpu = select(wl, 3, "shared", candidates=("rep3",), device="v100", **_net(net))
+    lc = layer_costs(wl, "rep3", 3, "shared", device="v100")
+    assert gpu.fixed[3].sum() == pytest.approx(lc.fixed[3].sum(), rel=1e-12)
+    assert gpu.relu[3].sum() == pytest.approx(lc.relu[3].sum(), rel=1e-12)
+    assert gpu.objective != pytest.approx(cpu.objective, rel=1e-6)
+
+
+def test_device_does_not_move_two_party_candidates():
+    """The 2PC protocols run on CPUs: with 2 parties ``device`` changes nothing."""
+    wl = _cnn()
+    a = select(wl, 2, "public", **_net("wan"))
+    b = select(wl, 2, "public", device="v100", **_net("wan"))
+    assert a.protocols == b.protocols and a.objective == b.objective
+
+
+def test_cryptgpu_shares_crypten_representation():
+    """CryptGPU holds 3-out-of-3 additive Z_2^64 shares between operations, as CrypTen does."""
+    assert conversion("cryptgpu", "crypten", 100).online_bytes == 0
+    assert conversion("crypten", "cryptgpu", 100).online_bytes == 0
+    assert conversion("cryptgpu", "rep3", 100).online_bytes == conversion("crypten", "rep3", 100).online_bytes > 0
+    assert conversion("rep3", "cryptgpu", 100).online_bytes == 0
+
+
+def test_model_auto_uses_device():
+    """``protocol=auto`` with ``device=v100`` equals the selection on the GPU profile."""
+    wl = _res()
+    m = MpcModel(device="v100").evaluate(wl, {"protocol": ["auto"], "parties": [3], "weights": ["shared"],
+                                             "network": ["lan"]}).numpy()
+    s = select(wl, 3, "shared", device="v100", **_net("lan"))
+    assert m.totals["latency_s"][0] == pytest.approx(s.objective, rel=1e-9)
