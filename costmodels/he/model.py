@@ -18,8 +18,8 @@ from dse import Categorical, CostModel, DesignSpace, Feasibility, Int, Param, Po
 from dse.metrics import to_numpy
 from dse.xp import constant
 
-from . import fastplace
-from .bootplan import boot_plan
+from . import dedup, fastplace
+from .bootplan import BootPlan, boot_plan
 from .bootstrap import bootstrap_rotation_keys
 from .compile import compile_variants
 from .gcn import GCN_PACKINGS
@@ -36,7 +36,7 @@ from .params import (
     special_primes,
 )
 from .paramsets import paramset, paramset_names
-from .placement import array_place, compiled_place, group_index, op_tables
+from .placement import Placed, array_place, compiled_place, group_index, op_tables
 from .presets import DEFAULT_PROFILE, get_profile
 from .primitives import poly_eval_cost_xp
 from .security import SECRETS, coverage_reason, effective_hamming
@@ -236,15 +236,28 @@ class CkksModel(CostModel):
         ops = sorted({op for op, _ in net.entries} | {"mul", "relinearize", "rescale", "mul_plain", "add", "encode",
                                                        "encrypt", "decrypt"})
         groups, gidx_np = op_tables(xp, prof, k, ops, lmax)
+        # distinct placement keys (numpy): plan and placement once per key, gathered back (dedup.py)
+        keys = _distinct_placement(prof, k, design, pair) if isinstance(like, np.ndarray) else None
+        if keys is None:
+            sub_k, sub_d, sub, act_x = k, design, slice(None), (act_ct, act_pt, by_pair(act_g[2]))
+        else:
+            sub = keys[0]
+            sub_k, sub_d = {name: v[sub] for name, v in k.items()}, design.take(sub)
+            act_x = (None, None, None) if compiled else (act_ct[sub], act_pt[sub], by_pair(act_g[2])[sub])
         if isinstance(like, np.ndarray):  # slot fills read per lowering variant, not gathered per point
-            plan = boot_plan(xp, prof, k, design, None, a["live_cts"], (net.arrays["fill"], vidx_np))
+            plan = boot_plan(xp, prof, sub_k, sub_d, None, a["live_cts"][sub], (net.arrays["fill"], vidx_np[sub]))
         else:
             plan = boot_plan(xp, prof, k, design, a["fill"], a["live_cts"])
         if compiled:
-            pl = compiled_place(net, groups, ops, gidx_np, vidx_np, act_g, delta_g, k, plan, lmax, pair)
+            pl = compiled_place(net, groups, ops, gidx_np[sub], vidx_np[sub], act_g, delta_g, sub_k, plan, lmax,
+                                pair[sub])
         else:
-            pl = array_place(xp, net, groups, gidx_np, vidx, (act_ct, act_pt, by_pair(act_g[2])), delta, k, plan,
-                             lmax, like)
+            pl = array_place(xp, net, groups, gidx_np[sub], vidx if keys is None else vidx[sub], act_x,
+                             delta if keys is None else delta[sub], sub_k, plan, lmax, like)
+        if keys is not None:  # every point reads its key's results
+            inv = keys[1]
+            pl = Placed(*(np.asarray(v)[inv] for v in (pl.ok, pl.entry, pl.booted, pl.lat, pl.start, pl.end)))
+            plan = BootPlan(np.asarray(plan.cost)[inv], np.asarray(plan.depth)[inv], np.asarray(plan.returns)[inv])
         ok, entry = pl.ok, pl.entry
         booted = xp.astype(pl.booted, xp.float64)
         lat = pl.lat + booted * plan.cost
@@ -305,6 +318,16 @@ class CkksModel(CostModel):
                      "a layer needs more levels than remain after bootstrapping (levels - bootstrap depth)")
         return self.make_metrics(totals=totals, layers=layers, layer_names=net.names, layer_kinds=net.kinds,
                                  feasibility=feas)
+
+
+def _distinct_placement(prof: Any, k: dict[str, Any], design: Any, pair: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(first, inverse)`` of the distinct placement keys (:mod:`.dedup`) when at most
+    ``dedup.MAX_FRACTION`` of the points are distinct, else ``None`` (evaluate every point)."""
+    if dedup.MAX_FRACTION <= 0 or len(pair) < 2:
+        return None
+    sparse = to_numpy(design.eq("boot_slots", "sparse"))
+    first, inv = dedup.distinct_keys(dedup.placement_key(prof, k, sparse, pair))
+    return (first, inv) if len(first) <= dedup.MAX_FRACTION * len(pair) else None
 
 
 def _op_layers(net: Any, rows: Any, act_ct: Any, act_pt: Any, zeros: Any) -> dict[str, Any]:

@@ -1,0 +1,80 @@
+"""Distinct placement keys: run the bootstrap plan and placement once per distinct key, scatter back.
+
+The bootstrap plan (:func:`.bootplan.boot_plan`) and the placement + per-layer pricing
+(:mod:`.placement`) of a point read only these of its values:
+
+* the (lowering variant, activation degree) pair (``pair``): op counts, slot fills, live
+  ciphertexts, the activation polynomial and the per-layer level increments; the variant carries
+  ``ring`` (slots), ``packing`` and ``matvec``;
+* ``N`` and the chain ``levels`` (op tables, ModRaise target, the shortest path's levels);
+* the hybrid digit size at the chain's top, ``ceil((L + 1) / dnum)``, and at the bootstrap's
+  ModRaise target, ``ceil(top_boot / dnum)`` (:func:`.opcost.keyswitch_geometry`; SEAL-shaped
+  profiles read neither), which is all :func:`.opcost.op_latency` reads of ``dnum``;
+* the bootstrap's CoeffToSlot / SlotToCoeff levels after the profile default (0 -> the profile's),
+  the levels it returns after clipping to ``L - depth``, and ``boot_slots``.
+
+``scale_bits``, ``first_bits``, ``special_bits`` and ``security`` (security, precision, log QP) are
+not read. Points with equal keys get bit-identical placement results (the per-point kernels do
+not depend on the rest of the batch: ``tests/he/test_fastplace.py``), so the model evaluates the
+distinct keys and gathers. On a uniform random sample of the whole space almost every key is
+distinct (32,762 of 32,768 for LeNet-5), so the model falls back to the direct path when more
+than :data:`MAX_FRACTION` of the points are distinct; grids that vary the unread knobs, or
+searches that revisit a structure, have few.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dse.metrics import to_numpy
+
+from .opcost import Profile, keyswitch_geometry
+from .placement import group_index
+
+__all__ = ["MAX_FRACTION", "placement_key", "distinct_keys"]
+
+MAX_FRACTION = 0.5  # dedup only when distinct keys <= this fraction of the batch (measured: docs/he.md)
+
+
+def placement_key(prof: Profile, k: dict[str, Any], sparse: np.ndarray, pair: np.ndarray) -> np.ndarray:
+    """(P, 9) float64 columns of everything the placement and bootstrap plan read (module docstring)."""
+    base = prof.boot
+    n, levels, dnum = to_numpy(k["N"]), to_numpy(k["levels"]), to_numpy(k["dnum"])
+    cts = np.where(to_numpy(k["boot_cts_levels"]) > 0, to_numpy(k["boot_cts_levels"]), float(base.cts_levels))
+    stc = np.where(to_numpy(k["boot_stc_levels"]) > 0, to_numpy(k["boot_stc_levels"]), float(base.stc_levels))
+    depth = cts + stc + float(base.evalmod_depth + base.extra_levels)
+    full = levels - depth
+    ret_knob = to_numpy(k["boot_return"])
+    ret = np.where(ret_knob > 0, np.minimum(ret_knob, full), full)
+    top = levels + 1.0
+    top_boot = np.maximum(ret + depth + 1.0, 1.0)
+    alpha = keyswitch_geometry(top, top, dnum, prof.keyswitch)[0] + 0.0 * top
+    alpha_boot = keyswitch_geometry(top_boot, top_boot, dnum, prof.keyswitch)[0] + 0.0 * top
+    cols = (pair, np.log2(n), levels, alpha, alpha_boot, cts, stc, ret, np.asarray(sparse))
+    return np.stack([np.asarray(c, np.float64) for c in cols], axis=1)
+
+
+def distinct_keys(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, inverse)`` of the distinct rows of ``cols`` (P, C): integral rows packed into one
+    int64 by mixed radix (each column shifted to 0 .. max - min) when that fits in 62 bits, else
+    exact ``np.unique(axis=0)`` (a continuous value simply finds fewer duplicates); a non-finite
+    value makes every row its own key. ``first[g]`` is a point of key g, ``inverse[p]`` p's key."""
+    n = cols.shape[0]
+    if n == 0 or not np.all(np.isfinite(cols)):
+        return np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64)
+    lo, hi = cols.min(axis=0), cols.max(axis=0)
+    if not np.all(cols == np.round(cols)) or np.any(hi - lo >= 2.0**62):
+        _, first, inv = np.unique(cols, axis=0, return_index=True, return_inverse=True)
+        return first.astype(np.int64), inv.reshape(-1).astype(np.int64)
+    cols, lo, hi = cols.astype(np.int64), lo.astype(np.int64), hi.astype(np.int64)
+    radix = [int(r) for r in (hi - lo + 1)]
+    if float(np.prod(np.asarray(radix, np.float64))) < 2.0**62:
+        key = np.zeros(cols.shape[0], np.int64)
+        for j, r in enumerate(radix):
+            if r > 1:
+                key = key * r + (cols[:, j] - lo[j])
+        return group_index(key)
+    _, first, inv = np.unique(cols, axis=0, return_index=True, return_inverse=True)
+    return first.astype(np.int64), inv.reshape(-1).astype(np.int64)
