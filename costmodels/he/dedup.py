@@ -38,8 +38,8 @@ __all__ = ["MAX_FRACTION", "placement_key", "distinct_keys"]
 MAX_FRACTION = 0.5  # dedup only when distinct keys <= this fraction of the batch (measured: docs/he.md)
 
 
-def placement_key(prof: Profile, k: dict[str, Any], sparse: np.ndarray, pair: np.ndarray) -> np.ndarray:
-    """(P, 9) float64 columns of everything the placement and bootstrap plan read (module docstring)."""
+def placement_key(prof: Profile, k: dict[str, Any], sparse: np.ndarray, pair: np.ndarray) -> list[np.ndarray]:
+    """Nine (P,) float64 columns of everything the placement and bootstrap plan read (module docstring)."""
     base = prof.boot
     n, levels, dnum = to_numpy(k["N"]), to_numpy(k["levels"]), to_numpy(k["dnum"])
     cts = np.where(to_numpy(k["boot_cts_levels"]) > 0, to_numpy(k["boot_cts_levels"]), float(base.cts_levels))
@@ -50,31 +50,35 @@ def placement_key(prof: Profile, k: dict[str, Any], sparse: np.ndarray, pair: np
     ret = np.where(ret_knob > 0, np.minimum(ret_knob, full), full)
     top = levels + 1.0
     top_boot = np.maximum(ret + depth + 1.0, 1.0)
-    alpha = keyswitch_geometry(top, top, dnum, prof.keyswitch)[0] + 0.0 * top
-    alpha_boot = keyswitch_geometry(top_boot, top_boot, dnum, prof.keyswitch)[0] + 0.0 * top
-    cols = (pair, np.log2(n), levels, alpha, alpha_boot, cts, stc, ret, np.asarray(sparse))
-    return np.stack([np.asarray(c, np.float64) for c in cols], axis=1)
+    cols = [np.asarray(pair, np.float64), np.log2(n), levels, cts, stc, ret, np.asarray(sparse, np.float64)]
+    if prof.keyswitch != "seal":  # SEAL-shaped key switching reads no digit size
+        cols.append(keyswitch_geometry(top, top, dnum, prof.keyswitch)[0] + 0.0 * top)
+        cols.append(keyswitch_geometry(top_boot, top_boot, dnum, prof.keyswitch)[0] + 0.0 * top)
+    return [np.asarray(c, np.float64) for c in cols]
 
 
-def distinct_keys(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(first, inverse)`` of the distinct rows of ``cols`` (P, C): integral rows packed into one
-    int64 by mixed radix (each column shifted to 0 .. max - min) when that fits in 62 bits, else
-    exact ``np.unique(axis=0)`` (a continuous value simply finds fewer duplicates); a non-finite
-    value makes every row its own key. ``first[g]`` is a point of key g, ``inverse[p]`` p's key."""
-    n = cols.shape[0]
-    if n == 0 or not np.all(np.isfinite(cols)):
-        return np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64)
-    lo, hi = cols.min(axis=0), cols.max(axis=0)
-    if not np.all(cols == np.round(cols)) or np.any(hi - lo >= 2.0**62):
-        _, first, inv = np.unique(cols, axis=0, return_index=True, return_inverse=True)
-        return first.astype(np.int64), inv.reshape(-1).astype(np.int64)
-    cols, lo, hi = cols.astype(np.int64), lo.astype(np.int64), hi.astype(np.int64)
-    radix = [int(r) for r in (hi - lo + 1)]
-    if float(np.prod(np.asarray(radix, np.float64))) < 2.0**62:
-        key = np.zeros(cols.shape[0], np.int64)
-        for j, r in enumerate(radix):
+def distinct_keys(cols: list[np.ndarray], max_distinct: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(first, inverse)`` of the distinct rows of the (P,) columns ``cols``, or ``None`` when there
+    are more than ``max_distinct`` (counted first, by one sort). Integral columns are packed into
+    one int64 by mixed radix (each shifted to 0 .. max - min) when that fits in 62 bits, else rows
+    are compared exactly by ``np.unique(axis=0)`` (a continuous value simply finds fewer
+    duplicates); a non-finite value makes every row its own key. ``first[g]`` is a point of key g,
+    ``inverse[p]`` the key of point p."""
+    n = len(cols[0]) if cols else 0
+    limit = n if max_distinct is None else max_distinct
+    if n == 0 or not all(np.isfinite(c).all() for c in cols):
+        return (np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64)) if n <= limit else None
+    lo = [float(c.min()) for c in cols]
+    radix = [int(c.max() - m) + 1 for c, m in zip(cols, lo)]
+    integral = all(np.array_equal(c, np.floor(c)) for c in cols)
+    if integral and float(np.prod(np.asarray(radix, np.float64))) < 2.0**62:
+        key = np.zeros(n, np.int64)
+        for c, m, r in zip(cols, lo, radix):
             if r > 1:
-                key = key * r + (cols[:, j] - lo[j])
+                key = key * r + (c - m).astype(np.int64)
+        srt = np.sort(key)
+        if 1 + int(np.count_nonzero(srt[1:] != srt[:-1])) > limit:
+            return None
         return group_index(key)
-    _, first, inv = np.unique(cols, axis=0, return_index=True, return_inverse=True)
-    return first.astype(np.int64), inv.reshape(-1).astype(np.int64)
+    _, first, inv = np.unique(np.stack(cols, axis=1), axis=0, return_index=True, return_inverse=True)
+    return (first.astype(np.int64), inv.reshape(-1).astype(np.int64)) if len(first) <= limit else None

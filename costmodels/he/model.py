@@ -326,8 +326,7 @@ def _distinct_placement(prof: Any, k: dict[str, Any], design: Any, pair: np.ndar
     if dedup.MAX_FRACTION <= 0 or len(pair) < 2:
         return None
     sparse = to_numpy(design.eq("boot_slots", "sparse"))
-    first, inv = dedup.distinct_keys(dedup.placement_key(prof, k, sparse, pair))
-    return (first, inv) if len(first) <= dedup.MAX_FRACTION * len(pair) else None
+    return dedup.distinct_keys(dedup.placement_key(prof, k, sparse, pair), int(dedup.MAX_FRACTION * len(pair)))
 
 
 def _op_layers(net: Any, rows: Any, act_ct: Any, act_pt: Any, zeros: Any) -> dict[str, Any]:

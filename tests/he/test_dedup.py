@@ -47,13 +47,19 @@ def test_dedup_equals_direct(workload: str, params: dict, compiled: bool, monkey
         monkeypatch.setattr(fastplace, "available", lambda: False)
     model = CkksModel(**params)
     design = _with_duplicates(model, 60, 6, 21)
-    first, _ = dedup.distinct_keys(dedup.placement_key(model._profile(), model._knobs(design, np),
+    first, _ = _keys(dedup.placement_key(model._profile(), model._knobs(design, np),
                                                        np.asarray(design.eq("boot_slots", "sparse")), _pair(design)))
     assert 60 <= len(first) <= 0.9 * design.n  # the batch really shares keys
     for layers in (True, False):
         direct = _evaluate(model, workload, design, layers, 0.0, monkeypatch)
         deduped = _evaluate(model, workload, design, layers, 1.0, monkeypatch)
         _assert_same(direct, deduped)
+
+
+def _keys(cols: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    res = dedup.distinct_keys(cols)
+    assert res is not None
+    return res
 
 
 def _pair(design) -> np.ndarray:
@@ -80,24 +86,25 @@ def test_keys_merge_only_unread_knobs() -> None:
     k = model._knobs(design, np)
     sparse = np.asarray(design.eq("boot_slots", "sparse"))
     pair = _pair(design)
-    first, inv = dedup.distinct_keys(dedup.placement_key(model._profile(), k, sparse, pair))
+    first, inv = _keys(dedup.placement_key(model._profile(), k, sparse, pair))
     assert 50 <= len(first) < 400 and np.array_equal(inv[first], np.arange(len(first)))
     cols = dedup.placement_key(model._profile(), k, sparse, pair)
-    assert np.array_equal(cols[first[inv]], cols)  # every point's key equals its representative's
+    assert all(np.array_equal(c[first[inv]], c) for c in cols)  # every point's key equals its representative's
     act = model.space.sample(400, 99)["act_degree"]
     k2 = model._knobs(design.with_arrays(act_degree=act), np)
     pair2 = _pair(design.with_arrays(act_degree=act))
-    first2, _ = dedup.distinct_keys(dedup.placement_key(model._profile(), k2, sparse, pair2))
+    first2, _ = _keys(dedup.placement_key(model._profile(), k2, sparse, pair2))
     assert len(first2) > len(first)
 
 
 def test_distinct_keys_fallbacks() -> None:
     """Non-integral (continuous) columns use exact np.unique rows; non-finite ones dedup nothing."""
-    cols = np.array([[0.5, 1.0], [0.5, 1.0], [0.25, 1.0]])
-    first, inv = dedup.distinct_keys(cols)
+    first, inv = _keys([np.array([0.5, 0.5, 0.25]), np.ones(3)])
     assert len(first) == 2 and inv[0] == inv[1] != inv[2]
-    first, inv = dedup.distinct_keys(np.array([[np.nan], [np.nan]]))
+    first, inv = _keys([np.array([np.nan, np.nan])])
     assert len(first) == 2
-    big = np.array([[0.0, 0.0, 0.0], [2.0**40, 2.0**40, 1.0], [2.0**40, 2.0**40, 1.0]])  # radix product > 2^62
-    first, inv = dedup.distinct_keys(big)
+    big = [np.array([0.0, 2.0**40, 2.0**40])] * 2 + [np.array([0.0, 1.0, 1.0])]  # radix product > 2^62
+    first, inv = _keys(big)
     assert len(first) == 2 and inv[1] == inv[2] != inv[0]
+    assert dedup.distinct_keys(big, max_distinct=1) is None and dedup.distinct_keys([np.arange(4.0)], 3) is None
+    assert dedup.distinct_keys([np.array([3.0, 1.0, 3.0])], 2) is not None
