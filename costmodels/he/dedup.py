@@ -33,7 +33,7 @@ from dse.metrics import to_numpy
 from .opcost import Profile, keyswitch_geometry
 from .placement import group_index
 
-__all__ = ["MAX_FRACTION", "placement_key", "distinct_keys"]
+__all__ = ["MAX_FRACTION", "distinct_keys", "more_than", "placement_key"]
 
 MAX_FRACTION = 0.5  # dedup only when distinct keys <= this fraction of the batch (measured: docs/he.md)
 
@@ -68,17 +68,36 @@ def distinct_keys(cols: list[np.ndarray], max_distinct: int | None = None) -> tu
     limit = n if max_distinct is None else max_distinct
     if n == 0 or not all(np.isfinite(c).all() for c in cols):
         return (np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64)) if n <= limit else None
-    lo = [float(c.min()) for c in cols]
-    radix = [int(c.max() - m) + 1 for c, m in zip(cols, lo)]
-    integral = all(np.array_equal(c, np.floor(c)) for c in cols)
-    if integral and float(np.prod(np.asarray(radix, np.float64))) < 2.0**62:
-        key = np.zeros(n, np.int64)
-        for c, m, r in zip(cols, lo, radix):
-            if r > 1:
-                key = key * r + (c - m).astype(np.int64)
-        srt = np.sort(key)
-        if 1 + int(np.count_nonzero(srt[1:] != srt[:-1])) > limit:
-            return None
-        return group_index(key)
+    key = _packed(cols)
+    if key is not None:
+        return None if _count(key) > limit else group_index(key)
     _, first, inv = np.unique(np.stack(cols, axis=1), axis=0, return_index=True, return_inverse=True)
     return (first.astype(np.int64), inv.reshape(-1).astype(np.int64)) if len(first) <= limit else None
+
+
+def more_than(cols: list[np.ndarray], limit: int) -> bool:
+    """True when the rows of ``cols`` certainly have more than ``limit`` distinct values (a cheap
+    pre-check on a coarser key: its count bounds the full key's from below)."""
+    if not cols or not all(np.isfinite(c).all() for c in cols):
+        return False
+    key = _packed(cols)
+    return key is not None and _count(key) > limit
+
+
+def _packed(cols: list[np.ndarray]) -> np.ndarray | None:
+    """Integral finite columns as one int64 per row (mixed radix), or ``None`` if not integral or
+    the radix product reaches 2^62."""
+    lo = [float(c.min()) for c in cols]
+    radix = [int(c.max() - m) + 1 for c, m in zip(cols, lo)]
+    if not all(np.array_equal(c, np.floor(c)) for c in cols) or float(np.prod(np.asarray(radix, np.float64))) >= 2.0**62:
+        return None
+    key = np.zeros(len(cols[0]), np.int64)
+    for c, m, r in zip(cols, lo, radix):
+        if r > 1:
+            key = key * r + (c - m).astype(np.int64)
+    return key
+
+
+def _count(key: np.ndarray) -> int:
+    srt = np.sort(key)
+    return 1 + int(np.count_nonzero(srt[1:] != srt[:-1])) if len(srt) else 0

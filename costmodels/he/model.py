@@ -325,8 +325,11 @@ def _distinct_placement(prof: Any, k: dict[str, Any], design: Any, pair: np.ndar
     ``dedup.MAX_FRACTION`` of the points are distinct, else ``None`` (evaluate every point)."""
     if dedup.MAX_FRACTION <= 0 or len(pair) < 2:
         return None
+    limit = int(dedup.MAX_FRACTION * len(pair))
+    if dedup.more_than([pair.astype(np.float64), to_numpy(k["levels"])], limit):  # a coarser key: quick no
+        return None
     sparse = to_numpy(design.eq("boot_slots", "sparse"))
-    return dedup.distinct_keys(dedup.placement_key(prof, k, sparse, pair), int(dedup.MAX_FRACTION * len(pair)))
+    return dedup.distinct_keys(dedup.placement_key(prof, k, sparse, pair), limit)
 
 
 def _op_layers(net: Any, rows: Any, act_ct: Any, act_pt: Any, zeros: Any) -> dict[str, Any]:

@@ -108,3 +108,11 @@ def test_distinct_keys_fallbacks() -> None:
     assert len(first) == 2 and inv[1] == inv[2] != inv[0]
     assert dedup.distinct_keys(big, max_distinct=1) is None and dedup.distinct_keys([np.arange(4.0)], 3) is None
     assert dedup.distinct_keys([np.array([3.0, 1.0, 3.0])], 2) is not None
+
+
+def test_coarse_precheck() -> None:
+    """The coarse pre-check only says "more" when the count really exceeds the limit."""
+    a, b = np.array([1.0, 1.0, 2.0, 2.0]), np.array([0.0, 1.0, 0.0, 1.0])
+    assert dedup.more_than([a], 1) and not dedup.more_than([a], 2)
+    assert dedup.more_than([a, b], 3) and not dedup.more_than([a, b], 4)
+    assert not dedup.more_than([np.array([0.5, 0.25, 0.125])], 1)  # not integral: no claim, the full key decides
