@@ -32,16 +32,17 @@ from typing import Any
 
 from costmodels.he import CkksModel, dedup, fastplace
 from costmodels.he.model import _distinct_placement
+from dse.space import Design
 from workloads import load
 
 
-def _cpu(model: CkksModel, w: object, design: object, layers: bool) -> float:
+def _cpu(model: CkksModel, w: object, design: Design, layers: bool) -> float:
     t0 = time.process_time()
     model.evaluate(w, design, layers=layers)
     return time.process_time() - t0
 
 
-def distinct_placement_keys(model: CkksModel, w: object, design: object) -> int:
+def distinct_placement_keys(model: CkksModel, w: object, design: Design) -> int:
     """Distinct placement keys of a batch (the model's own key, no threshold)."""
     import numpy as np
 
@@ -57,7 +58,7 @@ def distinct_placement_keys(model: CkksModel, w: object, design: object) -> int:
     return len(keys[0]) if keys is not None else design.n
 
 
-def ab_totals(model: CkksModel, w: object, design: object, repeat: int) -> dict[str, float]:
+def ab_totals(model: CkksModel, w: object, design: Design, repeat: int) -> dict[str, float]:
     """Best CPU seconds of the totals call with dedup off (``direct``) and on, interleaved."""
     saved, best = dedup.MAX_FRACTION, {"direct": math.inf, "dedup": math.inf}
     try:
@@ -70,7 +71,7 @@ def ab_totals(model: CkksModel, w: object, design: object, repeat: int) -> dict[
     return best
 
 
-def grid_chunk(model: CkksModel, points: int) -> object:
+def grid_chunk(model: CkksModel, points: int) -> Design:
     """The middle chunk of ``points`` of the sweep's grid (3 values per integer knob)."""
     from dse.knobs import Int
     from solvers.sweep import GridDecoder

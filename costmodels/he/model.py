@@ -238,12 +238,13 @@ class CkksModel(CostModel):
         groups, gidx_np = op_tables(xp, prof, k, ops, lmax)
         # distinct placement keys (numpy): plan and placement once per key, gathered back (dedup.py)
         keys = _distinct_placement(prof, k, design, pair) if isinstance(like, np.ndarray) else None
+        sub: Any
         if keys is None:
             sub_k, sub_d, sub, act_x = k, design, slice(None), (act_ct, act_pt, by_pair(act_g[2]))
         else:
             sub = keys[0]
             sub_k, sub_d = {name: v[sub] for name, v in k.items()}, design.take(sub)
-            act_x = (None, None, None) if compiled else (act_ct[sub], act_pt[sub], by_pair(act_g[2])[sub])
+            act_x = (None, None, None) if compiled else (_rows(act_ct, sub), _rows(act_pt, sub), by_pair(act_g[2])[sub])
         if isinstance(like, np.ndarray):  # slot fills read per lowering variant, not gathered per point
             plan = boot_plan(xp, prof, sub_k, sub_d, None, a["live_cts"][sub], (net.arrays["fill"], vidx_np[sub]))
         else:
@@ -253,7 +254,7 @@ class CkksModel(CostModel):
                                 pair[sub])
         else:
             pl = array_place(xp, net, groups, gidx_np[sub], vidx if keys is None else vidx[sub], act_x,
-                             delta if keys is None else delta[sub], sub_k, plan, lmax, like)
+                             delta if keys is None else _rows(delta, sub), sub_k, plan, lmax, like)
         if keys is not None:  # every point reads its key's results
             inv = keys[1]
             pl = Placed(*(np.asarray(v)[inv] for v in (pl.ok, pl.entry, pl.booted, pl.lat, pl.start, pl.end)))
@@ -318,6 +319,12 @@ class CkksModel(CostModel):
                      "a layer needs more levels than remain after bootstrapping (levels - bootstrap depth)")
         return self.make_metrics(totals=totals, layers=layers, layer_names=net.names, layer_kinds=net.kinds,
                                  feasibility=feas)
+
+
+def _rows(arr: Any, sub: np.ndarray) -> Any:
+    """``arr[sub]`` of a per-point array that exists on this path."""
+    assert arr is not None
+    return arr[sub]
 
 
 def _distinct_placement(prof: Any, k: dict[str, Any], design: Any, pair: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
