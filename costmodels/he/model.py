@@ -255,10 +255,15 @@ class CkksModel(CostModel):
         else:
             pl = array_place(xp, net, groups, gidx_np[sub], vidx if keys is None else vidx[sub], act_x,
                              delta if keys is None else _rows(delta, sub), sub_k, plan, lmax, like)
+        # totals only, compiled: per-layer rows stay one per key; their row sums are gathered (P,)
+        by_key = keys is not None and compiled and not per_layer
         if keys is not None:  # every point reads its key's results
             inv = keys[1]
-            pl = Placed(*(np.asarray(v)[inv] for v in (pl.ok, pl.entry, pl.booted, pl.lat, pl.start, pl.end)))
-            plan = BootPlan(np.asarray(plan.cost)[inv], np.asarray(plan.depth)[inv], np.asarray(plan.returns)[inv])
+            pl = Placed(np.asarray(pl.ok)[inv], *(np.asarray(v) if by_key else np.asarray(v)[inv]
+                                                  for v in (pl.entry, pl.booted, pl.lat)),
+                        np.asarray(pl.start)[inv], np.asarray(pl.end)[inv])
+            plan = BootPlan(np.asarray(plan.cost) if by_key else np.asarray(plan.cost)[inv],
+                            np.asarray(plan.depth)[inv], np.asarray(plan.returns)[inv])
         ok, entry = pl.ok, pl.entry
         booted = xp.astype(pl.booted, xp.float64)
         lat = pl.lat + booted * plan.cost
@@ -271,7 +276,7 @@ class CkksModel(CostModel):
                                   pv["act_cts"] * poly["scalar_mults"], xp.zeros_like(delta_g))
             ops_l = {}
         layers = {"latency_s": lat, **{n: ops_l[n] for n in counted[:4] if n in ops_l},
-                  "bootstraps": booted * a["live_cts"]}
+                  "bootstraps": booted * (a["live_cts"][sub] if by_key else a["live_cts"])}
         if delta is not None:  # (totals-only compiled calls never build the per-point rows)
             layers["levels_used"] = delta
         if ops_l:
@@ -279,13 +284,17 @@ class CkksModel(CostModel):
         w = prof.word_bytes
         held_v = net.arrays["cts_in"] + net.arrays["cts_out"] + net.arrays["temps"] + net.arrays["live_cts"]
         totals = {name: xp.sum(v, axis=1) for name, v in layers.items() if name not in ("memory_bytes", "levels_used")}
+        if by_key:
+            totals, layers = {name: v[inv] for name, v in totals.items()}, {}
         if ops_l or not fastplace.available():
             entry_limbs = xp.astype(entry, xp.float64) + 1.0
             layers["memory_bytes"] = (per_point(held_v) * ciphertext_bytes(n_c, entry_limbs, w)
                                       + a["plaintexts"] * plaintext_bytes(n_c, entry_limbs, w))
             mem_layer_max = xp.max(layers["memory_bytes"], axis=1)
         else:  # totals only, compiled: the largest layer's bytes without the (points, layers) arrays
-            mem_layer_max = fastplace.memory_max(held_v, net.arrays["plaintexts"], vidx_np, k["N"], entry, w)
+            mem_layer_max = fastplace.memory_max(held_v, net.arrays["plaintexts"], vidx_np[sub], k["N"][sub], entry, w)
+            if by_key:
+                mem_layer_max = mem_layer_max[inv]
         if not ops_l:  # same keys, same order as the per-layer path
             sums = {name: np.sum(per_pair[name], axis=1)[pair] for name in counted}
             totals = {name: totals[name] if name in totals else sums[name]

@@ -29,7 +29,8 @@ def _evaluate(model: CkksModel, workload: str, design, layers: bool, fraction: f
 def _assert_same(a, b) -> None:
     assert np.array_equal(np.asarray(a.feasible), np.asarray(b.feasible))
     assert np.array_equal(np.asarray(a.reason), np.asarray(b.reason))
-    assert list(a.totals) == list(b.totals) and list(a.layers) == list(b.layers)
+    assert list(a.totals) == list(b.totals) and list(a.layers) == list(b.layers) and a.units == b.units
+    assert a.layer_names == b.layer_names
     for name in a.totals:
         assert np.array_equal(np.asarray(a.totals[name]), np.asarray(b.totals[name]), equal_nan=True), name
     for name in a.layers:
