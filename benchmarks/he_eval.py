@@ -10,6 +10,13 @@ calls in process CPU time (less sensitive to other processes on a shared machine
 Designs are uniform random samples of the whole space (seeded). With numba installed the
 placement runs compiled (:mod:`costmodels.he.fastplace`); without it, the array version runs.
 
+Each batch also reports its number of distinct placement keys (:mod:`costmodels.he.dedup`: the
+placement and bootstrap plan run once per key when at most half the points are distinct) and an
+interleaved A/B of the totals call, ``direct`` (dedup off, the code before it) vs ``dedup``, best
+of ``--repeat`` each. ``--grid`` adds the same for a chunk of the sweep's grid
+(:class:`solvers.sweep.GridDecoder`, 3 values per integer knob, every ring degree and category;
+the chunk in the middle of the grid), where the placement knobs vary fastest and the others repeat.
+
 ``--search`` (on by default; ``--no-search`` skips it) also times the CKKS config search
 (:func:`costmodels.he_search.search.multi_fidelity_search`, seed 0, 64 proposals) on FHE-Agent's
 AlexNet benchmark: process CPU time from the search's start (imports included) until the model evaluation that
@@ -23,14 +30,56 @@ import math
 import time
 from typing import Any
 
-from costmodels.he import CkksModel, fastplace
+from costmodels.he import CkksModel, dedup, fastplace
+from costmodels.he.model import _distinct_placement
+from dse.space import Design
 from workloads import load
 
 
-def _cpu(model: CkksModel, w: object, design: object, layers: bool) -> float:
+def _cpu(model: CkksModel, w: object, design: Design, layers: bool) -> float:
     t0 = time.process_time()
     model.evaluate(w, design, layers=layers)
     return time.process_time() - t0
+
+
+def distinct_placement_keys(model: CkksModel, w: object, design: Design) -> int:
+    """Distinct placement keys of a batch (the model's own key, no threshold)."""
+    import numpy as np
+
+    k = model._knobs(design, np)
+    net, vidx = model._variants(w, design, k, model._profile())
+    pair = vidx * 128 + np.asarray(k["act_degree"]).astype(np.int64)  # as the model's (variant, act_degree) pair
+    saved = dedup.MAX_FRACTION
+    try:
+        dedup.MAX_FRACTION = 1.0
+        keys = _distinct_placement(model._profile(), k, design, pair)
+    finally:
+        dedup.MAX_FRACTION = saved
+    return len(keys[0]) if keys is not None else design.n
+
+
+def ab_totals(model: CkksModel, w: object, design: Design, repeat: int) -> dict[str, float]:
+    """Best CPU seconds of the totals call with dedup off (``direct``) and on, interleaved."""
+    saved, best = dedup.MAX_FRACTION, {"direct": math.inf, "dedup": math.inf}
+    try:
+        for _ in range(repeat):
+            for name, frac in (("direct", 0.0), ("dedup", saved)):
+                dedup.MAX_FRACTION = frac
+                best[name] = min(best[name], _cpu(model, w, design, False))
+    finally:
+        dedup.MAX_FRACTION = saved
+    return best
+
+
+def grid_chunk(model: CkksModel, points: int) -> Design:
+    """The middle chunk of ``points`` of the sweep's grid (3 values per integer knob)."""
+    from dse.knobs import Int
+    from solvers.sweep import GridDecoder
+
+    sizes = {k.name: 3 for k in model.space.knobs if type(k) is Int}
+    dec = GridDecoder(model.space, sizes)
+    start = dec.size // 2 - points // 2
+    return dec.chunk(start, start + points)
 
 
 def search_first_feasible(key: str = "alexnet", n_trials: int = 64, seed: int = 0) -> dict[str, Any]:
@@ -66,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--search", action=argparse.BooleanOptionalAction, default=True,
                     help="also time the config search's first feasible AlexNet (default on)")
+    ap.add_argument("--grid", action=argparse.BooleanOptionalAction, default=True,
+                    help="also time a chunk of the sweep's grid (default on)")
     args = ap.parse_args(argv)
     model = CkksModel()
     print(f"compiled placement (numba): {'yes' if fastplace.available() else 'no'}")
@@ -84,6 +135,18 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:16s} {points:6d} points {mode:6s}: first {first:.2f} s, warm {warm:.3f} s "
                       f"({points / warm:,.0f} points/s wall, {points / cpu:,.0f} points/s CPU, "
                       f"{m.feasible.mean():.0%} feasible)")
+            ab = ab_totals(model, w, design, args.repeat)
+            print(f"{name:16s} {points:6d} points sample: {distinct_placement_keys(model, w, design):,} distinct "
+                  f"placement keys; totals A/B direct {points / ab['direct']:,.0f} / dedup "
+                  f"{points / ab['dedup']:,.0f} points/s CPU")
+        if args.grid:
+            points = max(int(p) for p in args.points.split(","))
+            design = grid_chunk(model, points)
+            model.evaluate(w, design, layers=False)
+            ab = ab_totals(model, w, design, args.repeat)
+            print(f"{name:16s} {points:6d} points grid  : {distinct_placement_keys(model, w, design):,} distinct "
+                  f"placement keys; totals A/B direct {points / ab['direct']:,.0f} / dedup "
+                  f"{points / ab['dedup']:,.0f} points/s CPU")
     if args.search:
         r = search_first_feasible()
         print(f"config search, AlexNet: first feasible configuration after {r['first_feasible_cpu_s']:.2f} s CPU "

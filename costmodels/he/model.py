@@ -18,8 +18,8 @@ from dse import Categorical, CostModel, DesignSpace, Feasibility, Int, Param, Po
 from dse.metrics import to_numpy
 from dse.xp import constant
 
-from . import fastplace
-from .bootplan import boot_plan
+from . import dedup, fastplace
+from .bootplan import BootPlan, boot_plan
 from .bootstrap import bootstrap_rotation_keys
 from .compile import compile_variants
 from .gcn import GCN_PACKINGS
@@ -36,7 +36,7 @@ from .params import (
     special_primes,
 )
 from .paramsets import paramset, paramset_names
-from .placement import array_place, compiled_place, group_index, op_tables
+from .placement import Placed, array_place, compiled_place, group_index, op_tables
 from .presets import DEFAULT_PROFILE, get_profile
 from .primitives import poly_eval_cost_xp
 from .security import SECRETS, coverage_reason, effective_hamming
@@ -236,15 +236,34 @@ class CkksModel(CostModel):
         ops = sorted({op for op, _ in net.entries} | {"mul", "relinearize", "rescale", "mul_plain", "add", "encode",
                                                        "encrypt", "decrypt"})
         groups, gidx_np = op_tables(xp, prof, k, ops, lmax)
+        # distinct placement keys (numpy): plan and placement once per key, gathered back (dedup.py)
+        keys = _distinct_placement(prof, k, design, pair) if isinstance(like, np.ndarray) else None
+        sub: Any
+        if keys is None:
+            sub_k, sub_d, sub, act_x = k, design, slice(None), (act_ct, act_pt, by_pair(act_g[2]))
+        else:
+            sub = keys[0]
+            sub_k, sub_d = {name: v[sub] for name, v in k.items()}, design.take(sub)
+            act_x = (None, None, None) if compiled else (_rows(act_ct, sub), _rows(act_pt, sub), by_pair(act_g[2])[sub])
         if isinstance(like, np.ndarray):  # slot fills read per lowering variant, not gathered per point
-            plan = boot_plan(xp, prof, k, design, None, a["live_cts"], (net.arrays["fill"], vidx_np))
+            plan = boot_plan(xp, prof, sub_k, sub_d, None, a["live_cts"][sub], (net.arrays["fill"], vidx_np[sub]))
         else:
             plan = boot_plan(xp, prof, k, design, a["fill"], a["live_cts"])
         if compiled:
-            pl = compiled_place(net, groups, ops, gidx_np, vidx_np, act_g, delta_g, k, plan, lmax, pair)
+            pl = compiled_place(net, groups, ops, gidx_np[sub], vidx_np[sub], act_g, delta_g, sub_k, plan, lmax,
+                                pair[sub])
         else:
-            pl = array_place(xp, net, groups, gidx_np, vidx, (act_ct, act_pt, by_pair(act_g[2])), delta, k, plan,
-                             lmax, like)
+            pl = array_place(xp, net, groups, gidx_np[sub], vidx if keys is None else vidx[sub], act_x,
+                             delta if keys is None else _rows(delta, sub), sub_k, plan, lmax, like)
+        # totals only, compiled: per-layer rows stay one per key; their row sums are gathered (P,)
+        by_key = keys is not None and compiled and not per_layer
+        if keys is not None:  # every point reads its key's results
+            inv = keys[1]
+            pl = Placed(np.asarray(pl.ok)[inv], *(np.asarray(v) if by_key else np.asarray(v)[inv]
+                                                  for v in (pl.entry, pl.booted, pl.lat)),
+                        np.asarray(pl.start)[inv], np.asarray(pl.end)[inv])
+            plan = BootPlan(np.asarray(plan.cost) if by_key else np.asarray(plan.cost)[inv],
+                            np.asarray(plan.depth)[inv], np.asarray(plan.returns)[inv])
         ok, entry = pl.ok, pl.entry
         booted = xp.astype(pl.booted, xp.float64)
         lat = pl.lat + booted * plan.cost
@@ -257,7 +276,7 @@ class CkksModel(CostModel):
                                   pv["act_cts"] * poly["scalar_mults"], xp.zeros_like(delta_g))
             ops_l = {}
         layers = {"latency_s": lat, **{n: ops_l[n] for n in counted[:4] if n in ops_l},
-                  "bootstraps": booted * a["live_cts"]}
+                  "bootstraps": booted * (a["live_cts"][sub] if by_key else a["live_cts"])}
         if delta is not None:  # (totals-only compiled calls never build the per-point rows)
             layers["levels_used"] = delta
         if ops_l:
@@ -265,13 +284,17 @@ class CkksModel(CostModel):
         w = prof.word_bytes
         held_v = net.arrays["cts_in"] + net.arrays["cts_out"] + net.arrays["temps"] + net.arrays["live_cts"]
         totals = {name: xp.sum(v, axis=1) for name, v in layers.items() if name not in ("memory_bytes", "levels_used")}
+        if by_key:
+            totals, layers = {name: v[inv] for name, v in totals.items()}, {}
         if ops_l or not fastplace.available():
             entry_limbs = xp.astype(entry, xp.float64) + 1.0
             layers["memory_bytes"] = (per_point(held_v) * ciphertext_bytes(n_c, entry_limbs, w)
                                       + a["plaintexts"] * plaintext_bytes(n_c, entry_limbs, w))
             mem_layer_max = xp.max(layers["memory_bytes"], axis=1)
         else:  # totals only, compiled: the largest layer's bytes without the (points, layers) arrays
-            mem_layer_max = fastplace.memory_max(held_v, net.arrays["plaintexts"], vidx_np, k["N"], entry, w)
+            mem_layer_max = fastplace.memory_max(held_v, net.arrays["plaintexts"], vidx_np[sub], k["N"][sub], entry, w)
+            if by_key:
+                mem_layer_max = mem_layer_max[inv]
         if not ops_l:  # same keys, same order as the per-layer path
             sums = {name: np.sum(per_pair[name], axis=1)[pair] for name in counted}
             totals = {name: totals[name] if name in totals else sums[name]
@@ -305,6 +328,24 @@ class CkksModel(CostModel):
                      "a layer needs more levels than remain after bootstrapping (levels - bootstrap depth)")
         return self.make_metrics(totals=totals, layers=layers, layer_names=net.names, layer_kinds=net.kinds,
                                  feasibility=feas)
+
+
+def _rows(arr: Any, sub: np.ndarray) -> Any:
+    """``arr[sub]`` of a per-point array that exists on this path."""
+    assert arr is not None
+    return arr[sub]
+
+
+def _distinct_placement(prof: Any, k: dict[str, Any], design: Any, pair: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(first, inverse)`` of the distinct placement keys (:mod:`.dedup`) when at most
+    ``dedup.MAX_FRACTION`` of the points are distinct, else ``None`` (evaluate every point)."""
+    if dedup.MAX_FRACTION <= 0 or len(pair) < 2:
+        return None
+    limit = int(dedup.MAX_FRACTION * len(pair))
+    if dedup.more_than([pair.astype(np.float64), to_numpy(k["levels"])], limit):  # a coarser key: quick no
+        return None
+    sparse = to_numpy(design.eq("boot_slots", "sparse"))
+    return dedup.distinct_keys(dedup.placement_key(prof, k, sparse, pair), limit)
 
 
 def _op_layers(net: Any, rows: Any, act_ct: Any, act_pt: Any, zeros: Any) -> dict[str, Any]:
