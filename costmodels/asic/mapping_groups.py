@@ -15,8 +15,9 @@ import numpy as np
 
 from .arch import Arch
 from .mapping import RELEVANT, Layer7, evaluate_mappings, evaluate_prefixed, footprint
+from .mapping_common import _pad
 
-__all__ = ["MAX_TABLE_LOOPS", "canonical_perm", "evaluate_groups"]
+__all__ = ["MAX_TABLE_LOOPS", "canonical_padded", "canonical_perm", "evaluate_groups"]
 
 #: above this many loops per candidate the tables (2**T rows per group) are not worth it
 MAX_TABLE_LOOPS = 10
@@ -32,6 +33,30 @@ def canonical_perm(dims: np.ndarray, facs: np.ndarray) -> tuple[np.ndarray, np.n
     perm = np.argsort(order, axis=1, kind="stable")
     first = keys[0][order[0]]
     return first // _KEY, (first % _KEY).astype(np.float64), perm
+
+
+_CANON: dict[tuple[int, int], tuple] = {}
+_CANON_MAX = 8192
+
+
+def canonical_padded(dims: np.ndarray, facs: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`canonical_perm` of the orders ``dims``/``facs`` padded to ``t`` loops
+    (:func:`.mapping_common._pad`), memoised for read-only order tables (those of
+    :func:`.mapping_search.temporal_orders`, shared between searches): the memo holds the table
+    itself, so an entry is only ever found for that very array; results are read-only."""
+    if dims.flags.writeable or facs.flags.writeable:
+        return canonical_perm(*_pad(dims, facs, t))
+    key = (id(dims), t)
+    hit = _CANON.get(key)
+    if hit is not None and hit[0] is dims and hit[1] is facs:
+        return hit[2]
+    res = canonical_perm(*_pad(dims, facs, t))
+    for a in res:
+        a.setflags(write=False)
+    if len(_CANON) >= _CANON_MAX:
+        _CANON.clear()
+    _CANON[key] = (dims, facs, res)
+    return res
 
 
 def evaluate_groups(layer: Layer7, arch: Arch, gsp: np.ndarray, gdims: np.ndarray, gfacs: np.ndarray,
