@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arch import Arch
-from .mapping import RELEVANT, Layer7, evaluate_mappings, evaluate_prefixed, footprint
+from .mapping import RELEVANT, Layer7, _fast_available, evaluate_mappings, evaluate_prefixed, footprint
 from .mapping_common import _pad
 
 __all__ = ["MAX_TABLE_LOOPS", "canonical_padded", "canonical_perm", "evaluate_groups"]
@@ -60,7 +60,7 @@ def canonical_padded(dims: np.ndarray, facs: np.ndarray, t: int) -> tuple[np.nda
 
 
 def evaluate_groups(layer: Layer7, arch: Arch, gsp: np.ndarray, gdims: np.ndarray, gfacs: np.ndarray,
-                    gid: np.ndarray, perm: np.ndarray) -> dict[str, np.ndarray]:
+                    gid: np.ndarray, perm: np.ndarray, fast: bool | None = None) -> dict[str, np.ndarray]:
     """Cost of N mappings given as group ``gid`` (N,) and loop order ``perm`` (N, T) over that
     group's loops ``gdims``/``gfacs`` (G, T) on spatial unrolling ``gsp`` (G, A, 7); the result
     equals :func:`.mapping.evaluate_mappings` of the expanded mappings."""
@@ -68,7 +68,7 @@ def evaluate_groups(layer: Layer7, arch: Arch, gsp: np.ndarray, gdims: np.ndarra
     tdim = gdims[gid[:, None], perm]
     tfac = gfacs[gid[:, None], perm]
     if t > MAX_TABLE_LOOPS:
-        return evaluate_mappings(layer, arch, gsp[gid], tdim, tfac)
+        return evaluate_mappings(layer, arch, gsp[gid], tdim, tfac, fast=fast)
     g_n, m_n = len(gsp), 1 << t
     bits = ((np.arange(m_n)[:, None] >> np.arange(t)[None, :]) & 1).astype(bool)  # (M, T)
     ext = np.ones((g_n, m_n, 7))
@@ -94,11 +94,21 @@ def evaluate_groups(layer: Layer7, arch: Arch, gsp: np.ndarray, gdims: np.ndarra
                     e = ext * sv[:, None, :]
                 else:
                     e = ext
-                fcache[key] = footprint(layer, op, e).reshape(-1).take(flat)
+                fcache[key] = footprint(layer, op, e).reshape(-1)  # the subset table (G * M,)
             foot[(op, i)] = fcache[key]
     prod = ext.prod(axis=2).reshape(-1)  # product of the loops in each subset
     rel_o = ext[..., list(RELEVANT["O"])].prod(axis=2).reshape(-1)
     full = gid * m_n + (m_n - 1)
-    pre = {"foot": foot, "inst": inst, "n_active": per_axis.prod(axis=1)[gid],
+    pre = {"inst": inst, "n_active": per_axis.prod(axis=1)[gid],
            "suf": prod[full][:, None] / prod.take(flat), "dsuf_O": rel_o[full][:, None] / rel_o.take(flat)}
-    return evaluate_prefixed(layer, arch, tdim, tfac, pre)
+    if fast is None:
+        fast = _fast_available()
+    if fast:  # the kernel reads the footprints from the tables at the prefixes' rows
+        keys = list(fcache)
+        pre["ftab"] = np.stack([fcache[k] for k in keys])
+        pre["fkey"] = {oi: keys.index((oi[0], arch.memories[oi[1]].served_dims)) for oi in foot}
+        pre["flat"] = flat
+    else:
+        taken = {k: tab.take(flat) for k, tab in fcache.items()}  # one gather per distinct table
+        pre["foot"] = {oi: taken[(oi[0], arch.memories[oi[1]].served_dims)] for oi in foot}
+    return evaluate_prefixed(layer, arch, tdim, tfac, pre, fast=fast)

@@ -1,0 +1,295 @@
+"""Compiled twin of the per-candidate counts of :func:`.mapping.evaluate_prefixed` (numba, optional).
+
+The array version walks the loop nest of all N candidates of a chunk operation by operation, with
+a few hundred whole-array temporaries per chunk; this kernel walks it candidate by candidate in
+compiled code: the memory allocation (bounds, double buffering, capacity), then per operand the
+reuse counts (refills, multicast, halo reuse, partial sums), the exposed tile replacements, the
+on-load and write-back. Every floating-point operation is the array version's, in its order
+(no fast-math, no reassociation), so the two agree bit for bit (``tests/asic/test_mapping_fast.py``);
+what is left (energies, roofline, totals: sums over memories) stays in numpy, shared by both.
+
+Footprints are read from tables ``ftab[k, r]`` at rows ``flat[n, p]`` (prefix ``p`` of candidate
+``n``; for :func:`.mapping_groups.evaluate_groups` the per-group subset tables, so the
+``N x (T+1)`` footprint arrays are never gathered). ``numba`` is optional (``.ci/setup_numba.sh``):
+without it, or with ``DSE_ASIC_NUMBA=0``, the array version runs (same numbers, slower).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .arch import OPERANDS, Arch
+
+__all__ = ["available", "counts"]
+
+try:  # optional accelerator
+    from numba import njit
+except ImportError:  # pragma: no cover - exercised on machines without numba
+    njit = None
+
+_STATE: dict[str, bool] = {}
+_OY = 3  # loop dimension index of OY in B, K, C, OY, OX, FY, FX (OY, OX, FY, FX slide)
+
+
+def available() -> bool:
+    """True when numba is importable, ``DSE_ASIC_NUMBA`` is not ``0`` and the kernel compiles and
+    runs on a tiny case (checked once; a failure warns and the array version is used)."""
+    if "ok" not in _STATE:
+        _STATE["ok"] = False
+        if njit is not None and os.environ.get("DSE_ASIC_NUMBA", "1") != "0":
+            try:
+                _selftest()
+                _STATE["ok"] = True
+            except Exception as exc:  # pragma: no cover - a broken numba install
+                warnings.warn(f"numba is installed but the compiled asic evaluator failed ({exc!r}); "
+                              "using the array version (same numbers, slower)", RuntimeWarning, stacklevel=2)
+    return _STATE["ok"]
+
+
+def _jit(fn: Any) -> Any:
+    return njit(cache=True, nogil=True)(fn) if njit is not None else fn
+
+
+def _exposed(t_x: float, refills: float, compute: float, ir_top: float, dbuf: bool) -> float:
+    """:func:`.mapping._exposed` of one candidate (same operations)."""
+    period = compute / refills
+    window = period if dbuf else period / ir_top
+    x = t_x - window
+    if not x > 0.0:  # np.maximum(0.0, x) for non-NaN x
+        x = 0.0
+    r = refills - 1
+    if not r > 0.0:
+        r = 0.0
+    return x * r
+
+
+def _kernel(tdim, tfac, suf, dsuf_o, has_dsuf, ftab, flat, fkey, inst, is_top, mem_ops, cap, half, dbl,
+            r_bw, w_bw, chain, chain_len, rel_dims, bits, b_ps, b_fin, noc,
+            bound, dbuf, feasible, rd_bits, wr_bits, onload, offload, exposed, noc_bits, folds, snaps):
+    n, t = tdim.shape
+    n_mem = is_top.shape[0]
+    total = np.empty(t + 1)
+    lower = np.zeros(3, dtype=np.int64)
+    q = np.empty(t + 1, dtype=np.int64)
+    irtop = np.empty(t + 1)
+    dsuf = np.empty(t + 1)
+    rel = np.zeros(t, dtype=np.bool_)
+    levels = np.zeros(chain.shape[1] + 1, dtype=np.int64)
+    for c in range(n):
+        # --- memory allocation, innermost first (evaluate_prefixed's first loop)
+        lower[:] = 0
+        for i in range(n_mem):
+            if is_top[i]:
+                bound[c, i] = t
+                continue
+            for p in range(t + 1):
+                total[p] = 0.0
+            for o in range(3):
+                if mem_ops[i, o]:
+                    k = fkey[o, i]
+                    for p in range(t + 1):
+                        pp = p if p >= lower[o] else lower[o]
+                        total[p] += ftab[k, flat[c, pp]] * bits[o]
+            cnt = 0
+            for p in range(t + 1):
+                if total[p] <= cap[i]:
+                    cnt += 1
+            best = cnt - 1
+            if best < 0:
+                feasible[c] = False
+                best = 0
+            bound[c, i] = best
+            dbuf[c, i] = dbl[i] or (total[best] <= half[i])
+            for o in range(3):
+                if mem_ops[i, o] and lower[o] < best:
+                    lower[o] = best
+        compute = suf[c, 0]
+        # --- per operand counts (evaluate_prefixed's operand loop), in OPERANDS order
+        for o in range(3):
+            for i in range(n_mem):
+                snaps[o, 0, c, i] = rd_bits[c, i]
+                snaps[o, 1, c, i] = wr_bits[c, i]
+            for j in range(t):
+                r = False
+                for d in range(7):
+                    if rel_dims[o, d] and tdim[c, j] == d:
+                        r = True
+                rel[j] = r and tfac[c, j] > 1
+            q[t] = t
+            for j in range(t - 1, -1, -1):
+                q[j] = j if rel[j] else q[j + 1]
+            folds[o, c] = suf[c, q[0]]
+            irtop[0] = 1.0
+            for j in range(t):
+                irtop[j + 1] = 1.0 if rel[j] else irtop[j] * tfac[c, j]
+            nch = chain_len[o]
+            levels[0] = 0
+            for li in range(nch):
+                b_ = bound[c, chain[o, li]]
+                levels[li + 1] = b_ if b_ > 0 else 0
+            for li in range(nch):
+                if levels[li + 1] < levels[li]:
+                    levels[li + 1] = levels[li]
+            levels[nch] = t
+            if o == 2:  # outputs: partial sums
+                if has_dsuf:
+                    for p in range(t + 1):
+                        dsuf[p] = dsuf_o[c, p]
+                else:
+                    dsuf[t] = 1.0
+                    for j in range(t - 1, -1, -1):
+                        dsuf[j] = dsuf[j + 1] * (tfac[c, j] if rel[j] else 1.0)
+                for li in range(nch):
+                    i = chain[o, li]
+                    up, lu, r_l, d_l, g_li, g_lu = i, 0, 0.0, 0.0, 0.0, 0.0
+                    lv = levels[li]  # level k = li - 1 sits at levels[k + 1]
+                    r_k = suf[c, 0] if li == 0 else suf[c, q[lv]]
+                    d_k = dsuf[lv]
+                    g_ki = ftab[fkey[o, i], flat[c, lv]] * inst[i, c]
+                    drain_in = g_ki * r_k
+                    fin_in = g_ki * d_k
+                    wr = (drain_in - fin_in) * b_ps + fin_in * b_fin
+                    rd = g_ki * (r_k - d_k) * b_ps
+                    if li + 1 < nch:
+                        up = chain[o, li + 1]
+                        lu = levels[li + 1]
+                        r_l, d_l = suf[c, q[lu]], dsuf[lu]
+                        g_li = ftab[fkey[o, i], flat[c, lu]] * inst[i, c]
+                        g_lu = ftab[fkey[o, up], flat[c, lu]] * inst[up, c]
+                        wr = wr + g_lu * (r_l - d_l) * b_ps
+                        rd = rd + (g_li * (r_l - d_l)) * b_ps + g_li * d_l * b_fin
+                    rd_bits[c, i] += rd
+                    wr_bits[c, i] += wr
+                    if li + 1 < nch:
+                        if noc[i, up]:
+                            noc_bits[c] += (g_lu + g_li) * (r_l - d_l) * b_ps + g_li * d_l * b_fin
+                        a = g_li * b_ps / (r_bw[i] * inst[i, c])
+                        b = g_lu * b_ps / (w_bw[up] * inst[up, c])
+                        t_x = a if a >= b else b
+                        exposed[c] += _exposed_j(t_x, r_l, compute, irtop[lu], dbuf[c, i])
+                if nch > 1:
+                    up = chain[o, 1]
+                    offload[c] += ftab[fkey[o, up], flat[c, levels[1]]] * inst[up, c] * b_fin / (w_bw[up] * inst[up, c])
+                continue
+            b_op = bits[o]
+            for li in range(nch):
+                i = chain[o, li]
+                lv = levels[li]
+                fk = fkey[o, i]
+                vol = ftab[fk, flat[c, lv]] * inst[i, c] * suf[c, q[lv]]
+                if o == 0:  # inputs: halo reuse
+                    qk = q[lv]
+                    qd = tdim[c, qk if qk < t - 1 else t - 1]
+                    q1 = qk + 1 if qk + 1 < t else t
+                    if qk < t and qd >= _OY:
+                        halo = ftab[fk, flat[c, q1]] * inst[i, c] * suf[c, q1]
+                        if halo < vol:
+                            vol = halo
+                rd_bits[c, i] += vol * b_op
+                if li + 1 < nch:
+                    up = chain[o, li + 1]
+                    lu = levels[li + 1]
+                    g_li = ftab[fk, flat[c, lu]] * inst[i, c]
+                    r_l = suf[c, q[lu]]
+                    wvol = g_li * r_l
+                    if o == 0:
+                        ql = q[lu]
+                        qd = tdim[c, ql if ql < t - 1 else t - 1]
+                        q1 = ql + 1 if ql + 1 < t else t
+                        if ql < t and qd >= _OY:
+                            halo = ftab[fk, flat[c, q1]] * inst[i, c] * suf[c, q1]
+                            if halo < wvol:
+                                wvol = halo
+                    wr_bits[c, i] += wvol * b_op
+                    if noc[i, up]:
+                        noc_bits[c] += wvol * b_op
+                    g_lu = ftab[fkey[o, up], flat[c, lu]] * inst[up, c]
+                    a = g_lu * b_op / (r_bw[up] * inst[up, c])
+                    b = g_li * b_op / (w_bw[i] * inst[i, c])
+                    t_x = a if a >= b else b
+                    exposed[c] += _exposed_j(t_x, r_l, compute, irtop[lu], dbuf[c, i])
+                    if li + 2 == nch:
+                        if a > onload[c]:
+                            onload[c] = a
+        for i in range(n_mem):
+            snaps[3, 0, c, i] = rd_bits[c, i]
+            snaps[3, 1, c, i] = wr_bits[c, i]
+
+
+_exposed_j = _jit(_exposed)
+_kernel_j = _jit(_kernel)
+
+
+def counts(layer: Any, arch: Arch, tdim: np.ndarray, tfac: np.ndarray, suf: np.ndarray, pre: dict) -> dict:
+    """The quantities the array version's operand loop produces, by the kernel: ``bound``,
+    ``dbuf``, ``feasible``, ``rd_bits``, ``wr_bits``, ``onload``, ``offload``, ``exposed``,
+    ``noc_bits``, ``folds`` (per operand) and ``snaps`` ((4, 2, N, M): read/write bits before each
+    operand and after the last). ``pre`` holds ``inst``, optionally ``dsuf_O`` and either the
+    tables (``ftab``, ``fkey``, ``flat``) or the ``foot`` arrays."""
+    n, t = tdim.shape
+    mems = arch.memories
+    m_n = len(mems)
+    if "ftab" in pre:
+        ftab, keymap, flat = pre["ftab"], pre["fkey"], pre["flat"]
+    else:
+        arrs: list[np.ndarray] = []
+        keymap = {}
+        seen: dict[int, int] = {}
+        for key, a in pre["foot"].items():
+            if id(a) not in seen:
+                seen[id(a)] = len(arrs)
+                arrs.append(np.ascontiguousarray(np.broadcast_to(a, (n, t + 1)), dtype=np.float64).reshape(-1))
+            keymap[key] = seen[id(a)]
+        ftab = np.stack(arrs)
+        flat = np.arange(n * (t + 1), dtype=np.int64).reshape(n, t + 1)
+    fkey = np.full((3, m_n), -1, dtype=np.int64)
+    for (op, i), k in keymap.items():
+        fkey[OPERANDS.index(op), i] = k
+    chains = {op: arch.chain(op) for op in OPERANDS}
+    chain = np.zeros((3, max(len(c) for c in chains.values())), dtype=np.int64)
+    chain_len = np.zeros(3, dtype=np.int64)
+    for o, op in enumerate(OPERANDS):
+        chain[o, :len(chains[op])] = chains[op]
+        chain_len[o] = len(chains[op])
+    is_top = np.array([i == chains[m.operands[0]][-1] and all(chains[x][-1] == i for x in m.operands)
+                       for i, m in enumerate(mems)])
+    mem_ops = np.array([[op in m.operands for op in OPERANDS] for m in mems])
+    rel_dims = np.zeros((3, 7), dtype=bool)
+    for o, op in enumerate(OPERANDS):
+        rel_dims[o, list(layer.relevant(op))] = True
+    noc = np.array([[arch.noc_pj_per_bit > 0 and not mems[i].served_dims and bool(mems[j].served_dims)
+                     for j in range(m_n)] for i in range(m_n)])
+    inst = np.ascontiguousarray(np.stack([np.broadcast_to(np.asarray(x, dtype=np.float64), (n,)) for x in pre["inst"]]))
+    dsuf = pre.get("dsuf_O")
+    out = {"bound": np.zeros((n, m_n), dtype=np.int64), "dbuf": np.ones((n, m_n), dtype=bool),
+           "feasible": np.ones(n, dtype=bool), "rd_bits": np.zeros((n, m_n)), "wr_bits": np.zeros((n, m_n)),
+           "onload": np.zeros(n), "offload": np.zeros(n), "exposed": np.zeros(n), "noc_bits": np.zeros(n),
+           "folds": np.zeros((3, n)), "snaps": np.zeros((4, 2, n, m_n))}
+    _kernel_j(np.ascontiguousarray(tdim, dtype=np.int64), np.ascontiguousarray(tfac, dtype=np.float64),
+              np.ascontiguousarray(suf), np.ascontiguousarray(dsuf) if dsuf is not None else np.zeros((1, 1)),
+              dsuf is not None, ftab, np.ascontiguousarray(flat, dtype=np.int64), fkey, inst, is_top, mem_ops,
+              np.array([m.size_bits / (2.0 if m.double_buffer else 1.0) for m in mems]),
+              np.array([m.size_bits / 2 for m in mems], dtype=np.float64), np.array([bool(m.double_buffer) for m in mems]),
+              np.array([m.r_bw for m in mems], dtype=np.float64), np.array([m.w_bw for m in mems], dtype=np.float64),
+              chain, chain_len, rel_dims, np.array([arch.bits[op] for op in OPERANDS], dtype=np.float64),
+              float(arch.bits["O"]), float(arch.bits["O_final"]), noc,
+              out["bound"], out["dbuf"], out["feasible"], out["rd_bits"], out["wr_bits"], out["onload"],
+              out["offload"], out["exposed"], out["noc_bits"], out["folds"], out["snaps"])
+    return out
+
+
+def _selftest() -> None:
+    """A tiny layer on ``tpu-like``: the kernel compiles (or loads from numba's cache) and runs."""
+    from .archfile import load_arch
+    from .mapping import Layer7, _prefix_generic
+
+    arch = load_arch("tpu-like")
+    layer = Layer7("t", (1, 4, 4, 2, 2, 1, 1))
+    sp = np.ones((1, len(arch.sizes), 7))
+    tdim, tfac = np.array([[1, 2]]), np.array([[4.0, 4.0]])
+    pre = _prefix_generic(layer, arch, sp, tdim, tfac)
+    counts(layer, arch, tdim, tfac, pre["suf"], pre)
