@@ -51,7 +51,9 @@ def available() -> bool:
 
 
 def _jit(fn: Any) -> Any:
-    return njit(cache=True, nogil=True)(fn) if njit is not None else fn
+    # error_model="numpy": a division by zero gives inf/nan as in the array version instead of a
+    # checked raise (also drops a branch per division)
+    return njit(cache=True, nogil=True, error_model="numpy")(fn) if njit is not None else fn
 
 
 def _exposed(t_x: float, refills: float, compute: float, ir_top: float, dbuf: bool) -> float:
@@ -114,11 +116,7 @@ def _kernel(tdim, tfac, suf, dsuf_o, has_dsuf, ftab, flat, fkey, inst, is_top, m
                 snaps[o, 0, c, i] = rd_bits[c, i]
                 snaps[o, 1, c, i] = wr_bits[c, i]
             for j in range(t):
-                r = False
-                for d in range(7):
-                    if rel_dims[o, d] and tdim[c, j] == d:
-                        r = True
-                rel[j] = r and tfac[c, j] > 1
+                rel[j] = rel_dims[o, tdim[c, j]] and tfac[c, j] > 1
             q[t] = t
             for j in range(t - 1, -1, -1):
                 q[j] = j if rel[j] else q[j + 1]

@@ -94,6 +94,15 @@ def prime_factors(n: int) -> list[int]:
 
 
 def _merged_factors(rest: list[int], lpf_limit: int) -> list[tuple[int, int]]:
+    return list(_merged_factors_memo(tuple(rest), lpf_limit))
+
+
+@lru_cache(maxsize=65536)
+def _merged_factors_memo(rest: tuple[int, ...], lpf_limit: int) -> tuple[tuple[int, int], ...]:
+    return tuple(_merged_factors_fresh(list(rest), lpf_limit))
+
+
+def _merged_factors_fresh(rest: list[int], lpf_limit: int) -> list[tuple[int, int]]:
     per_dim = {d: sorted(prime_factors(r)) for d, r in enumerate(rest) if r > 1}
     while sum(len(v) for v in per_dim.values()) > lpf_limit:
         cands = [(v[0] * v[1], d) for d, v in per_dim.items() if len(v) >= 2]
