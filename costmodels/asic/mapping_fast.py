@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .arch import OPERANDS, Arch
+from .arch import OPERANDS, Arch, Memory
 
 __all__ = ["available", "counts"]
 
@@ -281,13 +281,20 @@ def counts(layer: Any, arch: Arch, tdim: np.ndarray, tfac: np.ndarray, suf: np.n
 
 
 def _selftest() -> None:
-    """A tiny layer on ``tpu-like``: the kernel compiles (or loads from numba's cache) and runs."""
-    from .archfile import load_arch
-    from .mapping import Layer7, _prefix_generic
+    """A two-level memory, one candidate of two loops: the kernel compiles (or loads from numba's
+    cache) and runs (self-contained: this module imports only :mod:`.arch`)."""
+    ops = ("I", "W", "O")
+    mems = (Memory("rf", "rf", 64.0, 8.0, 8.0, 1.0, 1.0, ops, ()),
+            Memory("dram", "dram", 1e12, 64.0, 64.0, 10.0, 10.0, ops, (0,), rw_port=True))
+    arch = Arch("selftest", (2,), mems, {"I": 8, "W": 8, "O": 16, "O_final": 8})
 
-    arch = load_arch("tpu-like")
-    layer = Layer7("t", (1, 4, 4, 2, 2, 1, 1))
-    sp = np.ones((1, len(arch.sizes), 7))
-    tdim, tfac = np.array([[1, 2]]), np.array([[4.0, 4.0]])
-    pre = _prefix_generic(layer, arch, sp, tdim, tfac)
-    counts(layer, arch, tdim, tfac, pre["suf"], pre)
+    class _Layer:
+        @staticmethod
+        def relevant(op: str) -> tuple[int, ...]:
+            return (1, 2)
+
+    foot = {(op, i): np.array([[1.0, 2.0, 4.0]]) for i, m in enumerate(mems) for op in m.operands}
+    got = counts(_Layer(), arch, np.array([[1, 2]]), np.array([[2.0, 2.0]]), np.array([[4.0, 2.0, 1.0]]),
+                 {"foot": foot, "inst": [np.ones(1), np.ones(1)]})
+    if not (got["feasible"][0] and got["bound"][0, 1] == 2):
+        raise RuntimeError("compiled asic evaluator self-test gave unexpected counts")
