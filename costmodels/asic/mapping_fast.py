@@ -24,7 +24,7 @@ import numpy as np
 
 from .arch import OPERANDS, Arch, Memory
 
-__all__ = ["available", "counts"]
+__all__ = ["available", "counts", "group_prep"]
 
 try:  # optional accelerator
     from numba import njit
@@ -218,7 +218,27 @@ def _kernel(tdim, tfac, suf, dsuf_o, has_dsuf, ftab, flat, fkey, inst, is_top, m
             snaps[3, 1, c, i] = wr_bits[c, i]
 
 
+def _group_prep(gid, perm, gdims, gfacs, prod, rel_o, m_n, tdim, tfac, flat, suf, dsuf):
+    n, t = perm.shape
+    for c in range(n):
+        g = gid[c]
+        base = g * m_n
+        mask = 0
+        flat[c, 0] = base
+        for j in range(t):
+            b = perm[c, j]
+            tdim[c, j] = gdims[g, b]
+            tfac[c, j] = gfacs[g, b]
+            mask |= 1 << b
+            flat[c, j + 1] = base + mask
+        full = base + m_n - 1
+        for p in range(t + 1):
+            suf[c, p] = prod[full] / prod[flat[c, p]]
+            dsuf[c, p] = rel_o[full] / rel_o[flat[c, p]]
+
+
 _exposed_j = _jit(_exposed)
+_group_prep_j = _jit(_group_prep)
 _kernel_j = _jit(_kernel)
 
 
@@ -280,6 +300,21 @@ def counts(layer: Any, arch: Arch, tdim: np.ndarray, tfac: np.ndarray, suf: np.n
     return out
 
 
+def group_prep(gid: np.ndarray, perm: np.ndarray, gdims: np.ndarray, gfacs: np.ndarray, prod: np.ndarray,
+               rel_o: np.ndarray, m_n: int) -> tuple[np.ndarray, ...]:
+    """:func:`.mapping_groups.evaluate_groups`'s per-candidate arrays in compiled code: loops
+    ``tdim``/``tfac`` (N, T), subset-table rows of every prefix ``flat`` (N, T+1) and the suffix
+    products ``suf = prod[full] / prod[flat]``, ``dsuf = rel_o[full] / rel_o[flat]`` (the array
+    version's divisions, so the same numbers)."""
+    n, t = perm.shape
+    out = (np.empty((n, t), dtype=np.int64), np.empty((n, t)), np.empty((n, t + 1), dtype=np.int64),
+           np.empty((n, t + 1)), np.empty((n, t + 1)))
+    _group_prep_j(np.ascontiguousarray(gid, dtype=np.int64), np.ascontiguousarray(perm, dtype=np.int64),
+                  np.ascontiguousarray(gdims, dtype=np.int64), np.ascontiguousarray(gfacs, dtype=np.float64),
+                  np.ascontiguousarray(prod), np.ascontiguousarray(rel_o), int(m_n), *out)
+    return out
+
+
 def _selftest() -> None:
     """A two-level memory, one candidate of two loops: the kernel compiles (or loads from numba's
     cache) and runs (self-contained: this module imports only :mod:`.arch`)."""
@@ -296,5 +331,7 @@ def _selftest() -> None:
     foot = {(op, i): np.array([[1.0, 2.0, 4.0]]) for i, m in enumerate(mems) for op in m.operands}
     got = counts(_Layer(), arch, np.array([[1, 2]]), np.array([[2.0, 2.0]]), np.array([[4.0, 2.0, 1.0]]),
                  {"foot": foot, "inst": [np.ones(1), np.ones(1)]})
-    if not (got["feasible"][0] and got["bound"][0, 1] == 2):
+    prep = group_prep(np.zeros(1, np.int64), np.array([[1, 0]]), np.array([[1, 2]]), np.array([[2.0, 2.0]]),
+                      np.array([1.0, 2.0, 2.0, 4.0]), np.array([1.0, 2.0, 2.0, 4.0]), 4)
+    if not (got["feasible"][0] and got["bound"][0, 1] == 2 and prep[3][0, 0] == 4.0):
         raise RuntimeError("compiled asic evaluator self-test gave unexpected counts")

@@ -65,20 +65,16 @@ def evaluate_groups(layer: Layer7, arch: Arch, gsp: np.ndarray, gdims: np.ndarra
     group's loops ``gdims``/``gfacs`` (G, T) on spatial unrolling ``gsp`` (G, A, 7); the result
     equals :func:`.mapping.evaluate_mappings` of the expanded mappings."""
     n, t = perm.shape
-    tdim = gdims[gid[:, None], perm]
-    tfac = gfacs[gid[:, None], perm]
+    if fast is None:
+        fast = _fast_available()
     if t > MAX_TABLE_LOOPS:
-        return evaluate_mappings(layer, arch, gsp[gid], tdim, tfac, fast=fast)
+        return evaluate_mappings(layer, arch, gsp[gid], gdims[gid[:, None], perm], gfacs[gid[:, None], perm], fast=fast)
     g_n, m_n = len(gsp), 1 << t
     bits = ((np.arange(m_n)[:, None] >> np.arange(t)[None, :]) & 1).astype(bool)  # (M, T)
     ext = np.ones((g_n, m_n, 7))
     rows = np.arange(g_n)
     for b in range(t):  # the extent per loop dimension of every subset, (G, M, 7)
         ext[rows, :, gdims[:, b]] *= np.where(bits[None, :, b], gfacs[:, b][:, None], 1.0)
-    masks = np.zeros((n, t + 1), dtype=np.int64)
-    for j in range(t):
-        masks[:, j + 1] = masks[:, j] | (np.int64(1) << perm[:, j])
-    flat = gid[:, None] * m_n + masks  # row of each prefix in the stacked tables
     gsp = gsp.astype(np.float64)
     per_axis = gsp.prod(axis=2)  # (G, A)
     s_all = gsp.prod(axis=1)
@@ -98,11 +94,20 @@ def evaluate_groups(layer: Layer7, arch: Arch, gsp: np.ndarray, gdims: np.ndarra
             foot[(op, i)] = fcache[key]
     prod = ext.prod(axis=2).reshape(-1)  # product of the loops in each subset
     rel_o = ext[..., list(RELEVANT["O"])].prod(axis=2).reshape(-1)
-    full = gid * m_n + (m_n - 1)
-    pre = {"inst": inst, "n_active": per_axis.prod(axis=1)[gid],
-           "suf": prod[full][:, None] / prod.take(flat), "dsuf_O": rel_o[full][:, None] / rel_o.take(flat)}
-    if fast is None:
-        fast = _fast_available()
+    if fast:  # loops, prefix rows and suffix products per candidate in compiled code (same numbers)
+        from .mapping_fast import group_prep
+
+        tdim, tfac, flat, suf, dsuf = group_prep(gid, perm, gdims, gfacs, prod, rel_o, m_n)
+    else:
+        tdim = gdims[gid[:, None], perm]
+        tfac = gfacs[gid[:, None], perm]
+        masks = np.zeros((n, t + 1), dtype=np.int64)
+        for j in range(t):
+            masks[:, j + 1] = masks[:, j] | (np.int64(1) << perm[:, j])
+        flat = gid[:, None] * m_n + masks  # row of each prefix in the stacked tables
+        full = gid * m_n + (m_n - 1)
+        suf, dsuf = prod[full][:, None] / prod.take(flat), rel_o[full][:, None] / rel_o.take(flat)
+    pre = {"inst": inst, "n_active": per_axis.prod(axis=1)[gid], "suf": suf, "dsuf_O": dsuf}
     if fast:  # the kernel reads the footprints from the tables at the prefixes' rows
         keys = list(fcache)
         pre["ftab"] = np.stack([fcache[k] for k in keys])
