@@ -166,7 +166,7 @@ def _prefix_generic(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarray,
 
 
 def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndarray, pre: dict,
-                      fast: bool | None = None) -> dict[str, np.ndarray]:
+                      fast: bool | str | None = None) -> dict[str, np.ndarray]:
     """:func:`evaluate_mappings` from precomputed prefix quantities (``pre``, see
     :func:`_prefix_generic`; ``pre["dsuf_O"]``, the suffix products of the output-relevant
     factors, is optional). The per-candidate counts run in the compiled kernel of
@@ -179,9 +179,11 @@ def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndar
         fast = _fast_available()
     dram_idx = [i for i, m in enumerate(mems) if m.kind == "dram"]
     if fast:
-        from .mapping_fast import counts
+        from .mapping_fast import counts, tail
 
         cnt = counts(layer, arch, tdim, tfac, suf, pre)
+        if fast != "counts":  # the tail too (``fast="counts"``: only the counts, for tests)
+            return tail(layer, arch, cnt, suf[:, 0], n_active, arch.mac_pj if arch.mac_pj is not None else _mac_pj(arch))
         snaps = [(cnt["snaps"][j, 0][:, dram_idx], cnt["snaps"][j, 1][:, dram_idx]) for j in range(4)]
         folds = {op: cnt["folds"][j] for j, op in enumerate(OPERANDS)}
     else:

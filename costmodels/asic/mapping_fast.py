@@ -24,7 +24,7 @@ import numpy as np
 
 from .arch import OPERANDS, Arch, Memory
 
-__all__ = ["available", "counts", "group_prep"]
+__all__ = ["available", "counts", "group_prep", "tail"]
 
 try:  # optional accelerator
     from numba import njit
@@ -237,7 +237,79 @@ def _group_prep(gid, perm, gdims, gfacs, prod, rel_o, m_n, tdim, tfac, flat, suf
             dsuf[c, p] = rel_o[full] / rel_o[flat[c, p]]
 
 
+def _tail(rd_bits, wr_bits, snaps, inst, compute, folds, onload, offload, exposed, noc_bits, n_active, r_pj, w_pj,
+          kind, rw_port, r_bw, w_bw, sys_op, sys_k, mac_total, macs, n_pe, noc_pj, res, per_op):
+    n, m_n = rd_bits.shape
+    e_k = np.zeros(3)
+    f_k = np.ones(3, dtype=np.bool_)
+    for c in range(n):
+        for o in range(3):  # per-operand DRAM traffic: differences of the snapshots, summed over DRAMs
+            sb = 0.0
+            se = 0.0
+            first = True
+            for i in range(m_n):
+                if kind[i] == 2:
+                    d_rd = snaps[o + 1, 0, c, i] - snaps[o, 0, c, i]
+                    d_wr = snaps[o + 1, 1, c, i] - snaps[o, 1, c, i]
+                    if first:
+                        sb, se, first = d_rd + d_wr, d_rd * r_pj[i] + d_wr * w_pj[i], False
+                    else:
+                        sb += d_rd + d_wr
+                        se += d_rd * r_pj[i] + d_wr * w_pj[i]
+            per_op[o, 0, c] = sb
+            per_op[o, 1, c] = se
+        busy = 0.0
+        e_k[:] = 0.0
+        f_k[:] = True
+        dram_bits = 0.0
+        f_d = True
+        for i in range(m_n):
+            e_mem = rd_bits[c, i] * r_pj[i] + wr_bits[c, i] * w_pj[i]
+            k = kind[i]
+            if f_k[k]:
+                e_k[k], f_k[k] = e_mem, False
+            else:
+                e_k[k] += e_mem
+            if k == 2:
+                if f_d:
+                    dram_bits, f_d = rd_bits[c, i] + wr_bits[c, i], False
+                else:
+                    dram_bits += rd_bits[c, i] + wr_bits[c, i]
+            r = rd_bits[c, i] / inst[i, c]
+            w = wr_bits[c, i] / inst[i, c]
+            if rw_port[i]:
+                cyc = (r + w) / r_bw[i]
+            else:
+                a = r / r_bw[i]
+                b = w / w_bw[i]
+                cyc = a if a >= b else b
+            if cyc > busy:
+                busy = cyc
+        comp = compute[c]
+        if sys_op >= 0:
+            comp = comp + (folds[sys_op, c] * sys_k - 1.0)
+        x = busy - comp - onload[c] - offload[c]
+        if not x > 0.0:
+            x = 0.0
+        stall = x if x >= exposed[c] else exposed[c]
+        cycles = comp + stall + onload[c] + offload[c]
+        e_noc = noc_bits[c] * noc_pj
+        res[0, c] = cycles
+        res[1, c] = comp
+        res[2, c] = stall + onload[c] + offload[c]
+        res[3, c] = mac_total
+        res[4, c] = e_k[0]
+        res[5, c] = e_k[1]
+        res[6, c] = e_k[2]
+        res[7, c] = dram_bits
+        res[8, c] = macs / (cycles * n_pe)
+        res[9, c] = n_active[c] / n_pe
+        res[10, c] = e_noc
+        res[11, c] = mac_total + e_k[0] + e_k[1] + e_k[2] + e_noc
+
+
 _exposed_j = _jit(_exposed)
+_tail_j = _jit(_tail)
 _group_prep_j = _jit(_group_prep)
 _kernel_j = _jit(_kernel)
 
@@ -286,7 +358,7 @@ def counts(layer: Any, arch: Arch, tdim: np.ndarray, tfac: np.ndarray, suf: np.n
     out = {"bound": np.zeros((n, m_n), dtype=np.int64), "dbuf": np.ones((n, m_n), dtype=bool),
            "feasible": np.ones(n, dtype=bool), "rd_bits": np.zeros((n, m_n)), "wr_bits": np.zeros((n, m_n)),
            "onload": np.zeros(n), "offload": np.zeros(n), "exposed": np.zeros(n), "noc_bits": np.zeros(n),
-           "folds": np.zeros((3, n)), "snaps": np.zeros((4, 2, n, m_n))}
+           "folds": np.zeros((3, n)), "snaps": np.zeros((4, 2, n, m_n)), "inst": inst}
     _kernel_j(np.ascontiguousarray(tdim, dtype=np.int64), np.ascontiguousarray(tfac, dtype=np.float64),
               np.ascontiguousarray(suf), np.ascontiguousarray(dsuf) if dsuf is not None else np.zeros((1, 1)),
               dsuf is not None, ftab, np.ascontiguousarray(flat, dtype=np.int64), fkey, inst, is_top, mem_ops,
@@ -312,6 +384,44 @@ def group_prep(gid: np.ndarray, perm: np.ndarray, gdims: np.ndarray, gfacs: np.n
     _group_prep_j(np.ascontiguousarray(gid, dtype=np.int64), np.ascontiguousarray(perm, dtype=np.int64),
                   np.ascontiguousarray(gdims, dtype=np.int64), np.ascontiguousarray(gfacs, dtype=np.float64),
                   np.ascontiguousarray(prod), np.ascontiguousarray(rel_o), int(m_n), *out)
+    return out
+
+
+_TAIL_KEYS = ("cycles", "compute_cycles", "stall_cycles", "energy_mac_pj", "energy_rf_pj", "energy_sram_pj",
+              "energy_dram_pj", "dram_bits", "utilization", "spatial_utilization", "energy_noc_pj", "energy_pj")
+
+
+def tail(layer: Any, arch: Arch, cnt: dict, compute: np.ndarray, n_active: np.ndarray, mac_pj: float) -> dict:
+    """The rest of :func:`.mapping.evaluate_prefixed` (energies, roofline stall, totals) from the
+    kernel's counts ``cnt``, candidate by candidate; sums over memories are taken in memory order
+    starting from the first term (numpy's order for these few terms), zero when there is none."""
+    mems = arch.memories
+    n = len(compute)
+    kind = np.array([("rf", "sram", "dram").index(m.kind) for m in mems], dtype=np.int64)
+    sys_op, sys_k = -1, 0.0
+    if arch.systolic:
+        r = arch.sizes[0]
+        c = arch.sizes[1] if len(arch.sizes) > 1 else 1
+        sys_op = OPERANDS.index({"os": "O", "ws": "W", "is": "I"}[arch.systolic])
+        sys_k = float(r + c - 2 if arch.systolic == "os" else 2 * r + c - 2)
+    macs = float(np.prod(layer.dims))
+    res = np.empty((len(_TAIL_KEYS), n))
+    per_op = np.empty((3, 2, n))
+    _tail_j(cnt["rd_bits"], cnt["wr_bits"], cnt["snaps"], cnt["inst"], np.ascontiguousarray(compute), cnt["folds"],
+            cnt["onload"], cnt["offload"], cnt["exposed"], cnt["noc_bits"],
+            np.ascontiguousarray(np.broadcast_to(np.asarray(n_active, dtype=np.float64), (n,))),
+            np.array([m.r_pj_per_bit for m in mems], dtype=np.float64),
+            np.array([m.w_pj_per_bit for m in mems], dtype=np.float64), kind,
+            np.array([bool(m.rw_port) for m in mems]), np.array([m.r_bw for m in mems], dtype=np.float64),
+            np.array([m.w_bw for m in mems], dtype=np.float64), sys_op, sys_k, macs * mac_pj, macs,
+            float(arch.n_pe), float(arch.noc_pj_per_bit), res, per_op)
+    out = dict(zip(_TAIL_KEYS[:10], res[:10]))  # the array version's key order
+    out.update({"feasible": cnt["feasible"], "bounds": cnt["bound"], "rd_bits": cnt["rd_bits"],
+                "wr_bits": cnt["wr_bits"]})
+    for o, op in enumerate(OPERANDS):
+        out[f"dram_bits_{op}"] = per_op[o, 0]
+        out[f"energy_dram_{op}_pj"] = per_op[o, 1]
+    out.update({"noc_bits": cnt["noc_bits"], "energy_noc_pj": res[10], "energy_pj": res[11]})
     return out
 
 

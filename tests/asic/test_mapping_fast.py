@@ -1,7 +1,7 @@
 """The compiled per-candidate counts (:mod:`costmodels.asic.mapping_fast`, numba) equal the array
 version bit for bit: every output of the grouped and the generic evaluator, on the three preset
 architectures (per-PE network energy on Eyeriss, a 3-D array without DRAM on the VA chip), a
-double-buffered variant and strided, dilated, depthwise and GEMM layers; and whole searches."""
+double-buffered variant, systolic os/ws variants (fill/drain per fold) and strided, dilated, depthwise and GEMM layers; and whole searches."""
 
 from __future__ import annotations
 
@@ -31,11 +31,12 @@ def _archs():
     mems = list(tpu.memories)
     mems[2] = replace(mems[2], double_buffer=True, size_bits=mems[2].size_bits / 64)  # tight, double-buffered
     out.append(replace(tpu, memories=tuple(mems)))
+    out += [replace(tpu, name="tpu-os", systolic="os"), replace(load_arch("eyeriss"), name="eyeriss-ws", systolic="ws")]
     return out
 
 
 def _same(a: dict, b: dict) -> None:
-    assert a.keys() == b.keys()
+    assert list(a) == list(b)  # same keys in the same order (metrics are reported in it)
     for k in a:
         x, y = np.asarray(a[k]), np.asarray(b[k])
         assert x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y), k
@@ -56,6 +57,7 @@ def test_compiled_counts_equal_array_version(arch):
         fast = evaluate_groups(layer, arch, gsp, gd, gf, gid, perm, fast=True)
         ref = evaluate_groups(layer, arch, gsp, gd, gf, gid, perm, fast=False)
         _same(fast, ref)
+        _same(evaluate_groups(layer, arch, gsp, gd, gf, gid, perm, fast="counts"), ref)  # kernel counts, array tail
         assert fast["feasible"].any() and np.ptp(fast["energy_pj"][fast["feasible"]]) > 0  # a non-trivial case
         sp, td, tf = gsp[gid], gd[gid[:, None], perm], gf[gid[:, None], perm]
         _same(evaluate_mappings(layer, arch, sp, td, tf, fast=True), ref)
