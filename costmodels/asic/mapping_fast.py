@@ -181,9 +181,8 @@ def _kernel(tdim, tfac, suf, dsuf_o, has_dsuf, ftab, flat, fkey, inst, is_top, m
                 vol = ftab[fk, flat[c, lv]] * inst[i, c] * suf[c, q[lv]]
                 if o == 0:  # inputs: halo reuse
                     qk = q[lv]
-                    qd = tdim[c, qk if qk < t - 1 else t - 1]
                     q1 = qk + 1 if qk + 1 < t else t
-                    if qk < t and qd >= _OY:
+                    if qk < t and tdim[c, qk] >= _OY:  # (qk < t: the array version's clip never matters)
                         halo = ftab[fk, flat[c, q1]] * inst[i, c] * suf[c, q1]
                         if halo < vol:
                             vol = halo
@@ -196,9 +195,8 @@ def _kernel(tdim, tfac, suf, dsuf_o, has_dsuf, ftab, flat, fkey, inst, is_top, m
                     wvol = g_li * r_l
                     if o == 0:
                         ql = q[lu]
-                        qd = tdim[c, ql if ql < t - 1 else t - 1]
                         q1 = ql + 1 if ql + 1 < t else t
-                        if ql < t and qd >= _OY:
+                        if ql < t and tdim[c, ql] >= _OY:
                             halo = ftab[fk, flat[c, q1]] * inst[i, c] * suf[c, q1]
                             if halo < wvol:
                                 wvol = halo
