@@ -4,6 +4,7 @@
 # evaluation-speed target). numba 0.68.1 accepts numpy >=1.22,<2.6, so the pinned numpy stays.
 # Installs into the current Python environment (CI's venv); idempotent and quiet; always exits 0:
 # without numba the model runs its array version (same numbers, slower) and the equality test skips.
+# Also used by costmodels/asic/mapping_fast.py (the asic mapping evaluator's compiled counts; same rule).
 set -u
 PY="${PYTHON:-python}"
 if "$PY" -c "import numba; assert numba.__version__ == '0.68.1'" >/dev/null 2>&1; then

@@ -112,7 +112,8 @@ def _footprint_dims(layer: Layer7, op: str, e: list) -> np.ndarray:
     return e[B] * ch * iy * ix
 
 
-def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarray, tfac: np.ndarray) -> dict[str, np.ndarray]:
+def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarray, tfac: np.ndarray,
+                      fast: bool | None = None) -> dict[str, np.ndarray]:
     """Cost of N mappings: ``sp`` (N, A, 7), ``tdim`` (N, T) int, ``tfac`` (N, T) float.
 
     Returns arrays of shape (N,): ``cycles`` (latency), ``compute_cycles``, ``stall_cycles``,
@@ -121,7 +122,7 @@ def evaluate_mappings(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarra
     plus ``bounds`` (N, M) loops inside each memory (operand-independent, see module docstring).
     """
     pre = _prefix_generic(layer, arch, sp, tdim, tfac)
-    return evaluate_prefixed(layer, arch, tdim, tfac, pre)
+    return evaluate_prefixed(layer, arch, tdim, tfac, pre, fast=fast)
 
 
 def _prefix_generic(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarray, tfac: np.ndarray) -> dict:
@@ -164,14 +165,84 @@ def _prefix_generic(layer: Layer7, arch: Arch, sp: np.ndarray, tdim: np.ndarray,
     return {"foot": foot, "inst": inst, "n_active": n_active, "suf": _suffix_products(tfac)}
 
 
-def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndarray, pre: dict) -> dict[str, np.ndarray]:
+def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndarray, pre: dict,
+                      fast: bool | str | None = None) -> dict[str, np.ndarray]:
     """:func:`evaluate_mappings` from precomputed prefix quantities (``pre``, see
     :func:`_prefix_generic`; ``pre["dsuf_O"]``, the suffix products of the output-relevant
-    factors, is optional)."""
+    factors, is optional). The per-candidate counts run in the compiled kernel of
+    :mod:`.mapping_fast` when ``fast`` (default: when numba is available), else as arrays
+    (:func:`_counts_numpy`); the two agree bit for bit."""
+    n, t = tdim.shape
+    mems = arch.memories
+    inst, n_active, suf = pre["inst"], pre["n_active"], pre["suf"]
+    if fast is None:
+        fast = _fast_available()
+    dram_idx = [i for i, m in enumerate(mems) if m.kind == "dram"]
+    if fast:
+        from .mapping_fast import counts, tail
+
+        cnt = counts(layer, arch, tdim, tfac, suf, pre)
+        if fast != "counts":  # the tail too (``fast="counts"``: only the counts, for tests)
+            return tail(layer, arch, cnt, suf[:, 0], n_active, arch.mac_pj if arch.mac_pj is not None else _mac_pj(arch))
+        snaps = [(cnt["snaps"][j, 0][:, dram_idx], cnt["snaps"][j, 1][:, dram_idx]) for j in range(4)]
+        folds = {op: cnt["folds"][j] for j, op in enumerate(OPERANDS)}
+    else:
+        cnt = _counts_numpy(layer, arch, tdim, tfac, pre)
+        snaps, folds = cnt["snaps"], cnt["folds"]
+    bound, feasible, rd_bits, wr_bits = cnt["bound"], cnt["feasible"], cnt["rd_bits"], cnt["wr_bits"]
+    onload, offload, exposed, noc_bits = cnt["onload"], cnt["offload"], cnt["exposed"], cnt["noc_bits"]
+    compute = suf[:, 0]
+    e_read = np.zeros((n, len(mems)))
+    e_write = np.zeros((n, len(mems)))
+    r_pj = np.asarray([mems[i].r_pj_per_bit for i in dram_idx])
+    w_pj = np.asarray([mems[i].w_pj_per_bit for i in dram_idx])
+    per_op: dict[str, np.ndarray] = {}
+    for k, op in enumerate(OPERANDS):
+        d_rd, d_wr = snaps[k + 1][0] - snaps[k][0], snaps[k + 1][1] - snaps[k][1]
+        per_op[f"dram_bits_{op}"] = (d_rd + d_wr).sum(axis=1)
+        per_op[f"energy_dram_{op}_pj"] = (d_rd * r_pj + d_wr * w_pj).sum(axis=1)
+    for i, m in enumerate(mems):
+        e_read[:, i] = rd_bits[:, i] * m.r_pj_per_bit
+        e_write[:, i] = wr_bits[:, i] * m.w_pj_per_bit
+    busy = np.zeros(n)
+    for i, m in enumerate(mems):
+        r, w = rd_bits[:, i] / inst[i], wr_bits[:, i] / inst[i]
+        cyc = (r + w) / m.r_bw if m.rw_port else np.maximum(r / m.r_bw, w / m.w_bw)
+        busy = np.maximum(busy, cyc)
+    if arch.systolic:
+        compute = compute + _systolic_overhead(arch, folds)
+    # the on-load and write-back occupy the memories too: the roofline stall is what is left
+    stall = np.maximum(np.maximum(0.0, busy - compute - onload - offload), exposed)
+    cycles = compute + stall + onload + offload
+    mac_pj = arch.mac_pj if arch.mac_pj is not None else _mac_pj(arch)
+    e_mac = np.full(n, float(np.prod(layer.dims)) * mac_pj)
+    kinds = np.array([m.kind for m in mems])
+    e_mem = e_read + e_write
+    out = {
+        "cycles": cycles, "compute_cycles": compute, "stall_cycles": stall + onload + offload,
+        "energy_mac_pj": e_mac,
+        "energy_rf_pj": e_mem[:, kinds == "rf"].sum(axis=1),
+        "energy_sram_pj": e_mem[:, kinds == "sram"].sum(axis=1),
+        "energy_dram_pj": e_mem[:, kinds == "dram"].sum(axis=1),
+        "dram_bits": (rd_bits + wr_bits)[:, kinds == "dram"].sum(axis=1),
+        "utilization": float(np.prod(layer.dims)) / (cycles * arch.n_pe),
+        "spatial_utilization": n_active / arch.n_pe,
+        "feasible": feasible, "bounds": bound, "rd_bits": rd_bits, "wr_bits": wr_bits, **per_op,
+        "noc_bits": noc_bits, "energy_noc_pj": noc_bits * arch.noc_pj_per_bit,
+    }
+    out["energy_pj"] = (out["energy_mac_pj"] + out["energy_rf_pj"] + out["energy_sram_pj"] + out["energy_dram_pj"]
+                        + out["energy_noc_pj"])
+    return out
+
+
+def _counts_numpy(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndarray, pre: dict) -> dict:
+    """The array version of the per-candidate counts (memory allocation, then per operand the
+    reuse counts, exposed replacements, on-load and write-back) of :func:`evaluate_prefixed`;
+    ``snaps``: the DRAM read/write bits before each operand and after the last."""
     n, t = tdim.shape
     mems = arch.memories
     rows = np.arange(n)
-    foot, inst, n_active, suf = pre["foot"], pre["inst"], pre["n_active"], pre["suf"]
+    foot, inst, suf = pre["foot"], pre["inst"], pre["suf"]
     # gathers along the loop axis as flat takes (much cheaper than 2-D fancy indexing)
     off1 = rows * (t + 1)
     roff = off1[:, None]
@@ -206,8 +277,6 @@ def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndar
             bound_op = np.maximum(bound[:, i], lower[op])
             lower[op] = bound_op
     compute = suf[:, 0]
-    e_read = np.zeros((n, len(mems)))
-    e_write = np.zeros((n, len(mems)))
     rd_bits = np.zeros((n, len(mems)))
     wr_bits = np.zeros((n, len(mems)))
     onload = np.zeros(n)
@@ -314,45 +383,14 @@ def evaluate_prefixed(layer: Layer7, arch: Arch, tdim: np.ndarray, tfac: np.ndar
                 if li + 2 == len(ch):
                     onload = np.maximum(onload, g(li, up) * b / (mems[up].r_bw * inst[up]))
     snaps.append((rd_bits[:, dram_idx], wr_bits[:, dram_idx]))
-    r_pj = np.asarray([mems[i].r_pj_per_bit for i in dram_idx])
-    w_pj = np.asarray([mems[i].w_pj_per_bit for i in dram_idx])
-    per_op: dict[str, np.ndarray] = {}
-    for k, op in enumerate(OPERANDS):
-        d_rd, d_wr = snaps[k + 1][0] - snaps[k][0], snaps[k + 1][1] - snaps[k][1]
-        per_op[f"dram_bits_{op}"] = (d_rd + d_wr).sum(axis=1)
-        per_op[f"energy_dram_{op}_pj"] = (d_rd * r_pj + d_wr * w_pj).sum(axis=1)
-    for i, m in enumerate(mems):
-        e_read[:, i] = rd_bits[:, i] * m.r_pj_per_bit
-        e_write[:, i] = wr_bits[:, i] * m.w_pj_per_bit
-    busy = np.zeros(n)
-    for i, m in enumerate(mems):
-        r, w = rd_bits[:, i] / inst[i], wr_bits[:, i] / inst[i]
-        cyc = (r + w) / m.r_bw if m.rw_port else np.maximum(r / m.r_bw, w / m.w_bw)
-        busy = np.maximum(busy, cyc)
-    if arch.systolic:
-        compute = compute + _systolic_overhead(arch, folds)
-    # the on-load and write-back occupy the memories too: the roofline stall is what is left
-    stall = np.maximum(np.maximum(0.0, busy - compute - onload - offload), exposed)
-    cycles = compute + stall + onload + offload
-    mac_pj = arch.mac_pj if arch.mac_pj is not None else _mac_pj(arch)
-    e_mac = np.full(n, float(np.prod(layer.dims)) * mac_pj)
-    kinds = np.array([m.kind for m in mems])
-    e_mem = e_read + e_write
-    out = {
-        "cycles": cycles, "compute_cycles": compute, "stall_cycles": stall + onload + offload,
-        "energy_mac_pj": e_mac,
-        "energy_rf_pj": e_mem[:, kinds == "rf"].sum(axis=1),
-        "energy_sram_pj": e_mem[:, kinds == "sram"].sum(axis=1),
-        "energy_dram_pj": e_mem[:, kinds == "dram"].sum(axis=1),
-        "dram_bits": (rd_bits + wr_bits)[:, kinds == "dram"].sum(axis=1),
-        "utilization": float(np.prod(layer.dims)) / (cycles * arch.n_pe),
-        "spatial_utilization": n_active / arch.n_pe,
-        "feasible": feasible, "bounds": bound, "rd_bits": rd_bits, "wr_bits": wr_bits, **per_op,
-        "noc_bits": noc_bits, "energy_noc_pj": noc_bits * arch.noc_pj_per_bit,
-    }
-    out["energy_pj"] = (out["energy_mac_pj"] + out["energy_rf_pj"] + out["energy_sram_pj"] + out["energy_dram_pj"]
-                        + out["energy_noc_pj"])
-    return out
+    return {"bound": bound, "feasible": feasible, "rd_bits": rd_bits, "wr_bits": wr_bits, "onload": onload,
+            "offload": offload, "exposed": exposed, "noc_bits": noc_bits, "folds": folds, "snaps": snaps}
+
+
+def _fast_available() -> bool:
+    from .mapping_fast import available
+
+    return available()
 
 
 def _take(arr: np.ndarray, flat_idx: np.ndarray) -> np.ndarray:

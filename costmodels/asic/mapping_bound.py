@@ -97,13 +97,26 @@ def _slide_ratio(layer: Layer7, ext: np.ndarray, rest: np.ndarray) -> np.ndarray
     dimensions ``d`` and the divisors ``f > 1`` of ``rest[d]`` (1 when none can slide)."""
     base = footprint(layer, "I", ext)
     out = np.ones(len(ext))
+    lkey = layer.key()
     for k in range(len(ext)):
-        for d in _SLIDING:
-            r = int(rest[k, d])
-            for f in range(2, r + 1):
-                if r % f:
-                    continue
-                e = ext[k].copy()
-                e[d] *= f
-                out[k] = min(out[k], float(footprint(layer, "I", e)) / (f * base[k]))
+        key = (lkey, ext[k].tobytes(), tuple(int(rest[k, d]) for d in _SLIDING), float(base[k]))
+        hit = _SLIDE.get(key)
+        if hit is None:  # the same unrolling recurs across hardware points: computed once
+            hit = 1.0
+            for d in _SLIDING:
+                r = int(rest[k, d])
+                for f in range(2, r + 1):
+                    if r % f:
+                        continue
+                    e = ext[k].copy()
+                    e[d] *= f
+                    hit = min(hit, float(footprint(layer, "I", e)) / (f * base[k]))
+            if len(_SLIDE) >= 1 << 16:
+                _SLIDE.clear()
+            _SLIDE[key] = hit
+        out[k] = hit
     return out
+
+
+#: memo of :func:`_slide_ratio` per (layer shape, extents, sliding rests, base footprint)
+_SLIDE: dict[tuple, float] = {}

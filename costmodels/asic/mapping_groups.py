@@ -14,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from .arch import Arch
-from .mapping import RELEVANT, Layer7, evaluate_mappings, evaluate_prefixed, footprint
+from .mapping import RELEVANT, Layer7, _fast_available, evaluate_mappings, evaluate_prefixed, footprint
+from .mapping_common import _pad
 
-__all__ = ["MAX_TABLE_LOOPS", "canonical_perm", "evaluate_groups"]
+__all__ = ["MAX_TABLE_LOOPS", "canonical_padded", "canonical_perm", "evaluate_groups"]
 
 #: above this many loops per candidate the tables (2**T rows per group) are not worth it
 MAX_TABLE_LOOPS = 10
@@ -34,26 +35,46 @@ def canonical_perm(dims: np.ndarray, facs: np.ndarray) -> tuple[np.ndarray, np.n
     return first // _KEY, (first % _KEY).astype(np.float64), perm
 
 
+_CANON: dict[tuple[int, int], tuple] = {}
+_CANON_MAX = 8192
+
+
+def canonical_padded(dims: np.ndarray, facs: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`canonical_perm` of the orders ``dims``/``facs`` padded to ``t`` loops
+    (:func:`.mapping_common._pad`), memoised for read-only order tables (those of
+    :func:`.mapping_search.temporal_orders`, shared between searches): the memo holds the table
+    itself, so an entry is only ever found for that very array; results are read-only."""
+    if dims.flags.writeable or facs.flags.writeable:
+        return canonical_perm(*_pad(dims, facs, t))
+    key = (id(dims), t)
+    hit = _CANON.get(key)
+    if hit is not None and hit[0] is dims and hit[1] is facs:
+        return hit[2]
+    res = canonical_perm(*_pad(dims, facs, t))
+    for a in res:
+        a.setflags(write=False)
+    if len(_CANON) >= _CANON_MAX:
+        _CANON.clear()
+    _CANON[key] = (dims, facs, res)
+    return res
+
+
 def evaluate_groups(layer: Layer7, arch: Arch, gsp: np.ndarray, gdims: np.ndarray, gfacs: np.ndarray,
-                    gid: np.ndarray, perm: np.ndarray) -> dict[str, np.ndarray]:
+                    gid: np.ndarray, perm: np.ndarray, fast: bool | None = None) -> dict[str, np.ndarray]:
     """Cost of N mappings given as group ``gid`` (N,) and loop order ``perm`` (N, T) over that
     group's loops ``gdims``/``gfacs`` (G, T) on spatial unrolling ``gsp`` (G, A, 7); the result
     equals :func:`.mapping.evaluate_mappings` of the expanded mappings."""
     n, t = perm.shape
-    tdim = gdims[gid[:, None], perm]
-    tfac = gfacs[gid[:, None], perm]
+    if fast is None:
+        fast = _fast_available()
     if t > MAX_TABLE_LOOPS:
-        return evaluate_mappings(layer, arch, gsp[gid], tdim, tfac)
+        return evaluate_mappings(layer, arch, gsp[gid], gdims[gid[:, None], perm], gfacs[gid[:, None], perm], fast=fast)
     g_n, m_n = len(gsp), 1 << t
     bits = ((np.arange(m_n)[:, None] >> np.arange(t)[None, :]) & 1).astype(bool)  # (M, T)
     ext = np.ones((g_n, m_n, 7))
     rows = np.arange(g_n)
     for b in range(t):  # the extent per loop dimension of every subset, (G, M, 7)
         ext[rows, :, gdims[:, b]] *= np.where(bits[None, :, b], gfacs[:, b][:, None], 1.0)
-    masks = np.zeros((n, t + 1), dtype=np.int64)
-    for j in range(t):
-        masks[:, j + 1] = masks[:, j] | (np.int64(1) << perm[:, j])
-    flat = gid[:, None] * m_n + masks  # row of each prefix in the stacked tables
     gsp = gsp.astype(np.float64)
     per_axis = gsp.prod(axis=2)  # (G, A)
     s_all = gsp.prod(axis=1)
@@ -69,11 +90,30 @@ def evaluate_groups(layer: Layer7, arch: Arch, gsp: np.ndarray, gdims: np.ndarra
                     e = ext * sv[:, None, :]
                 else:
                     e = ext
-                fcache[key] = footprint(layer, op, e).reshape(-1).take(flat)
+                fcache[key] = footprint(layer, op, e).reshape(-1)  # the subset table (G * M,)
             foot[(op, i)] = fcache[key]
     prod = ext.prod(axis=2).reshape(-1)  # product of the loops in each subset
     rel_o = ext[..., list(RELEVANT["O"])].prod(axis=2).reshape(-1)
-    full = gid * m_n + (m_n - 1)
-    pre = {"foot": foot, "inst": inst, "n_active": per_axis.prod(axis=1)[gid],
-           "suf": prod[full][:, None] / prod.take(flat), "dsuf_O": rel_o[full][:, None] / rel_o.take(flat)}
-    return evaluate_prefixed(layer, arch, tdim, tfac, pre)
+    if fast:  # loops, prefix rows and suffix products per candidate in compiled code (same numbers)
+        from .mapping_fast import group_prep
+
+        tdim, tfac, flat, suf, dsuf = group_prep(gid, perm, gdims, gfacs, prod, rel_o, m_n)
+    else:
+        tdim = gdims[gid[:, None], perm]
+        tfac = gfacs[gid[:, None], perm]
+        masks = np.zeros((n, t + 1), dtype=np.int64)
+        for j in range(t):
+            masks[:, j + 1] = masks[:, j] | (np.int64(1) << perm[:, j])
+        flat = gid[:, None] * m_n + masks  # row of each prefix in the stacked tables
+        full = gid * m_n + (m_n - 1)
+        suf, dsuf = prod[full][:, None] / prod.take(flat), rel_o[full][:, None] / rel_o.take(flat)
+    pre = {"inst": inst, "n_active": per_axis.prod(axis=1)[gid], "suf": suf, "dsuf_O": dsuf}
+    if fast:  # the kernel reads the footprints from the tables at the prefixes' rows
+        keys = list(fcache)
+        pre["ftab"] = np.stack([fcache[k] for k in keys])
+        pre["fkey"] = {oi: keys.index((oi[0], arch.memories[oi[1]].served_dims)) for oi in foot}
+        pre["flat"] = flat
+    else:
+        taken = {k: tab.take(flat) for k, tab in fcache.items()}  # one gather per distinct table
+        pre["foot"] = {oi: taken[(oi[0], arch.memories[oi[1]].served_dims)] for oi in foot}
+    return evaluate_prefixed(layer, arch, tdim, tfac, pre, fast=fast)

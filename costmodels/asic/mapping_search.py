@@ -32,7 +32,7 @@ import numpy as np
 from .arch import Arch
 from .mapping import DIMS, Layer7
 from .mapping_common import CHUNK, LayerResult, _pad, _score, keep_freed_heap, mapping_text
-from .mapping_groups import canonical_perm, evaluate_groups
+from .mapping_groups import canonical_padded, evaluate_groups
 from .mapping_share import (
     RECORDS,
     SHORT,
@@ -94,6 +94,15 @@ def prime_factors(n: int) -> list[int]:
 
 
 def _merged_factors(rest: list[int], lpf_limit: int) -> list[tuple[int, int]]:
+    return list(_merged_factors_memo(tuple(rest), lpf_limit))
+
+
+@lru_cache(maxsize=65536)
+def _merged_factors_memo(rest: tuple[int, ...], lpf_limit: int) -> tuple[tuple[int, int], ...]:
+    return tuple(_merged_factors_fresh(list(rest), lpf_limit))
+
+
+def _merged_factors_fresh(rest: list[int], lpf_limit: int) -> list[tuple[int, int]]:
     per_dim = {d: sorted(prime_factors(r)) for d, r in enumerate(rest) if r > 1}
     while sum(len(v) for v in per_dim.values()) > lpf_limit:
         cands = [(v[0] * v[1], d) for d, v in per_dim.items() if len(v) >= 2]
@@ -125,13 +134,38 @@ def _temporal_orders(items: tuple[tuple[int, int], ...], t: int) -> tuple[np.nda
 
 
 def _orders(items: tuple[tuple[int, int], ...], t: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct orders of ``items`` in lexicographic order of their keys ``dim * 100003 + factor``
+    (rows of :func:`_orders_unique`): each order is encoded as one base-``u`` integer of its key
+    ranks (``u`` distinct keys, at most ``u ** len(items)`` codes), so one 1-D sort replaces the
+    row-wise ``np.unique(axis=0)`` (the same rows in the same order, tested)."""
+    if not items:
+        return np.zeros((1, t), dtype=np.int64), np.ones((1, t))
+    keys = np.asarray([d * 100003 + f for d, f in items], dtype=np.int64)
+    n = len(items)
+    ukeys, rank = np.unique(keys, return_inverse=True)
+    u = len(ukeys)
+    if u ** n >= 1 << 62:  # codes would overflow int64: the row-wise unique
+        return _orders_unique(items, t)
+    perm = _perms(n)
+    weights = u ** np.arange(n - 1, -1, -1, dtype=np.int64)
+    codes = np.unique(rank.reshape(-1)[perm] @ weights)  # sorted distinct codes = lexicographic rows
+    digits = (codes[:, None] // weights[None, :]) % u
+    uniq = ukeys[digits]
+    return _finish_orders(uniq, t)
+
+
+def _orders_unique(items: tuple[tuple[int, int], ...], t: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_orders` by ``np.unique(axis=0)`` over every permutation (the reference)."""
     if not items:
         return np.zeros((1, t), dtype=np.int64), np.ones((1, t))
     keys = np.asarray([d * 100003 + f for d, f in items], dtype=np.int64)
     perm = _perms(len(items))
-    uniq = np.unique(keys[perm], axis=0)
+    return _finish_orders(np.unique(keys[perm], axis=0), t)
+
+
+def _finish_orders(uniq: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
     dims, facs = uniq // 100003, (uniq % 100003).astype(np.float64)
-    pad = t - len(items)
+    pad = t - uniq.shape[1]
     if pad:
         dims = np.concatenate([dims, np.zeros((len(dims), pad), dtype=np.int64)], axis=1)
         facs = np.concatenate([facs, np.ones((len(facs), pad))], axis=1)
@@ -269,7 +303,7 @@ def search_layer(layer: Layer7, arch: Arch, objective: str = "energy", *, fixed:
             size += len(groups[order[pos]][1])
             pos += 1
         t = max(groups[gi][1].shape[1] for gi in batch)
-        canon = [canonical_perm(*_pad(groups[gi][1], groups[gi][2], t)) for gi in batch]
+        canon = [canonical_padded(groups[gi][1], groups[gi][2], t) for gi in batch]
         gsp = np.stack([groups[gi][0] for gi in batch])
         gdims = np.stack([c[0] for c in canon])
         gfacs = np.stack([c[1] for c in canon])

@@ -33,7 +33,7 @@ import numpy as np
 from .arch import Arch
 from .mapping import Layer7, evaluate_mappings
 from .mapping_common import CHUNK, LayerResult, _pad, _score, mapping_text
-from .mapping_groups import MAX_TABLE_LOOPS, canonical_perm, evaluate_groups
+from .mapping_groups import MAX_TABLE_LOOPS, canonical_padded, evaluate_groups
 
 __all__ = ["RECORDS", "SHORT", "WINDOW", "bw_free", "clear_shortlists", "from_record", "from_shortlist", "record",
            "remember", "shortlist"]
@@ -116,7 +116,7 @@ def record(groups: list, bounds: np.ndarray, res: Any, arch: Arch) -> tuple:
     tf = np.concatenate([f for _, f in padded]).astype(np.float32)  # integer factors: exact
     top = arch.memories[-1]
     at = np.where(bounds[:, 4] > 0, 1.0, np.inf)  # bandwidths the known cycles hold below
-    canon = [canonical_perm(d, f) for d, f in padded] if t <= MAX_TABLE_LOOPS else None
+    canon = [canonical_padded(g[1], g[2], t) for g in groups] if t <= MAX_TABLE_LOOPS else None
     grouped = None if canon is None else (np.stack([c[0] for c in canon]), np.stack([c[1] for c in canon]),
                                           np.concatenate([c[2] for c in canon]).astype(np.int8))
     return ("ok", np.stack([g[0] for g in groups]), gid, td, tf, np.ascontiguousarray(bounds[:, :4]), res,

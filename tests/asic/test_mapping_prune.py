@@ -182,3 +182,28 @@ def test_temporal_orders_memo_is_shared_read_only_and_exact():
     assert d1 is d2 and np.array_equal(d1, d0) and np.array_equal(f1, f0) and len(d1) == 12  # 4!/2!
     with pytest.raises(ValueError):
         d1[0, 0] = 5
+
+
+def test_order_codes_equal_rowwise_unique_and_canonical_memo():
+    """The 1-D code sort of :func:`_orders` gives the rows of ``np.unique(axis=0)`` over every
+    permutation, same order and dtypes, on random multisets of 1-7 loops (repeats included); the
+    memoised padded canonical form equals a fresh :func:`canonical_perm` and is read-only."""
+    from costmodels.asic.mapping_common import _pad
+    from costmodels.asic.mapping_groups import canonical_padded, canonical_perm
+    from costmodels.asic.mapping_search import _orders, _orders_unique, temporal_orders
+
+    rng = np.random.default_rng(7)
+    for n in range(1, 8):
+        for _ in range(40):
+            items = tuple((int(rng.integers(0, 7)), int(rng.choice([2, 3, 4, 5, 7]))) for _ in range(n))
+            got, ref = _orders(items, 8), _orders_unique(items, 8)
+            assert all(a.dtype == b.dtype and np.array_equal(a, b) for a, b in zip(got, ref)), items
+    d, f = temporal_orders([(1, 2), (1, 2), (3, 5), (6, 3)], 4)
+    for t in (4, 6):
+        c1, c2 = canonical_padded(d, f, t), canonical_padded(d, f, t)
+        ref = canonical_perm(*_pad(d, f, t))
+        assert c1 is c2 and all(np.array_equal(a, b) for a, b in zip(c1, ref))
+        with pytest.raises(ValueError):
+            c1[2][0, 0] = 1
+    fresh = np.zeros((1, 1), dtype=np.int64), np.ones((1, 1))  # writeable: never memoised
+    assert canonical_padded(*fresh, 3) is not canonical_padded(*fresh, 3)
