@@ -16,44 +16,29 @@ without it, or with ``DSE_ASIC_NUMBA=0``, the array version runs (same numbers, 
 
 from __future__ import annotations
 
-import os
-import warnings
 from typing import Any
 
 import numpy as np
+
+from dse.accel import KernelGate, jit
 
 from .arch import OPERANDS, Arch, Memory
 
 __all__ = ["available", "counts", "group_prep", "tail"]
 
-try:  # optional accelerator
-    from numba import njit
-except ImportError:  # pragma: no cover - exercised on machines without numba
-    njit = None
-
-_STATE: dict[str, bool] = {}
 _OY = 3  # loop dimension index of OY in B, K, C, OY, OX, FY, FX (OY, OX, FY, FX slide)
 
 
 def available() -> bool:
     """True when numba is importable, ``DSE_ASIC_NUMBA`` is not ``0`` and the kernel compiles and
     runs on a tiny case (checked once; a failure warns and the array version is used)."""
-    if "ok" not in _STATE:
-        _STATE["ok"] = False
-        if njit is not None and os.environ.get("DSE_ASIC_NUMBA", "1") != "0":
-            try:
-                _selftest()
-                _STATE["ok"] = True
-            except Exception as exc:  # pragma: no cover - a broken numba install
-                warnings.warn(f"numba is installed but the compiled asic evaluator failed ({exc!r}); "
-                              "using the array version (same numbers, slower)", RuntimeWarning, stacklevel=2)
-    return _STATE["ok"]
+    return _GATE.available()
 
 
 def _jit(fn: Any) -> Any:
     # error_model="numpy": a division by zero gives inf/nan as in the array version instead of a
     # checked raise (also drops a branch per division)
-    return njit(cache=True, nogil=True, error_model="numpy")(fn) if njit is not None else fn
+    return jit(fn, nogil=True, error_model="numpy")
 
 
 def _exposed(t_x: float, refills: float, compute: float, ir_top: float, dbuf: bool) -> float:
@@ -443,3 +428,6 @@ def _selftest() -> None:
                       np.array([1.0, 2.0, 2.0, 4.0]), np.array([1.0, 2.0, 2.0, 4.0]), 4)
     if not (got["feasible"][0] and got["bound"][0, 1] == 2 and prep[3][0, 0] == 4.0):
         raise RuntimeError("compiled asic evaluator self-test gave unexpected counts")
+
+
+_GATE = KernelGate("the compiled asic evaluator", _selftest, env_switch="DSE_ASIC_NUMBA")

@@ -15,35 +15,19 @@ that share (N, hybrid digit size) (:func:`.model.CkksModel._op_tables`).
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
+from dse.accel import KernelGate, jit
+
 __all__ = ["available", "place_and_price"]
-
-try:  # optional accelerator
-    from numba import njit
-except ImportError:  # pragma: no cover - exercised on machines without numba
-    njit = None
-
-
-_STATE: dict[str, bool] = {}
 
 
 def available() -> bool:
     """True when numba is importable and the kernels compile and run on a tiny case (checked once;
     a failure warns and the model uses its array version, which gives the same numbers)."""
-    if "ok" not in _STATE:
-        _STATE["ok"] = False
-        if njit is not None:
-            try:
-                _selftest()
-                _STATE["ok"] = True
-            except Exception as exc:  # pragma: no cover - a broken numba install
-                warnings.warn(f"numba is installed but the compiled CKKS placement failed ({exc!r}); "
-                              "using the array version (same numbers, slower)", RuntimeWarning, stacklevel=2)
-    return _STATE["ok"]
+    return _GATE.available()
 
 
 def _selftest() -> None:
@@ -56,8 +40,8 @@ def _selftest() -> None:
                one_f, 1.0)
 
 
-def _jit(fn: Any) -> Any:
-    return njit(cache=True)(fn) if njit is not None else fn
+_GATE = KernelGate("the compiled CKKS placement", _selftest)
+_jit = jit
 
 
 @_jit
