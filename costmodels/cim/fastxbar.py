@@ -134,59 +134,73 @@ def _pair_factor_py(g: np.ndarray, levels: Any, slices: int, n: int, rows: int, 
     cell): ``g`` (L, S N, K) signed cell digits, ``out`` (L, S N, K) float64. The cells are laid out
     output-major (physical column ``2 (n S + s) + side``), each ``rows`` x ``cols`` array's
     bit-line and word-line double sums taken in the order of ``numpy.cumsum`` (sequential, from the
-    far end, then from the near end), so the factors are equal bit for bit."""
+    far end, then from the near end), so the factors are equal bit for bit. Every array is kept
+    column-major (physical column, row), so the cells are written, the word-line sums taken (in
+    place, vectorised over the rows) and the factors read contiguously; the bit-line scans run two
+    columns at a time (independent chains, the same order per column)."""
     n_l, sn, k = g.shape
     tiles = -(-k // rows)
     kp = tiles * rows
     c = 2 * sn
     cp = -(-c // cols) * cols
-    phys = np.zeros((kp, cp))
-    phys_t = np.zeros((cp, kp))  # the same cells, column-major, for the word-line sums
-    hb = np.zeros((kp, cp))
-    hw = np.zeros((cp, kp))  # word-line double sums, (column, row)
+    pt = np.zeros((cp, kp))  # physical cells, column-major: word-line sums in place
+    hb = np.zeros((cp, kp))  # bit-line double sums, (column, row)
     for d in range(n_l):
-        phys[:, :] = 0.0
-        phys_t[:, :] = 0.0
+        pt[c:, :] = 0.0  # padding columns: the in-place word-line sums below leave them non-zero
         for s in range(slices):
             for o in range(n):
                 r = s * n + o
                 col = 2 * (o * slices + s)
+                gp = pt[col]
+                gn = pt[col + 1]
+                gr = g[d, r]
                 for kk in range(k):
-                    v = g[d, r, kk]
+                    v = gr[kk]
                     a = abs(v) / levels
-                    if v > 0:
-                        phys[kk, col] = a
-                        phys_t[col, kk] = a
-                    elif v < 0:
-                        phys[kk, col + 1] = a
-                        phys_t[col + 1, kk] = a
-        for t in range(tiles):  # bit lines: suffix sums from the tile's far row, then prefix sums
-            i0 = t * rows
-            for cc in range(cp):
-                hb[i0 + rows - 1, cc] = phys[i0 + rows - 1, cc]
-            for i in range(rows - 2, -1, -1):
-                for cc in range(cp):
-                    hb[i0 + i, cc] = hb[i0 + i + 1, cc] + phys[i0 + i, cc]
-            for i in range(1, rows):
-                for cc in range(cp):
-                    hb[i0 + i, cc] = hb[i0 + i - 1, cc] + hb[i0 + i, cc]
-        for a0 in range(0, cp, cols):  # word lines: the same along each array's columns
-            for i in range(kp):
-                hw[a0 + cols - 1, i] = phys_t[a0 + cols - 1, i]
+                    gp[kk] = a if v > 0 else 0.0
+                    gn[kk] = a if v < 0 else 0.0
+        for cc in range(0, c, 2):  # bit lines: suffix sums from the tile's far row, then prefix
+            p0, p1 = pt[cc], pt[cc + 1]  # sums; the pair's two columns interleaved (two independent chains)
+            h0, h1 = hb[cc], hb[cc + 1]
+            for t in range(tiles):
+                i0 = t * rows
+                a0_ = p0[i0 + rows - 1]
+                a1_ = p1[i0 + rows - 1]
+                h0[i0 + rows - 1] = a0_
+                h1[i0 + rows - 1] = a1_
+                for i in range(rows - 2, -1, -1):
+                    a0_ = a0_ + p0[i0 + i]
+                    a1_ = a1_ + p1[i0 + i]
+                    h0[i0 + i] = a0_
+                    h1[i0 + i] = a1_
+                a0_ = h0[i0]
+                a1_ = h1[i0]
+                for i in range(1, rows):
+                    a0_ = a0_ + h0[i0 + i]
+                    a1_ = a1_ + h1[i0 + i]
+                    h0[i0 + i] = a0_
+                    h1[i0 + i] = a1_
+        for a0 in range(0, cp, cols):  # word lines, in place: suffix sums then prefix sums
             for cc in range(cols - 2, -1, -1):
+                dst = pt[a0 + cc]
+                src = pt[a0 + cc + 1]
                 for i in range(kp):
-                    hw[a0 + cc, i] = hw[a0 + cc + 1, i] + phys_t[a0 + cc, i]
+                    dst[i] = src[i] + dst[i]
             for cc in range(1, cols):
+                dst = pt[a0 + cc]
+                src = pt[a0 + cc - 1]
                 for i in range(kp):
-                    hw[a0 + cc, i] = hw[a0 + cc - 1, i] + hw[a0 + cc, i]
+                    dst[i] = src[i] + dst[i]
         for s in range(slices):
             for o in range(n):
                 r = s * n + o
                 col = 2 * (o * slices + s)
+                gr = g[d, r]
+                orow = out[d, r]
                 for kk in range(k):
-                    side = col if g[d, r, kk] > 0 else col + 1
-                    f = 1.0 - cr * (hb[kk, side] + hw[side, kk])
-                    out[d, r, kk] = f if f > 0.0 else 0.0
+                    side = col if gr[kk] > 0 else col + 1
+                    f = 1.0 - cr * (hb[side, kk] + pt[side, kk])
+                    orow[kk] = f if f > 0.0 else 0.0
 
 
 def _digits_py(q: np.ndarray, dac_bits: int, out: np.ndarray) -> None:

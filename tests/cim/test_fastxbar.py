@@ -88,7 +88,8 @@ def test_table_rule():
 @pytest.mark.skipif(not fastxbar.available(), reason="numba not installed (.ci/setup_numba.sh)")
 @pytest.mark.parametrize("lead,n,k,rows,cols,cb,dt", [((4,), 16, 9, 128, 128, 2, np.float32),
                                                       ((2, 3), 7, 50, 16, 24, 3, np.float64),
-                                                      ((), 5, 300, 64, 32, 1, np.float32)])
+                                                      ((), 5, 300, 64, 32, 1, np.float32),
+                                                      ((3,), 64, 256, 128, 128, 2, np.float32)])  # dense layer
 def test_ir_factor_kernel_equals_numpy(lead, n, k, rows, cols, cb, dt):
     rng = np.random.default_rng(k)
     sim = cs.CrossbarSim(rows=rows, cols=cols, cell_bits=cb, r_wire_ohm=3.0, g_on_s=1e-5)
