@@ -218,6 +218,27 @@ def _digits_py(q: np.ndarray, dac_bits: int, out: np.ndarray) -> None:
                 om[c] = (qm[c] >> sh) & mask
 
 
+def _pattern_index_py(q: np.ndarray, steps: int, dac_bits: int, tiles: int, rows: int, out: np.ndarray) -> None:
+    """Each (tile, step, row)'s input pattern for the pattern table: ``out[i, t, m] = sum_r d_r 2^(r
+    dac_bits)`` with ``d_r = (q[m, i rows + r] >> t dac_bits) & mask`` the digit on array row ``r``
+    (rows beyond K: digit 0), the index of that pattern in the table's pattern matrix; integer
+    arithmetic, so equal to the numpy route (float digits times the powers of the base, exact below
+    2^24)."""
+    n_m, k = q.shape
+    mask = (1 << dac_bits) - 1
+    for i in range(tiles):
+        top = min(rows, k - i * rows)
+        for t in range(steps):
+            sh = t * dac_bits
+            o = out[i, t]
+            for m in range(n_m):
+                qm = q[m]
+                v = 0
+                for r in range(top):
+                    v += ((qm[i * rows + r] >> sh) & mask) << (r * dac_bits)
+                o[m] = v
+
+
 def _gather_rows_int_py(codes: np.ndarray, idx: np.ndarray, lsb: Any, w_t: np.ndarray, slice_w: np.ndarray,
                         sets: int, out: np.ndarray, d0: int) -> None:
     """:func:`_gather_rows_py` on integer codes and weights (int16 or int32): the step shift-add is
@@ -251,6 +272,7 @@ _gather_rows = _jit(_gather_rows_py)
 _gather_rows_int = _jit(_gather_rows_int_py)
 _pair_factor = _jit(_pair_factor_py)
 _digits = _jit(_digits_py)
+_pattern_index = _jit(_pattern_index_py)
 
 
 def available() -> bool:
@@ -282,6 +304,10 @@ def _selftest() -> None:
                      one, 2, out2, 0)
         if not np.array_equal(out2[:, 0], 3 * p[0, 0, 0].reshape(2, 2)):
             raise AssertionError(f"gather kernel gave {out2[:, 0]}")
+    idx = np.empty((1, 2, 1), dtype=np.int64)
+    _pattern_index(np.array([[5, 2, 7]], dtype=np.int32), 2, 1, 1, 3, idx)
+    if idx.ravel().tolist() != [5, 6]:
+        raise AssertionError(f"pattern-index kernel gave {idx.ravel()}")
 
 
 def pair_factor(g_signed: np.ndarray, *, cell_bits: int, slices: int, n: int, rows: int, cols: int,
@@ -362,8 +388,12 @@ def partial_sums(part: np.ndarray, g: np.ndarray, *, steps: int, dac_bits: int, 
         base = 2 ** dac_bits
         pat = np.arange(base ** rows)
         pm = np.stack([(pat // base ** r) % base for r in range(rows)], axis=-1).astype(part.dtype)  # (P, rows)
-        digits = _digit_block(q[0], steps, dac_bits, tiles * rows, part.dtype).reshape(steps, m, tiles, rows)
-        idx = np.ascontiguousarray(np.moveaxis(digits @ (float(base) ** np.arange(rows)), -1, 0)).astype(np.int64)
+        if compiled:
+            idx = np.empty((tiles, steps, m), dtype=np.int64)
+            _pattern_index(q[0], steps, dac_bits, tiles, rows, idx)
+        else:
+            digits = _digit_block(q[0], steps, dac_bits, tiles * rows, part.dtype).reshape(steps, m, tiles, rows)
+            idx = np.ascontiguousarray(np.moveaxis(digits @ (float(base) ** np.arange(rows)), -1, 0)).astype(np.int64)
         for d in range(n_g):
             codes = pm @ g[d]  # (tiles, P, J): the partial sums of every pattern, one BLAS call
             np.divide(codes, lsb_d, out=codes)

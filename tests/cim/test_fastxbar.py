@@ -101,6 +101,23 @@ def test_ir_factor_kernel_equals_numpy(lead, n, k, rows, cols, cb, dt):
     np.testing.assert_array_equal(new, ref)
 
 
+@pytest.mark.skipif(not fastxbar.available(), reason="numba not installed (.ci/setup_numba.sh)")
+@pytest.mark.parametrize("m,k,rows,dac,steps", [(300, 9, 9, 1, 8), (200, 11, 4, 1, 8), (150, 9, 9, 2, 4),
+                                                (90, 6, 6, 2, 8)])
+def test_pattern_index_kernel_equals_numpy(m, k, rows, dac, steps):
+    """The table's pattern of each (tile, step, row), integer kernel vs the float-digit numpy route
+    (partial last tile when rows does not divide K)."""
+    rng = np.random.default_rng(m)
+    q = rng.integers(0, 2 ** (dac * steps), (m, k)).astype(np.int32)
+    tiles = -(-k // rows)
+    digits = fastxbar._digit_block(q, steps, dac, tiles * rows, np.float32).reshape(steps, m, tiles, rows)
+    ref = np.moveaxis(digits @ (float(2 ** dac) ** np.arange(rows)), -1, 0).astype(np.int64)
+    new = np.empty((tiles, steps, m), dtype=np.int64)
+    fastxbar._pattern_index(q, steps, dac, tiles, rows, new)
+    assert new.max() > 2 ** (dac * (rows - 1))  # the top row's digit reaches the index
+    np.testing.assert_array_equal(new, ref)
+
+
 def test_auto_without_numba_uses_numpy_twin(monkeypatch):
     monkeypatch.setattr(fastxbar, "available", lambda: False)
     rng = np.random.default_rng(5)
