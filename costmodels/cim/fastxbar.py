@@ -242,8 +242,10 @@ def _pattern_index_py(q: np.ndarray, steps: int, dac_bits: int, tiles: int, rows
 def _gather_rows_int_py(codes: np.ndarray, idx: np.ndarray, lsb: Any, w_t: np.ndarray, slice_w: np.ndarray,
                         sets: int, out: np.ndarray, d0: int) -> None:
     """:func:`_gather_rows_py` on integer codes and weights (int16 or int32): the step shift-add is
-    integer arithmetic, exact, so it equals the float one whenever that one is exact (every sum
-    below 2^24 in float32, which :func:`_int_codes` checks); twice the lanes per vector in int16."""
+    integer arithmetic, exact in any order (every partial sum within ``levels sum(w_t)``), so it
+    equals the float one whenever that one is exact (every sum below 2^24 in float32, which
+    :func:`_int_codes` checks); twice the lanes per vector in int16, and four steps per pass over
+    the accumulator."""
     tiles, n_t, n_m = idx.shape
     n_j = codes.shape[2]
     acc = np.empty((tiles, n_j), dtype=codes.dtype)
@@ -252,14 +254,24 @@ def _gather_rows_int_py(codes: np.ndarray, idx: np.ndarray, lsb: Any, w_t: np.nd
     for m in range(n_m):
         for i in range(tiles):
             a = acc[i]
-            c = codes[i, idx[i, 0, m]]
             for j in range(n_j):
-                a[j] = c[j]
-            for t in range(1, n_t):
-                w = w_t[t]
-                c = codes[i, idx[i, t, m]]
+                a[j] = 0
+            t = 0
+            while t + 4 <= n_t:
+                c0 = codes[i, idx[i, t, m]]
+                c1 = codes[i, idx[i, t + 1, m]]
+                c2 = codes[i, idx[i, t + 2, m]]
+                c3 = codes[i, idx[i, t + 3, m]]
+                w0, w1, w2, w3 = w_t[t], w_t[t + 1], w_t[t + 2], w_t[t + 3]
                 for j in range(n_j):
-                    a[j] += c[j] * w
+                    a[j] += c0[j] * w0 + c1[j] * w1 + c2[j] * w2 + c3[j] * w3
+                t += 4
+            while t < n_t:
+                c0 = codes[i, idx[i, t, m]]
+                w0 = w_t[t]
+                for j in range(n_j):
+                    a[j] += c0[j] * w0
+                t += 1
             af = accf[i]
             for j in range(n_j):
                 af[j] = a[j]

@@ -118,6 +118,21 @@ def test_pattern_index_kernel_equals_numpy(m, k, rows, dac, steps):
     np.testing.assert_array_equal(new, ref)
 
 
+@pytest.mark.skipif(not fastxbar.available(), reason="numba not installed (.ci/setup_numba.sh)")
+@pytest.mark.parametrize("steps,tiles", [(8, 1), (3, 2), (6, 2)])
+def test_integer_gather_equals_float_gather(steps, tiles):
+    """Integer codes shift-added four steps per pass (and the remainder) vs the float kernel."""
+    rng = np.random.default_rng(steps)
+    codes = rng.integers(-31, 32, (tiles, 64, 24)).astype(np.float32)
+    idx = rng.integers(0, 64, (tiles, steps, 50)).astype(np.int64)
+    w_t = 2.0 ** np.arange(steps)
+    sw = np.array([1.0, 4.0], dtype=np.float32)
+    ref, new = np.empty((3, 50, 4), np.float32), np.empty((3, 50, 4), np.float32)
+    fastxbar._gather_rows(codes, idx, np.float32(0.37), w_t.astype(np.float32), sw, 3, ref, 0)
+    fastxbar._gather_rows_int(codes.astype(np.int16), idx, np.float32(0.37), w_t.astype(np.int16), sw, 3, new, 0)
+    np.testing.assert_array_equal(new, ref)
+
+
 def test_auto_without_numba_uses_numpy_twin(monkeypatch):
     monkeypatch.setattr(fastxbar, "available", lambda: False)
     rng = np.random.default_rng(5)
