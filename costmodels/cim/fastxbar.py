@@ -42,6 +42,11 @@ _STATE: dict[str, bool] = {}
 TABLE_MAX_PATTERNS = 1 << 12
 #: ... and at most 1/TABLE_MIN_REUSE of the (row, step) pairs it serves
 TABLE_MIN_REUSE = 4
+#: an input bit plane goes to the sparse kernel (rows whose bit is set, added in row order) instead
+#: of BLAS when at most this fraction of its bits is set: the kernel's time grows with the set bits,
+#: BLAS's does not; on the digits CNN's dense layer the break-even was near 0.3 (7.1 against 7.4 ms
+#: at 0.31, 2.4x slower at 0.5), so only nearly empty planes (the top bit, 5 % set) qualify
+SPARSE_MAX_DENSITY = 0.1
 #: elements of one stacked product block (tiles x steps x rows x columns): 1 MB in float32
 BLOCK_ELEMENTS = 1 << 18
 
@@ -84,17 +89,23 @@ def _combine_py(acc: np.ndarray, lsb: Any, slice_w: np.ndarray, sets: int, out: 
 
 
 def _adc_rows_py(p: np.ndarray, lsb: Any, levels: Any, magic: Any, w_t: np.ndarray, slice_w: np.ndarray,
-                 sets: int, out: np.ndarray, d0: int, m0: int) -> None:
+                 sets: int, out: np.ndarray, d0: int, m0: int, init: np.ndarray, use_init: bool) -> None:
     """Rows ``m0 ..`` of the output from the products ``p`` (tiles, T, Mc, J) of one row block:
     each partial sum converted (``clip(rint(p / lsb), -levels, levels)``), the codes shift-added over
-    the steps with ``w_t``, then :func:`_combine_py`."""
+    the steps with ``w_t`` (starting from ``init[:, m0 + m]`` (tiles, M, J) when ``use_init``: the
+    shift-added codes of the sparse steps, see :func:`_sparse_steps_py`), then :func:`_combine_py`."""
     tiles, n_t, n_m, n_j = p.shape
     acc = np.empty((tiles, n_j), dtype=p.dtype)
     fin = np.empty(2 * (n_j // slice_w.shape[0]), dtype=p.dtype)
     for m in range(n_m):
         for i in range(tiles):
-            for j in range(n_j):
-                acc[i, j] = 0
+            if use_init:
+                src = init[i, m0 + m]
+                for j in range(n_j):
+                    acc[i, j] = src[j]
+            else:
+                for j in range(n_j):
+                    acc[i, j] = 0
             for t in range(n_t):
                 w = w_t[t]
                 for j in range(n_j):
@@ -105,6 +116,75 @@ def _adc_rows_py(p: np.ndarray, lsb: Any, levels: Any, magic: Any, w_t: np.ndarr
                         q = -levels
                     acc[i, j] += q * w
         _combine(acc, lsb, slice_w, sets, out, d0, m0 + m, fin)
+
+
+def _sparse_steps_py(q: np.ndarray, g: np.ndarray, t0: int, steps: int, lsb: Any, levels: Any, magic: Any,
+                     w_t: np.ndarray, init: np.ndarray) -> None:
+    """Shift-added ADC codes of the input steps ``t0 .. steps - 1`` (1-bit DAC) into ``init`` (tiles,
+    M, J): each partial sum is the cells ``g`` (tiles, rows, J) of the rows whose bit ``t`` of ``q``
+    (M, K) is set, added in row order (eight rows per pass over the sum, the same order), which is
+    the order of a sequential BLAS dot product (:func:`_blas_row_order` checks it; BLAS's ``0 x
+    g`` terms add exact zeros). Pays off for sparse bit planes (the top input bit)."""
+    n_m, k = q.shape
+    tiles, rows, n_j = g.shape
+    ps = np.empty(n_j, dtype=g.dtype)
+    it = np.empty(rows, dtype=np.int64)
+    for m in range(n_m):
+        qm = q[m]
+        for i in range(tiles):
+            a = init[i, m]
+            for j in range(n_j):
+                a[j] = 0
+            top = min(rows, k - i * rows)
+            for t in range(t0, steps):
+                cn = 0
+                for r in range(top):
+                    it[cn] = r
+                    cn += (qm[i * rows + r] >> t) & 1
+                for j in range(n_j):
+                    ps[j] = 0
+                c = 0
+                while c + 8 <= cn:
+                    ga = g[i, it[c]]
+                    gb = g[i, it[c + 1]]
+                    gc = g[i, it[c + 2]]
+                    gd = g[i, it[c + 3]]
+                    ge = g[i, it[c + 4]]
+                    gf = g[i, it[c + 5]]
+                    gg = g[i, it[c + 6]]
+                    gh = g[i, it[c + 7]]
+                    for j in range(n_j):
+                        ps[j] = (((((((ps[j] + ga[j]) + gb[j]) + gc[j]) + gd[j]) + ge[j]) + gf[j]) + gg[j]) + gh[j]
+                    c += 8
+                while c < cn:
+                    gr = g[i, it[c]]
+                    for j in range(n_j):
+                        ps[j] += gr[j]
+                    c += 1
+                w = w_t[t]
+                for j in range(n_j):
+                    v = (ps[j] / lsb + magic) - magic
+                    if v > levels:
+                        v = levels
+                    elif v < -levels:
+                        v = -levels
+                    a[j] += v * w
+
+
+def _row_sums_py(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """``out = a @ b`` for a 0/1 matrix ``a`` (M, K), summed in row order over the set rows (the
+    order of :func:`_sparse_steps_py`)."""
+    n_m, k = a.shape
+    n_j = b.shape[1]
+    for m in range(n_m):
+        o = out[m]
+        for j in range(n_j):
+            o[j] = 0
+        for r in range(k):
+            if a[m, r] != 0:
+                br = b[r]
+                for j in range(n_j):
+                    o[j] += br[j]
 
 
 def _gather_rows_py(codes: np.ndarray, idx: np.ndarray, lsb: Any, w_t: np.ndarray, slice_w: np.ndarray,
@@ -285,6 +365,8 @@ _gather_rows_int = _jit(_gather_rows_int_py)
 _pair_factor = _jit(_pair_factor_py)
 _digits = _jit(_digits_py)
 _pattern_index = _jit(_pattern_index_py)
+_sparse_steps = _jit(_sparse_steps_py)
+_row_sums = _jit(_row_sums_py)
 
 
 def available() -> bool:
@@ -308,7 +390,8 @@ def _selftest() -> None:
         p = np.array([0.5, 1.5, -2.5, 9.0], dtype=dt).reshape(1, 1, 1, 4)
         out = np.zeros((1, 1, 2), dtype=dt)
         one = np.ones(1, dtype=dt)
-        _adc_rows(p, dt(1.0), dt(3.0), _magic(dt), one, np.array([1.0, 4.0], dtype=dt), 1, out, 0, 0)
+        _adc_rows(p, dt(1.0), dt(3.0), _magic(dt), one, np.array([1.0, 4.0], dtype=dt), 1, out, 0, 0,
+                  np.zeros((1, 1, 4), dtype=dt), False)
         if not np.array_equal(out[0, 0], np.array([0 + 4 * -2, 2 + 4 * 3], dtype=dt)):
             raise AssertionError(f"ADC kernel gave {out[0, 0]}")
         out2 = np.zeros((2, 1, 2), dtype=dt)  # two weight sets side by side
@@ -348,6 +431,40 @@ def _int_codes(levels: float, w_t: np.ndarray, dtype: Any) -> Any:
     if top >= 2.0 ** (np.finfo(dtype).nmant + 1):
         return None
     return np.int16 if top < 2 ** 15 else np.int32 if top < 2 ** 31 else None
+
+
+_ORDER: dict[tuple[int, int, str], bool] = {}
+
+
+def _blas_row_order(rows: int, n_j: int, dtype: Any) -> bool:
+    """Whether this machine's BLAS sums ``a @ b`` (``rows`` deep, ``n_j`` wide, ``dtype``) in row
+    order, so that :func:`_sparse_steps_py` gives its partial sums bit for bit: checked once per
+    shape on random cells spanning six decades (any other order shows up in some of the thousands
+    of sums) with products of 8, 64 and 520 rows (BLAS picks its kernel by size; OpenBLAS 0.3.31 on
+    SkylakeX sums 128 x 256 in row order but not 64 x 40); False means BLAS for every step."""
+    key = (rows, n_j, np.dtype(dtype).str)
+    if key not in _ORDER:
+        rng = np.random.default_rng(rows * 7919 + n_j)
+        b = (rng.standard_normal((rows, n_j)) * 10.0 ** rng.uniform(-3, 3, (rows, n_j))).astype(dtype)
+        a = (rng.random((520, rows)) < 0.5).astype(dtype)
+        ok = True
+        for mm in (a[:8], a[:64], a):
+            seq = np.empty((mm.shape[0], n_j), dtype=dtype)
+            _row_sums(mm, b, seq)
+            ok = ok and bool(np.array_equal(mm @ b, seq))
+        _ORDER[key] = ok
+    return _ORDER[key]
+
+
+def _sparse_from(q: np.ndarray, steps: int) -> int:
+    """First input step from which every bit plane of ``q`` has at most ``SPARSE_MAX_DENSITY`` of its
+    bits set (``steps``: none; at least 1, so BLAS keeps the lowest step)."""
+    t0 = steps
+    for t in range(steps - 1, 0, -1):
+        if np.count_nonzero(q & (1 << t)) > SPARSE_MAX_DENSITY * q.size:
+            break
+        t0 = t
+    return t0
 
 
 def use_table(dac_bits: int, rows: int, m: int, steps: int) -> bool:
@@ -420,19 +537,27 @@ def partial_sums(part: np.ndarray, g: np.ndarray, *, steps: int, dac_bits: int, 
                 _gather_numpy(codes, idx, lsb_d, w_t, sw, sets, out, d * sets)
         return out
     per_block = max(1, BLOCK_ELEMENTS // max(1, tiles * steps * j))
+    # sparse top steps: 1-bit DAC, exact integer code sums in any order, BLAS in row order
+    sparse_ok = compiled and dac_bits == 1 and steps > 1 and _int_codes(levels, w_t, part.dtype) is not None
     for d in range(lead):
         xd = q[d if n_l > 1 else 0]
         gd = g[d if n_g > 1 else 0]
+        t0 = _sparse_from(xd, steps) if sparse_ok else steps
+        if t0 < steps and not _blas_row_order(rows, j, part.dtype):
+            t0 = steps
+        init = np.empty((tiles, m if t0 < steps else 0, j), dtype=part.dtype)
+        if t0 < steps:
+            _sparse_steps(xd, gd, t0, steps, lsb_d, lv, mg, w_t, init)
         for m0 in range(0, m, per_block):
             m1 = min(m, m0 + per_block)
-            xb = _digit_block(xd[m0:m1], steps, dac_bits, tiles * rows, part.dtype, compiled)
-            xb = xb.reshape(steps * (m1 - m0), tiles * rows)
-            p = np.empty((tiles, steps * (m1 - m0), j), dtype=part.dtype)
+            xb = _digit_block(xd[m0:m1], t0, dac_bits, tiles * rows, part.dtype, compiled)
+            xb = xb.reshape(t0 * (m1 - m0), tiles * rows)
+            p = np.empty((tiles, t0 * (m1 - m0), j), dtype=part.dtype)
             for i in range(tiles):  # one BLAS call per tile for all steps of the block
                 np.matmul(xb[:, i * rows:(i + 1) * rows], gd[i], out=p[i])
-            p4 = p.reshape(tiles, steps, m1 - m0, j)
+            p4 = p.reshape(tiles, t0, m1 - m0, j)
             if compiled:
-                _adc_rows(p4, lsb_d, lv, mg, w_t, sw, sets, out, d * sets, m0)
+                _adc_rows(p4, lsb_d, lv, mg, w_t[:t0], sw, sets, out, d * sets, m0, init, t0 < steps)
             else:
                 _adc_numpy(p4, lsb_d, lv, w_t, sw, sets, out, d * sets, m0)
     return out
