@@ -473,12 +473,19 @@ def use_table(dac_bits: int, rows: int, m: int, steps: int) -> bool:
     return bits <= 12 and 2 ** bits <= TABLE_MAX_PATTERNS and 2 ** bits * TABLE_MIN_REUSE <= m * steps
 
 
-def _digit_block(q: np.ndarray, steps: int, dac_bits: int, width: int, dtype: Any, compiled: bool = False) -> np.ndarray:
+def _digit_block(q: np.ndarray, steps: int, dac_bits: int, width: int, dtype: Any, compiled: bool = False,
+                 buf: np.ndarray | None = None) -> np.ndarray:
     """Input digits of the integer inputs ``q`` (M, K) as (T, M, width) of ``dtype``, least
     significant first, zero columns padded: the digits :func:`.crossbar_sim._digits` computes in
-    floating point, which are exact there for these integer values (below 2^16)."""
+    floating point, which are exact there for these integer values (below 2^16). ``buf``: a flat
+    ``dtype`` array of at least T M width elements to write into (no allocation per block)."""
     m, k = q.shape
-    out = np.zeros((steps, m, width), dtype=dtype) if width > k else np.empty((steps, m, width), dtype=dtype)
+    if buf is not None:
+        out = buf[:steps * m * width].reshape(steps, m, width)
+        if width > k:
+            out[:, :, k:] = 0
+    else:
+        out = np.zeros((steps, m, width), dtype=dtype) if width > k else np.empty((steps, m, width), dtype=dtype)
     if compiled:
         _digits(q, dac_bits, out)
         return out
@@ -539,6 +546,9 @@ def partial_sums(part: np.ndarray, g: np.ndarray, *, steps: int, dac_bits: int, 
     per_block = max(1, BLOCK_ELEMENTS // max(1, tiles * steps * j))
     # sparse top steps: 1-bit DAC, exact integer code sums in any order, BLAS in row order
     sparse_ok = compiled and dac_bits == 1 and steps > 1 and _int_codes(levels, w_t, part.dtype) is not None
+    block = steps * min(m, per_block)  # buffers reused by every block: no allocation (and page faults) per block
+    xbuf = np.empty(block * tiles * rows, dtype=part.dtype)
+    pbuf = np.empty(tiles * block * j, dtype=part.dtype)
     for d in range(lead):
         xd = q[d if n_l > 1 else 0]
         gd = g[d if n_g > 1 else 0]
@@ -550,9 +560,9 @@ def partial_sums(part: np.ndarray, g: np.ndarray, *, steps: int, dac_bits: int, 
             _sparse_steps(xd, gd, t0, steps, lsb_d, lv, mg, w_t, init)
         for m0 in range(0, m, per_block):
             m1 = min(m, m0 + per_block)
-            xb = _digit_block(xd[m0:m1], t0, dac_bits, tiles * rows, part.dtype, compiled)
+            xb = _digit_block(xd[m0:m1], t0, dac_bits, tiles * rows, part.dtype, compiled, xbuf)
             xb = xb.reshape(t0 * (m1 - m0), tiles * rows)
-            p = np.empty((tiles, t0 * (m1 - m0), j), dtype=part.dtype)
+            p = pbuf[:tiles * t0 * (m1 - m0) * j].reshape(tiles, t0 * (m1 - m0), j)
             for i in range(tiles):  # one BLAS call per tile for all steps of the block
                 np.matmul(xb[:, i * rows:(i + 1) * rows], gd[i], out=p[i])
             p4 = p.reshape(tiles, t0, m1 - m0, j)
