@@ -12,6 +12,10 @@ add). This module computes the same partial sums with fewer, larger calls:
   array sees one of ``P = (2^dac_bits)^rows`` input patterns per step; when ``P`` is small against
   the rows x steps, the products and the ADC codes of all ``P`` patterns are computed once (one
   BLAS call on the ``P`` x ``rows`` pattern matrix) and each (row, step) gathers its codes.
+* **sparse top steps** (1-bit DAC): an input bit plane with at most ``SPARSE_MAX_DENSITY`` of its
+  bits set (the top bit of post-ReLU activations) is added row by row, only the rows whose bit is
+  set, in row order; used only where :func:`_blas_row_order` finds that this machine's BLAS sums
+  that shape in row order too (else BLAS for every step).
 
 Exactness: the ADC codes are integers and their shift-adds are exact in float32 (below 2^24), so
 the result equals the reference whenever each partial sum equals the reference's. Each partial sum
