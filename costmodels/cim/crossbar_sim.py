@@ -303,7 +303,13 @@ def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim, *, stats: dict[str, float]
     x_peak = float(xp.max(xp.abs(xd))) if xd.shape[-1] and xd.shape[-2] else 0.0
     xmax = sim.x_top if sim.x_top > 0 else (x_peak if x_peak > 0 else 1.0)
     xl = float(2 ** sim.input_bits - 1)
-    qx = xp.clip(xp.round(xd / xmax * xl), -xl, xl)
+    if torch_mode:
+        qx = xp.clip(xp.round(xd / xmax * xl), -xl, xl)
+    else:  # the same operations in place: one temporary instead of four (page faults at 10 draws)
+        qx = np.divide(xd, xmax)
+        np.multiply(qx, xl, out=qx)
+        np.round(qx, out=qx)
+        np.clip(qx, -xl, xl, out=qx)
     rows = min(sim.rows, k)  # a short matrix uses the top rows of one array: no zero rows simulated
     tiles = -(-k // rows)
     pad = tiles * rows - k
@@ -315,7 +321,8 @@ def crossbar_matmul(x: Any, w: Any, sim: CrossbarSim, *, stats: dict[str, float]
     gt = _tile(xp, g, tiles, rows, pad)  # (..., tiles, rows, S N)
     gt = gt.contiguous() if torch_mode else np.ascontiguousarray(gt)  # BLAS-friendly strides
     slice_w = _const(xp, np.repeat(2.0 ** (np.arange(sim.slices) * sim.cell_bits), n), like=gt)
-    parts = [qx] if bool(xp.all(qx >= 0)) else [xp.where(qx > 0, qx, 0 * qx), xp.where(qx < 0, -qx, 0 * qx)]
+    non_negative = 0 in tuple(qx.shape) or float(xp.min(qx)) >= 0  # = all(qx >= 0), one pass, no temporary
+    parts = [qx] if non_negative else [xp.where(qx > 0, qx, 0 * qx), xp.where(qx < 0, -qx, 0 * qx)]
     need_peak = stats is not None or (sim.adc_bits > 0 and sim.adc_range == "calibrated" and sim.adc_top <= 0)
     p_peak = 0.0
     if need_peak:  # a first pass without conversion finds the largest partial sum

@@ -12,6 +12,10 @@ add). This module computes the same partial sums with fewer, larger calls:
   array sees one of ``P = (2^dac_bits)^rows`` input patterns per step; when ``P`` is small against
   the rows x steps, the products and the ADC codes of all ``P`` patterns are computed once (one
   BLAS call on the ``P`` x ``rows`` pattern matrix) and each (row, step) gathers its codes.
+* **sparse top steps** (1-bit DAC): an input bit plane with at most ``SPARSE_MAX_DENSITY`` of its
+  bits set (the top bit of post-ReLU activations) is added row by row, only the rows whose bit is
+  set, in row order; used only where :func:`_blas_row_order` finds that this machine's BLAS sums
+  that shape in row order too (else BLAS for every step).
 
 Exactness: the ADC codes are integers and their shift-adds are exact in float32 (below 2^24), so
 the result equals the reference whenever each partial sum equals the reference's. Each partial sum
@@ -42,6 +46,11 @@ _STATE: dict[str, bool] = {}
 TABLE_MAX_PATTERNS = 1 << 12
 #: ... and at most 1/TABLE_MIN_REUSE of the (row, step) pairs it serves
 TABLE_MIN_REUSE = 4
+#: an input bit plane goes to the sparse kernel (rows whose bit is set, added in row order) instead
+#: of BLAS when at most this fraction of its bits is set: the kernel's time grows with the set bits,
+#: BLAS's does not; on the digits CNN's dense layer the break-even was near 0.3 (7.1 against 7.4 ms
+#: at 0.31, 2.4x slower at 0.5), so only nearly empty planes (the top bit, 5 % set) qualify
+SPARSE_MAX_DENSITY = 0.1
 #: elements of one stacked product block (tiles x steps x rows x columns): 1 MB in float32
 BLOCK_ELEMENTS = 1 << 18
 
@@ -84,17 +93,23 @@ def _combine_py(acc: np.ndarray, lsb: Any, slice_w: np.ndarray, sets: int, out: 
 
 
 def _adc_rows_py(p: np.ndarray, lsb: Any, levels: Any, magic: Any, w_t: np.ndarray, slice_w: np.ndarray,
-                 sets: int, out: np.ndarray, d0: int, m0: int) -> None:
+                 sets: int, out: np.ndarray, d0: int, m0: int, init: np.ndarray, use_init: bool) -> None:
     """Rows ``m0 ..`` of the output from the products ``p`` (tiles, T, Mc, J) of one row block:
     each partial sum converted (``clip(rint(p / lsb), -levels, levels)``), the codes shift-added over
-    the steps with ``w_t``, then :func:`_combine_py`."""
+    the steps with ``w_t`` (starting from ``init[:, m0 + m]`` (tiles, M, J) when ``use_init``: the
+    shift-added codes of the sparse steps, see :func:`_sparse_steps_py`), then :func:`_combine_py`."""
     tiles, n_t, n_m, n_j = p.shape
     acc = np.empty((tiles, n_j), dtype=p.dtype)
     fin = np.empty(2 * (n_j // slice_w.shape[0]), dtype=p.dtype)
     for m in range(n_m):
         for i in range(tiles):
-            for j in range(n_j):
-                acc[i, j] = 0
+            if use_init:
+                src = init[i, m0 + m]
+                for j in range(n_j):
+                    acc[i, j] = src[j]
+            else:
+                for j in range(n_j):
+                    acc[i, j] = 0
             for t in range(n_t):
                 w = w_t[t]
                 for j in range(n_j):
@@ -105,6 +120,75 @@ def _adc_rows_py(p: np.ndarray, lsb: Any, levels: Any, magic: Any, w_t: np.ndarr
                         q = -levels
                     acc[i, j] += q * w
         _combine(acc, lsb, slice_w, sets, out, d0, m0 + m, fin)
+
+
+def _sparse_steps_py(q: np.ndarray, g: np.ndarray, t0: int, steps: int, lsb: Any, levels: Any, magic: Any,
+                     w_t: np.ndarray, init: np.ndarray) -> None:
+    """Shift-added ADC codes of the input steps ``t0 .. steps - 1`` (1-bit DAC) into ``init`` (tiles,
+    M, J): each partial sum is the cells ``g`` (tiles, rows, J) of the rows whose bit ``t`` of ``q``
+    (M, K) is set, added in row order (eight rows per pass over the sum, the same order), which is
+    the order of a sequential BLAS dot product (:func:`_blas_row_order` checks it; BLAS's ``0 x
+    g`` terms add exact zeros). Pays off for sparse bit planes (the top input bit)."""
+    n_m, k = q.shape
+    tiles, rows, n_j = g.shape
+    ps = np.empty(n_j, dtype=g.dtype)
+    it = np.empty(rows, dtype=np.int64)
+    for m in range(n_m):
+        qm = q[m]
+        for i in range(tiles):
+            a = init[i, m]
+            for j in range(n_j):
+                a[j] = 0
+            top = min(rows, k - i * rows)
+            for t in range(t0, steps):
+                cn = 0
+                for r in range(top):
+                    it[cn] = r
+                    cn += (qm[i * rows + r] >> t) & 1
+                for j in range(n_j):
+                    ps[j] = 0
+                c = 0
+                while c + 8 <= cn:
+                    ga = g[i, it[c]]
+                    gb = g[i, it[c + 1]]
+                    gc = g[i, it[c + 2]]
+                    gd = g[i, it[c + 3]]
+                    ge = g[i, it[c + 4]]
+                    gf = g[i, it[c + 5]]
+                    gg = g[i, it[c + 6]]
+                    gh = g[i, it[c + 7]]
+                    for j in range(n_j):
+                        ps[j] = (((((((ps[j] + ga[j]) + gb[j]) + gc[j]) + gd[j]) + ge[j]) + gf[j]) + gg[j]) + gh[j]
+                    c += 8
+                while c < cn:
+                    gr = g[i, it[c]]
+                    for j in range(n_j):
+                        ps[j] += gr[j]
+                    c += 1
+                w = w_t[t]
+                for j in range(n_j):
+                    v = (ps[j] / lsb + magic) - magic
+                    if v > levels:
+                        v = levels
+                    elif v < -levels:
+                        v = -levels
+                    a[j] += v * w
+
+
+def _row_sums_py(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """``out = a @ b`` for a 0/1 matrix ``a`` (M, K), summed in row order over the set rows (the
+    order of :func:`_sparse_steps_py`)."""
+    n_m, k = a.shape
+    n_j = b.shape[1]
+    for m in range(n_m):
+        o = out[m]
+        for j in range(n_j):
+            o[j] = 0
+        for r in range(k):
+            if a[m, r] != 0:
+                br = b[r]
+                for j in range(n_j):
+                    o[j] += br[j]
 
 
 def _gather_rows_py(codes: np.ndarray, idx: np.ndarray, lsb: Any, w_t: np.ndarray, slice_w: np.ndarray,
@@ -134,59 +218,73 @@ def _pair_factor_py(g: np.ndarray, levels: Any, slices: int, n: int, rows: int, 
     cell): ``g`` (L, S N, K) signed cell digits, ``out`` (L, S N, K) float64. The cells are laid out
     output-major (physical column ``2 (n S + s) + side``), each ``rows`` x ``cols`` array's
     bit-line and word-line double sums taken in the order of ``numpy.cumsum`` (sequential, from the
-    far end, then from the near end), so the factors are equal bit for bit."""
+    far end, then from the near end), so the factors are equal bit for bit. Every array is kept
+    column-major (physical column, row), so the cells are written, the word-line sums taken (in
+    place, vectorised over the rows) and the factors read contiguously; the bit-line scans run two
+    columns at a time (independent chains, the same order per column)."""
     n_l, sn, k = g.shape
     tiles = -(-k // rows)
     kp = tiles * rows
     c = 2 * sn
     cp = -(-c // cols) * cols
-    phys = np.zeros((kp, cp))
-    phys_t = np.zeros((cp, kp))  # the same cells, column-major, for the word-line sums
-    hb = np.zeros((kp, cp))
-    hw = np.zeros((cp, kp))  # word-line double sums, (column, row)
+    pt = np.zeros((cp, kp))  # physical cells, column-major: word-line sums in place
+    hb = np.zeros((cp, kp))  # bit-line double sums, (column, row)
     for d in range(n_l):
-        phys[:, :] = 0.0
-        phys_t[:, :] = 0.0
+        pt[c:, :] = 0.0  # padding columns: the in-place word-line sums below leave them non-zero
         for s in range(slices):
             for o in range(n):
                 r = s * n + o
                 col = 2 * (o * slices + s)
+                gp = pt[col]
+                gn = pt[col + 1]
+                gr = g[d, r]
                 for kk in range(k):
-                    v = g[d, r, kk]
+                    v = gr[kk]
                     a = abs(v) / levels
-                    if v > 0:
-                        phys[kk, col] = a
-                        phys_t[col, kk] = a
-                    elif v < 0:
-                        phys[kk, col + 1] = a
-                        phys_t[col + 1, kk] = a
-        for t in range(tiles):  # bit lines: suffix sums from the tile's far row, then prefix sums
-            i0 = t * rows
-            for cc in range(cp):
-                hb[i0 + rows - 1, cc] = phys[i0 + rows - 1, cc]
-            for i in range(rows - 2, -1, -1):
-                for cc in range(cp):
-                    hb[i0 + i, cc] = hb[i0 + i + 1, cc] + phys[i0 + i, cc]
-            for i in range(1, rows):
-                for cc in range(cp):
-                    hb[i0 + i, cc] = hb[i0 + i - 1, cc] + hb[i0 + i, cc]
-        for a0 in range(0, cp, cols):  # word lines: the same along each array's columns
-            for i in range(kp):
-                hw[a0 + cols - 1, i] = phys_t[a0 + cols - 1, i]
+                    gp[kk] = a if v > 0 else 0.0
+                    gn[kk] = a if v < 0 else 0.0
+        for cc in range(0, c, 2):  # bit lines: suffix sums from the tile's far row, then prefix
+            p0, p1 = pt[cc], pt[cc + 1]  # sums; the pair's two columns interleaved (two independent chains)
+            h0, h1 = hb[cc], hb[cc + 1]
+            for t in range(tiles):
+                i0 = t * rows
+                a0_ = p0[i0 + rows - 1]
+                a1_ = p1[i0 + rows - 1]
+                h0[i0 + rows - 1] = a0_
+                h1[i0 + rows - 1] = a1_
+                for i in range(rows - 2, -1, -1):
+                    a0_ = a0_ + p0[i0 + i]
+                    a1_ = a1_ + p1[i0 + i]
+                    h0[i0 + i] = a0_
+                    h1[i0 + i] = a1_
+                a0_ = h0[i0]
+                a1_ = h1[i0]
+                for i in range(1, rows):
+                    a0_ = a0_ + h0[i0 + i]
+                    a1_ = a1_ + h1[i0 + i]
+                    h0[i0 + i] = a0_
+                    h1[i0 + i] = a1_
+        for a0 in range(0, cp, cols):  # word lines, in place: suffix sums then prefix sums
             for cc in range(cols - 2, -1, -1):
+                dst = pt[a0 + cc]
+                src = pt[a0 + cc + 1]
                 for i in range(kp):
-                    hw[a0 + cc, i] = hw[a0 + cc + 1, i] + phys_t[a0 + cc, i]
+                    dst[i] = src[i] + dst[i]
             for cc in range(1, cols):
+                dst = pt[a0 + cc]
+                src = pt[a0 + cc - 1]
                 for i in range(kp):
-                    hw[a0 + cc, i] = hw[a0 + cc - 1, i] + hw[a0 + cc, i]
+                    dst[i] = src[i] + dst[i]
         for s in range(slices):
             for o in range(n):
                 r = s * n + o
                 col = 2 * (o * slices + s)
+                gr = g[d, r]
+                orow = out[d, r]
                 for kk in range(k):
-                    side = col if g[d, r, kk] > 0 else col + 1
-                    f = 1.0 - cr * (hb[kk, side] + hw[side, kk])
-                    out[d, r, kk] = f if f > 0.0 else 0.0
+                    side = col if gr[kk] > 0 else col + 1
+                    f = 1.0 - cr * (hb[side, kk] + pt[side, kk])
+                    orow[kk] = f if f > 0.0 else 0.0
 
 
 def _digits_py(q: np.ndarray, dac_bits: int, out: np.ndarray) -> None:
@@ -204,11 +302,34 @@ def _digits_py(q: np.ndarray, dac_bits: int, out: np.ndarray) -> None:
                 om[c] = (qm[c] >> sh) & mask
 
 
+def _pattern_index_py(q: np.ndarray, steps: int, dac_bits: int, tiles: int, rows: int, out: np.ndarray) -> None:
+    """Each (tile, step, row)'s input pattern for the pattern table: ``out[i, t, m] = sum_r d_r 2^(r
+    dac_bits)`` with ``d_r = (q[m, i rows + r] >> t dac_bits) & mask`` the digit on array row ``r``
+    (rows beyond K: digit 0), the index of that pattern in the table's pattern matrix; integer
+    arithmetic, so equal to the numpy route (float digits times the powers of the base, exact below
+    2^24)."""
+    n_m, k = q.shape
+    mask = (1 << dac_bits) - 1
+    for i in range(tiles):
+        top = min(rows, k - i * rows)
+        for t in range(steps):
+            sh = t * dac_bits
+            o = out[i, t]
+            for m in range(n_m):
+                qm = q[m]
+                v = 0
+                for r in range(top):
+                    v += ((qm[i * rows + r] >> sh) & mask) << (r * dac_bits)
+                o[m] = v
+
+
 def _gather_rows_int_py(codes: np.ndarray, idx: np.ndarray, lsb: Any, w_t: np.ndarray, slice_w: np.ndarray,
                         sets: int, out: np.ndarray, d0: int) -> None:
     """:func:`_gather_rows_py` on integer codes and weights (int16 or int32): the step shift-add is
-    integer arithmetic, exact, so it equals the float one whenever that one is exact (every sum
-    below 2^24 in float32, which :func:`_int_codes` checks); twice the lanes per vector in int16."""
+    integer arithmetic, exact in any order (every partial sum within ``levels sum(w_t)``), so it
+    equals the float one whenever that one is exact (every sum below 2^24 in float32, which
+    :func:`_int_codes` checks); twice the lanes per vector in int16, and four steps per pass over
+    the accumulator."""
     tiles, n_t, n_m = idx.shape
     n_j = codes.shape[2]
     acc = np.empty((tiles, n_j), dtype=codes.dtype)
@@ -217,14 +338,24 @@ def _gather_rows_int_py(codes: np.ndarray, idx: np.ndarray, lsb: Any, w_t: np.nd
     for m in range(n_m):
         for i in range(tiles):
             a = acc[i]
-            c = codes[i, idx[i, 0, m]]
             for j in range(n_j):
-                a[j] = c[j]
-            for t in range(1, n_t):
-                w = w_t[t]
-                c = codes[i, idx[i, t, m]]
+                a[j] = 0
+            t = 0
+            while t + 4 <= n_t:
+                c0 = codes[i, idx[i, t, m]]
+                c1 = codes[i, idx[i, t + 1, m]]
+                c2 = codes[i, idx[i, t + 2, m]]
+                c3 = codes[i, idx[i, t + 3, m]]
+                w0, w1, w2, w3 = w_t[t], w_t[t + 1], w_t[t + 2], w_t[t + 3]
                 for j in range(n_j):
-                    a[j] += c[j] * w
+                    a[j] += c0[j] * w0 + c1[j] * w1 + c2[j] * w2 + c3[j] * w3
+                t += 4
+            while t < n_t:
+                c0 = codes[i, idx[i, t, m]]
+                w0 = w_t[t]
+                for j in range(n_j):
+                    a[j] += c0[j] * w0
+                t += 1
             af = accf[i]
             for j in range(n_j):
                 af[j] = a[j]
@@ -237,6 +368,9 @@ _gather_rows = _jit(_gather_rows_py)
 _gather_rows_int = _jit(_gather_rows_int_py)
 _pair_factor = _jit(_pair_factor_py)
 _digits = _jit(_digits_py)
+_pattern_index = _jit(_pattern_index_py)
+_sparse_steps = _jit(_sparse_steps_py)
+_row_sums = _jit(_row_sums_py)
 
 
 def available() -> bool:
@@ -260,7 +394,8 @@ def _selftest() -> None:
         p = np.array([0.5, 1.5, -2.5, 9.0], dtype=dt).reshape(1, 1, 1, 4)
         out = np.zeros((1, 1, 2), dtype=dt)
         one = np.ones(1, dtype=dt)
-        _adc_rows(p, dt(1.0), dt(3.0), _magic(dt), one, np.array([1.0, 4.0], dtype=dt), 1, out, 0, 0)
+        _adc_rows(p, dt(1.0), dt(3.0), _magic(dt), one, np.array([1.0, 4.0], dtype=dt), 1, out, 0, 0,
+                  np.zeros((1, 1, 4), dtype=dt), False)
         if not np.array_equal(out[0, 0], np.array([0 + 4 * -2, 2 + 4 * 3], dtype=dt)):
             raise AssertionError(f"ADC kernel gave {out[0, 0]}")
         out2 = np.zeros((2, 1, 2), dtype=dt)  # two weight sets side by side
@@ -268,6 +403,10 @@ def _selftest() -> None:
                      one, 2, out2, 0)
         if not np.array_equal(out2[:, 0], 3 * p[0, 0, 0].reshape(2, 2)):
             raise AssertionError(f"gather kernel gave {out2[:, 0]}")
+    idx = np.empty((1, 2, 1), dtype=np.int64)
+    _pattern_index(np.array([[5, 2, 7]], dtype=np.int32), 2, 1, 1, 3, idx)
+    if idx.ravel().tolist() != [5, 6]:
+        raise AssertionError(f"pattern-index kernel gave {idx.ravel()}")
 
 
 def pair_factor(g_signed: np.ndarray, *, cell_bits: int, slices: int, n: int, rows: int, cols: int,
@@ -298,18 +437,59 @@ def _int_codes(levels: float, w_t: np.ndarray, dtype: Any) -> Any:
     return np.int16 if top < 2 ** 15 else np.int32 if top < 2 ** 31 else None
 
 
+_ORDER: dict[tuple[int, int, str], bool] = {}
+
+
+def _blas_row_order(rows: int, n_j: int, dtype: Any) -> bool:
+    """Whether this machine's BLAS sums ``a @ b`` (``rows`` deep, ``n_j`` wide, ``dtype``) in row
+    order, so that :func:`_sparse_steps_py` gives its partial sums bit for bit: checked once per
+    shape on random cells spanning six decades (any other order shows up in some of the thousands
+    of sums) with products of 8, 64 and 520 rows (BLAS picks its kernel by size; OpenBLAS 0.3.31 on
+    SkylakeX sums 128 x 256 in row order but not 64 x 40); False means BLAS for every step."""
+    key = (rows, n_j, np.dtype(dtype).str)
+    if key not in _ORDER:
+        rng = np.random.default_rng(rows * 7919 + n_j)
+        b = (rng.standard_normal((rows, n_j)) * 10.0 ** rng.uniform(-3, 3, (rows, n_j))).astype(dtype)
+        a = (rng.random((520, rows)) < 0.5).astype(dtype)
+        ok = True
+        for mm in (a[:8], a[:64], a):
+            seq = np.empty((mm.shape[0], n_j), dtype=dtype)
+            _row_sums(mm, b, seq)
+            ok = ok and bool(np.array_equal(mm @ b, seq))
+        _ORDER[key] = ok
+    return _ORDER[key]
+
+
+def _sparse_from(q: np.ndarray, steps: int) -> int:
+    """First input step from which every bit plane of ``q`` has at most ``SPARSE_MAX_DENSITY`` of its
+    bits set (``steps``: none; at least 1, so BLAS keeps the lowest step)."""
+    t0 = steps
+    for t in range(steps - 1, 0, -1):
+        if np.count_nonzero(q & (1 << t)) > SPARSE_MAX_DENSITY * q.size:
+            break
+        t0 = t
+    return t0
+
+
 def use_table(dac_bits: int, rows: int, m: int, steps: int) -> bool:
     """Whether the pattern table is cheaper than the products (see the module docstring)."""
     bits = dac_bits * rows
     return bits <= 12 and 2 ** bits <= TABLE_MAX_PATTERNS and 2 ** bits * TABLE_MIN_REUSE <= m * steps
 
 
-def _digit_block(q: np.ndarray, steps: int, dac_bits: int, width: int, dtype: Any, compiled: bool = False) -> np.ndarray:
+def _digit_block(q: np.ndarray, steps: int, dac_bits: int, width: int, dtype: Any, compiled: bool = False,
+                 buf: np.ndarray | None = None) -> np.ndarray:
     """Input digits of the integer inputs ``q`` (M, K) as (T, M, width) of ``dtype``, least
     significant first, zero columns padded: the digits :func:`.crossbar_sim._digits` computes in
-    floating point, which are exact there for these integer values (below 2^16)."""
+    floating point, which are exact there for these integer values (below 2^16). ``buf``: a flat
+    ``dtype`` array of at least T M width elements to write into (no allocation per block)."""
     m, k = q.shape
-    out = np.zeros((steps, m, width), dtype=dtype) if width > k else np.empty((steps, m, width), dtype=dtype)
+    if buf is not None:
+        out = buf[:steps * m * width].reshape(steps, m, width)
+        if width > k:
+            out[:, :, k:] = 0
+    else:
+        out = np.zeros((steps, m, width), dtype=dtype) if width > k else np.empty((steps, m, width), dtype=dtype)
     if compiled:
         _digits(q, dac_bits, out)
         return out
@@ -348,8 +528,12 @@ def partial_sums(part: np.ndarray, g: np.ndarray, *, steps: int, dac_bits: int, 
         base = 2 ** dac_bits
         pat = np.arange(base ** rows)
         pm = np.stack([(pat // base ** r) % base for r in range(rows)], axis=-1).astype(part.dtype)  # (P, rows)
-        digits = _digit_block(q[0], steps, dac_bits, tiles * rows, part.dtype).reshape(steps, m, tiles, rows)
-        idx = np.ascontiguousarray(np.moveaxis(digits @ (float(base) ** np.arange(rows)), -1, 0)).astype(np.int64)
+        if compiled:
+            idx = np.empty((tiles, steps, m), dtype=np.int64)
+            _pattern_index(q[0], steps, dac_bits, tiles, rows, idx)
+        else:
+            digits = _digit_block(q[0], steps, dac_bits, tiles * rows, part.dtype).reshape(steps, m, tiles, rows)
+            idx = np.ascontiguousarray(np.moveaxis(digits @ (float(base) ** np.arange(rows)), -1, 0)).astype(np.int64)
         for d in range(n_g):
             codes = pm @ g[d]  # (tiles, P, J): the partial sums of every pattern, one BLAS call
             np.divide(codes, lsb_d, out=codes)
@@ -364,19 +548,30 @@ def partial_sums(part: np.ndarray, g: np.ndarray, *, steps: int, dac_bits: int, 
                 _gather_numpy(codes, idx, lsb_d, w_t, sw, sets, out, d * sets)
         return out
     per_block = max(1, BLOCK_ELEMENTS // max(1, tiles * steps * j))
+    # sparse top steps: 1-bit DAC, exact integer code sums in any order, BLAS in row order
+    sparse_ok = compiled and dac_bits == 1 and steps > 1 and _int_codes(levels, w_t, part.dtype) is not None
+    block = steps * min(m, per_block)  # buffers reused by every block: no allocation (and page faults) per block
+    xbuf = np.empty(block * tiles * rows, dtype=part.dtype)
+    pbuf = np.empty(tiles * block * j, dtype=part.dtype)
     for d in range(lead):
         xd = q[d if n_l > 1 else 0]
         gd = g[d if n_g > 1 else 0]
+        t0 = _sparse_from(xd, steps) if sparse_ok else steps
+        if t0 < steps and not _blas_row_order(rows, j, part.dtype):
+            t0 = steps
+        init = np.empty((tiles, m if t0 < steps else 0, j), dtype=part.dtype)
+        if t0 < steps:
+            _sparse_steps(xd, gd, t0, steps, lsb_d, lv, mg, w_t, init)
         for m0 in range(0, m, per_block):
             m1 = min(m, m0 + per_block)
-            xb = _digit_block(xd[m0:m1], steps, dac_bits, tiles * rows, part.dtype, compiled)
-            xb = xb.reshape(steps * (m1 - m0), tiles * rows)
-            p = np.empty((tiles, steps * (m1 - m0), j), dtype=part.dtype)
+            xb = _digit_block(xd[m0:m1], t0, dac_bits, tiles * rows, part.dtype, compiled, xbuf)
+            xb = xb.reshape(t0 * (m1 - m0), tiles * rows)
+            p = pbuf[:tiles * t0 * (m1 - m0) * j].reshape(tiles, t0 * (m1 - m0), j)
             for i in range(tiles):  # one BLAS call per tile for all steps of the block
                 np.matmul(xb[:, i * rows:(i + 1) * rows], gd[i], out=p[i])
-            p4 = p.reshape(tiles, steps, m1 - m0, j)
+            p4 = p.reshape(tiles, t0, m1 - m0, j)
             if compiled:
-                _adc_rows(p4, lsb_d, lv, mg, w_t, sw, sets, out, d * sets, m0)
+                _adc_rows(p4, lsb_d, lv, mg, w_t[:t0], sw, sets, out, d * sets, m0, init, t0 < steps)
             else:
                 _adc_numpy(p4, lsb_d, lv, w_t, sw, sets, out, d * sets, m0)
     return out

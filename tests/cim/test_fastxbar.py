@@ -88,7 +88,8 @@ def test_table_rule():
 @pytest.mark.skipif(not fastxbar.available(), reason="numba not installed (.ci/setup_numba.sh)")
 @pytest.mark.parametrize("lead,n,k,rows,cols,cb,dt", [((4,), 16, 9, 128, 128, 2, np.float32),
                                                       ((2, 3), 7, 50, 16, 24, 3, np.float64),
-                                                      ((), 5, 300, 64, 32, 1, np.float32)])
+                                                      ((), 5, 300, 64, 32, 1, np.float32),
+                                                      ((3,), 64, 256, 128, 128, 2, np.float32)])  # dense layer
 def test_ir_factor_kernel_equals_numpy(lead, n, k, rows, cols, cb, dt):
     rng = np.random.default_rng(k)
     sim = cs.CrossbarSim(rows=rows, cols=cols, cell_bits=cb, r_wire_ohm=3.0, g_on_s=1e-5)
@@ -98,6 +99,54 @@ def test_ir_factor_kernel_equals_numpy(lead, n, k, rows, cols, cb, dt):
                                cr=sim.g_on_s * sim.r_wire_ohm)
     assert 0.5 < ref.min() < 0.999  # a real drop, inside first order
     np.testing.assert_array_equal(new, ref)
+
+
+@pytest.mark.skipif(not fastxbar.available(), reason="numba not installed (.ci/setup_numba.sh)")
+@pytest.mark.parametrize("m,k,rows,dac,steps", [(300, 9, 9, 1, 8), (200, 11, 4, 1, 8), (150, 9, 9, 2, 4),
+                                                (90, 6, 6, 2, 8)])
+def test_pattern_index_kernel_equals_numpy(m, k, rows, dac, steps):
+    """The table's pattern of each (tile, step, row), integer kernel vs the float-digit numpy route
+    (partial last tile when rows does not divide K)."""
+    rng = np.random.default_rng(m)
+    q = rng.integers(0, 2 ** (dac * steps), (m, k)).astype(np.int32)
+    tiles = -(-k // rows)
+    digits = fastxbar._digit_block(q, steps, dac, tiles * rows, np.float32).reshape(steps, m, tiles, rows)
+    ref = np.moveaxis(digits @ (float(2 ** dac) ** np.arange(rows)), -1, 0).astype(np.int64)
+    new = np.empty((tiles, steps, m), dtype=np.int64)
+    fastxbar._pattern_index(q, steps, dac, tiles, rows, new)
+    assert new.max() > 2 ** (dac * (rows - 1))  # the top row's digit reaches the index
+    np.testing.assert_array_equal(new, ref)
+
+
+@pytest.mark.skipif(not fastxbar.available(), reason="numba not installed (.ci/setup_numba.sh)")
+@pytest.mark.parametrize("steps,tiles", [(8, 1), (3, 2), (6, 2)])
+def test_integer_gather_equals_float_gather(steps, tiles):
+    """Integer codes shift-added four steps per pass (and the remainder) vs the float kernel."""
+    rng = np.random.default_rng(steps)
+    codes = rng.integers(-31, 32, (tiles, 64, 24)).astype(np.float32)
+    idx = rng.integers(0, 64, (tiles, steps, 50)).astype(np.int64)
+    w_t = 2.0 ** np.arange(steps)
+    sw = np.array([1.0, 4.0], dtype=np.float32)
+    ref, new = np.empty((3, 50, 4), np.float32), np.empty((3, 50, 4), np.float32)
+    fastxbar._gather_rows(codes, idx, np.float32(0.37), w_t.astype(np.float32), sw, 3, ref, 0)
+    fastxbar._gather_rows_int(codes.astype(np.int16), idx, np.float32(0.37), w_t.astype(np.int16), sw, 3, new, 0)
+    np.testing.assert_array_equal(new, ref)
+
+
+@pytest.mark.skipif(not fastxbar.available(), reason="numba not installed (.ci/setup_numba.sh)")
+@pytest.mark.parametrize("density,dt", [(1.0, np.float32), (0.1, np.float32), (1.0, np.float64)])
+def test_sparse_steps_equal_reference(monkeypatch, density, dt):
+    """Bit planes through the row-order kernel (all but the lowest at density 1.0) give the reference's
+    numbers (or BLAS is kept, when this machine's BLAS does not sum in row order)."""
+    monkeypatch.setattr(fastxbar, "SPARSE_MAX_DENSITY", density)
+    rng = np.random.default_rng(11)
+    x = (rng.random((2, 90, 256)) ** 8).astype(dt)  # skewed: top bit 8 % set
+    w = rng.standard_normal((2, 24, 256)).astype(dt)
+    sim = cs.CrossbarSim(rows=128, cols=128, cell_bits=2, adc_bits=6, adc_range="full", r_wire_ohm=1.6, g_on_s=1e-3)
+    q = np.clip(np.round(x[0] / x[0].max() * 255), 0, 255).astype(np.int32)
+    assert fastxbar._sparse_from(q, 8) <= (1 if density == 1.0 else 7)
+    ref = _run(monkeypatch, "off", lambda: cs.crossbar_matmul(x, w, sim))
+    np.testing.assert_array_equal(_run(monkeypatch, "numba", lambda: cs.crossbar_matmul(x, w, sim)), ref)
 
 
 def test_auto_without_numba_uses_numpy_twin(monkeypatch):
