@@ -27,20 +27,14 @@ bit against the reference on the digits CNN and on random shapes, with and witho
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
+from dse.accel import KernelGate, jit
+
 __all__ = ["available", "pair_factor", "partial_sums", "use_table"]
 
-njit: Any
-try:  # optional accelerator
-    from numba import njit
-except ImportError:  # pragma: no cover - exercised on machines without numba
-    njit = None
-
-_STATE: dict[str, bool] = {}
 
 #: pattern table only when it has at most this many patterns (P x rows x columns products) ...
 TABLE_MAX_PATTERNS = 1 << 12
@@ -55,8 +49,7 @@ SPARSE_MAX_DENSITY = 0.1
 BLOCK_ELEMENTS = 1 << 18
 
 
-def _jit(fn: Any) -> Any:
-    return njit(cache=True)(fn) if njit is not None else fn
+_jit = jit
 
 
 def _combine_py(acc: np.ndarray, lsb: Any, slice_w: np.ndarray, sets: int, out: np.ndarray, d0: int, m: int,
@@ -376,16 +369,7 @@ _row_sums = _jit(_row_sums_py)
 def available() -> bool:
     """True when numba is importable and both kernels compile and agree with numpy on a tiny case
     (checked once; a failure warns and the numpy fallback, same numbers, is used)."""
-    if "ok" not in _STATE:
-        _STATE["ok"] = False
-        if njit is not None:
-            try:
-                _selftest()
-                _STATE["ok"] = True
-            except Exception as exc:  # pragma: no cover - a broken numba install
-                warnings.warn(f"numba is installed but the crossbar kernels failed ({exc!r}); using numpy "
-                              "(same numbers, slower)", RuntimeWarning, stacklevel=2)
-    return _STATE["ok"]
+    return _GATE.available()
 
 
 def _selftest() -> None:
@@ -407,6 +391,9 @@ def _selftest() -> None:
     _pattern_index(np.array([[5, 2, 7]], dtype=np.int32), 2, 1, 1, 3, idx)
     if idx.ravel().tolist() != [5, 6]:
         raise AssertionError(f"pattern-index kernel gave {idx.ravel()}")
+
+
+_GATE = KernelGate("the crossbar kernels", _selftest, fallback="numpy")
 
 
 def pair_factor(g_signed: np.ndarray, *, cell_bits: int, slices: int, n: int, rows: int, cols: int,
