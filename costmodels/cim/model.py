@@ -17,7 +17,9 @@ pruning keeping ``K' = ceil(K row_keep)`` rows and ``N' = ceil(N col_keep)`` col
 * energy: ADC (survey bound of :mod:`.adc` or the ISAAC table) + DAC (ISAAC 1-bit driver,
   x2 per extra bit) + cell read ``V_read^2 G_mean t_read`` per active cell and input bit (input
   activity from NeuroSim's toggle rate) + ISAAC shift-add per conversion + ISAAC eDRAM traffic of
-  the layer's input and output activations;
+  the layer's input and output activations + ISAAC sample-and-hold and output register per conversion,
+  input register per bit applied to a row, eDRAM-IMA bus per bit and router per 256 bits of the
+  layer's input and output activations (``energy_{sample_hold,registers,interconnect}_j``);
 * area per crossbar: ``R C`` cells (NeuroSim 1T1R 4F x 12F or crossbar 2F x 2F) + ``R`` DACs +
   ``ceil(C / cols_per_adc)`` ADCs with a shift-add unit each (ISAAC areas, 32 nm);
 * programming (:mod:`.writeverify`): every used cell written once, ``verify_fraction`` of them
@@ -85,7 +87,7 @@ class CrossbarModel(CostModel):
     """ReRAM/NVM crossbar accelerator (NeuroSim-like defaults, ISAAC periphery, survey-bound ADC)."""
 
     name = "cim"
-    version = "3"
+    version = "4"
     space = DesignSpace(
         (
             Pow2("rows", default=128, low=16, high=1024, doc="crossbar rows R (NeuroSim 128)"),
@@ -199,9 +201,16 @@ class CrossbarModel(CostModel):
         e_dac = g * v * steps * k_eff * col_tiles * constant("isaac_dac_e1") * dac_scale
         e_cells = g * v * steps * k_eff * phys * e_cell
         e_sa = conversions * constant("isaac_shift_add_e")
-        e_buf = (part(mp.in_elems) + part(mp.out_elems)) * in_bits / 256.0 \
-            * constant("isaac_edram_e256") + 0.0 * rows
-        energy = e_adc + e_dac + e_cells + e_sa + e_buf
+        moved_bits = (part(mp.in_elems) + part(mp.out_elems)) * in_bits + 0.0 * rows  # layer in + out, bits
+        e_buf = moved_bits / 256.0 * constant("isaac_edram_e256")
+        # ISAAC periphery per action: S+H per column read (= per conversion), IR per bit applied to a
+        # row (= per DAC drive bit), OR per shift-and-add result (= per conversion)
+        e_sh = conversions * constant("isaac_sh_e")
+        e_ir = g * v * steps * k_eff * col_tiles * knob("dac_bits") * constant("isaac_ir_e1")
+        e_or = conversions * constant("isaac_or_e")
+        # interconnect: eDRAM-IMA bus per bit and router per 256 bits of the layer's input and output
+        e_net = moved_bits * constant("isaac_bus_e1") + moved_bits / 256.0 * constant("isaac_router_e256")
+        energy = e_adc + e_dac + e_cells + e_sa + e_buf + e_sh + e_ir + e_or + e_net
 
         # area (m^2)
         cell_f2 = constant("cell_1t1r_f2") if self.param("cell_type") == "1T1R" else constant("cell_crossbar_f2")
@@ -240,7 +249,8 @@ class CrossbarModel(CostModel):
             "pipeline_interval_s": xp.max(layers["latency_s"], axis=1),
             "energy_adc_j": xp.sum(e_adc, axis=1), "energy_dac_j": xp.sum(e_dac, axis=1),
             "energy_cell_j": xp.sum(e_cells, axis=1), "energy_shift_add_j": xp.sum(e_sa, axis=1),
-            "energy_buffer_j": xp.sum(e_buf, axis=1),
+            "energy_buffer_j": xp.sum(e_buf, axis=1), "energy_sample_hold_j": xp.sum(e_sh, axis=1),
+            "energy_registers_j": xp.sum(e_ir + e_or, axis=1), "energy_interconnect_j": xp.sum(e_net, axis=1),
             "cells": xp.sum(cells, axis=1), "utilization": xp.sum(cells, axis=1) / total_cells,
             "program_energy_j": xp.sum(prog_e, axis=1),
             "wv_iterations": n_iter[:, 0], "weight_sigma": factor * s, "effective_weight_sigma": eff,

@@ -150,3 +150,25 @@ def test_unmapped_activation_matmul():
 def test_conformance(fixed):
     """The model passes the engine's conformance kit (batch = loop, torch = numpy, gradients)."""
     run_all(CrossbarModel(**fixed), workloads.load("resnet20-cifar"))
+
+
+def test_periphery_components_follow_counting_rule():
+    """S+H and OR per conversion, IR per bit applied to a row, bus per bit and router per 256 bits
+    of the layer's input and output; the components add up to ``energy_j``."""
+    from costmodels.cim.presets import constant
+
+    b = WorkloadBuilder("fc300x200", (300,))
+    b.linear(b.input, 200)
+    w = b.build()
+    m = CrossbarModel().evaluate(w, {"rows": [128], "dac_bits": [2]}).numpy()
+    t = {k: float(v[0]) for k, v in m.totals.items()}
+    conv = t["adc_conversions"]
+    assert t["energy_sample_hold_j"] == pytest.approx(conv * constant("isaac_sh_e"))
+    # 8-bit inputs with 2-bit DACs: 4 steps x 300 rows x col_tiles (2 x 200 x 4 cells / 128 -> 13) x 2 bits
+    ir = 4 * 300 * 13 * 2 * constant("isaac_ir_e1")
+    assert t["energy_registers_j"] == pytest.approx(ir + conv * constant("isaac_or_e"))
+    bits = (300 + 200) * 8
+    assert t["energy_interconnect_j"] == pytest.approx(
+        bits * constant("isaac_bus_e1") + bits / 256 * constant("isaac_router_e256"))
+    parts = ("adc", "dac", "cell", "shift_add", "buffer", "sample_hold", "registers", "interconnect")
+    assert sum(t[f"energy_{p}_j"] for p in parts) == pytest.approx(t["energy_j"])
