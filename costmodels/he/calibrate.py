@@ -122,25 +122,34 @@ class SealBench:
         return table[op]
 
 
-def _time(fn: Callable[[], None], reps: int, min_sample_s: float) -> float:
-    """Fastest of ``reps`` samples (seconds per call), each looping long enough to be timed.
+def _inner_count(fn: Callable[[], None], min_sample_s: float) -> int:
+    """Calls per timing sample so that one sample lasts at least ``min_sample_s`` (after a warm-up call)."""
+    t0 = time.process_time()
+    fn()  # warm-up, and a first estimate
+    return max(1, int(min_sample_s / max(time.process_time() - t0, 1e-7)))
+
+
+def _time_interleaved(fns: Sequence[Callable[[], None]], reps: int, min_sample_s: float) -> list[float]:
+    """Fastest of ``reps`` samples (seconds per call) for each of ``fns``, sampled in interleaved rounds.
 
     The clock is this process's CPU time (SEAL runs these operations on one thread), so time the
-    process spends descheduled on a shared machine is not counted; the minimum, as ``timeit``
-    recommends, drops the remaining interference (cache and memory-bandwidth contention).
+    process spends descheduled is not counted, and the minimum, as ``timeit`` recommends, drops the
+    remaining interference. The rounds are interleaved (round r times every function once) because a
+    shared VM's speed drifts by tens of per cent over tens of seconds (measured here: the same mix
+    took 101, 125 and 200 ms in three runs): timing each function's samples back to back would let a
+    slow phase land on some rows and not others, which a fit across rows cannot undo; interleaved, a
+    fast phase, if any, serves every row.
     """
+    inner = [_inner_count(fn, min_sample_s) for fn in fns]
+    best = [float("inf")] * len(fns)
     clock = time.process_time
-    t0 = clock()
-    fn()  # warm-up, and a first estimate
-    first = max(clock() - t0, 1e-7)
-    inner = max(1, int(min_sample_s / first))
-    samples = []
     for _ in range(reps):
-        t0 = clock()
-        for _ in range(inner):
-            fn()
-        samples.append((clock() - t0) / inner)
-    return min(samples)
+        for i, (fn, k) in enumerate(zip(fns, inner)):
+            t0 = clock()
+            for _ in range(k):
+                fn()
+            best[i] = min(best[i], (clock() - t0) / k)
+    return best
 
 
 def _mix_runner(bench: SealBench, mix: dict[str, int], limbs: int) -> tuple[Callable[[], None], dict[str, int]]:
@@ -160,22 +169,31 @@ def _mix_runner(bench: SealBench, mix: dict[str, int], limbs: int) -> tuple[Call
 
 def measure(sealapi: Any, grid: dict[int, tuple], *, reps: int, min_sample_s: float,
             log: Callable[[str], None] = lambda s: None) -> tuple[list[Measurement], list[Measurement]]:
-    """(single-op fit rows, held-out mix rows) measured on this machine."""
-    fit_rows, hold_rows = [], []
+    """(single-op fit rows, held-out mix rows) measured on this machine, all rows of all N interleaved."""
+    rows: list[tuple[bool, tuple, int, int, int, str]] = []  # (held out?, ops, n, limbs, top, label)
+    fns: list[Callable[[], None]] = []
+    benches = []
     for n, (top, fit_limbs, hold_limbs) in grid.items():
         t0 = time.perf_counter()
         bench = SealBench(sealapi, n, top)
+        benches.append(bench)
         log(f"N={n}: keys for {top} limbs in {time.perf_counter() - t0:.1f} s")
         for limbs in fit_limbs:
             for op in FEATURE_OPS:
                 fn = bench.runner(op, limbs)
                 if fn is not None:
-                    fit_rows.append(Measurement(((op, 1.0),), n, limbs, _time(fn, reps, min_sample_s), top, label=op))
+                    rows.append((False, ((op, 1.0),), n, limbs, top, op))
+                    fns.append(fn)
         for limbs in hold_limbs:
             for name, mix in MIXES.items():
                 run, used = _mix_runner(bench, mix, limbs)
-                ops = tuple((op, float(c)) for op, c in used.items())
-                hold_rows.append(Measurement(ops, n, limbs, _time(run, reps, min_sample_s), top, label=name))
+                rows.append((True, tuple((op, float(c)) for op, c in used.items()), n, limbs, top, name))
+                fns.append(run)
+    fit_rows: list[Measurement] = []
+    hold_rows: list[Measurement] = []
+    for (held, ops, n, limbs, top, label), t in zip(rows, _time_interleaved(fns, reps, min_sample_s)):
+        (hold_rows if held else fit_rows).append(Measurement(ops, n, limbs, t, top, label=label))
+    for bench in benches:
         bench._cache.clear()
     return fit_rows, hold_rows
 
@@ -187,7 +205,7 @@ def calibrate(*, quick: bool = False, reps: int | None = None, grid: dict | None
     import tenseal
 
     grid = grid or GRIDS["quick" if quick else "full"]
-    reps = reps or (3 if quick else 7)
+    reps = reps or (5 if quick else 7)
     t0 = time.perf_counter()
     fit_rows, hold_rows = measure(sealapi, grid, reps=reps, min_sample_s=2e-3 if quick else 5e-3, log=log)
     coeffs = fit_coeffs(fit_rows, GROUPS, "seal", mode="full")
@@ -234,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--backend", choices=("tenseal",), default="tenseal", help="library to measure")
     ap.add_argument("--quick", action="store_true", help="small grid, under a minute on 2 cores")
     ap.add_argument("--out", required=True, help="profile JSON to write")
-    ap.add_argument("--reps", type=int, default=None, help="timing samples per op (median)")
+    ap.add_argument("--reps", type=int, default=None, help="timing rounds (each op's fastest sample is kept)")
     args = ap.parse_args(list(argv) if argv is not None else None)
     out = Path(args.out)
     if out.suffix.lower() != ".json":

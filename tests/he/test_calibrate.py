@@ -75,15 +75,26 @@ def test_tenseal_small_calibration_predicts_held_out_mix():
 @pytest.mark.slow
 @pytest.mark.peer
 def test_quick_calibration_cli_writes_a_loadable_profile(tmp_path):
-    """`dse calibrate he --backend tenseal --quick --out P.json` (~20-40 s on 2 cores) writes a profile
-    that loads, with its held-out error table. The 20 % accuracy criterion is pinned on the full
-    calibration recorded in the shipped profile (test above) and by the small live fit; --quick uses
-    fewer repetitions and is only held to a 35 % sanity bound (measured 12-26 % on a busy VM)."""
+    """`dse calibrate he --backend tenseal --quick --out P.json` (~20-35 s on 2 cores) writes a profile
+    that loads, with its held-out error table: one row per mix and held-out (N, limbs), errors that
+    are the profile's own prediction against the measurement. Its accuracy is a property of the host
+    at the time, so it is reported by ``benchmarks/he_calibration.py`` (3 runs on 2026-12-06: max
+    |error| 5.3-6.6 %), and the 20 % criterion is held by the small live fit above and on the shipped
+    profile's recorded calibration."""
     pytest.importorskip("tenseal", reason="tenseal not installed (pip install tenseal): live calibration skipped")
-    from costmodels.he.calibrate import main
+    from costmodels.he.calibrate import GRIDS, MIXES, main
 
     out = tmp_path / "p.json"
     assert main(["--backend", "tenseal", "--quick", "--out", str(out)]) == 0
-    hold = json.loads(out.read_text())["calibration"]["holdout"]
-    assert get_profile(str(out)).keyswitch == "seal"
-    assert len(hold) >= 4 and max(abs(r["rel_err"]) for r in hold) <= 0.35, hold
+    record = json.loads(out.read_text())["calibration"]
+    prof = get_profile(str(out))
+    assert prof.keyswitch == "seal"
+    expected = {(name, n, limbs) for n, (_, _, held) in GRIDS["quick"].items() for limbs in held for name in MIXES}
+    hold = record["holdout"]
+    assert {(r["ops"], r["n"], r["limbs"]) for r in hold} == expected and len(hold) == len(expected)
+    top = {n: v[0] for n, v in GRIDS["quick"].items()}
+    for r in hold:  # the error column is the loaded profile's prediction against the measured time
+        ops = tuple((op, float(c)) for op, c in MIXES[r["ops"]].items())
+        again = predict(prof, Measurement(ops, r["n"], r["limbs"], r["measured_s"], top[r["n"]], label=r["ops"]))
+        assert r["measured_s"] > 0 and again == pytest.approx(r["predicted_s"], rel=1e-9)
+        assert r["rel_err"] == pytest.approx(r["predicted_s"] / r["measured_s"] - 1.0, rel=1e-9)
