@@ -29,7 +29,7 @@ from .fit import Measurement, fit_coeffs, predict
 from .opcost import FEATURE_OPS, Profile
 from .presets import profile_to_dict
 
-__all__ = ["GRIDS", "MIXES", "SealBench", "calibrate", "main", "require_tenseal"]
+__all__ = ["GRIDS", "MIXES", "SealBench", "calibrate", "main", "require_tenseal", "time_interleaved"]
 
 INSTALL = "pip install tenseal (or the he extra: pip install 'dse-pi[he]')"
 
@@ -66,10 +66,18 @@ class SealBench:
         self.n = n
         parms = s.EncryptionParameters(s.SCHEME_TYPE.CKKS)
         parms.set_poly_modulus_degree(n)
-        parms.set_coeff_modulus(s.CoeffModulus.Create(n, [60] + [30] * (top_limbs - 1) + [60]))
-        self.ctx = s.SEALContext(parms, True, s.SEC_LEVEL_TYPE.TC128)
-        if not self.ctx.parameters_set():
+        # 60-bit first and special primes when 128-bit security allows, else 30-bit primes throughout
+        # (SEAL stores every prime below 2^61 in one 64-bit word, so the time depends on the number of
+        # limbs, not their size); the scales shrink with the primes so every product stays in range.
+        chains = (([60] + [30] * (top_limbs - 1) + [60], 2.0**25, 2.0**40), ([30] * (top_limbs + 1), 2.0**12, 2.0**20))
+        for chain in chains:
+            parms.set_coeff_modulus(s.CoeffModulus.Create(n, chain[0]))
+            self.ctx = s.SEALContext(parms, True, s.SEC_LEVEL_TYPE.TC128)
+            if self.ctx.parameters_set():
+                break
+        else:
             raise DseInputError("calibration chain", (n, top_limbs), "parameters SEAL accepts at 128-bit security")
+        self.bits, scale, rescale_scale = chain
         kg = s.KeyGenerator(self.ctx)
         self.pk, self.rk, self.gk = s.PublicKey(), s.RelinKeys(), s.GaloisKeys()
         kg.create_public_key(self.pk)
@@ -79,15 +87,17 @@ class SealBench:
         self.dec, self.ce = s.Decryptor(self.ctx, kg.secret_key()), s.CKKSEncoder(self.ctx)
         self.values = [0.25] * (n // 2)
         self.top = top_limbs
-        self.scale = 2.0**25  # product 2^50 fits the 60-bit first prime; timing ignores the scale
+        self.scale, self.rescale_scale = scale, rescale_scale  # timing ignores the scale
         self._cache: dict[int, dict[str, Any]] = {}
 
     def operands(self, limbs: int) -> dict[str, Any]:
+        if not 1 <= limbs <= self.top:
+            raise DseInputError("limbs", limbs, f"1..{self.top} (the calibration chain's top at N={self.n})")
         if limbs not in self._cache:
             s, ev = self.s, self.ev
             pt, pr = s.Plaintext(), s.Plaintext()
             self.ce.encode(self.values, self.scale, pt)
-            self.ce.encode(self.values, 2.0**40, pr)
+            self.ce.encode(self.values, self.rescale_scale, pr)
             a, b, r = s.Ciphertext(), s.Ciphertext(), s.Ciphertext()
             self.enc.encrypt(pt, a)
             self.enc.encrypt(pt, b)
@@ -129,27 +139,35 @@ def _inner_count(fn: Callable[[], None], min_sample_s: float) -> int:
     return max(1, int(min_sample_s / max(time.process_time() - t0, 1e-7)))
 
 
-def _time_interleaved(fns: Sequence[Callable[[], None]], reps: int, min_sample_s: float) -> list[float]:
-    """Fastest of ``reps`` samples (seconds per call) for each of ``fns``, sampled in interleaved rounds.
+def time_interleaved(fns: Sequence[Callable[[], None]], reps: int, min_sample_s: float,
+                     seed: int = 0) -> list[float]:
+    """Seconds per call of each of ``fns``: the fastest of ``reps`` samples taken in interleaved
+    rounds (each round times every function once, in a fresh seeded random order; each sample
+    lasts at least ``min_sample_s``).
 
     The clock is this process's CPU time (SEAL runs these operations on one thread), so time the
     process spends descheduled is not counted, and the minimum, as ``timeit`` recommends, drops the
-    remaining interference. The rounds are interleaved (round r times every function once) because a
-    shared VM's speed drifts by tens of per cent over tens of seconds (measured here: the same mix
-    took 101, 125 and 200 ms in three runs): timing each function's samples back to back would let a
-    slow phase land on some rows and not others, which a fit across rows cannot undo; interleaved, a
-    fast phase, if any, serves every row.
+    rest of the interference. What the minimum cannot drop is a slow phase covering every sample
+    of a row: on this project's CI machine every SEAL op ran 1.5x slower in phases of 1-2 s
+    (N=2^14, 6 limbs: mul_plain 0.92 -> 1.46 ms, rotate 17.0 -> 27.6 ms). Timed back to back, such
+    a phase lands on whole blocks of rows, which a fit across rows cannot undo; interleaved, every
+    row's samples are spread over the whole run, and the shuffled order keeps a periodic slowdown
+    from meeting the same rows in every round. Alternatives measured on the quick grid (3 runs
+    each, interleaved A/B): minimum 3.6-8.4 % max held-out error; median 5.3-26.9 %; either scaled by
+    a reference op timed before each sample 8.8-108 % (the short reference adds its own noise).
     """
     inner = [_inner_count(fn, min_sample_s) for fn in fns]
-    best = [float("inf")] * len(fns)
+    best = np.full(len(fns), np.inf)
+    rng = np.random.default_rng(seed)
     clock = time.process_time
     for _ in range(reps):
-        for i, (fn, k) in enumerate(zip(fns, inner)):
+        for i in rng.permutation(len(fns)):
+            fn, k = fns[i], inner[i]
             t0 = clock()
             for _ in range(k):
                 fn()
             best[i] = min(best[i], (clock() - t0) / k)
-    return best
+    return [float(x) for x in best]
 
 
 def _mix_runner(bench: SealBench, mix: dict[str, int], limbs: int) -> tuple[Callable[[], None], dict[str, int]]:
@@ -168,8 +186,11 @@ def _mix_runner(bench: SealBench, mix: dict[str, int], limbs: int) -> tuple[Call
 
 
 def measure(sealapi: Any, grid: dict[int, tuple], *, reps: int, min_sample_s: float,
-            log: Callable[[str], None] = lambda s: None) -> tuple[list[Measurement], list[Measurement]]:
-    """(single-op fit rows, held-out mix rows) measured on this machine, all rows of all N interleaved."""
+            log: Callable[[str], None] = lambda s: None,
+            alongside: Sequence[Callable[[], None]] = ()) -> tuple[list[Measurement], list[Measurement], list[float]]:
+    """(single-op fit rows, held-out mix rows, seconds per call of each ``alongside`` callable), all
+    measured on this machine in the same interleaved rounds (so a comparison between the fit and the
+    ``alongside`` work is not skewed by the host's speed drift between two separate runs)."""
     rows: list[tuple[bool, tuple, int, int, int, str]] = []  # (held out?, ops, n, limbs, top, label)
     fns: list[Callable[[], None]] = []
     benches = []
@@ -191,23 +212,30 @@ def measure(sealapi: Any, grid: dict[int, tuple], *, reps: int, min_sample_s: fl
                 fns.append(run)
     fit_rows: list[Measurement] = []
     hold_rows: list[Measurement] = []
-    for (held, ops, n, limbs, top, label), t in zip(rows, _time_interleaved(fns, reps, min_sample_s)):
+    times = time_interleaved([*fns, *alongside], reps, min_sample_s)
+    for (held, ops, n, limbs, top, label), t in zip(rows, times):
         (hold_rows if held else fit_rows).append(Measurement(ops, n, limbs, t, top, label=label))
     for bench in benches:
         bench._cache.clear()
-    return fit_rows, hold_rows
+    return fit_rows, hold_rows, times[len(fns):]
 
 
 def calibrate(*, quick: bool = False, reps: int | None = None, grid: dict | None = None,
-              log: Callable[[str], None] = lambda s: None) -> tuple[Profile, dict[str, Any]]:
-    """Measure, fit and evaluate; returns the profile and a JSON-ready record of the run."""
+              log: Callable[[str], None] = lambda s: None,
+              alongside: Sequence[Callable[[], None]] = ()) -> tuple[Profile, dict[str, Any]]:
+    """Measure, fit and evaluate; returns the profile and a JSON-ready record of the run.
+
+    ``alongside``: extra zero-argument callables timed in the same rounds as the calibration rows;
+    their seconds per call are ``record["alongside_s"]`` (a same-host, same-moment comparison).
+    """
     sealapi = require_tenseal()
     import tenseal
 
     grid = grid or GRIDS["quick" if quick else "full"]
     reps = reps or (5 if quick else 7)
     t0 = time.perf_counter()
-    fit_rows, hold_rows = measure(sealapi, grid, reps=reps, min_sample_s=2e-3 if quick else 5e-3, log=log)
+    fit_rows, hold_rows, extra_s = measure(sealapi, grid, reps=reps, min_sample_s=2e-3 if quick else 5e-3, log=log,
+                                           alongside=alongside)
     coeffs = fit_coeffs(fit_rows, GROUPS, "seal", mode="full")
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d")
     prof = Profile(name="seal-tenseal-local", keyswitch="seal", coeffs=coeffs, hoisting=False, threads=1,
@@ -223,6 +251,8 @@ def calibrate(*, quick: bool = False, reps: int | None = None, grid: dict | None
               "reps": reps, "grid": {str(n): list(v[1]) for n, v in grid.items()},
               "holdout_grid": {str(n): list(v[2]) for n, v in grid.items()},
               "fit": rows(fit_rows), "holdout": rows(hold_rows), "wall_s": time.perf_counter() - t0}
+    if alongside:
+        record["alongside_s"] = list(extra_s)
     return prof, record
 
 
