@@ -7,9 +7,7 @@ weights), a warm 10,000-point batched evaluation on it, and the FPGA engine on P
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
+from _timing import best_wall_s
 
 from costmodels.mpc import MpcModel
 from costmodels.mpc.claims_gpu import CRYPTGPU_NET
@@ -18,27 +16,18 @@ from costmodels.mpc.pi_nets import cryptgpu_resnet, pasnet
 from costmodels.mpc.presets import network
 
 
-def _timed(fn, repeat: int = 3) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def main() -> None:
     model = MpcModel(device="v100", batchnorm="separate", **CRYPTGPU_NET)
     wl = cryptgpu_resnet(50)
     point = {"protocol": "cryptgpu", "parties": 3, "weights": "shared", "network": "custom"}
-    cold = _timed(lambda: model.evaluate(wl, point), 1)
+    cold = best_wall_s(lambda: model.evaluate(wl, point), 1)
     print(f"compile cryptgpu-resnet50 cost tensor (device=v100): {cold:.2f} s")
     d = model.space.sample(10_000, 0)
-    t = _timed(lambda: model.evaluate(wl, d))
+    t = best_wall_s(lambda: model.evaluate(wl, d))
     print(f"evaluate cryptgpu-resnet50, N=10,000: {t * 1e3:.1f} ms ({1e4 / t:,.0f} points/s)")
     for v in ("A", "B"):
         net = pasnet(v)
-        t = _timed(lambda net=net: Fpga2pc().run(net, network("lan")))
+        t = best_wall_s(lambda net=net: Fpga2pc().run(net, network("lan")))
         print(f"FPGA 2PC engine, PASNet-{v} ({len(net.layers)} layers): {t * 1e3:.1f} ms per run")
 
 

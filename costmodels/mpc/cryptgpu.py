@@ -129,12 +129,4 @@ class CryptGPU(Rep3):
         m = self.mult(k * (degree - 1)) + self.trunc(k * (degree - 1))
         return Cost(m.online_bytes, 0.0, 3 * depth, m.compute_s) + coeffs
 
-    def maxpool(self, outputs, window, *, n, shared):
-        per = self.relu(outputs * (window - 1), n=n, shared=shared)
-        return Cost(per.online_bytes, 0.0, per.rounds * math.ceil(math.log2(window)), per.compute_s)
-
-    def avgpool(self, outputs, *, n, shared):
-        return self.trunc(outputs)
-
-    def mul(self, k, *, n, shared):
-        return self.mult(k) + self.trunc(k)
+    # maxpool, avgpool and mul are Rep3's: they call this class's relu, mult and trunc
