@@ -31,8 +31,8 @@ import numpy as np
 import workloads
 from costmodels.asic.archfile import load_arch
 from costmodels.asic.mapping import Layer7, evaluate_mappings
-from costmodels.asic.mapping_groups import canonical_perm, evaluate_groups
-from costmodels.asic.mapping_search import CHUNK, _groups, _pad, clear_cache, network_layers, search_layer
+from costmodels.asic.mapping_groups import evaluate_groups, stacked_candidates
+from costmodels.asic.mapping_search import CHUNK, _groups, clear_cache, network_layers, search_layer
 
 
 def evals_per_s(repeats: int = 3) -> tuple[float, float, int]:
@@ -41,12 +41,7 @@ def evals_per_s(repeats: int = 3) -> tuple[float, float, int]:
     arch = load_arch("tpu-like")
     layer = Layer7("l", (1, 128, 128, 28, 28, 3, 3))
     groups, _ = _groups(layer, arch, None, 6)
-    t = max(g[1].shape[1] for g in groups)
-    canon = [canonical_perm(*_pad(g[1], g[2], t)) for g in groups]
-    gsp = np.stack([g[0] for g in groups])
-    gd, gf = np.stack([c[0] for c in canon]), np.stack([c[1] for c in canon])
-    gid = np.concatenate([np.full(len(c[2]), k) for k, c in enumerate(canon)])
-    perm = np.concatenate([c[2] for c in canon])
+    gsp, gd, gf, gid, perm = stacked_candidates(groups)
     sp, td, tf = gsp[gid], gd[gid[:, None], perm], gf[gid[:, None], perm]
     n = len(gid)
     rates = []

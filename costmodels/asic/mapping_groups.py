@@ -17,7 +17,7 @@ from .arch import Arch
 from .mapping import RELEVANT, Layer7, _fast_available, evaluate_mappings, evaluate_prefixed, footprint
 from .mapping_common import _pad
 
-__all__ = ["MAX_TABLE_LOOPS", "canonical_padded", "canonical_perm", "evaluate_groups"]
+__all__ = ["MAX_TABLE_LOOPS", "canonical_padded", "canonical_perm", "evaluate_groups", "stacked_candidates"]
 
 #: above this many loops per candidate the tables (2**T rows per group) are not worth it
 MAX_TABLE_LOOPS = 10
@@ -33,6 +33,19 @@ def canonical_perm(dims: np.ndarray, facs: np.ndarray) -> tuple[np.ndarray, np.n
     perm = np.argsort(order, axis=1, kind="stable")
     first = keys[0][order[0]]
     return first // _KEY, (first % _KEY).astype(np.float64), perm
+
+
+def stacked_candidates(groups: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every candidate of the search's groups (``mapping_search._groups``: per group its spatial row,
+    order dims and order factors) as :func:`evaluate_groups` takes them: ``(spatial (G, ...), item
+    dims (G, T), item factors (G, T), group of each candidate (C,), its permutation (C, T))``, with
+    every group padded to the longest loop list ``T``."""
+    t = max(g[1].shape[1] for g in groups)
+    canon = [canonical_perm(*_pad(g[1], g[2], t)) for g in groups]
+    gsp = np.stack([g[0] for g in groups])
+    gd, gf = np.stack([c[0] for c in canon]), np.stack([c[1] for c in canon])
+    gid = np.concatenate([np.full(len(c[2]), k) for k, c in enumerate(canon)])
+    return gsp, gd, gf, gid, np.concatenate([c[2] for c in canon])
 
 
 _CANON: dict[tuple[int, int], tuple] = {}

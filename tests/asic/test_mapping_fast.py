@@ -13,8 +13,8 @@ import pytest
 from costmodels.asic import mapping_fast
 from costmodels.asic.archfile import load_arch
 from costmodels.asic.mapping import Layer7, evaluate_mappings
-from costmodels.asic.mapping_groups import canonical_perm, evaluate_groups
-from costmodels.asic.mapping_search import _groups, _pad, clear_cache, search_layer
+from costmodels.asic.mapping_groups import evaluate_groups, stacked_candidates
+from costmodels.asic.mapping_search import _groups, clear_cache, search_layer
 
 pytestmark = pytest.mark.skipif(not mapping_fast.available(), reason="numba not installed (.ci/setup_numba.sh)")
 
@@ -46,12 +46,7 @@ def _same(a: dict, b: dict) -> None:
 def test_compiled_counts_equal_array_version(arch):
     for layer in LAYERS:
         groups, _ = _groups(layer, arch, None, 5)
-        t = max(g[1].shape[1] for g in groups)
-        canon = [canonical_perm(*_pad(g[1], g[2], t)) for g in groups]
-        gsp = np.stack([g[0] for g in groups])
-        gd, gf = np.stack([c[0] for c in canon]), np.stack([c[1] for c in canon])
-        gid = np.concatenate([np.full(len(c[2]), k) for k, c in enumerate(canon)])
-        perm = np.concatenate([c[2] for c in canon])
+        gsp, gd, gf, gid, perm = stacked_candidates(groups)
         sel = np.random.default_rng(3).permutation(len(gid))[:3000]
         gid, perm = gid[sel], perm[sel]
         fast = evaluate_groups(layer, arch, gsp, gd, gf, gid, perm, fast=True)

@@ -65,18 +65,12 @@ def test_symmetry_drops_swapped_unrollings_only_on_square_symmetric_arrays():
 
 def test_group_tables_equal_generic_evaluation():
     """The subset-table evaluation of grouped candidates equals evaluate_mappings key for key, exactly."""
-    from costmodels.asic.mapping_groups import canonical_perm, evaluate_groups
-    from costmodels.asic.mapping_search import _pad
+    from costmodels.asic.mapping_groups import evaluate_groups, stacked_candidates
 
     for arch in _archs():
         for layer in LAYERS + [Layer7("dil", (2, 16, 8, 7, 7, 3, 3), stride=(2, 2), dilation=(2, 2))]:
             groups, _ = _groups(layer, arch, None, 5)
-            t = max(g[1].shape[1] for g in groups)
-            canon = [canonical_perm(*_pad(g[1], g[2], t)) for g in groups]
-            gsp = np.stack([g[0] for g in groups])
-            gd, gf = np.stack([c[0] for c in canon]), np.stack([c[1] for c in canon])
-            gid = np.concatenate([np.full(len(c[2]), k) for k, c in enumerate(canon)])
-            perm = np.concatenate([c[2] for c in canon])
+            gsp, gd, gf, gid, perm = stacked_candidates(groups)
             fast = evaluate_groups(layer, arch, gsp, gd, gf, gid, perm)
             ref = evaluate_mappings(layer, arch, gsp[gid], gd[gid[:, None], perm], gf[gid[:, None], perm])
             assert set(fast) == set(ref)
