@@ -111,6 +111,26 @@ class StudyOutput:
         return path
 
 
+def write_headline_study(out: str | Path, *, title: str, doc: str, note: str, head: dict[str, Any],
+                         results: pd.DataFrame, results_name: str, fig: Any, figure_name: str,
+                         opts: dict[str, Any]) -> None:
+    """The four files of a headline-and-sweep study, written atomically: ``<results_name>.csv``,
+    ``<figure_name>.png``, ``summary.json`` (headline and options) and ``report.md`` (title, the
+    docstring's second and third paragraphs, ``note``, the headline row and every point)."""
+    paras = doc.split("\n\n")
+    text = [
+        f"# {title}\n", paras[1] + "\n", paras[2] + "\n", note + "\n",
+        "## Headline\n", markdown_table(pd.DataFrame([head])),
+        "\n## All points\n", markdown_table(results),
+        f"\nFiles: `{results_name}.csv`, `{figure_name}.png`, `summary.json`.\n",
+    ]
+    with StudyOutput(out) as so:
+        so.table(results_name, results)
+        so.figure(figure_name, fig)
+        so.json("summary", {"headline": head, "options": opts})
+        so.markdown("\n".join(text))
+
+
 def _jsonable(o: Any) -> Any:
     if hasattr(o, "item"):
         return o.item()

@@ -29,7 +29,7 @@ from costmodels.cim.montecarlo import kpp, mc_accuracy
 from costmodels.cim.network import accuracy
 from costmodels.cim.train import load_digits
 from costmodels.cim.variation import msb_duplicated_weights, stuck_at_weights
-from dse.report import StudyOutput, markdown_table
+from dse.report import write_headline_study
 from dse.study import script_main
 
 __all__ = ["ARMS", "main", "run"]
@@ -92,19 +92,10 @@ def _write(out: Path, res: pd.DataFrame, head: dict[str, Any], opts: dict[str, A
     ax.set_ylabel("test accuracy")
     ax.legend(fontsize=6)
     ax.grid(alpha=0.3)
-    text = [
-        "# Zero-space fault tolerance (MSB duplication) under stuck-at faults\n",
-        __doc__.split("\n\n")[1] + "\n", __doc__.split("\n\n")[2] + "\n",
-        f"Clean accuracy {head['clean_accuracy']:.4f}; {opts['draws']} draws per point.\n",
-        "## Headline\n", markdown_table(pd.DataFrame([head])),
-        "\n## All points\n", markdown_table(res),
-        "\nFiles: `fault_results.csv`, `fault_accuracy.png`, `summary.json`.\n",
-    ]
-    with StudyOutput(out) as so:
-        so.table("fault_results", res)
-        so.figure("fault_accuracy", fig)
-        so.json("summary", {"headline": head, "options": opts})
-        so.markdown("\n".join(text))
+    note = (f"Clean accuracy {head['clean_accuracy']:.4f}; {opts['draws']} draws per point.")
+    write_headline_study(out, title="Zero-space fault tolerance (MSB duplication) under stuck-at faults",
+                         doc=__doc__ or "", note=note, head=head, results=res, results_name="fault_results", fig=fig,
+                         figure_name="fault_accuracy", opts=opts)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,7 +26,7 @@ from costmodels.cim.experiment import make_net, make_sampler
 from costmodels.cim.montecarlo import kpp, mc_accuracy
 from costmodels.cim.network import accuracy
 from costmodels.cim.train import load_digits, train
-from dse.report import StudyOutput, markdown_table
+from dse.report import write_headline_study
 from dse.study import script_main
 
 __all__ = ["ARMS", "PUBLISHED", "main", "run"]
@@ -91,20 +91,11 @@ def _write(out: Path, res: pd.DataFrame, head: dict[str, Any], opts: dict[str, A
     ax.set_ylabel("test accuracy under variation")
     ax.legend(fontsize=6)
     ax.grid(alpha=0.3)
-    text = [
-        "# NeFT oriented variational forward vs noise injection\n",
-        __doc__.split("\n\n")[1] + "\n", __doc__.split("\n\n")[2] + "\n",
-        f"Published: up to {PUBLISHED['max_improvement_pct']:g} % higher inference accuracy ({PUBLISHED['source']}). "
-        f"{opts['draws']} draws per point.\n",
-        "## Headline\n", markdown_table(pd.DataFrame([head])),
-        "\n## All points\n", markdown_table(res),
-        "\nFiles: `neft_results.csv`, `neft_accuracy.png`, `summary.json`.\n",
-    ]
-    with StudyOutput(out) as so:
-        so.table("neft_results", res)
-        so.figure("neft_accuracy", fig)
-        so.json("summary", {"headline": head, "options": opts})
-        so.markdown("\n".join(text))
+    note = (f"Published: up to {PUBLISHED['max_improvement_pct']:g} % higher inference accuracy ({PUBLISHED['source']}). "
+            f"{opts['draws']} draws per point.")
+    write_headline_study(out, title="NeFT oriented variational forward vs noise injection",
+                         doc=__doc__ or "", note=note, head=head, results=res, results_name="neft_results", fig=fig,
+                         figure_name="neft_accuracy", opts=opts)
 
 
 def main(argv: list[str] | None = None) -> int:

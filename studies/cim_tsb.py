@@ -34,7 +34,7 @@ from costmodels.cim.network import Net, accuracy
 from costmodels.cim.swim import verified_weights
 from costmodels.cim.train import load_digits, train
 from costmodels.cim.tsb import add_tsb, tsb_masks, tsb_slot
-from dse.report import StudyOutput, markdown_table
+from dse.report import write_headline_study
 from dse.study import script_main
 
 __all__ = ["ARMS", "PUBLISHED", "main", "run"]
@@ -112,20 +112,11 @@ def _write(out: Path, res: pd.DataFrame, head: dict[str, Any], opts: dict[str, A
     ax.set_ylabel("accuracy gap, clean - mean under variation (pp)")
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
-    text = [
-        "# Tiny Shared Block (TSB): accuracy gap with only the shared block write-verified\n",
-        __doc__.split("\n\n")[1] + "\n", __doc__.split("\n\n")[2] + "\n",
-        f"Published: gap over {PUBLISHED['gap_improvement_min']:g}x smaller than the baselines with < 0.4 % of the "
-        f"weights verified ({PUBLISHED['source']}). {opts['draws']} draws per point.\n",
-        "## Headline\n", markdown_table(pd.DataFrame([head])),
-        "\n## All points\n", markdown_table(res),
-        "\nFiles: `tsb_results.csv`, `tsb_gap.png`, `summary.json`.\n",
-    ]
-    with StudyOutput(out) as so:
-        so.table("tsb_results", res)
-        so.figure("tsb_gap", fig)
-        so.json("summary", {"headline": head, "options": opts})
-        so.markdown("\n".join(text))
+    note = (f"Published: gap over {PUBLISHED['gap_improvement_min']:g}x smaller than the baselines with < 0.4 % of the "
+            f"weights verified ({PUBLISHED['source']}). {opts['draws']} draws per point.")
+    write_headline_study(out, title="Tiny Shared Block (TSB): accuracy gap with only the shared block write-verified",
+                         doc=__doc__ or "", note=note, head=head, results=res, results_name="tsb_results", fig=fig,
+                         figure_name="tsb_gap", opts=opts)
 
 
 def main(argv: list[str] | None = None) -> int:
