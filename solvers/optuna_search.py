@@ -31,6 +31,7 @@ from dse.table import FEASIBLE, result_frame
 
 from ._optuna_loop import run_worker
 from ._optuna_trials import SAMPLERS, make_sampler
+from ._workers import collect_reports
 from .base import Problem, Solver, SolveResult
 from .optuna_storage import open_storage, redact, sqlite_url
 from .sweep import sort_best
@@ -131,27 +132,7 @@ class OptunaSolver(Solver):
                  for i in range(1, cfg["workers"])]
         for p in procs:
             p.start()
-        stats = [run_worker(problem, cfg, 0, progress)]
-        errors = []
-        for _ in procs:
-            try:
-                index, stat, err = queue.get(timeout=_child_timeout(cfg))
-            except Exception:
-                errors.append("a worker process stopped without reporting")
-                break
-            if err:
-                errors.append(f"worker {index}: {err}")
-            else:
-                stats.append(stat)
-        for p in procs:
-            p.join(timeout=30)
-        if errors:
-            raise DseError("optuna workers failed (the study can be resumed): " + " | ".join(errors))
-        return sorted(stats, key=lambda s: s["worker"])
-
-
-def _child_timeout(cfg: dict[str, Any]) -> float | None:
-    return None if cfg["timeout_s"] is None else float(cfg["timeout_s"]) + 3600.0
+        return collect_reports(queue, procs, run_worker(problem, cfg, 0, progress), "optuna")
 
 
 def _child(problem: Problem, cfg: dict[str, Any], index: int, queue: Any) -> None:

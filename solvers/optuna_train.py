@@ -51,10 +51,11 @@ import numpy as np
 import optuna
 from optuna.trial import TrialState
 
-from dse.errors import DseError, DseInputError
+from dse.errors import DseInputError
 
 from ._optuna_loop import _keepalive
 from ._optuna_trials import make_sampler
+from ._workers import collect_reports
 from .optuna_storage import WorkerLease, open_storage, recover_stale, redact, sqlite_url
 
 __all__ = ["TrainKnob", "parse_space", "train_config", "run_train_study", "load_trainer", "MedianRule",
@@ -334,19 +335,7 @@ def _run_workers(cfg: dict[str, Any], job: dict[str, Any], log: Callable[[str], 
     procs = [ctx.Process(target=_child, args=(cfg, job, i, queue), daemon=True) for i in range(1, cfg["workers"])]
     for p in procs:
         p.start()
-    stats = [run_train_worker(cfg, job, 0, log)]
-    errors = []
-    for _ in procs:
-        index, stat, err = queue.get()
-        if err:
-            errors.append(f"worker {index}: {err}")
-        else:
-            stats.append(stat)
-    for p in procs:
-        p.join(timeout=30)
-    if errors:
-        raise DseError("training workers failed (the study can be resumed): " + " | ".join(errors))
-    return sorted(stats, key=lambda s: s["worker"])
+    return collect_reports(queue, procs, run_train_worker(cfg, job, 0, log), "training")
 
 
 def trials_frame(study: optuna.Study, metrics: list[str], fixed: dict[str, Any] | None = None) -> Any:
