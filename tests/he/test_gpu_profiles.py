@@ -45,7 +45,7 @@ def test_claims_register_validations_without_fitted_constants():
     """Per-op held-out, shape and bootstrap claims are validations; only the fit claims are calibrations."""
     cs = claims()
     kinds = {c.id: c.kind for c in cs}
-    assert sum(k == "calibration" for k in kinds.values()) == 2
+    assert sum(k == "calibration" for k in kinds.values()) == 3
     assert all(k == "validation" for i, k in kinds.items() if "-fit-" not in i)
     assert {"he-gpu-boot-gpu-phantom-a100-vs-tensorfhe-a100", "he-gpu-shape-dnum"} <= set(kinds)
 
@@ -55,3 +55,14 @@ def test_resnet20_prices_on_the_phantom_profile():
     m = CkksModel(profile="gpu-phantom-a100").evaluate(load("resnet20-cifar"), {"N": [65536]}).numpy()
     lat = float(m.totals["latency_s"][0])
     assert m.feasible[0] and 0.0 < lat < np.inf
+
+
+def test_v100_profile_scales_phantom_per_group_without_anchor():
+    """gpu-100x-v100-perop: two factors on gpu-phantom-a100 (key-switch/NTT group, element-wise group),
+    fitted on the 100x artifact's two timings, no bootstrap anchor."""
+    v100, a100 = get_profile("gpu-100x-v100-perop"), get_profile("gpu-phantom-a100")
+    assert "gpu-100x-v100-perop" not in bootstrap_rows() and v100.boot_scale == 1.0
+    ratio = {op: v100.coeffs[op][2] / a100.coeffs[op][2] for op in ("rotate", "rescale", "mul_plain", "add")}
+    assert ratio["rotate"] == pytest.approx(ratio["rescale"]) and ratio["mul_plain"] == pytest.approx(ratio["add"])
+    assert ratio["rotate"] != pytest.approx(ratio["mul_plain"], rel=0.05)
+    assert max(abs(e) for e in relative_errors(v100, measurements("gpu-100x-v100-perop"))) < 1e-9
