@@ -134,9 +134,9 @@ class SealBench:
 
 def _inner_count(fn: Callable[[], None], min_sample_s: float) -> int:
     """Calls per timing sample so that one sample lasts at least ``min_sample_s`` (after a warm-up call)."""
-    t0 = time.process_time()
+    t0 = time.thread_time()
     fn()  # warm-up, and a first estimate
-    return max(1, int(min_sample_s / max(time.process_time() - t0, 1e-7)))
+    return max(1, int(min_sample_s / max(time.thread_time() - t0, 1e-7)))
 
 
 def time_interleaved(fns: Sequence[Callable[[], None]], reps: int, min_sample_s: float,
@@ -145,9 +145,12 @@ def time_interleaved(fns: Sequence[Callable[[], None]], reps: int, min_sample_s:
     rounds (each round times every function once, in a fresh seeded random order; each sample
     lasts at least ``min_sample_s``).
 
-    The clock is this process's CPU time (SEAL runs these operations on one thread), so time the
-    process spends descheduled is not counted, and the minimum, as ``timeit`` recommends, drops the
-    rest of the interference. What the minimum cannot drop is a slow phase covering every sample
+    The clock is this thread's CPU time (SEAL runs these operations on the calling thread), so time
+    spent descheduled is not counted, nor is CPU burnt by other threads of the process: with the
+    process clock, a busy background thread (an OpenMP pool still spinning after a torch test in the
+    same pytest process) inflated the samples and the held-out error reached 31-46 % (measured with a
+    spinning thread; 2-7 % without). The minimum, as ``timeit`` recommends, drops the rest of the
+    interference. What the minimum cannot drop is a slow phase covering every sample
     of a row: on this project's CI machine every SEAL op ran 1.5x slower in phases of 1-2 s
     (N=2^14, 6 limbs: mul_plain 0.92 -> 1.46 ms, rotate 17.0 -> 27.6 ms). Timed back to back, such
     a phase lands on whole blocks of rows, which a fit across rows cannot undo; interleaved, every
@@ -159,7 +162,7 @@ def time_interleaved(fns: Sequence[Callable[[], None]], reps: int, min_sample_s:
     inner = [_inner_count(fn, min_sample_s) for fn in fns]
     best = np.full(len(fns), np.inf)
     rng = np.random.default_rng(seed)
-    clock = time.process_time
+    clock = time.thread_time
     for _ in range(reps):
         for i in rng.permutation(len(fns)):
             fn, k = fns[i], inner[i]

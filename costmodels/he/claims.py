@@ -177,5 +177,8 @@ CLAIMS: list[Claim] = [
     Claim("he-tenseal-live", "he", "live TenSEAL calibration at N = 8192 (1, 2, 4 limbs) predicting "
           "the 4 mixes at 3 limbs: max |error|", 0.0, "1",
           "TenSEAL / SEAL [TenSEAL21] (costmodels.he.calibrate.calibrate, measured on this host)",
-          "peer", _tenseal_live_max_err, abs_tol=0.20, requires=("tenseal",), slow=True),
+          "peer", _tenseal_live_max_err, abs_tol=0.20, requires=("tenseal",), slow=True,
+          gap="a live timing on a shared 2-vCPU VM: 9 runs within 10 minutes on 2026-12-06 gave max errors of "
+              "1.9-43.9 % (benchmarks/he_calibration.py --grid small), the spread of the host's speed, not of "
+              "the model; the recorded full calibration predicts its 24 held-out mixes within 9.3 %"),
 ]
