@@ -81,6 +81,17 @@ def _boot_as(profile: str, published: str) -> float:
                                    dnum=float(r["dnum"]), slots=r["slots"]))
 
 
+#: HMult ratio claims on Phantom's sweep: (id suffix, what, (L, dnum) numerator, denominator, gap)
+_SHAPES = (
+    ("dnum", "gpu-phantom-a100: HMult at N = 2^16, L = 36, dnum 18 / dnum 2 (hybrid key-switch shape, not fitted)",
+     (36, 18), (36, 2),
+     "theta_M of the key-switch group fits to 0 on the five A100 parameter sets, so the key inner "
+     "product (2 beta (L+K) N MACs, which grows with dnum; 45.5 % of an HMult's GPU time at dnum 35 in "
+     "the same artifact's kernel profile) is priced only through its NTTs"),
+    ("limbs", "gpu-phantom-a100: HMult at N = 2^16, dnum 3, L = 36 / L = 6 (not fitted)", (36, 3), (6, 3),
+     "the ~0.25 ms per-call floor fitted on the A100's small-N rows is a larger share of the 6-limb "
+     "HMult than on the sweep's GPU, which compresses the ratio; same theta_M = 0 cause as the dnum ratio"),
+)
 _BOOT_GAP = {
     ("gpu-phantom-a100", "gpu-tensorfhe-a100"):
         "a different library on the same GPU model: TensorFHE batches operations and runs its NTTs on tensor "
@@ -132,21 +143,12 @@ def claims() -> list[Claim]:
                 what=f"{p} refitted without the N = 2^16, L = {limbs}, dnum {dnum} set predicts its HRot",
                 reference=_published_rotate(p, limbs), unit="s", source=_src(p), rel_tol=PER_OP_TOL,
                 compute=lambda p=p, limbs=limbs: _heldout(p, limbs), gap=gap))
-    out.append(Claim(
-        id="he-gpu-shape-dnum", family="he", kind="validation",
-        what="gpu-phantom-a100: HMult at N = 2^16, L = 36, dnum 18 / dnum 2 (hybrid key-switch shape, not fitted)",
-        reference=SWEEP[(36, 18)] / SWEEP[(36, 2)], unit="1", source=SWEEP_SRC, rel_tol=STRUCT_TOL,
-        compute=lambda: _hmult("gpu-phantom-a100", 36, 18) / _hmult("gpu-phantom-a100", 36, 2),
-        gap="theta_M of the key-switch group fits to 0 on the five A100 parameter sets, so the key inner "
-            "product (2 beta (L+K) N MACs, which grows with dnum; 45.5 % of an HMult's GPU time at dnum 35 in "
-            "the same artifact's kernel profile) is priced only through its NTTs"))
-    out.append(Claim(
-        id="he-gpu-shape-limbs", family="he", kind="validation",
-        what="gpu-phantom-a100: HMult at N = 2^16, dnum 3, L = 36 / L = 6 (not fitted)",
-        reference=SWEEP[(36, 3)] / SWEEP[(6, 3)], unit="1", source=SWEEP_SRC, rel_tol=STRUCT_TOL,
-        compute=lambda: _hmult("gpu-phantom-a100", 36, 3) / _hmult("gpu-phantom-a100", 6, 3),
-        gap="the ~0.25 ms per-call floor fitted on the A100's small-N rows is a larger share of the 6-limb "
-            "HMult than on the sweep's GPU, which compresses the ratio; same theta_M = 0 cause as the dnum ratio"))
+    for key, what, num, den, gap in _SHAPES:
+        out.append(Claim(
+            id=f"he-gpu-shape-{key}", family="he", kind="validation", what=what,
+            reference=SWEEP[num] / SWEEP[den], unit="1", source=SWEEP_SRC, rel_tol=STRUCT_TOL,
+            compute=lambda num=num, den=den: _hmult("gpu-phantom-a100", *num) / _hmult("gpu-phantom-a100", *den),
+            gap=gap))
     out.append(Claim(
         id="he-gpu-fit-gpu-100x-v100-perop", family="he", kind="calibration",
         what="gpu-100x-v100-perop: two per-group factors on gpu-phantom-a100 reproduce the 100x artifact's key "
