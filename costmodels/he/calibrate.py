@@ -1,4 +1,4 @@
-"""``dse calibrate he --backend tenseal [--quick] --out PROFILE.json``: measure SEAL on this machine.
+"""``dse calibrate he --backend tenseal|lattigo [--quick] --out PROFILE.json``: measure SEAL (or Lattigo) here.
 
 Runs every operation through ``tenseal.sealapi`` (Microsoft SEAL, single-threaded) over a grid of
 ring degrees N and ciphertext limbs, fits the per-op constants of :mod:`.opcost` (SEAL-shaped key
@@ -132,15 +132,15 @@ class SealBench:
         return table[op]
 
 
-def _inner_count(fn: Callable[[], None], min_sample_s: float) -> int:
+def _inner_count(fn: Callable[[], None], min_sample_s: float, clock: Callable[[], float]) -> int:
     """Calls per timing sample so that one sample lasts at least ``min_sample_s`` (after a warm-up call)."""
-    t0 = time.thread_time()
+    t0 = clock()
     fn()  # warm-up, and a first estimate
-    return max(1, int(min_sample_s / max(time.thread_time() - t0, 1e-7)))
+    return max(1, int(min_sample_s / max(clock() - t0, 1e-7)))
 
 
 def time_interleaved(fns: Sequence[Callable[[], None]], reps: int, min_sample_s: float,
-                     seed: int = 0) -> list[float]:
+                     seed: int = 0, clock: Callable[[], float] | None = None) -> list[float]:
     """Seconds per call of each of ``fns``: the fastest of ``reps`` samples taken in interleaved
     rounds (each round times every function once, in a fresh seeded random order; each sample
     lasts at least ``min_sample_s``).
@@ -158,11 +158,13 @@ def time_interleaved(fns: Sequence[Callable[[], None]], reps: int, min_sample_s:
     from meeting the same rows in every round. Alternatives measured on the quick grid (3 runs
     each, interleaved A/B): minimum 3.6-8.4 % max held-out error; median 5.3-26.9 %; either scaled by
     a reference op timed before each sample 8.8-108 % (the short reference adds its own noise).
+    ``clock=time.process_time`` for a library that works on other threads of the process too (the
+    Go runtime's collector behind Lattigo, :mod:`.calibrate_lattigo`); default ``time.thread_time``.
     """
-    inner = [_inner_count(fn, min_sample_s) for fn in fns]
+    clock = clock or time.thread_time
+    inner = [_inner_count(fn, min_sample_s, clock) for fn in fns]
     best = np.full(len(fns), np.inf)
     rng = np.random.default_rng(seed)
-    clock = time.thread_time
     for _ in range(reps):
         for i in rng.permutation(len(fns)):
             fn, k = fns[i], inner[i]
@@ -282,16 +284,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dse.argparsing import OneLineParser
 
     ap = OneLineParser(prog="dse calibrate he", description=__doc__.split("\n")[0])
-    ap.add_argument("--backend", choices=("tenseal",), default="tenseal", help="library to measure")
-    ap.add_argument("--quick", action="store_true", help="small grid, under a minute on 2 cores")
+    ap.add_argument("--backend", choices=("tenseal", "lattigo"), default="tenseal", help="library to measure")
+    ap.add_argument("--quick", action="store_true", help="small grid, under a minute on 2 cores (lattigo: N=2^14)")
+    ap.add_argument("--log-n", type=int, default=None, help="lattigo: log2 ring degree 12..16 (default 16, --quick 14)")
     ap.add_argument("--out", required=True, help="profile JSON to write")
     ap.add_argument("--reps", type=int, default=None, help="timing rounds (each op's fastest sample is kept)")
     args = ap.parse_args(list(argv) if argv is not None else None)
     out = Path(args.out)
     if out.suffix.lower() != ".json":
         raise DseInputError("--out", str(out), "a path ending in .json")
-    prof, record = calibrate(quick=args.quick, reps=args.reps, log=lambda s: print(s, file=sys.stderr))
     from dse.report import atomic_write_text
+
+    if args.backend == "lattigo":
+        from .calibrate_lattigo import calibrate_lattigo, report
+
+        log_n = args.log_n or (14 if args.quick else 16)
+        prof, record = calibrate_lattigo(log_n=log_n, reps=args.reps or 5, log=lambda s: print(s, file=sys.stderr))
+        atomic_write_text(out, json.dumps(profile_to_dict(prof, calibration=record), indent=2))
+        print(f"wrote {out}")
+        print(report(record))
+        return 0
+    prof, record = calibrate(quick=args.quick, reps=args.reps, log=lambda s: print(s, file=sys.stderr))
 
     atomic_write_text(out, json.dumps(profile_to_dict(prof, calibration=record), indent=2))
     errs = np.array([abs(r["rel_err"]) for r in record["holdout"]])
