@@ -19,7 +19,8 @@ def test_sparse_rows_are_the_published_sets():
 
 def test_conservative_rule_never_borrows_from_lighter_or_other_rings():
     """A weight below every row, a ring without rows or a heavier row never certify; a weight between rows takes the lower row."""
-    assert bound(65536, 128, "sparse", 127) == 0           # lighter than any row
+    assert bound(65536, 128, "sparse", 31) == 0            # lighter than any row
+    assert bound(65536, 128, "sparse", 127) == bound(65536, 128, "sparse", 32) == 121  # takes the lighter row
     assert bound(65536, 128, "sparse", 16384) == max(r.max_log_qp for r in secret_rows() if r.secret == "sparse"
                                                      and r.n == 65536 and r.hamming <= 16384 and r.lam >= 128
                                                      and not r.quantum)
@@ -73,8 +74,19 @@ def test_security_bits_by_secret():
 
 def test_model_reports_uncovered_secret_with_reason():
     """A sparse weight no row covers is infeasible and says which rows exist."""
+    m = CkksModel(secret="sparse", hamming=16).evaluate(_tiny(), {"N": [65536], "levels": [10]}).numpy()
+    assert not m.feasible[0] and "sparse secret h=16" in m.reason_of(0) and "N=65536 h>=32" in m.reason_of(0)
+
+
+def test_ephemeral_weight_row_is_lattigos_statement():
+    """h = 32 at N = 2^16: Lattigo states 128-bit security up to a 121-bit modulus (its sparse-secret
+    encapsulation key); one bit more is not covered, nor is any other N or a higher security level."""
+    n = np.array(65536.0)
+    assert float(security_bits(n, np.array(121.0), secret="sparse", hamming=32)) == 128
+    assert float(security_bits(n, np.array(122.0), secret="sparse", hamming=32)) == 0
+    assert bound(65536, 192, "sparse", 32) == 0 and bound(32768, 128, "sparse", 32) == 0
     m = CkksModel(secret="sparse", hamming=64).evaluate(_tiny(), {"N": [65536], "levels": [10]}).numpy()
-    assert not m.feasible[0] and "sparse secret h=64" in m.reason_of(0) and "N=65536 h>=192" in m.reason_of(0)
+    assert not m.feasible[0] and "insecure" in m.reason_of(0)  # covered by the h=32 row, and above its 121 bits
 
 
 def test_bad_secret_inputs_raise():
