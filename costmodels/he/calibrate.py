@@ -28,6 +28,8 @@ from dse.errors import DseInputError
 from .fit import Measurement, fit_coeffs, predict
 from .opcost import FEATURE_OPS, Profile
 from .presets import profile_to_dict
+from .timing import cpu_name as _cpu_name
+from .timing import time_interleaved
 
 __all__ = ["GRIDS", "MIXES", "SealBench", "calibrate", "main", "require_tenseal", "time_interleaved"]
 
@@ -132,49 +134,6 @@ class SealBench:
         return table[op]
 
 
-def _inner_count(fn: Callable[[], None], min_sample_s: float, clock: Callable[[], float]) -> int:
-    """Calls per timing sample so that one sample lasts at least ``min_sample_s`` (after a warm-up call)."""
-    t0 = clock()
-    fn()  # warm-up, and a first estimate
-    return max(1, int(min_sample_s / max(clock() - t0, 1e-7)))
-
-
-def time_interleaved(fns: Sequence[Callable[[], None]], reps: int, min_sample_s: float,
-                     seed: int = 0, clock: Callable[[], float] | None = None) -> list[float]:
-    """Seconds per call of each of ``fns``: the fastest of ``reps`` samples taken in interleaved
-    rounds (each round times every function once, in a fresh seeded random order; each sample
-    lasts at least ``min_sample_s``).
-
-    The clock is this thread's CPU time (SEAL runs these operations on the calling thread), so time
-    spent descheduled is not counted, nor is CPU burnt by other threads of the process: with the
-    process clock, a busy background thread (an OpenMP pool still spinning after a torch test in the
-    same pytest process) inflated the samples and the held-out error reached 31-46 % (measured with a
-    spinning thread; 2-7 % without). The minimum, as ``timeit`` recommends, drops the rest of the
-    interference. What the minimum cannot drop is a slow phase covering every sample
-    of a row: on this project's CI machine every SEAL op ran 1.5x slower in phases of 1-2 s
-    (N=2^14, 6 limbs: mul_plain 0.92 -> 1.46 ms, rotate 17.0 -> 27.6 ms). Timed back to back, such
-    a phase lands on whole blocks of rows, which a fit across rows cannot undo; interleaved, every
-    row's samples are spread over the whole run, and the shuffled order keeps a periodic slowdown
-    from meeting the same rows in every round. Alternatives measured on the quick grid (3 runs
-    each, interleaved A/B): minimum 3.6-8.4 % max held-out error; median 5.3-26.9 %; either scaled by
-    a reference op timed before each sample 8.8-108 % (the short reference adds its own noise).
-    ``clock=time.process_time`` for a library that works on other threads of the process too (the
-    Go runtime's collector behind Lattigo, :mod:`.calibrate_lattigo`); default ``time.thread_time``.
-    """
-    clock = clock or time.thread_time
-    inner = [_inner_count(fn, min_sample_s, clock) for fn in fns]
-    best = np.full(len(fns), np.inf)
-    rng = np.random.default_rng(seed)
-    for _ in range(reps):
-        for i in rng.permutation(len(fns)):
-            fn, k = fns[i], inner[i]
-            t0 = clock()
-            for _ in range(k):
-                fn()
-            best[i] = min(best[i], (clock() - t0) / k)
-    return [float(x) for x in best]
-
-
 def _mix_runner(bench: SealBench, mix: dict[str, int], limbs: int) -> tuple[Callable[[], None], dict[str, int]]:
     steps, used = [], {}
     for op, count in mix.items():
@@ -259,16 +218,6 @@ def calibrate(*, quick: bool = False, reps: int | None = None, grid: dict | None
     if alongside:
         record["alongside_s"] = list(extra_s)
     return prof, record
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:  # pragma: no cover
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def error_table(rows: Sequence[dict[str, Any]]) -> str:

@@ -45,6 +45,8 @@ from .bootstrap import bootstrap_latency
 from .fit import Measurement, fit_coeffs, predict
 from .opcost import Profile
 from .presets import _specs, get_profile
+from .timing import cpu_name as _cpu_name
+from .timing import time_interleaved
 
 __all__ = ["LIMBS", "PROFILE", "ROW_OPS", "calibrate_lattigo", "main", "profile_csv_rows"]
 
@@ -64,7 +66,6 @@ SOURCE = "Lattigo v6.2.0 via orion-fhe 1.0.2, measured"
 
 
 def _stage_ops(log_n: int, limbs: Sequence[int], reps: int, min_sample_s: float, gogc: str) -> dict[str, Any]:
-    from .calibrate import time_interleaved
     from .lattigo_peer import N16QP1546H192H32, LattigoBench, bootstrap_structure
 
     p = N16QP1546H192H32
@@ -87,7 +88,6 @@ def _stage_ops(log_n: int, limbs: Sequence[int], reps: int, min_sample_s: float,
 
 
 def _stage_boot(log_n: int, reps: int, gogc: str) -> dict[str, Any]:
-    from .calibrate import time_interleaved
     from .lattigo_peer import N16QP1546H192H32, LattigoBench, bootstrap_structure
 
     p = N16QP1546H192H32
@@ -176,12 +176,6 @@ def profile_csv_rows(record: dict[str, Any], profile: str = "lattigo-cpu") -> li
     ops = {k: "+".join(o for o, _ in v) for k, v in ROW_OPS.items()}
     return [f"{profile},{ops[r['ops']]},{r['n']},{r['limbs']},{record['top_limbs']},{record['dnum']},1,"
             f"{r['measured_s']:.6g},{src}" for r in record["fit"]]
-
-
-def _cpu_name() -> str:
-    from .calibrate import _cpu_name as name
-
-    return name()
 
 
 def report(record: dict[str, Any]) -> str:
