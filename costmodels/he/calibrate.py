@@ -236,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--backend", choices=("tenseal", "lattigo"), default="tenseal", help="library to measure")
     ap.add_argument("--quick", action="store_true", help="small grid, under a minute on 2 cores (lattigo: N=2^14)")
     ap.add_argument("--log-n", type=int, default=None, help="lattigo: log2 ring degree 12..16 (default 16, --quick 14)")
+    ap.add_argument("--sparse-slots", type=int, default=0,
+                    help="lattigo: also bootstrap a sparsely packed ciphertext of this many slots (a power of two < N/2)")
     ap.add_argument("--out", required=True, help="profile JSON to write")
     ap.add_argument("--reps", type=int, default=None, help="timing rounds (each op's fastest sample is kept)")
     args = ap.parse_args(list(argv) if argv is not None else None)
@@ -248,7 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .calibrate_lattigo import calibrate_lattigo, report
 
         log_n = args.log_n or (14 if args.quick else 16)
-        prof, record = calibrate_lattigo(log_n=log_n, reps=args.reps or 5, log=lambda s: print(s, file=sys.stderr))
+        prof, record = calibrate_lattigo(log_n=log_n, reps=args.reps or 5, sparse_slots=args.sparse_slots,
+                                         log=lambda s: print(s, file=sys.stderr))
         atomic_write_text(out, json.dumps(profile_to_dict(prof, calibration=record), indent=2))
         print(f"wrote {out}")
         print(report(record))

@@ -87,15 +87,16 @@ def _stage_ops(log_n: int, limbs: Sequence[int], reps: int, min_sample_s: float,
             "log_q": s["log_q"], "log_p": s["log_p"]}
 
 
-def _stage_boot(log_n: int, reps: int, gogc: str) -> dict[str, Any]:
+def _stage_boot(log_n: int, reps: int, gogc: str, slots: int = 0) -> dict[str, Any]:
     from .lattigo_peer import N16QP1546H192H32, LattigoBench, bootstrap_structure
 
     p = N16QP1546H192H32
     bench = LattigoBench(log_n, p["log_q"], p["log_p"], p["h"], p["log_scale"], gogc=gogc)
-    run = bench.bootstrap_runner()
+    slots = slots or bench.n // 2
+    run = bench.bootstrap_runner(slots)
     (sec,) = time_interleaved([run], reps, 0.0, clock=time.process_time)
-    out = {"seconds": sec, "keygen_s": bench.keygen_s, "slots": bench.n // 2,
-           "structure": bootstrap_structure(log_n, p["log_q"], p["log_scale"])}
+    out = {"seconds": sec, "keygen_s": bench.keygen_s, "slots": slots,
+           "structure": bootstrap_structure(log_n, p["log_q"], p["log_scale"], log_slots=slots.bit_length() - 1)}
     bench.close()
     return out
 
@@ -116,10 +117,13 @@ def _run_stage(args: list[str], log: Callable[[str], None]) -> dict[str, Any]:
 
 
 def calibrate_lattigo(*, log_n: int = 16, reps: int = 5, boot_reps: int = 2, gogc: str = "400",
+                      sparse_slots: int = 0,
                       log: Callable[[str], None] = lambda s: None) -> tuple[Profile, dict[str, Any]]:
     """Measure (subprocesses), fit, predict; returns the profile and a JSON-ready record.
 
-    ``record["bootstrap"]``: measured and predicted seconds and the error; ``record["holdout"]``:
+    ``record["bootstrap"]``: measured and predicted seconds and the error (full slots), and
+    ``record["bootstrap_sparse"]`` the same for ``sparse_slots`` slots when given (a power of two
+    below N/2; its own subprocess); ``record["holdout"]``:
     the held-out op rows; ``record["drift"]``: median ratio of the second ops pass to the first
     (each row keeps its faster pass)."""
     from .lattigo_peer import find_lattigo
@@ -128,13 +132,17 @@ def calibrate_lattigo(*, log_n: int = 16, reps: int = 5, boot_reps: int = 2, gog
         raise DseInputError("--log-n", log_n, "12..16 (16: the 128-bit preset; below: the same chain, timing only)")
     if reps < 1 or boot_reps < 1:
         raise DseInputError("--reps", (reps, boot_reps), "integers >= 1")
+    if sparse_slots and (sparse_slots & (sparse_slots - 1) or not 16 <= sparse_slots < 1 << (log_n - 1)):
+        raise DseInputError("--sparse-slots", sparse_slots, f"a power of two in [16, 2^{log_n - 2}] (below N/2)")
     find_lattigo()  # fail here, with the install line, not in a subprocess
     t0 = time.perf_counter()
     limbs = sorted({*LIMBS["fit"], *LIMBS["holdout"]})
     ops_args = ["ops", "--log-n", str(log_n), "--reps", str(reps), "--gogc", gogc,
                 "--limbs", ",".join(map(str, limbs))]
     first = _run_stage(ops_args, log)
-    boot = _run_stage(["boot", "--log-n", str(log_n), "--reps", str(boot_reps), "--gogc", gogc], log)
+    boot_args = ["boot", "--log-n", str(log_n), "--reps", str(boot_reps), "--gogc", gogc]
+    boot = _run_stage(boot_args, log)
+    sparse = _run_stage([*boot_args, "--slots", str(sparse_slots)], log) if sparse_slots else None
     second = _run_stage(ops_args, log)
     n, top, dnum = 1 << log_n, first["top_limbs"], first["dnum"]
     a = {(r["op"], r["limbs"]): r["seconds"] for r in first["rows"]}
@@ -151,8 +159,12 @@ def calibrate_lattigo(*, log_n: int = 16, reps: int = 5, boot_reps: int = 2, gog
     prof = Profile(name=f"lattigo-cpu-local-n{log_n}", keyswitch="hybrid", coeffs=coeffs, hoisting=True, threads=1,
                    boot=get_profile(PROFILE).boot, source=f"{SOURCE} on {platform.machine()} {_cpu_name()}, {stamp}, N=2^{log_n}",
                    notes="Lattigo hybrid key switching, 25-prime bootstrapping chain, 5 special primes (dnum 5)")
-    predicted = float(bootstrap_latency(prof, np.asarray(float(n)), np.asarray(float(top)), dnum=float(dnum),
-                                        slots=boot["slots"]))
+
+    def boot_row(b: dict[str, Any]) -> dict[str, Any]:
+        pred = float(bootstrap_latency(prof, np.asarray(float(n)), np.asarray(float(top)), dnum=float(dnum),
+                                       slots=b["slots"]))
+        return {"slots": b["slots"], "measured_s": b["seconds"], "predicted_s": pred,
+                "rel_err": pred / b["seconds"] - 1.0, "keygen_s": b["keygen_s"], "structure": b["structure"]}
 
     def table(ms: list[Measurement]) -> list[dict[str, Any]]:
         return [{"ops": m.label, "n": m.n, "limbs": m.limbs, "measured_s": m.latency_s,
@@ -161,10 +173,9 @@ def calibrate_lattigo(*, log_n: int = 16, reps: int = 5, boot_reps: int = 2, gog
     record = {"source": SOURCE, "date": stamp, "host": _cpu_name(), "log_n": log_n, "reps": reps,
               "top_limbs": top, "dnum": dnum, "log_q": first["log_q"], "log_p": first["log_p"],
               "fit": table(rows[False]), "holdout": table(rows[True]), "drift": drift,
-              "bootstrap": {"slots": boot["slots"], "measured_s": boot["seconds"], "predicted_s": predicted,
-                            "rel_err": predicted / boot["seconds"] - 1.0, "keygen_s": boot["keygen_s"],
-                            "structure": boot["structure"]},
-              "wall_s": time.perf_counter() - t0}
+              "bootstrap": boot_row(boot), "wall_s": time.perf_counter() - t0}
+    if sparse is not None:
+        record["bootstrap_sparse"] = boot_row(sparse)
     return prof, record
 
 
@@ -188,6 +199,10 @@ def report(record: dict[str, Any]) -> str:
              f"drift between ops passes x{record['drift']:.3f}",
              f"bootstrap (full slots): measured {b['measured_s']:.2f} s, predicted from structure "
              f"{b['predicted_s']:.2f} s ({100 * b['rel_err']:+.1f}%)"]
+    if "bootstrap_sparse" in record:
+        s = record["bootstrap_sparse"]
+        lines.append(f"bootstrap ({s['slots']} slots): measured {s['measured_s']:.2f} s, predicted from structure "
+                     f"{s['predicted_s']:.2f} s ({100 * s['rel_err']:+.1f}%)")
     return "\n".join(lines)
 
 
@@ -202,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ap.add_argument("--reps", type=int, required=True)
         ap.add_argument("--gogc", required=True)
         ap.add_argument("--limbs", default="")
+        ap.add_argument("--slots", type=int, default=0)
         ap.add_argument("--stage-out", required=True)
         a = ap.parse_args(argv)
         from .lattigo_peer import off_main_thread
@@ -210,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             limbs = [int(x) for x in a.limbs.split(",") if x]
             data = off_main_thread(lambda: _stage_ops(a.log_n, limbs, a.reps, 0.05, a.gogc))
         else:
-            data = off_main_thread(lambda: _stage_boot(a.log_n, a.reps, a.gogc))
+            data = off_main_thread(lambda: _stage_boot(a.log_n, a.reps, a.gogc, a.slots))
         Path(a.stage_out).write_text(json.dumps(data))
         return 0
     raise DseInputError("stage", argv[:1], "ops or boot (use dse calibrate he --backend lattigo)")

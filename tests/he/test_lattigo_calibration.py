@@ -9,24 +9,23 @@ import sys
 import pytest
 
 from costmodels.he import calibrate_lattigo as cl
-from costmodels.he.claims_lattigo import _boot, _own_fit, _record
+from costmodels.he.claims_lattigo import RUNS, _boot, _own_fit, _record
 from costmodels.he.lattigo_peer import BOOT_DEFAULTS, N16QP1546H192H32, bootstrap_structure, find_lattigo
 from costmodels.he.presets import DATA, get_profile
 from dse.errors import DseInputError
-
-RUNS = (13, 14, 16)
 
 
 def test_shipped_profile_rows_are_the_n16_records_fit_rows():
     """op_latency.csv's lattigo-cpu rows are exactly what profile_csv_rows writes from the N = 2^16 record."""
     shipped = [line for line in (DATA / "op_latency.csv").read_text().splitlines() if line.startswith("lattigo-cpu,")]
-    assert shipped == cl.profile_csv_rows(_record(16)["calibration"])
+    assert shipped == cl.profile_csv_rows(_record("n16"))
     assert len(shipped) == 80
 
 
-@pytest.mark.parametrize("log_n", RUNS)
-def test_records_hold_out_limbs_outside_the_fit_and_cover_every_op(log_n):
-    rec = _record(log_n)["calibration"]
+@pytest.mark.parametrize("run", RUNS)
+def test_records_hold_out_limbs_outside_the_fit_and_cover_every_op(run):
+    rec = _record(run)
+    log_n = rec["log_n"]
     fit = {(r["ops"], r["limbs"]) for r in rec["fit"]}
     held = {(r["ops"], r["limbs"]) for r in rec["holdout"]}
     assert {lb for _, lb in fit} == set(cl.LIMBS["fit"]) and {lb for _, lb in held} == set(cl.LIMBS["holdout"])
@@ -36,11 +35,13 @@ def test_records_hold_out_limbs_outside_the_fit_and_cover_every_op(log_n):
     assert rec["top_limbs"] == 25 and rec["dnum"] == 5 and rec["bootstrap"]["slots"] == 2 ** (log_n - 1)
 
 
-@pytest.mark.parametrize("log_n", RUNS)
-def test_recorded_bootstrap_prediction_is_what_the_model_computes(log_n):
-    """The prediction stored at calibration time equals the model's price of the stored profile now."""
-    rec = _record(log_n)["calibration"]
-    assert _boot(log_n, _own_fit(log_n)) == pytest.approx(rec["bootstrap"]["predicted_s"], rel=1e-9)
+@pytest.mark.parametrize("run", RUNS)
+def test_recorded_bootstrap_prediction_is_what_the_model_computes(run):
+    """The predictions stored at calibration time equal the model's price of the stored profile now."""
+    rec = _record(run)
+    for key in ("bootstrap", "bootstrap_sparse"):
+        if key in rec:
+            assert _boot(run, _own_fit(run), key) == pytest.approx(rec[key]["predicted_s"], rel=1e-9)
 
 
 def test_profile_structure_is_lattigos_default_bootstrap():
@@ -52,13 +53,13 @@ def test_profile_structure_is_lattigos_default_bootstrap():
     assert (boot.cts_levels, boot.stc_levels, boot.evalmod_depth) == (s["depth"]["c2s"], s["depth"]["s2c"],
                                                                      s["depth"]["evalmod"])
     assert (boot.evalmod_degree, boot.double_angle) == (BOOT_DEFAULTS["mod1_degree"], BOOT_DEFAULTS["double_angle"])
-    assert _record(16)["calibration"]["log_q"] == s["log_q"] and _record(16)["calibration"]["log_p"] == s["log_p"]
+    assert _record("n16")["log_q"] == s["log_q"] and _record("n16")["log_p"] == s["log_p"]
 
 
 def test_anchored_profile_reproduces_the_measured_bootstrap_and_structure_alone_does_not():
     prof = get_profile("lattigo-cpu")
-    measured = _record(16)["calibration"]["bootstrap"]["measured_s"]
-    assert _boot(16, prof) * prof.boot_scale == pytest.approx(measured, rel=1e-3)
+    measured = _record("n16")["bootstrap"]["measured_s"]
+    assert _boot("n16", prof) * prof.boot_scale == pytest.approx(measured, rel=1e-3)
     assert prof.boot_scale != pytest.approx(1.0, abs=0.05)  # the structure alone misses by ~20 %
 
 
@@ -66,6 +67,14 @@ def test_anchored_profile_reproduces_the_measured_bootstrap_and_structure_alone_
 def test_bad_ring_degree_is_a_one_line_error(log_n):
     with pytest.raises(DseInputError, match="--log-n") as err:
         cl.calibrate_lattigo(log_n=log_n)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("slots", [3000, 8, 1 << 13])
+def test_bad_sparse_slot_count_is_a_one_line_error(slots):
+    """Sparse slots must be a power of two below N/2 (here N = 2^14: at most 2^12)."""
+    with pytest.raises(DseInputError, match="--sparse-slots") as err:
+        cl.calibrate_lattigo(log_n=14, sparse_slots=slots)
     assert "\n" not in str(err.value)
 
 
@@ -85,7 +94,7 @@ def test_cli_calibrates_and_predicts_a_bootstrap_end_to_end(tmp_path):
         pytest.skip(f"Lattigo peer absent: {exc}")
     out = tmp_path / "lt.json"
     res = subprocess.run([sys.executable, "-m", "dse", "calibrate", "he", "--backend", "lattigo", "--log-n", "12",
-                          "--reps", "1", "--out", str(out)], capture_output=True, text=True)
+                          "--reps", "1", "--sparse-slots", "256", "--out", str(out)], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr[-2000:]
     rec = json.loads(out.read_text())["calibration"]
     assert len(rec["fit"]) == len(cl.ROW_OPS) * len(cl.LIMBS["fit"]) - 1
@@ -101,3 +110,8 @@ def test_cli_calibrates_and_predicts_a_bootstrap_end_to_end(tmp_path):
     prof = replace(load_profile_json(out), boot_scale=1.0)
     again = float(bootstrap_latency(prof, np.asarray(4096.0), np.asarray(25.0), dnum=5.0, slots=2048))
     assert again == pytest.approx(rec["bootstrap"]["predicted_s"], rel=1e-9)
+    sp = rec["bootstrap_sparse"]  # one EvalMod on a sparsely packed ciphertext: priced below the full one
+    assert sp["slots"] == 256 and sp["measured_s"] > 0 and sp["structure"]["evalmod_runs"] == 1
+    assert sp["predicted_s"] == pytest.approx(float(bootstrap_latency(prof, np.asarray(4096.0), np.asarray(25.0),
+                                                                      dnum=5.0, slots=256)), rel=1e-9)
+    assert sp["predicted_s"] < rec["bootstrap"]["predicted_s"]
