@@ -20,6 +20,7 @@ No constant is fitted to a bootstrap in the validations; all use the registry's 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 from typing import Any
@@ -114,6 +115,14 @@ _GAP_FROM16 = {
 }
 
 
+def _boot_claim(cid: str, run: str, key: str, profile_of: Callable[[str], Any], gap: str, what: str) -> Claim:
+    """A validation: the run's measured bootstrap (``key``) against the structure priced with
+    ``profile_of(run)`` and boot_scale = 1."""
+    return Claim(id=cid, family="he", kind="validation", what=what + " (boot_scale = 1)",
+                 reference=_record(run)[key]["measured_s"], unit="s", source=_src(run), rel_tol=STRUCT_TOL,
+                 compute=lambda: _boot(run, profile_of(run), key), gap=gap)
+
+
 def claims() -> list[Claim]:
     """Every claim of this module (built lazily: the records are read on first use)."""
     out = [
@@ -134,28 +143,20 @@ def claims() -> list[Claim]:
     ]
     for run in RUNS:
         log_n = _record(run)["log_n"]
-        out.append(Claim(
-            id=f"he-boot-structure-lattigo-{run}", family="he", kind="validation",
-            what=f"Lattigo default bootstrap at N = 2^{log_n} (full slots, 25-prime chain; run {run}) predicted from "
-                 "its structure with per-op constants fitted on the same run's op rows (boot_scale = 1)",
-            reference=_record(run)["bootstrap"]["measured_s"], unit="s", source=_src(run),
-            rel_tol=STRUCT_TOL, compute=lambda run=run: _boot(run, _own_fit(run)), gap=_GAP_BOOT[run]))
+        out.append(_boot_claim(f"he-boot-structure-lattigo-{run}", run, "bootstrap", _own_fit, _GAP_BOOT[run],
+                               f"Lattigo default bootstrap at N = 2^{log_n} (full slots, 25-prime chain; run {run}) "
+                               "predicted from its structure with per-op constants fitted on the same run's op rows"))
         if "bootstrap_sparse" in _record(run):
             slots = _record(run)["bootstrap_sparse"]["slots"]
-            out.append(Claim(
-                id=f"he-boot-structure-lattigo-{run}-sparse", family="he", kind="validation",
-                what=f"Lattigo bootstrap of a sparsely packed ciphertext ({slots} slots) at N = 2^{log_n} (run {run}) "
-                     "predicted from structure (partial sum, one EvalMod) with the same run's per-op fit",
-                reference=_record(run)["bootstrap_sparse"]["measured_s"], unit="s", source=_src(run),
-                rel_tol=STRUCT_TOL, compute=lambda run=run: _boot(run, _own_fit(run), "bootstrap_sparse"),
-                gap=_GAP_SPARSE))
+            out.append(_boot_claim(f"he-boot-structure-lattigo-{run}-sparse", run, "bootstrap_sparse", _own_fit,
+                                   _GAP_SPARSE, f"Lattigo bootstrap of a sparsely packed ciphertext ({slots} slots) at "
+                                   f"N = 2^{log_n} (run {run}) predicted from structure (partial sum, one EvalMod) "
+                                   "with the same run's per-op fit"))
         if run != "n16":
-            out.append(Claim(
-                id=f"he-boot-lattigo-{run}-from-n16", family="he", kind="validation",
-                what=f"Lattigo bootstrap at N = 2^{log_n} (run {run}) predicted by lattigo-cpu (fitted on the N = 2^16 "
-                     "run only, boot_scale = 1): extrapolation in the ring degree, across runs",
-                reference=_record(run)["bootstrap"]["measured_s"], unit="s", source=_src(run),
-                rel_tol=STRUCT_TOL, compute=lambda run=run: _boot(run, get_profile(PROFILE)), gap=_GAP_FROM16[run]))
+            out.append(_boot_claim(f"he-boot-lattigo-{run}-from-n16", run, "bootstrap",
+                                   lambda _run: get_profile(PROFILE), _GAP_FROM16[run],
+                                   f"Lattigo bootstrap at N = 2^{log_n} (run {run}) predicted by lattigo-cpu (fitted "
+                                   "on the N = 2^16 run only): extrapolation in the ring degree, across runs"))
     return out
 
 
