@@ -19,8 +19,8 @@ ciphertexts, SlotsToCoeffs 3 levels; ``boot_scale`` = 1), no constant fitted to 
 the fastest of ``reps`` interleaved samples in process CPU time (the Go collector's work on other
 threads is counted; time spent descheduled is not).
 
-N = 2^16 is the secure preset (about 6 minutes, 21 GB peak); ``--log-n 14`` runs the same chain
-and structure at N = 2^14 (insecure at this N; timing only) in about 1.5 minutes and 3 GB.
+N = 2^16 is the secure preset (about 8 minutes here, 21 GB peak); ``--log-n 14`` runs the same chain
+and structure at N = 2^14 (insecure at this N; timing only) in about 2.5 minutes and 3 GB.
 """
 
 from __future__ import annotations
