@@ -1,6 +1,7 @@
 """Throughput of the CKKS model: design points per second (batched numpy evaluation).
 
-Run: python benchmarks/he_eval.py [--points 2000,32768] [--repeat 5]. Prints points/s per workload,
+Run: python benchmarks/he_eval.py [--points 2000,32768] [--repeat 5] [--workloads lenet5,...].
+Prints points/s per workload,
 batch size and mode: ``full`` (per-layer metrics too: ``whatif``, Optuna's batches) and ``totals``
 (``evaluate(..., layers=False)``: the sweep's hot loop, which by default passes chunks of 32,768
 points, :class:`solvers.sweep.Sweep` option ``chunk``; Optuna asks 16 trials per batch, where the
@@ -111,6 +112,7 @@ def search_first_feasible(key: str = "alexnet", n_trials: int = 64, seed: int = 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--points", default="2000,32768", help="comma-separated batch sizes")
+    ap.add_argument("--workloads", default="resnet20-cifar,stgcn3-256,lenet5", help="comma-separated workloads")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--search", action=argparse.BooleanOptionalAction, default=True,
@@ -120,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     model = CkksModel()
     print(f"compiled placement (numba): {'yes' if fastplace.available() else 'no'}")
-    for name in ("resnet20-cifar", "stgcn3-256", "lenet5"):
+    for name in args.workloads.split(","):
         w = load(name)
         for points in (int(p) for p in args.points.split(",")):
             design = model.space.sample(points, args.seed)

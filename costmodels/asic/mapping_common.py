@@ -4,10 +4,11 @@ kept apart so that :mod:`.mapping_search` and :mod:`.mapping_share` do not impor
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 
 import numpy as np
+
+from dse.accel import keep_batch_memory
 
 from .arch import Arch
 from .mapping import DIMS
@@ -17,37 +18,17 @@ __all__ = ["CHUNK", "LayerResult", "keep_freed_heap", "mapping_text"]
 #: candidates per evaluation chunk (bounds peak memory: ~2 kB per candidate and chunk)
 CHUNK = 8192
 
-#: glibc ``mallopt`` parameter number of ``M_TRIM_THRESHOLD`` (malloc.h)
-_M_TRIM_THRESHOLD = -1
-_TRIM_BYTES = 1 << 30
-_heap_kept = False
-
 
 def keep_freed_heap() -> bool:
-    """Ask glibc to keep up to 1 GiB of freed heap instead of returning it to the OS.
-
-    Each evaluation chunk allocates and frees a few hundred arrays of up to a few hundred kB; with
-    glibc's default (dynamic) trim threshold the heap top is returned to the OS after a chunk and
-    faulted back in by the next one, which costs about as much CPU as the arithmetic itself
-    (measured: 0.85 M vs 1.9 M evaluations/s on one core, ``benchmarks/asic_mapping.py``). This is
-    the ``MALLOC_TRIM_THRESHOLD_`` setting of glibc, applied once per process when the mapping
-    search is imported; the numbers computed do not change, only the process's resident memory may
-    stay at its peak. Linux/glibc only; a no-op elsewhere, when ``MALLOC_TRIM_THRESHOLD_`` is
-    already set, or with ``DSE_ASIC_KEEP_HEAP=0``. Returns whether the setting was applied."""
-    global _heap_kept
-    if _heap_kept:
-        return True
-    if (not sys.platform.startswith("linux") or os.environ.get("DSE_ASIC_KEEP_HEAP", "1") == "0"
-            or "MALLOC_TRIM_THRESHOLD_" in os.environ):
+    """Keep freed heap between evaluation chunks (:func:`dse.accel.keep_batch_memory`): each chunk
+    allocates and frees a few hundred arrays of up to a few hundred kB, and with glibc's defaults
+    returning the heap to the OS and faulting it back in cost about as much CPU as the arithmetic
+    (0.85 M vs 1.9 M evaluations/s on one core, ``benchmarks/asic_mapping.py``). Applied once per
+    process when the mapping search is imported; ``DSE_ASIC_KEEP_HEAP=0`` (or
+    ``DSE_KEEP_BATCH_MEMORY=0``) leaves the allocator alone. Returns whether the setting is in force."""
+    if os.environ.get("DSE_ASIC_KEEP_HEAP", "1") == "0":
         return False
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        _heap_kept = bool(libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_BYTES))
-    except (OSError, AttributeError):
-        return False
-    return _heap_kept
+    return keep_batch_memory()
 
 
 @dataclass(frozen=True)

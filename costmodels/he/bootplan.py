@@ -27,11 +27,12 @@ from dse.xp import constant
 
 from . import fastplace
 from .bootstrap import bootstrap_ops
+from .grouping import RowMemo, group_index, profile_key
 from .opcost import BootConfig, Profile, keyswitch_geometry, op_latency
-from .placement import group_index
 
 __all__ = ["BootPlan", "boot_plan"]
 
+_N_CODES = 16 * 16 * 32 * 32  # :func:`_encode`'s range
 _BOOT_OPS = ("rescale", "ks_modup", "rotate_hoisted", "rotate", "mul_plain", "add", "conjugate", "mul", "relinearize")
 _MAX_OFF = 128
 
@@ -74,40 +75,52 @@ class _Counts:
 
 class _StructureTable:
     """Every bootstrap structure code met so far for one :class:`BootConfig`, as rows of one growing
-    sparse table over the ``ops x offsets`` columns (ascending within a row), with a column bitmask
-    per row so a batch finds the union of its columns without sorting."""
+    sparse table over the ``ops x offsets`` columns (ascending within a row), with a dense code ->
+    row lookup and a column bitmask per row (a batch ORs its rows' masks to find the columns it uses)."""
 
     def __init__(self, base: BootConfig):
         self.base = base
-        self.row: dict[int, int] = {}
+        self.lookup = np.full(_N_CODES, -1, np.int64)  # structure code -> row (-1: not met yet)
         self._cols: list[np.ndarray] = []
         self._vals: list[np.ndarray] = []
-        self._masks: list[int] = []
+        self._mask_rows = np.zeros((0, len(_BOOT_OPS) * _MAX_OFF // 64), np.uint64)  # column bits of each row
         self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._entry_key: tuple[bytes, int] | None = None
+        self._entry_cols = np.zeros(0, np.int64)
 
     def rows(self, codes: np.ndarray) -> np.ndarray:
-        out = np.empty(len(codes), np.int64)
-        for i, c in enumerate(codes.tolist()):
-            r = self.row.get(c)
-            if r is None:
-                cols, vals = _count_sparse(c, self.base)
-                r = self.row[c] = len(self._cols)
-                self._cols.append(cols)
-                self._vals.append(vals)
-                self._masks.append(sum(1 << int(j) for j in cols))
-                self._arrays = None
-            out[i] = r
-        return out
+        """Row of each structure code (codes met for the first time are counted and appended)."""
+        codes = np.asarray(codes, np.int64)
+        new = np.unique(codes[self.lookup[codes] < 0]) if len(codes) else codes
+        for c in new.tolist():
+            cols, vals = _count_sparse(c, self.base)
+            self.lookup[c] = len(self._cols)
+            self._cols.append(cols)
+            self._vals.append(vals)
+            self._arrays = None
+        return self.lookup[codes]
 
     def used(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Ascending columns used by ``rows`` and the map global column -> position among them (-1)."""
-        mask = 0
-        for r in set(rows.tolist()):
-            mask |= self._masks[r]
-        used = np.array([j for j in range(mask.bit_length()) if mask >> j & 1], np.int64)
+        if len(self._mask_rows) < len(self._cols):
+            grow = np.zeros((len(self._cols) - len(self._mask_rows), len(_BOOT_OPS) * _MAX_OFF), bool)
+            for i, cols in enumerate(self._cols[len(self._mask_rows):]):
+                grow[i, cols] = True
+            packed = np.packbits(grow, axis=1, bitorder="little").view(np.uint64)
+            self._mask_rows = np.concatenate([self._mask_rows, packed])
+        union = np.bitwise_or.reduce(self._mask_rows[np.unique(rows)], axis=0)
+        used = np.flatnonzero(np.unpackbits(union.view(np.uint8), bitorder="little"))
         remap = np.full(len(_BOOT_OPS) * _MAX_OFF, -1, np.int64)
         remap[used] = np.arange(len(used))
         return used, remap
+
+    def entry_columns(self, used: np.ndarray, remap: np.ndarray) -> np.ndarray:
+        """``remap[cols]``: each entry's position among the ``used`` columns (-1: not used), kept
+        while the table and the used columns stay the same (consecutive batches of a sweep)."""
+        key = (used.tobytes(), len(self._cols))
+        if self._entry_key != key:
+            self._entry_key, self._entry_cols = key, remap[self.cols]
+        return self._entry_cols
 
     def _build(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self._arrays is None:
@@ -166,7 +179,8 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
 
     ``fill`` (P, layers) slots each layer's data fills, or (numpy only) ``None`` with ``fill_rows`` =
     ``(fill per lowering variant (V, layers), variant of each point (P,))``: the slot counts are then
-    read per variant, not gathered per point (same values)."""
+    read per variant, not gathered per point (same values). ``live`` (P, layers) live ciphertexts,
+    or (numpy only) ``(per variant (V, layers), variant of each point)`` likewise."""
     base = prof.boot
     cts = xp.where(k["boot_cts_levels"] > 0, k["boot_cts_levels"], float(base.cts_levels))
     stc = xp.where(k["boot_stc_levels"] > 0, k["boot_stc_levels"], float(base.stc_levels))
@@ -178,6 +192,27 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
     sparse = design.eq("boot_slots", "sparse")
     log_full = xp.log2(k["N"] / 2.0)
     cts_np, stc_np = to_numpy(cts).astype(int), to_numpy(stc).astype(int)
+    if (fill is None or isinstance(fill, np.ndarray)) and fastplace.available():
+        # compiled: structure codes, their rows in the structure table, one dot product per (point, structure)
+        if fill is None:
+            assert fill_rows is not None
+            used_v, v_of = _used_log_slots(fill_rows[0]).astype(np.int64), fill_rows[1]
+        else:
+            used_v, v_of = _used_log_slots(fill).astype(np.int64), np.arange(len(fill), dtype=np.int64)
+        per_code, inv_code, codes = fastplace.structure_codes(cts_np, stc_np, to_numpy(log_full), to_numpy(sparse),
+                                                              used_v, v_of, _N_CODES)
+        table = _table(base)
+        used_cols, remap = table.used(table.rows(codes))
+        keys = [(_BOOT_OPS[j // _MAX_OFF], j % _MAX_OFF) for j in used_cols.tolist()]
+        lat_g, g_of = _group_latencies(prof, k, to_numpy(top), keys)
+        live_v, live_row = live if isinstance(live, tuple) else (live, None)
+        return BootPlan(fastplace.boot_costs(lat_g, g_of, table.ptr, table.cols, table.vals, remap, per_code, inv_code,
+                                             live_v, prof.boot_scale, lookup=table.lookup,
+                                             entry_cols=table.entry_columns(used_cols, remap), live_row=live_row,
+                                             skip=to_numpy(ret) < 1),
+                        depth, ret)
+    if isinstance(live, tuple):  # rows per variant: gathered per point for the array versions
+        live = live[0][live[1]]
     if fill is None or isinstance(fill, np.ndarray):  # numpy: per-layer codes only for sparse-slot points
         codes, inv, per_point = _codes_numpy(cts_np, stc_np, to_numpy(log_full), to_numpy(sparse), fill, fill_rows)
     else:
@@ -191,16 +226,6 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
         code = _encode(cts_np[:, None], stc_np[:, None], lu_np, lf_np).reshape(-1)
         codes, inv = np.unique(code, return_inverse=True)
         inv, per_point = inv.reshape(lu_np.shape), None
-    if per_point is not None and fastplace.available():  # compiled: rows of the structure table in use
-        table = _table(base)
-        rows = table.rows(codes)
-        used_cols, remap = table.used(rows)
-        keys = [(_BOOT_OPS[j // _MAX_OFF], j % _MAX_OFF) for j in used_cols.tolist()]
-        lat_g, g_of = _group_latencies(prof, k, to_numpy(top), keys)
-        pp = np.where(per_point >= 0, rows[np.maximum(per_point, 0)], -1)
-        inv_rows = np.where(inv >= 0, rows[np.maximum(inv, 0)], -1)
-        return BootPlan(fastplace.boot_costs(lat_g, g_of, table.ptr, table.cols, table.vals, remap, pp, inv_rows,
-                                             live, prof.boot_scale), depth, ret)
     parts = [_count_sparse(int(c), base) for c in codes.tolist()]
     used_cols, counts = _counts(parts)  # (combos, used ops x offsets): sparse rows, made dense on demand
     keys = [(_BOOT_OPS[j // _MAX_OFF], j % _MAX_OFF) for j in used_cols.tolist()]
@@ -237,20 +262,43 @@ def _numpy_costs(prof: Profile, k: dict[str, Any], top: np.ndarray, keys: list[t
 def _group_latencies(prof: Profile, k: dict[str, Any], top: np.ndarray,
                      keys: list[tuple[str, int]]) -> tuple[np.ndarray, np.ndarray]:
     """``(lat_g (groups, keys) seconds of each (op, level offset), group of each point)`` for the
-    groups of points sharing (N, top, digit size)."""
+    groups of points sharing (N, top, digit size), read from a per-profile memo (:func:`_latency_rows`)."""
     n, dnum = to_numpy(k["N"]), to_numpy(k["dnum"])
     alpha = keyswitch_geometry(top, top, dnum, prof.keyswitch)[0] + 0.0 * top
     first, g_of = group_index((np.log2(n).astype(np.int64) * 64 + top.astype(np.int64)) * 64
                               + alpha.astype(np.int64))
-    n_g, top_g, dnum_g = n[first], top[first], dnum[first]
-    lat_g = np.empty((len(first), len(keys)))
-    for op in dict.fromkeys(op for op, _ in keys):  # one call per op, all its level offsets at once
-        cols = [j for j, (o, _) in enumerate(keys) if o == op]
-        offs = np.array([float(keys[j][1]) for j in cols])[None, :]
-        top2 = top_g[:, None] + 0.0 * offs
-        lat_g[:, cols] = op_latency(prof, op, n_g[:, None] + 0.0 * offs, np.maximum(top2 - offs, np.ones_like(top2)),
-                                    top_limbs=top2, dnum=dnum_g[:, None] + 0.0 * offs)
-    return lat_g, g_of
+    cols = np.array([_BOOT_OPS.index(op) * _MAX_OFF + off for op, off in keys], np.int64)
+    return _latency_rows(prof, n[first], top[first], dnum[first], alpha[first], cols), g_of
+
+
+_LATENCY_ROWS: dict[tuple[Any, ...], RowMemo] = {}
+LATENCY_ROWS_LIMIT = 4096  # (N, top, digit size) groups kept per profile
+
+
+def _latency_rows(prof: Profile, n: np.ndarray, top: np.ndarray, dnum: np.ndarray, alpha: np.ndarray,
+                  cols: np.ndarray) -> np.ndarray:
+    """Columns ``cols`` (op x level offset) of the per-op seconds of the groups ``(n, top, alpha)``
+    (distinct), from a per-profile memo: every (op, offset) column of a group is computed once.
+    ``op_latency`` reads ``dnum`` only through the digit size (:func:`.opcost.keyswitch_geometry`),
+    so a group's first point's ``dnum`` stands for it."""
+    key = profile_key(prof)
+    if key not in _LATENCY_ROWS or _LATENCY_ROWS[key].limit != LATENCY_ROWS_LIMIT:
+        _LATENCY_ROWS[key] = RowMemo(len(_BOOT_OPS) * _MAX_OFF, LATENCY_ROWS_LIMIT)
+    memo = _LATENCY_ROWS[key]
+
+    def compute(new: np.ndarray) -> np.ndarray:
+        offs = np.arange(_MAX_OFF, dtype=np.float64)[None, :]
+        top2 = top[new][:, None] + 0.0 * offs
+        out = np.empty((len(new), len(_BOOT_OPS) * _MAX_OFF))
+        for j, op in enumerate(_BOOT_OPS):
+            out[:, j * _MAX_OFF:(j + 1) * _MAX_OFF] = op_latency(
+                prof, op, n[new][:, None] + 0.0 * offs, np.maximum(top2 - offs, np.ones_like(top2)),
+                top_limbs=top2, dnum=dnum[new][:, None] + 0.0 * offs)
+        return out
+
+    code = (np.log2(n).astype(np.int64) << 40) + (top.astype(np.int64) << 20) + alpha.astype(np.int64)
+    idx = memo.rows(code, compute)
+    return memo.table[idx[:, None], cols[None, :]]
 
 
 def _dot(lat: np.ndarray, counts: np.ndarray, rows: np.ndarray, combos: np.ndarray) -> np.ndarray:

@@ -99,5 +99,14 @@ def _packed(cols: list[np.ndarray]) -> np.ndarray | None:
 
 
 def _count(key: np.ndarray) -> int:
+    """Distinct values of a non-negative int64 ``key``: a presence table when the range is small
+    (``key.max() < 16 len + 65536``), else by sorting."""
+    if not len(key):
+        return 0
+    top = int(key.max())
+    if int(key.min()) >= 0 and top < 16 * len(key) + 65536:
+        present = np.zeros(top + 1, bool)
+        present[key] = True
+        return int(np.count_nonzero(present))
     srt = np.sort(key)
-    return 1 + int(np.count_nonzero(srt[1:] != srt[:-1])) if len(srt) else 0
+    return 1 + int(np.count_nonzero(srt[1:] != srt[:-1]))

@@ -21,7 +21,9 @@ import numpy as np
 
 from dse.accel import KernelGate, jit
 
-__all__ = ["available", "place_and_price"]
+from .grouping import group_index as _group_index
+
+__all__ = ["available", "boot_costs", "place_and_price", "structure_codes"]
 
 
 def available() -> bool:
@@ -35,12 +37,14 @@ def _selftest() -> None:
     one_i, one_f = np.zeros(1, np.int64), np.zeros((1, 1))
     place_and_price(np.ones((1, 1, 3)), one_i, one_i, np.ones((1, 1, 1)), np.ones((1, 1), bool), one_i, one_i,
                     np.zeros(1, bool), one_i, np.zeros(5, np.int64), one_f, one_f, one_f, np.zeros((1, 1), np.int64),
-                    np.ones(1, np.int64), np.zeros(1, np.int64), one_f, 1)
+                    np.ones(1, np.int64), np.zeros(1, np.int64), one_f, 1, sums=(one_f, one_f, one_f, np.ones(1), 8))
     boot_costs(np.ones((1, 1)), one_i, np.array([0, 1]), one_i, np.ones(1), one_i, one_i, np.zeros((1, 1), np.int64),
                one_f, 1.0)
+    structure_codes(one_i, one_i, one_i, np.ones(1, bool), np.zeros((1, 1), np.int64), one_i, 1)
 
 
 _GATE = KernelGate("the compiled CKKS placement", _selftest)
+TABLE_BYTES = 64 << 20  # the placement's per-group cost rows held at once (more groups: several passes)
 _jit = jit
 
 
@@ -81,40 +85,110 @@ def _act_cost(c: float, rows: Any, i: int, lev: int, a_ct: float, a_pt: float, a
 
 
 @_jit
-def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, include: Any, entry_op: Any,
-            entry_off: Any, has_act: Any, act_off: Any, act_ops: Any, act_ct: Any, act_pt: Any, act_add: Any,
-            delta: Any, row: Any, levels: Any, l_eff: Any, boot_cost: Any, lmax: int, entry: Any, booted: Any,
-            total: Any, start: Any, end: Any, lat: Any) -> None:
+def _block_sum(a: Any, s: int, n: int) -> float:
+    """numpy's pairwise sum of a block of at most 128 terms ``a[s:s+n]``: 8 accumulators, then the tail."""
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res = res + a[s + i]
+        return res
+    r0, r1, r2, r3 = a[s], a[s + 1], a[s + 2], a[s + 3]
+    r4, r5, r6, r7 = a[s + 4], a[s + 5], a[s + 6], a[s + 7]
+    i = 8
+    while i < n - n % 8:
+        r0, r1, r2, r3 = r0 + a[s + i], r1 + a[s + i + 1], r2 + a[s + i + 2], r3 + a[s + i + 3]
+        r4, r5, r6, r7 = r4 + a[s + i + 4], r5 + a[s + i + 5], r6 + a[s + i + 6], r7 + a[s + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res = res + a[s + i]
+        i += 1
+    return res
+
+
+@_jit
+def _pairwise_sum(a: Any, s: int, n: int) -> float:
+    """numpy's pairwise summation of ``a[s:s+n]``: blocks of at most 128 terms (:func:`_block_sum`),
+    longer runs split in two halves (a multiple of 8 first) and the halves added. Evaluated with an
+    explicit stack (numba cannot cache a recursive function); the same tree, so the same bits
+    (``tests/he/test_fastplace.py``)."""
+    if n <= 128:
+        return _block_sum(a, s, n)
+    seg_s, seg_n = np.empty(128, np.int64), np.empty(128, np.int64)  # n = -1: add the top two values
+    vals = np.empty(128)
+    top, nv = 1, 0
+    seg_s[0], seg_n[0] = s, n
+    while top > 0:
+        top -= 1
+        ss, nn = seg_s[top], seg_n[top]
+        if nn < 0:
+            vals[nv - 2] = vals[nv - 2] + vals[nv - 1]
+            nv -= 1
+        elif nn <= 128:
+            vals[nv] = _block_sum(a, ss, nn)
+            nv += 1
+        else:
+            n2 = nn // 2
+            n2 -= n2 % 8
+            seg_s[top], seg_n[top] = 0, -1
+            seg_s[top + 1], seg_n[top + 1] = ss + n2, nn - n2
+            seg_s[top + 2], seg_n[top + 2] = ss, n2
+            top += 3
+    return vals[0]
+
+
+@_jit
+def _row_sum(a: Any) -> float:
+    """``np.sum(a)`` of a 1-d array: 0 plus the pairwise sum, as numpy's add.reduce starts from 0."""
+    return 0.0 + _pairwise_sum(a, 0, a.shape[0])
+
+
+@_jit
+def _kernel(t: Any, gidx: Any, vidx: Any, ginv: Any, gfirst: Any, g_lo: int, g_hi: int, counts: Any,
+            include: Any, entry_op: Any, entry_off: Any, has_act: Any, act_off: Any, act_ops: Any, act_ct: Any,
+            act_pt: Any, act_add: Any, delta: Any, row: Any, levels: Any, l_eff: Any, boot_cost: Any, lmax: int,
+            entry: Any, booted: Any, total: Any, start: Any, end: Any, lat: Any, sums: bool, live_v: Any,
+            held_v: Any, pt_v: Any, n_pt: Any, word: float, sum_lat: Any, sum_boot: Any, mem: Any) -> None:
+    """The points of groups ``g_lo <= ginv[p] < g_hi``, in point order (each group's cost rows built
+    first). Per-layer results go to ``entry`` / ``booted`` / ``lat``, or (``sums``) only their
+    totals to ``sum_lat`` / ``sum_boot`` / ``mem``."""
     inf = np.inf
     n_layers = delta.shape[1]
-    value = np.empty(lmax + 1)
-    base = np.empty((n_layers, lmax + 1))
-    arows = np.empty((n_layers, lmax + 1, 3))
+    e_row = np.empty(n_layers, dtype=np.int64)
+    b_row = np.empty(n_layers, dtype=np.bool_)
+    l_row, s_lat, s_boot = np.empty(n_layers), np.empty(n_layers), np.empty(n_layers)
+    n_grp = g_hi - g_lo
+    gtop = np.zeros(n_grp, dtype=np.int64)
+    for p in range(ginv.shape[0]):
+        q = ginv[p] - g_lo
+        if 0 <= q < n_grp:
+            gtop[q] = max(gtop[q], levels[p])
+    base_all = np.empty((n_grp, n_layers, lmax + 1))
+    arows_all = np.empty((n_grp, n_layers, lmax + 1, 3))
+    for q in range(n_grp):
+        g, v = gidx[gfirst[g_lo + q]], vidx[gfirst[g_lo + q]]
+        _base_rows(t, g, v, gtop[q], lmax, counts, include, entry_op, entry_off, base_all[q])
+        _act_rows(t, g, gtop[q], lmax, has_act, act_off, act_ops, arows_all[q])
     rem = np.empty(n_layers + 1, dtype=np.int64)
     t_use = np.empty(n_layers, dtype=np.bool_)
     t_arg = np.empty(n_layers, dtype=np.int64)
     t_land = np.empty(n_layers, dtype=np.int64)
     t_tgt = np.empty(n_layers, dtype=np.int64)
-    for grp in range(bounds.shape[0] - 1):
-        g0, g1 = bounds[grp], bounds[grp + 1]
-        g, v = gidx[order[g0]], vidx[order[g0]]
-        gtop = 0
-        for q in range(g0, g1):
-            gtop = max(gtop, levels[order[q]])
-        _base_rows(t, g, v, gtop, lmax, counts, include, entry_op, entry_off, base)
-        _act_rows(t, g, gtop, lmax, has_act, act_off, act_ops, arows)
-        for q in range(g0, g1):
-            p = order[q]
+    # the levels at which the array version's value row is finite, ascending: the plain chain plus at
+    # most one landing per bootstrap so far (every other level of [lo, hi] holds inf)
+    k_lev = np.empty(n_layers + 1, dtype=np.int64)
+    k_val = np.empty(n_layers + 1)
+    for p in range(ginv.shape[0]):
+        q = ginv[p] - g_lo
+        if 0 <= q < n_grp:
+            base, arows = base_all[q], arows_all[q]
             r = row[p]  # the row of delta / act_* this point reads
             top = levels[p]
             rem[n_layers] = 0
             for i in range(n_layers - 1, -1, -1):
                 rem[i] = rem[i + 1] + delta[r, i]
             st = min(top, rem[0]) if n_layers > 0 else top
-            for lev in range(top + 1):
-                value[lev] = inf
-            value[st] = 0.0
-            lo, hi = st, st  # value is inf outside [lo, hi] (hi < lo: everywhere)
+            k_lev[0], k_val[0], nk = st, 0.0, 1
             le = l_eff[p]
             a_ct, a_pt, a_add = 0.0, 0.0, 0.0
             for i in range(n_layers):
@@ -123,19 +197,19 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
                 if act:
                     a_ct, a_pt, a_add = act_ct[r, i], act_pt[r, i], act_add[r, i]
                 best, arg = inf, 0
-                for lev in range(lo, hi + 1):
-                    if value[lev] < best:
-                        best, arg = value[lev], lev
-                new_lo, new_hi = max(lo - d, 0), hi - d
-                for lev in range(new_lo, new_hi + 1):  # in place: value[lev] <- value[lev + d] + cost[lev + d]
-                    src = lev + d
-                    c = base[i, src]
-                    if act:
-                        c = _act_cost(c, arows, i, src, a_ct, a_pt, a_add)
-                    value[lev] = value[src] + c
-                for lev in range(max(lo, new_hi + 1), hi + 1):
-                    value[lev] = inf
-                lo, hi = new_lo, new_hi
+                for j in range(nk):
+                    if k_val[j] < best:
+                        best, arg = k_val[j], k_lev[j]
+                m = 0  # shift every level by d (value[lev] <- value[lev + d] + cost[lev + d]); below d: dropped
+                for j in range(nk):
+                    src = k_lev[j]
+                    if src >= d:
+                        c = base[i, src]
+                        if act:
+                            c = _act_cost(c, arows, i, src, a_ct, a_pt, a_add)
+                        k_lev[m], k_val[m] = src - d, k_val[j] + c
+                        m += 1
+                nk = m
                 tgt = min(le, rem[i])
                 ok = le >= 1 and tgt >= d
                 tgt_c = min(max(tgt, 0), lmax)
@@ -146,42 +220,75 @@ def _kernel(t: Any, gidx: Any, vidx: Any, order: Any, bounds: Any, counts: Any, 
                     if act:
                         c = _act_cost(c, arows, i, tgt_c, a_ct, a_pt, a_add)
                     bcost = best + boot_cost[p, i] + c
-                    use = bcost < value[land]
-                    if use:
-                        value[land] = bcost
-                        if hi < lo:
-                            lo, hi = land, land
-                        else:
-                            lo, hi = min(lo, land), max(hi, land)
+                    pos = 0
+                    while pos < nk and k_lev[pos] < land:
+                        pos += 1
+                    if pos < nk and k_lev[pos] == land:
+                        use = bcost < k_val[pos]
+                        if use:
+                            k_val[pos] = bcost
+                    else:
+                        use = bcost < inf
+                        if use:
+                            for j in range(nk, pos, -1):
+                                k_lev[j], k_val[j] = k_lev[j - 1], k_val[j - 1]
+                            k_lev[pos], k_val[pos] = land, bcost
+                            nk += 1
                 t_use[i], t_arg[i], t_land[i], t_tgt[i] = use, arg, land, tgt_c
             tot, after = inf, 0
-            for lev in range(lo, hi + 1):
-                if value[lev] < tot:
-                    tot, after = value[lev], lev
+            for j in range(nk):
+                if k_val[j] < tot:
+                    tot, after = k_val[j], k_lev[j]
             total[p], end[p] = tot, after
             feasible = tot < inf
             chain_top = min(top, rem[0])
             for i in range(n_layers - 1, -1, -1):
                 b = t_use[i] and after == t_land[i]
-                entry[p, i] = t_tgt[i] if b else after + delta[r, i]
-                booted[p, i] = b and feasible
+                e_row[i] = t_tgt[i] if b else after + delta[r, i]
+                b_row[i] = b and feasible
                 after = t_arg[i] if b else after + delta[r, i]
             start[p] = after
+            priced = feasible or not sums  # totals of a point without placement are NaN in the model
             for i in range(n_layers):
                 if not feasible:  # the plain chain, clipped to [0, L] (the array version's fallback)
-                    entry[p, i] = min(max(chain_top - (rem[0] - rem[i]), 0), top)
-                lev = entry[p, i]
-                c = base[i, lev]
-                if has_act[i]:
-                    c = _act_cost(c, arows, i, lev, act_ct[r, i], act_pt[r, i], act_add[r, i])
-                lat[p, i] = c
+                    e_row[i] = min(max(chain_top - (rem[0] - rem[i]), 0), top)
+                if priced:
+                    lev = e_row[i]
+                    c = base[i, lev]
+                    if has_act[i]:
+                        c = _act_cost(c, arows, i, lev, act_ct[r, i], act_pt[r, i], act_add[r, i])
+                    l_row[i] = c
+            if sums:  # totals only: model.py's row sums and memory maximum, from this point's rows
+                v, nn = vidx[p], n_pt[p]
+                mx, nan = -np.inf, False
+                for i in range(n_layers):
+                    limbs = e_row[i] + 1.0
+                    val = held_v[v, i] * (2.0 * limbs * nn * word) + pt_v[v, i] * (limbs * nn * word)
+                    if val != val:
+                        nan = True
+                    elif val > mx:
+                        mx = val
+                mem[p] = np.nan if nan else mx
+                if priced:
+                    for i in range(n_layers):
+                        bf = 1.0 if b_row[i] else 0.0
+                        s_lat[i] = l_row[i] + bf * boot_cost[p, i]
+                        s_boot[i] = bf * live_v[v, i]
+                    sum_lat[p], sum_boot[p] = _row_sum(s_lat), _row_sum(s_boot)
+                else:
+                    sum_lat[p], sum_boot[p] = np.nan, np.nan
+            else:
+                for i in range(n_layers):
+                    entry[p, i], booted[p, i], lat[p, i] = e_row[i], b_row[i], l_row[i]
 
 
 def place_and_price(t: np.ndarray, gidx: np.ndarray, vidx: np.ndarray, counts: np.ndarray, include: np.ndarray,
                     entry_op: np.ndarray, entry_off: np.ndarray, has_act: np.ndarray, act_off: np.ndarray,
                     act_ops: np.ndarray, act_ct: np.ndarray, act_pt: np.ndarray, act_add: np.ndarray,
                     delta: np.ndarray, levels: np.ndarray, l_eff: np.ndarray, boot_cost: np.ndarray,
-                    lmax: int, row: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                    lmax: int, row: np.ndarray | None = None,
+                    sums: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int] | None = None
+                    ) -> dict[str, np.ndarray]:
     """Cheapest placement and per-layer seconds at the chosen entry level, per point.
 
     ``delta`` / ``act_*`` hold one row per point, or (``row`` given) rows that point ``p`` reads as
@@ -192,55 +299,138 @@ def place_and_price(t: np.ndarray, gidx: np.ndarray, vidx: np.ndarray, counts: n
     (P, layers) bool (False where none exists), ``total`` (P,) seconds (inf: none), ``start`` /
     ``end`` (P,) int64 of the placement, and ``lat`` (P, layers) seconds of each layer (without
     its bootstrap).
+
+    ``sums`` = ``(live, held, plaintexts, n, word_bytes)`` (per-variant ``(V, layers)`` rows read
+    as ``[vidx[p]]``, ring degree per point): totals only. ``entry`` / ``booted`` / ``lat`` are
+    then not returned; instead ``sum_lat`` = sum over layers of ``lat + booted x boot_cost`` and
+    ``sum_boot`` = sum of ``booted x live`` (both as ``np.sum(..., axis=1)`` of those rows, bit for
+    bit: :func:`_row_sum`; NaN where no placement exists, as the model reports them), and ``mem`` =
+    the largest layer working set, ``max_i held x ciphertext_bytes(N, entry_i + 1) + plaintexts x
+    plaintext_bytes(N, entry_i + 1)`` (:mod:`.opcost` formulas, same operation order; NaN if any
+    layer is NaN, as ``np.max``).
     """
     p, n = len(gidx), delta.shape[1]
-    row = np.arange(p, dtype=np.int64) if row is None else row.astype(np.int64)
-    gv = gidx.astype(np.int64) * (int(vidx.max(initial=0)) + 1) + vidx
-    order = np.argsort(gv, kind="stable").astype(np.int64)
-    cut = np.flatnonzero(np.diff(gv[order])) + 1
-    bounds = np.concatenate([[0], cut, [p]]).astype(np.int64) if p else np.zeros(1, np.int64)
-    out = {"entry": np.zeros((p, n), np.int64), "booted": np.zeros((p, n), np.bool_), "total": np.zeros(p),
-           "start": np.zeros(p, np.int64), "end": np.zeros(p, np.int64), "lat": np.zeros((p, n))}
-    f64 = np.float64
-    _kernel(np.ascontiguousarray(t, f64), gidx.astype(np.int64), vidx.astype(np.int64), order, bounds,
-            np.ascontiguousarray(counts, f64), np.ascontiguousarray(include, np.bool_), entry_op.astype(np.int64),
-            entry_off.astype(np.int64), has_act.astype(np.bool_), act_off.astype(np.int64), act_ops.astype(np.int64),
+    row = np.arange(p, dtype=np.int64) if row is None else np.asarray(row, np.int64)
+    gidx, vidx = np.asarray(gidx, np.int64), np.asarray(vidx, np.int64)
+    gfirst, ginv = _group_index(gidx * (int(vidx.max(initial=0)) + 1) + vidx)
+    per_layer = (p, n) if sums is None else (0, n)
+    out = {"entry": np.empty(per_layer, np.int64), "booted": np.empty(per_layer, np.bool_), "total": np.empty(p),
+           "start": np.empty(p, np.int64), "end": np.empty(p, np.int64), "lat": np.empty(per_layer)}
+    f64, i64 = np.float64, np.int64
+    if sums is None:
+        none = np.zeros((0, n))
+        extra = (False, none, none, none, np.zeros(0), 8.0, np.zeros(0), np.zeros(0), np.zeros(0))
+    else:
+        out.update(sum_lat=np.empty(p), sum_boot=np.empty(p), mem=np.empty(p))
+        live_v, held_v, pt_v, n_pt, word = sums
+        extra = (True, np.ascontiguousarray(live_v, f64), np.ascontiguousarray(held_v, f64),
+                 np.ascontiguousarray(pt_v, f64), np.ascontiguousarray(n_pt, f64), float(word),
+                 out["sum_lat"], out["sum_boot"], out["mem"])
+    args = (np.ascontiguousarray(counts, f64), np.ascontiguousarray(include, np.bool_), np.asarray(entry_op, i64),
+            np.asarray(entry_off, i64), np.asarray(has_act, np.bool_), np.asarray(act_off, i64), np.asarray(act_ops, i64),
             np.ascontiguousarray(act_ct, f64), np.ascontiguousarray(act_pt, f64), np.ascontiguousarray(act_add, f64),
-            np.ascontiguousarray(delta, np.int64), row, levels.astype(np.int64), l_eff.astype(np.int64),
+            np.ascontiguousarray(delta, i64), row, np.asarray(levels, i64), np.asarray(l_eff, i64),
             np.ascontiguousarray(boot_cost, f64), int(lmax), out["entry"], out["booted"], out["total"],
-            out["start"], out["end"], out["lat"])
+            out["start"], out["end"], out["lat"], *extra)
+    per_group = max(n, 1) * (int(lmax) + 1) * 4 * 8  # bytes of one group's cost rows
+    step = max(1, TABLE_BYTES // per_group)
+    for g_lo in range(0, len(gfirst), step):  # one pass unless the groups' rows exceed TABLE_BYTES
+        _kernel(np.ascontiguousarray(t, f64), gidx, vidx, ginv, gfirst, g_lo, min(g_lo + step, len(gfirst)), *args)
+    if sums is not None:
+        for name in ("entry", "booted", "lat"):
+            del out[name]
     return out
 
 
 @_jit
+def _dot4(lat_g: Any, cols: Any, vals: Any, j0: int, j1: int, g0: int, g1: int, g2: int, g3: int,
+          out: Any, k: int) -> None:
+    """``out[k..k+3]``: four dot products of one structure's counts (entries ``j0:j1``) with the
+    rows ``g0..g3`` of ``lat_g``, each summed in entry order (four independent chains, so the
+    processor overlaps their additions; each sum is the one a single product gives)."""
+    a0, a1, a2, a3 = 0.0, 0.0, 0.0, 0.0
+    for j in range(j0, j1):
+        c, v = cols[j], vals[j]
+        a0 = a0 + lat_g[g0, c] * v
+        a1 = a1 + lat_g[g1, c] * v
+        a2 = a2 + lat_g[g2, c] * v
+        a3 = a3 + lat_g[g3, c] * v
+    out[k], out[k + 1], out[k + 2], out[k + 3] = a0, a1, a2, a3
+
+
+@_jit
 def _boot_kernel(lat_g: Any, g_of: Any, ptr: Any, cols: Any, vals: Any, per_point: Any, inv: Any,
-                 live: Any, scale: float, cost: Any, memo: Any, stamp: Any) -> None:
-    n_points, n_layers = live.shape
+                 lookup: Any, live: Any, live_row: Any, skip: Any, scale: float, cost: Any) -> None:
+    n_points, n_layers = cost.shape
+    n_rows = ptr.shape[0] - 1
+    # 1. jobs: one dot product per (point, distinct structure it uses): (group, structure row)
+    job_of = np.empty((n_points, n_layers), dtype=np.int64)
+    cap = 0
     for p in range(n_points):
-        g = g_of[p]
+        if not skip[p]:
+            cap += 1 if per_point[p] >= 0 else n_layers
+    job_g = np.empty(cap, dtype=np.int64)
+    job_r = np.empty(cap, dtype=np.int64)
+    stamp = np.full(n_rows, -1, dtype=np.int64)
+    where = np.empty(n_rows, dtype=np.int64)
+    n_jobs = 0
+    for p in range(n_points):
         c = per_point[p]
+        if skip[p]:
+            continue
         if c >= 0:
-            acc = 0.0
-            for j in range(ptr[c], ptr[c + 1]):
-                acc = acc + lat_g[g, cols[j]] * vals[j]
-            per = scale * acc
+            c = lookup[c]
+            job_g[n_jobs], job_r[n_jobs] = g_of[p], c
             for i in range(n_layers):
-                cost[p, i] = per * live[p, i]
+                job_of[p, i] = n_jobs
+            n_jobs += 1
         else:
             for i in range(n_layers):
-                c = inv[p, i]
+                c = lookup[inv[p, i]]
                 if stamp[c] != p:
-                    acc = 0.0
-                    for j in range(ptr[c], ptr[c + 1]):
-                        acc = acc + lat_g[g, cols[j]] * vals[j]
-                    memo[c] = scale * acc
-                    stamp[c] = p
-                cost[p, i] = memo[c] * live[p, i]
+                    stamp[c], where[c] = p, n_jobs
+                    job_g[n_jobs], job_r[n_jobs] = g_of[p], c
+                    n_jobs += 1
+                job_of[p, i] = where[c]
+    # 2. jobs bucketed by structure row (counting sort), so four at a time share one count row
+    start = np.zeros(n_rows + 1, dtype=np.int64)
+    for q in range(n_jobs):
+        start[job_r[q] + 1] += 1
+    for r in range(n_rows):
+        start[r + 1] += start[r]
+    fill = start[:-1].copy()
+    order = np.empty(n_jobs, dtype=np.int64)
+    for q in range(n_jobs):
+        r = job_r[q]
+        order[fill[r]] = q
+        fill[r] += 1
+    # 3. the dot products, four jobs of one row at a time (a short tail repeats its last job)
+    acc = np.empty(n_jobs + 3)
+    res = np.empty(n_jobs)
+    for r in range(n_rows):
+        q0, q1 = start[r], start[r + 1]
+        for q in range(q0, q1, 4):
+            g0 = job_g[order[q]]
+            g1 = job_g[order[min(q + 1, q1 - 1)]]
+            g2 = job_g[order[min(q + 2, q1 - 1)]]
+            g3 = job_g[order[min(q + 3, q1 - 1)]]
+            _dot4(lat_g, cols, vals, ptr[r], ptr[r + 1], g0, g1, g2, g3, acc, q)
+        for q in range(q0, q1):
+            res[order[q]] = scale * acc[q]
+    for p in range(n_points):
+        if skip[p]:
+            for i in range(n_layers):
+                cost[p, i] = 0.0
+        else:
+            lr = live_row[p]
+            for i in range(n_layers):
+                cost[p, i] = res[job_of[p, i]] * live[lr, i]
 
 
 def boot_costs(lat_g: np.ndarray, g_of: np.ndarray, ptr: np.ndarray, cols: np.ndarray, vals: np.ndarray,
                remap: np.ndarray, per_point: np.ndarray, inv: np.ndarray, live: np.ndarray,
-               scale: float) -> np.ndarray:
+               scale: float, lookup: np.ndarray | None = None, entry_cols: np.ndarray | None = None,
+               live_row: np.ndarray | None = None, skip: np.ndarray | None = None) -> np.ndarray:
     """Seconds of bootstrapping before each layer, ``scale x (lat . counts) x live`` per (point, layer).
 
     ``lat_g`` (groups, keys) per-op seconds of each point group; structure s has the op counts
@@ -248,42 +438,58 @@ def boot_costs(lat_g: np.ndarray, g_of: np.ndarray, ptr: np.ndarray, cols: np.nd
     ``remap[c]``; a point bootstraps with structure ``per_point[p]`` everywhere, or
     (``per_point[p] < 0``, sparse slots) with ``inv[p, i]`` before layer i. The dot product runs in
     key order over the non-zero counts, as :func:`.bootplan._dot` does over all of them (a zero
-    count adds exactly 0).
+    count adds exactly 0). With ``lookup``, ``per_point`` and ``inv`` hold structure codes and
+    ``lookup[code]`` is the structure (:func:`structure_codes`); ``inv`` is read on sparse rows only.
+    ``entry_cols`` (optional) is ``remap[cols]``, when the caller keeps it between batches. With
+    ``live_row``, ``live`` holds rows that point ``p`` reads as ``live[live_row[p]]``. Points where
+    ``skip`` is True get 0 (the caller knows they never bootstrap; a price is finite, so
+    ``booted x price`` is 0 either way).
     """
-    cost = np.empty(live.shape)
-    n_rows = max(len(ptr) - 1, 1)
-    memo = np.zeros(n_rows)
-    stamp = np.full(n_rows, -1, np.int64)
-    _boot_kernel(np.ascontiguousarray(lat_g, np.float64), g_of.astype(np.int64), ptr.astype(np.int64),
-                 remap.astype(np.int64)[cols],  # each entry's column of lat_g (-1: a structure not in use)
+    n_points = len(per_point)
+    cost = np.empty((n_points, live.shape[1]))
+    if live_row is None:
+        live_row = np.arange(n_points, dtype=np.int64)
+    if skip is None:
+        skip = np.zeros(n_points, np.bool_)
+    if lookup is None:
+        lookup = np.arange(max(len(ptr) - 1, 1), dtype=np.int64)
+    _boot_kernel(np.ascontiguousarray(lat_g, np.float64), np.asarray(g_of, np.int64), np.asarray(ptr, np.int64),
+                 np.asarray(remap, np.int64)[cols] if entry_cols is None else entry_cols,
                  np.ascontiguousarray(vals, np.float64),
-                 per_point.astype(np.int64), np.ascontiguousarray(inv, np.int64),
-                 np.ascontiguousarray(live, np.float64), float(scale), cost, memo, stamp)
+                 np.asarray(per_point, np.int64), np.ascontiguousarray(inv, np.int64), np.asarray(lookup, np.int64),
+                 np.ascontiguousarray(live, np.float64), np.asarray(live_row, np.int64),
+                 np.asarray(skip, np.bool_), float(scale), cost)
     return cost
 
 
 @_jit
-def _mem_kernel(held_v: Any, pt_v: Any, vidx: Any, n: Any, entry: Any, w: float, out: Any) -> None:
-    for p in range(entry.shape[0]):
-        v, nn = vidx[p], n[p]
-        best, nan = -np.inf, False
-        for i in range(entry.shape[1]):
-            limbs = entry[p, i] + 1.0
-            val = held_v[v, i] * (2.0 * limbs * nn * w) + pt_v[v, i] * (limbs * nn * w)
-            if val != val:
-                nan = True
-            elif val > best:
-                best = val
-        out[p] = np.nan if nan else best
+def _codes_kernel(cts: Any, stc: Any, log_full: Any, sparse: Any, used_v: Any, vidx: Any, code_pp: Any,
+                  code_inv: Any, present: Any) -> None:
+    for p in range(cts.shape[0]):
+        lf, head = log_full[p], cts[p] * 16 + stc[p]
+        if sparse[p]:
+            code_pp[p] = -1
+            v = vidx[p]
+            for i in range(used_v.shape[1]):
+                c = (head * 32 + min(lf, used_v[v, i])) * 32 + lf
+                code_inv[p, i] = c
+                present[c] = True
+        else:
+            c = (head * 32 + lf) * 32 + lf
+            code_pp[p] = c
+            present[c] = True
 
 
-def memory_max(held_v: np.ndarray, pt_v: np.ndarray, vidx: np.ndarray, n: np.ndarray, entry: np.ndarray,
-               word_bytes: int) -> np.ndarray:
-    """Largest per-layer working set in bytes, per point: ``max_i held[v, i] x ciphertext_bytes(N,
-    entry_i + 1) + plaintexts[v, i] x plaintext_bytes(N, entry_i + 1)`` (:mod:`.opcost` formulas, same
-    operation order, NaN if any layer is NaN, as ``np.max``), without the ``(P, layers)`` arrays."""
-    out = np.empty(entry.shape[0])
-    _mem_kernel(np.ascontiguousarray(held_v, np.float64), np.ascontiguousarray(pt_v, np.float64),
-                vidx.astype(np.int64), np.ascontiguousarray(n, np.float64), np.ascontiguousarray(entry, np.int64),
-                float(word_bytes), out)
-    return out
+def structure_codes(cts: np.ndarray, stc: np.ndarray, log_full: np.ndarray, sparse: np.ndarray,
+                    used_v: np.ndarray, vidx: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bootstrap structure codes (:func:`.bootplan._encode`): ``(per_point (P,) code of a full-slot
+    point, -1 on sparse rows; inv (P, layers) code of each layer of a sparse-slot point, undefined
+    on full-slot rows; the distinct codes, ascending)``. ``used_v`` (V, layers) is ceil(log2 slots)
+    each layer of lowering variant v fills, ``vidx`` each point's variant; integers throughout."""
+    p = len(cts)
+    code_pp, code_inv = np.empty(p, np.int64), np.empty((p, used_v.shape[1]), np.int64)
+    present = np.zeros(n_codes, np.bool_)
+    i64 = np.int64
+    _codes_kernel(np.asarray(cts, i64), np.asarray(stc, i64), np.asarray(log_full, i64), np.asarray(sparse, np.bool_),
+                  np.ascontiguousarray(used_v, i64), np.asarray(vidx, i64), code_pp, code_inv, present)
+    return code_pp, code_inv, np.flatnonzero(present)

@@ -32,7 +32,7 @@ from .params import (
     log_qp,
     max_log_qp,
     precision_bits,
-    security_bits,
+    security_bound_and_bits,
     special_primes,
 )
 from .paramsets import paramset, paramset_names
@@ -107,9 +107,17 @@ class CkksModel(CostModel):
         f = {k: xp.astype(design[k], xp.float64) for k in ("N", "levels", "scale_bits", "first_bits",
                                                           "special_bits", "dnum", "act_degree", "boot_cts_levels",
                                                           "boot_stc_levels", "boot_return")}
-        sec = xp.zeros_like(f["N"])
-        for lam in SECURITY_LEVELS:
-            sec = xp.where(design.eq("security", lam), float(lam), sec)
+        codes = design["security"]
+        if isinstance(codes, np.ndarray):  # numpy: one gather from the categorical codes
+            knob = self.space["security"]
+            lookup = np.zeros(len(SECURITY_LEVELS) + 1)
+            for lam in SECURITY_LEVELS:
+                lookup[int(knob.encode(knob.parse(lam)))] = float(lam)
+            sec = lookup[codes.astype(np.int64)]
+        else:
+            sec = xp.zeros_like(f["N"])
+            for lam in SECURITY_LEVELS:
+                sec = xp.where(design.eq("security", lam), float(lam), sec)
         f["security"] = sec
         preset = self.param("preset")
         if preset:
@@ -126,16 +134,22 @@ class CkksModel(CostModel):
             return ps.secret, ps.hamming
         return self.param("secret"), self.param("hamming")
 
-    def _feasibility(self, xp: Any, design: Any, k: dict[str, Any], n: Any, logqp: Any) -> Feasibility:
-        """Security (table of the secret distribution at ring degree ``n``), first prime, precision."""
+    def _feasibility(self, xp: Any, design: Any, k: dict[str, Any], n: Any, logqp: Any,
+                     precision: Any = None, bound: Any = None) -> Feasibility:
+        """Security (table of the secret distribution at ring degree ``n``), first prime, precision
+        (``precision`` / ``bound``: :func:`.params.precision_bits` / :func:`.params.max_log_qp` at
+        ``n``, when the caller has them)."""
         secret, h = self.secret()
         f = Feasibility(xp, design.n, like=design["N"])
-        bound = max_log_qp(n, k["security"], secret=secret, hamming=h)
+        if bound is None:
+            bound = max_log_qp(n, k["security"], secret=secret, hamming=h)
         f.require(bound > 0, coverage_reason(secret, h))
         f.require(logqp <= bound,
                   f"insecure: log2(QP) exceeds the maximum for N at the required security ({secret} secret)")
         f.require(k["first_bits"] > k["scale_bits"], "first prime must be larger than the scale (first_bits > scale_bits)")
-        f.require(precision_bits(n, k["scale_bits"], effective_hamming(n, secret, h)) >= self.param("min_precision_bits"),
+        if precision is None:
+            precision = precision_bits(n, k["scale_bits"], effective_hamming(n, secret, h))
+        f.require(precision >= self.param("min_precision_bits"),
                   "precision below min_precision_bits (scale_bits too small for N)")
         return f
 
@@ -176,10 +190,12 @@ class CkksModel(CostModel):
         logqp = log_qp(k["first_bits"], k["scale_bits"], k["levels"], k["special_bits"], kspecial)
         if self.param("preset"):
             logqp = xp.zeros_like(k["N"]) + paramset(self.param("preset")).log_qp
-        feas = self._feasibility(xp, design, k, k["N"], logqp)
         secret, h = self.secret()
-        common = {"security_bits": security_bits(k["N"], logqp, secret=secret, hamming=h),
-                  "precision_bits": precision_bits(k["N"], k["scale_bits"], effective_hamming(k["N"], secret, h)),
+        precision = precision_bits(k["N"], k["scale_bits"], effective_hamming(k["N"], secret, h))
+        bound, sec_bits = security_bound_and_bits(k["N"], k["security"], logqp, secret=secret, hamming=h)
+        feas = self._feasibility(xp, design, k, k["N"], logqp, precision, bound)
+        common = {"security_bits": sec_bits,
+                  "precision_bits": precision,
                   "log_qp_bits": logqp, "ring_degree": k["N"] + 0.0, "chain_levels": k["levels"] + 0.0}
         return self._network(workload, design, k, prof, feas, common, xp, per_layer)
 
@@ -187,9 +203,9 @@ class CkksModel(CostModel):
         slots = to_numpy(k["slots"]).astype(np.int64)
         pack = to_numpy(design["packing"]).astype(np.int64)
         mv = to_numpy(design["matvec"]).astype(np.int64)
-        combos = np.stack([slots, pack, mv], axis=1)
-        first, vidx = group_index((np.log2(np.maximum(slots, 1)).astype(np.int64) * 64 + pack) * 64 + mv)
-        uniq = combos[first]
+        log_slots = np.frexp(np.maximum(slots, 1))[1] - 1  # slots are powers of two
+        first, vidx = group_index((log_slots * 64 + pack) * 64 + mv)
+        uniq = zip(slots[first].tolist(), pack[first].tolist(), mv[first].tolist())
         keep = parse_keep(self.param("nonlinear_keep"))
         persons = int(workload.info("persons", 1)) if hasattr(workload, "info") else 1
         cfgs = [LoweringConfig(int(s), GCN_PACKINGS[int(p)], MATVEC_METHODS[int(m)],
@@ -240,34 +256,35 @@ class CkksModel(CostModel):
         keys = _distinct_placement(prof, k, design, pair) if isinstance(like, np.ndarray) else None
         sub: Any
         if keys is None:
-            sub_k, sub_d, sub, act_x = k, design, slice(None), (act_ct, act_pt, by_pair(act_g[2]))
+            sub_k, sub_d, sub = k, design, slice(None)
+            act_x = (None, None, None) if compiled else (act_ct, act_pt, by_pair(act_g[2]))
         else:
             sub = keys[0]
             sub_k, sub_d = {name: v[sub] for name, v in k.items()}, design.take(sub)
             act_x = (None, None, None) if compiled else (_rows(act_ct, sub), _rows(act_pt, sub), by_pair(act_g[2])[sub])
-        if isinstance(like, np.ndarray):  # slot fills read per lowering variant, not gathered per point
-            plan = boot_plan(xp, prof, sub_k, sub_d, None, a["live_cts"][sub], (net.arrays["fill"], vidx_np[sub]))
+        w = prof.word_bytes
+        held_v = net.arrays["cts_in"] + net.arrays["cts_out"] + net.arrays["temps"] + net.arrays["live_cts"]
+        if isinstance(like, np.ndarray):  # slot fills and live ciphertexts read per lowering variant
+            plan = boot_plan(xp, prof, sub_k, sub_d, None, (net.arrays["live_cts"], vidx_np[sub]),
+                             (net.arrays["fill"], vidx_np[sub]))
         else:
             plan = boot_plan(xp, prof, k, design, a["fill"], a["live_cts"])
+        fused = compiled and not per_layer  # totals only: the kernel sums the per-layer rows itself
         if compiled:
+            sums = (net.arrays["live_cts"], held_v, net.arrays["plaintexts"], k["N"][sub], w) if fused else None
             pl = compiled_place(net, groups, ops, gidx_np[sub], vidx_np[sub], act_g, delta_g, sub_k, plan, lmax,
-                                pair[sub])
+                                pair[sub], sums)
         else:
             pl = array_place(xp, net, groups, gidx_np[sub], vidx if keys is None else vidx[sub], act_x,
                              delta if keys is None else _rows(delta, sub), sub_k, plan, lmax, like)
-        # totals only, compiled: per-layer rows stay one per key; their row sums are gathered (P,)
-        by_key = keys is not None and compiled and not per_layer
         if keys is not None:  # every point reads its key's results
             inv = keys[1]
-            pl = Placed(np.asarray(pl.ok)[inv], *(np.asarray(v) if by_key else np.asarray(v)[inv]
-                                                  for v in (pl.entry, pl.booted, pl.lat)),
-                        np.asarray(pl.start)[inv], np.asarray(pl.end)[inv])
-            plan = BootPlan(np.asarray(plan.cost) if by_key else np.asarray(plan.cost)[inv],
+            rows = (None, None, None) if fused else tuple(np.asarray(v)[inv] for v in (pl.entry, pl.booted, pl.lat))
+            pl = Placed(np.asarray(pl.ok)[inv], *rows, np.asarray(pl.start)[inv], np.asarray(pl.end)[inv],
+                        {name: v[inv] for name, v in pl.totals.items()} if fused else None)
+            plan = BootPlan(np.asarray(plan.cost) if fused else np.asarray(plan.cost)[inv],
                             np.asarray(plan.depth)[inv], np.asarray(plan.returns)[inv])
         ok, entry = pl.ok, pl.entry
-        booted = xp.astype(pl.booted, xp.float64)
-        lat = pl.lat + booted * plan.cost
-
         counted = ("rotations", "pt_mults", "ct_mults", "rescales", "he_ops")
         if per_layer or not isinstance(like, np.ndarray):
             ops_l = _op_layers(net, per_point, act_ct, act_pt, xp.zeros_like(delta))
@@ -275,26 +292,23 @@ class CkksModel(CostModel):
             per_pair = _op_layers(net, lambda arr: arr[vidx_np[first]], pv["act_cts"] * poly["ct_mults"],
                                   pv["act_cts"] * poly["scalar_mults"], xp.zeros_like(delta_g))
             ops_l = {}
-        layers = {"latency_s": lat, **{n: ops_l[n] for n in counted[:4] if n in ops_l},
-                  "bootstraps": booted * (a["live_cts"][sub] if by_key else a["live_cts"])}
-        if delta is not None:  # (totals-only compiled calls never build the per-point rows)
-            layers["levels_used"] = delta
-        if ops_l:
-            layers["he_ops"] = ops_l["he_ops"]
-        w = prof.word_bytes
-        held_v = net.arrays["cts_in"] + net.arrays["cts_out"] + net.arrays["temps"] + net.arrays["live_cts"]
-        totals = {name: xp.sum(v, axis=1) for name, v in layers.items() if name not in ("memory_bytes", "levels_used")}
-        if by_key:
-            totals, layers = {name: v[inv] for name, v in totals.items()}, {}
-        if ops_l or not fastplace.available():
+        if fused:
+            assert pl.totals is not None
+            totals, layers = {"latency_s": pl.totals["sum_lat"], "bootstraps": pl.totals["sum_boot"]}, {}
+            mem_layer_max = pl.totals["mem"]
+        else:
+            booted = xp.astype(pl.booted, xp.float64)
+            layers = {"latency_s": pl.lat + booted * plan.cost, **{n: ops_l[n] for n in counted[:4] if n in ops_l},
+                      "bootstraps": booted * a["live_cts"]}
+            if delta is not None:
+                layers["levels_used"] = delta
+            if ops_l:
+                layers["he_ops"] = ops_l["he_ops"]
+            totals = {name: xp.sum(v, axis=1) for name, v in layers.items() if name != "levels_used"}
             entry_limbs = xp.astype(entry, xp.float64) + 1.0
             layers["memory_bytes"] = (per_point(held_v) * ciphertext_bytes(n_c, entry_limbs, w)
                                       + a["plaintexts"] * plaintext_bytes(n_c, entry_limbs, w))
             mem_layer_max = xp.max(layers["memory_bytes"], axis=1)
-        else:  # totals only, compiled: the largest layer's bytes without the (points, layers) arrays
-            mem_layer_max = fastplace.memory_max(held_v, net.arrays["plaintexts"], vidx_np[sub], k["N"][sub], entry, w)
-            if by_key:
-                mem_layer_max = mem_layer_max[inv]
         if not ops_l:  # same keys, same order as the per-layer path
             sums = {name: np.sum(per_pair[name], axis=1)[pair] for name in counted}
             totals = {name: totals[name] if name in totals else sums[name]
@@ -303,9 +317,7 @@ class CkksModel(CostModel):
         totals["latency_s"] = xp.where(ok, totals["latency_s"], float("nan"))
         totals["bootstraps"] = xp.where(ok, totals["bootstraps"], float("nan"))
         totals["levels_used"] = total_depth
-        boot_keys = xp.zeros_like(k["N"])
-        for deg in RING_DEGREES:
-            boot_keys = xp.where(k["N"] == deg, float(bootstrap_rotation_keys(deg // 2, prof.boot)), boot_keys)
+        boot_keys = _boot_key_counts(xp, k["N"], prof.boot)
         n_keys = (xp.minimum(a["rot_keys"], k["slots"]) + xp.astype(totals["ct_mults"] > 0, xp.float64)
                   + xp.where(totals["bootstraps"] > 0, boot_keys, 0.0))
         key_bytes = n_keys * switching_key_bytes(k["N"], k["levels"] + 1.0, k["dnum"], prof.keyswitch, w)
@@ -328,6 +340,21 @@ class CkksModel(CostModel):
                      "a layer needs more levels than remain after bootstrapping (levels - bootstrap depth)")
         return self.make_metrics(totals=totals, layers=layers, layer_names=net.names, layer_kinds=net.kinds,
                                  feasibility=feas)
+
+
+def _boot_key_counts(xp: Any, n: Any, boot: Any) -> Any:
+    """Rotation keys bootstrapping needs at ring degree ``n`` (0 off the ring-degree list), per point."""
+    table = {deg: float(bootstrap_rotation_keys(deg // 2, boot)) for deg in RING_DEGREES}
+    if isinstance(n, np.ndarray):  # numpy: one gather by log2 N
+        lookup = np.zeros(64)
+        for deg, keys in table.items():
+            lookup[deg.bit_length() - 1] = keys
+        exp = np.frexp(n)[1] - 1  # log2 N when N is a power of two
+        return np.where(np.ldexp(1.0, exp) == n, lookup[np.clip(exp, 0, 63)], 0.0)
+    out = xp.zeros_like(n)
+    for deg, keys in table.items():
+        out = xp.where(n == deg, keys, out)
+    return out
 
 
 def _rows(arr: Any, sub: np.ndarray) -> Any:

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from dse.accel import KernelGate, jit
 from dse.errors import DseInputError
 from dse.xp import namespace
 
@@ -41,6 +42,7 @@ __all__ = [
     "max_log_qp",
     "precision_bits",
     "security_bits",
+    "security_bound_and_bits",
     "security_table",
     "slots",
     "smallest_ring",
@@ -83,9 +85,7 @@ def max_log_qp(n: Any, security: Any = 128, *, quantum: bool = False, secret: st
     if isinstance(n, np.ndarray) and isinstance(sec, np.ndarray):  # numpy: one lookup, same values
         tab = _bound_grid(secret, int(hamming), bool(quantum))
         di = (np.frexp(n)[1] - _EXP0).clip(0, len(_DEGS) - 1)  # index if n is a table degree
-        li = np.zeros(sec.shape, dtype=np.int64)
-        for j, lam in enumerate(_LAMS):
-            li[sec == lam] = j
+        li = np.searchsorted(_LAMS, sec).clip(0, len(_LAMS) - 1)  # index if sec is a table level
         hit = (_DEGS[di] == n) & (_LAMS[li] == sec)
         return np.where(hit, tab[di, li], 0.0)
     out = xp.zeros_like(n)
@@ -118,10 +118,61 @@ def security_bits(n: Any, logqp: Any, *, quantum: bool = False, secret: str = "t
     """Highest lambda in {128, 192, 256} whose bound holds for (n, log2 QP); 0 when even 128 fails."""
     xp = namespace(n, logqp)
     out = xp.zeros_like(_arr(xp, logqp, None))
+    if isinstance(n, np.ndarray) and isinstance(logqp, np.ndarray) and n.shape == logqp.shape:
+        # numpy: the degree index once, then one table column per level (max_log_qp's values)
+        tab = _bound_grid(secret, int(hamming), bool(quantum))
+        di = (np.frexp(n)[1] - _EXP0).clip(0, len(_DEGS) - 1)
+        on_table = _DEGS[di] == n
+        for j, lam in enumerate(_LAMS.tolist()):
+            bound = np.where(on_table, tab[di, j], 0.0)
+            out = np.where((logqp <= bound) & (bound > 0), lam, out)
+        return out
     for lam in SECURITY_LEVELS:  # ascending, so the last passing level wins
         bound = max_log_qp(n, lam, quantum=quantum, secret=secret, hamming=hamming)
         out = xp.where((logqp <= bound) & (bound > 0), float(lam), out)
     return out
+
+
+def security_bound_and_bits(n: Any, security: Any, logqp: Any, *, quantum: bool = False, secret: str = "ternary",
+                            hamming: int = 0) -> tuple[Any, Any]:
+    """``(max_log_qp(n, security), security_bits(n, logqp))`` with the same arguments: one pass
+    over the points when numba is installed and the inputs are numpy arrays, else the two calls."""
+    if isinstance(n, np.ndarray) and isinstance(security, np.ndarray) and isinstance(logqp, np.ndarray) \
+            and n.shape == security.shape == logqp.shape and _GATE.available():
+        tab = _bound_grid(secret, int(hamming), bool(quantum))
+        bound, bits = np.empty(n.shape), np.empty(n.shape)
+        _security_kernel(np.asarray(n, np.float64), np.asarray(security, np.float64), np.asarray(logqp, np.float64),
+                         _DEGS, _LAMS, tab, bound, bits)
+        return bound, bits
+    return (max_log_qp(n, security, quantum=quantum, secret=secret, hamming=hamming),
+            security_bits(n, logqp, quantum=quantum, secret=secret, hamming=hamming))
+
+
+@jit
+def _security_kernel(n: Any, sec: Any, logqp: Any, degs: Any, lams: Any, tab: Any, bound: Any, bits: Any) -> None:
+    for p in range(n.shape[0]):
+        di = -1
+        for d in range(degs.shape[0]):  # the table row of n (none: every bound is 0)
+            if degs[d] == n[p]:
+                di = d
+                break
+        b, s = 0.0, 0.0
+        if di >= 0:
+            for j in range(lams.shape[0]):  # ascending: the last level whose bound holds wins
+                t = tab[di, j]
+                if lams[j] == sec[p]:
+                    b = t
+                if logqp[p] <= t and t > 0:
+                    s = lams[j]
+        bound[p], bits[p] = b, s
+
+
+def _selftest() -> None:
+    bound, bits = np.empty(1), np.empty(1)
+    _security_kernel(np.ones(1), np.ones(1), np.ones(1), np.ones(1), np.ones(1), np.ones((1, 1)), bound, bits)
+
+
+_GATE = KernelGate("the compiled security lookup", _selftest)
 
 
 def slots(n: Any, conjugate_invariant: Any = False) -> Any:

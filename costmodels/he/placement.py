@@ -20,6 +20,7 @@ from dse.metrics import to_numpy
 from dse.xp import constant
 
 from . import fastplace
+from .grouping import RowMemo, group_index, profile_key
 from .levels import place_bootstraps
 from .opcost import Profile, keyswitch_geometry, op_latency
 
@@ -39,31 +40,21 @@ class Placed:
     lat: Any
     start: Any
     end: Any
+    totals: dict[str, Any] | None = None  # totals-only compiled calls: sum_lat, sum_boot, mem (P,) instead of rows
 
 
 def _dev(like: Any) -> dict[str, Any]:
     return {"device": like.device} if hasattr(like, "device") and not isinstance(like, np.ndarray) else {}
 
 
-def group_index(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(first, inverse)`` of the distinct values of a non-negative integer ``key`` (P,), in
-    ascending key order: ``first[g]`` is the first point of group g, ``inverse[p]`` its group.
-    Same result as ``np.unique(key, return_index=True, return_inverse=True)[1:]``, by a lookup table."""
-    key = np.asarray(key, dtype=np.int64)
-    if key.size == 0 or key.max() >= 4 * key.size + 4096:  # sparse keys: sorting beats a lookup table
-        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
-        return first, inv.reshape(-1)
-    present = np.zeros(int(key.max()) + 1, dtype=bool)
-    present[key] = True
-    remap = np.cumsum(present) - 1
-    inv = remap[key]
-    first = np.empty(int(remap[-1]) + 1, dtype=np.int64)
-    first[inv[::-1]] = np.arange(key.size - 1, -1, -1)
-    return first, inv
+_OP_ROWS: dict[tuple[Any, ...], RowMemo] = {}
 
 
 def op_tables(xp: Any, prof: Profile, k: dict[str, Any], ops: list[str], lmax: int) -> tuple[dict[str, Any], np.ndarray]:
-    """``({op: (groups, lmax + 2) seconds at 0..lmax+1 limbs (0 read as 1)}, group index per point)``."""
+    """``({op: (groups, lmax + 2) seconds at 0..lmax+1 limbs (0 read as 1)}, group index per point)``.
+
+    numpy: a group's rows are computed once per profile and read by later batches (a memo keyed by
+    (N, digit size), the only knobs ``op_latency`` reads besides the limb count)."""
     top = k["levels"] + 1.0
     alpha = keyswitch_geometry(top, top, k["dnum"], prof.keyswitch)[0]
     key = np.log2(to_numpy(k["N"])).astype(np.int64) * 4096 + to_numpy(alpha + 0.0 * top).astype(np.int64)
@@ -73,7 +64,24 @@ def op_tables(xp: Any, prof: Profile, k: dict[str, Any], ops: list[str], lmax: i
     top_r = xp.take(top, pick, axis=0)[:, None]
     dnum_r = xp.take(k["dnum"], pick, axis=0)[:, None]
     limbs = constant(xp, np.maximum(np.arange(lmax + 2), 1.0), like=k["N"])[None, :]
-    groups = {op: op_latency(prof, op, n_r, limbs, top_limbs=top_r, dnum=dnum_r) for op in ops}
+
+    def compute(new: Any) -> Any:
+        return xp.concat([op_latency(prof, op, n_r[new], limbs, top_limbs=top_r[new], dnum=dnum_r[new]) for op in ops],
+                         axis=1)
+
+    if not isinstance(k["N"], np.ndarray):
+        rows = compute(slice(None))
+    else:
+        memo_key = (profile_key(prof), tuple(ops), lmax)
+        if memo_key not in _OP_ROWS:
+            if len(_OP_ROWS) > 64:
+                _OP_ROWS.clear()
+            _OP_ROWS[memo_key] = RowMemo(len(ops) * (lmax + 2))
+        memo = _OP_ROWS[memo_key]
+        idx = memo.rows(key[first], compute)
+        rows = memo.table[idx]
+    w = lmax + 2
+    groups = {op: rows[:, j * w:(j + 1) * w] for j, op in enumerate(ops)}
     return groups, inv.reshape(-1)
 
 
@@ -86,9 +94,11 @@ def _fallback(xp: Any, ok: Any, levels: Any, delta: Any, start: Any, end: Any) -
 
 def compiled_place(net: Any, groups: dict[str, Any], ops: list[str], gidx: np.ndarray, vidx: np.ndarray,
                    act: tuple[Any, Any, Any], delta: Any, k: dict[str, Any], plan: Any, lmax: int,
-                   row: np.ndarray | None = None) -> Placed:
+                   row: np.ndarray | None = None, sums: tuple[Any, ...] | None = None) -> Placed:
     """:func:`array_place` by :func:`.fastplace.place_and_price` (numpy inputs). ``act`` / ``delta``
-    hold a row per point, or (``row`` given) the rows point ``p`` reads as ``row[p]``."""
+    hold a row per point, or (``row`` given) the rows point ``p`` reads as ``row[p]``. ``sums``
+    (totals only, see :func:`.fastplace.place_and_price`): :attr:`Placed.totals` instead of the
+    per-layer rows (``entry``, ``booted``, ``lat`` are then None)."""
     col = {op: j for j, op in enumerate(ops)}
     t = np.stack([np.asarray(groups[op]) for op in ops], axis=1)
     levels = np.asarray(k["levels"]).astype(np.int64)
@@ -100,12 +110,14 @@ def compiled_place(net: Any, groups: dict[str, Any], ops: list[str], gidx: np.nd
         np.array([col[op] for op, _ in net.entries], np.int64), np.array([off for _, off in net.entries], np.int64),
         np.any(net.arrays["act_cts"], axis=0), np.max(net.arrays["depth"], axis=0).astype(np.int64),
         np.array([col[op] for op in _ACT_OPS], np.int64), act[0], act[1], act[2],
-        np.asarray(delta).astype(np.int64), levels, l_eff, np.asarray(plan.cost), lmax, row)
+        np.asarray(delta).astype(np.int64), levels, l_eff, np.asarray(plan.cost), lmax, row, sums)
     ok = np.isfinite(out["total"])
     chain = np.sum(np.asarray(delta).astype(np.int64), axis=1)  # levels the plain chain consumes, per row
     chain = chain if row is None else chain[row]
     start = np.where(ok, out["start"], np.minimum(levels, chain))
     end = np.where(ok, out["end"], np.zeros_like(levels))
+    if sums is not None:
+        return Placed(ok, None, None, None, start, end, {name: out[name] for name in ("sum_lat", "sum_boot", "mem")})
     return Placed(ok, out["entry"], out["booted"], out["lat"], start, end)
 
 

@@ -54,3 +54,27 @@ def test_sparse_packing_runs_evalmod_once_after_a_partial_sum():
     assert count(sparse, "mul") == count(full, "mul") / 2
     assert count(sparse, "rotate", 0) == count(full, "rotate", 0) + 3  # log2(32768 / 4096)
     assert bootstrap_ops(32768, cfg, 32768) == bootstrap_ops(32768, cfg)  # full packing unchanged
+
+
+def test_memoised_group_latencies_equal_direct_op_latency(monkeypatch) -> None:
+    """The per-profile latency memo returns exactly ``op_latency`` at each (op, level offset), whatever
+    batches filled it before (two batches, overlapping groups, hybrid and SEAL-style profiles)."""
+    import numpy as np
+
+    from costmodels.he import bootplan
+    from costmodels.he.opcost import op_latency
+    from costmodels.he.presets import get_profile
+
+    rng = np.random.default_rng(4)
+    keys = [("rotate", 0), ("rotate", 5), ("ks_modup", 3), ("rescale", 1), ("mul", 20), ("rotate_hoisted", 2)]
+    for name, limit in (("openfhe-cpu", 4096), ("seal-tenseal-vm", 4096), ("openfhe-cpu", 8)):
+        prof = get_profile(name)
+        monkeypatch.setattr(bootplan, "LATENCY_ROWS_LIMIT", limit)  # 8: the memo restarts within these batches
+        for size in (40, 60):  # the second batch meets groups the first one memoised
+            n = 2.0 ** rng.integers(12, 17, size)
+            dnum = rng.integers(1, 6, size).astype(float)
+            top = rng.integers(4, 30, size).astype(float)
+            lat_g, g_of = bootplan._group_latencies(prof, {"N": n, "dnum": dnum}, top, keys)
+            for j, (op, off) in enumerate(keys):
+                want = op_latency(prof, op, n, np.maximum(top - off, 1.0), top_limbs=top, dnum=dnum)
+                assert np.array_equal(lat_g[g_of, j], want), (name, op, off)

@@ -77,18 +77,78 @@ def test_compiled_totals_only_equals_array_totals_only(workload: str, params: di
 
 
 @pytest.mark.skipif(not fastplace.available(), reason="numba not installed (.ci/setup_numba.sh)")
-def test_memory_max_matches_the_size_formulas() -> None:
-    """The compiled working-set maximum equals max over layers of the opcost size formulas, NaN included."""
+@pytest.mark.parametrize("n_layers", [1, 2, 7, 8, 9, 12, 15, 16, 17, 64, 127, 128, 129, 200, 257, 300, 1031])
+def test_row_sum_equals_numpy_sum(n_layers: int) -> None:
+    """The kernels' row sum (totals-only latency and bootstrap counts) equals ``np.sum`` of the row bit
+    for bit (numpy's pairwise order), with magnitudes spread over 16 decades, -0.0, inf and NaN."""
+    rng = np.random.default_rng(n_layers)
+    rows = rng.standard_normal((200, n_layers)) * 10.0 ** rng.integers(-8, 8, (200, n_layers))
+    rows[rng.random(rows.shape) < 0.05] = -0.0
+    rows[0, 0], rows[1, -1], rows[2, :] = np.inf, np.nan, -0.0
+    for row in rows:
+        got, want = fastplace._row_sum(row), np.sum(row)
+        assert (got == want or (np.isnan(got) and np.isnan(want))) and np.signbit(got) == np.signbit(want)
+
+
+@pytest.mark.skipif(not fastplace.available(), reason="numba not installed (.ci/setup_numba.sh)")
+def test_placement_in_several_passes_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Groups whose cost rows exceed TABLE_BYTES are placed in several passes (here one group per
+    pass) with the same results as one pass."""
+    model = CkksModel()
+    design = model.space.sample(400, 21)
+    one = model.evaluate(load("resnet20-cifar"), design).numpy()
+    monkeypatch.setattr(fastplace, "TABLE_BYTES", 1)
+    many = model.evaluate(load("resnet20-cifar"), design).numpy()
+    _assert_same(one, many)
+
+
+@pytest.mark.skipif(not fastplace.available(), reason="numba not installed (.ci/setup_numba.sh)")
+def test_fused_totals_equal_sums_of_the_per_layer_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``place_and_price(..., sums=...)`` returns the row sums (NaN without a placement) and the
+    working-set maximum of the rows the per-layer call returns (real inputs of a ResNet-20 batch;
+    one plaintext count set to NaN)."""
     from costmodels.he.opcost import ciphertext_bytes, plaintext_bytes
 
-    rng = np.random.default_rng(3)
-    held, pts = rng.integers(0, 40, (4, 9)).astype(float), rng.integers(0, 300, (4, 9)).astype(float)
-    pts[2, 5] = np.nan
-    vidx = rng.integers(0, 4, 50)
-    n = 2.0 ** rng.integers(10, 18, 50)
-    entry = rng.integers(0, 40, (50, 9))
-    limbs = entry + 1.0
-    ref = np.max(held[vidx] * ciphertext_bytes(n[:, None], limbs, 8) + pts[vidx] * plaintext_bytes(n[:, None], limbs, 8),
-                 axis=1)
-    got = fastplace.memory_max(held, pts, vidx, n, entry, 8)
-    assert np.array_equal(got, ref, equal_nan=True) and np.isnan(got[vidx == 2]).all()
+    calls = []
+    real = fastplace.place_and_price
+    monkeypatch.setattr(fastplace, "place_and_price", lambda *a, **kw: calls.append(a) or real(*a, **kw))
+    CkksModel().evaluate(load("resnet20-cifar"), CkksModel().space.sample(300, 23))  # per-layer call
+    args = calls[0]
+    vidx, boot_cost = np.asarray(args[2]), np.asarray(args[16])
+    rng = np.random.default_rng(1)
+    n_var, n_layers = int(vidx.max()) + 1, boot_cost.shape[1]
+    live, held = rng.integers(0, 5, (n_var, n_layers)).astype(float), rng.integers(1, 9, (n_var, n_layers)).astype(float)
+    pts = rng.integers(0, 50, (n_var, n_layers)).astype(float)
+    pts[0, 3] = np.nan
+    n = 2.0 ** rng.integers(12, 17, len(vidx))
+    rows = real(*args)
+    fused = real(*args[:19], sums=(live, held, pts, n, 8))
+    b = rows["booted"].astype(float)
+    with np.errstate(invalid="ignore"):
+        want_lat = np.sum(rows["lat"] + b * boot_cost, axis=1)
+    limbs = rows["entry"] + 1.0
+    want_mem = np.max(held[vidx] * ciphertext_bytes(n[:, None], limbs, 8) + pts[vidx] * plaintext_bytes(n[:, None], limbs, 8),
+                      axis=1)
+    placed = np.isfinite(rows["total"])  # without a placement the model reports NaN totals
+    assert placed.any() and not placed.all()
+    assert np.array_equal(fused["sum_lat"][placed], want_lat[placed], equal_nan=True)
+    assert np.array_equal(fused["sum_boot"][placed], np.sum(b * live[vidx], axis=1)[placed])
+    assert np.isnan(fused["sum_lat"][~placed]).all() and np.isnan(fused["sum_boot"][~placed]).all()
+    assert np.array_equal(fused["mem"], want_mem, equal_nan=True) and np.isnan(fused["mem"][vidx == 0]).all()
+    for name in ("total", "start", "end"):
+        assert np.array_equal(fused[name], rows[name])
+
+
+def test_group_index_equals_numpy_unique(monkeypatch: pytest.MonkeyPatch) -> None:
+    """group_index (compiled and array versions) gives np.unique's first indices and inverse."""
+    from costmodels.he import grouping
+
+    rng = np.random.default_rng(5)
+    keys = (rng.integers(0, 50, 3000), rng.integers(0, 10**6, 300), np.array([7]), np.array([2, 2, 2]),
+            rng.integers(0, 4000, 1000))
+    for compiled in (grouping._GATE.available(), False):
+        monkeypatch.setattr(grouping._GATE, "available", lambda c=compiled: c)
+        for key in keys:
+            _, want_first, want_inv = np.unique(key, return_index=True, return_inverse=True)
+            first, inv = grouping.group_index(key)
+            assert np.array_equal(first, want_first) and np.array_equal(inv, want_inv.reshape(-1))

@@ -92,3 +92,51 @@ def test_conjugate_invariant_ring_doubles_slots():
     std = _eval("resnet20-cifar", N=16384, levels=60, scale_bits=30)
     ci = _eval("resnet20-cifar", N=16384, levels=60, scale_bits=30, ring="conjugate-invariant")
     assert ci.totals["ct_mults"][0] < std.totals["ct_mults"][0]
+
+
+def test_bootstrap_key_counts_per_ring_degree():
+    """The per-point bootstrap rotation-key count is bootstrap_rotation_keys(N/2) on every ring degree
+    of the space and 0 off it, on the numpy path and the array-API one (torch, when installed)."""
+    import numpy as np
+
+    from costmodels.he import bootstrap_rotation_keys
+    from costmodels.he.model import _boot_key_counts
+    from costmodels.he.params import RING_DEGREES
+    from costmodels.he.presets import get_profile
+
+    boot = get_profile("openfhe-cpu").boot
+    n = np.array([*RING_DEGREES, 3000.0, 2.0**20])
+    want = np.array([float(bootstrap_rotation_keys(d // 2, boot)) for d in RING_DEGREES] + [0.0, 0.0])
+    assert np.array_equal(_boot_key_counts(np, n, boot), want)
+    try:
+        import torch
+    except ImportError:
+        return
+    from dse.xp import namespace
+
+    t = torch.tensor(n, dtype=torch.float64)
+    assert np.array_equal(_boot_key_counts(namespace(t), t, boot).numpy(), want)
+
+
+def test_memoised_op_tables_equal_direct_op_latency():
+    """op_tables' per-profile memo returns exactly op_latency at every limb count for each point's
+    (N, digit size) group, across two batches that share groups (hybrid and SEAL-style profiles)."""
+    import numpy as np
+
+    from costmodels.he.opcost import op_latency
+    from costmodels.he.placement import op_tables
+    from costmodels.he.presets import get_profile
+
+    rng = np.random.default_rng(8)
+    ops = ["add", "mul", "rotate", "rescale", "encrypt"]
+    for name in ("openfhe-cpu", "seal-tenseal-vm"):
+        prof = get_profile(name)
+        for size in (30, 50):
+            k = {"N": 2.0 ** rng.integers(12, 17, size), "levels": rng.integers(2, 30, size).astype(float),
+                 "dnum": rng.integers(1, 6, size).astype(float)}
+            groups, gidx = op_tables(np, prof, k, ops, 31)
+            limbs = np.maximum(np.arange(33), 1.0)[None, :]
+            for op in ops:
+                want = op_latency(prof, op, k["N"][:, None], limbs, top_limbs=k["levels"][:, None] + 1.0,
+                                  dnum=k["dnum"][:, None])
+                assert np.array_equal(groups[op][gidx], want), (name, op)

@@ -101,3 +101,36 @@ def _tiny():
         b.linear(b.act(b.linear(b.input, 64), "poly", degree=2), 10)
         _tiny.w = b.build()
     return _tiny.w
+
+
+def test_security_bits_numpy_path_equals_per_level_bounds():
+    """The numpy fast path of security_bits equals the level-by-level rule over max_log_qp (every ring
+    degree, off-table degrees, both secret kinds)."""
+    from costmodels.he.params import max_log_qp, security_bits
+
+    rng = np.random.default_rng(9)
+    n = 2.0 ** rng.integers(9, 19, 2000)
+    logqp = rng.uniform(20, 3500, 2000)
+    for secret, h in (("ternary", 0), ("sparse", 192), ("sparse", 64)):
+        want = np.zeros_like(logqp)
+        for lam in (128, 192, 256):
+            bound = max_log_qp(n, np.full_like(n, lam), secret=secret, hamming=h)
+            want = np.where((logqp <= bound) & (bound > 0), float(lam), want)
+        assert np.array_equal(security_bits(n, logqp, secret=secret, hamming=h), want)
+
+
+def test_security_bound_and_bits_equal_the_two_lookups():
+    """The one-pass (compiled) security lookup equals max_log_qp and security_bits, with off-table
+    degrees and levels, NaN log2(QP), and both secret kinds."""
+    from costmodels.he.params import max_log_qp, security_bits, security_bound_and_bits
+
+    rng = np.random.default_rng(10)
+    n = 2.0 ** rng.integers(9, 19, 3000)
+    n[:5] = [3000.0, np.nan, 4096.0, 65536.0, 131072.0]
+    sec = rng.choice([128.0, 192.0, 256.0, 100.0], 3000)
+    logqp = rng.uniform(20, 3500, 3000)
+    logqp[7] = np.nan
+    for secret, h in (("ternary", 0), ("sparse", 192), ("sparse", 32), ("gaussian", 0)):
+        bound, bits = security_bound_and_bits(n, sec, logqp, secret=secret, hamming=h)
+        assert np.array_equal(bound, max_log_qp(n, sec, secret=secret, hamming=h))
+        assert np.array_equal(bits, security_bits(n, logqp, secret=secret, hamming=h))
