@@ -247,7 +247,7 @@ def _kernel(t: Any, gidx: Any, vidx: Any, ginv: Any, gfirst: Any, g_lo: int, g_h
                 e_row[i] = t_tgt[i] if b else after + delta[r, i]
                 b_row[i] = b and feasible
                 after = t_arg[i] if b else after + delta[r, i]
-            start[p] = after
+            start[p] = after if feasible else chain_top  # no placement: the plain chain from min(L, depth) to 0
             priced = feasible or not sums  # totals of a point without placement are NaN in the model
             for i in range(n_layers):
                 if not feasible:  # the plain chain, clipped to [0, L] (the array version's fallback)
@@ -297,8 +297,8 @@ def place_and_price(t: np.ndarray, gidx: np.ndarray, vidx: np.ndarray, counts: n
 
     Returns ``entry`` (P, layers) int64 (the plain chain where no placement exists), ``booted``
     (P, layers) bool (False where none exists), ``total`` (P,) seconds (inf: none), ``start`` /
-    ``end`` (P,) int64 of the placement, and ``lat`` (P, layers) seconds of each layer (without
-    its bootstrap).
+    ``end`` (P,) int64 of the placement (where none exists, of the plain chain: min(L, depth) and
+    0), and ``lat`` (P, layers) seconds of each layer (without its bootstrap).
 
     ``sums`` = ``(live, held, plaintexts, n, word_bytes)`` (per-variant ``(V, layers)`` rows read
     as ``[vidx[p]]``, ring degree per point): totals only. ``entry`` / ``booted`` / ``lat`` are

@@ -310,7 +310,8 @@ class CkksModel(CostModel):
                                       + a["plaintexts"] * plaintext_bytes(n_c, entry_limbs, w))
             mem_layer_max = xp.max(layers["memory_bytes"], axis=1)
         if not ops_l:  # same keys, same order as the per-layer path
-            sums = {name: np.sum(per_pair[name], axis=1)[pair] for name in counted}
+            stacked = np.stack([np.sum(per_pair[name], axis=1) for name in counted], axis=1)[pair]  # one gather
+            sums = {name: np.ascontiguousarray(stacked[:, j]) for j, name in enumerate(counted)}
             totals = {name: totals[name] if name in totals else sums[name]
                       for name in ("latency_s", *counted[:4], "bootstraps", "he_ops")}
         # no bootstrap placement exists: latency and the bootstrap count cannot exist (NaN, not inf/0)

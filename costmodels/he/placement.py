@@ -111,11 +111,7 @@ def compiled_place(net: Any, groups: dict[str, Any], ops: list[str], gidx: np.nd
         np.any(net.arrays["act_cts"], axis=0), np.max(net.arrays["depth"], axis=0).astype(np.int64),
         np.array([col[op] for op in _ACT_OPS], np.int64), act[0], act[1], act[2],
         np.asarray(delta).astype(np.int64), levels, l_eff, np.asarray(plan.cost), lmax, row, sums)
-    ok = np.isfinite(out["total"])
-    chain = np.sum(np.asarray(delta).astype(np.int64), axis=1)  # levels the plain chain consumes, per row
-    chain = chain if row is None else chain[row]
-    start = np.where(ok, out["start"], np.minimum(levels, chain))
-    end = np.where(ok, out["end"], np.zeros_like(levels))
+    ok, start, end = np.isfinite(out["total"]), out["start"], out["end"]
     if sums is not None:
         return Placed(ok, None, None, None, start, end, {name: out[name] for name in ("sum_lat", "sum_boot", "mem")})
     return Placed(ok, out["entry"], out["booted"], out["lat"], start, end)
