@@ -27,7 +27,7 @@ from dse.xp import constant
 
 from . import fastplace
 from .bootstrap import bootstrap_ops
-from .grouping import RowMemo, group_index, profile_key
+from .grouping import ProfileMemos, group_index, profile_key
 from .opcost import BootConfig, Profile, keyswitch_geometry, op_latency
 
 __all__ = ["BootPlan", "boot_plan"]
@@ -205,11 +205,10 @@ def boot_plan(xp: Any, prof: Profile, k: dict[str, Any], design: Any, fill: Any,
         used_cols, remap = table.used(table.rows(codes))
         keys = [(_BOOT_OPS[j // _MAX_OFF], j % _MAX_OFF) for j in used_cols.tolist()]
         lat_g, g_of = _group_latencies(prof, k, to_numpy(top), keys)
-        live_v, live_row = live if isinstance(live, tuple) else (live, None)
-        return BootPlan(fastplace.boot_costs(lat_g, g_of, table.ptr, table.cols, table.vals, remap, per_code, inv_code,
-                                             live_v, prof.boot_scale, lookup=table.lookup,
-                                             entry_cols=table.entry_columns(used_cols, remap), live_row=live_row,
-                                             skip=to_numpy(ret) < 1),
+        live_v, live_row = live if isinstance(live, tuple) else (live, np.arange(len(live), dtype=np.int64))
+        return BootPlan(fastplace.boot_costs(lat_g, g_of, table.ptr, table.entry_columns(used_cols, remap), table.vals,
+                                             per_code, inv_code, table.lookup, live_v, live_row, to_numpy(ret) < 1,
+                                             prof.boot_scale),
                         depth, ret)
     if isinstance(live, tuple):  # rows per variant: gathered per point for the array versions
         live = live[0][live[1]]
@@ -271,8 +270,8 @@ def _group_latencies(prof: Profile, k: dict[str, Any], top: np.ndarray,
     return _latency_rows(prof, n[first], top[first], dnum[first], alpha[first], cols), g_of
 
 
-_LATENCY_ROWS: dict[tuple[Any, ...], RowMemo] = {}
-LATENCY_ROWS_LIMIT = 4096  # (N, top, digit size) groups kept per profile
+# per profile: seconds of each (op, level offset) per (N, top, digit size) group, 4096 groups at most
+_LATENCY_ROWS = ProfileMemos(row_limit=4096)
 
 
 def _latency_rows(prof: Profile, n: np.ndarray, top: np.ndarray, dnum: np.ndarray, alpha: np.ndarray,
@@ -281,10 +280,7 @@ def _latency_rows(prof: Profile, n: np.ndarray, top: np.ndarray, dnum: np.ndarra
     (distinct), from a per-profile memo: every (op, offset) column of a group is computed once.
     ``op_latency`` reads ``dnum`` only through the digit size (:func:`.opcost.keyswitch_geometry`),
     so a group's first point's ``dnum`` stands for it."""
-    key = profile_key(prof)
-    if key not in _LATENCY_ROWS or _LATENCY_ROWS[key].limit != LATENCY_ROWS_LIMIT:
-        _LATENCY_ROWS[key] = RowMemo(len(_BOOT_OPS) * _MAX_OFF, LATENCY_ROWS_LIMIT)
-    memo = _LATENCY_ROWS[key]
+    memo = _LATENCY_ROWS.get(profile_key(prof), len(_BOOT_OPS) * _MAX_OFF)
 
     def compute(new: np.ndarray) -> np.ndarray:
         offs = np.arange(_MAX_OFF, dtype=np.float64)[None, :]

@@ -38,8 +38,8 @@ def _selftest() -> None:
     place_and_price(np.ones((1, 1, 3)), one_i, one_i, np.ones((1, 1, 1)), np.ones((1, 1), bool), one_i, one_i,
                     np.zeros(1, bool), one_i, np.zeros(5, np.int64), one_f, one_f, one_f, np.zeros((1, 1), np.int64),
                     np.ones(1, np.int64), np.zeros(1, np.int64), one_f, 1, sums=(one_f, one_f, one_f, np.ones(1), 8))
-    boot_costs(np.ones((1, 1)), one_i, np.array([0, 1]), one_i, np.ones(1), one_i, one_i, np.zeros((1, 1), np.int64),
-               one_f, 1.0)
+    boot_costs(np.ones((1, 1)), one_i, np.array([0, 1]), one_i, np.ones(1), one_i, np.zeros((1, 1), np.int64), one_i,
+               one_f, one_i, np.zeros(1, bool), 1.0)
     structure_codes(one_i, one_i, one_i, np.ones(1, bool), np.zeros((1, 1), np.int64), one_i, 1)
 
 
@@ -197,17 +197,17 @@ def _kernel(t: Any, gidx: Any, vidx: Any, ginv: Any, gfirst: Any, g_lo: int, g_h
                 if act:
                     a_ct, a_pt, a_add = act_ct[r, i], act_pt[r, i], act_add[r, i]
                 best, arg = inf, 0
-                for j in range(nk):
-                    if k_val[j] < best:
-                        best, arg = k_val[j], k_lev[j]
                 m = 0  # shift every level by d (value[lev] <- value[lev + d] + cost[lev + d]); below d: dropped
                 for j in range(nk):
                     src = k_lev[j]
+                    kv = k_val[j]
+                    if kv < best:
+                        best, arg = kv, src
                     if src >= d:
                         c = base[i, src]
                         if act:
                             c = _act_cost(c, arows, i, src, a_ct, a_pt, a_add)
-                        k_lev[m], k_val[m] = src - d, k_val[j] + c
+                        k_lev[m], k_val[m] = src - d, kv + c
                         m += 1
                 nk = m
                 tgt = min(le, rem[i])
@@ -261,20 +261,23 @@ def _kernel(t: Any, gidx: Any, vidx: Any, ginv: Any, gfirst: Any, g_lo: int, g_h
             if sums:  # totals only: model.py's row sums and memory maximum, from this point's rows
                 v, nn = vidx[p], n_pt[p]
                 mx, nan = -np.inf, False
+                nw = nn * word  # integers far below 2**53: the products are exact in any order
                 for i in range(n_layers):
                     limbs = e_row[i] + 1.0
-                    val = held_v[v, i] * (2.0 * limbs * nn * word) + pt_v[v, i] * (limbs * nn * word)
-                    if val != val:
-                        nan = True
-                    elif val > mx:
-                        mx = val
+                    val = held_v[v, i] * (2.0 * limbs * nw) + pt_v[v, i] * (limbs * nw)
+                    nan = nan | (val != val)
+                    mx = val if val > mx else mx
                 mem[p] = np.nan if nan else mx
                 if priced:
                     for i in range(n_layers):
                         bf = 1.0 if b_row[i] else 0.0
                         s_lat[i] = l_row[i] + bf * boot_cost[p, i]
                         s_boot[i] = bf * live_v[v, i]
-                    sum_lat[p], sum_boot[p] = _row_sum(s_lat), _row_sum(s_boot)
+                    if n_layers <= 128:  # one block: _block_sum inlines, the stack version is a call
+                        sum_lat[p] = 0.0 + _block_sum(s_lat, 0, n_layers)
+                        sum_boot[p] = 0.0 + _block_sum(s_boot, 0, n_layers)
+                    else:
+                        sum_lat[p], sum_boot[p] = _row_sum(s_lat), _row_sum(s_boot)
                 else:
                     sum_lat[p], sum_boot[p] = np.nan, np.nan
             else:
@@ -404,19 +407,34 @@ def _boot_kernel(lat_g: Any, g_of: Any, ptr: Any, cols: Any, vals: Any, per_poin
         r = job_r[q]
         order[fill[r]] = q
         fill[r] += 1
-    # 3. the dot products, four jobs of one row at a time (a short tail repeats its last job)
-    acc = np.empty(n_jobs + 3)
-    res = np.empty(n_jobs)
+    # 3. one dot product per distinct (group, row): jobs of one row that share a group share it
+    g_stamp = np.full(lat_g.shape[0], -1, dtype=np.int64)
+    g_where = np.empty(lat_g.shape[0], dtype=np.int64)
+    uniq_g = np.empty(n_jobs, dtype=np.int64)
+    uniq_of = np.empty(n_jobs, dtype=np.int64)
+    u_start = np.empty(n_rows + 1, dtype=np.int64)
+    n_uniq = 0
     for r in range(n_rows):
-        q0, q1 = start[r], start[r + 1]
-        for q in range(q0, q1, 4):
-            g0 = job_g[order[q]]
-            g1 = job_g[order[min(q + 1, q1 - 1)]]
-            g2 = job_g[order[min(q + 2, q1 - 1)]]
-            g3 = job_g[order[min(q + 3, q1 - 1)]]
-            _dot4(lat_g, cols, vals, ptr[r], ptr[r + 1], g0, g1, g2, g3, acc, q)
-        for q in range(q0, q1):
-            res[order[q]] = scale * acc[q]
+        u_start[r] = n_uniq
+        for q in range(start[r], start[r + 1]):
+            g = job_g[order[q]]
+            if g_stamp[g] != r:
+                g_stamp[g], g_where[g] = r, n_uniq
+                uniq_g[n_uniq] = g
+                n_uniq += 1
+            uniq_of[order[q]] = g_where[g]
+    u_start[n_rows] = n_uniq
+    # 4. the dot products, four of one row at a time (a short tail repeats its last group)
+    acc = np.empty(n_uniq + 3)
+    for r in range(n_rows):
+        u0, u1 = u_start[r], u_start[r + 1]
+        for u in range(u0, u1, 4):
+            g0, g1 = uniq_g[u], uniq_g[min(u + 1, u1 - 1)]
+            g2, g3 = uniq_g[min(u + 2, u1 - 1)], uniq_g[min(u + 3, u1 - 1)]
+            _dot4(lat_g, cols, vals, ptr[r], ptr[r + 1], g0, g1, g2, g3, acc, u)
+    res = np.empty(n_jobs)
+    for q in range(n_jobs):
+        res[q] = scale * acc[uniq_of[q]]
     for p in range(n_points):
         if skip[p]:
             for i in range(n_layers):
@@ -427,35 +445,26 @@ def _boot_kernel(lat_g: Any, g_of: Any, ptr: Any, cols: Any, vals: Any, per_poin
                 cost[p, i] = res[job_of[p, i]] * live[lr, i]
 
 
-def boot_costs(lat_g: np.ndarray, g_of: np.ndarray, ptr: np.ndarray, cols: np.ndarray, vals: np.ndarray,
-               remap: np.ndarray, per_point: np.ndarray, inv: np.ndarray, live: np.ndarray,
-               scale: float, lookup: np.ndarray | None = None, entry_cols: np.ndarray | None = None,
-               live_row: np.ndarray | None = None, skip: np.ndarray | None = None) -> np.ndarray:
+def boot_costs(lat_g: np.ndarray, g_of: np.ndarray, ptr: np.ndarray, entry_cols: np.ndarray, vals: np.ndarray,
+               per_point: np.ndarray, inv: np.ndarray, lookup: np.ndarray, live: np.ndarray, live_row: np.ndarray,
+               skip: np.ndarray, scale: float) -> np.ndarray:
     """Seconds of bootstrapping before each layer, ``scale x (lat . counts) x live`` per (point, layer).
 
-    ``lat_g`` (groups, keys) per-op seconds of each point group; structure s has the op counts
-    ``vals[ptr[s]:ptr[s+1]]`` at columns ``cols[ptr[s]:ptr[s+1]]`` (ascending), column c being key
-    ``remap[c]``; a point bootstraps with structure ``per_point[p]`` everywhere, or
-    (``per_point[p] < 0``, sparse slots) with ``inv[p, i]`` before layer i. The dot product runs in
-    key order over the non-zero counts, as :func:`.bootplan._dot` does over all of them (a zero
-    count adds exactly 0). With ``lookup``, ``per_point`` and ``inv`` hold structure codes and
-    ``lookup[code]`` is the structure (:func:`structure_codes`); ``inv`` is read on sparse rows only.
-    ``entry_cols`` (optional) is ``remap[cols]``, when the caller keeps it between batches. With
-    ``live_row``, ``live`` holds rows that point ``p`` reads as ``live[live_row[p]]``. Points where
+    ``lat_g`` (groups, keys) per-op seconds of each point group, ``g_of`` each point's group;
+    structure s has the op counts ``vals[ptr[s]:ptr[s+1]]`` at the columns
+    ``entry_cols[ptr[s]:ptr[s+1]]`` of ``lat_g`` (ascending; -1 only on structures no point uses).
+    ``per_point`` and ``inv`` hold structure codes and ``lookup[code]`` is the structure
+    (:func:`structure_codes`): a point bootstraps with structure ``lookup[per_point[p]]`` everywhere,
+    or (``per_point[p] < 0``, sparse slots) with ``lookup[inv[p, i]]`` before layer i (``inv`` is
+    read on sparse rows only). The dot product runs in key order over the non-zero counts, as
+    :func:`.bootplan._dot` does over all of them (a zero count adds exactly 0). ``live`` holds rows
+    of live ciphertexts per layer that point ``p`` reads as ``live[live_row[p]]``. Points where
     ``skip`` is True get 0 (the caller knows they never bootstrap; a price is finite, so
     ``booted x price`` is 0 either way).
     """
-    n_points = len(per_point)
-    cost = np.empty((n_points, live.shape[1]))
-    if live_row is None:
-        live_row = np.arange(n_points, dtype=np.int64)
-    if skip is None:
-        skip = np.zeros(n_points, np.bool_)
-    if lookup is None:
-        lookup = np.arange(max(len(ptr) - 1, 1), dtype=np.int64)
+    cost = np.empty((len(per_point), live.shape[1]))
     _boot_kernel(np.ascontiguousarray(lat_g, np.float64), np.asarray(g_of, np.int64), np.asarray(ptr, np.int64),
-                 np.asarray(remap, np.int64)[cols] if entry_cols is None else entry_cols,
-                 np.ascontiguousarray(vals, np.float64),
+                 np.asarray(entry_cols, np.int64), np.ascontiguousarray(vals, np.float64),
                  np.asarray(per_point, np.int64), np.ascontiguousarray(inv, np.int64), np.asarray(lookup, np.int64),
                  np.ascontiguousarray(live, np.float64), np.asarray(live_row, np.int64),
                  np.asarray(skip, np.bool_), float(scale), cost)

@@ -1,5 +1,6 @@
-"""Group index of integer keys by a lookup table, and a memo of per-group table rows (shared by
-the model, the placement, the bootstrap plan and the compiled kernels)."""
+"""Group index of integer keys by a lookup table, a memo of per-group table rows and a bounded set
+of such memos per profile (shared by the model, the placement, the bootstrap plan and the compiled
+kernels)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from dse.accel import KernelGate, jit
 
-__all__ = ["RowMemo", "group_index", "profile_key"]
+__all__ = ["ProfileMemos", "RowMemo", "group_index", "profile_key"]
 
 
 def group_index(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -88,6 +89,31 @@ class RowMemo:
             self.codes, self.code_row = codes[order], self.code_row[order]
             pos = np.searchsorted(self.codes, code)
         return self.code_row[pos]
+
+
+class ProfileMemos:
+    """A :class:`RowMemo` of per-op latency rows (seconds) per key -- a :func:`profile_key`, extended
+    by whatever else fixes the row layout -- kept across batches. Each memo holds at most
+    ``row_limit`` rows (point groups); at most ``max_keys`` memos are held: a key met when
+    ``max_keys`` are held drops them all first (they restart empty; the rows are recomputed equal)."""
+
+    def __init__(self, row_limit: int = 4096, max_keys: int = 64):
+        self.row_limit = row_limit
+        self.max_keys = max_keys
+        self._memos: dict[tuple[Any, ...], RowMemo] = {}
+
+    def __len__(self) -> int:
+        return len(self._memos)
+
+    def get(self, key: tuple[Any, ...], width: int) -> RowMemo:
+        """The memo of ``key`` (created with rows of ``width`` columns when new; ``key`` must fix
+        ``width``)."""
+        memo = self._memos.get(key)
+        if memo is None:
+            if len(self._memos) >= self.max_keys:
+                self._memos.clear()
+            memo = self._memos[key] = RowMemo(width, self.row_limit)
+        return memo
 
 
 def profile_key(prof: Any) -> tuple[Any, ...]:

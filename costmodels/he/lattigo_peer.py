@@ -150,14 +150,12 @@ def _sig(lib: ctypes.CDLL) -> None:
         fn.argtypes, fn.restype = args, res
 
 
-def load_lattigo(path: str | None = None, *, threads: int = 1, gogc: int | str | None = None,
-                 gomemlimit: str | None = None) -> ctypes.CDLL:
+def load_lattigo(path: str | None = None, *, threads: int = 1, gogc: int | str | None = None) -> ctypes.CDLL:
     """Load the library once per process with ``GOMAXPROCS=threads`` (set before the load, as the Go
     runtime reads it at start-up); later calls return the same handle and must agree on ``threads``.
     ``gogc``: the Go collector's ``GOGC`` percentage (default: the environment's, else Go's 100); a
-    larger value means fewer collection cycles stealing the single P during timing, more memory;
-    ``"off"`` with ``gomemlimit`` (e.g. ``"16GiB"``, Go's ``GOMEMLIMIT``) collects only near that heap
-    size. Measured at N=2^16 (ops, 10 limbs): GOGC=100 inflated mul_relin/rotate by 40-60 % against
+    larger value means fewer collection cycles stealing the single P during timing, more memory.
+    Measured at N=2^16 (ops, 10 limbs): GOGC=100 inflated mul_relin/rotate by 40-60 % against
     GOGC=400, as the collector's mark work shares the single P with the timed call."""
     global _LIB, _LIB_PATH, _LIB_THREADS
     want = str(int(threads))
@@ -168,8 +166,7 @@ def load_lattigo(path: str | None = None, *, threads: int = 1, gogc: int | str |
     path = path or find_lattigo()
     if threads < 1:
         raise DseInputError("threads", threads, "an integer >= 1 (GOMAXPROCS)")
-    env = {"GOMAXPROCS": want, **({"GOGC": str(gogc)} if gogc is not None else {}),
-           **({"GOMEMLIMIT": gomemlimit} if gomemlimit else {})}
+    env = {"GOMAXPROCS": want, **({"GOGC": str(gogc)} if gogc is not None else {})}
     before = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # putenv: visible to the Go runtime started by dlopen below
     try:
@@ -237,8 +234,7 @@ class LattigoBench:
     """
 
     def __init__(self, log_n: int, log_q: Sequence[int], log_p: Sequence[int], h: int = 192, log_scale: int = 40,
-                 *, lib_path: str | None = None, threads: int = 1, gogc: int | str | None = None,
-                 gomemlimit: str | None = None):
+                 *, lib_path: str | None = None, threads: int = 1, gogc: int | str | None = None):
         global _ACTIVE
         if not 10 <= log_n <= 17:
             raise DseInputError("log_n", log_n, "an integer in [10, 17]")
@@ -246,7 +242,7 @@ class LattigoBench:
             raise DseInputError("log_q/log_p", (list(log_q), list(log_p)), "non-empty lists of prime sizes in [20, 61]")
         if not 1 <= h <= 1 << log_n or not 10 <= log_scale <= 60:
             raise DseInputError("h/log_scale", (h, log_scale), "1 <= h <= N and 10 <= log_scale <= 60")
-        self.lib = lib = load_lattigo(lib_path, threads=threads, gogc=gogc, gomemlimit=gomemlimit)
+        self.lib = lib = load_lattigo(lib_path, threads=threads, gogc=gogc)
         if _ACTIVE is not None:
             _ACTIVE.close()
         self.log_n, self.n = log_n, 1 << log_n
@@ -410,11 +406,6 @@ class LattigoBench:
         def run() -> None:
             lib.DeleteCiphertext(lib.Bootstrap(ct, slots))
         return run
-
-    def drop_bootstrappers(self) -> None:
-        """Free every bootstrapper (keys and matrices; Go returns the memory lazily)."""
-        self.lib.DeleteBootstrappers()
-        self._boot_slots.clear()
 
     def close(self) -> None:
         """Free the scheme, keys and every operand; this bench cannot be used afterwards."""

@@ -20,7 +20,7 @@ from dse.metrics import to_numpy
 from dse.xp import constant
 
 from . import fastplace
-from .grouping import RowMemo, group_index, profile_key
+from .grouping import ProfileMemos, group_index, profile_key
 from .levels import place_bootstraps
 from .opcost import Profile, keyswitch_geometry, op_latency
 
@@ -47,7 +47,7 @@ def _dev(like: Any) -> dict[str, Any]:
     return {"device": like.device} if hasattr(like, "device") and not isinstance(like, np.ndarray) else {}
 
 
-_OP_ROWS: dict[tuple[Any, ...], RowMemo] = {}
+_OP_ROWS = ProfileMemos()  # per (profile, ops, lmax): seconds of each op at 0..lmax+1 limbs per (N, digit size) group
 
 
 def op_tables(xp: Any, prof: Profile, k: dict[str, Any], ops: list[str], lmax: int) -> tuple[dict[str, Any], np.ndarray]:
@@ -72,12 +72,7 @@ def op_tables(xp: Any, prof: Profile, k: dict[str, Any], ops: list[str], lmax: i
     if not isinstance(k["N"], np.ndarray):
         rows = compute(slice(None))
     else:
-        memo_key = (profile_key(prof), tuple(ops), lmax)
-        if memo_key not in _OP_ROWS:
-            if len(_OP_ROWS) > 64:
-                _OP_ROWS.clear()
-            _OP_ROWS[memo_key] = RowMemo(len(ops) * (lmax + 2))
-        memo = _OP_ROWS[memo_key]
+        memo = _OP_ROWS.get((profile_key(prof), tuple(ops), lmax), len(ops) * (lmax + 2))
         idx = memo.rows(key[first], compute)
         rows = memo.table[idx]
     w = lmax + 2

@@ -62,6 +62,7 @@ def test_memoised_group_latencies_equal_direct_op_latency(monkeypatch) -> None:
     import numpy as np
 
     from costmodels.he import bootplan
+    from costmodels.he.grouping import ProfileMemos
     from costmodels.he.opcost import op_latency
     from costmodels.he.presets import get_profile
 
@@ -69,7 +70,8 @@ def test_memoised_group_latencies_equal_direct_op_latency(monkeypatch) -> None:
     keys = [("rotate", 0), ("rotate", 5), ("ks_modup", 3), ("rescale", 1), ("mul", 20), ("rotate_hoisted", 2)]
     for name, limit in (("openfhe-cpu", 4096), ("seal-tenseal-vm", 4096), ("openfhe-cpu", 8)):
         prof = get_profile(name)
-        monkeypatch.setattr(bootplan, "LATENCY_ROWS_LIMIT", limit)  # 8: the memo restarts within these batches
+        if limit != 4096:  # a small memo of its own (8 rows: it restarts within these batches)
+            monkeypatch.setattr(bootplan, "_LATENCY_ROWS", ProfileMemos(row_limit=limit))
         for size in (40, 60):  # the second batch meets groups the first one memoised
             n = 2.0 ** rng.integers(12, 17, size)
             dnum = rng.integers(1, 6, size).astype(float)
@@ -78,3 +80,17 @@ def test_memoised_group_latencies_equal_direct_op_latency(monkeypatch) -> None:
             for j, (op, off) in enumerate(keys):
                 want = op_latency(prof, op, n, np.maximum(top - off, 1.0), top_limbs=top, dnum=dnum)
                 assert np.array_equal(lat_g[g_of, j], want), (name, op, off)
+
+
+def test_profile_memos_bound_keys_and_rows() -> None:
+    """ProfileMemos: one RowMemo per key, reused; a new key past ``max_keys`` drops every memo; each
+    memo gets the ``row_limit`` and the width asked for."""
+    from costmodels.he.grouping import ProfileMemos
+
+    memos = ProfileMemos(row_limit=8, max_keys=2)
+    a = memos.get(("a",), 3)
+    assert memos.get(("a",), 3) is a and a.limit == 8 and a.table.shape == (0, 3)
+    memos.get(("b",), 5)
+    assert len(memos) == 2
+    memos.get(("c",), 5)  # a third key: the two held are dropped first
+    assert len(memos) == 1 and memos.get(("a",), 3) is not a

@@ -152,3 +152,20 @@ def test_group_index_equals_numpy_unique(monkeypatch: pytest.MonkeyPatch) -> Non
             _, want_first, want_inv = np.unique(key, return_index=True, return_inverse=True)
             first, inv = grouping.group_index(key)
             assert np.array_equal(first, want_first) and np.array_equal(inv, want_inv.reshape(-1))
+
+
+@pytest.mark.skipif(not fastplace.available(), reason="numba not installed (.ci/setup_numba.sh)")
+def test_shared_bootstrap_prices_equal_array(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Points that share an op group and a bootstrap structure share one dot product in the compiled
+    bootstrap prices; the prices stay bit-identical to the array version. Every point appears three
+    times and dedup is off, so every (group, structure) job repeats."""
+    from costmodels.he import dedup
+
+    monkeypatch.setattr(dedup, "MAX_FRACTION", 0.0)
+    model = CkksModel()
+    base = model.space.sample(120, 23)
+    design = base.take(np.repeat(np.arange(120), 3))
+    fast = model.evaluate(load("lenet5"), design).numpy()
+    assert np.nansum(np.asarray(fast.totals["bootstraps"])) > 0  # some points bootstrap
+    monkeypatch.setattr(fastplace, "available", lambda: False)
+    _assert_same(fast, model.evaluate(load("lenet5"), design).numpy())
