@@ -64,7 +64,7 @@ class CkksModel(CostModel):
     """CKKS inference latency, op counts, levels, bootstraps, memory and security per design point."""
 
     name = "he"
-    version = "3"  # 3: sparse packing bootstraps run one EvalMod after a partial sum; sparse rows h=128/256 (issue 17)
+    version = "4"  # 4: sparse rows h=32/64 re-estimated (N = 2^14..2^17); 3: one EvalMod after a partial sum (issue 17)
     space = DesignSpace((
         Pow2("N", default=32768, low=1024, high=131072, doc="ring degree"),
         Int("levels", default=18, low=1, high=60, doc="rescale primes L; a fresh ciphertext holds L+1 limbs"),

@@ -11,7 +11,11 @@ Three secret distributions:
   their bootstrappable sets ([BTH22], kind ``publisher``) and the sparse-secret tables of the 2024
   community guidelines ([HESGuide24] Tables 4.4-4.6, h = 128 and 256, N = 2^14..2^17, classical and
   quantum; kind ``script``: read from the authors' estimator script, whose section is marked for
-  removal, so the final paper may not carry them).
+  removal, so the final paper may not carry them), and rows re-estimated here for the weights no
+  table has (h = 32 and 64, N = 2^14..2^17; kind ``estimated``): the guidelines' own procedure run
+  on the lattice estimator at the commit their repository pins (:mod:`.estimator_peer`; every
+  estimate behind a row is in ``data/security_estimates.json``). The same run reproduces the
+  guidelines' (N = 2^14, h = 128, 128-bit classical) row exactly (361 bits).
 
 Conservative interpolation rule (never optimistic): a sparse set (N, h, log2 QP) is certified at
 ``lambda_e`` only by a row with the **same N**, the same cost model (classical or quantum), a weight ``h_e <= h`` (a heavier secret is at least
@@ -24,6 +28,7 @@ covers has bound 0 and the model reports it infeasible with the reason :func:`co
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,7 +39,7 @@ import numpy as np
 from dse.datafiles import load_csv
 from dse.errors import DseInputError
 
-__all__ = ["SECRETS", "SecurityRow", "bound", "coverage_reason", "effective_hamming", "secret_rows"]
+__all__ = ["SECRETS", "SecurityRow", "bound", "coverage_reason", "effective_hamming", "estimates", "secret_rows"]
 
 DATA = Path(__file__).parent / "data"
 RING_DEGREES: tuple[int, ...] = tuple(2**k for k in range(10, 18))
@@ -67,7 +72,8 @@ class SecurityRow:
     hamming: int
     lam: int
     max_log_qp: float
-    kind: str  # "table", "publisher" (the set's own published security) or "script" (guideline draft table)
+    kind: str  # "table", "publisher" (the set's own published security), "script" (guideline draft table)
+    #            or "estimated" (the guidelines' procedure re-run here: estimator_peer.py)
     source: str
     quantum: bool = False
 
@@ -79,6 +85,13 @@ def secret_rows() -> tuple[SecurityRow, ...]:
         return tuple(SecurityRow(r["secret"], int(r["n"]), int(r["hamming"]), int(r["lambda"]),
                                  float(r["max_log_qp"]), r["kind"], r["source"], bool(int(r["quantum"])))
                      for r in csv.DictReader(fh))
+
+
+@lru_cache(maxsize=1)
+def estimates() -> dict[str, Any]:
+    """``data/security_estimates.json``: every lattice-estimator estimate behind the rows of kind
+    ``estimated`` and the reproduction of a published row (:mod:`.estimator_peer`)."""
+    return json.loads((Path(__file__).parent / "data" / "security_estimates.json").read_text())
 
 
 def check_secret(secret: str, hamming: int) -> None:
@@ -115,7 +128,7 @@ def coverage_reason(secret: str, hamming: int) -> str:
             if r.secret == "sparse" and not r.quantum:
                 have.setdefault((r.n, r.hamming), set()).add(r.lam)
         rows = ", ".join(f"N={n} h>={h} ({'/'.join(map(str, sorted(lams)))}-bit)" for (n, h), lams in sorted(have.items()))
-        return (f"sparse secret h={hamming}: no published security row covers this N and security "
+        return (f"sparse secret h={hamming}: no security row covers this N and security "
                 f"(rows: {rows}; see docs/he.md)")
     return f"{secret} secret: no security table row for this N and security (see docs/he.md)"
 

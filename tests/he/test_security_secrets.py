@@ -21,6 +21,8 @@ def test_conservative_rule_never_borrows_from_lighter_or_other_rings():
     """A weight below every row, a ring without rows or a heavier row never certify; a weight between rows takes the lower row."""
     assert bound(65536, 128, "sparse", 31) == 0            # lighter than any row
     assert bound(65536, 128, "sparse", 127) == bound(65536, 128, "sparse", 32) == 121  # takes the lighter row
+    assert bound(32768, 128, "sparse", 127) == bound(32768, 128, "sparse", 64)  # re-estimated h = 32 / 64 rows
+    assert bound(32768, 128, "sparse", 63) == bound(32768, 128, "sparse", 32) < bound(32768, 128, "sparse", 64)
     assert bound(65536, 128, "sparse", 16384) == max(r.max_log_qp for r in secret_rows() if r.secret == "sparse"
                                                      and r.n == 65536 and r.hamming <= 16384 and r.lam >= 128
                                                      and not r.quantum)
@@ -80,13 +82,26 @@ def test_model_reports_uncovered_secret_with_reason():
 
 def test_ephemeral_weight_row_is_lattigos_statement():
     """h = 32 at N = 2^16: Lattigo states 128-bit security up to a 121-bit modulus (its sparse-secret
-    encapsulation key); one bit more is not covered, nor is any other N or a higher security level."""
+    encapsulation key); one bit more is not covered, nor is a higher security level."""
     n = np.array(65536.0)
     assert float(security_bits(n, np.array(121.0), secret="sparse", hamming=32)) == 128
     assert float(security_bits(n, np.array(122.0), secret="sparse", hamming=32)) == 0
-    assert bound(65536, 192, "sparse", 32) == 0 and bound(32768, 128, "sparse", 32) == 0
-    m = CkksModel(secret="sparse", hamming=64).evaluate(_tiny(), {"N": [65536], "levels": [10]}).numpy()
-    assert not m.feasible[0] and "insecure" in m.reason_of(0)  # covered by the h=32 row, and above its 121 bits
+    assert bound(65536, 192, "sparse", 32) == 0
+
+
+def test_reestimated_h64_row_bounds_the_model():
+    """A sparse h = 64 model at N = 2^15 is 128-bit exactly up to the re-estimated h = 64 row (a short
+    chain feasible, a long one insecure with the reason)."""
+    top = bound(32768, 128, "sparse", 64)
+    assert top > 0
+    seen = set()
+    for levels in (4, 30):
+        m = CkksModel(secret="sparse", hamming=64).evaluate(_tiny(), {"N": [32768], "levels": [levels]}).numpy()
+        secure = float(m.totals["log_qp_bits"][0]) <= top
+        seen.add(secure)
+        assert secure == (float(m.totals["security_bits"][0]) >= 128), levels
+        assert secure or "insecure" in m.reason_of(0)
+    assert seen == {True, False}
 
 
 def test_bad_secret_inputs_raise():
@@ -99,7 +114,47 @@ def test_bad_secret_inputs_raise():
 
 def test_every_row_names_a_source():
     """Every published row carries its source text and kind."""
-    assert all(r.source and r.kind in ("table", "publisher", "script") for r in secret_rows())
+    assert all(r.source and r.kind in ("table", "publisher", "script", "estimated") for r in secret_rows())
+
+
+def test_estimated_rows_are_backed_by_their_recorded_estimates():
+    """Each kind=estimated row is backed by its record: at the row's log2 q the default optimiser
+    and the whole (zeta, h1) grid reach lambda + 2 bits, and at log2 q + 1 a recorded estimate (the
+    default optimiser, or a known attack re-costed) falls below; the grid check never raises the
+    guidelines' procedure's value."""
+    from costmodels.he.security import estimates
+
+    rows = {(r.n, r.hamming, r.lam, r.quantum): r.max_log_qp for r in secret_rows() if r.kind == "estimated"}
+    runs = {(e["n"], e["hamming"], e["lambda"], e["quantum"]): e for e in estimates()["rows"]}
+    assert rows and set(rows) == set(runs)
+    for key, top in rows.items():
+        run, target = runs[key], key[2] + 2
+        assert top == run["max_log_qp"] <= run["guideline_procedure"]["max_log_qp"], key
+        log = run["grid_checked_log"]
+        assert any(e["kind"] == "default" and e["logq"] == top and e["bits"] >= target for e in log), key
+        assert any(e["kind"] == "grid" and e["logq"] == top and e["min_bits"] >= target for e in log), key
+        assert any((e["kind"] == "default" and e["logq"] == top + 1 and e["bits"] < target)
+                   or (e["kind"] == "candidate" and e["logq"] == top and e["next_bits"] < target) for e in log), key
+
+
+def test_estimated_rows_order_with_the_published_ones():
+    """Re-estimated h=32 / 64 rows sit below the guidelines' h=128 row at every N (a lighter secret is
+    weaker) and h=64 above h=32."""
+    est = {(r.n, r.hamming, r.lam, r.quantum): r.max_log_qp for r in secret_rows() if r.kind == "estimated"}
+    pub = {(r.n, r.hamming, r.lam, r.quantum): r.max_log_qp for r in secret_rows() if r.kind == "script"}
+    for (n, h, lam, q), v in est.items():
+        assert v < pub[(n, 128, lam, q)], (n, h, lam, q)
+        if h == 32 and (n, 64, lam, q) in est:
+            assert v < est[(n, 64, lam, q)]
+
+
+def test_reestimated_pipeline_reproduces_a_guideline_row():
+    """he-sparse-reestimate-guidelines-n14-h128: the recorded estimates give the published 361 bits."""
+    from dse.claims import all_claims, run_claim
+
+    (c,) = [c for c in all_claims(family="he") if c.id == "he-sparse-reestimate-guidelines-n14-h128"]
+    r = run_claim(c)
+    assert c.kind == "validation" and r.status == "pass" and r.value == 361
 
 
 def _tiny():
