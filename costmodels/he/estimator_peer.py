@@ -153,7 +153,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--grid-check", action="store_true",
                     help="then lower the row until a (zeta, h1) grid agrees (classical only; see estimator_sage.py)")
     args = ap.parse_args(argv)
-    _check(args.n, args.hamming, args.model)
+    try:
+        _check(args.n, args.hamming, args.model)
+        peer = peer_paths()
+        if peer is None:
+            raise DseInputError("DSE_SAGE_PYTHON", os.environ.get("DSE_SAGE_PYTHON", ""),
+                                "a Python with Sage (passagemath) and DSE_LATTICE_ESTIMATOR set to the estimator's tree")
+    except DseInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     def show(rec: dict[str, Any]) -> None:
         print(json.dumps({"n": args.n, "h": args.hamming, "model": args.model, **rec}), flush=True)

@@ -59,3 +59,14 @@ def test_grid_check_reproduces_the_recorded_n14_h32_row() -> None:
     row, steps = estimator_peer.grid_checked_row(16384, 32, 128, 77)
     assert row == bound(16384, 128, "sparse", 32) == 77
     assert any(s["kind"] == "grid" and s["logq"] == 77 and s["min_bits"] >= 130 for s in steps)
+
+
+def test_cli_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bad ring degree, or no Sage interpreter configured, is one line on stderr and exit 2."""
+    assert estimator_peer.main(["--n", "1000", "--hamming", "32"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "n" in err and "power of two" in err
+    monkeypatch.delenv("DSE_SAGE_PYTHON", raising=False)
+    assert estimator_peer.main(["--n", "16384", "--hamming", "32"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "DSE_SAGE_PYTHON" in err
