@@ -24,6 +24,11 @@ grid-checked)::
 
     DSE_SAGE_PYTHON=/path/venv/bin/python DSE_LATTICE_ESTIMATOR=/path/lattice-estimator \\
         python -m costmodels.he.estimator_peer --n 32768 --hamming 32 --lam 128 --model classic --grid-check
+
+Check one stated key instead (``--at LOGQ``: the estimate and the grid's cheapest attack at that
+modulus), e.g. Lattigo's sparse-secret encapsulation key (h = 32 at 121 bits, N = 2^16)::
+
+    python -m costmodels.he.estimator_peer --n 65536 --hamming 32 --at 121
 """
 
 from __future__ import annotations
@@ -39,8 +44,8 @@ from typing import Any
 
 from dse.errors import DseInputError
 
-__all__ = ["COST_MODELS", "ESTIMATOR_COMMIT", "MARGIN_BITS", "estimate_bits", "grid_checked_row", "max_log_q",
-           "peer_paths"]
+__all__ = ["COST_MODELS", "ESTIMATOR_COMMIT", "MARGIN_BITS", "estimate_bits", "grid_checked_row", "grid_min",
+           "max_log_q", "peer_paths"]
 
 ESTIMATOR_COMMIT = "eae2fdb794eb5e1eb9dacd1ee13b62f6bdeb71b2"  # pinned by the guidelines' repository
 MARGIN_BITS = 2  # compute_max_logQ.sage: security_margin_sparse
@@ -71,20 +76,29 @@ def estimate_bits(n: int, hamming: int, logq: int, model: str = "classic") -> fl
     """log2 of the dual-hybrid (MitM) attack cost, in bits, from the lattice estimator (one
     subprocess in the Sage interpreter; see the module docstring)."""
     _check(n, hamming, model)
-    paths = peer_paths()
-    if paths is None:
-        raise DseInputError("DSE_SAGE_PYTHON", os.environ.get("DSE_SAGE_PYTHON", ""),
-                            "a Python with Sage (passagemath) and DSE_LATTICE_ESTIMATOR set to the estimator's tree")
     out = _run_sage("estimate", n, hamming, int(logq), COST_MODELS[model])
     return float(json.loads(out[-1])["bits"])
 
 
-def _run_sage(mode: str, *args: Any) -> list[str]:
-    """Run :mod:`.estimator_sage` in the Sage interpreter; its stdout lines."""
+def grid_min(n: int, hamming: int, logq: int) -> dict[str, Any]:
+    """The cheapest attack of the (zeta, h1) grid at one modulus (classical BDGL16; see
+    :mod:`.estimator_sage`, mode ``gridmin``): ``{"min_bits", "zeta", "h1", "points", ...}``."""
+    _check(n, hamming, "classic")
+    return dict(json.loads(_run_sage("gridmin", n, hamming, int(logq))[-1]))
+
+
+def _require_peer() -> tuple[str, str]:
+    """``peer_paths()``, or a :class:`DseInputError` saying what to set."""
     paths = peer_paths()
     if paths is None:
         raise DseInputError("DSE_SAGE_PYTHON", os.environ.get("DSE_SAGE_PYTHON", ""),
                             "a Python with Sage (passagemath) and DSE_LATTICE_ESTIMATOR set to the estimator's tree")
+    return paths
+
+
+def _run_sage(mode: str, *args: Any) -> list[str]:
+    """Run :mod:`.estimator_sage` in the Sage interpreter; its stdout lines."""
+    paths = _require_peer()
     out = subprocess.run([paths[0], str(_SAGE_SCRIPT), paths[1], mode, *map(str, args)], capture_output=True,
                          text=True, check=True)
     return [line for line in out.stdout.splitlines() if line.startswith("{")]
@@ -150,21 +164,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lam", type=int, default=128, help="security level, bits (the target adds a 2-bit margin)")
     ap.add_argument("--model", default="classic", choices=sorted(COST_MODELS))
     ap.add_argument("--guess", type=int, default=0, help="first log2 q tried (default 0.01 x n)")
+    ap.add_argument("--at", type=int, default=None,
+                    help="check one stated modulus instead: the estimate and the grid's cheapest attack at 2^AT")
     ap.add_argument("--grid-check", action="store_true",
                     help="then lower the row until a (zeta, h1) grid agrees (classical only; see estimator_sage.py)")
     args = ap.parse_args(argv)
     try:
         _check(args.n, args.hamming, args.model)
-        peer = peer_paths()
-        if peer is None:
-            raise DseInputError("DSE_SAGE_PYTHON", os.environ.get("DSE_SAGE_PYTHON", ""),
-                                "a Python with Sage (passagemath) and DSE_LATTICE_ESTIMATOR set to the estimator's tree")
+        if args.at is not None and args.at < 2:
+            raise DseInputError("at", args.at, "an integer >= 2 (log2 of the modulus to check)")
+        _require_peer()
     except DseInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
     def show(rec: dict[str, Any]) -> None:
         print(json.dumps({"n": args.n, "h": args.hamming, "model": args.model, **rec}), flush=True)
+
+    if args.at is not None:  # one stated key: the default optimiser and the grid at that modulus
+        show({"logq": args.at, "bits": estimate_bits(args.n, args.hamming, args.at, args.model)})
+        if args.model == "classic":
+            show(grid_min(args.n, args.hamming, args.at))
+        return 0
 
     best, seen = max_log_q(lambda q: estimate_bits(args.n, args.hamming, q, args.model), args.lam + MARGIN_BITS,
                            args.guess or max(2, args.n // 100), show)

@@ -4,6 +4,8 @@
 
 * ``estimate N H LOGQ MODEL``: one ``LWE.dual_hybrid(..., mitm_optimization=True)`` estimate as
   the 2024 guidelines' sparse procedure runs it; prints ``{"bits", "zeta", "h1"}``.
+* ``gridmin N H LOGQ``: the cheapest attack of the (zeta, h1) grid below at one modulus (a
+  stated key checked without a bisection); prints one ``grid`` line.
 * ``gridcheck N H LAM START``: the grid-checked row below ``START`` (the guidelines' procedure's
   result): the largest log2 q at which the default optimiser and every attack of a (zeta, h1) grid
   (zeta = 0.05 N .. 0.95 N in 19 steps, h1 = 0..min(h, 64), beta optimised by the estimator's
@@ -52,8 +54,7 @@ def main(argv: list[str]) -> None:
         show(bits=bits, zeta=zeta, h1=h1)
         return
 
-    lam, start = int(argv[4]), int(argv[5])
-    target, model = lam + 2, RC.BDGL16
+    model = RC.BDGL16
     solver = partial(mitm, optimization=mitm_opt_default)
     Cost.register_impermanent(rop=True, mem=False, red=True, beta=False, delta=False, m=True, d=False, zeta=False,
                               t=False, h1=False)  # as LWE.dual_hybrid registers them before optimising
@@ -85,6 +86,12 @@ def main(argv: list[str]) -> None:
              s=round(time.time() - t0, 1))
         return res
 
+    if mode == "gridmin":
+        grid(int(argv[4]))
+        return
+
+    lam, start = int(argv[4]), int(argv[5])
+    target = lam + 2
     attacks: set[tuple[int, int]] = set()
     top, converged = start, False
     for _ in range(8):

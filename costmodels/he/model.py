@@ -35,7 +35,7 @@ from .params import (
     security_bound_and_bits,
     special_primes,
 )
-from .paramsets import paramset, paramset_names
+from .paramsets import encapsulation_reason, paramset, paramset_names
 from .placement import Placed, array_place, compiled_place, group_index, op_tables
 from .presets import DEFAULT_PROFILE, get_profile
 from .primitives import poly_eval_cost_xp
@@ -64,7 +64,7 @@ class CkksModel(CostModel):
     """CKKS inference latency, op counts, levels, bootstraps, memory and security per design point."""
 
     name = "he"
-    version = "4"  # 4: sparse rows h=32/64 re-estimated (N = 2^14..2^17); 3: one EvalMod after a partial sum (issue 17)
+    version = "5"  # 5: encapsulation keys checked, (2^16, h=32) row; 4: sparse rows h=32/64 re-estimated (N = 2^14..2^17); 3: one EvalMod after a partial sum (issue 17)
     space = DesignSpace((
         Pow2("N", default=32768, low=1024, high=131072, doc="ring degree"),
         Int("levels", default=18, low=1, high=60, doc="rescale primes L; a fresh ciphertext holds L+1 limbs"),
@@ -146,6 +146,12 @@ class CkksModel(CostModel):
         f.require(bound > 0, coverage_reason(secret, h))
         f.require(logqp <= bound,
                   f"insecure: log2(QP) exceeds the maximum for N at the required security ({secret} secret)")
+        preset = self.param("preset")
+        ps = paramset(preset) if preset else None
+        if ps is not None and ps.encapsulation_hamming:  # the dense-to-sparse key: its own lattice instance
+            enc = max_log_qp(n, k["security"], secret="sparse", hamming=ps.encapsulation_hamming)
+            f.require(enc >= ps.encapsulation_log_qp,
+                      encapsulation_reason(ps.encapsulation_hamming, ps.encapsulation_log_qp))
         f.require(k["first_bits"] > k["scale_bits"], "first prime must be larger than the scale (first_bits > scale_bits)")
         if precision is None:
             precision = precision_bits(n, k["scale_bits"], effective_hamming(n, secret, h))

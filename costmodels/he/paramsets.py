@@ -5,6 +5,14 @@ the secret distribution and its Hamming weight, the bootstrapping structure and 
 after bootstrapping, each with its source. ``--set preset=lattigo-n16-h192`` makes the ``he``
 model use it (it overrides N, levels, scale/first/special bits and dnum; log2(QP) is the exact sum
 of the preset's primes). Hybrid key switching: K = number of P primes, dnum = ceil((L+1)/K).
+
+Sparse-secret encapsulation ([BTH22]; Lattigo's ``EphemeralSecretWeight``, Cheddar's
+``sparse_hamming_weight``): bootstrapping switches the ciphertext to a second, sparser secret
+before ModRaise. The dense-to-sparse key is an RLWE sample under that sparse secret, so it is a
+second lattice instance with its own (h, log2 QP): ``encapsulation_hamming`` and
+``encapsulation_log_qp`` (or ``encapsulation_primes``, summed exactly). A preset is secure only
+if both its main key and this key are certified by a security row (:meth:`ParamSet.problems`;
+the ``he`` model applies the same check per design point).
 """
 
 from __future__ import annotations
@@ -20,8 +28,9 @@ from dse.errors import DseInputError
 
 from .opcost import BootConfig
 from .params import CkksParams
+from .security import bound as secbound
 
-__all__ = ["ParamSet", "paramset", "paramset_names"]
+__all__ = ["ParamSet", "encapsulation_reason", "paramset", "paramset_names"]
 
 DATA = Path(__file__).parent / "data"
 
@@ -45,6 +54,24 @@ class ParamSet:
     word_bytes: int
     source: str
     first_override: float = 0.0
+    encapsulation_hamming: int = 0  # 0: no sparse-secret encapsulation
+    encapsulation_log_qp: float = 0.0  # log2 of the dense-to-sparse key's modulus, bits
+
+    def encapsulation_problem(self, security: int | None = None) -> str:
+        """Why the dense-to-sparse key is not certified at ``security`` bits (default: the preset's),
+        or ``""`` (also when the preset has no encapsulation)."""
+        if not self.encapsulation_hamming:
+            return ""
+        lam = self.security if security is None else int(security)
+        top = secbound(self.n, lam, "sparse", self.encapsulation_hamming)
+        if self.encapsulation_log_qp <= top:
+            return ""
+        return encapsulation_reason(self.encapsulation_hamming, self.encapsulation_log_qp)
+
+    def problems(self) -> list[str]:
+        """Everything that makes the preset insecure or malformed (empty when it is usable)."""
+        enc = self.encapsulation_problem()
+        return self.ckks_params().problems() + ([enc] if enc else [])
 
     @property
     def log_qp(self) -> float:
@@ -86,6 +113,12 @@ class ParamSet:
                 "first_bits": self.first_bits, "special_bits": self.special_bits, "dnum": float(self.dnum)}
 
 
+def encapsulation_reason(hamming: int, log_qp: float) -> str:
+    """The infeasibility text of an uncertified dense-to-sparse (encapsulation) key."""
+    return (f"insecure: the sparse-secret encapsulation key (h={hamming}, log2(QP)={log_qp:.1f}) exceeds the "
+            "maximum for N at the required security")
+
+
 def _bits(primes: list[int]) -> tuple[float, ...]:
     return tuple(math.log2(p) for p in primes)
 
@@ -115,4 +148,7 @@ def paramset(name: str) -> ParamSet:
                     levels=int(d.get("levels", len(log_q) - 1)), scale_bits=int(d["scale_bits"]),
                     secret=d["secret"], hamming=int(d["hamming"]), security=int(d["security"]),
                     user_levels=int(d["user_levels"]), boot=boot, word_bytes=int(d.get("word_bytes", 8)),
-                    source=d["source"], first_override=float(d.get("first_bits", 0.0)))
+                    source=d["source"], first_override=float(d.get("first_bits", 0.0)),
+                    encapsulation_hamming=int(d.get("encapsulation_hamming", 0)),
+                    encapsulation_log_qp=(sum(_bits(d["encapsulation_primes"])) if "encapsulation_primes" in d
+                                          else float(d.get("encapsulation_log_qp", 0.0))))

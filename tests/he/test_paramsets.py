@@ -74,3 +74,65 @@ def test_bootstrapped_resnet20_with_openfhe_preset():
     assert m.feasible[0]
     t = {k: float(v[0]) for k, v in m.totals.items()}
     assert t["security_bits"] == 128 and t["ring_degree"] == 131072 and t["bootstraps"] >= 1
+
+
+#: the dense-to-sparse (encapsulation) key of each preset that has one: (h, log2 QP), as its source states
+ENCAPSULATION = {"lattigo-n16-h192": (32, 121), "lattigo-n16-h192-p45": (32, 121), "lattigo-n15-h192": (32, 84),
+                 "lattigo-n16-dense": (32, 121), "cheddar-n16": (32, 112.0)}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED_LOG_QP))
+def test_encapsulation_key_as_published_and_certified(name):
+    """Every preset's dense-to-sparse key has the (h, log2 QP) its source states, and a sparse row at
+    the preset's N and security certifies it (the check is independent of bound(): rows scanned here)."""
+    from costmodels.he.security import secret_rows
+
+    ps = paramset(name)
+    h, lqp = ENCAPSULATION.get(name, (0, 0.0))
+    assert (ps.encapsulation_hamming, round(ps.encapsulation_log_qp, 1)) == (h, lqp)
+    if h:
+        rows = [r.max_log_qp for r in secret_rows() if r.secret == "sparse" and r.n == ps.n and r.hamming <= h
+                and r.lam >= ps.security and not r.quantum]
+        assert rows and ps.encapsulation_log_qp <= max(rows)
+
+
+def _v5_key_level(name: str):
+    """The preset with its dense-to-sparse key at the full chain, as Lattigo v5.0.0-v6.1.0 generated it."""
+    from dataclasses import replace
+
+    ps = paramset(name)
+    return replace(ps, encapsulation_log_qp=ps.log_qp)
+
+
+@pytest.mark.parametrize("name", ["lattigo-n16-h192", "lattigo-n15-h192", "cheddar-n16"])
+def test_encapsulation_key_at_full_chain_is_insecure(name, monkeypatch):
+    """Lattigo's advisory (SECURITY.md, fixed in v6.1.1): a dense-to-sparse key generated at the full chain
+    under the h=32 secret is below 128 bits. The model rejects such a preset, naming that key, per point
+    and in ParamSet.problems(); the main key alone stays certified."""
+    import costmodels.he.model as model_mod
+
+    bad = _v5_key_level(name)
+    assert bad.ckks_params().problems() == []
+    assert len(bad.problems()) == 1 and "encapsulation key (h=32" in bad.problems()[0]
+    monkeypatch.setattr(model_mod, "paramset", lambda _name: bad)
+    m = CkksModel(preset=name, profile="openfhe-cpu").evaluate(load("lenet5"), {"N": [32768]}).numpy()
+    assert not m.feasible[0] and "encapsulation key (h=32" in m.reason_of(0)
+
+
+@pytest.mark.parametrize("name", sorted(ENCAPSULATION))
+@pytest.mark.parametrize("security", [128, 192, 256])
+def test_preset_feasible_only_when_both_keys_are_certified(name, security):
+    """Property over presets x security levels: feasible exactly when a row certifies the main key and
+    the encapsulation key at that N and security (rows scanned here, not through the model's lookup)."""
+    from costmodels.he.security import secret_rows
+
+    ps = paramset(name)
+
+    def certified(h: int, lqp: float) -> bool:
+        rows = [r.max_log_qp for r in secret_rows() if r.secret == "sparse" and r.n == ps.n and r.hamming <= h
+                and r.lam >= security and not r.quantum]
+        return bool(rows) and lqp <= max(rows)
+
+    m = CkksModel(preset=name, profile="openfhe-cpu").evaluate(load("lenet5"), {"N": [32768], "security": [security]})
+    ok = certified(ps.hamming, ps.log_qp) and certified(ps.encapsulation_hamming, ps.encapsulation_log_qp)
+    assert bool(m.numpy().feasible[0]) == ok

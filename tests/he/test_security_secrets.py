@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from costmodels.he import CkksModel, CkksParams, max_log_qp, security_bits
-from costmodels.he.security import bound, secret_rows
+from costmodels.he.security import bound, estimates, secret_rows
 from dse.errors import DseInputError
 
 
@@ -20,7 +20,7 @@ def test_sparse_rows_are_the_published_sets():
 def test_conservative_rule_never_borrows_from_lighter_or_other_rings():
     """A weight below every row, a ring without rows or a heavier row never certify; a weight between rows takes the lower row."""
     assert bound(65536, 128, "sparse", 31) == 0            # lighter than any row
-    assert bound(65536, 128, "sparse", 127) == bound(65536, 128, "sparse", 32) == 121  # takes the lighter row
+    assert bound(65536, 128, "sparse", 127) == bound(65536, 128, "sparse", 32) == 335  # takes the lighter row
     assert bound(32768, 128, "sparse", 127) == bound(32768, 128, "sparse", 64)  # re-estimated h = 32 / 64 rows
     assert bound(32768, 128, "sparse", 63) == bound(32768, 128, "sparse", 32) < bound(32768, 128, "sparse", 64)
     assert bound(65536, 128, "sparse", 16384) == max(r.max_log_qp for r in secret_rows() if r.secret == "sparse"
@@ -80,12 +80,15 @@ def test_model_reports_uncovered_secret_with_reason():
     assert not m.feasible[0] and "sparse secret h=16" in m.reason_of(0) and "N=65536 h>=32" in m.reason_of(0)
 
 
-def test_ephemeral_weight_row_is_lattigos_statement():
-    """h = 32 at N = 2^16: Lattigo states 128-bit security up to a 121-bit modulus (its sparse-secret
-    encapsulation key); one bit more is not covered, nor is a higher security level."""
+def test_h32_rows_at_n16_lattigo_statement_and_reestimate():
+    """h = 32 at N = 2^16 has two rows: Lattigo's statement (128-bit up to 121 bits, its encapsulation
+    key) and the grid-checked re-estimate (335). They agree in direction (121 <= 335); the larger
+    applies, so the model is 128-bit up to 335 bits and not one bit above, and never at 192-bit."""
+    h32 = {r.kind: r.max_log_qp for r in secret_rows() if r.secret == "sparse" and r.n == 65536 and r.hamming == 32}
+    assert h32 == {"publisher": 121, "estimated": 335}
     n = np.array(65536.0)
-    assert float(security_bits(n, np.array(121.0), secret="sparse", hamming=32)) == 128
-    assert float(security_bits(n, np.array(122.0), secret="sparse", hamming=32)) == 0
+    assert float(security_bits(n, np.array(335.0), secret="sparse", hamming=32)) == 128
+    assert float(security_bits(n, np.array(336.0), secret="sparse", hamming=32)) == 0
     assert bound(65536, 192, "sparse", 32) == 0
 
 
@@ -188,3 +191,32 @@ def test_max_log_qp_lookup_matches_rows(secret: str, h: int, quantum: bool) -> N
     want = [bound(int(a), int(b), secret, h, quantum) if float(a).is_integer() and b in (128, 192, 256) else 0.0
             for a, b in zip(n, lam)]
     assert np.array_equal(got, np.maximum(np.array(want), 0.0))
+
+
+def test_every_preset_encapsulation_key_has_a_recorded_reestimate():
+    """Each preset's dense-to-sparse key (N, h, log2 QP rounded up) has a recorded lattice-estimator
+    run in data/security_estimates.json whose cheapest attack reaches the preset's security + 2 bits."""
+    import math
+
+    from costmodels.he.paramsets import paramset, paramset_names
+
+    keys = {(k["n"], k["hamming"], k["logq"]): k for k in estimates()["stated_keys"]}
+    for name in paramset_names():
+        ps = paramset(name)
+        if not ps.encapsulation_hamming:
+            continue
+        rec = keys[(ps.n, ps.encapsulation_hamming, math.ceil(ps.encapsulation_log_qp - 1e-9))]
+        assert min(rec["default_bits"], rec["grid_min_bits"]) >= ps.security + 2, name
+
+
+def test_lattigo_v5_dts_key_is_below_128_bits_as_the_advisory_says():
+    """he-lattigo-dts-key-advisory: the key Lattigo v5.0.0-v6.1.0 generated at the full chain (h = 32,
+    2^1546) is below 128 bits by both the default optimiser and the grid, as the advisory states, and
+    the model rejects a preset carrying it (tests/he/test_paramsets.py)."""
+    from dse.claims import all_claims, run_claim
+
+    (c,) = [c for c in all_claims(family="he") if c.id == "he-lattigo-dts-key-advisory"]
+    rec = next(k for k in estimates()["stated_keys"] if k["name"] == "lattigo-v5-dense-to-sparse-full-chain")
+    assert c.kind == "validation" and rec["default_bits"] < 128 and rec["grid_min_bits"] < 128
+    assert run_claim(c).value == min(rec["default_bits"], rec["grid_min_bits"])
+    assert bound(65536, 128, "sparse", 32) < rec["logq"]
