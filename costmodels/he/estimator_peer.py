@@ -80,11 +80,11 @@ def estimate_bits(n: int, hamming: int, logq: int, model: str = "classic") -> fl
     return float(json.loads(out[-1])["bits"])
 
 
-def grid_min(n: int, hamming: int, logq: int) -> dict[str, Any]:
-    """The cheapest attack of the (zeta, h1) grid at one modulus (classical BDGL16; see
-    :mod:`.estimator_sage`, mode ``gridmin``): ``{"min_bits", "zeta", "h1", "points", ...}``."""
-    _check(n, hamming, "classic")
-    return dict(json.loads(_run_sage("gridmin", n, hamming, int(logq))[-1]))
+def grid_min(n: int, hamming: int, logq: int, model: str = "classic") -> dict[str, Any]:
+    """The cheapest attack of the (zeta, h1) grid at one modulus (see :mod:`.estimator_sage`, mode
+    ``gridmin``): ``{"min_bits", "zeta", "h1", "points", ...}``."""
+    _check(n, hamming, model)
+    return dict(json.loads(_run_sage("gridmin", n, hamming, int(logq), COST_MODELS[model])[-1]))
 
 
 def _require_peer() -> tuple[str, str]:
@@ -104,11 +104,12 @@ def _run_sage(mode: str, *args: Any) -> list[str]:
     return [line for line in out.stdout.splitlines() if line.startswith("{")]
 
 
-def grid_checked_row(n: int, hamming: int, lam: int, start: int) -> tuple[int, list[dict[str, Any]]]:
+def grid_checked_row(n: int, hamming: int, lam: int, start: int,
+                     model: str = "classic") -> tuple[int, list[dict[str, Any]]]:
     """The grid-checked row at or below ``start`` (the guidelines' procedure's value) and every step
-    taken (:mod:`.estimator_sage`, mode ``gridcheck``; classical BDGL16 cost)."""
-    _check(n, hamming, "classic")
-    steps = [json.loads(line) for line in _run_sage("gridcheck", n, hamming, lam, int(start))]
+    taken (:mod:`.estimator_sage`, mode ``gridcheck``, under the ``model`` cost)."""
+    _check(n, hamming, model)
+    steps = [json.loads(line) for line in _run_sage("gridcheck", n, hamming, lam, int(start), COST_MODELS[model])]
     result = [e for e in steps if e["kind"] == "result"]
     if not result:
         raise RuntimeError("the grid check printed no result")
@@ -167,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--at", type=int, default=None,
                     help="check one stated modulus instead: the estimate and the grid's cheapest attack at 2^AT")
     ap.add_argument("--grid-check", action="store_true",
-                    help="then lower the row until a (zeta, h1) grid agrees (classical only; see estimator_sage.py)")
+                    help="then lower the row until a (zeta, h1) grid agrees (see estimator_sage.py)")
     args = ap.parse_args(argv)
     try:
         _check(args.n, args.hamming, args.model)
@@ -183,8 +184,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.at is not None:  # one stated key: the default optimiser and the grid at that modulus
         show({"logq": args.at, "bits": estimate_bits(args.n, args.hamming, args.at, args.model)})
-        if args.model == "classic":
-            show(grid_min(args.n, args.hamming, args.at))
+        show(grid_min(args.n, args.hamming, args.at, args.model))
         return 0
 
     best, seen = max_log_q(lambda q: estimate_bits(args.n, args.hamming, q, args.model), args.lam + MARGIN_BITS,
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"n": args.n, "h": args.hamming, "lam": args.lam, "model": args.model, "max_log_qp": best,
                       "bits_at_max": seen[best], "bits_at_next": seen[best + 1], "estimates": len(seen)}), flush=True)
     if args.grid_check:
-        row, steps = grid_checked_row(args.n, args.hamming, args.lam, best)
+        row, steps = grid_checked_row(args.n, args.hamming, args.lam, best, args.model)
         for step in steps:
             print(json.dumps(step))
         print(json.dumps({"n": args.n, "h": args.hamming, "lam": args.lam, "model": args.model,

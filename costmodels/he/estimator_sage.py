@@ -4,9 +4,9 @@
 
 * ``estimate N H LOGQ MODEL``: one ``LWE.dual_hybrid(..., mitm_optimization=True)`` estimate as
   the 2024 guidelines' sparse procedure runs it; prints ``{"bits", "zeta", "h1"}``.
-* ``gridmin N H LOGQ``: the cheapest attack of the (zeta, h1) grid below at one modulus (a
+* ``gridmin N H LOGQ [MODEL]``: the cheapest attack of the (zeta, h1) grid below at one modulus (a
   stated key checked without a bisection); prints one ``grid`` line.
-* ``gridcheck N H LAM START``: the grid-checked row below ``START`` (the guidelines' procedure's
+* ``gridcheck N H LAM START [MODEL]``: the grid-checked row below ``START`` (the guidelines' procedure's
   result): the largest log2 q at which the default optimiser and every attack of a (zeta, h1) grid
   (zeta = 0.05 N .. 0.95 N in 19 steps, h1 = 0..min(h, 64), beta optimised by the estimator's
   ``DH.optimize_blocksize``) reach ``LAM + 2`` bits, while a known attack does not one bit above.
@@ -15,6 +15,9 @@
   attacks and every attack the default optimiser found are re-costed at each candidate, the
   candidate lowered by bisection until all of them reach the target, and the grid re-run there.
   Prints one JSON line per step (``kind`` = default / grid / candidate) and a ``result`` line.
+
+``MODEL`` is the estimator's reduction cost model (``BDGL16``, classical, by default; ``LaaMosPol14``
+for the quantum rows).
 
 Units: log2 of the attack cost in bit operations ("bits"), log2 of the modulus.
 """
@@ -54,7 +57,9 @@ def main(argv: list[str]) -> None:
         show(bits=bits, zeta=zeta, h1=h1)
         return
 
-    model = RC.BDGL16
+    # the reduction cost model: BDGL16 (classical) unless named after the mode's own arguments
+    model = getattr(RC, argv[5 if mode == "gridmin" else 6]) if len(argv) > (5 if mode == "gridmin" else 6) \
+        else RC.BDGL16
     solver = partial(mitm, optimization=mitm_opt_default)
     Cost.register_impermanent(rop=True, mem=False, red=True, beta=False, delta=False, m=True, d=False, zeta=False,
                               t=False, h1=False)  # as LWE.dual_hybrid registers them before optimising

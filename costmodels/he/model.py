@@ -168,9 +168,15 @@ class CkksModel(CostModel):
         return prof
 
     def effective_design(self, workload: Any, point: Any) -> dict[str, Any]:
-        """An op trace carries its own ring degree and chain: ``N`` is the trace's largest and the
-        key-switching chain has ``max(levels, trace limbs - 1)`` levels (see :mod:`.trace`)."""
+        """A preset's N, chain, bit sizes, dnum and secret replace the knobs it overrides. An op trace
+        carries its own ring degree and chain: ``N`` is the trace's largest and the key-switching
+        chain has ``max(levels, trace limbs - 1)`` levels (see :mod:`.trace`)."""
         out = super().effective_design(workload, point)
+        preset = self.param("preset")
+        if preset:
+            ps = paramset(preset)
+            out.update({k: int(v) if float(v).is_integer() else round(float(v), 2) for k, v in ps.knobs().items()})
+            out["secret"], out["hamming"] = ps.secret, ps.hamming
         if getattr(workload, "kind", "network") == "he-trace":
             from .trace import trace_arrays
 

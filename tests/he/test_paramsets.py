@@ -136,3 +136,18 @@ def test_preset_feasible_only_when_both_keys_are_certified(name, security):
     m = CkksModel(preset=name, profile="openfhe-cpu").evaluate(load("lenet5"), {"N": [32768], "security": [security]})
     ok = certified(ps.hamming, ps.log_qp) and certified(ps.encapsulation_hamming, ps.encapsulation_log_qp)
     assert bool(m.numpy().feasible[0]) == ok
+
+
+@pytest.mark.parametrize("name", ["cheddar-n16", "lattigo-n15-h192"])
+def test_whatif_shows_the_values_a_preset_sets(name):
+    """whatif's design shows the N, chain, bit sizes, dnum and secret the preset evaluates with, not the
+    knob defaults it overrides; the totals report the same N and chain."""
+    from dse.cli.whatif import whatif_result
+
+    ps = paramset(name)
+    out = whatif_result("he", "lenet5", [("preset", name), ("profile", "openfhe-cpu"), ("N", "16384")])
+    d = out["design"]
+    assert (d["N"], d["levels"], d["dnum"], d["secret"], d["hamming"]) == (ps.n, ps.levels, ps.dnum, ps.secret,
+                                                                            ps.hamming)
+    assert abs(d["first_bits"] - ps.first_bits) < 0.01 and abs(d["special_bits"] - ps.special_bits) < 0.01
+    assert out["metrics"]["ring_degree"] == d["N"] and out["metrics"]["chain_levels"] == d["levels"]
