@@ -1,7 +1,8 @@
 """CKKS bootstrapping as a composite of primitive operations, priced with a device profile.
 
 Structure (Cheon-Han-Kim-Kim-Song 2018; Bossuat et al. Eurocrypt'21; OpenFHE's level budget):
-ModRaise (one NTT-bound pass at the top level) -> CoeffToSlot in ``cts_levels`` BSGS stages ->
+ModRaise (one NTT-bound pass at the top level; with sparse-secret encapsulation, [BTH22], one key
+switch back to the dense secret there) -> CoeffToSlot in ``cts_levels`` BSGS stages ->
 conjugation split of real/imaginary parts -> EvalMod on 2 ciphertexts (cosine of degree
 ``evalmod_degree`` by BSGS-Chebyshev + ``double_angle`` squarings) -> SlotToCoeff in
 ``stc_levels`` stages. Stage s of a radix-2^r homomorphic DFT is a product with 2^(r+1)-1
@@ -40,6 +41,8 @@ def bootstrap_ops(slots: int, cfg: BootConfig = DEFAULT_BOOT, full_slots: int = 
     ``EvalBootstrap``, "sparsely packed case").
     """
     out: list[tuple[str, float, int]] = [("rescale", 1.0, 0)]  # ModRaise: NTT-bound pass at the top
+    if cfg.encapsulation:  # sparse-to-dense key switch after ModRaise (the dense-to-sparse one before it
+        out.append(("relinearize", 1.0, 0))  # runs on the bottom level's one or two limbs: left out)
     full = full_slots <= slots
     if not full:  # PartialSum: sum the N/(2 slots) copies the ModRaise leaves in the slots
         steps = float(max(0, int(math.log2(full_slots)) - int(math.log2(slots))))

@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +163,9 @@ def calibrate_lattigo(*, log_n: int = 16, reps: int = 5, boot_reps: int = 2, gog
                    notes="Lattigo hybrid key switching, 25-prime bootstrapping chain, 5 special primes (dnum 5)")
 
     def boot_row(b: dict[str, Any]) -> dict[str, Any]:
-        pred = float(bootstrap_latency(prof, np.asarray(float(n)), np.asarray(float(top)), dnum=float(dnum),
+        enc = bool(b["structure"].get("ephemeral_secret_weight", 0))  # the run's sparse-secret encapsulation
+        run_prof = replace(prof, boot=replace(prof.boot, encapsulation=enc))
+        pred = float(bootstrap_latency(run_prof, np.asarray(float(n)), np.asarray(float(top)), dnum=float(dnum),
                                        slots=b["slots"]))
         return {"slots": b["slots"], "measured_s": b["seconds"], "predicted_s": pred,
                 "rel_err": pred / b["seconds"] - 1.0, "keygen_s": b["keygen_s"], "structure": b["structure"]}

@@ -70,6 +70,7 @@ class BootConfig:
     double_angle: int = 3
     mod1_inv_degree: int = 0  # arcsine correction polynomial after the cosine (Lattigo Mod1InvDegree)
     extra_levels: int = 0     # levels a preset's chain spends that this structure does not explain
+    encapsulation: bool = False  # sparse-secret encapsulation ([BTH22]): one more key switch after ModRaise
 
     @property
     def evalmod_depth(self) -> int:

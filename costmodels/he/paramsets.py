@@ -143,7 +143,8 @@ def paramset(name: str) -> ParamSet:
     log_p = _bits(d["primes_p"]) if "primes_p" in d else tuple(float(b) for b in d["log_p"])
     boot = BootConfig(cts_levels=int(d["cts_levels"]), stc_levels=int(d["stc_levels"]),
                       evalmod_degree=int(d["evalmod_degree"]), double_angle=int(d["double_angle"]),
-                      mod1_inv_degree=int(d.get("mod1_inv_degree", 0)), extra_levels=int(d.get("extra_levels", 0)))
+                      mod1_inv_degree=int(d.get("mod1_inv_degree", 0)), extra_levels=int(d.get("extra_levels", 0)),
+                      encapsulation=bool(d.get("encapsulation_hamming", 0)))
     return ParamSet(name=name, library=d["library"], n=int(d["n"]), log_q=log_q, log_p=log_p,
                     levels=int(d.get("levels", len(log_q) - 1)), scale_bits=int(d["scale_bits"]),
                     secret=d["secret"], hamming=int(d["hamming"]), security=int(d["security"]),

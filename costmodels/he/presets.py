@@ -76,7 +76,8 @@ def bootstrap_rows() -> dict[str, dict[str, Any]]:
 
 def _boot_cfg(spec: dict[str, Any]) -> BootConfig:
     return BootConfig(cts_levels=int(spec.get("cts_levels", 3)), stc_levels=int(spec.get("stc_levels", 3)),
-                      evalmod_degree=int(spec.get("evalmod_degree", 30)), double_angle=int(spec.get("double_angle", 3)))
+                      evalmod_degree=int(spec.get("evalmod_degree", 30)), double_angle=int(spec.get("double_angle", 3)),
+                      encapsulation=bool(spec.get("encapsulation", False)))
 
 
 def _model_boot(p: Profile, ref: dict[str, Any]) -> float:
@@ -149,7 +150,8 @@ def profile_to_dict(p: Profile, **extra: Any) -> dict[str, Any]:
     return {"name": p.name, "keyswitch": p.keyswitch, "hoisting": p.hoisting, "threads": p.threads,
             "device": p.device, "word_bytes": p.word_bytes, "boot_scale": p.boot_scale,
             "boot": {"cts_levels": boot.cts_levels, "stc_levels": boot.stc_levels,
-                     "evalmod_degree": boot.evalmod_degree, "double_angle": boot.double_angle},
+                     "evalmod_degree": boot.evalmod_degree, "double_angle": boot.double_angle,
+                     **({"encapsulation": True} if boot.encapsulation else {})},
             "coeffs": {op: list(p.coeffs[op]) for op in FEATURE_OPS},
             "coeff_units": ["s per NTT butterfly", "s per element op", "s per call"],
             "source": p.source, "notes": p.notes, **extra}

@@ -67,7 +67,7 @@ class MultiGpuTransformerModel(CostModel):
     """Latency, communication and per-device memory of a CKKS network on a GPU mesh."""
 
     name = "he-multigpu"
-    version = "2"  # 2: the he family's lowering and per-op costs (G=1 == he), he device profiles per GPU
+    version = "3"  # 3: the preset's encapsulation key switch priced per bootstrap; 2: the he family's lowering and per-op costs (G=1 == he), he device profiles per GPU
     space = DesignSpace((
         Int("seq_len", default=0, low=0, high=16384, doc="tokens (0 = the workload's own sequence length)"),
         Pow2("gpus", default=4, low=1, high=MAX_GPUS, doc="number of GPUs"),

@@ -151,3 +151,24 @@ def test_whatif_shows_the_values_a_preset_sets(name):
                                                                             ps.hamming)
     assert abs(d["first_bits"] - ps.first_bits) < 0.01 and abs(d["special_bits"] - ps.special_bits) < 0.01
     assert out["metrics"]["ring_degree"] == d["N"] and out["metrics"]["chain_levels"] == d["levels"]
+
+
+def test_encapsulation_adds_one_top_level_key_switch_to_a_bootstrap():
+    """A preset with sparse-secret encapsulation bootstraps with exactly one more key switch (relinearize)
+    at the top level than the same structure without it, and costs exactly that switch more."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from costmodels.he import bootstrap_latency, bootstrap_ops, get_profile, op_latency
+
+    ps = paramset("lattigo-n16-h192")
+    assert ps.boot.encapsulation and not paramset("openfhe-n17-h192").boot.encapsulation
+    plain = replace(ps.boot, encapsulation=False)
+    with_enc, without = bootstrap_ops(32768, ps.boot), bootstrap_ops(32768, plain)
+    assert sorted(with_enc) == sorted(without + (("relinearize", 1.0, 0),))
+    prof = replace(get_profile("openfhe-cpu"), boot_scale=1.0)
+    n, top, dnum = np.asarray(65536.0), np.asarray(25.0), 5.0
+    extra = bootstrap_latency(replace(prof, boot=ps.boot), n, top, dnum=dnum) - \
+        bootstrap_latency(replace(prof, boot=plain), n, top, dnum=dnum)
+    assert abs(float(extra) - float(op_latency(prof, "relinearize", n, top, dnum=dnum))) < 1e-12
