@@ -60,7 +60,7 @@ def test_problems_name_the_reason():
     bad = CkksParams(n=8192, levels=10, scale_bits=40)
     assert bad.problems() and "insecure" in bad.problems()[0]
     assert "first prime" in CkksParams(n=32768, levels=5, scale_bits=60, first_bits=50).problems()[0]
-    assert "sparse secret h=64" in CkksParams(n=131072, levels=5, secret="sparse", hamming=64).problems()[0]
+    assert "sparse secret h=64" in CkksParams(n=8192, levels=2, secret="sparse", hamming=64).problems()[0]
     # N=2^15, 40-bit scale: 40 - log2(sqrt(N/3)(3+8 sqrt(2N/3))) ~ 23.1 bits
     assert abs(float(precision_bits(np.array(32768.0), 40.0)) - 23.08) < 0.01
 

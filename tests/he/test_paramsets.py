@@ -13,7 +13,7 @@ from workloads import load
 PUBLISHED_LOG_QP = {"lattigo-n16-h192": 1546, "lattigo-n16-h192-p45": 1547, "lattigo-n15-h192": 768,
                     "lattigo-n16-dense": 1767, "cheddar-n16": 1745.4,
                     # OpenFHE states no log QP: derived from its v1.5.1 parameter generation (see paramsets.toml)
-                    "openfhe-n17-h192": 2312, "openfhe-n17-h192-b33": 2134}
+                    "openfhe-n17-h192": 2312, "openfhe-n17-h192-b33": 2134, "openfhe-n17-h192-enc": 2312}
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED_LOG_QP))
@@ -78,7 +78,7 @@ def test_bootstrapped_resnet20_with_openfhe_preset():
 
 #: the dense-to-sparse (encapsulation) key of each preset that has one: (h, log2 QP), as its source states
 ENCAPSULATION = {"lattigo-n16-h192": (32, 121), "lattigo-n16-h192-p45": (32, 121), "lattigo-n15-h192": (32, 84),
-                 "lattigo-n16-dense": (32, 121), "cheddar-n16": (32, 112.0)}
+                 "lattigo-n16-dense": (32, 121), "cheddar-n16": (32, 112.0), "openfhe-n17-h192-enc": (32, 120)}
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED_LOG_QP))

@@ -20,7 +20,8 @@ def test_sparse_rows_are_the_published_sets():
 def test_conservative_rule_never_borrows_from_lighter_or_other_rings():
     """A weight below every row, a ring without rows or a heavier row never certify; a weight between rows takes the lower row."""
     assert bound(65536, 128, "sparse", 31) == 0            # lighter than any row
-    assert bound(65536, 128, "sparse", 127) == bound(65536, 128, "sparse", 32) == 335  # takes the lighter row
+    assert bound(65536, 128, "sparse", 63) == bound(65536, 128, "sparse", 32) == 335  # takes the lighter row
+    assert bound(65536, 128, "sparse", 127) == bound(65536, 128, "sparse", 64) == 1008  # re-estimated h = 64 row
     assert bound(32768, 128, "sparse", 127) == bound(32768, 128, "sparse", 64)  # re-estimated h = 32 / 64 rows
     assert bound(32768, 128, "sparse", 63) == bound(32768, 128, "sparse", 32) < bound(32768, 128, "sparse", 64)
     assert bound(65536, 128, "sparse", 16384) == max(r.max_log_qp for r in secret_rows() if r.secret == "sparse"
