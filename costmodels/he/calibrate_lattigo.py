@@ -49,7 +49,7 @@ from .presets import _specs, get_profile
 from .timing import cpu_name as _cpu_name
 from .timing import time_interleaved
 
-__all__ = ["LIMBS", "PROFILE", "ROW_OPS", "calibrate_lattigo", "main", "profile_csv_rows"]
+__all__ = ["LIMBS", "PROFILE", "ROW_OPS", "as_run", "calibrate_lattigo", "main", "profile_csv_rows"]
 
 #: the timed Lattigo call -> the model's operations it runs (MulRelin = tensor product + relinearise)
 ROW_OPS: dict[str, tuple[tuple[str, float], ...]] = {
@@ -163,9 +163,7 @@ def calibrate_lattigo(*, log_n: int = 16, reps: int = 5, boot_reps: int = 2, gog
                    notes="Lattigo hybrid key switching, 25-prime bootstrapping chain, 5 special primes (dnum 5)")
 
     def boot_row(b: dict[str, Any]) -> dict[str, Any]:
-        enc = bool(b["structure"].get("ephemeral_secret_weight", 0))  # the run's sparse-secret encapsulation
-        run_prof = replace(prof, boot=replace(prof.boot, encapsulation=enc))
-        pred = float(bootstrap_latency(run_prof, np.asarray(float(n)), np.asarray(float(top)), dnum=float(dnum),
+        pred = float(bootstrap_latency(as_run(prof, b), np.asarray(float(n)), np.asarray(float(top)), dnum=float(dnum),
                                        slots=b["slots"]))
         return {"slots": b["slots"], "measured_s": b["seconds"], "predicted_s": pred,
                 "rel_err": pred / b["seconds"] - 1.0, "keygen_s": b["keygen_s"], "structure": b["structure"]}
@@ -181,6 +179,13 @@ def calibrate_lattigo(*, log_n: int = 16, reps: int = 5, boot_reps: int = 2, gog
     if sparse is not None:
         record["bootstrap_sparse"] = boot_row(sparse)
     return prof, record
+
+
+def as_run(prof: Profile, boot_record: dict[str, Any]) -> Profile:
+    """``prof`` with the sparse-secret encapsulation of a recorded bootstrap run (its structure's
+    ``ephemeral_secret_weight``; Lattigo's default is 32)."""
+    enc = bool(boot_record.get("structure", {}).get("ephemeral_secret_weight", 0))
+    return replace(prof, boot=replace(prof.boot, encapsulation=enc))
 
 
 def profile_csv_rows(record: dict[str, Any], profile: str = "lattigo-cpu") -> list[str]:

@@ -30,7 +30,7 @@ import numpy as np
 from dse.claims import Claim
 
 from .bootstrap import bootstrap_latency
-from .calibrate_lattigo import ROW_OPS
+from .calibrate_lattigo import ROW_OPS, as_run
 from .claims_boot import STRUCT_TOL
 from .fit import Measurement, predict, relative_errors
 from .presets import DATA, get_profile, load_profile_json, measurements
@@ -65,8 +65,7 @@ def _own_fit(run: str) -> Any:
 def _boot(run: str, prof: Any, key: str = "bootstrap") -> float:
     """The run's bootstrap (``key``: full or sparse slots) priced from structure with ``prof``, boot_scale 1."""
     rec = _record(run)
-    enc = bool(rec[key].get("structure", {}).get("ephemeral_secret_weight", 0))  # the run's encapsulation
-    prof = replace(prof, boot=replace(prof.boot, encapsulation=enc))
+    prof = as_run(prof, rec[key])  # the run's sparse-secret encapsulation
     return float(bootstrap_latency(replace(prof, boot_scale=1.0), np.asarray(float(1 << rec["log_n"])),
                                    np.asarray(float(rec["top_limbs"])), dnum=float(rec["dnum"]),
                                    slots=rec[key]["slots"]))
