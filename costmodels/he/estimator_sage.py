@@ -57,9 +57,8 @@ def main(argv: list[str]) -> None:
         show(bits=bits, zeta=zeta, h1=h1)
         return
 
-    # the reduction cost model: BDGL16 (classical) unless named after the mode's own arguments
-    model = getattr(RC, argv[5 if mode == "gridmin" else 6]) if len(argv) > (5 if mode == "gridmin" else 6) \
-        else RC.BDGL16
+    at = 5 if mode == "gridmin" else 6  # the optional MODEL follows the mode's own arguments
+    model = getattr(RC, argv[at]) if len(argv) > at else RC.BDGL16
     solver = partial(mitm, optimization=mitm_opt_default)
     Cost.register_impermanent(rop=True, mem=False, red=True, beta=False, delta=False, m=True, d=False, zeta=False,
                               t=False, h1=False)  # as LWE.dual_hybrid registers them before optimising
