@@ -91,7 +91,7 @@ _GAP_HELD = ("the worst rows are element-wise ops at 18-23 limbs (decrypt -28 %,
              "predicted bootstrap, are within 4 % on every held-out limb count")
 _NOISE = ("Two N = 2^14 runs on this host, minutes apart, measured the same bootstrap at 5.65 s and 3.71 s "
           "(their op rows 12 % apart): a run's ops and its bootstrap are timed in different subprocesses, so "
-          "the host's speed phases reach the comparison; the same-run errors span -11.3 % to +18.8 %")
+          "the host's speed phases reach the comparison; the same-run errors span -11.2 % to +18.8 %")
 _GAP_BOOT = {
     "n16": "under-predicted by a fifth, not by the operation counts: Lattigo's own counts (read from its v6.2.0 "
            "source: wrapped diagonals, a giant-heavy BSGS split, 12 EvalMod relinearisations) price at ~19.5 s "
@@ -100,7 +100,7 @@ _GAP_BOOT = {
            "key switch's 25-digit buffer (the switch itself is priced as one hybrid key switch), Go allocation per "
            "baby step) and element-wise ops at 22-25 limbs "
            "(19-34 % above the fit). " + _NOISE,
-    "n14": "under-predicted by 11.3 %. " + _NOISE,
+    "n14": "under-predicted by 11.2 %. " + _NOISE,
     "n14-r2": "over-predicted by 18.8 %. " + _NOISE,
     "n13": "within tolerance (+7.0 %). " + _NOISE,
 }
@@ -109,7 +109,7 @@ _GAP_SPARSE = ("priced as OpenFHE runs sparse packing (a partial sum of log2(N/2
                "parts into one ciphertext of twice the slots (RepackImagAsReal) and sums by a trace. " + _NOISE)
 _GAP_FROM16 = {
     "n14": "within tolerance by two errors cancelling: the N = 2^16 constants price N = 2^14 ops 15 % above that "
-           "run's own fit (5.77 vs 5.01 s) while the structure under-prices its bootstrap by 11.3 %. " + _NOISE,
+           "run's own fit (5.77 vs 5.01 s) while the structure under-prices its bootstrap by 11.2 %. " + _NOISE,
     "n14-r2": "the N = 2^16 constants come from another run (another host phase) and price this run's faster ops "
               "31 % high (5.77 vs 4.41 s with its own fit). " + _NOISE,
     "n13": "per-op constants fitted at N = 2^16 only, where the per-call and per-limb costs are not separable from "

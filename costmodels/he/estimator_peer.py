@@ -23,7 +23,9 @@ Regenerate one row (minutes to an hour per row on one core; ``--grid-check`` the
 grid-checked)::
 
     DSE_SAGE_PYTHON=/path/venv/bin/python DSE_LATTICE_ESTIMATOR=/path/lattice-estimator \\
-        python -m costmodels.he.estimator_peer --n 32768 --hamming 32 --lam 128 --model classic --grid-check
+        python -m costmodels.he.estimator_peer --n 32768 --hamming 32 --lam 128 --model classic --grid-check \\
+        > run.log
+    python -m costmodels.he.estimator_rows run.log   # the row into both data files (:mod:`.estimator_rows`)
 
 Check one stated key instead (``--at LOGQ``: the estimate and the grid's cheapest attack at that
 modulus), e.g. Lattigo's sparse-secret encapsulation key (h = 32 at 121 bits, N = 2^16)::

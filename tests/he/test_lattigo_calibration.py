@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -115,3 +116,42 @@ def test_cli_calibrates_and_predicts_a_bootstrap_end_to_end(tmp_path):
     assert sp["predicted_s"] == pytest.approx(float(bootstrap_latency(prof, np.asarray(4096.0), np.asarray(25.0),
                                                                       dnum=5.0, slots=256)), rel=1e-9)
     assert sp["predicted_s"] < rec["bootstrap"]["predicted_s"]
+
+
+def _live(claim_id: str) -> tuple[str, float, float]:
+    """The gap text, live value and live relative error of one Lattigo claim."""
+    from costmodels.he.claims_lattigo import claims
+    from dse.claims import run_claim
+
+    claim = next(c for c in claims() if c.id == claim_id)
+    result = run_claim(claim)
+    assert result.value is not None and result.error is not None, result.why
+    return claim.gap, result.value, result.error
+
+
+_STATED_ERROR = re.compile(r"(?:under|over)-predicted by (\d+\.\d) %|within tolerance \(([+-]\d+\.\d) %\)")
+
+
+@pytest.mark.parametrize("run", [r for r in RUNS if r != "n16"])
+def test_gap_text_states_the_live_error_of_its_own_claim(run):
+    """A gap that quotes its claim's error is re-derived from the model: a model change that
+    moves the error without updating the explanation fails here."""
+    gap, _value, err = _live(f"he-boot-structure-lattigo-{run}")
+    m = _STATED_ERROR.search(gap)
+    assert m, gap
+    stated = float(m.group(2)) if m.group(2) else float(m.group(1)) * (1 if "over" in m.group(0) else -1)
+    assert err * 100 == pytest.approx(stated, abs=0.05)
+
+
+def test_gap_texts_quote_the_live_bootstrap_seconds():
+    """The n16 gap quotes the structural prediction; the across-run gaps quote both predictions."""
+    gap, value, _err = _live("he-boot-structure-lattigo-n16")
+    assert f"{value:.1f} s with it" in gap
+    for run in ("n14", "n14-r2"):
+        gap, value, _err = _live(f"he-boot-lattigo-{run}-from-n16")
+        own = _boot(run, _own_fit(run))
+        assert f"({value:.2f} vs {own:.2f} s" in gap
+    errs = [_live(f"he-boot-structure-lattigo-{run}")[2] * 100 for run in ("n14", "n14-r2")]
+    assert f"span {min(errs):+.1f} % to {max(errs):+.1f} %" in gap
+    gap, _value, _err = _live("he-boot-lattigo-n13-from-n16")
+    assert f"own fit predicts {_live('he-boot-structure-lattigo-n13')[2] * 100:+.1f} %" in gap

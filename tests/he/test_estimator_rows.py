@@ -1,0 +1,87 @@
+"""Folding a saved grid-checked estimator run into the security data (no Sage needed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from costmodels.he import estimator_rows as er
+from dse.errors import DseInputError
+
+KEY = (65536, 64, 128, False)
+
+
+def _row_key(r):
+    return (r["n"], r["hamming"], r["lambda"], r["quantum"])
+
+
+def _log_of(row) -> str:
+    """The lines estimator_peer --grid-check prints for the run behind a stored row."""
+    model = "quantum" if row["quantum"] else "classic"
+    head = {"n": row["n"], "h": row["hamming"], "model": model}
+    lines = [dict(head, logq=int(q), bits=b) for q, b in row["guideline_procedure"]["estimates_bits"].items()]
+    lines += row["grid_checked_log"]
+    lines.append(dict(head, lam=row["lambda"], guideline_max_log_qp=row["guideline_procedure"]["max_log_qp"],
+                      grid_checked_max_log_qp=row["max_log_qp"]))
+    return "\n".join(json.dumps(x) for x in lines) + "\n"
+
+
+@pytest.fixture
+def data_without_row(tmp_path):
+    """Copies of both data files with the KEY row taken out, the stored row and its CSV line."""
+    data = json.loads(er._ESTIMATES.read_text())
+    (row,) = [r for r in data["rows"] if _row_key(r) == KEY]
+    data["rows"].remove(row)
+    csv = er._CSV.read_text().splitlines()
+    (line,) = [s for s in csv if s.startswith("sparse,{},{},{},{},".format(*KEY[:3], int(KEY[3])))]
+    est, sec = tmp_path / "e.json", tmp_path / "s.csv"
+    est.write_text(json.dumps(data, indent=1) + "\n")
+    sec.write_text("\n".join(s for s in csv if s != line) + "\n")
+    return est, sec, row, line
+
+
+def test_fold_rebuilds_the_stored_row_and_csv_line_from_its_log(tmp_path, data_without_row):
+    est, sec, row, line = data_without_row
+    log = tmp_path / "run.log"
+    log.write_text(_log_of(row))
+    assert er.fold([log], est, sec) == [KEY]
+    (new,) = [r for r in json.loads(est.read_text())["rows"] if _row_key(r) == KEY]
+    assert new == row
+    assert sec.read_text().splitlines()[-1] == line
+
+
+def test_a_recorded_row_or_an_unfinished_log_changes_nothing(tmp_path, data_without_row):
+    est, sec, row, _line = data_without_row
+    good, dup, bad = tmp_path / "good.log", tmp_path / "dup.log", tmp_path / "bad.log"
+    good.write_text(_log_of(row))
+    dup.write_text(_log_of(row))
+    bad.write_text("\n".join(_log_of(row).splitlines()[:-1]))
+    before = est.read_text(), sec.read_text()
+    with pytest.raises(DseInputError, match="not recorded yet"):
+        er.fold([good, dup], est, sec)
+    with pytest.raises(DseInputError, match="finished --grid-check run"):
+        er.fold([good, bad], est, sec)
+    assert (est.read_text(), sec.read_text()) == before
+
+
+def test_an_unfinished_earlier_run_contributes_its_estimates(tmp_path, data_without_row):
+    est, sec, row, _line = data_without_row
+    data = json.loads(est.read_text())
+    data["guideline_procedure_only"].append({"n": KEY[0], "hamming": KEY[1], "lambda": KEY[2], "quantum": KEY[3],
+                                             "cost_model": "BDGL16", "max_log_qp": None,
+                                             "estimates_bits": {"900": 140.5}})
+    est.write_text(json.dumps(data))
+    log = tmp_path / "run.log"
+    log.write_text(_log_of(row))
+    er.fold([log], est, sec)
+    out = json.loads(est.read_text())
+    (new,) = [r for r in out["rows"] if _row_key(r) == KEY]
+    assert new["guideline_procedure"]["estimates_bits"]["900"] == 140.5
+    assert not [e for e in out["guideline_procedure_only"] if _row_key(e) == KEY]
+
+
+def test_cli_names_a_missing_log_in_one_line(capsys, tmp_path):
+    assert er.main([str(tmp_path / "absent.log")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith("error: log:")
