@@ -46,12 +46,15 @@ from typing import Any
 
 from dse.errors import DseInputError
 
-__all__ = ["COST_MODELS", "ESTIMATOR_COMMIT", "MARGIN_BITS", "estimate_bits", "grid_checked_row", "grid_min",
-           "max_log_q", "peer_paths"]
+__all__ = ["COST_MODELS", "ESTIMATOR_COMMIT", "FLOOR_LOG_Q", "MARGIN_BITS", "EstimatorFailed", "NoRow",
+           "estimate_bits", "grid_checked_row", "grid_min", "max_log_q", "peer_paths"]
 
 ESTIMATOR_COMMIT = "eae2fdb794eb5e1eb9dacd1ee13b62f6bdeb71b2"  # pinned by the guidelines' repository
 MARGIN_BITS = 2  # compute_max_logQ.sage: security_margin_sparse
 COST_MODELS = {"classic": "BDGL16", "quantum": "LaaMosPol14"}
+# Smallest log2 q the search probes: below it no CKKS chain (a base prime and a scaling prime) fits,
+# and the estimator's reduction breaks down (at N = 2^14, h = 32, 2^8: "beta = 79 > d = 77").
+FLOOR_LOG_Q = 16
 
 _SAGE_SCRIPT = Path(__file__).with_name("estimator_sage.py")  # runs in the Sage interpreter
 
@@ -102,7 +105,10 @@ def _run_sage(mode: str, *args: Any) -> list[str]:
     """Run :mod:`.estimator_sage` in the Sage interpreter; its stdout lines."""
     paths = _require_peer()
     out = subprocess.run([paths[0], str(_SAGE_SCRIPT), paths[1], mode, *map(str, args)], capture_output=True,
-                         text=True, check=True)
+                         text=True)
+    if out.returncode:
+        last = (out.stderr.strip().splitlines() or ["no message"])[-1]
+        raise EstimatorFailed(f"the estimator failed ({mode} {' '.join(map(str, args))}): {last}")
     return [line for line in out.stdout.splitlines() if line.startswith("{")]
 
 
@@ -118,12 +124,27 @@ def grid_checked_row(n: int, hamming: int, lam: int, start: int,
     return int(result[0]["max_log_qp"]), [e for e in steps if e["kind"] != "result"]
 
 
+class EstimatorFailed(RuntimeError):
+    """The estimator's subprocess exited with an error (its last stderr line is the message)."""
+
+
+class NoRow(RuntimeError):
+    """No ``logq >= floor`` reaches the target: the weight is too light for the security level at
+    this ring degree. ``seen`` holds the estimates taken."""
+
+    def __init__(self, floor: int, target: float, seen: dict[int, float]):
+        best = max(seen.items(), key=lambda kv: kv[1])
+        super().__init__(f"no log2 q >= {floor} reaches {target:g} bits (best {best[1]:.2f} bits at 2^{best[0]})")
+        self.floor, self.target, self.seen = floor, target, seen
+
+
 def max_log_q(bits_at: Callable[[int], float], target: float, guess: int,
-              log: Callable[[dict[str, Any]], None] | None = None) -> tuple[int, dict[int, float]]:
+              log: Callable[[dict[str, Any]], None] | None = None, floor: int = 2) -> tuple[int, dict[int, float]]:
     """Largest integer ``logq`` with ``bits_at(logq) >= target``, for a security that falls as
     ``logq`` grows; returns it and every estimate taken (``logq -> bits``), which include ``logq``
     and ``logq + 1``. Secant steps on the model ``bits = a + b / logq`` through the two estimates
-    nearest the target, kept inside the bracket once one exists (typically 4-6 estimates)."""
+    nearest the target, kept inside the bracket once one exists (typically 4-6 estimates).
+    Never probes below ``floor``; :class:`NoRow` when even ``floor`` falls short."""
     seen: dict[int, float] = {}
 
     def at(q: int) -> float:
@@ -133,9 +154,12 @@ def max_log_q(bits_at: Callable[[int], float], target: float, guess: int,
                 log({"logq": q, "bits": seen[q]})
         return seen[q]
 
-    q = max(2, int(guess))
+    floor = max(2, int(floor))
+    q = max(floor, int(guess))
     for _ in range(200):
         at(q)
+        if q == floor and seen[q] < target:
+            raise NoRow(floor, target, seen)
         ok = [x for x, b in seen.items() if b >= target]
         bad = [x for x, b in seen.items() if b < target]
         if ok and bad and min(bad) == max(ok) + 1:
@@ -153,7 +177,7 @@ def max_log_q(bits_at: Callable[[int], float], target: float, guess: int,
         elif ok:
             nxt = max(nxt, max(ok) + 1)
         elif bad:
-            nxt = max(2, min(nxt, min(bad) - 1))
+            nxt = max(floor, min(nxt, min(bad) - 1))
         while nxt in seen:  # a repeat: step towards the boundary
             nxt += 1 if seen[nxt] >= target else -1
         q = nxt
@@ -169,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--guess", type=int, default=0, help="first log2 q tried (default 0.01 x n)")
     ap.add_argument("--at", type=int, default=None,
                     help="check one stated modulus instead: the estimate and the grid's cheapest attack at 2^AT")
+    ap.add_argument("--floor", type=int, default=FLOOR_LOG_Q,
+                    help=f"smallest log2 q probed (default {FLOOR_LOG_Q}); below it the row does not exist")
     ap.add_argument("--grid-check", action="store_true",
                     help="then lower the row until a (zeta, h1) grid agrees (see estimator_sage.py)")
     args = ap.parse_args(argv)
@@ -176,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         _check(args.n, args.hamming, args.model)
         if args.at is not None and args.at < 2:
             raise DseInputError("at", args.at, "an integer >= 2 (log2 of the modulus to check)")
+        if args.floor < 2:
+            raise DseInputError("floor", args.floor, "an integer >= 2 (smallest log2 q probed)")
         _require_peer()
     except DseInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -184,21 +212,27 @@ def main(argv: list[str] | None = None) -> int:
     def show(rec: dict[str, Any]) -> None:
         print(json.dumps({"n": args.n, "h": args.hamming, "model": args.model, **rec}), flush=True)
 
-    if args.at is not None:  # one stated key: the default optimiser and the grid at that modulus
-        show({"logq": args.at, "bits": estimate_bits(args.n, args.hamming, args.at, args.model)})
-        show(grid_min(args.n, args.hamming, args.at, args.model))
-        return 0
-
-    best, seen = max_log_q(lambda q: estimate_bits(args.n, args.hamming, q, args.model), args.lam + MARGIN_BITS,
-                           args.guess or max(2, args.n // 100), show)
-    print(json.dumps({"n": args.n, "h": args.hamming, "lam": args.lam, "model": args.model, "max_log_qp": best,
-                      "bits_at_max": seen[best], "bits_at_next": seen[best + 1], "estimates": len(seen)}), flush=True)
-    if args.grid_check:
-        row, steps = grid_checked_row(args.n, args.hamming, args.lam, best, args.model)
-        for step in steps:
-            print(json.dumps(step))
-        print(json.dumps({"n": args.n, "h": args.hamming, "lam": args.lam, "model": args.model,
-                          "guideline_max_log_qp": best, "grid_checked_max_log_qp": row}))
+    key = {"n": args.n, "h": args.hamming, "lam": args.lam, "model": args.model}
+    try:
+        if args.at is not None:  # one stated key: the default optimiser and the grid at that modulus
+            show({"logq": args.at, "bits": estimate_bits(args.n, args.hamming, args.at, args.model)})
+            show(grid_min(args.n, args.hamming, args.at, args.model))
+            return 0
+        best, seen = max_log_q(lambda q: estimate_bits(args.n, args.hamming, q, args.model),
+                               args.lam + MARGIN_BITS, args.guess or max(2, args.n // 100), show, floor=args.floor)
+        print(json.dumps({**key, "max_log_qp": best, "bits_at_max": seen[best], "bits_at_next": seen[best + 1],
+                          "estimates": len(seen)}), flush=True)
+        if args.grid_check:
+            row, steps = grid_checked_row(args.n, args.hamming, args.lam, best, args.model)
+            for step in steps:
+                print(json.dumps(step))
+            print(json.dumps({**key, "guideline_max_log_qp": best, "grid_checked_max_log_qp": row}))
+    except NoRow as none:  # a result, not a failure: the final line says there is no row
+        print(json.dumps({**key, "guideline_max_log_qp": None, "grid_checked_max_log_qp": None,
+                          "floor": none.floor, "reason": str(none)}))
+    except EstimatorFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

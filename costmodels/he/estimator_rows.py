@@ -9,6 +9,10 @@ saved run into
   grid check's log, which ``tests/he/test_security_secrets.py`` re-checks), and
 * a line of ``data/security_secrets.csv`` (kind ``estimated``), the table the model reads.
 
+A run that found no row (no log2 q above the search's floor reaches the target: the weight is too
+light for the security level at that ring degree) is recorded under ``no_row`` in the JSON only,
+so the model keeps such sets infeasible ("outside every table").
+
 An earlier unfinished run of the same (N, h, lambda, cost model) recorded under
 ``guideline_procedure_only`` contributes its estimates and is removed. Every run is checked
 before anything is written; a run whose row already exists, or a log without a final line, is a
@@ -53,9 +57,11 @@ def parse_run(text: str, name: str = "run") -> dict[str, Any]:
             if k in s:
                 s[k] = round(s[k], 4)
     estimates = {int(r["logq"]): round(r["bits"], 4) for r in recs if "bits" in r and "kind" not in r}
+    none = f["guideline_max_log_qp"] is None  # no log2 q >= the floor reaches the target
     return {"key": (int(f["n"]), int(f["h"]), int(f["lam"]), f["model"] == "quantum"), "model": f["model"],
-            "procedure": int(f["guideline_max_log_qp"]), "row": int(f["grid_checked_max_log_qp"]),
-            "estimates": estimates, "steps": steps}
+            "procedure": None if none else int(f["guideline_max_log_qp"]),
+            "row": None if none else int(f["grid_checked_max_log_qp"]),
+            "floor": f.get("floor"), "reason": f.get("reason", ""), "estimates": estimates, "steps": steps}
 
 
 def _source(run: dict[str, Any]) -> str:
@@ -68,8 +74,15 @@ def _source(run: dict[str, Any]) -> str:
 
 def _fold_one(data: dict[str, Any], csv_lines: list[str], run: dict[str, Any], name: str) -> None:
     n, h, lam, quantum = run["key"]
-    if any((r["n"], r["hamming"], r["lambda"], r["quantum"]) == run["key"] for r in data["rows"]):
+    if any((r["n"], r["hamming"], r["lambda"], r["quantum"]) == run["key"]
+           for r in data["rows"] + data.get("no_row", [])):
         raise DseInputError(name, f"N={n} h={h} lambda={lam} quantum={quantum}", "a run whose row is not recorded yet")
+    if run["row"] is None:  # recorded so the table's gap is documented; no CSV line: outside every row
+        data.setdefault("no_row", []).append({
+            "n": n, "hamming": h, "lambda": lam, "quantum": quantum, "cost_model": COST_MODELS[run["model"]],
+            "floor_log_q": run["floor"], "reason": run["reason"],
+            "estimates_bits": {str(q): run["estimates"][q] for q in sorted(run["estimates"])}})
+        return
     if run["row"] > run["procedure"]:
         raise DseInputError(name, run["row"], f"a grid-checked bound <= the procedure's {run['procedure']}")
     estimates: dict[int, float] = {}
@@ -94,16 +107,17 @@ def _replace(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def fold(logs: list[Path], estimates_path: Path = _ESTIMATES, csv_path: Path = _CSV) -> list[tuple[int, ...]]:
-    """Fold the saved runs ``logs`` into both data files; the keys added. All runs are checked
-    first: on any error neither file changes."""
+def fold(logs: list[Path], estimates_path: Path = _ESTIMATES,
+         csv_path: Path = _CSV) -> list[tuple[tuple[int, int, int, bool], int | None]]:
+    """Fold the saved runs ``logs`` into both data files; ``((N, h, lambda, quantum), row)`` per run
+    (row None: no row exists). All runs are checked first: on any error neither file changes."""
     data = json.loads(estimates_path.read_text())
     csv_lines = csv_path.read_text().splitlines()
     added = []
     for path in logs:
         run = parse_run(Path(path).read_text(), name=str(path))
         _fold_one(data, csv_lines, run, str(path))
-        added.append(run["key"])
+        added.append((run["key"], run["row"]))
     _replace(estimates_path, json.dumps(data, indent=1) + "\n")
     _replace(csv_path, "\n".join(csv_lines) + "\n")
     return added
@@ -118,8 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         missing = [a for a in args if not Path(a).is_file()]
         if missing:
             raise DseInputError("log", missing[0], "a saved estimator_peer --grid-check run (file not found)")
-        for key in fold([Path(a) for a in args]):
-            print("added N={} h={} lambda={} quantum={}".format(*key))
+        for key, row in fold([Path(a) for a in args]):
+            what = f"max log2 QP {row}" if row is not None else "no row (recorded under no_row)"
+            print("N={} h={} lambda={} quantum={}: ".format(*key) + what)
     except DseInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

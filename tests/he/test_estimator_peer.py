@@ -28,6 +28,35 @@ def test_max_log_q_equals_brute_force(a: float, b: float, target: float, guess: 
     assert len(seen) <= 12
 
 
+def test_max_log_q_stops_at_the_floor_when_no_modulus_reaches_the_target() -> None:
+    """A security that saturates below the target (a light secret, a high level): no row, and no
+    probe below the floor."""
+    probed: list[int] = []
+
+    def bits(q: int) -> float:
+        probed.append(q)
+        return 200.0 - 0.5 * q
+
+    with pytest.raises(estimator_peer.NoRow, match="no log2 q >= 16 reaches 258 bits") as info:
+        estimator_peer.max_log_q(bits, 258.0, 28, floor=16)
+    assert min(probed) == 16 and info.value.seen[16] == 192.0
+
+
+def test_a_failing_estimator_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The estimator's own error (e.g. its reduction breaking down at a tiny modulus) is reported as
+    one line naming the call, not a traceback."""
+    def failing(*_args: object) -> list[str]:
+        raise estimator_peer.EstimatorFailed("the estimator failed (estimate 16384 32 8 BDGL16): "
+                                             "RuntimeError: beta = 79 > d = 77")
+
+    monkeypatch.setattr(estimator_peer, "_run_sage", failing)
+    monkeypatch.setattr(estimator_peer, "_require_peer", lambda: ("python", "tree"))
+    assert estimator_peer.main(["--n", "16384", "--hamming", "32", "--at", "8"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("error: the estimator failed (estimate 16384 32 8")
+
+
 def test_bad_inputs_name_the_field() -> None:
     with pytest.raises(DseInputError, match="n"):
         estimator_peer.estimate_bits(1000, 32, 100)

@@ -45,7 +45,7 @@ def test_fold_rebuilds_the_stored_row_and_csv_line_from_its_log(tmp_path, data_w
     est, sec, row, line = data_without_row
     log = tmp_path / "run.log"
     log.write_text(_log_of(row))
-    assert er.fold([log], est, sec) == [KEY]
+    assert er.fold([log], est, sec) == [(KEY, row["max_log_qp"])]
     (new,) = [r for r in json.loads(est.read_text())["rows"] if _row_key(r) == KEY]
     assert new == row
     assert sec.read_text().splitlines()[-1] == line
@@ -85,3 +85,21 @@ def test_cli_names_a_missing_log_in_one_line(capsys, tmp_path):
     assert er.main([str(tmp_path / "absent.log")]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and err.startswith("error: log:")
+
+
+def test_a_run_without_a_row_is_recorded_as_such_and_adds_no_table_line(tmp_path, data_without_row):
+    """N = 2^14, h = 32 at 256 bits: the estimate never reaches 258 bits above the floor."""
+    est, sec, _row, _line = data_without_row
+    head = {"n": 16384, "h": 32, "model": "classic"}
+    lines = [dict(head, logq=28, bits=168.4527), dict(head, logq=16, bits=195.9429),
+             dict(head, lam=256, guideline_max_log_qp=None, grid_checked_max_log_qp=None, floor=16,
+                  reason="no log2 q >= 16 reaches 258 bits (best 195.94 bits at 2^16)")]
+    log = tmp_path / "none.log"
+    log.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    csv_before = sec.read_text()
+    assert er.fold([log], est, sec) == [((16384, 32, 256, False), None)]
+    assert sec.read_text() == csv_before
+    (entry,) = json.loads(est.read_text())["no_row"]
+    assert entry["floor_log_q"] == 16 and entry["estimates_bits"] == {"16": 195.9429, "28": 168.4527}
+    with pytest.raises(DseInputError, match="not recorded yet"):
+        er.fold([log], est, sec)
