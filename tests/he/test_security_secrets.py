@@ -142,6 +142,21 @@ def test_estimated_rows_are_backed_by_their_recorded_estimates():
                    or (e["kind"] == "candidate" and e["logq"] == top and e["next_bits"] < target) for e in log), key
 
 
+def test_no_row_runs_fall_short_at_the_floor_and_stay_uncertified():
+    """A recorded 'no row' run (the estimate at the search's floor is below lambda + 2) has no table
+    row, and a set of that weight at that security is certified by no lighter row either."""
+    from costmodels.he.estimator_peer import FLOOR_LOG_Q, MARGIN_BITS
+
+    table = {(r.n, r.hamming, r.lam, r.quantum) for r in secret_rows()}
+    entries = estimates().get("no_row", [])
+    assert entries
+    for e in entries:
+        key = (e["n"], e["hamming"], e["lambda"], e["quantum"])
+        assert e["floor_log_q"] == FLOOR_LOG_Q and key not in table, key
+        assert e["estimates_bits"][str(FLOOR_LOG_Q)] < e["lambda"] + MARGIN_BITS, key
+        assert bound(e["n"], e["lambda"], "sparse", e["hamming"], quantum=e["quantum"]) == 0, key
+
+
 def test_estimated_rows_order_with_the_published_ones():
     """Re-estimated h=32 / 64 rows sit below the guidelines' h=128 row at every N (a lighter secret is
     weaker) and h=64 above h=32."""
