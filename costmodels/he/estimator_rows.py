@@ -44,7 +44,13 @@ _STEP_KINDS = ("grid", "default", "candidate")
 def parse_run(text: str, name: str = "run") -> dict[str, Any]:
     """The parts of one saved run: key (n, h, lambda, quantum), procedure bound and estimates,
     grid-checked bound and steps. Raises :class:`DseInputError` naming ``name`` when incomplete."""
-    recs = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    recs = []
+    for i, line in enumerate(text.splitlines(), 1):
+        if line.startswith("{"):
+            try:
+                recs.append(json.loads(line))
+            except json.JSONDecodeError:
+                raise DseInputError(name, f"line {i}", "JSON lines printed by estimator_peer") from None
     final = [r for r in recs if "grid_checked_max_log_qp" in r]
     if len(final) != 1:
         raise DseInputError(name, f"{len(final)} final lines", "a log of one finished --grid-check run")

@@ -57,11 +57,15 @@ def test_a_recorded_row_or_an_unfinished_log_changes_nothing(tmp_path, data_with
     good.write_text(_log_of(row))
     dup.write_text(_log_of(row))
     bad.write_text("\n".join(_log_of(row).splitlines()[:-1]))
+    garbled = tmp_path / "garbled.log"
+    garbled.write_text(_log_of(row).replace('"kind": "grid"', '"kind": grid', 1))
     before = est.read_text(), sec.read_text()
     with pytest.raises(DseInputError, match="not recorded yet"):
         er.fold([good, dup], est, sec)
     with pytest.raises(DseInputError, match="finished --grid-check run"):
         er.fold([good, bad], est, sec)
+    with pytest.raises(DseInputError, match="garbled.log: got 'line 7'"):
+        er.fold([good, garbled], est, sec)
     assert (est.read_text(), sec.read_text()) == before
 
 
@@ -90,6 +94,9 @@ def test_cli_names_a_missing_log_in_one_line(capsys, tmp_path):
 def test_a_run_without_a_row_is_recorded_as_such_and_adds_no_table_line(tmp_path, data_without_row):
     """N = 2^14, h = 32 at 256 bits: the estimate never reaches 258 bits above the floor."""
     est, sec, _row, _line = data_without_row
+    data = json.loads(est.read_text())
+    data["no_row"] = []
+    est.write_text(json.dumps(data))
     head = {"n": 16384, "h": 32, "model": "classic"}
     lines = [dict(head, logq=28, bits=168.4527), dict(head, logq=16, bits=195.9429),
              dict(head, lam=256, guideline_max_log_qp=None, grid_checked_max_log_qp=None, floor=16,
