@@ -19,6 +19,7 @@ before anything is written; a run whose row already exists, or a log without a f
 one-line error and leaves both files as they were. Command line::
 
     python -m costmodels.he.estimator_rows run1.log [run2.log ...]
+    python -m costmodels.he.estimator_rows --table   # the rows as docs/he.md's markdown table
 """
 
 from __future__ import annotations
@@ -129,11 +130,36 @@ def fold(logs: list[Path], estimates_path: Path = _ESTIMATES,
     return added
 
 
+def markdown_table(estimates_path: Path = _ESTIMATES) -> str:
+    """The re-estimated rows as the markdown table of ``docs/he.md`` (``--table``): per (lambda,
+    cost model, N, h) the procedure's bound, the grid-checked row and the grid's cheapest attack at
+    the procedure's bound; then the no-row runs."""
+    data = json.loads(estimates_path.read_text())
+    out = ["| λ | cost | N | h | guidelines' procedure | grid-checked (the row) | grid minimum at the procedure's value |",
+           "|---|---|---|---|---|---|---|"]
+    order = sorted(data["rows"], key=lambda r: (r["lambda"], r["quantum"], r["n"], r["hamming"]))
+    for r in order:
+        proc, row = r["guideline_procedure"]["max_log_qp"], r["max_log_qp"]
+        grid = [e for e in r["grid_checked_log"] if e["kind"] == "grid" and e["logq"] == proc]
+        at = f"{grid[0]['min_bits']:.2f} bits (ζ = {grid[0]['zeta']}, h1 = {grid[0]['h1']})" if grid else "–"
+        change = f" ({(row - proc) / proc * 100:+.1f} %)" if row != proc else ""
+        out.append(f"| {r['lambda']} | {'quantum' if r['quantum'] else 'classical'} | 2^{r['n'].bit_length() - 1} "
+                   f"| {r['hamming']} | {proc} | **{row}**{change} | {at} |")
+    for e in sorted(data.get("no_row", []), key=lambda e: (e["lambda"], e["quantum"], e["n"], e["hamming"])):
+        best = max(e["estimates_bits"].items(), key=lambda kv: kv[1])
+        out.append(f"| {e['lambda']} | {'quantum' if e['quantum'] else 'classical'} | 2^{e['n'].bit_length() - 1} "
+                   f"| {e['hamming']} | none | **none** | best {best[1]:.2f} bits at 2^{best[0]} (the floor) |")
+    return "\n".join(out) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] in ("-h", "--help"):
         print(__doc__)
         return 0 if args else 2
+    if args == ["--table"]:
+        print(markdown_table(), end="")
+        return 0
     try:
         missing = [a for a in args if not Path(a).is_file()]
         if missing:

@@ -110,3 +110,11 @@ def test_a_run_without_a_row_is_recorded_as_such_and_adds_no_table_line(tmp_path
     assert entry["floor_log_q"] == 16 and entry["estimates_bits"] == {"16": 195.9429, "28": 168.4527}
     with pytest.raises(DseInputError, match="not recorded yet"):
         er.fold([log], est, sec)
+
+
+def test_docs_carry_the_table_of_the_recorded_rows():
+    """docs/he.md's table of re-estimated rows is `estimator_rows --table` of the shipped data."""
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "he.md").read_text()
+    assert er.markdown_table() in docs, "regenerate: python -m costmodels.he.estimator_rows --table"
