@@ -35,7 +35,7 @@ from dse.errors import DseInputError
 
 from .estimator_peer import COST_MODELS
 
-__all__ = ["DATA", "fold", "parse_run"]
+__all__ = ["DATA", "fold", "markdown_table", "parse_run"]
 
 DATA = Path(__file__).with_name("data")
 _ESTIMATES, _CSV = DATA / "security_estimates.json", DATA / "security_secrets.csv"
