@@ -82,16 +82,19 @@ def test_model_reports_uncovered_secret_with_reason():
 
 
 def test_h32_rows_at_n16_lattigo_statement_and_reestimate():
-    """h = 32 at N = 2^16 has two rows: Lattigo's statement (128-bit up to 121 bits, its encapsulation
-    key) and the grid-checked re-estimate (335). They agree in direction (121 <= 335); the larger
-    applies, so the model is 128-bit up to 335 bits and not one bit above, and never at 192-bit."""
+    """h = 32 at N = 2^16 has two 128-bit rows: Lattigo's statement (up to 121 bits, its
+    encapsulation key) and the grid-checked re-estimate (335). They agree in direction (121 <= 335);
+    the larger applies, so the model is 128-bit up to 335 bits and not one bit above; the 192-bit
+    re-estimate (46 bits) is far below any CKKS chain, and 256-bit has no row at all."""
     h32 = {r.kind: r.max_log_qp for r in secret_rows()
-           if r.secret == "sparse" and r.n == 65536 and r.hamming == 32 and not r.quantum}
+           if r.secret == "sparse" and r.n == 65536 and r.hamming == 32 and not r.quantum and r.lam == 128}
     assert h32 == {"publisher": 121, "estimated": 335}
     n = np.array(65536.0)
     assert float(security_bits(n, np.array(335.0), secret="sparse", hamming=32)) == 128
     assert float(security_bits(n, np.array(336.0), secret="sparse", hamming=32)) == 0
-    assert bound(65536, 192, "sparse", 32) == 0
+    assert float(security_bits(n, np.array(46.0), secret="sparse", hamming=32)) == 192
+    assert float(security_bits(n, np.array(47.0), secret="sparse", hamming=32)) == 128
+    assert bound(65536, 192, "sparse", 32) == 46 and bound(65536, 256, "sparse", 32) == 0
 
 
 def test_reestimated_h64_row_bounds_the_model():
