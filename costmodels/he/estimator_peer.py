@@ -202,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         _check(args.n, args.hamming, args.model)
         if args.at is not None and args.at < 2:
             raise DseInputError("at", args.at, "an integer >= 2 (log2 of the modulus to check)")
+        if args.lam < 1:
+            raise DseInputError("lam", args.lam, "a positive integer (security level in bits, e.g. 128, 192, 256)")
         if args.floor < 2:
             raise DseInputError("floor", args.floor, "an integer >= 2 (smallest log2 q probed)")
         _require_peer()

@@ -154,9 +154,13 @@ def markdown_table(estimates_path: Path = _ESTIMATES) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] in ("-h", "--help"):
+    if args and args[0] in ("-h", "--help"):
         print(__doc__)
-        return 0 if args else 2
+        return 0
+    if not args:
+        print("error: log: got nothing; allowed: one or more saved estimator_peer --grid-check runs, or --table",
+              file=sys.stderr)
+        return 2
     if args == ["--table"]:
         print(markdown_table(), end="")
         return 0

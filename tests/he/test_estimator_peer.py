@@ -55,6 +55,9 @@ def test_a_failing_estimator_is_one_line_and_exit_2(capsys: pytest.CaptureFixtur
     assert estimator_peer.main(["--n", "16384", "--hamming", "32", "--at", "8"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("error: the estimator failed (estimate 16384 32 8")
+    assert estimator_peer.main(["--n", "16384", "--hamming", "32", "--lam", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("error: lam: got 0")
 
 
 def test_bad_inputs_name_the_field() -> None:

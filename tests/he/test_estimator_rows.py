@@ -89,6 +89,9 @@ def test_cli_names_a_missing_log_in_one_line(capsys, tmp_path):
     assert er.main([str(tmp_path / "absent.log")]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and err.startswith("error: log:")
+    assert er.main([]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith("error: log: got nothing")
 
 
 def test_a_run_without_a_row_is_recorded_as_such_and_adds_no_table_line(tmp_path, data_without_row):
